@@ -1,0 +1,130 @@
+// PopSettings and ImapSettings: every parameter of Exchange 2013's Set-PopSettings and
+// Set-ImapSettings with its default (shared/research/exchange-features.md §2). Only the banner
+// differs from Exchange: it names Mailroom.
+import {
+  checkBinding,
+  checkConnectionSetting,
+  parseBinding,
+  parseConnectionSetting,
+} from './endpoints.ts';
+import { SettingsValidationError, type SettingDef, type SettingsDocument } from './model.ts';
+
+export type Protocol = 'pop' | 'imap';
+
+const MAX_INT32 = 2147483647;
+
+export const MIME_FORMATS = [
+  'TextOnly', 'HtmlOnly', 'HtmlAndTextAlternative', 'TextEnrichedOnly',
+  'TextEnrichedAndTextAlternative', 'BestBodyFormat', 'Tnef',
+] as const;
+
+export const LOGIN_TYPES = ['PlainTextLogin', 'PlainTextAuthentication', 'SecureLogin'] as const;
+export type LoginType = (typeof LOGIN_TYPES)[number];
+
+export const CALENDAR_OPTIONS = ['iCalendar', 'IntranetUrl', 'InternetUrl', 'Custom'] as const;
+
+function protocolDefs(p: Protocol): SettingDef[] {
+  const pop = p === 'pop';
+  const ssl = pop ? 995 : 993;
+  const plain = pop ? 110 : 143;
+  const label = pop ? 'POP3' : 'IMAP4';
+  const defs: SettingDef[] = [
+    { name: 'Banner', kind: 'string', default: `The Mailroom ${label} service is ready.`,
+      check: (v) => (/[\r\n]/.test(v) ? 'cannot contain line breaks.' : v.length > 1000 ? 'must be at most 1000 characters.' : undefined),
+      help: `Greeting sent after ${pop ? '+OK' : '* OK'} when a client connects.` },
+    { name: 'LoginType', kind: 'enum', values: LOGIN_TYPES, default: 'SecureLogin',
+      help: 'SecureLogin: TLS before any logon; PlainTextAuthentication: passwords only over TLS; PlainTextLogin: passwords allowed in clear.' },
+    { name: 'UnencryptedOrTLSBindings', kind: 'string', multi: true, check: checkBinding,
+      default: [`[::]:${plain}`, `0.0.0.0:${plain}`], help: `Listeners for plain text with ${pop ? 'STLS' : 'STARTTLS'}.` },
+    { name: 'SSLBindings', kind: 'string', multi: true, check: checkBinding,
+      default: [`[::]:${ssl}`, `0.0.0.0:${ssl}`], help: 'Listeners with implicit TLS.' },
+    { name: 'InternalConnectionSettings', kind: 'string', multi: true, check: checkConnectionSetting,
+      default: (ctx) => [`${ctx.fqdn}:${ssl}:SSL`, `${ctx.fqdn}:${plain}:TLS`],
+      help: 'Host:Port:Encryption shown to users inside the network; also used when a session is forwarded to another server.' },
+    { name: 'ExternalConnectionSettings', kind: 'string', multi: true, check: checkConnectionSetting, default: [],
+      help: 'Host:Port:Encryption published to users on the settings page and in autoconfig.' },
+    { name: 'X509CertificateName', kind: 'string', nullable: true, default: null,
+      help: 'Host name of the certificate to use for TLS (see Enable-ExchangeCertificate).' },
+    { name: 'AuthenticatedConnectionTimeout', kind: 'timespan', min: 30, max: 86400, default: 1800,
+      help: 'Idle time after logon before the connection is closed.' },
+    { name: 'PreAuthenticatedConnectionTimeout', kind: 'timespan', min: 30, max: 3600, default: 60,
+      help: 'Idle time before logon before the connection is closed.' },
+    { name: 'MaxCommandSize', kind: 'int', min: pop ? 40 : 1024, max: pop ? 1024 : 16384, default: pop ? 512 : 10240,
+      help: 'Longest command line accepted, in bytes.' },
+    { name: 'MaxConnections', kind: 'int', min: 1, max: MAX_INT32, default: MAX_INT32,
+      help: 'Connections the server accepts at once.' },
+    { name: 'MaxConnectionFromSingleIP', kind: 'int', min: 1, max: MAX_INT32, default: MAX_INT32,
+      help: 'Connections accepted at once from one client address.' },
+    { name: 'MaxConnectionsPerUser', kind: 'int', min: 1, max: MAX_INT32, default: 16,
+      help: 'Connections one user may hold at once.' },
+    { name: 'MessageRetrievalMimeFormat', kind: 'enum', values: MIME_FORMATS, default: 'BestBodyFormat',
+      help: 'How messages are rendered when retrieved; BestBodyFormat serves the message as stored.' },
+    { name: 'CalendarItemRetrievalOption', kind: 'enum', values: CALENDAR_OPTIONS, default: 'iCalendar',
+      help: 'Meeting requests as iCalendar, or as a link to the web view (IntranetUrl, InternetUrl, Custom).' },
+    { name: 'OwaServerUrl', kind: 'string', nullable: true, default: null,
+      check: (v) => (/^https?:\/\/[^\s]+$/i.test(v) ? undefined : `must be an http:// or https:// URL (got '${v}').`),
+      help: 'Base URL of the meeting web view when CalendarItemRetrievalOption is Custom.' },
+    { name: 'EnableExactRFC822Size', kind: 'bool', default: false,
+      help: 'Accepted for compatibility: Mailroom always reports exact sizes.' },
+    { name: 'EnableGSSAPIAndNTLMAuth', kind: 'bool', default: true,
+      help: 'Accepted for compatibility: Mailroom offers no NTLM or Kerberos.' },
+    { name: 'EnforceCertificateErrors', kind: 'bool', default: false,
+      help: 'Refuse to start TLS with a certificate that is invalid or does not match the FQDN.' },
+    { name: 'ExtendedProtectionPolicy', kind: 'enum', values: ['None', 'Allow', 'Require'], default: 'None',
+      help: 'Channel binding for integrated authentication (not offered; accepted for compatibility).' },
+    { name: 'SuppressReadReceipt', kind: 'bool', default: false,
+      help: 'Send read receipts only when a message is opened, not when it is downloaded.' },
+    { name: 'ProtocolLogEnabled', kind: 'bool', default: false, help: 'Write one CSV line per command.' },
+    { name: 'LogFileLocation', kind: 'string', default: pop ? 'Logging/Pop3' : 'Logging/Imap4',
+      help: 'Protocol log folder; relative paths are inside the data folder.' },
+    { name: 'LogFileRollOverSettings', kind: 'enum', values: ['Hourly', 'Daily', 'Weekly', 'Monthly'], default: 'Daily',
+      help: 'When to start a new protocol log file (used when LogPerFileSizeQuota is 0).' },
+    { name: 'LogPerFileSizeQuota', kind: 'size', min: 0, max: 2 ** 50, allowUnlimited: true, default: 0,
+      help: 'Size at which to start a new protocol log file; 0 rolls by time, unlimited keeps one file.' },
+    { name: 'ProxyTargetPort', kind: 'int', min: 1, max: 65535, default: pop ? 1995 : 1993,
+      help: 'Port of the back-end service that front ends forward sessions to.' },
+  ];
+  if (pop) {
+    defs.push({ name: 'MessageRetrievalSortOrder', kind: 'enum', values: ['Ascending', 'Descending'], default: 'Ascending',
+      help: 'Order of POP3 message numbers by received time.' });
+  } else {
+    defs.push({ name: 'ShowHiddenFoldersEnabled', kind: 'bool', default: false, help: 'Show hidden folders over IMAP4.' });
+  }
+  return defs;
+}
+
+export const POP_SETTINGS: readonly SettingDef[] = protocolDefs('pop');
+export const IMAP_SETTINGS: readonly SettingDef[] = protocolDefs('imap');
+
+export function protocolSettingDefs(p: Protocol): readonly SettingDef[] {
+  return p === 'pop' ? POP_SETTINGS : IMAP_SETTINGS;
+}
+
+/**
+ * Rules between parameters, checked after every change. Exchange requires the encryption and
+ * port of each published connection setting to match a binding: an SSL entry needs an
+ * SSLBindings port, a TLS or blank entry an UnencryptedOrTLSBindings port.
+ */
+export function checkProtocolSettings(doc: SettingsDocument): void {
+  const sslPorts = new Set((doc.SSLBindings as string[]).map((b) => parseBinding(b)!.port));
+  const plainPorts = new Set((doc.UnencryptedOrTLSBindings as string[]).map((b) => parseBinding(b)!.port));
+  for (const name of ['ExternalConnectionSettings', 'InternalConnectionSettings']) {
+    for (const entry of doc[name] as string[]) {
+      const s = parseConnectionSetting(entry)!;
+      const ok = s.encryption === 'SSL' ? sslPorts.has(s.port) : plainPorts.has(s.port);
+      if (!ok) {
+        const which = s.encryption === 'SSL' ? 'SSLBindings' : 'UnencryptedOrTLSBindings';
+        throw new SettingsValidationError(
+          `-${name} entry '${entry}' must match a binding: port ${s.port} with ${s.encryption || 'no'} encryption needs a ${which} entry on port ${s.port} (now ${[...(s.encryption === 'SSL' ? sslPorts : plainPorts)].join(', ') || 'none'}).`,
+          name,
+        );
+      }
+    }
+  }
+  if (doc.CalendarItemRetrievalOption === 'Custom' && !doc.OwaServerUrl) {
+    throw new SettingsValidationError(
+      '-CalendarItemRetrievalOption Custom needs -OwaServerUrl (for example https://mail.contoso.com/owa).',
+      'OwaServerUrl',
+    );
+  }
+}

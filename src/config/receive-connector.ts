@@ -1,0 +1,110 @@
+// Receive connectors with the defaults Exchange 2013 setup creates on a Client Access server
+// (shared/research/exchange-features.md §4.6), plus an implicit-TLS submission connector on 465
+// (RFC 8314), which Exchange does not have.
+import { checkBinding } from './endpoints.ts';
+import type { DefaultsContext, SettingDef, SettingsDocument } from './model.ts';
+import { defaultsOf } from './model.ts';
+
+const MB = 1024 * 1024;
+const KB = 1024;
+
+export const AUTH_MECHANISMS = [
+  'None', 'Tls', 'Integrated', 'BasicAuth', 'BasicAuthRequireTLS', 'ExchangeServer', 'ExternalAuthoritative',
+] as const;
+export const PERMISSION_GROUPS = [
+  'None', 'AnonymousUsers', 'ExchangeUsers', 'ExchangeServers', 'ExchangeLegacyServers', 'Partners', 'Custom',
+] as const;
+
+export const RECEIVE_CONNECTOR_SETTINGS: readonly SettingDef[] = [
+  { name: 'Enabled', kind: 'bool', default: true, help: 'Whether the connector accepts connections.' },
+  { name: 'TransportRole', kind: 'enum', values: ['FrontendTransport'], readOnly: true, default: 'FrontendTransport',
+    help: 'The transport service the connector belongs to.' },
+  { name: 'Bindings', kind: 'string', multi: true, check: checkBinding, default: ['[::]:25', '0.0.0.0:25'],
+    help: 'Addresses and ports the connector listens on.' },
+  { name: 'RemoteIPRanges', kind: 'string', multi: true, default: ['::-ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff', '0.0.0.0-255.255.255.255'],
+    help: 'Client addresses the connector accepts.' },
+  { name: 'Fqdn', kind: 'string', default: (ctx: DefaultsContext) => ctx.fqdn,
+    help: 'Name used in the banner, the EHLO reply and to choose the certificate; published when AdvertiseClientSettings is $true.' },
+  { name: 'Banner', kind: 'string', nullable: true, default: null,
+    help: 'Replaces the 220 greeting; $null gives "220 <Fqdn> Mailroom ESMTP MAIL service ready at <date>".' },
+  { name: 'AuthMechanism', kind: 'enum', multi: true, values: AUTH_MECHANISMS, default: ['Tls', 'BasicAuth', 'BasicAuthRequireTLS', 'Integrated'],
+    help: 'Tls offers STARTTLS; BasicAuth offers AUTH; BasicAuthRequireTLS offers AUTH only after TLS.' },
+  { name: 'PermissionGroups', kind: 'enum', multi: true, values: PERMISSION_GROUPS, default: ['ExchangeUsers'],
+    help: 'Who may use the connector: AnonymousUsers for Internet mail, ExchangeUsers for authenticated mailbox users.' },
+  { name: 'RequireTLS', kind: 'bool', default: false, help: 'Refuse mail until the client has started TLS.' },
+  { name: 'ImplicitTls', kind: 'bool', default: false, help: 'TLS starts on connect (RFC 8314 submission on 465) instead of STARTTLS.' },
+  { name: 'AdvertiseClientSettings', kind: 'bool', default: false,
+    help: 'Publish Fqdn, port and encryption to users as their SMTP setting.' },
+  { name: 'TlsCertificateName', kind: 'string', nullable: true, default: null, help: 'Certificate to use, as <I>issuer<S>subject or a host name.' },
+  { name: 'MaxMessageSize', kind: 'size', min: 64 * KB, max: 2048 * MB, default: 36 * MB,
+    help: 'Largest message accepted; the organization\'s MaxReceiveSize/MaxSendSize also apply and the smallest wins.' },
+  { name: 'MaxHeaderSize', kind: 'size', min: 1, max: 2048 * MB, default: 256 * KB, help: 'Largest message header accepted.' },
+  { name: 'MaxRecipientsPerMessage', kind: 'int', min: 1, max: 512000, default: 200, help: 'Recipients accepted per message.' },
+  { name: 'MaxInboundConnection', kind: 'int', min: 1, max: 2147483647, allowUnlimited: true, default: 5000,
+    help: 'Connections the connector accepts at once.' },
+  { name: 'MaxInboundConnectionPerSource', kind: 'int', min: 1, max: 10000, allowUnlimited: true, default: 20,
+    help: 'Connections accepted at once from one client address.' },
+  { name: 'MaxInboundConnectionPercentagePerSource', kind: 'int', min: 1, max: 100, default: 2,
+    help: 'Share of MaxInboundConnection one address may use.' },
+  { name: 'ConnectionTimeout', kind: 'timespan', min: 1, max: 86400, default: 600, help: 'Longest a connection may stay open.' },
+  { name: 'ConnectionInactivityTimeout', kind: 'timespan', min: 1, max: 86400, default: 300, help: 'Longest a connection may stay idle.' },
+  { name: 'MaxProtocolErrors', kind: 'int', min: 0, max: 2147483647, allowUnlimited: true, default: 5,
+    help: 'SMTP protocol errors before the connection is closed.' },
+  { name: 'TarpitInterval', kind: 'timespan', min: 0, max: 600, default: 5, help: 'Delay before answering a suspicious command.' },
+  { name: 'AuthTarpitInterval', kind: 'timespan', min: 0, max: 600, default: 5, help: 'Delay before answering a failed AUTH.' },
+  { name: 'MaxHopCount', kind: 'int', min: 1, max: 500, default: 30, help: 'Received headers allowed before a message is refused as looping.' },
+  { name: 'MaxLocalHopCount', kind: 'int', min: 0, max: 50, default: 8, help: 'Local Received headers allowed.' },
+  { name: 'MessageRateLimit', kind: 'int', min: 1, max: 2147483647, allowUnlimited: true, default: 'unlimited',
+    help: 'Messages one client may submit per minute.' },
+  { name: 'ProtocolLoggingLevel', kind: 'enum', values: ['None', 'Verbose'], default: 'None', help: 'Write the SMTP conversation to the protocol log.' },
+  { name: 'SizeEnabled', kind: 'enum', values: ['Disabled', 'Enabled', 'EnabledWithoutValue'], default: 'Enabled', help: 'How the SIZE extension is advertised.' },
+  { name: 'EnableAuthGSSAPI', kind: 'bool', default: false, help: 'Accepted for compatibility: Mailroom offers no Kerberos.' },
+  { name: 'PipeliningEnabled', kind: 'bool', default: true, help: 'Advertise PIPELINING.' },
+  { name: 'EightBitMimeEnabled', kind: 'bool', default: true, help: 'Advertise 8BITMIME.' },
+  { name: 'BinaryMimeEnabled', kind: 'bool', default: true, help: 'Advertise BINARYMIME.' },
+  { name: 'ChunkingEnabled', kind: 'bool', default: true, help: 'Advertise CHUNKING.' },
+  { name: 'DsnEnabled', kind: 'bool', default: true, help: 'Advertise DSN.' },
+  { name: 'EnhancedStatusCodesEnabled', kind: 'bool', default: true, help: 'Advertise ENHANCEDSTATUSCODES.' },
+  { name: 'SmtpUtf8Enabled', kind: 'bool', default: true, help: 'Advertise SMTPUTF8.' },
+  { name: 'Comment', kind: 'string', nullable: true, default: null, help: 'Free text for administrators.' },
+];
+
+export interface ConnectorTemplate {
+  name: (server: string) => string;
+  overrides: SettingsDocument;
+}
+
+/** The connectors setup creates on every server. */
+export const DEFAULT_CONNECTORS: readonly ConnectorTemplate[] = [
+  {
+    name: (server) => `Default Frontend ${server}`,
+    overrides: {
+      Bindings: ['[::]:25', '0.0.0.0:25'],
+      AuthMechanism: ['Tls', 'BasicAuth', 'BasicAuthRequireTLS', 'ExchangeServer', 'Integrated'],
+      PermissionGroups: ['AnonymousUsers', 'ExchangeLegacyServers', 'ExchangeServers'],
+      ProtocolLoggingLevel: 'Verbose',
+    },
+  },
+  {
+    name: (server) => `Client Frontend ${server}`,
+    overrides: {
+      Bindings: ['[::]:587', '0.0.0.0:587'],
+      AuthMechanism: ['Tls', 'BasicAuth', 'BasicAuthRequireTLS', 'Integrated'],
+      PermissionGroups: ['ExchangeUsers'],
+    },
+  },
+  {
+    name: (server) => `Client Frontend Secure ${server}`,
+    overrides: {
+      Bindings: ['[::]:465', '0.0.0.0:465'],
+      ImplicitTls: true,
+      AuthMechanism: ['Tls', 'BasicAuth', 'BasicAuthRequireTLS', 'Integrated'],
+      PermissionGroups: ['ExchangeUsers'],
+      Comment: 'Submission with implicit TLS (RFC 8314).',
+    },
+  },
+];
+
+export function connectorDefaults(template: ConnectorTemplate, ctx: DefaultsContext): SettingsDocument {
+  return { ...defaultsOf(RECEIVE_CONNECTOR_SETTINGS, ctx), ...template.overrides };
+}

@@ -1,0 +1,43 @@
+// The services a server runs. Exchange's own names are accepted as aliases so that
+// `Set-Service MSExchangeIMAP4 -StartupType Automatic` works as an Exchange admin types it.
+
+export const SERVICE_NAMES = ['imap4', 'imap4-backend', 'pop3', 'pop3-backend', 'smtp', 'web'] as const;
+export type ServiceName = (typeof SERVICE_NAMES)[number];
+
+export const STARTUP_TYPES = ['Automatic', 'Manual', 'Disabled'] as const;
+export type StartupType = (typeof STARTUP_TYPES)[number];
+
+export interface ServiceInfo {
+  name: ServiceName;
+  exchangeName: string;
+  displayName: string;
+  /** Startup type right after setup: POP3 and IMAP4 are off, as in Exchange. */
+  initialStartupType: StartupType;
+}
+
+export const SERVICES: readonly ServiceInfo[] = [
+  { name: 'imap4', exchangeName: 'MSExchangeIMAP4', displayName: 'Mailroom IMAP4', initialStartupType: 'Disabled' },
+  { name: 'imap4-backend', exchangeName: 'MSExchangeIMAP4BE', displayName: 'Mailroom IMAP4 Backend', initialStartupType: 'Disabled' },
+  { name: 'pop3', exchangeName: 'MSExchangePOP3', displayName: 'Mailroom POP3', initialStartupType: 'Disabled' },
+  { name: 'pop3-backend', exchangeName: 'MSExchangePOP3BE', displayName: 'Mailroom POP3 Backend', initialStartupType: 'Disabled' },
+  { name: 'smtp', exchangeName: 'MSExchangeFrontEndTransport', displayName: 'Mailroom Transport', initialStartupType: 'Automatic' },
+  { name: 'web', exchangeName: 'W3SVC', displayName: 'Mailroom Web', initialStartupType: 'Automatic' },
+];
+
+export function findService(name: string): ServiceInfo | undefined {
+  const key = name.toLowerCase();
+  return SERVICES.find((s) => s.name === key || s.exchangeName.toLowerCase() === key);
+}
+
+/** What Start-Service / Stop-Service last said; null once Set-Service -StartupType changes it. */
+export type ExplicitState = 'started' | 'stopped' | null;
+
+/**
+ * Whether a service should run: Disabled never; otherwise what Start-Service or Stop-Service
+ * said last; with neither, Automatic runs and Manual waits.
+ */
+export function shouldRun(startupType: StartupType, explicit: ExplicitState): boolean {
+  if (startupType === 'Disabled') return false;
+  if (explicit !== null) return explicit === 'started';
+  return startupType === 'Automatic';
+}

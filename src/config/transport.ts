@@ -1,0 +1,16 @@
+// Organization-wide transport limits (Set-TransportConfig). The smallest of these and a
+// connector's MaxMessageSize wins, so the effective default is 10 MB.
+import type { SettingDef } from './model.ts';
+
+const MB = 1024 * 1024;
+
+export const TRANSPORT_CONFIG: readonly SettingDef[] = [
+  { name: 'MaxReceiveSize', kind: 'size', min: 0, max: 2048 * MB, allowUnlimited: true, default: 10 * MB,
+    help: 'Largest message the organization accepts.' },
+  { name: 'MaxSendSize', kind: 'size', min: 0, max: 2048 * MB, allowUnlimited: true, default: 10 * MB,
+    help: 'Largest message users of the organization may send.' },
+  { name: 'MaxRecipientEnvelopeLimit', kind: 'int', min: 0, max: 2147483647, allowUnlimited: true, default: 500,
+    help: 'Recipients allowed in one message envelope.' },
+  { name: 'ExternalPostmasterAddress', kind: 'string', nullable: true, default: null,
+    help: 'Sender of delivery status notifications; $null uses postmaster@<default accepted domain>.' },
+];

@@ -1,0 +1,779 @@
+// The directory: organization, domains, topology, mailboxes, credentials, permissions, and the
+// configuration every server reads. Every write bumps one revision counter in the same
+// transaction, which is how running servers notice a change made by another process.
+import { randomUUID } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { dataFolder, directoryUrl } from '../lib/env.ts';
+import { PostgresDatabase } from '../lib/sql/postgres.ts';
+import { SqliteDatabase } from '../lib/sql/sqlite.ts';
+import type { SqlDatabase, SqlExecutor } from '../lib/sql/types.ts';
+import { CAS_MAILBOX_SETTINGS, DATABASE_SETTINGS, MAILBOX_SETTINGS } from '../config/mailbox.ts';
+import {
+  applySettings,
+  completeDocument,
+  defaultsOf,
+  type DefaultsContext,
+  type SettingDef,
+  type SettingsDocument,
+} from '../config/model.ts';
+import { checkProtocolSettings, IMAP_SETTINGS, POP_SETTINGS } from '../config/pop-imap.ts';
+import {
+  connectorDefaults,
+  DEFAULT_CONNECTORS,
+  RECEIVE_CONNECTOR_SETTINGS,
+} from '../config/receive-connector.ts';
+import { SERVICES, type ExplicitState, type ServiceName, type StartupType } from '../config/services.ts';
+import { TRANSPORT_CONFIG } from '../config/transport.ts';
+import { SCHEMA, SCHEMA_VERSION } from './schema.ts';
+
+export type MailboxType = 'user' | 'shared' | 'system';
+/** Accounts that may never open a mailbox by POP3 or IMAP4 (exchange-features.md §1.4). */
+export type BuiltinAccount = 'Administrator' | 'Anonymous' | 'Guest';
+export type MailboxRight = 'FullAccess' | 'SendAs';
+
+export interface Organization {
+  id: string;
+  name: string;
+  shortDomain: string;
+  createdAt: string;
+}
+
+export interface Server {
+  name: string;
+  fqdn: string;
+  site: string;
+  heartbeatAt: number | null;
+  status: Record<string, string> | null;
+}
+
+export interface MailboxDatabase {
+  name: string;
+  server: string;
+  engine: 'sqlite' | 'postgres';
+  settings: SettingsDocument;
+}
+
+export interface Mailbox {
+  id: string;
+  name: string;
+  alias: string;
+  userPrincipalName: string;
+  primarySmtpAddress: string;
+  emailAddresses: string[];
+  type: MailboxType;
+  database: string;
+  builtin: BuiltinAccount | null;
+  accountDisabled: boolean;
+  hasPassword: boolean;
+  /** DisplayName, Languages, quotas (MAILBOX_SETTINGS) and CAS settings (CAS_MAILBOX_SETTINGS). */
+  settings: SettingsDocument;
+  createdAt: string;
+}
+
+export interface Credentials {
+  passwordHash: string | null;
+  scram: string | null;
+}
+
+export interface ServiceRecord {
+  server: string;
+  name: ServiceName;
+  startupType: StartupType;
+  explicit: ExplicitState;
+}
+
+export interface Certificate {
+  thumbprint: string;
+  server: string;
+  subject: string;
+  issuer: string;
+  names: string[];
+  notBefore: string;
+  notAfter: string;
+  services: string[];
+  selfSigned: boolean;
+  certPem: string;
+  keyPem: string;
+}
+
+export interface ReceiveConnector {
+  identity: string;
+  server: string;
+  name: string;
+  settings: SettingsDocument;
+}
+
+export class DirectoryError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'DirectoryError';
+  }
+}
+
+const ALL_MAILBOX_SETTINGS: readonly SettingDef[] = [...MAILBOX_SETTINGS, ...CAS_MAILBOX_SETTINGS];
+
+interface MailboxRow {
+  id: string;
+  name: string;
+  alias: string;
+  upn: string;
+  primary_smtp: string;
+  type: string;
+  database_name: string;
+  builtin: string | null;
+  account_disabled: number;
+  password_hash: string | null;
+  settings: string;
+  created_at: string;
+}
+
+const key = (s: string) => s.trim().toLowerCase();
+const now = () => new Date().toISOString();
+
+export class Directory {
+  private constructor(readonly db: SqlDatabase) {}
+
+  /** Opens the directory named by MAILROOM_DIRECTORY, or the SQLite file in the data folder. */
+  static async open(): Promise<Directory> {
+    const url = directoryUrl();
+    if (url && /^postgres(ql)?:\/\//.test(url)) return Directory.openWith(PostgresDatabase.connect(url));
+    if (url) throw new DirectoryError(`MAILROOM_DIRECTORY must be a postgres:// URL (got '${url}')`);
+    const folder = dataFolder();
+    mkdirSync(folder, { recursive: true });
+    return Directory.openWith(new SqliteDatabase(join(folder, 'directory.db')));
+  }
+
+  static async openWith(db: SqlDatabase): Promise<Directory> {
+    await db.exec(SCHEMA);
+    await db.run(
+      `INSERT INTO meta (key, value) VALUES ('schema_version', ?) ON CONFLICT (key) DO NOTHING`,
+      [String(SCHEMA_VERSION)],
+    );
+    await db.run(`INSERT INTO meta (key, value) VALUES ('revision', '0') ON CONFLICT (key) DO NOTHING`);
+    return new Directory(db);
+  }
+
+  close(): Promise<void> {
+    return this.db.close();
+  }
+
+  /** Every write goes through here so the revision moves in the same transaction. */
+  private write<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
+    return this.db.transaction(async (tx) => {
+      const result = await fn(tx);
+      await tx.run(`UPDATE meta SET value = CAST(CAST(value AS BIGINT) + 1 AS TEXT) WHERE key = 'revision'`);
+      return result;
+    });
+  }
+
+  async revision(): Promise<number> {
+    const row = await this.db.get<{ value: string }>(`SELECT value FROM meta WHERE key = 'revision'`);
+    return Number(row?.value ?? 0);
+  }
+
+  // ── Organization ─────────────────────────────────────────────────────────────
+
+  async organization(): Promise<Organization | undefined> {
+    const row = await this.db.get<{ id: string; name: string; short_domain: string; created_at: string }>(
+      `SELECT id, name, short_domain, created_at FROM organization`,
+    );
+    return row && { id: row.id, name: row.name, shortDomain: row.short_domain, createdAt: row.created_at };
+  }
+
+  async requireOrganization(): Promise<Organization> {
+    const org = await this.organization();
+    if (!org) throw new DirectoryError('No organization here yet: run `mailroom setup` (or `npm start` for the quickstart).');
+    return org;
+  }
+
+  /**
+   * Creates the organization with its first site, server, mailbox database, connectors and
+   * services, all with Exchange's defaults. POP3 and IMAP4 stay disabled.
+   */
+  async createOrganization(input: {
+    name: string;
+    domain: string;
+    shortDomain: string;
+    serverName: string;
+    fqdn: string;
+    site?: string;
+  }): Promise<Organization> {
+    const org: Organization = { id: randomUUID(), name: input.name, shortDomain: input.shortDomain.toUpperCase(), createdAt: now() };
+    const site = input.site ?? 'Default-First-Site-Name';
+    await this.write(async (tx) => {
+      const existing = await tx.get(`SELECT id FROM organization`);
+      if (existing) throw new DirectoryError('An organization already exists in this directory.');
+      await tx.run(`INSERT INTO organization (id, name, short_domain, created_at) VALUES (?, ?, ?, ?)`, [
+        org.id, org.name, org.shortDomain, org.createdAt,
+      ]);
+      await tx.run(`INSERT INTO accepted_domains (name_key, name, domain_type, is_default) VALUES (?, ?, 'Authoritative', 1)`, [
+        key(input.domain), input.domain.toLowerCase(),
+      ]);
+      await tx.run(`INSERT INTO sites (name_key, name) VALUES (?, ?)`, [key(site), site]);
+      await tx.run(`INSERT INTO settings (scope, name, value) VALUES ('org', 'TransportConfig', ?)`, [
+        JSON.stringify(defaultsOf(TRANSPORT_CONFIG, { serverName: input.serverName, fqdn: input.fqdn })),
+      ]);
+      await tx.run(`INSERT INTO role_groups (name_key, name, description) VALUES (?, ?, ?)`, [
+        key('Organization Management'), 'Organization Management',
+        'Members administer the whole organization: servers, settings, mailboxes and permissions.',
+      ]);
+    });
+    await this.addServer({ name: input.serverName, fqdn: input.fqdn, site });
+    await this.addMailboxDatabase({ name: `Mailbox Database ${input.serverName}`, server: input.serverName });
+    return org;
+  }
+
+  // ── Accepted domains ─────────────────────────────────────────────────────────
+
+  async acceptedDomains(): Promise<{ name: string; domainType: string; isDefault: boolean }[]> {
+    const rows = await this.db.all<{ name: string; domain_type: string; is_default: number }>(
+      `SELECT name, domain_type, is_default FROM accepted_domains ORDER BY is_default DESC, name`,
+    );
+    return rows.map((r) => ({ name: r.name, domainType: r.domain_type, isDefault: r.is_default === 1 }));
+  }
+
+  async defaultDomain(): Promise<string> {
+    const [first] = await this.acceptedDomains();
+    if (!first) throw new DirectoryError('There is no accepted domain.');
+    return first.name;
+  }
+
+  async addAcceptedDomain(name: string, domainType = 'Authoritative'): Promise<void> {
+    await this.write(async (tx) => {
+      const exists = await tx.get(`SELECT name FROM accepted_domains WHERE name_key = ?`, [key(name)]);
+      if (exists) throw new DirectoryError(`The accepted domain ${name} already exists.`);
+      await tx.run(`INSERT INTO accepted_domains (name_key, name, domain_type, is_default) VALUES (?, ?, ?, 0)`, [
+        key(name), name.toLowerCase(), domainType,
+      ]);
+    });
+  }
+
+  async isAcceptedDomain(domain: string): Promise<boolean> {
+    return (await this.db.get(`SELECT name FROM accepted_domains WHERE name_key = ?`, [key(domain)])) !== undefined;
+  }
+
+  // ── Servers, databases, services, connectors ─────────────────────────────────
+
+  async addServer(input: { name: string; fqdn: string; site: string }): Promise<void> {
+    const ctx: DefaultsContext = { serverName: input.name, fqdn: input.fqdn };
+    await this.write(async (tx) => {
+      if (await tx.get(`SELECT name FROM servers WHERE name_key = ?`, [key(input.name)])) {
+        throw new DirectoryError(`The server ${input.name} already exists.`);
+      }
+      await tx.run(`INSERT INTO sites (name_key, name) VALUES (?, ?) ON CONFLICT (name_key) DO NOTHING`, [key(input.site), input.site]);
+      await tx.run(`INSERT INTO servers (name_key, name, fqdn, site) VALUES (?, ?, ?, ?)`, [
+        key(input.name), input.name, input.fqdn.toLowerCase(), input.site,
+      ]);
+      const scope = `server:${key(input.name)}`;
+      await tx.run(`INSERT INTO settings (scope, name, value) VALUES (?, 'PopSettings', ?)`, [scope, JSON.stringify(defaultsOf(POP_SETTINGS, ctx))]);
+      await tx.run(`INSERT INTO settings (scope, name, value) VALUES (?, 'ImapSettings', ?)`, [scope, JSON.stringify(defaultsOf(IMAP_SETTINGS, ctx))]);
+      for (const service of SERVICES) {
+        await tx.run(`INSERT INTO services (server_key, name, startup_type, state) VALUES (?, ?, ?, NULL)`, [
+          key(input.name), service.name, service.initialStartupType,
+        ]);
+      }
+      for (const template of DEFAULT_CONNECTORS) {
+        const name = template.name(input.name);
+        await tx.run(`INSERT INTO receive_connectors (identity_key, server, name, value) VALUES (?, ?, ?, ?)`, [
+          key(`${input.name}\\${name}`), input.name, name, JSON.stringify(connectorDefaults(template, ctx)),
+        ]);
+      }
+    });
+  }
+
+  async servers(): Promise<Server[]> {
+    const rows = await this.db.all<{ name: string; fqdn: string; site: string; heartbeat_at: number | null; status: string | null }>(
+      `SELECT name, fqdn, site, heartbeat_at, status FROM servers ORDER BY name`,
+    );
+    return rows.map((r) => ({
+      name: r.name, fqdn: r.fqdn, site: r.site,
+      heartbeatAt: r.heartbeat_at === null ? null : Number(r.heartbeat_at),
+      status: r.status ? (JSON.parse(r.status) as Record<string, string>) : null,
+    }));
+  }
+
+  async server(name?: string): Promise<Server> {
+    const all = await this.servers();
+    if (all.length === 0) throw new DirectoryError('No organization here yet: run `mailroom setup` first.');
+    if (name === undefined) return all[0]!;
+    const found = all.find((s) => key(s.name) === key(name) || key(s.fqdn) === key(name));
+    if (!found) throw new DirectoryError(`-Server: there is no server '${name}' (servers: ${all.map((s) => s.name).join(', ')}).`);
+    return found;
+  }
+
+  /** A running server reports which of its services run and what they listen on. */
+  async reportServerStatus(serverName: string, status: Record<string, string>): Promise<void> {
+    // Not a configuration change, so the revision stays where it is.
+    await this.db.run(`UPDATE servers SET heartbeat_at = ?, status = ? WHERE name_key = ?`, [
+      Date.now(), JSON.stringify(status), key(serverName),
+    ]);
+  }
+
+  async addMailboxDatabase(input: { name: string; server: string }): Promise<void> {
+    const ctx: DefaultsContext = { serverName: input.server, fqdn: '' };
+    await this.write(async (tx) => {
+      await tx.run(`INSERT INTO mailbox_databases (name_key, name, server, engine, settings) VALUES (?, ?, ?, 'sqlite', ?)`, [
+        key(input.name), input.name, input.server, JSON.stringify(defaultsOf(DATABASE_SETTINGS, ctx)),
+      ]);
+    });
+  }
+
+  async mailboxDatabases(): Promise<MailboxDatabase[]> {
+    const rows = await this.db.all<{ name: string; server: string; engine: string; settings: string }>(
+      `SELECT name, server, engine, settings FROM mailbox_databases ORDER BY name`,
+    );
+    return rows.map((r) => ({
+      name: r.name, server: r.server, engine: r.engine as 'sqlite' | 'postgres',
+      settings: completeDocument(DATABASE_SETTINGS, JSON.parse(r.settings), { serverName: r.server, fqdn: '' }),
+    }));
+  }
+
+  async mailboxDatabase(name?: string): Promise<MailboxDatabase> {
+    const all = await this.mailboxDatabases();
+    const found = name === undefined ? all[0] : all.find((d) => key(d.name) === key(name));
+    if (!found) {
+      throw new DirectoryError(`-Database: there is no mailbox database '${name ?? ''}' (databases: ${all.map((d) => d.name).join(', ') || 'none'}).`);
+    }
+    return found;
+  }
+
+  async services(serverName: string): Promise<ServiceRecord[]> {
+    const server = await this.server(serverName);
+    const rows = await this.db.all<{ name: string; startup_type: string; state: string | null }>(
+      `SELECT name, startup_type, state FROM services WHERE server_key = ?`,
+      [key(server.name)],
+    );
+    const order = SERVICES.map((s) => s.name as string);
+    return rows
+      .map((r) => ({ server: server.name, name: r.name as ServiceName, startupType: r.startup_type as StartupType, explicit: r.state as ExplicitState }))
+      .sort((a, b) => order.indexOf(a.name) - order.indexOf(b.name));
+  }
+
+  async setServiceStartupType(serverName: string, service: ServiceName, startupType: StartupType): Promise<void> {
+    await this.write((tx) =>
+      tx.run(`UPDATE services SET startup_type = ?, state = NULL WHERE server_key = ? AND name = ?`, [startupType, key(serverName), service]),
+    );
+  }
+
+  async setServiceState(serverName: string, service: ServiceName, state: 'started' | 'stopped'): Promise<void> {
+    await this.write(async (tx) => {
+      const row = await tx.get<{ startup_type: string }>(`SELECT startup_type FROM services WHERE server_key = ? AND name = ?`, [key(serverName), service]);
+      if (!row) throw new DirectoryError(`There is no service ${service} on ${serverName}.`);
+      if (state === 'started' && row.startup_type === 'Disabled') {
+        throw new DirectoryError(
+          `Service '${service}' cannot be started because it is disabled. Run: mailroom Set-Service ${service} -StartupType Automatic`,
+        );
+      }
+      await tx.run(`UPDATE services SET state = ? WHERE server_key = ? AND name = ?`, [state, key(serverName), service]);
+    });
+  }
+
+  // ── Settings documents ───────────────────────────────────────────────────────
+
+  private static settingsDefs(name: string): readonly SettingDef[] {
+    switch (name) {
+      case 'PopSettings': return POP_SETTINGS;
+      case 'ImapSettings': return IMAP_SETTINGS;
+      case 'TransportConfig': return TRANSPORT_CONFIG;
+      default: throw new DirectoryError(`Unknown settings object ${name}`);
+    }
+  }
+
+  private async serverContext(scope: string): Promise<DefaultsContext> {
+    if (!scope.startsWith('server:')) return { serverName: '', fqdn: '' };
+    const s = await this.server(scope.slice('server:'.length));
+    return { serverName: s.name, fqdn: s.fqdn };
+  }
+
+  private scopeOf(name: string, serverName?: string): Promise<string> | string {
+    if (name === 'TransportConfig') return 'org';
+    return this.server(serverName).then((s) => `server:${key(s.name)}`);
+  }
+
+  async settings(name: 'PopSettings' | 'ImapSettings' | 'TransportConfig', serverName?: string): Promise<SettingsDocument> {
+    const scope = await this.scopeOf(name, serverName);
+    const row = await this.db.get<{ value: string }>(`SELECT value FROM settings WHERE scope = ? AND name = ?`, [scope, name]);
+    if (!row) throw new DirectoryError(`No ${name} for ${scope}: run \`mailroom setup\` first.`);
+    return completeDocument(Directory.settingsDefs(name), JSON.parse(row.value), await this.serverContext(scope));
+  }
+
+  /** Applies a Set-* change; validates values and cross-parameter rules before anything is stored. */
+  async updateSettings(
+    name: 'PopSettings' | 'ImapSettings' | 'TransportConfig',
+    changes: Record<string, unknown>,
+    serverName?: string,
+  ): Promise<SettingsDocument> {
+    const scope = await this.scopeOf(name, serverName);
+    const ctx = await this.serverContext(scope);
+    return this.write(async (tx) => {
+      const row = await tx.get<{ value: string }>(`SELECT value FROM settings WHERE scope = ? AND name = ?`, [scope, name]);
+      if (!row) throw new DirectoryError(`No ${name} for ${scope}.`);
+      const defs = Directory.settingsDefs(name);
+      const next = applySettings(defs, completeDocument(defs, JSON.parse(row.value), ctx), changes);
+      if (name !== 'TransportConfig') checkProtocolSettings(next);
+      await tx.run(`UPDATE settings SET value = ? WHERE scope = ? AND name = ?`, [JSON.stringify(next), scope, name]);
+      return next;
+    });
+  }
+
+  async receiveConnectors(serverName?: string): Promise<ReceiveConnector[]> {
+    const rows = await this.db.all<{ server: string; name: string; value: string }>(
+      `SELECT server, name, value FROM receive_connectors ORDER BY server, name`,
+    );
+    const servers = await this.servers();
+    return rows
+      .filter((r) => serverName === undefined || key(r.server) === key(serverName))
+      .map((r) => {
+        const s = servers.find((x) => key(x.name) === key(r.server));
+        return {
+          identity: `${r.server}\\${r.name}`, server: r.server, name: r.name,
+          settings: completeDocument(RECEIVE_CONNECTOR_SETTINGS, JSON.parse(r.value), { serverName: r.server, fqdn: s?.fqdn ?? '' }),
+        };
+      });
+  }
+
+  /** Identity is `SERVER\Name` or just `Name`, as in Exchange. */
+  async receiveConnector(identity: string): Promise<ReceiveConnector> {
+    const all = await this.receiveConnectors();
+    const found = all.filter((c) => key(c.identity) === key(identity) || key(c.name) === key(identity));
+    if (found.length === 1) return found[0]!;
+    if (found.length > 1) throw new DirectoryError(`'${identity}' matches several connectors: ${found.map((c) => c.identity).join(', ')}. Use SERVER\\Name.`);
+    throw new DirectoryError(`There is no receive connector '${identity}' (connectors: ${all.map((c) => `"${c.identity}"`).join(', ')}).`);
+  }
+
+  async updateReceiveConnector(identity: string, changes: Record<string, unknown>): Promise<ReceiveConnector> {
+    const connector = await this.receiveConnector(identity);
+    const next = applySettings(RECEIVE_CONNECTOR_SETTINGS, connector.settings, changes);
+    await this.write((tx) =>
+      tx.run(`UPDATE receive_connectors SET value = ? WHERE identity_key = ?`, [JSON.stringify(next), key(connector.identity)]),
+    );
+    return { ...connector, settings: next };
+  }
+
+  // ── Mailboxes ────────────────────────────────────────────────────────────────
+
+  private async addressesOf(ids: string[]): Promise<Map<string, string[]>> {
+    const map = new Map<string, string[]>();
+    if (ids.length === 0) return map;
+    const rows = await this.db.all<{ mailbox_id: string; address: string }>(
+      `SELECT mailbox_id, address FROM addresses WHERE mailbox_id IN (${ids.map(() => '?').join(',')}) ORDER BY address`,
+      ids,
+    );
+    for (const r of rows) map.set(r.mailbox_id, [...(map.get(r.mailbox_id) ?? []), r.address]);
+    return map;
+  }
+
+  private toMailbox(row: MailboxRow, addresses: string[]): Mailbox {
+    const primary = row.primary_smtp;
+    return {
+      id: row.id, name: row.name, alias: row.alias, userPrincipalName: row.upn, primarySmtpAddress: primary,
+      emailAddresses: [primary, ...addresses.filter((a) => key(a) !== key(primary))],
+      type: row.type as MailboxType, database: row.database_name,
+      builtin: row.builtin as BuiltinAccount | null, accountDisabled: row.account_disabled === 1,
+      hasPassword: row.password_hash !== null,
+      settings: completeDocument(ALL_MAILBOX_SETTINGS, JSON.parse(row.settings), { serverName: '', fqdn: '' }),
+      createdAt: row.created_at,
+    };
+  }
+
+  private static readonly MAILBOX_COLUMNS =
+    'id, name, alias, upn, primary_smtp, type, database_name, builtin, account_disabled, password_hash, settings, created_at';
+
+  async mailboxes(): Promise<Mailbox[]> {
+    const rows = await this.db.all<MailboxRow>(`SELECT ${Directory.MAILBOX_COLUMNS} FROM mailboxes ORDER BY name`);
+    const addresses = await this.addressesOf(rows.map((r) => r.id));
+    return rows.map((r) => this.toMailbox(r, addresses.get(r.id) ?? []));
+  }
+
+  async mailboxById(id: string): Promise<Mailbox | undefined> {
+    const row = await this.db.get<MailboxRow>(`SELECT ${Directory.MAILBOX_COLUMNS} FROM mailboxes WHERE id = ?`, [id]);
+    if (!row) return undefined;
+    return this.toMailbox(row, (await this.addressesOf([row.id])).get(row.id) ?? []);
+  }
+
+  /** The mailbox that owns an SMTP address (primary or alias), for delivery and logon. */
+  async mailboxByAddress(address: string): Promise<Mailbox | undefined> {
+    const row = await this.db.get<{ mailbox_id: string }>(`SELECT mailbox_id FROM addresses WHERE address_key = ?`, [key(address)]);
+    return row ? this.mailboxById(row.mailbox_id) : undefined;
+  }
+
+  /**
+   * Finds a mailbox the way Exchange's -Identity does: name, alias, UPN, any email address,
+   * DOMAIN\alias, or id.
+   */
+  async findMailbox(identity: string): Promise<Mailbox | undefined> {
+    let k = key(identity);
+    const org = await this.organization();
+    const slash = k.indexOf('\\');
+    if (slash > 0 && org && k.slice(0, slash) === key(org.shortDomain)) k = k.slice(slash + 1);
+    const row = await this.db.get<{ id: string }>(
+      `SELECT id FROM mailboxes WHERE id = ? OR name_key = ? OR alias_key = ? OR upn_key = ?`,
+      [identity, k, k, k],
+    );
+    if (row) return this.mailboxById(row.id);
+    return this.mailboxByAddress(k);
+  }
+
+  async requireMailbox(identity: string): Promise<Mailbox> {
+    const m = await this.findMailbox(identity);
+    if (!m) throw new DirectoryError(`The mailbox '${identity}' was not found. Get-Mailbox lists the mailboxes.`);
+    return m;
+  }
+
+  async createMailbox(input: {
+    name: string;
+    alias?: string;
+    userPrincipalName?: string;
+    primarySmtpAddress?: string;
+    type?: MailboxType;
+    database?: string;
+    builtin?: BuiltinAccount;
+    credentials?: Credentials;
+    settings?: Record<string, unknown>;
+  }): Promise<Mailbox> {
+    const org = await this.requireOrganization();
+    const domain = await this.defaultDomain();
+    const alias = input.alias ?? deriveAlias(input.name);
+    const checkAlias = validAlias(alias);
+    if (checkAlias) throw new DirectoryError(`-Alias ${checkAlias}`);
+    const upn = input.userPrincipalName ?? `${alias}@${domain}`;
+    const primary = input.primarySmtpAddress ?? upn;
+    for (const [param, address] of [['UserPrincipalName', upn], ['PrimarySmtpAddress', primary]] as const) {
+      if (!isEmailAddress(address)) throw new DirectoryError(`-${param} must look like user@domain (got '${address}').`);
+    }
+    if (!(await this.isAcceptedDomain(primary.split('@')[1]!))) {
+      throw new DirectoryError(`-PrimarySmtpAddress: ${primary.split('@')[1]} is not an accepted domain. Add it with New-AcceptedDomain first.`);
+    }
+    const database = await this.mailboxDatabase(input.database);
+    const type = input.type ?? 'user';
+    const settings = applySettings(
+      ALL_MAILBOX_SETTINGS,
+      { ...defaultsOf(ALL_MAILBOX_SETTINGS, { serverName: '', fqdn: '' }), DisplayName: input.name },
+      input.settings ?? {},
+    );
+    const id = randomUUID();
+    await this.write(async (tx) => {
+      for (const [param, column, value] of [['Name', 'name_key', input.name], ['Alias', 'alias_key', alias], ['UserPrincipalName', 'upn_key', upn]] as const) {
+        if (await tx.get(`SELECT id FROM mailboxes WHERE ${column} = ?`, [key(value)])) {
+          throw new DirectoryError(`-${param}: '${value}' is already used by another mailbox.`);
+        }
+      }
+      if (await tx.get(`SELECT mailbox_id FROM addresses WHERE address_key = ?`, [key(primary)])) {
+        throw new DirectoryError(`-PrimarySmtpAddress: ${primary} is already used by another mailbox.`);
+      }
+      await tx.run(
+        `INSERT INTO mailboxes (id, name, name_key, alias, alias_key, upn, upn_key, primary_smtp, type, database_name, password_hash, scram, builtin, account_disabled, settings, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        [
+          id, input.name, key(input.name), alias, key(alias), upn, key(upn), primary, type, database.name,
+          input.credentials?.passwordHash ?? null, input.credentials?.scram ?? null, input.builtin ?? null,
+          // Shared and system mailboxes have a disabled account: they are opened through FullAccess.
+          type === 'user' ? 0 : 1, JSON.stringify(settings), now(),
+        ],
+      );
+      await tx.run(`INSERT INTO addresses (address_key, address, mailbox_id) VALUES (?, ?, ?)`, [key(primary), primary, id]);
+      if (key(upn) !== key(primary) && (await this.isAcceptedDomainTx(tx, upn.split('@')[1]!))) {
+        await tx.run(`INSERT INTO addresses (address_key, address, mailbox_id) VALUES (?, ?, ?) ON CONFLICT (address_key) DO NOTHING`, [key(upn), upn, id]);
+      }
+    });
+    void org;
+    return (await this.mailboxById(id))!;
+  }
+
+  private async isAcceptedDomainTx(tx: SqlExecutor, domain: string): Promise<boolean> {
+    return (await tx.get(`SELECT name FROM accepted_domains WHERE name_key = ?`, [key(domain)])) !== undefined;
+  }
+
+  async updateMailbox(
+    identity: string,
+    changes: {
+      settings?: Record<string, unknown>;
+      addAddresses?: string[];
+      removeAddresses?: string[];
+      primarySmtpAddress?: string;
+      credentials?: Credentials;
+      accountDisabled?: boolean;
+    },
+  ): Promise<Mailbox> {
+    const mailbox = await this.requireMailbox(identity);
+    const settings = changes.settings ? applySettings(ALL_MAILBOX_SETTINGS, mailbox.settings, changes.settings) : mailbox.settings;
+    for (const a of [...(changes.addAddresses ?? []), ...(changes.primarySmtpAddress ? [changes.primarySmtpAddress] : [])]) {
+      if (!isEmailAddress(a)) throw new DirectoryError(`-EmailAddresses entries must look like user@domain (got '${a}').`);
+      if (!(await this.isAcceptedDomain(a.split('@')[1]!))) {
+        throw new DirectoryError(`-EmailAddresses: ${a.split('@')[1]} is not an accepted domain. Add it with New-AcceptedDomain first.`);
+      }
+    }
+    await this.write(async (tx) => {
+      await tx.run(`UPDATE mailboxes SET settings = ? WHERE id = ?`, [JSON.stringify(settings), mailbox.id]);
+      for (const a of [...(changes.addAddresses ?? []), ...(changes.primarySmtpAddress ? [changes.primarySmtpAddress] : [])]) {
+        const owner = await tx.get<{ mailbox_id: string }>(`SELECT mailbox_id FROM addresses WHERE address_key = ?`, [key(a)]);
+        if (owner && owner.mailbox_id !== mailbox.id) throw new DirectoryError(`-EmailAddresses: ${a} is already used by another mailbox.`);
+        if (!owner) await tx.run(`INSERT INTO addresses (address_key, address, mailbox_id) VALUES (?, ?, ?)`, [key(a), a, mailbox.id]);
+      }
+      if (changes.primarySmtpAddress) {
+        await tx.run(`UPDATE mailboxes SET primary_smtp = ? WHERE id = ?`, [changes.primarySmtpAddress, mailbox.id]);
+      }
+      const primary = changes.primarySmtpAddress ?? mailbox.primarySmtpAddress;
+      for (const a of changes.removeAddresses ?? []) {
+        if (key(a) === key(primary)) throw new DirectoryError(`-EmailAddresses: cannot remove the primary address ${a}; set another -PrimarySmtpAddress first.`);
+        await tx.run(`DELETE FROM addresses WHERE address_key = ? AND mailbox_id = ?`, [key(a), mailbox.id]);
+      }
+      if (changes.credentials) {
+        await tx.run(`UPDATE mailboxes SET password_hash = ?, scram = ? WHERE id = ?`, [
+          changes.credentials.passwordHash, changes.credentials.scram, mailbox.id,
+        ]);
+      }
+      if (changes.accountDisabled !== undefined) {
+        await tx.run(`UPDATE mailboxes SET account_disabled = ? WHERE id = ?`, [changes.accountDisabled ? 1 : 0, mailbox.id]);
+      }
+    });
+    return (await this.mailboxById(mailbox.id))!;
+  }
+
+  async removeMailbox(identity: string): Promise<Mailbox> {
+    const mailbox = await this.requireMailbox(identity);
+    if (mailbox.builtin === 'Administrator') {
+      throw new DirectoryError('The built-in Administrator mailbox cannot be removed.');
+    }
+    await this.write((tx) => tx.run(`DELETE FROM mailboxes WHERE id = ?`, [mailbox.id]));
+    return mailbox;
+  }
+
+  /** Password hash and SCRAM keys, read only by the authentication module. */
+  async credentials(mailboxId: string): Promise<Credentials | undefined> {
+    const row = await this.db.get<{ password_hash: string | null; scram: string | null }>(
+      `SELECT password_hash, scram FROM mailboxes WHERE id = ?`,
+      [mailboxId],
+    );
+    return row && { passwordHash: row.password_hash, scram: row.scram };
+  }
+
+  // ── Permissions and role groups ──────────────────────────────────────────────
+
+  async addMailboxPermission(mailboxIdentity: string, userIdentity: string, right: MailboxRight): Promise<void> {
+    const mailbox = await this.requireMailbox(mailboxIdentity);
+    const user = await this.requireMailbox(userIdentity);
+    await this.write((tx) =>
+      tx.run(
+        `INSERT INTO mailbox_permissions (mailbox_id, user_id, right_name) VALUES (?, ?, ?) ON CONFLICT (mailbox_id, user_id, right_name) DO NOTHING`,
+        [mailbox.id, user.id, right],
+      ),
+    );
+  }
+
+  async removeMailboxPermission(mailboxIdentity: string, userIdentity: string, right: MailboxRight): Promise<void> {
+    const mailbox = await this.requireMailbox(mailboxIdentity);
+    const user = await this.requireMailbox(userIdentity);
+    await this.write((tx) =>
+      tx.run(`DELETE FROM mailbox_permissions WHERE mailbox_id = ? AND user_id = ? AND right_name = ?`, [mailbox.id, user.id, right]),
+    );
+  }
+
+  async hasMailboxPermission(mailboxId: string, userId: string, right: MailboxRight): Promise<boolean> {
+    const row = await this.db.get(
+      `SELECT right_name FROM mailbox_permissions WHERE mailbox_id = ? AND user_id = ? AND right_name = ?`,
+      [mailboxId, userId, right],
+    );
+    return row !== undefined;
+  }
+
+  async mailboxPermissions(mailboxIdentity: string): Promise<{ user: string; right: MailboxRight }[]> {
+    const mailbox = await this.requireMailbox(mailboxIdentity);
+    const rows = await this.db.all<{ name: string; right_name: string }>(
+      `SELECT m.name, p.right_name FROM mailbox_permissions p JOIN mailboxes m ON m.id = p.user_id WHERE p.mailbox_id = ? ORDER BY m.name`,
+      [mailbox.id],
+    );
+    return rows.map((r) => ({ user: r.name, right: r.right_name as MailboxRight }));
+  }
+
+  async roleGroups(): Promise<{ name: string; description: string; members: string[] }[]> {
+    const groups = await this.db.all<{ name_key: string; name: string; description: string }>(
+      `SELECT name_key, name, description FROM role_groups ORDER BY name`,
+    );
+    const members = await this.db.all<{ group_key: string; name: string }>(
+      `SELECT g.group_key, m.name FROM role_group_members g JOIN mailboxes m ON m.id = g.mailbox_id ORDER BY m.name`,
+    );
+    return groups.map((g) => ({
+      name: g.name, description: g.description,
+      members: members.filter((m) => m.group_key === g.name_key).map((m) => m.name),
+    }));
+  }
+
+  async addRoleGroupMember(group: string, memberIdentity: string): Promise<void> {
+    const member = await this.requireMailbox(memberIdentity);
+    await this.write(async (tx) => {
+      if (!(await tx.get(`SELECT name FROM role_groups WHERE name_key = ?`, [key(group)]))) {
+        throw new DirectoryError(`There is no role group '${group}'. Get-RoleGroup lists them.`);
+      }
+      await tx.run(
+        `INSERT INTO role_group_members (group_key, mailbox_id) VALUES (?, ?) ON CONFLICT (group_key, mailbox_id) DO NOTHING`,
+        [key(group), member.id],
+      );
+    });
+  }
+
+  async isRoleGroupMember(group: string, mailboxId: string): Promise<boolean> {
+    return (await this.db.get(`SELECT mailbox_id FROM role_group_members WHERE group_key = ? AND mailbox_id = ?`, [key(group), mailboxId])) !== undefined;
+  }
+
+  // ── Certificates ─────────────────────────────────────────────────────────────
+
+  async addCertificate(cert: Certificate): Promise<void> {
+    await this.write((tx) =>
+      tx.run(
+        `INSERT INTO certificates (thumbprint, server_key, subject, issuer, names, not_before, not_after, services, self_signed, cert_pem, key_pem)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (thumbprint) DO NOTHING`,
+        [
+          cert.thumbprint, key(cert.server), cert.subject, cert.issuer, JSON.stringify(cert.names), cert.notBefore,
+          cert.notAfter, JSON.stringify(cert.services), cert.selfSigned ? 1 : 0, cert.certPem, cert.keyPem,
+        ],
+      ),
+    );
+  }
+
+  async certificates(serverName?: string): Promise<Certificate[]> {
+    const rows = await this.db.all<Record<string, string | number>>(
+      `SELECT thumbprint, server_key, subject, issuer, names, not_before, not_after, services, self_signed, cert_pem, key_pem FROM certificates ORDER BY not_before`,
+    );
+    const servers = await this.servers();
+    return rows
+      .filter((r) => serverName === undefined || r.server_key === key(serverName))
+      .map((r) => ({
+        thumbprint: String(r.thumbprint),
+        server: servers.find((s) => key(s.name) === r.server_key)?.name ?? String(r.server_key),
+        subject: String(r.subject), issuer: String(r.issuer), names: JSON.parse(String(r.names)) as string[],
+        notBefore: String(r.not_before), notAfter: String(r.not_after), services: JSON.parse(String(r.services)) as string[],
+        selfSigned: Number(r.self_signed) === 1, certPem: String(r.cert_pem), keyPem: String(r.key_pem),
+      }));
+  }
+
+  /** Assigns services to a certificate (Enable-ExchangeCertificate); adds to what it had. */
+  async enableCertificate(thumbprint: string, services: string[]): Promise<Certificate> {
+    const cert = (await this.certificates()).find((c) => c.thumbprint.toLowerCase() === thumbprint.toLowerCase());
+    if (!cert) throw new DirectoryError(`There is no certificate with thumbprint ${thumbprint}. Get-ExchangeCertificate lists them.`);
+    const next = [...new Set([...cert.services, ...services])].sort();
+    await this.write((tx) => tx.run(`UPDATE certificates SET services = ? WHERE thumbprint = ?`, [JSON.stringify(next), cert.thumbprint]));
+    return { ...cert, services: next };
+  }
+}
+
+export function deriveAlias(name: string): string {
+  const ascii = name.normalize('NFKD').replace(/[^A-Za-z0-9._-]+/g, '').replace(/^\.+|\.+$/g, '');
+  return ascii.length > 0 ? ascii.slice(0, 64) : `user${Date.now().toString(36)}`;
+}
+
+/** Exchange aliases: letters, digits and !#$%&'*+-/=?^_`{|}~ with inner dots, at most 64 characters. */
+export function validAlias(alias: string): string | undefined {
+  if (!/^[A-Za-z0-9!#$%&'*+\-/=?^_`{|}~]+(\.[A-Za-z0-9!#$%&'*+\-/=?^_`{|}~]+)*$/.test(alias) || alias.length > 64) {
+    return `must be 1–64 letters, digits or !#$%&'*+-/=?^_\`{|}~ with single inner dots (got '${alias}').`;
+  }
+  return undefined;
+}
+
+export function isEmailAddress(text: string): boolean {
+  // Local parts may be UTF-8 (RFC 6531), so only structure is checked here.
+  const at = text.lastIndexOf('@');
+  if (at < 1 || at === text.length - 1 || text.length > 320) return false;
+  return !/[\s<>()\[\]\\,;:"]/.test(text.slice(0, at)) && /^[^\s@]+\.[^\s@.]+$|^[^\s@.]+$/.test(text.slice(at + 1));
+}

@@ -1,0 +1,93 @@
+// Self-signed certificates for a fresh organization and reading of imported PEM pairs.
+// Thumbprints are SHA-1 fingerprints in upper-case hex, the form Exchange admins copy around.
+import 'reflect-metadata'; // @peculiar/x509's ASN.1 schemas need the Reflect metadata polyfill
+import { createPrivateKey, webcrypto, X509Certificate, randomBytes } from 'node:crypto';
+import * as x509 from '@peculiar/x509';
+
+x509.cryptoProvider.set(webcrypto as unknown as Crypto);
+
+export interface CertificateMaterial {
+  thumbprint: string;
+  subject: string;
+  issuer: string;
+  names: string[];
+  notBefore: string;
+  notAfter: string;
+  selfSigned: boolean;
+  certPem: string;
+  keyPem: string;
+}
+
+function toPem(der: ArrayBuffer, label: string): string {
+  const b64 = Buffer.from(der).toString('base64').replace(/.{1,64}/g, '$&\n');
+  return `-----BEGIN ${label}-----\n${b64}-----END ${label}-----\n`;
+}
+
+/** An ECDSA P-256 certificate for `names` (the first is the subject), valid for `days`. */
+export async function createSelfSignedCertificate(names: string[], days = 1825): Promise<CertificateMaterial> {
+  if (names.length === 0) throw new Error('A certificate needs at least one name');
+  const alg = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' };
+  const keys = (await webcrypto.subtle.generateKey(alg, true, ['sign', 'verify'])) as unknown as CryptoKeyPair;
+  const notBefore = new Date(Date.now() - 60_000);
+  const notAfter = new Date(notBefore.getTime() + days * 86400_000);
+  const cert = await x509.X509CertificateGenerator.createSelfSigned({
+    serialNumber: randomBytes(16).toString('hex').replace(/^[89a-f]/, '1'),
+    name: `CN=${names[0]}`,
+    notBefore,
+    notAfter,
+    keys,
+    signingAlgorithm: alg,
+    extensions: [
+      new x509.BasicConstraintsExtension(false, undefined, true),
+      new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment, true),
+      new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth]),
+      new x509.SubjectAlternativeNameExtension(names.map((n) => (/^[\d.]+$|:/.test(n) ? { type: 'ip', value: n } : { type: 'dns', value: n }))),
+    ],
+  });
+  const pkcs8 = await webcrypto.subtle.exportKey('pkcs8', keys.privateKey as unknown as webcrypto.CryptoKey);
+  return describeCertificate(cert.toString('pem') + '\n', toPem(pkcs8, 'PRIVATE KEY'));
+}
+
+/** Reads a PEM certificate (first of a chain) and its key; throws a clear error when they do not match. */
+export function describeCertificate(certPem: string, keyPem: string): CertificateMaterial {
+  let cert: X509Certificate;
+  try {
+    cert = new X509Certificate(certPem);
+  } catch {
+    throw new Error('The certificate is not a PEM X.509 certificate (-----BEGIN CERTIFICATE-----).');
+  }
+  let key;
+  try {
+    key = createPrivateKey(keyPem);
+  } catch {
+    throw new Error('The private key is not a PEM private key (-----BEGIN PRIVATE KEY----- or RSA/EC PRIVATE KEY).');
+  }
+  if (!cert.checkPrivateKey(key)) throw new Error('The private key does not belong to the certificate.');
+  const sans = (cert.subjectAltName ?? '')
+    .split(', ')
+    .map((s) => s.replace(/^(DNS|IP Address):/, ''))
+    .filter((s) => s.length > 0);
+  const cn = /CN=([^\n,]+)/.exec(cert.subject)?.[1];
+  const names = [...new Set([...(cn ? [cn] : []), ...sans])];
+  return {
+    thumbprint: cert.fingerprint.replace(/:/g, '').toUpperCase(),
+    subject: cert.subject.split('\n').join(', '),
+    issuer: cert.issuer.split('\n').join(', '),
+    names,
+    notBefore: new Date(cert.validFrom).toISOString(),
+    notAfter: new Date(cert.validTo).toISOString(),
+    selfSigned: cert.subject === cert.issuer,
+    certPem,
+    keyPem,
+  };
+}
+
+/** Whether a certificate name covers `host` (exact or one-label wildcard). */
+export function certificateCovers(names: string[], host: string): boolean {
+  const h = host.toLowerCase();
+  return names.some((n) => {
+    const name = n.toLowerCase();
+    if (name === h) return true;
+    return name.startsWith('*.') && h.endsWith(name.slice(1)) && !h.slice(0, h.length - name.length + 1).includes('.');
+  });
+}

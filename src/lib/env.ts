@@ -1,0 +1,26 @@
+// The environment contract of DESIGN.md §3, read in one place.
+import { resolve } from 'node:path';
+
+export function dataFolder(): string {
+  return resolve(process.env.MAILROOM_DATA ?? './data');
+}
+
+/** Added to every port Mailroom binds, so tests and unprivileged users can run side by side. */
+export function portOffset(): number {
+  const raw = process.env.MAILROOM_PORT_OFFSET;
+  if (raw === undefined || raw === '') return 0;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 0 || n > 65000) {
+    throw new Error(`MAILROOM_PORT_OFFSET must be a whole number from 0 to 65000 (got '${raw}')`);
+  }
+  return n;
+}
+
+export function directoryUrl(): string | undefined {
+  const url = process.env.MAILROOM_DIRECTORY;
+  return url === undefined || url === '' ? undefined : url;
+}
+
+export function logLevel(): string {
+  return process.env.MAILROOM_LOG_LEVEL ?? 'info';
+}

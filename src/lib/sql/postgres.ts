@@ -1,0 +1,75 @@
+import pg from 'pg';
+import type { SqlDatabase, SqlExecutor, SqlRunResult, SqlValue } from './types.ts';
+
+// BIGINT columns hold byte counts and counters well inside 2^53; read them as numbers.
+pg.types.setTypeParser(20, (v: string) => Number(v));
+
+/** Rewrites `?` placeholders to `$n`, leaving question marks inside string literals alone. */
+export function toPostgresPlaceholders(sql: string): string {
+  let n = 0;
+  let out = '';
+  let quoted = false;
+  for (const ch of sql) {
+    if (ch === "'") quoted = !quoted;
+    out += ch === '?' && !quoted ? `$${++n}` : ch;
+  }
+  return out;
+}
+
+interface Queryable {
+  query(text: string, values?: unknown[]): Promise<pg.QueryResult>;
+}
+
+// Booleans are stored as 0/1 integers so the same schema works on both engines.
+function normalise(params: readonly SqlValue[]): unknown[] {
+  return params.map((p) => (typeof p === 'boolean' ? (p ? 1 : 0) : p));
+}
+
+class PostgresExecutor implements SqlExecutor {
+  readonly dialect = 'postgres' as const;
+  constructor(protected readonly client: Queryable) {}
+
+  async all<T>(sql: string, params: readonly SqlValue[] = []): Promise<T[]> {
+    const res = await this.client.query(toPostgresPlaceholders(sql), normalise(params));
+    return res.rows as T[];
+  }
+  async get<T>(sql: string, params: readonly SqlValue[] = []): Promise<T | undefined> {
+    return (await this.all<T>(sql, params))[0];
+  }
+  async run(sql: string, params: readonly SqlValue[] = []): Promise<SqlRunResult> {
+    const res = await this.client.query(toPostgresPlaceholders(sql), normalise(params));
+    return { changes: res.rowCount ?? 0 };
+  }
+  async exec(sql: string): Promise<void> {
+    await this.client.query(sql);
+  }
+}
+
+export class PostgresDatabase extends PostgresExecutor implements SqlDatabase {
+  constructor(private readonly pool: pg.Pool) {
+    super(pool);
+  }
+
+  static connect(url: string): PostgresDatabase {
+    return new PostgresDatabase(new pg.Pool({ connectionString: url, max: 10 }));
+  }
+
+  async transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      const result = await fn(new PostgresExecutor(client));
+      await client.query('COMMIT');
+      return result;
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw err;
+    } finally {
+      client.release();
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.pool.end();
+  }
+}
