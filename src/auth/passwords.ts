@@ -18,6 +18,9 @@ import saslprep from '@mongodb-js/saslprep';
 // Normalisation
 // ---------------------------------------------------------------------------------------------
 
+// RFC 3454 table B.1, which SASLprep maps to nothing (RFC 4013 §2.2).
+const MAPPED_TO_NOTHING = /[\u00ad\u034f\u1806\u180b-\u180d\u200b-\u200d\u2060\ufe00-\ufe0f\ufeff]/g;
+
 /**
  * SASLprep (RFC 4013) a password before it is hashed or checked, so "I\u00ADX" and "IX", or a
  * precomposed and a decomposed "é", are the same password whatever the client's input method.
@@ -31,6 +34,10 @@ import saslprep from '@mongodb-js/saslprep';
  *   and a SCRAM client that skips or fails SASLprep the same way still derives the same key.
  */
 export function normalizePassword(password: string): string {
+  // @mongodb-js/saslprep 1.6 throws a TypeError instead of returning "" when every character is
+  // "commonly mapped to nothing" (RFC 3454 table B.1), which the fallback below would turn into
+  // the raw string; answer that case here.
+  if (password.replace(MAPPED_TO_NOTHING, '') === '') return '';
   try {
     return saslprep(password, { allowUnassigned: true });
   } catch {

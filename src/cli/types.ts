@@ -45,6 +45,12 @@ export interface BoundArguments {
   /** Common parameters that do nothing here but must be accepted: -Confirm, -WhatIf, -DomainController. */
   common: Record<string, BoundValue>;
   help: boolean;        // -? was given
+  /**
+   * Bool parameters given without a value and bound to $true. Bash expands an unquoted `$true`
+   * or `$false` to nothing, so the caller should warn that `$false` must be quoted in bash.
+   * Absent when there are none.
+   */
+  implied?: string[];
 }
 
 /** Thrown for any syntax or binding error; the message names the parameter and what it accepts. */

@@ -4,7 +4,7 @@ import 'reflect-metadata'; // @peculiar/x509's ASN.1 schemas need the Reflect me
 import { createPrivateKey, webcrypto, X509Certificate, randomBytes } from 'node:crypto';
 import * as x509 from '@peculiar/x509';
 
-x509.cryptoProvider.set(webcrypto as unknown as Crypto);
+x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
 
 export interface CertificateMaterial {
   thumbprint: string;
@@ -27,7 +27,7 @@ function toPem(der: ArrayBuffer, label: string): string {
 export async function createSelfSignedCertificate(names: string[], days = 1825): Promise<CertificateMaterial> {
   if (names.length === 0) throw new Error('A certificate needs at least one name');
   const alg = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' };
-  const keys = (await webcrypto.subtle.generateKey(alg, true, ['sign', 'verify'])) as unknown as CryptoKeyPair;
+  const keys = (await webcrypto.subtle.generateKey(alg, true, ['sign', 'verify'])) as webcrypto.CryptoKeyPair;
   const notBefore = new Date(Date.now() - 60_000);
   const notAfter = new Date(notBefore.getTime() + days * 86400_000);
   const cert = await x509.X509CertificateGenerator.createSelfSigned({
@@ -35,7 +35,7 @@ export async function createSelfSignedCertificate(names: string[], days = 1825):
     name: `CN=${names[0]}`,
     notBefore,
     notAfter,
-    keys,
+    keys: keys as unknown as Parameters<typeof x509.X509CertificateGenerator.createSelfSigned>[0]['keys'],
     signingAlgorithm: alg,
     extensions: [
       new x509.BasicConstraintsExtension(false, undefined, true),
@@ -44,7 +44,7 @@ export async function createSelfSignedCertificate(names: string[], days = 1825):
       new x509.SubjectAlternativeNameExtension(names.map((n) => (/^[\d.]+$|:/.test(n) ? { type: 'ip', value: n } : { type: 'dns', value: n }))),
     ],
   });
-  const pkcs8 = await webcrypto.subtle.exportKey('pkcs8', keys.privateKey as unknown as webcrypto.CryptoKey);
+  const pkcs8 = await webcrypto.subtle.exportKey('pkcs8', keys.privateKey);
   return describeCertificate(cert.toString('pem') + '\n', toPem(pkcs8, 'PRIVATE KEY'));
 }
 

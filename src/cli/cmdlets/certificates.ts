@@ -1,0 +1,111 @@
+// New-ExchangeCertificate, Import-ExchangeCertificate, Enable-ExchangeCertificate, Get-ExchangeCertificate.
+import { readFileSync } from 'node:fs';
+import { createSelfSignedCertificate, describeCertificate } from '../../lib/certificates.ts';
+import type { Certificate } from '../../directory/directory.ts';
+import type { Cmdlet, OutputObject } from '../cmdlet.ts';
+
+export const CERTIFICATE_SERVICES = ['None', 'IMAP', 'POP', 'SMTP', 'IIS'] as const;
+
+function show(c: Certificate): OutputObject {
+  return {
+    Thumbprint: c.thumbprint, Subject: c.subject, Issuer: c.issuer, CertificateDomains: c.names,
+    NotBefore: c.notBefore, NotAfter: c.notAfter, Services: c.services.length ? c.services.join(', ') : 'None',
+    IsSelfSigned: c.selfSigned, Server: c.server,
+  };
+}
+
+function servicesOf(value: unknown): string[] {
+  return ((value as string[] | undefined) ?? []).filter((s) => s !== 'None');
+}
+
+export const certificateCmdlets: Cmdlet[] = [
+  {
+    name: 'New-ExchangeCertificate',
+    synopsis: 'Creates a self-signed certificate for the given names.',
+    parameters: [
+      { name: 'DomainName', kind: 'string', multi: true, help: 'Host names; the server FQDN when omitted.' },
+      { name: 'SubjectName', kind: 'string', help: 'X.500 subject such as "c=US, o=Contoso, cn=mail.contoso.com"; its CN becomes the first name.' },
+      { name: 'Services', kind: 'enum', multi: true, values: CERTIFICATE_SERVICES, help: 'Services to use it for right away.' },
+      { name: 'Server', kind: 'string', help: 'Server; the local (first) server when omitted.' },
+      { name: 'PrivateKeyExportable', kind: 'bool', help: 'Accepted for compatibility.' },
+      { name: 'FriendlyName', kind: 'string', help: 'Accepted for compatibility.' },
+      { name: 'KeySize', kind: 'int', help: 'Accepted for compatibility: keys are ECDSA P-256.' },
+    ],
+    examples: ['New-ExchangeCertificate -DomainName mail.contoso.com,autodiscover.contoso.com -Services POP,IMAP,SMTP,IIS'],
+    async run(args, ctx) {
+      const server = await ctx.directory.server(args.Server as string | undefined);
+      const cn = /(?:^|,)\s*cn=([^,]+)/i.exec(String(args.SubjectName ?? ''))?.[1]?.trim();
+      const names = [...new Set([...(cn ? [cn] : []), ...((args.DomainName as string[] | undefined) ?? [])])];
+      const material = await createSelfSignedCertificate(names.length ? names : [server.fqdn]);
+      const cert: Certificate = { ...material, server: server.name, services: servicesOf(args.Services) };
+      await ctx.directory.addCertificate(cert);
+      return [show(cert)];
+    },
+  },
+  {
+    name: 'Import-ExchangeCertificate',
+    synopsis: 'Imports a PEM certificate (chain) and its private key.',
+    parameters: [
+      { name: 'FileName', kind: 'string', required: true, help: 'PEM file with the certificate chain, and the key unless -PrivateKeyFileName is given.' },
+      { name: 'PrivateKeyFileName', kind: 'string', help: 'PEM file with the private key.' },
+      { name: 'Services', kind: 'enum', multi: true, values: CERTIFICATE_SERVICES, help: 'Services to use it for right away.' },
+      { name: 'Server', kind: 'string', help: 'Server; the local (first) server when omitted.' },
+      { name: 'Password', kind: 'secret', help: 'Accepted for compatibility; encrypted keys are not supported.' },
+    ],
+    examples: ['Import-ExchangeCertificate -FileName /etc/ssl/mail.contoso.com/fullchain.pem -PrivateKeyFileName /etc/ssl/mail.contoso.com/privkey.pem -Services POP,IMAP,SMTP'],
+    async run(args, ctx) {
+      const server = await ctx.directory.server(args.Server as string | undefined);
+      const read = (p: string, param: string) => {
+        try {
+          return readFileSync(p, 'utf8');
+        } catch (e) {
+          throw new Error(`-${param}: cannot read ${p} (${(e as NodeJS.ErrnoException).code ?? 'error'}).`);
+        }
+      };
+      const certText = read(args.FileName as string, 'FileName');
+      const keyText = args.PrivateKeyFileName ? read(args.PrivateKeyFileName as string, 'PrivateKeyFileName') : certText;
+      const chain = certText.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----\n?/g);
+      const key = keyText.match(/-----BEGIN (?:RSA |EC )?PRIVATE KEY-----[\s\S]+?-----END (?:RSA |EC )?PRIVATE KEY-----\n?/);
+      if (!chain) throw new Error('-FileName holds no PEM certificate.');
+      if (!key) throw new Error('No PEM private key found; give it with -PrivateKeyFileName.');
+      const material = describeCertificate(chain.join(''), key[0]);
+      const cert: Certificate = { ...material, server: server.name, services: servicesOf(args.Services) };
+      await ctx.directory.addCertificate(cert);
+      return [show(cert)];
+    },
+  },
+  {
+    name: 'Enable-ExchangeCertificate',
+    synopsis: 'Assigns a certificate to services (POP, IMAP, SMTP, IIS); running services switch within a second.',
+    parameters: [
+      { name: 'Thumbprint', kind: 'string', positional: 0, required: true, aliases: ['Identity'], help: 'Thumbprint from Get-ExchangeCertificate.' },
+      { name: 'Services', kind: 'enum', multi: true, values: CERTIFICATE_SERVICES, required: true, help: 'POP, IMAP, SMTP, IIS.' },
+      { name: 'Server', kind: 'string', help: 'Accepted for compatibility.' },
+      { name: 'Force', kind: 'switch', help: 'Accepted for compatibility.' },
+      { name: 'DoNotRequireSsl', kind: 'switch', help: 'Accepted for compatibility.' },
+    ],
+    examples: ['Enable-ExchangeCertificate -Thumbprint 5113AE0233A72FCCB75DE2D6C1E0F1A8B1A5D4E2 -Services POP,IMAP'],
+    async run(args, ctx) {
+      const services = servicesOf(args.Services);
+      const certificates = await ctx.directory.certificates();
+      const wanted = (args.Thumbprint as string).replace(/[\s:]/g, '');
+      const cert = certificates.find((c) => c.thumbprint.toLowerCase() === wanted.toLowerCase());
+      if (cert && services.length > 0 && cert.names.some((n) => n.startsWith('*.')) && services.some((s) => s === 'POP' || s === 'IMAP')) {
+        ctx.warn('This is a wildcard certificate. Exchange refuses these for POP and IMAP; Mailroom allows them, but set -X509CertificateName so clients see a matching name.');
+      }
+      return [show(await ctx.directory.enableCertificate(wanted, services))];
+    },
+  },
+  {
+    name: 'Get-ExchangeCertificate',
+    synopsis: 'Lists certificates and the services they are assigned to.',
+    parameters: [
+      { name: 'Thumbprint', kind: 'string', positional: 0, aliases: ['Identity'], help: 'Only this certificate.' },
+      { name: 'Server', kind: 'string', help: 'Only the certificates of this server.' },
+    ],
+    async run(args, ctx) {
+      const all = await ctx.directory.certificates(args.Server as string | undefined);
+      return all.filter((c) => !args.Thumbprint || c.thumbprint.toLowerCase() === String(args.Thumbprint).toLowerCase()).map(show);
+    },
+  },
+];

@@ -1,0 +1,259 @@
+// Mailboxes, their POP3/IMAP4 settings, permissions and role groups.
+import { credentialsFor, generatePassword, passwordProblem } from '../../auth/credentials.ts';
+import { CAS_MAILBOX_SETTINGS, DATABASE_SETTINGS, MAILBOX_SETTINGS } from '../../config/mailbox.ts';
+import type { Mailbox } from '../../directory/directory.ts';
+import { displaySettings, settingParameters, type Cmdlet, type OutputObject } from '../cmdlet.ts';
+import type { BoundValue, MultiValueChange, ParameterSpec } from '../types.ts';
+
+const IDENTITY: ParameterSpec = {
+  name: 'Identity', kind: 'string', positional: 0,
+  help: 'Name, alias, user principal name, email address or DOMAIN\\alias of the mailbox.',
+};
+
+const RECIPIENT_TYPE = { user: 'UserMailbox', shared: 'SharedMailbox', system: 'SystemMailbox' } as const;
+
+function showMailbox(m: Mailbox): OutputObject {
+  return {
+    Name: m.name,
+    Alias: m.alias,
+    DisplayName: m.settings.DisplayName,
+    UserPrincipalName: m.userPrincipalName,
+    PrimarySmtpAddress: m.primarySmtpAddress,
+    // Exchange marks the primary address SMTP: and the others smtp:.
+    EmailAddresses: m.emailAddresses.map((a, i) => `${i === 0 ? 'SMTP' : 'smtp'}:${a}`),
+    RecipientTypeDetails: RECIPIENT_TYPE[m.type],
+    Database: m.database,
+    Languages: m.settings.Languages,
+    ...displaySettings(MAILBOX_SETTINGS.filter((d) => !['DisplayName', 'Languages'].includes(d.name)), m.settings),
+    AccountDisabled: m.accountDisabled,
+    Identity: m.name,
+    Guid: m.id,
+  };
+}
+
+function showCas(m: Mailbox): OutputObject {
+  return { Name: m.name, PrimarySmtpAddress: m.primarySmtpAddress, ...displaySettings(CAS_MAILBOX_SETTINGS, m.settings), Identity: m.name };
+}
+
+function addressChange(value: BoundValue | undefined): { add: string[]; remove: string[]; replace?: string[] } | undefined {
+  if (value === undefined || value === null) return undefined;
+  const strip = (s: unknown) => String(s).replace(/^smtp:/i, '');
+  if (Array.isArray(value)) return { add: [], remove: [], replace: value.map(strip) };
+  const change = value as MultiValueChange;
+  return { add: change.add.map(strip), remove: change.remove.map(strip) };
+}
+
+export const mailboxCmdlets: Cmdlet[] = [
+  {
+    name: 'New-Mailbox',
+    synopsis: 'Creates a user mailbox (or a shared one with -Shared) in a mailbox database.',
+    parameters: [
+      { name: 'Name', kind: 'string', positional: 0, required: true, help: 'Unique name of the mailbox.' },
+      { name: 'Alias', kind: 'string', help: 'Short name; the local part of the default address. Derived from Name when omitted.' },
+      { name: 'UserPrincipalName', kind: 'string', help: 'Logon name user@domain; alias@<default domain> when omitted.' },
+      { name: 'PrimarySmtpAddress', kind: 'string', help: 'Email address; the UserPrincipalName when omitted.' },
+      { name: 'DisplayName', kind: 'string', help: 'Name shown in address lists; Name when omitted.' },
+      { name: 'Password', kind: 'secret', help: 'Password; a generated one is printed when omitted.' },
+      { name: 'Shared', kind: 'switch', help: 'Create a shared mailbox (no logon of its own; opened through FullAccess).' },
+      { name: 'Database', kind: 'string', help: 'Mailbox database; the first one when omitted.' },
+      { name: 'Languages', kind: 'string', multi: true, help: 'Preferred languages, e.g. zh-TW; the first names the default folders.' },
+      { name: 'FirstName', kind: 'string', help: 'Accepted for compatibility.' },
+      { name: 'LastName', kind: 'string', help: 'Accepted for compatibility.' },
+      { name: 'ResetPasswordOnNextLogon', kind: 'bool', help: 'Accepted for compatibility.' },
+    ],
+    examples: [
+      'New-Mailbox -Name "Chris Ashton" -Alias chris -UserPrincipalName chris@contoso.com -Password "Pa$$w0rd2026"',
+      'New-Mailbox -Shared -Name "Sales Department" -Alias sales',
+      'New-Mailbox -Name 王小明 -Alias xiaoming -Languages zh-TW -Password "Secret-2026"',
+    ],
+    async run(args, ctx) {
+      const shared = args.Shared === true;
+      let password = args.Password as string | undefined;
+      let generated = false;
+      if (!shared && password === undefined) {
+        password = generatePassword();
+        generated = true;
+      }
+      if (shared && password !== undefined) throw new Error('-Password: a shared mailbox has no logon of its own; grant FullAccess instead.');
+      if (password !== undefined && !generated) {
+        const problem = passwordProblem(password);
+        if (problem) throw new Error(`-Password ${problem}`);
+      }
+      const settings: Record<string, unknown> = {};
+      if (args.DisplayName) settings.DisplayName = args.DisplayName;
+      if (args.Languages) settings.Languages = args.Languages;
+      const credentials = password === undefined ? undefined : await credentialsFor(password);
+      const mailbox = await ctx.directory.createMailbox({
+        name: args.Name as string,
+        alias: args.Alias as string | undefined,
+        userPrincipalName: args.UserPrincipalName as string | undefined,
+        primarySmtpAddress: args.PrimarySmtpAddress as string | undefined,
+        type: shared ? 'shared' : 'user',
+        database: args.Database as string | undefined,
+        credentials,
+        settings,
+      });
+      const out = showMailbox(mailbox);
+      if (generated) ctx.warn(`Generated password for ${mailbox.userPrincipalName}: ${password}`);
+      return [out];
+    },
+  },
+  {
+    name: 'Get-Mailbox',
+    synopsis: 'Shows mailboxes.',
+    parameters: [IDENTITY, { name: 'ResultSize', kind: 'int', allowUnlimited: true, help: 'Most mailboxes to show.' }],
+    examples: ['Get-Mailbox', 'Get-Mailbox chris@contoso.com'],
+    async run(args, ctx) {
+      if (args.Identity) return [showMailbox(await ctx.directory.requireMailbox(args.Identity as string))];
+      const all = await ctx.directory.mailboxes();
+      const limit = typeof args.ResultSize === 'number' ? args.ResultSize : all.length;
+      return all.slice(0, limit).map(showMailbox);
+    },
+  },
+  {
+    name: 'Set-Mailbox',
+    synopsis: 'Changes a mailbox: addresses, quotas, languages, password.',
+    parameters: [
+      { ...IDENTITY, required: true },
+      ...settingParameters(MAILBOX_SETTINGS),
+      { name: 'EmailAddresses', kind: 'string', multi: true, help: 'All addresses, or @{Add="a@contoso.com"; Remove="b@contoso.com"}.' },
+      { name: 'PrimarySmtpAddress', kind: 'string', help: 'New primary address (added to EmailAddresses).' },
+      { name: 'Password', kind: 'secret', help: 'New password.' },
+    ],
+    examples: [
+      'Set-Mailbox chris -EmailAddresses @{Add="c.ashton@contoso.com"}',
+      'Set-Mailbox chris -UseDatabaseQuotaDefaults $false -ProhibitSendQuota 5GB -ProhibitSendReceiveQuota 6GB -IssueWarningQuota 4.5GB',
+      'Set-Mailbox xiaoming -Languages zh-TW',
+    ],
+    async run(args, ctx) {
+      const { Identity, EmailAddresses, PrimarySmtpAddress, Password, ...settings } = args;
+      const mailbox = await ctx.directory.requireMailbox(Identity as string);
+      const change = addressChange(EmailAddresses);
+      let add = change?.add ?? [];
+      let remove = change?.remove ?? [];
+      if (change?.replace) {
+        const wanted = new Set(change.replace.map((a) => a.toLowerCase()));
+        add = change.replace;
+        remove = mailbox.emailAddresses.filter((a) => !wanted.has(a.toLowerCase()) && a !== (PrimarySmtpAddress ?? mailbox.primarySmtpAddress));
+      }
+      if (Password !== undefined) {
+        const problem = passwordProblem(Password as string);
+        if (problem) throw new Error(`-Password ${problem}`);
+      }
+      const quotaNames = ['IssueWarningQuota', 'ProhibitSendQuota', 'ProhibitSendReceiveQuota'];
+      if (quotaNames.some((q) => q in settings) && settings.UseDatabaseQuotaDefaults === undefined && mailbox.settings.UseDatabaseQuotaDefaults === true) {
+        ctx.warn('The mailbox still uses the database quotas; add -UseDatabaseQuotaDefaults $false for these quotas to apply.');
+      }
+      await ctx.directory.updateMailbox(mailbox.id, {
+        settings,
+        addAddresses: add,
+        removeAddresses: remove,
+        primarySmtpAddress: PrimarySmtpAddress as string | undefined,
+        credentials: Password === undefined ? undefined : await credentialsFor(Password as string),
+      });
+    },
+  },
+  {
+    name: 'Remove-Mailbox',
+    synopsis: 'Removes a mailbox and its logon.',
+    parameters: [{ ...IDENTITY, required: true }, { name: 'Permanent', kind: 'bool', help: 'Accepted for compatibility.' }],
+    async run(args, ctx) {
+      await ctx.directory.removeMailbox(args.Identity as string);
+    },
+  },
+  {
+    name: 'Get-CASMailbox',
+    synopsis: 'Shows the POP3 and IMAP4 settings of mailboxes.',
+    parameters: [IDENTITY],
+    examples: ['Get-CASMailbox chris', 'Get-CASMailbox'],
+    async run(args, ctx) {
+      if (args.Identity) return [showCas(await ctx.directory.requireMailbox(args.Identity as string))];
+      return (await ctx.directory.mailboxes()).map(showCas);
+    },
+  },
+  {
+    name: 'Set-CASMailbox',
+    synopsis: 'Enables or disables POP3/IMAP4 for a mailbox and sets its own retrieval options.',
+    parameters: [{ ...IDENTITY, required: true }, ...settingParameters(CAS_MAILBOX_SETTINGS)],
+    examples: ['Set-CASMailbox chris -PopEnabled $false', 'Set-CASMailbox chris -ImapUseProtocolDefaults $false -ImapForceICalForCalendarRetrievalOption $true'],
+    async run(args, ctx) {
+      const { Identity, ...settings } = args;
+      if (Object.keys(settings).length === 0) throw new Error('Set-CASMailbox needs at least one setting to change.');
+      await ctx.directory.updateMailbox(Identity as string, { settings });
+    },
+  },
+  {
+    name: 'Add-MailboxPermission',
+    synopsis: 'Gives a user FullAccess to a mailbox (opened by POP3/IMAP4 as user\\alias) or SendAs.',
+    parameters: [
+      { ...IDENTITY, required: true },
+      { name: 'User', kind: 'string', required: true, help: 'The mailbox user who gets the right.' },
+      { name: 'AccessRights', kind: 'enum', multi: true, values: ['FullAccess', 'SendAs'], required: true, help: 'FullAccess or SendAs.' },
+      { name: 'InheritanceType', kind: 'enum', values: ['None', 'All', 'Descendents', 'SelfAndChildren', 'Children'], help: 'Accepted for compatibility.' },
+      { name: 'AutoMapping', kind: 'bool', help: 'Accepted for compatibility.' },
+    ],
+    examples: ['Add-MailboxPermission -Identity sales -User chris -AccessRights FullAccess -InheritanceType All'],
+    async run(args, ctx) {
+      for (const right of args.AccessRights as ('FullAccess' | 'SendAs')[]) {
+        await ctx.directory.addMailboxPermission(args.Identity as string, args.User as string, right);
+      }
+      return (await ctx.directory.mailboxPermissions(args.Identity as string)).map((p) => ({ Identity: args.Identity, User: p.user, AccessRights: p.right }));
+    },
+  },
+  {
+    name: 'Remove-MailboxPermission',
+    synopsis: 'Takes a FullAccess or SendAs right away.',
+    parameters: [
+      { ...IDENTITY, required: true },
+      { name: 'User', kind: 'string', required: true, help: 'The mailbox user who loses the right.' },
+      { name: 'AccessRights', kind: 'enum', multi: true, values: ['FullAccess', 'SendAs'], required: true, help: 'FullAccess or SendAs.' },
+      { name: 'InheritanceType', kind: 'enum', values: ['None', 'All', 'Descendents', 'SelfAndChildren', 'Children'], help: 'Accepted for compatibility.' },
+    ],
+    async run(args, ctx) {
+      for (const right of args.AccessRights as ('FullAccess' | 'SendAs')[]) {
+        await ctx.directory.removeMailboxPermission(args.Identity as string, args.User as string, right);
+      }
+    },
+  },
+  {
+    name: 'Get-MailboxPermission',
+    synopsis: 'Lists who has FullAccess or SendAs on a mailbox.',
+    parameters: [{ ...IDENTITY, required: true }],
+    async run(args, ctx) {
+      return (await ctx.directory.mailboxPermissions(args.Identity as string)).map((p) => ({ Identity: args.Identity, User: p.user, AccessRights: p.right }));
+    },
+  },
+  {
+    name: 'Get-RoleGroup',
+    synopsis: 'Lists role groups and their members.',
+    parameters: [IDENTITY],
+    async run(args, ctx) {
+      return (await ctx.directory.roleGroups())
+        .filter((g) => !args.Identity || g.name.toLowerCase() === String(args.Identity).toLowerCase())
+        .map((g) => ({ Name: g.name, Description: g.description, Members: g.members }));
+    },
+  },
+  {
+    name: 'Add-RoleGroupMember',
+    synopsis: 'Adds a mailbox user to a role group such as "Organization Management".',
+    parameters: [
+      { name: 'Identity', kind: 'string', positional: 0, required: true, help: 'Role group name.' },
+      { name: 'Member', kind: 'string', required: true, help: 'The mailbox user to add.' },
+    ],
+    examples: ['Add-RoleGroupMember "Organization Management" -Member chris'],
+    async run(args, ctx) {
+      await ctx.directory.addRoleGroupMember(args.Identity as string, args.Member as string);
+    },
+  },
+  {
+    name: 'Get-MailboxDatabase',
+    synopsis: 'Shows mailbox databases with their quotas and retention.',
+    parameters: [IDENTITY],
+    async run(args, ctx) {
+      const all = await ctx.directory.mailboxDatabases();
+      return all
+        .filter((d) => !args.Identity || d.name.toLowerCase() === String(args.Identity).toLowerCase())
+        .map((d) => ({ Name: d.name, Server: d.server, Engine: d.engine, ...displaySettings(DATABASE_SETTINGS, d.settings) }));
+    },
+  },
+];

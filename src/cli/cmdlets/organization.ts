@@ -1,0 +1,54 @@
+// Accepted domains and servers.
+import type { Cmdlet } from '../cmdlet.ts';
+
+export const organizationCmdlets: Cmdlet[] = [
+  {
+    name: 'New-AcceptedDomain',
+    synopsis: 'Adds a domain the organization receives mail for and whose addresses mailboxes may use.',
+    parameters: [
+      { name: 'Name', kind: 'string', positional: 0, required: true, help: 'Display name of the domain entry.' },
+      { name: 'DomainName', kind: 'string', required: true, help: 'The domain, e.g. contoso.com.' },
+      { name: 'DomainType', kind: 'enum', values: ['Authoritative'], help: 'Only Authoritative: mailboxes in this organization.' },
+    ],
+    examples: ['New-AcceptedDomain -Name "Fabrikam" -DomainName fabrikam.com -DomainType Authoritative'],
+    async run(args, ctx) {
+      const domain = String(args.DomainName).toLowerCase();
+      if (!/^(?=.{1,253}$)([\p{L}\p{N}]([\p{L}\p{N}-]{0,61}[\p{L}\p{N}])?)(\.[\p{L}\p{N}]([\p{L}\p{N}-]{0,61}[\p{L}\p{N}])?)+$/u.test(domain)) {
+        throw new Error(`-DomainName must be a domain name such as contoso.com (got '${args.DomainName}').`);
+      }
+      await ctx.directory.addAcceptedDomain(domain, (args.DomainType as string | undefined) ?? 'Authoritative');
+      return [{ Name: args.Name, DomainName: domain, DomainType: args.DomainType ?? 'Authoritative', Default: false }];
+    },
+  },
+  {
+    name: 'Get-AcceptedDomain',
+    synopsis: 'Lists accepted domains.',
+    parameters: [],
+    async run(_args, ctx) {
+      return (await ctx.directory.acceptedDomains()).map((d) => ({ Name: d.name, DomainName: d.name, DomainType: d.domainType, Default: d.isDefault }));
+    },
+  },
+  {
+    name: 'Get-ExchangeServer',
+    synopsis: 'Lists servers with their FQDN, site and whether they are running.',
+    parameters: [{ name: 'Identity', kind: 'string', positional: 0, help: 'Server name.' }],
+    async run(args, ctx) {
+      const servers = await ctx.directory.servers();
+      return servers
+        .filter((s) => !args.Identity || s.name.toLowerCase() === String(args.Identity).toLowerCase())
+        .map((s) => ({
+          Name: s.name, Fqdn: s.fqdn, Site: s.site,
+          Running: s.heartbeatAt !== null && Date.now() - s.heartbeatAt < 5000,
+        }));
+    },
+  },
+  {
+    name: 'Get-OrganizationConfig',
+    synopsis: 'Shows the organization.',
+    parameters: [],
+    async run(_args, ctx) {
+      const org = await ctx.directory.requireOrganization();
+      return [{ Name: org.name, ShortDomainName: org.shortDomain, DefaultDomain: await ctx.directory.defaultDomain(), WhenCreated: org.createdAt, Guid: org.id }];
+    },
+  },
+];

@@ -1,0 +1,26 @@
+// Every cmdlet, found by name case-insensitively as PowerShell does.
+import type { Cmdlet } from './cmdlet.ts';
+import { certificateCmdlets } from './cmdlets/certificates.ts';
+import { mailboxCmdlets } from './cmdlets/mailbox.ts';
+import { organizationCmdlets } from './cmdlets/organization.ts';
+import { protocolSettingsCmdlets } from './cmdlets/protocol-settings.ts';
+import { serviceCmdlets } from './cmdlets/services.ts';
+import { transportCmdlets } from './cmdlets/transport.ts';
+
+export const CMDLETS: readonly Cmdlet[] = [
+  ...organizationCmdlets,
+  ...mailboxCmdlets,
+  ...protocolSettingsCmdlets,
+  ...transportCmdlets,
+  ...serviceCmdlets,
+  ...certificateCmdlets,
+];
+
+export function findCmdlet(name: string): Cmdlet | undefined {
+  const key = name.toLowerCase();
+  return CMDLETS.find((c) => c.name.toLowerCase() === key);
+}
+
+export function isCmdletName(text: string): boolean {
+  return /^[A-Za-z]+-[A-Za-z0-9]+$/.test(text);
+}

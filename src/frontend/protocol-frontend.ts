@@ -1,0 +1,110 @@
+// The IMAP4 and POP3 front-end services: listeners from ImapSettings/PopSettings, connection
+// limits, TLS with the chosen certificate, and a protocol session per connection.
+import type { Socket } from 'node:net';
+import type { SecureContext } from 'node:tls';
+import type { SettingsDocument } from '../config/model.ts';
+import type { ConfigSnapshot, RunningService, ServiceDeps } from '../host/server.ts';
+import { pickCertificate } from '../host/server.ts';
+import { ListenerSet } from './listeners.ts';
+import { startImapSession } from '../imap/frontend-session.ts';
+import { startPopSession } from '../pop3/frontend-session.ts';
+import type { Authenticator } from '../auth/authenticator.ts';
+import type { Logger } from '../lib/log.ts';
+
+export type FrontendProtocol = 'imap' | 'pop';
+
+/** What a front-end protocol session may use. Settings are read live, per command. */
+export interface FrontendSessionContext {
+  protocol: FrontendProtocol;
+  settings(): SettingsDocument;
+  secureContext(): SecureContext;
+  authenticator: Authenticator;
+  log: Logger;
+  serverName: string;
+  clientAddress: string;
+  implicitTls: boolean;
+}
+
+export type SessionStarter = (socket: Socket, ctx: FrontendSessionContext) => void;
+
+const STARTERS: Record<FrontendProtocol, SessionStarter> = { imap: startImapSession, pop: startPopSession };
+
+export class ProtocolFrontend implements RunningService {
+  private snapshot!: ConfigSnapshot;
+  private readonly listeners: ListenerSet;
+  private readonly perAddress = new Map<string, number>();
+  private total = 0;
+
+  constructor(
+    private readonly protocol: FrontendProtocol,
+    private readonly deps: ServiceDeps,
+    portOffset: number,
+  ) {
+    this.listeners = new ListenerSet({
+      log: deps.log,
+      portOffset,
+      secureContext: () => this.secureContext(),
+      onConnection: (socket, info) => this.accept(socket, info.implicitTls),
+    });
+  }
+
+  private settings(): SettingsDocument {
+    return this.protocol === 'imap' ? this.snapshot.imapSettings : this.snapshot.popSettings;
+  }
+
+  private secureContext(): SecureContext {
+    const cert = pickCertificate(this.snapshot.certificates, this.protocol === 'imap' ? 'IMAP' : 'POP', this.settings().X509CertificateName as string | null);
+    if (!cert) throw new Error('No certificate: run New-ExchangeCertificate or Import-ExchangeCertificate.');
+    return this.deps.tls.get(cert);
+  }
+
+  describe(): string {
+    return this.listeners.describe().join(', ');
+  }
+
+  async reconfigure(snapshot: ConfigSnapshot): Promise<void> {
+    this.snapshot = snapshot;
+    const s = this.settings();
+    await this.listeners.reconcile([
+      ...(s.UnencryptedOrTLSBindings as string[]).map((binding) => ({ binding, implicitTls: false })),
+      ...(s.SSLBindings as string[]).map((binding) => ({ binding, implicitTls: true })),
+    ]);
+  }
+
+  private accept(socket: Socket, implicitTls: boolean): void {
+    const address = (socket.remoteAddress ?? '').replace(/^::ffff:/, '');
+    const s = this.settings();
+    const fromAddress = this.perAddress.get(address) ?? 0;
+    if (this.total >= (s.MaxConnections as number) || fromAddress >= (s.MaxConnectionFromSingleIP as number)) {
+      // Refused before any TLS or greeting work, so a flood costs as little as possible.
+      const text = this.protocol === 'imap'
+        ? '* BYE Connection refused: too many connections.\r\n'
+        : '-ERR [SYS/TEMP] Connection refused: too many connections.\r\n';
+      if (implicitTls) socket.destroy();
+      else socket.end(text);
+      return;
+    }
+    this.total++;
+    this.perAddress.set(address, fromAddress + 1);
+    socket.once('close', () => {
+      this.total--;
+      const n = (this.perAddress.get(address) ?? 1) - 1;
+      if (n <= 0) this.perAddress.delete(address);
+      else this.perAddress.set(address, n);
+    });
+    STARTERS[this.protocol](socket, {
+      protocol: this.protocol,
+      settings: () => this.settings(),
+      secureContext: () => this.secureContext(),
+      authenticator: this.deps.authenticator,
+      log: this.deps.log,
+      serverName: this.snapshot.server.name,
+      clientAddress: address,
+      implicitTls,
+    });
+  }
+
+  async stop(): Promise<void> {
+    await this.listeners.closeAll(true);
+  }
+}

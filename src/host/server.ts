@@ -1,0 +1,243 @@
+// `mailroom start`: the service supervisor. It reads the configuration, runs the services whose
+// startup type says so, and re-reads the configuration whenever the directory's revision moves
+// (checked several times a second), so an admin command from another process applies within a
+// second: new bindings, banners, certificates, services started or stopped.
+import { createSecureContext, type SecureContext } from 'node:tls';
+import { Authenticator } from '../auth/authenticator.ts';
+import { SERVICES, shouldRun, type ServiceName } from '../config/services.ts';
+import type { SettingsDocument } from '../config/model.ts';
+import { Directory, type Certificate, type Server } from '../directory/directory.ts';
+import { ProtocolFrontend, type FrontendProtocol } from '../frontend/protocol-frontend.ts';
+import { certificateCovers } from '../lib/certificates.ts';
+import { portOffset } from '../lib/env.ts';
+import { createLogger, type Logger } from '../lib/log.ts';
+import { ListenerError } from '../frontend/listeners.ts';
+
+export type Role = 'all' | 'frontend' | 'backend';
+
+const ROLE_SERVICES: Record<Role, readonly ServiceName[]> = {
+  all: SERVICES.map((s) => s.name),
+  frontend: ['imap4', 'pop3', 'smtp', 'web'],
+  backend: ['imap4-backend', 'pop3-backend'],
+};
+
+/** Everything a service needs from the configuration, read in one go at each revision. */
+export interface ConfigSnapshot {
+  revision: number;
+  server: Server;
+  popSettings: SettingsDocument;
+  imapSettings: SettingsDocument;
+  certificates: Certificate[];
+}
+
+export interface RunningService {
+  /** What it listens on, for the ready line and Get-Service; empty when it has no listener. */
+  describe(): string;
+  reconfigure(snapshot: ConfigSnapshot): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** Picks the certificate for a service: the X509CertificateName match, else one enabled for it, else the newest. */
+export function pickCertificate(certificates: Certificate[], service: 'IMAP' | 'POP' | 'SMTP' | 'IIS', name?: string | null): Certificate | undefined {
+  const now = Date.now();
+  const valid = certificates.filter((c) => Date.parse(c.notAfter) > now);
+  const pool = valid.length > 0 ? valid : certificates;
+  const enabled = pool.filter((c) => c.services.includes(service));
+  const newestFirst = (list: Certificate[]) => [...list].sort((a, b) => Date.parse(b.notBefore) - Date.parse(a.notBefore));
+  if (name) {
+    const named = newestFirst(enabled).find((c) => certificateCovers(c.names, name)) ?? newestFirst(pool).find((c) => certificateCovers(c.names, name));
+    if (named) return named;
+  }
+  return newestFirst(enabled)[0] ?? newestFirst(pool)[0];
+}
+
+export class SecureContextCache {
+  private readonly cache = new Map<string, SecureContext>();
+  get(cert: Certificate): SecureContext {
+    let ctx = this.cache.get(cert.thumbprint);
+    if (!ctx) {
+      ctx = createSecureContext({ cert: cert.certPem, key: cert.keyPem, minVersion: 'TLSv1.2' });
+      this.cache.set(cert.thumbprint, ctx);
+    }
+    return ctx;
+  }
+}
+
+export interface ServiceDeps {
+  directory: Directory;
+  authenticator: Authenticator;
+  log: Logger;
+  tls: SecureContextCache;
+}
+
+type ServiceFactory = (snapshot: ConfigSnapshot, deps: ServiceDeps) => Promise<RunningService>;
+
+function frontendFactory(protocol: FrontendProtocol): ServiceFactory {
+  return async (snapshot, deps) => {
+    const service = new ProtocolFrontend(protocol, deps, portOffset());
+    await service.reconfigure(snapshot);
+    return service;
+  };
+}
+
+/**
+ * The back ends serve the mailbox databases mounted on this server. On one machine front ends
+ * reach them in-process; they keep no listener of their own until sessions are proxied from
+ * other hosts.
+ */
+function backendFactory(): ServiceFactory {
+  return async () => ({
+    describe: () => 'in-process',
+    reconfigure: async () => undefined,
+    stop: async () => undefined,
+  });
+}
+
+const FACTORIES: Partial<Record<ServiceName, ServiceFactory>> = {
+  imap4: frontendFactory('imap'),
+  pop3: frontendFactory('pop'),
+  'imap4-backend': backendFactory(),
+  'pop3-backend': backendFactory(),
+};
+
+export class ServiceHost {
+  private readonly running = new Map<ServiceName, RunningService>();
+  private readonly unavailableLogged = new Set<ServiceName>();
+  private snapshot: ConfigSnapshot | undefined;
+
+  constructor(
+    private readonly deps: ServiceDeps,
+    private readonly serverName: string,
+    private readonly role: Role,
+  ) {}
+
+  async readSnapshot(): Promise<ConfigSnapshot> {
+    const { directory } = this.deps;
+    const revision = await directory.revision();
+    const server = await directory.server(this.serverName);
+    return {
+      revision,
+      server,
+      popSettings: await directory.settings('PopSettings', server.name),
+      imapSettings: await directory.settings('ImapSettings', server.name),
+      certificates: await directory.certificates(server.name),
+    };
+  }
+
+  get revision(): number {
+    return this.snapshot?.revision ?? -1;
+  }
+
+  /** Brings the running services in line with the configuration. */
+  async reconcile(): Promise<void> {
+    const snapshot = await this.readSnapshot();
+    this.snapshot = snapshot;
+    const records = await this.deps.directory.services(this.serverName);
+    for (const record of records) {
+      if (!ROLE_SERVICES[this.role].includes(record.name)) continue;
+      const want = shouldRun(record.startupType, record.explicit);
+      const current = this.running.get(record.name);
+      if (want && current) {
+        await current.reconfigure(snapshot).catch((err) => this.deps.log.error({ err, service: record.name }, 'reconfiguration failed'));
+      } else if (want && !current) {
+        const factory = FACTORIES[record.name];
+        if (!factory) {
+          if (!this.unavailableLogged.has(record.name)) {
+            this.unavailableLogged.add(record.name);
+            this.deps.log.warn({ service: record.name }, `${record.name} is not part of this build yet; it stays stopped`);
+          }
+          continue;
+        }
+        try {
+          this.running.set(record.name, await factory(snapshot, this.deps));
+          this.deps.log.info({ service: record.name, listening: this.running.get(record.name)!.describe() }, `${record.name} started`);
+        } catch (err) {
+          if (err instanceof ListenerError) throw err;
+          this.deps.log.error({ err, service: record.name }, 'service failed to start');
+        }
+      } else if (!want && current) {
+        this.running.delete(record.name);
+        await current.stop();
+        this.deps.log.info({ service: record.name }, `${record.name} stopped`);
+      }
+    }
+  }
+
+  status(): Record<string, string> {
+    const out: Record<string, string> = {};
+    for (const [name, service] of this.running) out[name] = service.describe() || 'running';
+    return out;
+  }
+
+  async stopAll(): Promise<void> {
+    const all = [...this.running.values()];
+    this.running.clear();
+    await Promise.all(all.map((s) => s.stop()));
+  }
+}
+
+const POLL_MS = 250;
+const HEARTBEAT_MS = 1000;
+
+export async function runServer(options: { role: Role; server?: string }): Promise<number> {
+  const log = createLogger({ role: options.role });
+  const directory = await Directory.open();
+  const org = await directory.organization();
+  if (!org) {
+    console.error('No organization here yet. Run `mailroom setup --organization NAME --domain DOMAIN --admin-password PW`, or `npm start` for the quickstart.');
+    await directory.close();
+    return 1;
+  }
+  const server = await directory.server(options.server);
+  const deps: ServiceDeps = { directory, authenticator: new Authenticator(directory, log), log, tls: new SecureContextCache() };
+  const host = new ServiceHost(deps, server.name, options.role);
+  try {
+    await host.reconcile();
+  } catch (err) {
+    console.error(err instanceof Error ? err.message : String(err));
+    await host.stopAll();
+    await directory.close();
+    return 1;
+  }
+  await directory.reportServerStatus(server.name, host.status());
+  const listening = Object.entries(host.status()).map(([name, where]) => `${name} ${where}`).join('; ');
+  log.info({ server: server.name, role: options.role, services: host.status() }, `Mailroom ready on ${server.name} (${server.fqdn}): ${listening || 'no services running'}`);
+
+  let stopping = false;
+  let busy = false;
+  const poll = setInterval(async () => {
+    if (busy || stopping) return;
+    busy = true;
+    try {
+      if ((await directory.revision()) !== host.revision) {
+        await host.reconcile();
+        await directory.reportServerStatus(server.name, host.status());
+      }
+    } catch (err) {
+      log.error({ err }, 'applying a configuration change failed');
+    } finally {
+      busy = false;
+    }
+  }, POLL_MS);
+  const heartbeat = setInterval(() => {
+    if (!stopping) directory.reportServerStatus(server.name, host.status()).catch((err) => log.error({ err }, 'heartbeat failed'));
+  }, HEARTBEAT_MS);
+
+  return new Promise<number>((resolve) => {
+    const stop = async (signal: string) => {
+      if (stopping) return;
+      stopping = true;
+      log.info({ signal }, 'stopping');
+      clearInterval(poll);
+      clearInterval(heartbeat);
+      while (busy) await new Promise((r) => setTimeout(r, 20));
+      await host.stopAll();
+      await directory.reportServerStatus(server.name, {}).catch(() => undefined);
+      await directory.close();
+      log.info('stopped');
+      resolve(0);
+    };
+    process.once('SIGTERM', () => void stop('SIGTERM'));
+    process.once('SIGINT', () => void stop('SIGINT'));
+  });
+}

@@ -1,0 +1,177 @@
+// The `mailroom` command: setup, start, the quickstart, and every cmdlet in Exchange
+// Management Shell syntax. Returns the process exit code.
+import { createInterface } from 'node:readline';
+import { parseArgs } from 'node:util';
+import { Directory, DirectoryError } from './directory/directory.ts';
+import { SettingsValidationError } from './config/model.ts';
+import { bindArguments } from './cli/bind.ts';
+import { formatList, type CmdletContext } from './cli/cmdlet.ts';
+import { helpText } from './cli/help.ts';
+import { CMDLETS, findCmdlet, isCmdletName } from './cli/registry.ts';
+import { splitCommandLine } from './cli/syntax.ts';
+import { CmdletSyntaxError } from './cli/types.ts';
+import type { Role } from './host/server.ts';
+import { setupOrganization, SetupError } from './host/setup.ts';
+
+const USAGE = `Usage:
+  mailroom setup --organization NAME --domain DOMAIN [--fqdn FQDN] [--server NAME] --admin-password PW
+  mailroom start [--role all|frontend|backend] [--server NAME]
+  mailroom quickstart            (what \`npm start\` runs: setup with a demo mailbox on first run, then start)
+  mailroom <Verb-Noun> [Identity] [-Parameter value]... [--json]
+  mailroom shell                 (read cmdlet lines from standard input, one per line)
+  mailroom Get-Help <Verb-Noun>  (or: mailroom <Verb-Noun> -?)
+  mailroom Get-Command           (list every cmdlet)
+
+Environment: MAILROOM_DATA (data folder, default ./data), MAILROOM_PORT_OFFSET (added to every
+port), MAILROOM_DIRECTORY (postgres:// URL of a shared directory), MAILROOM_LOG_LEVEL.`;
+
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    if (command === undefined || command === 'help' || command === '--help' || command === '-h') {
+      console.log(USAGE);
+      return command === undefined ? 1 : 0;
+    }
+    if (command === 'setup') return await setupCommand(rest);
+    if (command === 'start') return await startCommand(rest);
+    // The server code loads only for the commands that run it, so cmdlets start fast.
+    if (command === 'quickstart') return await (await import('./host/quickstart.ts')).runQuickstart();
+    if (command === 'shell') return await shellCommand();
+    if (isCmdletName(command)) return await cmdletCommand(command, rest, process.stdout);
+    console.error(`Unknown command '${command}'.\n\n${USAGE}`);
+    return 2;
+  } catch (err) {
+    return reportError(err);
+  }
+}
+
+function reportError(err: unknown): number {
+  if (err instanceof CmdletSyntaxError || err instanceof SettingsValidationError || err instanceof DirectoryError || err instanceof SetupError) {
+    console.error(err.message);
+    return 1;
+  }
+  if (err instanceof Error && !(err instanceof TypeError) && !(err instanceof ReferenceError)) {
+    console.error(err.message);
+    return 1;
+  }
+  console.error(err);
+  return 70;
+}
+
+async function setupCommand(args: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      organization: { type: 'string' },
+      domain: { type: 'string' },
+      fqdn: { type: 'string' },
+      server: { type: 'string' },
+      'admin-password': { type: 'string' },
+    },
+    strict: true,
+  });
+  const missing = ['organization', 'domain', 'admin-password'].filter((k) => !values[k as keyof typeof values]);
+  if (missing.length) {
+    console.error(`setup needs ${missing.map((m) => `--${m}`).join(', ')}.\n\n${USAGE}`);
+    return 2;
+  }
+  const directory = await Directory.open();
+  try {
+    const result = await setupOrganization(directory, {
+      organization: values.organization!, domain: values.domain!, fqdn: values.fqdn, server: values.server,
+      adminPassword: values['admin-password']!,
+    });
+    console.log(formatList([{
+      Organization: result.organization.name, ShortDomainName: result.organization.shortDomain,
+      Server: result.serverName, Fqdn: result.fqdn, Administrator: result.administrator.userPrincipalName,
+      Certificate: result.certificateThumbprint,
+    }]));
+    console.log(`\nPOP3 and IMAP4 are disabled, as in Exchange. To enable IMAP4:\n  mailroom Set-Service imap4,imap4-backend -StartupType Automatic\nThen run: mailroom start`);
+    return 0;
+  } finally {
+    await directory.close();
+  }
+}
+
+async function startCommand(args: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: { role: { type: 'string', default: 'all' }, server: { type: 'string' } },
+    strict: true,
+  });
+  if (!['all', 'frontend', 'backend'].includes(values.role!)) {
+    console.error(`--role must be all, frontend or backend (got '${values.role}').`);
+    return 2;
+  }
+  const { runServer } = await import('./host/server.ts');
+  return runServer({ role: values.role as Role, server: values.server });
+}
+
+/** Runs one cmdlet; `out` gets the result, stderr gets warnings and errors. */
+export async function cmdletCommand(name: string, args: string[], out: NodeJS.WritableStream, directory?: Directory): Promise<number> {
+  if (name.toLowerCase() === 'get-command') {
+    out.write(CMDLETS.map((c) => `${c.name.padEnd(28)} ${c.synopsis}`).join('\n') + '\n');
+    return 0;
+  }
+  if (name.toLowerCase() === 'get-help') {
+    const target = args.find((a) => !a.startsWith('-'));
+    const cmdlet = target ? findCmdlet(target) : undefined;
+    if (!cmdlet) {
+      console.error(target ? `There is no cmdlet '${target}'. mailroom Get-Command lists them.` : 'Usage: mailroom Get-Help <Verb-Noun>');
+      return 1;
+    }
+    out.write(helpText(cmdlet) + '\n');
+    return 0;
+  }
+  const cmdlet = findCmdlet(name);
+  if (!cmdlet) {
+    console.error(`There is no cmdlet '${name}'. mailroom Get-Command lists them.`);
+    return 1;
+  }
+  const json = args.includes('--json');
+  const bound = bindArguments(args.filter((a) => a !== '--json'), cmdlet.parameters);
+  if (bound.help) {
+    out.write(helpText(cmdlet) + '\n');
+    return 0;
+  }
+  for (const name of bound.implied ?? []) {
+    console.error(`Note: -${name} had no value and is taken as $true. In bash, write '$true' and '$false' in single quotes (an unquoted $false reaches Mailroom as nothing).`);
+  }
+  const own = directory ?? (await Directory.open());
+  try {
+    const ctx: CmdletContext = { directory: own, warn: (t) => console.error(`WARNING: ${t}`) };
+    const result = await cmdlet.run(bound.values, ctx);
+    if (typeof result === 'string') out.write(result + '\n');
+    else if (Array.isArray(result)) {
+      if (json) out.write(JSON.stringify(result.length === 1 && !/^Get-/i.test(cmdlet.name) ? result[0] : result, null, 2) + '\n');
+      else if (result.length > 0) out.write('\n' + formatList(result) + '\n\n');
+    } else if (json) out.write('null\n');
+    return 0;
+  } finally {
+    if (!directory) await own.close();
+  }
+}
+
+/** One cmdlet per line from standard input, with PowerShell quoting ($false needs no quotes here). */
+async function shellCommand(): Promise<number> {
+  const directory = await Directory.open();
+  const lines = createInterface({ input: process.stdin, terminal: false });
+  let failures = 0;
+  try {
+    for await (const line of lines) {
+      const trimmed = line.trim();
+      if (trimmed === '' || trimmed.startsWith('#')) continue;
+      try {
+        const [name, ...args] = splitCommandLine(trimmed.replace(/^mailroom\s+/, ''));
+        if (!name || !isCmdletName(name)) throw new CmdletSyntaxError(`'${name ?? ''}' is not a cmdlet name (Verb-Noun).`);
+        if ((await cmdletCommand(name, args, process.stdout, directory)) !== 0) failures++;
+      } catch (err) {
+        reportError(err);
+        failures++;
+      }
+    }
+  } finally {
+    await directory.close();
+  }
+  return failures === 0 ? 0 : 1;
+}
