@@ -106,7 +106,8 @@ function validScryptParams(params: ScryptParams): boolean {
 }
 
 function parseScryptParams(text: string): ScryptParams | null {
-  const match = /^ln=(\d{1,2}),r=(\d{1,2}),p=(\d{1,2})$/.exec(text);
+  // No leading zeros: one parameter set has one spelling, so needsRehash and equality agree.
+  const match = /^ln=([1-9]\d?),r=([1-9]\d?),p=([1-9]\d?)$/.exec(text);
   if (!match) return null;
   const params = { ln: Number(match[1]), r: Number(match[2]), p: Number(match[3]) };
   return validScryptParams(params) ? params : null;
@@ -374,7 +375,7 @@ function fromB64Padded(text: string): Buffer | null {
 /** Parses the RFC 5803 string; null when it is malformed or for another hash function. */
 export function parseScramCredentials(text: string): ScramCredentials | null {
   if (typeof text !== 'string' || text.length > 512 || !text.startsWith(SCRAM_PREFIX)) return null;
-  const match = /^(\d{1,8}):([^$:]+)\$([^$:]+):([^$:]+)$/.exec(text.slice(SCRAM_PREFIX.length));
+  const match = /^([1-9]\d{0,7}):([^$:]+)\$([^$:]+):([^$:]+)$/.exec(text.slice(SCRAM_PREFIX.length));
   if (!match) return null;
   const iterations = Number(match[1]);
   const salt = fromB64Padded(match[2] ?? '');

@@ -66,8 +66,7 @@ function parseParameterToken(item: string): ParameterToken {
   if (m) return m[2] === undefined ? { name: m[1]! } : { name: m[1]!, inline: m[2] };
   // Show only the part before ':' or '=': what follows may be a password.
   const shown = item.split(/[:=]/)[0]!;
-  const withEquals = /^.[A-Za-z_]\w*=/.exec(item);
-  if (withEquals) {
+  if (/^.[A-Za-z_]\w*=/.test(item)) {
     throw new CmdletSyntaxError(`Write ${shown} value or ${shown}:value; '=' does not join a parameter to its value.`);
   }
   throw new CmdletSyntaxError(`${showValue(shown)} is not a parameter name: names are letters and digits after one dash.`);
@@ -221,6 +220,7 @@ function convertValue(text: string, spec: ParameterSpec): BoundValue {
   if (text === '' && !textual) return null;
   return about(spec, () => {
     if (!spec.multi) return convertScalar(text, spec);
+    rejectBraceExpansion(text);
     if (text.trim().startsWith('@{')) return parseChange(text, spec);
     return convertList(text, spec);
   });
@@ -274,7 +274,6 @@ class Binder {
     let i = 0;
     while (i < this.argv.length) {
       const item = this.argv[i]!;
-      rejectBraceExpansion(item);
       i = isParameterLike(item) ? this.named(item, i + 1) : this.positional(item, i + 1);
     }
     this.bindPositionals();
@@ -308,6 +307,7 @@ class Binder {
   }
 
   private positional(item: string, next: number): number {
+    rejectBraceExpansion(item);
     const [text, after] = this.continueList(item, next);
     this.positionals.push(this.afterSecret ? { text, afterSecret: this.afterSecret } : { text });
     return after;

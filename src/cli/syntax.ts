@@ -25,7 +25,7 @@ const BACKTICK_ESCAPES: Readonly<Record<string, string>> = {
 
 const CLOSER: Readonly<Record<string, string>> = { '{': '}', '(': ')' };
 
-export const isQuote = (c: string | undefined): boolean =>
+const isQuote = (c: string | undefined): boolean =>
   c !== undefined && (SINGLE_QUOTES.has(c) || DOUBLE_QUOTES.has(c));
 
 interface Quoted {

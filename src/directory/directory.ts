@@ -681,7 +681,7 @@ export class Directory {
   async mailboxPermissions(mailboxIdentity: string): Promise<{ user: string; right: MailboxRight }[]> {
     const mailbox = await this.requireMailbox(mailboxIdentity);
     const rows = await this.db.all<{ name: string; right_name: string }>(
-      `SELECT m.name, p.right_name FROM mailbox_permissions p JOIN mailboxes m ON m.id = p.user_id WHERE p.mailbox_id = ? ORDER BY m.name`,
+      `SELECT m.name, p.right_name FROM mailbox_permissions p JOIN mailboxes m ON m.id = p.user_id WHERE p.mailbox_id = ? ORDER BY m.name, p.right_name`,
       [mailbox.id],
     );
     return rows.map((r) => ({ user: r.name, right: r.right_name as MailboxRight }));

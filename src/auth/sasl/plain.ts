@@ -52,7 +52,7 @@ export class PlainExchange extends BaseExchange {
   }
 
   protected async next(response: Buffer | null): Promise<SaslStep> {
-    // RFC 4422 §5: without an initial response the server sends an empty challenge first.
+    // RFC 4422: a client-first mechanism started without an initial response gets an empty challenge.
     if (response === null) {
       if (this.challenged) return failure('malformed', 'expected the PLAIN message');
       this.challenged = true;
