@@ -4,10 +4,9 @@ import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { Directory, DirectoryError } from './directory/directory.ts';
 import { SettingsValidationError } from './config/model.ts';
-import { bindArguments } from './cli/bind.ts';
-import { formatList, type CmdletContext } from './cli/cmdlet.ts';
-import { helpText } from './cli/help.ts';
-import { CMDLETS, findCmdlet, isCmdletName } from './cli/registry.ts';
+import { formatList } from './cli/cmdlet.ts';
+import { cmdletCommand } from './cli/run.ts';
+import { isCmdletName } from './cli/registry.ts';
 import { splitCommandLine } from './cli/syntax.ts';
 import { CmdletSyntaxError } from './cli/types.ts';
 import type { Role } from './host/server.ts';
@@ -105,51 +104,6 @@ async function startCommand(args: string[]): Promise<number> {
   }
   const { runServer } = await import('./host/server.ts');
   return runServer({ role: values.role as Role, server: values.server });
-}
-
-/** Runs one cmdlet; `out` gets the result, stderr gets warnings and errors. */
-export async function cmdletCommand(name: string, args: string[], out: NodeJS.WritableStream, directory?: Directory): Promise<number> {
-  if (name.toLowerCase() === 'get-command') {
-    out.write(CMDLETS.map((c) => `${c.name.padEnd(28)} ${c.synopsis}`).join('\n') + '\n');
-    return 0;
-  }
-  if (name.toLowerCase() === 'get-help') {
-    const target = args.find((a) => !a.startsWith('-'));
-    const cmdlet = target ? findCmdlet(target) : undefined;
-    if (!cmdlet) {
-      console.error(target ? `There is no cmdlet '${target}'. mailroom Get-Command lists them.` : 'Usage: mailroom Get-Help <Verb-Noun>');
-      return 1;
-    }
-    out.write(helpText(cmdlet) + '\n');
-    return 0;
-  }
-  const cmdlet = findCmdlet(name);
-  if (!cmdlet) {
-    console.error(`There is no cmdlet '${name}'. mailroom Get-Command lists them.`);
-    return 1;
-  }
-  const json = args.includes('--json');
-  const bound = bindArguments(args.filter((a) => a !== '--json'), cmdlet.parameters);
-  if (bound.help) {
-    out.write(helpText(cmdlet) + '\n');
-    return 0;
-  }
-  for (const name of bound.implied ?? []) {
-    console.error(`Note: -${name} had no value and is taken as $true. In bash, write '$true' and '$false' in single quotes (an unquoted $false reaches Mailroom as nothing).`);
-  }
-  const own = directory ?? (await Directory.open());
-  try {
-    const ctx: CmdletContext = { directory: own, warn: (t) => console.error(`WARNING: ${t}`) };
-    const result = await cmdlet.run(bound.values, ctx);
-    if (typeof result === 'string') out.write(result + '\n');
-    else if (Array.isArray(result)) {
-      if (json) out.write(JSON.stringify(result.length === 1 && !/^Get-/i.test(cmdlet.name) ? result[0] : result, null, 2) + '\n');
-      else if (result.length > 0) out.write('\n' + formatList(result) + '\n\n');
-    } else if (json) out.write('null\n');
-    return 0;
-  } finally {
-    if (!directory) await own.close();
-  }
 }
 
 /** One cmdlet per line from standard input, with PowerShell quoting ($false needs no quotes here). */

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { credentialsFor, generatePassword } from '../auth/credentials.ts';
 import { Directory } from '../directory/directory.ts';
-import { cmdletCommand } from '../main.ts';
+import { cmdletCommand } from '../cli/run.ts';
 import { dataFolder } from '../lib/env.ts';
 import { runServer } from './server.ts';
 import { setupOrganization } from './setup.ts';
