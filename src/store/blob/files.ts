@@ -1,0 +1,83 @@
+// Message bodies too large to keep inside the database, stored once per SHA-256 as files
+// under blobs/ab/cd/<hash>. A file is complete on disk (written to a temporary name, fsynced,
+// renamed, directory fsynced) before any transaction refers to it.
+import { createHash, randomBytes } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import { join } from 'node:path';
+
+export class BlobFiles {
+  constructor(private readonly root: string) {}
+
+  static idOf(raw: Buffer): string {
+    return createHash('sha256').update(raw).digest('hex');
+  }
+
+  private pathOf(id: string): { dir: string; file: string } {
+    const dir = join(this.root, id.slice(0, 2), id.slice(2, 4));
+    return { dir, file: join(dir, id) };
+  }
+
+  async write(id: string, data: Buffer): Promise<void> {
+    const { dir, file } = this.pathOf(id);
+    try {
+      const st = await fs.stat(file);
+      if (st.size === data.length) return;
+    } catch {
+      // not there yet
+    }
+    await fs.mkdir(dir, { recursive: true });
+    const tmp = join(dir, `.${id}.${randomBytes(4).toString('hex')}.tmp`);
+    const handle = await fs.open(tmp, 'w');
+    try {
+      await handle.writeFile(data);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await fs.rename(tmp, file);
+    const dirHandle = await fs.open(dir, 'r');
+    try {
+      await dirHandle.sync();
+    } finally {
+      await dirHandle.close();
+    }
+  }
+
+  async read(id: string, start: number, end: number): Promise<Buffer> {
+    const handle = await fs.open(this.pathOf(id).file, 'r');
+    try {
+      const out = Buffer.alloc(end - start);
+      let done = 0;
+      while (done < out.length) {
+        const { bytesRead } = await handle.read(out, done, out.length - done, start + done);
+        if (bytesRead === 0) break;
+        done += bytesRead;
+      }
+      return out.subarray(0, done);
+    } finally {
+      await handle.close();
+    }
+  }
+
+  async remove(ids: string[]): Promise<void> {
+    for (const id of ids) await fs.rm(this.pathOf(id).file, { force: true });
+  }
+
+  /** Deletes files that `isKnown` does not claim, and leftover temporary files. */
+  async sweep(isKnown: (id: string) => boolean): Promise<void> {
+    let top: string[];
+    try {
+      top = await fs.readdir(this.root);
+    } catch {
+      return;
+    }
+    for (const a of top) {
+      for (const b of await fs.readdir(join(this.root, a)).catch(() => [] as string[])) {
+        const dir = join(this.root, a, b);
+        for (const name of await fs.readdir(dir).catch(() => [] as string[])) {
+          if (name.endsWith('.tmp') || !isKnown(name)) await fs.rm(join(dir, name), { force: true });
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,672 @@
+// The SQLite engine of the MailStore: one database file per mailbox database (WAL, fsync on
+// every commit), message bytes stored once by SHA-256 — small ones inside the database, large
+// ones as files beside it. UID, MODSEQ, counters, quota usage and the change log move in one
+// transaction, so a crash can never leave them disagreeing.
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { BlobFiles } from '../blob/files.ts';
+import { canonicalFolderName, defaultFolderNames, DEFAULT_ROLES, folderNameProblem } from '../folder-names.ts';
+import { summarizeHeaders } from '../header-summary.ts';
+import { normalizeFlags, applyFlagOperation, hasSeen } from '../flags.ts';
+import {
+  FolderError,
+  QuotaExceededError,
+  type AppendInput,
+  type AppendResult,
+  type ChangeListener,
+  type ChangesSince,
+  type CopyResult,
+  type Flag,
+  type FlagOperation,
+  type Folder,
+  type FolderRole,
+  type FolderStatus,
+  type MailboxUsage,
+  type MailStore,
+  type MessageSummary,
+  type RecoverableItem,
+  type StoreFlagsResult,
+  type StoreOptions,
+} from '../types.ts';
+import { STORE_SCHEMA } from './schema.ts';
+
+/** Messages up to this size live inside the database; larger ones are files (streamed later). */
+export const INLINE_BLOB_LIMIT = 128 * 1024;
+
+const DEFAULT_RETENTION_SECONDS = 14 * 86400;
+
+interface FolderRow {
+  id: number;
+  mailbox_id: string;
+  name: string;
+  role: string | null;
+  subscribed: number;
+  hidden: number;
+  uid_validity: number;
+  uid_next: number;
+  highest_modseq: number;
+  messages: number;
+  unseen: number;
+  recent: number;
+  size: number;
+}
+
+interface MessageRow {
+  id: number;
+  folder_id: number;
+  uid: number;
+  modseq: number;
+  blob_id: string;
+  size: number;
+  internal_date: number;
+  flags: string;
+  seen: number;
+  recent: number;
+}
+
+interface RecoverableRow {
+  id: number;
+  mailbox_id: string;
+  folder_name: string;
+  blob_id: string;
+  size: number;
+  internal_date: number;
+  flags: string;
+  deleted_at: number;
+  purge_after: number;
+  reason: string;
+  subject: string;
+  sender: string;
+}
+
+function toFolder(r: FolderRow): Folder {
+  return {
+    id: r.id, mailboxId: r.mailbox_id, name: r.name, role: r.role as FolderRole | null,
+    subscribed: r.subscribed === 1, hidden: r.hidden === 1,
+    uidValidity: r.uid_validity, uidNext: r.uid_next, highestModseq: r.highest_modseq,
+  };
+}
+
+function toSummary(r: MessageRow): MessageSummary {
+  return {
+    uid: r.uid, modseq: r.modseq, flags: JSON.parse(r.flags) as Flag[], size: r.size,
+    internalDate: new Date(r.internal_date), blobId: r.blob_id,
+  };
+}
+
+export class SqliteMailStore implements MailStore {
+  private readonly listeners = new Map<string, Set<ChangeListener>>();
+  private readonly pendingEvents: { mailboxId: string; folderId: number; highestModseq: number }[] = [];
+  private readonly now: () => Date;
+  private readonly retentionSeconds: number;
+
+  private constructor(
+    private readonly db: Database.Database,
+    private readonly blobs: BlobFiles,
+    private readonly options: StoreOptions,
+  ) {
+    this.now = options.now ?? (() => new Date());
+    this.retentionSeconds = options.retentionSeconds ?? DEFAULT_RETENTION_SECONDS;
+  }
+
+  /** Opens (creating if needed) the mailbox database kept in `folder`. */
+  static async open(folder: string, options: StoreOptions = {}): Promise<SqliteMailStore> {
+    mkdirSync(folder, { recursive: true });
+    const db = new Database(join(folder, 'mailbox.db'));
+    db.pragma('journal_mode = WAL');
+    // FULL: a commit is on disk before append() resolves, so an acknowledged message
+    // survives power loss as well as a killed process (DESIGN.md §2).
+    db.pragma('synchronous = FULL');
+    db.pragma('busy_timeout = 10000');
+    db.pragma('foreign_keys = ON');
+    db.exec(STORE_SCHEMA);
+    db.prepare(`INSERT INTO meta (key, value) VALUES ('next_uid_validity', ?) ON CONFLICT (key) DO NOTHING`).run(
+      Math.floor(Date.now() / 1000),
+    );
+    const blobs = new BlobFiles(join(folder, 'blobs'));
+    const store = new SqliteMailStore(db, blobs, options);
+    await store.removeOrphanBlobFiles();
+    return store;
+  }
+
+  async close(): Promise<void> {
+    this.db.close();
+  }
+
+  // ── Transactions and notifications ─────────────────────────────────────────
+
+  /**
+   * Runs `fn` in an immediate transaction and then tells listeners about the folders it
+   * changed. Listeners hear only of committed changes, and of every one of them.
+   */
+  private write<T>(fn: () => T): T {
+    const result = this.db.transaction(fn).immediate();
+    const events = this.pendingEvents.splice(0);
+    for (const e of events) {
+      for (const l of this.listeners.get(e.mailboxId) ?? []) {
+        try {
+          l(e);
+        } catch {
+          // A broken listener must not stop the others from hearing about the change.
+        }
+      }
+    }
+    return result;
+  }
+
+  private discardEvents(): void {
+    this.pendingEvents.length = 0;
+  }
+
+  private safeWrite<T>(fn: () => T): T {
+    try {
+      return this.write(fn);
+    } catch (err) {
+      this.discardEvents();
+      throw err;
+    }
+  }
+
+  subscribe(mailboxId: string, listener: ChangeListener): () => void {
+    let set = this.listeners.get(mailboxId);
+    if (!set) this.listeners.set(mailboxId, (set = new Set()));
+    set.add(listener);
+    return () => {
+      set!.delete(listener);
+      if (set!.size === 0) this.listeners.delete(mailboxId);
+    };
+  }
+
+  /** One MODSEQ per operation: every message it touches gets the same new value (RFC 7162 §3.1.1 allows it). */
+  private nextModseq(folder: FolderRow): number {
+    const modseq = folder.highest_modseq + 1;
+    this.db.prepare(`UPDATE folders SET highest_modseq = ? WHERE id = ?`).run(modseq, folder.id);
+    folder.highest_modseq = modseq;
+    this.pendingEvents.push({ mailboxId: folder.mailbox_id, folderId: folder.id, highestModseq: modseq });
+    return modseq;
+  }
+
+  private nextUidValidity(): number {
+    const row = this.db.prepare(`SELECT value FROM meta WHERE key = 'next_uid_validity'`).get() as { value: number };
+    // UIDVALIDITY is a non-zero 32-bit number (RFC 3501 §2.3.1.1), unique per folder ever created here.
+    const value = (Number(row.value) % 0xfffffff0) + 1;
+    this.db.prepare(`UPDATE meta SET value = ? WHERE key = 'next_uid_validity'`).run(value);
+    return value;
+  }
+
+  // ── Folders ────────────────────────────────────────────────────────────────
+
+  private folderRow(folderId: number): FolderRow {
+    const row = this.db.prepare(`SELECT * FROM folders WHERE id = ?`).get(folderId) as FolderRow | undefined;
+    if (!row) throw new FolderError(`There is no folder with id ${folderId}.`, 'not-found');
+    return row;
+  }
+
+  private folderByName(mailboxId: string, name: string): FolderRow | undefined {
+    return this.db.prepare(`SELECT * FROM folders WHERE mailbox_id = ? AND name = ?`).get(mailboxId, canonicalFolderName(name)) as FolderRow | undefined;
+  }
+
+  private insertFolder(mailboxId: string, name: string, role: FolderRole | null, hidden: boolean): FolderRow {
+    const uidValidity = this.nextUidValidity();
+    const info = this.db
+      .prepare(`INSERT INTO folders (mailbox_id, name, role, subscribed, hidden, uid_validity) VALUES (?, ?, ?, 1, ?, ?)`)
+      .run(mailboxId, name, role, hidden ? 1 : 0, uidValidity);
+    return this.folderRow(Number(info.lastInsertRowid));
+  }
+
+  async provisionMailbox(mailboxId: string, language: string): Promise<void> {
+    const names = defaultFolderNames(language);
+    this.safeWrite(() => {
+      this.db.prepare(`INSERT INTO usage (mailbox_id) VALUES (?) ON CONFLICT (mailbox_id) DO NOTHING`).run(mailboxId);
+      if (!this.folderByName(mailboxId, 'INBOX')) this.insertFolder(mailboxId, 'INBOX', 'inbox', false);
+      for (const role of DEFAULT_ROLES) {
+        const existing = this.db.prepare(`SELECT id FROM folders WHERE mailbox_id = ? AND role = ?`).get(mailboxId, role);
+        if (!existing && !this.folderByName(mailboxId, names[role])) this.insertFolder(mailboxId, names[role], role, false);
+      }
+    });
+  }
+
+  async removeMailbox(mailboxId: string): Promise<void> {
+    const freed: string[] = [];
+    this.safeWrite(() => {
+      const blobs = this.db
+        .prepare(
+          `SELECT m.blob_id AS blob_id FROM messages m JOIN folders f ON f.id = m.folder_id WHERE f.mailbox_id = ?
+           UNION ALL SELECT blob_id FROM recoverable WHERE mailbox_id = ?`,
+        )
+        .all(mailboxId, mailboxId) as { blob_id: string }[];
+      for (const b of blobs) freed.push(...this.releaseBlob(b.blob_id));
+      this.db.prepare(`DELETE FROM recoverable WHERE mailbox_id = ?`).run(mailboxId);
+      this.db.prepare(`DELETE FROM folders WHERE mailbox_id = ?`).run(mailboxId);
+      this.db.prepare(`DELETE FROM usage WHERE mailbox_id = ?`).run(mailboxId);
+    });
+    await this.blobs.remove(freed);
+  }
+
+  async folders(mailboxId: string): Promise<Folder[]> {
+    const rows = this.db.prepare(`SELECT * FROM folders WHERE mailbox_id = ? ORDER BY name = 'INBOX' DESC, name`).all(mailboxId) as FolderRow[];
+    return rows.map(toFolder);
+  }
+
+  async folder(mailboxId: string, name: string): Promise<Folder | undefined> {
+    const row = this.folderByName(mailboxId, name);
+    return row && toFolder(row);
+  }
+
+  async createFolder(mailboxId: string, name: string, options: { role?: FolderRole; hidden?: boolean } = {}): Promise<Folder> {
+    const problem = folderNameProblem(name);
+    if (problem) throw new FolderError(problem, 'invalid-name');
+    const canonical = canonicalFolderName(name);
+    return this.safeWrite(() => {
+      if (this.folderByName(mailboxId, canonical)) throw new FolderError(`The folder '${canonical}' already exists.`, 'exists');
+      return toFolder(this.insertFolder(mailboxId, canonical, options.role ?? null, options.hidden ?? false));
+    });
+  }
+
+  async renameFolder(mailboxId: string, from: string, to: string): Promise<void> {
+    const problem = folderNameProblem(to);
+    if (problem) throw new FolderError(problem, 'invalid-name');
+    const source = canonicalFolderName(from);
+    const target = canonicalFolderName(to);
+    this.safeWrite(() => {
+      const folder = this.folderByName(mailboxId, source);
+      if (!folder) throw new FolderError(`There is no folder '${source}'.`, 'not-found');
+      if (this.folderByName(mailboxId, target)) throw new FolderError(`The folder '${target}' already exists.`, 'exists');
+      if (target === source || target.startsWith(`${source}/`)) throw new FolderError('A folder cannot be moved inside itself.', 'invalid-name');
+      if (source === 'INBOX') {
+        // RFC 3501 §6.3.5: renaming INBOX moves its messages to a new folder and leaves INBOX empty.
+        const created = this.insertFolder(mailboxId, target, null, false);
+        const uids = (this.db.prepare(`SELECT uid FROM messages WHERE folder_id = ? ORDER BY uid`).all(folder.id) as { uid: number }[]).map((r) => r.uid);
+        if (uids.length > 0) this.moveRows(folder, uids, created);
+        return;
+      }
+      const rows = this.db.prepare(`SELECT id, name FROM folders WHERE mailbox_id = ? AND (name = ? OR name LIKE ? ESCAPE '\\')`)
+        .all(mailboxId, source, `${escapeLike(source)}/%`) as { id: number; name: string }[];
+      for (const r of rows) {
+        const renamed = target + r.name.slice(source.length);
+        if (this.folderByName(mailboxId, renamed)) throw new FolderError(`The folder '${renamed}' already exists.`, 'exists');
+        this.db.prepare(`UPDATE folders SET name = ? WHERE id = ?`).run(renamed, r.id);
+      }
+      // Parents of the new name are implied (RFC 3501 §6.3.5); create them so the tree stays whole.
+      this.ensureParents(mailboxId, target);
+    });
+  }
+
+  private ensureParents(mailboxId: string, name: string): void {
+    const levels = name.split('/');
+    for (let i = 1; i < levels.length; i++) {
+      const parent = levels.slice(0, i).join('/');
+      if (!this.folderByName(mailboxId, parent)) this.insertFolder(mailboxId, parent, null, false);
+    }
+  }
+
+  async deleteFolder(mailboxId: string, name: string): Promise<void> {
+    const canonical = canonicalFolderName(name);
+    if (canonical === 'INBOX') throw new FolderError('INBOX cannot be deleted.', 'protected');
+    this.safeWrite(() => {
+      const folder = this.folderByName(mailboxId, canonical);
+      if (!folder) throw new FolderError(`There is no folder '${canonical}'.`, 'not-found');
+      const child = this.db.prepare(`SELECT id FROM folders WHERE mailbox_id = ? AND name LIKE ? ESCAPE '\\' LIMIT 1`).get(mailboxId, `${escapeLike(canonical)}/%`);
+      if (child) throw new FolderError(`'${canonical}' has subfolders; delete them first.`, 'has-children');
+      const uids = (this.db.prepare(`SELECT uid FROM messages WHERE folder_id = ?`).all(folder.id) as { uid: number }[]).map((r) => r.uid);
+      if (uids.length > 0) this.expungeRows(folder, uids, 'folder-delete');
+      this.db.prepare(`DELETE FROM expunged WHERE folder_id = ?`).run(folder.id);
+      this.db.prepare(`DELETE FROM folders WHERE id = ?`).run(folder.id);
+      this.pendingEvents.push({ mailboxId, folderId: folder.id, highestModseq: folder.highest_modseq });
+    });
+  }
+
+  async setSubscribed(mailboxId: string, name: string, subscribed: boolean): Promise<void> {
+    this.safeWrite(() => {
+      const folder = this.folderByName(mailboxId, name);
+      if (!folder) throw new FolderError(`There is no folder '${canonicalFolderName(name)}'.`, 'not-found');
+      this.db.prepare(`UPDATE folders SET subscribed = ? WHERE id = ?`).run(subscribed ? 1 : 0, folder.id);
+    });
+  }
+
+  async status(folderId: number): Promise<FolderStatus> {
+    const f = this.folderRow(folderId);
+    return {
+      messages: f.messages, unseen: f.unseen, recent: f.recent, size: f.size,
+      uidNext: f.uid_next, uidValidity: f.uid_validity, highestModseq: f.highest_modseq,
+    };
+  }
+
+  // ── Messages ───────────────────────────────────────────────────────────────
+
+  private async quotaLimit(mailboxId: string): Promise<number | 'unlimited'> {
+    return this.options.quotaLimit ? this.options.quotaLimit(mailboxId) : 'unlimited';
+  }
+
+  private checkQuota(mailboxId: string, limit: number | 'unlimited', needed: number): void {
+    if (limit === 'unlimited' || needed === 0) return;
+    const usage = this.db.prepare(`SELECT bytes FROM usage WHERE mailbox_id = ?`).get(mailboxId) as { bytes: number } | undefined;
+    const used = usage?.bytes ?? 0;
+    if (used + needed > limit) throw new QuotaExceededError(used, limit, needed);
+  }
+
+  private addUsage(mailboxId: string, bytes: number, messages: number, recoverable: number): void {
+    this.db
+      .prepare(
+        `INSERT INTO usage (mailbox_id, bytes, messages, recoverable_bytes) VALUES (?, ?, ?, ?)
+         ON CONFLICT (mailbox_id) DO UPDATE SET bytes = bytes + excluded.bytes, messages = messages + excluded.messages,
+         recoverable_bytes = recoverable_bytes + excluded.recoverable_bytes`,
+      )
+      .run(mailboxId, bytes, messages, recoverable);
+  }
+
+  private adjustCounters(folder: FolderRow, messages: number, unseen: number, recent: number, size: number): void {
+    this.db
+      .prepare(`UPDATE folders SET messages = messages + ?, unseen = unseen + ?, recent = recent + ?, size = size + ? WHERE id = ?`)
+      .run(messages, unseen, recent, size, folder.id);
+  }
+
+  private insertMessage(folder: FolderRow, blobId: string, size: number, internalDate: number, flags: Flag[], modseq: number, headers: { subject: string; sender: string }): number {
+    const uid = folder.uid_next;
+    folder.uid_next = uid + 1;
+    this.db.prepare(`UPDATE folders SET uid_next = ? WHERE id = ?`).run(folder.uid_next, folder.id);
+    const seen = hasSeen(flags);
+    this.db
+      .prepare(
+        `INSERT INTO messages (folder_id, uid, modseq, blob_id, size, internal_date, flags, seen, recent, subject, sender)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?)`,
+      )
+      .run(folder.id, uid, modseq, blobId, size, internalDate, JSON.stringify(flags), seen ? 1 : 0, headers.subject, headers.sender);
+    this.adjustCounters(folder, 1, seen ? 0 : 1, 1, size);
+    return uid;
+  }
+
+  /** Adds a reference to a blob, creating its row; `inline` is the content when it lives in the database. */
+  private retainBlob(blobId: string, size: number, inline: Buffer | null): void {
+    const updated = this.db.prepare(`UPDATE blobs SET refs = refs + 1 WHERE id = ?`).run(blobId);
+    if (updated.changes === 0) {
+      this.db.prepare(`INSERT INTO blobs (id, size, refs, data) VALUES (?, ?, 1, ?)`).run(blobId, size, inline);
+    }
+  }
+
+  /** Drops a reference; returns the blob ids whose files can go once the transaction commits. */
+  private releaseBlob(blobId: string): string[] {
+    this.db.prepare(`UPDATE blobs SET refs = refs - 1 WHERE id = ?`).run(blobId);
+    const row = this.db.prepare(`SELECT refs, data IS NULL AS external FROM blobs WHERE id = ?`).get(blobId) as { refs: number; external: number } | undefined;
+    if (row && row.refs <= 0) {
+      this.db.prepare(`DELETE FROM blobs WHERE id = ?`).run(blobId);
+      return row.external ? [blobId] : [];
+    }
+    return [];
+  }
+
+  async append(folderId: number, input: AppendInput): Promise<AppendResult> {
+    const folder0 = this.folderRow(folderId);
+    const raw = input.raw;
+    const blobId = BlobFiles.idOf(raw);
+    const inline = raw.length <= INLINE_BLOB_LIMIT;
+    // Large bodies reach the disk before the transaction that makes them visible; if the
+    // process dies in between, the file is an orphan that the next open removes.
+    if (!inline) await this.blobs.write(blobId, raw);
+    const limit = await this.quotaLimit(folder0.mailbox_id);
+    const flags = normalizeFlags(input.flags ?? []);
+    const internalDate = (input.internalDate ?? this.now()).getTime();
+    const headers = summarizeHeaders(raw);
+    return this.safeWrite(() => {
+      const folder = this.folderRow(folderId);
+      this.checkQuota(folder.mailbox_id, limit, raw.length);
+      const modseq = this.nextModseq(folder);
+      this.retainBlob(blobId, raw.length, inline ? raw : null);
+      const uid = this.insertMessage(folder, blobId, raw.length, internalDate, flags, modseq, headers);
+      this.addUsage(folder.mailbox_id, raw.length, 1, 0);
+      return { uid, modseq, uidValidity: folder.uid_validity };
+    });
+  }
+
+  async messages(folderId: number, range: { fromUid?: number; toUid?: number } = {}): Promise<MessageSummary[]> {
+    const rows = this.db
+      .prepare(`SELECT * FROM messages WHERE folder_id = ? AND uid >= ? AND uid <= ? ORDER BY uid`)
+      .all(folderId, range.fromUid ?? 1, range.toUid ?? Number.MAX_SAFE_INTEGER) as MessageRow[];
+    return rows.map(toSummary);
+  }
+
+  async message(folderId: number, uid: number): Promise<MessageSummary | undefined> {
+    const row = this.db.prepare(`SELECT * FROM messages WHERE folder_id = ? AND uid = ?`).get(folderId, uid) as MessageRow | undefined;
+    return row && toSummary(row);
+  }
+
+  async readBlob(blobId: string, range?: { start: number; end: number }): Promise<Buffer> {
+    const row = this.db.prepare(`SELECT size, data FROM blobs WHERE id = ?`).get(blobId) as { size: number; data: Buffer | null } | undefined;
+    if (!row) throw new Error(`No stored message ${blobId}`);
+    const start = Math.max(0, Math.min(range?.start ?? 0, row.size));
+    const end = Math.max(start, Math.min(range?.end ?? row.size, row.size));
+    if (row.data) return row.data.subarray(start, end);
+    return this.blobs.read(blobId, start, end);
+  }
+
+  private selectRows(folderId: number, uids: number[]): MessageRow[] {
+    if (uids.length === 0) return [];
+    const out: MessageRow[] = [];
+    const stmt = this.db.prepare(`SELECT * FROM messages WHERE folder_id = ? AND uid = ?`);
+    for (const uid of [...new Set(uids)].sort((a, b) => a - b)) {
+      const row = stmt.get(folderId, uid) as MessageRow | undefined;
+      if (row) out.push(row);
+    }
+    return out;
+  }
+
+  async storeFlags(folderId: number, uids: number[], op: FlagOperation, flags: Flag[], unchangedSince?: number): Promise<StoreFlagsResult> {
+    const wanted = normalizeFlags(flags);
+    return this.safeWrite(() => {
+      const folder = this.folderRow(folderId);
+      const rows = this.selectRows(folderId, uids);
+      const failed: number[] = [];
+      const changes: { row: MessageRow; next: Flag[] }[] = [];
+      for (const row of rows) {
+        // RFC 7162 §3.1.3: a message changed after UNCHANGEDSINCE is not touched.
+        if (unchangedSince !== undefined && row.modseq > unchangedSince) {
+          failed.push(row.uid);
+          continue;
+        }
+        const current = JSON.parse(row.flags) as Flag[];
+        const next = applyFlagOperation(current, op, wanted);
+        if (next.join(' ') !== current.join(' ')) changes.push({ row, next });
+      }
+      if (changes.length === 0) return { changed: [], failedUnchangedSince: failed };
+      const modseq = this.nextModseq(folder);
+      const update = this.db.prepare(`UPDATE messages SET flags = ?, seen = ?, modseq = ? WHERE id = ?`);
+      let unseenDelta = 0;
+      for (const { row, next } of changes) {
+        const seen = hasSeen(next);
+        unseenDelta += (row.seen === 1 ? 0 : 1) - (seen ? 0 : 1);
+        update.run(JSON.stringify(next), seen ? 1 : 0, modseq, row.id);
+      }
+      if (unseenDelta !== 0) this.adjustCounters(folder, 0, -unseenDelta, 0, 0);
+      return { changed: changes.map(({ row, next }) => ({ uid: row.uid, modseq, flags: next })), failedUnchangedSince: failed };
+    });
+  }
+
+  private copyRows(rows: MessageRow[], target: FolderRow, modseq: number, retain: boolean): [number, number][] {
+    const mapping: [number, number][] = [];
+    for (const row of rows) {
+      if (retain) this.retainBlob(row.blob_id, row.size, null);
+      const meta = this.db.prepare(`SELECT subject, sender FROM messages WHERE id = ?`).get(row.id) as { subject: string; sender: string };
+      const uid = this.insertMessage(target, row.blob_id, row.size, row.internal_date, JSON.parse(row.flags) as Flag[], modseq, meta);
+      mapping.push([row.uid, uid]);
+    }
+    return mapping;
+  }
+
+  async copy(folderId: number, uids: number[], targetFolderId: number): Promise<CopyResult> {
+    const target0 = this.folderRow(targetFolderId);
+    const limit = await this.quotaLimit(target0.mailbox_id);
+    return this.safeWrite(() => {
+      const source = this.folderRow(folderId);
+      const target = this.folderRow(targetFolderId);
+      const rows = this.selectRows(folderId, uids);
+      if (rows.length === 0) return { uidValidity: target.uid_validity, mapping: [] };
+      const bytes = rows.reduce((n, r) => n + r.size, 0);
+      // A copy inside one mailbox still counts: the quota is per mailbox, not per blob.
+      this.checkQuota(target.mailbox_id, limit, bytes);
+      const modseq = this.nextModseq(target);
+      const mapping = this.copyRows(rows, target, modseq, true);
+      this.addUsage(target.mailbox_id, bytes, rows.length, 0);
+      void source;
+      return { uidValidity: target.uid_validity, mapping };
+    });
+  }
+
+  /** Moves rows between folders inside a transaction: expunged from the source, new UIDs in the target. */
+  private moveRows(source: FolderRow, uids: number[], target: FolderRow): [number, number][] {
+    const rows = this.selectRows(source.id, uids);
+    if (rows.length === 0) return [];
+    const targetModseq = this.nextModseq(target);
+    const mapping = this.copyRows(rows, target, targetModseq, false);
+    const sourceModseq = this.nextModseq(source);
+    this.removeRows(source, rows, sourceModseq);
+    if (source.mailbox_id !== target.mailbox_id) {
+      const bytes = rows.reduce((n, r) => n + r.size, 0);
+      this.addUsage(source.mailbox_id, -bytes, -rows.length, 0);
+      this.addUsage(target.mailbox_id, bytes, rows.length, 0);
+    }
+    return mapping;
+  }
+
+  private removeRows(folder: FolderRow, rows: MessageRow[], modseq: number): void {
+    const del = this.db.prepare(`DELETE FROM messages WHERE id = ?`);
+    const log = this.db.prepare(`INSERT INTO expunged (folder_id, uid, modseq) VALUES (?, ?, ?) ON CONFLICT (folder_id, uid) DO UPDATE SET modseq = excluded.modseq`);
+    let unseen = 0;
+    let recent = 0;
+    let size = 0;
+    for (const row of rows) {
+      del.run(row.id);
+      log.run(folder.id, row.uid, modseq);
+      unseen += row.seen ? 0 : 1;
+      recent += row.recent;
+      size += row.size;
+    }
+    this.adjustCounters(folder, -rows.length, -unseen, -recent, -size);
+  }
+
+  async move(folderId: number, uids: number[], targetFolderId: number): Promise<CopyResult> {
+    const target0 = this.folderRow(targetFolderId);
+    const source0 = this.folderRow(folderId);
+    const limit = source0.mailbox_id === target0.mailbox_id ? 'unlimited' : await this.quotaLimit(target0.mailbox_id);
+    return this.safeWrite(() => {
+      const source = this.folderRow(folderId);
+      const target = this.folderRow(targetFolderId);
+      const bytes = this.selectRows(folderId, uids).reduce((n, r) => n + r.size, 0);
+      this.checkQuota(target.mailbox_id, limit, bytes);
+      return { uidValidity: target.uid_validity, mapping: this.moveRows(source, uids, target) };
+    });
+  }
+
+  /** Moves rows into Recoverable Items. Returns the UIDs removed. */
+  private expungeRows(folder: FolderRow, uids: number[], reason: string): number[] {
+    const rows = this.selectRows(folder.id, uids);
+    if (rows.length === 0) return [];
+    const modseq = this.nextModseq(folder);
+    const now = this.now().getTime();
+    const keep = this.db.prepare(
+      `INSERT INTO recoverable (mailbox_id, folder_name, blob_id, size, internal_date, flags, deleted_at, purge_after, reason, subject, sender)
+       SELECT ?, ?, blob_id, size, internal_date, flags, ?, ?, ?, subject, sender FROM messages WHERE id = ?`,
+    );
+    let bytes = 0;
+    for (const row of rows) {
+      keep.run(folder.mailbox_id, folder.name, now, now + this.retentionSeconds * 1000, reason, row.id);
+      bytes += row.size;
+    }
+    this.removeRows(folder, rows, modseq);
+    this.addUsage(folder.mailbox_id, -bytes, -rows.length, bytes);
+    return rows.map((r) => r.uid);
+  }
+
+  async expunge(folderId: number, uids: number[], reason: 'expunge' | 'pop3' = 'expunge'): Promise<number[]> {
+    return this.safeWrite(() => this.expungeRows(this.folderRow(folderId), uids, reason));
+  }
+
+  async changesSince(folderId: number, modseq: number): Promise<ChangesSince> {
+    const folder = this.folderRow(folderId);
+    const changed = (this.db.prepare(`SELECT * FROM messages WHERE folder_id = ? AND modseq > ? ORDER BY uid`).all(folderId, modseq) as MessageRow[]).map(toSummary);
+    const expunged = (this.db.prepare(`SELECT uid FROM expunged WHERE folder_id = ? AND modseq > ? ORDER BY uid`).all(folderId, modseq) as { uid: number }[]).map((r) => r.uid);
+    return { highestModseq: folder.highest_modseq, changed, expunged };
+  }
+
+  async claimRecent(folderId: number): Promise<number[]> {
+    return this.safeWrite(() => {
+      const rows = this.db.prepare(`SELECT uid FROM messages WHERE folder_id = ? AND recent = 1 ORDER BY uid`).all(folderId) as { uid: number }[];
+      if (rows.length > 0) {
+        this.db.prepare(`UPDATE messages SET recent = 0 WHERE folder_id = ? AND recent = 1`).run(folderId);
+        this.db.prepare(`UPDATE folders SET recent = 0 WHERE id = ?`).run(folderId);
+      }
+      return rows.map((r) => r.uid);
+    });
+  }
+
+  // ── Usage and Recoverable Items ────────────────────────────────────────────
+
+  async usage(mailboxId: string): Promise<MailboxUsage> {
+    const row = this.db.prepare(`SELECT bytes, messages, recoverable_bytes FROM usage WHERE mailbox_id = ?`).get(mailboxId) as
+      | { bytes: number; messages: number; recoverable_bytes: number }
+      | undefined;
+    return { bytes: row?.bytes ?? 0, messages: row?.messages ?? 0, recoverableBytes: row?.recoverable_bytes ?? 0 };
+  }
+
+  async recoverableItems(mailboxId: string): Promise<RecoverableItem[]> {
+    const rows = this.db.prepare(`SELECT * FROM recoverable WHERE mailbox_id = ? ORDER BY deleted_at, id`).all(mailboxId) as RecoverableRow[];
+    return rows.map((r) => ({
+      id: r.id, mailboxId: r.mailbox_id, folderName: r.folder_name, size: r.size,
+      internalDate: new Date(r.internal_date), deletedAt: new Date(r.deleted_at), purgeAfter: new Date(r.purge_after),
+      reason: r.reason, subject: r.subject, from: r.sender,
+    }));
+  }
+
+  async restoreRecoverableItems(mailboxId: string, ids: number[]): Promise<number> {
+    return this.safeWrite(() => {
+      let restored = 0;
+      const byFolder = new Map<string, RecoverableRow[]>();
+      for (const id of ids) {
+        const row = this.db.prepare(`SELECT * FROM recoverable WHERE id = ? AND mailbox_id = ?`).get(id, mailboxId) as RecoverableRow | undefined;
+        if (row) byFolder.set(row.folder_name, [...(byFolder.get(row.folder_name) ?? []), row]);
+      }
+      for (const [name, rows] of byFolder) {
+        let folder = this.folderByName(mailboxId, name);
+        if (!folder) {
+          this.ensureParents(mailboxId, name);
+          folder = this.insertFolder(mailboxId, name, null, false);
+        }
+        const modseq = this.nextModseq(folder);
+        let bytes = 0;
+        for (const row of rows) {
+          this.insertMessage(folder, row.blob_id, row.size, row.internal_date, JSON.parse(row.flags) as Flag[], modseq, { subject: row.subject, sender: row.sender });
+          this.db.prepare(`DELETE FROM recoverable WHERE id = ?`).run(row.id);
+          bytes += row.size;
+          restored++;
+        }
+        this.addUsage(mailboxId, bytes, rows.length, -bytes);
+      }
+      return restored;
+    });
+  }
+
+  async purgeExpired(now: Date = this.now()): Promise<number> {
+    const freed: string[] = [];
+    const count = this.safeWrite(() => {
+      const rows = this.db.prepare(`SELECT id, mailbox_id, blob_id, size FROM recoverable WHERE purge_after <= ?`).all(now.getTime()) as RecoverableRow[];
+      for (const row of rows) {
+        this.db.prepare(`DELETE FROM recoverable WHERE id = ?`).run(row.id);
+        freed.push(...this.releaseBlob(row.blob_id));
+        this.addUsage(row.mailbox_id, 0, 0, -row.size);
+      }
+      return rows.length;
+    });
+    await this.blobs.remove(freed);
+    return count;
+  }
+
+  /** Blob files no row refers to: left by a process that died between writing and committing. */
+  private async removeOrphanBlobFiles(): Promise<void> {
+    const known = this.db.prepare(`SELECT 1 FROM blobs WHERE id = ? AND data IS NULL`);
+    await this.blobs.sweep((id) => known.get(id) !== undefined);
+  }
+}
+
+function escapeLike(text: string): string {
+  return text.replace(/[\\%_]/g, (c) => `\\${c}`);
+}

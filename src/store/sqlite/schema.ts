@@ -1,0 +1,74 @@
+// Tables of one mailbox database. `messages.id` is the row id the full-text index points at.
+export const STORE_SCHEMA = `
+CREATE TABLE IF NOT EXISTS meta (
+  key TEXT PRIMARY KEY,
+  value INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS folders (
+  id INTEGER PRIMARY KEY,
+  mailbox_id TEXT NOT NULL,
+  name TEXT NOT NULL,
+  role TEXT,
+  subscribed INTEGER NOT NULL DEFAULT 1,
+  hidden INTEGER NOT NULL DEFAULT 0,
+  uid_validity INTEGER NOT NULL,
+  uid_next INTEGER NOT NULL DEFAULT 1,
+  highest_modseq INTEGER NOT NULL DEFAULT 1,
+  messages INTEGER NOT NULL DEFAULT 0,
+  unseen INTEGER NOT NULL DEFAULT 0,
+  recent INTEGER NOT NULL DEFAULT 0,
+  size INTEGER NOT NULL DEFAULT 0,
+  UNIQUE (mailbox_id, name)
+);
+CREATE TABLE IF NOT EXISTS blobs (
+  id TEXT PRIMARY KEY,
+  size INTEGER NOT NULL,
+  refs INTEGER NOT NULL,
+  data BLOB
+);
+CREATE TABLE IF NOT EXISTS messages (
+  id INTEGER PRIMARY KEY,
+  folder_id INTEGER NOT NULL REFERENCES folders(id) ON DELETE CASCADE,
+  uid INTEGER NOT NULL,
+  modseq INTEGER NOT NULL,
+  blob_id TEXT NOT NULL,
+  size INTEGER NOT NULL,
+  internal_date INTEGER NOT NULL,
+  flags TEXT NOT NULL,
+  seen INTEGER NOT NULL,
+  recent INTEGER NOT NULL,
+  subject TEXT NOT NULL DEFAULT '',
+  sender TEXT NOT NULL DEFAULT '',
+  UNIQUE (folder_id, uid)
+);
+CREATE INDEX IF NOT EXISTS messages_by_modseq ON messages (folder_id, modseq);
+CREATE TABLE IF NOT EXISTS expunged (
+  folder_id INTEGER NOT NULL REFERENCES folders(id) ON DELETE CASCADE,
+  uid INTEGER NOT NULL,
+  modseq INTEGER NOT NULL,
+  PRIMARY KEY (folder_id, uid)
+);
+CREATE INDEX IF NOT EXISTS expunged_by_modseq ON expunged (folder_id, modseq);
+CREATE TABLE IF NOT EXISTS usage (
+  mailbox_id TEXT PRIMARY KEY,
+  bytes INTEGER NOT NULL DEFAULT 0,
+  messages INTEGER NOT NULL DEFAULT 0,
+  recoverable_bytes INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE IF NOT EXISTS recoverable (
+  id INTEGER PRIMARY KEY,
+  mailbox_id TEXT NOT NULL,
+  folder_name TEXT NOT NULL,
+  blob_id TEXT NOT NULL,
+  size INTEGER NOT NULL,
+  internal_date INTEGER NOT NULL,
+  flags TEXT NOT NULL,
+  deleted_at INTEGER NOT NULL,
+  purge_after INTEGER NOT NULL,
+  reason TEXT NOT NULL,
+  subject TEXT NOT NULL,
+  sender TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS recoverable_by_mailbox ON recoverable (mailbox_id, deleted_at);
+CREATE INDEX IF NOT EXISTS recoverable_by_purge ON recoverable (purge_after);
+`;

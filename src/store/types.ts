@@ -1,0 +1,168 @@
+// The MailStore interface: one mailbox database (many mailboxes) behind one async API, with a
+// SQLite engine for one machine and room for a PostgreSQL engine. The IMAP4 and POP3 back ends
+// and local delivery use only this interface; the conformance suite in test/store/ runs it
+// against every engine.
+
+/** Roles of the folders created with every mailbox (RFC 6154 special-use where one exists). */
+export type FolderRole = 'inbox' | 'sent' | 'trash' | 'drafts' | 'junk' | 'archive';
+
+export interface Folder {
+  id: number;
+  mailboxId: string;
+  /** Full name with '/' as the hierarchy delimiter, e.g. `寄件備份/2026`. The Inbox is `INBOX`. */
+  name: string;
+  role: FolderRole | null;
+  subscribed: boolean;
+  hidden: boolean;
+  uidValidity: number;
+  uidNext: number;
+  highestModseq: number;
+}
+
+export interface FolderStatus {
+  messages: number;
+  unseen: number;
+  /** Messages that arrived since a session last took the folder's \Recent (RFC 3501). */
+  recent: number;
+  size: number;
+  uidNext: number;
+  uidValidity: number;
+  highestModseq: number;
+}
+
+/** System flags and keywords, as IMAP spells them: `\Seen`, `\Flagged`, `$Forwarded`, `Junk`. */
+export type Flag = string;
+
+export interface MessageSummary {
+  uid: number;
+  modseq: number;
+  flags: Flag[];
+  size: number;
+  internalDate: Date;
+  /** Content hash of the raw message; the key for reading its bytes. */
+  blobId: string;
+}
+
+export interface AppendInput {
+  raw: Buffer;
+  flags?: Flag[];
+  internalDate?: Date;
+}
+
+export interface AppendResult {
+  uid: number;
+  modseq: number;
+  uidValidity: number;
+}
+
+export type FlagOperation = 'add' | 'remove' | 'replace';
+
+export interface StoreFlagsResult {
+  /** Messages whose flags changed, with their new MODSEQ and flags. */
+  changed: { uid: number; modseq: number; flags: Flag[] }[];
+  /** UIDs refused by UNCHANGEDSINCE (RFC 7162 §3.1.3): changed after the given MODSEQ. */
+  failedUnchangedSince: number[];
+}
+
+export interface CopyResult {
+  uidValidity: number;
+  /** Pairs of source UID → new UID, in source order (UIDPLUS COPYUID/MOVE). */
+  mapping: [number, number][];
+}
+
+export interface ChangesSince {
+  highestModseq: number;
+  changed: MessageSummary[];
+  /** UIDs expunged after the given MODSEQ (QRESYNC VANISHED (EARLIER)). */
+  expunged: number[];
+}
+
+export interface RecoverableItem {
+  id: number;
+  mailboxId: string;
+  folderName: string;
+  size: number;
+  internalDate: Date;
+  deletedAt: Date;
+  purgeAfter: Date;
+  /** 'expunge' (IMAP), 'pop3' (DELE + QUIT), 'folder-delete'. */
+  reason: string;
+  subject: string;
+  from: string;
+}
+
+export interface MailboxUsage {
+  bytes: number;
+  messages: number;
+  recoverableBytes: number;
+}
+
+/** Thrown when an append or copy would pass ProhibitSendReceiveQuota; IMAP maps it to [OVERQUOTA], SMTP to 552. */
+export class QuotaExceededError extends Error {
+  constructor(readonly usage: number, readonly limit: number, readonly needed: number) {
+    super(`The mailbox is full: ${usage} of ${limit} bytes used, ${needed} more needed.`);
+    this.name = 'QuotaExceededError';
+  }
+}
+
+/** Folder operations that cannot be done: name taken, not found, Inbox cannot be deleted, … */
+export class FolderError extends Error {
+  constructor(message: string, readonly code: 'exists' | 'not-found' | 'invalid-name' | 'protected' | 'has-children') {
+    super(message);
+    this.name = 'FolderError';
+  }
+}
+
+export type ChangeListener = (event: { mailboxId: string; folderId: number; highestModseq: number }) => void;
+
+export interface MailStore {
+  /** Creates the mailbox's default folders (names localized by `language`) if it has none. */
+  provisionMailbox(mailboxId: string, language: string): Promise<void>;
+  /** Removes every folder, message and recoverable item of a mailbox. */
+  removeMailbox(mailboxId: string): Promise<void>;
+
+  folders(mailboxId: string): Promise<Folder[]>;
+  folder(mailboxId: string, name: string): Promise<Folder | undefined>;
+  createFolder(mailboxId: string, name: string, options?: { role?: FolderRole; hidden?: boolean }): Promise<Folder>;
+  /** Renames a folder and all its children; renaming INBOX moves its messages (RFC 3501 §6.3.5). */
+  renameFolder(mailboxId: string, from: string, to: string): Promise<void>;
+  /** Deletes a folder; its messages go to Recoverable Items. Refused for INBOX and for folders with children. */
+  deleteFolder(mailboxId: string, name: string): Promise<void>;
+  setSubscribed(mailboxId: string, name: string, subscribed: boolean): Promise<void>;
+  status(folderId: number): Promise<FolderStatus>;
+
+  /** Durable before it resolves: the UID is acknowledged only after the commit. */
+  append(folderId: number, input: AppendInput): Promise<AppendResult>;
+  messages(folderId: number, range?: { fromUid?: number; toUid?: number }): Promise<MessageSummary[]>;
+  message(folderId: number, uid: number): Promise<MessageSummary | undefined>;
+  /** The stored bytes, or a byte range of them. */
+  readBlob(blobId: string, range?: { start: number; end: number }): Promise<Buffer>;
+
+  storeFlags(folderId: number, uids: number[], op: FlagOperation, flags: Flag[], unchangedSince?: number): Promise<StoreFlagsResult>;
+  copy(folderId: number, uids: number[], targetFolderId: number): Promise<CopyResult>;
+  move(folderId: number, uids: number[], targetFolderId: number): Promise<CopyResult>;
+  /** Removes the messages from the folder into Recoverable Items; returns the UIDs removed. */
+  expunge(folderId: number, uids: number[], reason?: 'expunge' | 'pop3'): Promise<number[]>;
+  changesSince(folderId: number, modseq: number): Promise<ChangesSince>;
+  /** Takes \Recent for a session: returns the UIDs that were recent and clears them (RFC 3501 §2.3.2). */
+  claimRecent(folderId: number): Promise<number[]>;
+
+  usage(mailboxId: string): Promise<MailboxUsage>;
+  recoverableItems(mailboxId: string): Promise<RecoverableItem[]>;
+  /** Puts items back in their folder (recreated if gone) with new UIDs. */
+  restoreRecoverableItems(mailboxId: string, ids: number[]): Promise<number>;
+  /** Deletes recoverable items whose retention has passed; returns how many. */
+  purgeExpired(now?: Date): Promise<number>;
+
+  /** Tells in-process listeners about every committed change of a mailbox; returns an unsubscribe. */
+  subscribe(mailboxId: string, listener: ChangeListener): () => void;
+  close(): Promise<void>;
+}
+
+export interface StoreOptions {
+  /** Bytes a mailbox may hold (ProhibitSendReceiveQuota), asked at each append and copy. */
+  quotaLimit?: (mailboxId: string) => Promise<number | 'unlimited'>;
+  /** How long deleted messages stay recoverable, in seconds (DeletedItemRetention). */
+  retentionSeconds?: number;
+  now?: () => Date;
+}
