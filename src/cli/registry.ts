@@ -3,6 +3,7 @@ import type { Cmdlet } from './cmdlet.ts';
 import { certificateCmdlets } from './cmdlets/certificates.ts';
 import { mailboxCmdlets } from './cmdlets/mailbox.ts';
 import { organizationCmdlets } from './cmdlets/organization.ts';
+import { recoverableCmdlets } from './cmdlets/recoverable.ts';
 import { protocolSettingsCmdlets } from './cmdlets/protocol-settings.ts';
 import { serviceCmdlets } from './cmdlets/services.ts';
 import { transportCmdlets } from './cmdlets/transport.ts';
@@ -14,6 +15,7 @@ export const CMDLETS: readonly Cmdlet[] = [
   ...transportCmdlets,
   ...serviceCmdlets,
   ...certificateCmdlets,
+  ...recoverableCmdlets,
 ];
 
 export function findCmdlet(name: string): Cmdlet | undefined {
