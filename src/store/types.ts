@@ -2,6 +2,7 @@
 // SQLite engine for one machine and room for a PostgreSQL engine. The IMAP4 and POP3 back ends
 // and local delivery use only this interface; the conformance suite in test/store/ runs it
 // against every engine.
+import type { SearchKey, TextExtractor } from './search.ts';
 
 /** Roles of the folders created with every mailbox (RFC 6154 special-use where one exists). */
 export type FolderRole = 'inbox' | 'sent' | 'trash' | 'drafts' | 'junk' | 'archive';
@@ -154,12 +155,17 @@ export interface MailStore {
   /** Deletes recoverable items whose retention has passed; returns how many. */
   purgeExpired(now?: Date): Promise<number>;
 
+  /** UIDs of the folder's messages that match (RFC 3501 §6.4.4 semantics), ascending. */
+  search(folderId: number, key: SearchKey, options?: { now?: Date; timezoneOffsetMinutes?: number }): Promise<number[]>;
+
   /** Tells in-process listeners about every committed change of a mailbox; returns an unsubscribe. */
   subscribe(mailboxId: string, listener: ChangeListener): () => void;
   close(): Promise<void>;
 }
 
 export interface StoreOptions {
+  /** Decoded text for the full-text index; the MIME engine's extractor by default. */
+  textExtractor?: TextExtractor;
   /** Bytes a mailbox may hold (ProhibitSendReceiveQuota), asked at each append and copy. */
   quotaLimit?: (mailboxId: string) => Promise<number | 'unlimited'>;
   /** How long deleted messages stay recoverable, in seconds (DeletedItemRetention). */

@@ -8,6 +8,8 @@ import { join } from 'node:path';
 import { BlobFiles } from '../blob/files.ts';
 import { canonicalFolderName, defaultFolderNames, DEFAULT_ROLES, folderNameProblem } from '../folder-names.ts';
 import { summarizeHeaders } from '../header-summary.ts';
+import { compareDay, dayOf, type IndexedText, type SearchKey, type TextExtractor } from '../search.ts';
+import { extractIndexedText } from '../index-text.ts';
 import { normalizeFlags, applyFlagOperation, hasSeen } from '../flags.ts';
 import {
   FolderError,
@@ -100,6 +102,7 @@ export class SqliteMailStore implements MailStore {
   private readonly pendingEvents: { mailboxId: string; folderId: number; highestModseq: number }[] = [];
   private readonly now: () => Date;
   private readonly retentionSeconds: number;
+  private readonly extract: TextExtractor;
 
   private constructor(
     private readonly db: Database.Database,
@@ -108,6 +111,7 @@ export class SqliteMailStore implements MailStore {
   ) {
     this.now = options.now ?? (() => new Date());
     this.retentionSeconds = options.retentionSeconds ?? DEFAULT_RETENTION_SECONDS;
+    this.extract = options.textExtractor ?? extractIndexedText;
   }
 
   /** Opens (creating if needed) the mailbox database kept in `folder`. */
@@ -362,17 +366,38 @@ export class SqliteMailStore implements MailStore {
       .run(messages, unseen, recent, size, folder.id);
   }
 
-  private insertMessage(folder: FolderRow, blobId: string, size: number, internalDate: number, flags: Flag[], modseq: number, headers: { subject: string; sender: string }): number {
+  /**
+   * Inserts a message row with the next UID and its full-text row: `text` is freshly extracted,
+   * or the id of an existing row whose text is copied (COPY, MOVE).
+   */
+  private insertMessage(
+    folder: FolderRow, blobId: string, size: number, internalDate: number, flags: Flag[], modseq: number,
+    headers: { subject: string; sender: string }, text: IndexedText | { copyFrom: number },
+  ): number {
     const uid = folder.uid_next;
     folder.uid_next = uid + 1;
     this.db.prepare(`UPDATE folders SET uid_next = ? WHERE id = ?`).run(folder.uid_next, folder.id);
     const seen = hasSeen(flags);
-    this.db
+    const sentDate = 'copyFrom' in text
+      ? ((this.db.prepare(`SELECT sent_date FROM messages WHERE id = ?`).get(text.copyFrom) as { sent_date: number | null } | undefined)?.sent_date ?? null)
+      : text.sentDate;
+    const info = this.db
       .prepare(
-        `INSERT INTO messages (folder_id, uid, modseq, blob_id, size, internal_date, flags, seen, recent, subject, sender)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?)`,
+        `INSERT INTO messages (folder_id, uid, modseq, blob_id, size, internal_date, flags, seen, recent, subject, sender, sent_date)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?)`,
       )
-      .run(folder.id, uid, modseq, blobId, size, internalDate, JSON.stringify(flags), seen ? 1 : 0, headers.subject, headers.sender);
+      .run(folder.id, uid, modseq, blobId, size, internalDate, JSON.stringify(flags), seen ? 1 : 0, headers.subject, headers.sender, sentDate);
+    const id = Number(info.lastInsertRowid);
+    if ('copyFrom' in text) {
+      this.db.prepare(
+        `INSERT INTO message_text (rowid, subject, sender, recipients_to, recipients_cc, recipients_bcc, headers, body)
+         SELECT ?, subject, sender, recipients_to, recipients_cc, recipients_bcc, headers, body FROM message_text WHERE rowid = ?`,
+      ).run(id, text.copyFrom);
+    } else {
+      this.db.prepare(
+        `INSERT INTO message_text (rowid, subject, sender, recipients_to, recipients_cc, recipients_bcc, headers, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+      ).run(id, text.subject, text.from, text.to, text.cc, text.bcc, text.headers, text.body);
+    }
     this.adjustCounters(folder, 1, seen ? 0 : 1, 1, size);
     return uid;
   }
@@ -408,12 +433,13 @@ export class SqliteMailStore implements MailStore {
     const flags = normalizeFlags(input.flags ?? []);
     const internalDate = (input.internalDate ?? this.now()).getTime();
     const headers = summarizeHeaders(raw);
+    const text = this.extract(raw);
     return this.safeWrite(() => {
       const folder = this.folderRow(folderId);
       this.checkQuota(folder.mailbox_id, limit, raw.length);
       const modseq = this.nextModseq(folder);
       this.retainBlob(blobId, raw.length, inline ? raw : null);
-      const uid = this.insertMessage(folder, blobId, raw.length, internalDate, flags, modseq, headers);
+      const uid = this.insertMessage(folder, blobId, raw.length, internalDate, flags, modseq, headers, text);
       this.addUsage(folder.mailbox_id, raw.length, 1, 0);
       return { uid, modseq, uidValidity: folder.uid_validity };
     });
@@ -487,7 +513,7 @@ export class SqliteMailStore implements MailStore {
     for (const row of rows) {
       if (retain) this.retainBlob(row.blob_id, row.size, null);
       const meta = this.db.prepare(`SELECT subject, sender FROM messages WHERE id = ?`).get(row.id) as { subject: string; sender: string };
-      const uid = this.insertMessage(target, row.blob_id, row.size, row.internal_date, JSON.parse(row.flags) as Flag[], modseq, meta);
+      const uid = this.insertMessage(target, row.blob_id, row.size, row.internal_date, JSON.parse(row.flags) as Flag[], modseq, meta, { copyFrom: row.id });
       mapping.push([row.uid, uid]);
     }
     return mapping;
@@ -530,12 +556,14 @@ export class SqliteMailStore implements MailStore {
 
   private removeRows(folder: FolderRow, rows: MessageRow[], modseq: number): void {
     const del = this.db.prepare(`DELETE FROM messages WHERE id = ?`);
+    const delText = this.db.prepare(`DELETE FROM message_text WHERE rowid = ?`);
     const log = this.db.prepare(`INSERT INTO expunged (folder_id, uid, modseq) VALUES (?, ?, ?) ON CONFLICT (folder_id, uid) DO UPDATE SET modseq = excluded.modseq`);
     let unseen = 0;
     let recent = 0;
     let size = 0;
     for (const row of rows) {
       del.run(row.id);
+      delText.run(row.id);
       log.run(folder.id, row.uid, modseq);
       unseen += row.seen ? 0 : 1;
       recent += row.recent;
@@ -599,6 +627,88 @@ export class SqliteMailStore implements MailStore {
     });
   }
 
+  // ── Search ─────────────────────────────────────────────────────────────────
+
+  /** Row ids in the folder whose indexed `column` contains `value` (case-insensitive substring). */
+  private textMatches(folderId: number, columns: string[], value: string): Set<number> {
+    const out = new Set<number>();
+    if (value.length === 0) {
+      for (const r of this.db.prepare(`SELECT id FROM messages WHERE folder_id = ?`).all(folderId) as { id: number }[]) out.add(r.id);
+      return out;
+    }
+    for (const column of columns) {
+      // Trigrams index substrings of three or more characters; shorter ones scan with LIKE.
+      const rows = [...value].length >= 3
+        ? this.db.prepare(`SELECT m.id FROM message_text t JOIN messages m ON m.id = t.rowid WHERE m.folder_id = ? AND t.${column} MATCH ?`)
+            .all(folderId, `"${value.replace(/"/g, '""')}"`)
+        : this.db.prepare(`SELECT m.id FROM message_text t JOIN messages m ON m.id = t.rowid WHERE m.folder_id = ? AND t.${column} LIKE ? ESCAPE '\\'`)
+            .all(folderId, `%${value.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
+      for (const r of rows as { id: number }[]) out.add(r.id);
+    }
+    return out;
+  }
+
+  /** HEADER <field> <value>: the field must exist and contain the value (RFC 3501 §6.4.4). */
+  private headerMatches(folderId: number, field: string, value: string): Set<number> {
+    const candidates = this.textMatches(folderId, ['headers'], value.length >= 3 ? value : '');
+    const name = field.toLowerCase();
+    const needle = value.toLowerCase();
+    const out = new Set<number>();
+    const read = this.db.prepare(`SELECT headers FROM message_text WHERE rowid = ?`);
+    for (const id of candidates) {
+      const headers = (read.get(id) as { headers: string } | undefined)?.headers ?? '';
+      for (const line of headers.split('\n')) {
+        const colon = line.indexOf(':');
+        if (colon > 0 && line.slice(0, colon).trim().toLowerCase() === name && line.slice(colon + 1).toLowerCase().includes(needle)) {
+          out.add(id);
+          break;
+        }
+      }
+    }
+    return out;
+  }
+
+  async search(folderId: number, key: SearchKey, options: { now?: Date; timezoneOffsetMinutes?: number } = {}): Promise<number[]> {
+    const rows = this.db.prepare(`SELECT id, uid, modseq, size, internal_date, flags, recent, sent_date FROM messages WHERE folder_id = ? ORDER BY uid`)
+      .all(folderId) as (MessageRow & { sent_date: number | null })[];
+    const now = (options.now ?? this.now()).getTime();
+    const tz = options.timezoneOffsetMinutes ?? 0;
+    const cache = new Map<SearchKey, Set<number>>();
+    const textSet = (k: SearchKey, make: () => Set<number>) => {
+      let set = cache.get(k);
+      if (!set) cache.set(k, (set = make()));
+      return set;
+    };
+    const ADDRESS_COLUMNS: Record<string, string> = { from: 'sender', to: 'recipients_to', cc: 'recipients_cc', bcc: 'recipients_bcc', subject: 'subject' };
+    const test = (k: SearchKey, r: MessageRow & { sent_date: number | null }): boolean => {
+      switch (k.type) {
+        case 'all': return true;
+        case 'flag': {
+          const has = (JSON.parse(r.flags) as string[]).some((f) => f.toLowerCase() === k.flag.toLowerCase());
+          return has === k.present;
+        }
+        case 'recent': return (r.recent === 1) === k.present;
+        case 'uid': return k.ranges.some(([a, b]) => r.uid >= Math.min(a, b) && r.uid <= Math.max(a, b));
+        case 'internaldate': return compareDay(k.op, dayOf(r.internal_date, tz), k.date);
+        case 'sentdate': return r.sent_date !== null && compareDay(k.op, dayOf(r.sent_date), k.date);
+        case 'size': return k.op === 'larger' ? r.size > k.bytes : r.size < k.bytes;
+        case 'modseq': return r.modseq >= k.modseq;
+        case 'age': return k.op === 'older' ? now - r.internal_date >= k.seconds * 1000 : now - r.internal_date < k.seconds * 1000;
+        case 'header': {
+          const column = ADDRESS_COLUMNS[k.field.toLowerCase()];
+          const set = textSet(k, () => (column ? this.textMatches(folderId, [column], k.value) : this.headerMatches(folderId, k.field, k.value)));
+          return set.has(r.id);
+        }
+        case 'body': return textSet(k, () => this.textMatches(folderId, ['body'], k.value)).has(r.id);
+        case 'text': return textSet(k, () => this.textMatches(folderId, ['headers', 'body'], k.value)).has(r.id);
+        case 'not': return !test(k.key, r);
+        case 'or': return test(k.left, r) || test(k.right, r);
+        case 'and': return k.keys.every((x) => test(x, r));
+      }
+    };
+    return rows.filter((r) => test(key, r)).map((r) => r.uid);
+  }
+
   // ── Usage and Recoverable Items ────────────────────────────────────────────
 
   async usage(mailboxId: string): Promise<MailboxUsage> {
@@ -618,6 +728,12 @@ export class SqliteMailStore implements MailStore {
   }
 
   async restoreRecoverableItems(mailboxId: string, ids: number[]): Promise<number> {
+    // The text index entry went with the message; rebuild it from the stored bytes first.
+    const texts = new Map<number, IndexedText>();
+    for (const id of ids) {
+      const row = this.db.prepare(`SELECT blob_id FROM recoverable WHERE id = ? AND mailbox_id = ?`).get(id, mailboxId) as { blob_id: string } | undefined;
+      if (row) texts.set(id, this.extract(await this.readBlob(row.blob_id)));
+    }
     return this.safeWrite(() => {
       let restored = 0;
       const byFolder = new Map<string, RecoverableRow[]>();
@@ -634,7 +750,7 @@ export class SqliteMailStore implements MailStore {
         const modseq = this.nextModseq(folder);
         let bytes = 0;
         for (const row of rows) {
-          this.insertMessage(folder, row.blob_id, row.size, row.internal_date, JSON.parse(row.flags) as Flag[], modseq, { subject: row.subject, sender: row.sender });
+          this.insertMessage(folder, row.blob_id, row.size, row.internal_date, JSON.parse(row.flags) as Flag[], modseq, { subject: row.subject, sender: row.sender }, texts.get(row.id)!);
           this.db.prepare(`DELETE FROM recoverable WHERE id = ?`).run(row.id);
           bytes += row.size;
           restored++;

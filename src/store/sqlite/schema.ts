@@ -39,7 +39,14 @@ CREATE TABLE IF NOT EXISTS messages (
   recent INTEGER NOT NULL,
   subject TEXT NOT NULL DEFAULT '',
   sender TEXT NOT NULL DEFAULT '',
+  sent_date INTEGER,
   UNIQUE (folder_id, uid)
+);
+-- Decoded text for SEARCH: trigram tokens match any substring of 3+ characters, so Chinese
+-- words without spaces are found too; shorter strings fall back to LIKE on the same table.
+CREATE VIRTUAL TABLE IF NOT EXISTS message_text USING fts5(
+  subject, sender, recipients_to, recipients_cc, recipients_bcc, headers, body,
+  tokenize = 'trigram case_sensitive 0'
 );
 CREATE INDEX IF NOT EXISTS messages_by_modseq ON messages (folder_id, modseq);
 CREATE TABLE IF NOT EXISTS expunged (

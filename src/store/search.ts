@@ -1,0 +1,56 @@
+// SEARCH as the store evaluates it. The IMAP layer parses the command into this tree (with
+// sequence numbers already turned into UIDs); the store answers with UIDs. Text keys use the
+// full-text index; everything else is checked on the message rows.
+
+export type DateOp = 'before' | 'on' | 'since';
+
+export type SearchKey =
+  | { type: 'all' }
+  | { type: 'flag'; flag: string; present: boolean }
+  | { type: 'recent'; present: boolean }
+  | { type: 'uid'; ranges: [number, number][] }
+  | { type: 'internaldate'; op: DateOp; date: string }
+  | { type: 'sentdate'; op: DateOp; date: string }
+  | { type: 'size'; op: 'larger' | 'smaller'; bytes: number }
+  /** FROM, TO, CC, BCC, SUBJECT and HEADER <field> <text>: substring of the decoded field, any case. */
+  | { type: 'header'; field: string; value: string }
+  | { type: 'body'; value: string }
+  | { type: 'text'; value: string }
+  | { type: 'modseq'; modseq: number }
+  /** WITHIN (RFC 5032): OLDER / YOUNGER than this many seconds. */
+  | { type: 'age'; op: 'older' | 'younger'; seconds: number }
+  | { type: 'not'; key: SearchKey }
+  | { type: 'or'; left: SearchKey; right: SearchKey }
+  | { type: 'and'; keys: SearchKey[] };
+
+/** What the store indexes for each message at append time. */
+export interface IndexedText {
+  subject: string;
+  from: string;
+  to: string;
+  cc: string;
+  bcc: string;
+  /** Every header field, decoded, as "Name: value" lines. */
+  headers: string;
+  body: string;
+  /** The Date header, as epoch milliseconds, or null when absent or unreadable. */
+  sentDate: number | null;
+}
+
+export type TextExtractor = (raw: Buffer) => IndexedText;
+
+/** RFC 3501 dates compare by day, disregarding time and timezone: `on` is that whole day. */
+export function dayOf(ms: number, offsetMinutes = 0): string {
+  return new Date(ms + offsetMinutes * 60_000).toISOString().slice(0, 10);
+}
+
+export function compareDay(op: DateOp, valueDay: string, wantedDay: string): boolean {
+  if (op === 'on') return valueDay === wantedDay;
+  if (op === 'before') return valueDay < wantedDay;
+  return valueDay >= wantedDay;
+}
+
+/** Folds case the way IMAP SEARCH compares (RFC 3501 §6.4.4: case-insensitive substring). */
+export function fold(text: string): string {
+  return text.normalize('NFKC').toLowerCase();
+}
