@@ -4,6 +4,7 @@
 // second: new bindings, banners, certificates, services started or stopped.
 import { createSecureContext, type SecureContext } from 'node:tls';
 import { Authenticator } from '../auth/authenticator.ts';
+import { MailboxDatabases } from '../backend/mailbox-databases.ts';
 import { SERVICES, shouldRun, type ServiceName } from '../config/services.ts';
 import type { SettingsDocument } from '../config/model.ts';
 import { Directory, type Certificate, type Server } from '../directory/directory.ts';
@@ -65,6 +66,7 @@ export class SecureContextCache {
 
 export interface ServiceDeps {
   directory: Directory;
+  databases: MailboxDatabases;
   authenticator: Authenticator;
   log: Logger;
   tls: SecureContextCache;
@@ -86,12 +88,23 @@ function frontendFactory(protocol: FrontendProtocol): ServiceFactory {
  * other hosts.
  */
 function backendFactory(): ServiceFactory {
-  return async () => ({
-    describe: () => 'in-process',
-    reconfigure: async () => undefined,
-    stop: async () => undefined,
-  });
+  return async (_snapshot, deps) => {
+    // Deleted messages leave Recoverable Items once DeletedItemRetention has passed.
+    const purge = () => deps.databases.purgeExpired()
+      .then((n) => { if (n > 0) deps.log.info({ purged: n }, 'recoverable items purged'); })
+      .catch((err) => deps.log.error({ err }, 'purging recoverable items failed'));
+    const timer = setInterval(purge, PURGE_INTERVAL_MS);
+    timer.unref();
+    void purge();
+    return {
+      describe: () => 'in-process',
+      reconfigure: async () => undefined,
+      stop: async () => clearInterval(timer),
+    };
+  };
 }
+
+const PURGE_INTERVAL_MS = 60 * 60 * 1000;
 
 const FACTORIES: Partial<Record<ServiceName, ServiceFactory>> = {
   imap4: frontendFactory('imap'),
@@ -189,7 +202,9 @@ export async function runServer(options: { role: Role; server?: string }): Promi
     return 1;
   }
   const server = await directory.server(options.server);
-  const deps: ServiceDeps = { directory, authenticator: new Authenticator(directory, log), log, tls: new SecureContextCache() };
+  const deps: ServiceDeps = {
+    directory, databases: new MailboxDatabases(directory), authenticator: new Authenticator(directory, log), log, tls: new SecureContextCache(),
+  };
   const host = new ServiceHost(deps, server.name, options.role);
   try {
     await host.reconcile();
@@ -232,6 +247,7 @@ export async function runServer(options: { role: Role; server?: string }): Promi
       clearInterval(heartbeat);
       while (busy) await new Promise((r) => setTimeout(r, 20));
       await host.stopAll();
+      await deps.databases.closeAll();
       await directory.reportServerStatus(server.name, {}).catch(() => undefined);
       await directory.close();
       log.info('stopped');
