@@ -7,140 +7,21 @@
 // Reply texts follow Exchange 2013 where they are known (research notes §2.1, §6.1):
 // "OK CAPABILITY completed.", "OK Begin TLS negotiation now.", "NO LOGIN failed.",
 // "BAD Command received in Invalid state.".
-//
-// This module also holds the pieces the POP3 front end shares: the session context it needs
-// from the front end, and the SASL driver on top of the Authenticator.
 
 import type { Socket } from 'node:net';
 import type { SecureContext } from 'node:tls';
-import type { Authenticator, LogonProtocol, LogonResult } from '../auth/authenticator.ts';
-import { advertisedMechanisms, authenticationAllowed, imapLoginDisabled, type LoginType } from '../auth/logon-policy.ts';
-import { createSaslExchange, decodeUtf8, type SaslExchange } from '../auth/sasl/index.ts';
-import type { SettingsDocument } from '../config/model.ts';
+import { advertisedMechanisms, authenticationAllowed, imapLoginDisabled } from '../auth/logon-policy.ts';
+import { decodeUtf8 } from '../auth/sasl/index.ts';
+import {
+  decodeBase64,
+  loginTypeOf,
+  preAuthTimeoutMs,
+  SaslLogon,
+  type ProtocolSessionContext,
+  type ProtocolSessionStarter,
+  type SuccessfulLogon,
+} from '../auth/session-logon.ts';
 import { LineConnection, type DetachedConnection, type LineReaderItem } from '../lib/line-reader.ts';
-import type { Logger } from '../lib/log.ts';
-
-// ---------------------------------------------------------------------------------------------
-// Shared with the POP3 front end
-// ---------------------------------------------------------------------------------------------
-
-/**
- * What a protocol session uses from the front end. The front end's FrontendSessionContext
- * satisfies it; it is declared here because the protocol layer may not import the front end.
- */
-export interface ProtocolSessionContext {
-  /** The live PopSettings/ImapSettings document: read per command so changes apply at once. */
-  settings(): SettingsDocument;
-  secureContext(): SecureContext;
-  authenticator: Authenticator;
-  log: Logger;
-  clientAddress: string;
-  implicitTls: boolean;
-}
-
-export type ProtocolSessionStarter = (socket: Socket, ctx: ProtocolSessionContext) => void;
-
-export type SuccessfulLogon = Extract<LogonResult, { ok: true }>;
-
-export function loginTypeOf(settings: SettingsDocument): LoginType {
-  return settings.LoginType as LoginType;
-}
-
-/** Seconds in the settings, milliseconds for timers. */
-export function preAuthTimeoutMs(settings: SettingsDocument): number {
-  return Math.max(1, Number(settings.PreAuthenticatedConnectionTimeout) * 1000);
-}
-
-const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
-
-/** Strict base64 (RFC 4648 §4, padding required): IMAP and POP3 must reject anything else. */
-export function decodeBase64(text: string): Buffer | null {
-  return BASE64.test(text) ? Buffer.from(text, 'base64') : null;
-}
-
-/**
- * The logon name for a SASL identity. An authorization identity names the mailbox to open, the
- * same thing Exchange's `user\mailbox` logon names do, so the FullAccess rule applies to both.
- */
-export async function logonNameFor(authenticator: Authenticator, authcid: string, authzid: string | undefined): Promise<string> {
-  if (authzid === undefined || authzid === '' || authzid.toLowerCase() === authcid.toLowerCase()) return authcid;
-  // "alice\sales" would read as DOMAIN\user, so a bare user name is replaced by its UPN.
-  if (!/[@\\]/.test(authcid)) {
-    const user = await authenticator.resolveUser({ kind: 'bare', user: authcid.trim() });
-    if (user) return `${user.userPrincipalName}\\${authzid}`;
-  }
-  return `${authcid}\\${authzid}`;
-}
-
-export type SaslOutcome =
-  | { type: 'challenge'; data: Buffer }
-  /** The exchange is over: a logon (ok) or a refusal whose reason only the logs may see. */
-  | { type: 'done'; result: LogonResult }
-  /** Something failed on our side; the client should retry later. */
-  | { type: 'error' };
-
-/**
- * One SASL exchange tied to the Authenticator. PLAIN and LOGIN check the password through
- * Authenticator.logon() (which applies the throttle and every logon rule); SCRAM-SHA-256 waits
- * out the throttle before the key lookup, then authorizes the proven identity.
- */
-export class SaslLogon {
-  /** Null when the mechanism is not implemented. */
-  static start(mechanism: string, protocol: LogonProtocol, ctx: ProtocolSessionContext): SaslLogon | null {
-    const checked: { result?: LogonResult } = {};
-    const exchange = createSaslExchange(mechanism, {
-      verifyPassword: async (authcid, password, authzid) => {
-        const logonName = await logonNameFor(ctx.authenticator, authcid, authzid);
-        checked.result = await ctx.authenticator.logon({ protocol, logonName, password, clientAddress: ctx.clientAddress });
-        return checked.result.ok;
-      },
-      lookupScram: async (authcid) => {
-        await ctx.authenticator.delayBeforeAttempt(authcid, ctx.clientAddress);
-        return ctx.authenticator.scramCredentials(authcid);
-      },
-    });
-    return exchange ? new SaslLogon(exchange, checked, protocol, ctx) : null;
-  }
-
-  private constructor(
-    private readonly exchange: SaslExchange,
-    /** Set by PLAIN and LOGIN, whose password check is a full Authenticator.logon(). */
-    private readonly checked: { result?: LogonResult },
-    private readonly protocol: LogonProtocol,
-    private readonly ctx: ProtocolSessionContext,
-  ) {}
-
-  get mechanism(): string {
-    return this.exchange.mechanism;
-  }
-
-  /** `null` means "no initial response"; an empty Buffer is an empty response. */
-  async step(response: Buffer | null): Promise<SaslOutcome> {
-    const step = await this.exchange.step(response);
-    const { authenticator, clientAddress } = this.ctx;
-    switch (step.type) {
-      case 'challenge':
-        return step;
-      case 'success':
-        // PLAIN/LOGIN: logon() already ran inside the verifier. SCRAM: the proof is checked.
-        return {
-          type: 'done',
-          result: this.checked.result ?? (await authenticator.authorizeScram(this.protocol, await logonNameFor(authenticator, step.authcid, step.authzid), clientAddress, true)),
-        };
-      case 'failure':
-        if (step.code === 'internal') {
-          this.ctx.log.error({ err: step.cause, client: clientAddress, mechanism: this.mechanism }, 'authentication error');
-          return { type: 'error' };
-        }
-        // A wrong SCRAM proof feeds the failed-logon throttle like a wrong password does.
-        if (step.code === 'rejected' && !this.checked.result && step.authcid !== undefined) {
-          await authenticator.authorizeScram(this.protocol, step.authcid, clientAddress, false);
-        }
-        this.ctx.log.info({ client: clientAddress, mechanism: this.mechanism, code: step.code }, 'authentication failed');
-        return { type: 'done', result: this.checked.result ?? { ok: false, reason: 'credentials' } };
-    }
-  }
-}
 
 // ---------------------------------------------------------------------------------------------
 // Back-end handoff

@@ -20,7 +20,7 @@ import {
   type ProtocolSessionContext,
   type ProtocolSessionStarter,
   type SuccessfulLogon,
-} from '../imap/frontend-session.ts';
+} from '../auth/session-logon.ts';
 import { LineConnection, type DetachedConnection, type LineReaderItem } from '../lib/line-reader.ts';
 
 // ---------------------------------------------------------------------------------------------

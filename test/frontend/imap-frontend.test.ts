@@ -23,7 +23,8 @@ import { ProtocolFrontend } from '../../src/frontend/protocol-frontend.ts';
 import { ListenerError } from '../../src/frontend/listeners.ts';
 import { SecureContextCache, ServiceHost, type ServiceDeps } from '../../src/host/server.ts';
 import { setupOrganization } from '../../src/host/setup.ts';
-import { parseImapArgs, setImapBackend, startImapSession, type ProtocolSessionContext } from '../../src/imap/frontend-session.ts';
+import { parseImapArgs, setImapBackend, startImapSession } from '../../src/imap/frontend-session.ts';
+import type { ProtocolSessionContext } from '../../src/auth/session-logon.ts';
 import { LineReader, type LineReaderItem } from '../../src/lib/line-reader.ts';
 import { SqliteDatabase } from '../../src/lib/sql/sqlite.ts';
 

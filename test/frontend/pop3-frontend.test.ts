@@ -23,7 +23,7 @@ import { ProtocolFrontend } from '../../src/frontend/protocol-frontend.ts';
 import { ListenerError } from '../../src/frontend/listeners.ts';
 import { SecureContextCache, ServiceHost, type ServiceDeps } from '../../src/host/server.ts';
 import { setupOrganization } from '../../src/host/setup.ts';
-import type { ProtocolSessionContext } from '../../src/imap/frontend-session.ts';
+import type { ProtocolSessionContext } from '../../src/auth/session-logon.ts';
 import { setPopBackend, startPopSession } from '../../src/pop3/frontend-session.ts';
 import { SqliteDatabase } from '../../src/lib/sql/sqlite.ts';
 
