@@ -2,7 +2,7 @@
 // under blobs/ab/cd/<hash>. A file is complete on disk (written to a temporary name, fsynced,
 // renamed, directory fsynced) before any transaction refers to it.
 import { createHash, randomBytes } from 'node:crypto';
-import { promises as fs } from 'node:fs';
+import { existsSync, promises as fs, rmSync } from 'node:fs';
 import { join } from 'node:path';
 
 export class BlobFiles {
@@ -41,6 +41,18 @@ export class BlobFiles {
     } finally {
       await dirHandle.close();
     }
+  }
+
+  exists(id: string): boolean {
+    return existsSync(this.pathOf(id).file);
+  }
+
+  /**
+   * Synchronous on purpose: called right after the commit that dropped the last reference, in
+   * the same turn of the event loop, so no append can see the row gone but the file present.
+   */
+  removeNow(ids: string[]): void {
+    for (const id of ids) rmSync(this.pathOf(id).file, { force: true });
   }
 
   async read(id: string, start: number, end: number): Promise<Buffer> {

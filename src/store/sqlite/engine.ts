@@ -241,11 +241,12 @@ export class SqliteMailStore implements MailStore {
         )
         .all(mailboxId, mailboxId) as { blob_id: string }[];
       for (const b of blobs) freed.push(...this.releaseBlob(b.blob_id));
+      this.db.prepare(`DELETE FROM message_text WHERE rowid IN (SELECT m.id FROM messages m JOIN folders f ON f.id = m.folder_id WHERE f.mailbox_id = ?)`).run(mailboxId);
       this.db.prepare(`DELETE FROM recoverable WHERE mailbox_id = ?`).run(mailboxId);
       this.db.prepare(`DELETE FROM folders WHERE mailbox_id = ?`).run(mailboxId);
       this.db.prepare(`DELETE FROM usage WHERE mailbox_id = ?`).run(mailboxId);
     });
-    await this.blobs.remove(freed);
+    this.blobs.removeNow(freed);
   }
 
   async folders(mailboxId: string): Promise<Folder[]> {
@@ -406,6 +407,9 @@ export class SqliteMailStore implements MailStore {
   private retainBlob(blobId: string, size: number, inline: Buffer | null): void {
     const updated = this.db.prepare(`UPDATE blobs SET refs = refs + 1 WHERE id = ?`).run(blobId);
     if (updated.changes === 0) {
+      // A purge may have removed the file between our write and this transaction (it saw the
+      // same bytes already on disk and skipped writing); check inside the transaction.
+      if (inline === null && !this.blobs.exists(blobId)) throw new BlobFileMissing(blobId);
       this.db.prepare(`INSERT INTO blobs (id, size, refs, data) VALUES (?, ?, 1, ?)`).run(blobId, size, inline);
     }
   }
@@ -422,6 +426,16 @@ export class SqliteMailStore implements MailStore {
   }
 
   async append(folderId: number, input: AppendInput): Promise<AppendResult> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.appendOnce(folderId, input);
+      } catch (err) {
+        if (!(err instanceof BlobFileMissing) || attempt >= 3) throw err;
+      }
+    }
+  }
+
+  private async appendOnce(folderId: number, input: AppendInput): Promise<AppendResult> {
     const folder0 = this.folderRow(folderId);
     const raw = input.raw;
     const blobId = BlobFiles.idOf(raw);
@@ -772,7 +786,7 @@ export class SqliteMailStore implements MailStore {
       }
       return rows.length;
     });
-    await this.blobs.remove(freed);
+    this.blobs.removeNow(freed);
     return count;
   }
 
@@ -780,6 +794,12 @@ export class SqliteMailStore implements MailStore {
   private async removeOrphanBlobFiles(): Promise<void> {
     const known = this.db.prepare(`SELECT 1 FROM blobs WHERE id = ? AND data IS NULL`);
     await this.blobs.sweep((id) => known.get(id) !== undefined);
+  }
+}
+
+class BlobFileMissing extends Error {
+  constructor(readonly blobId: string) {
+    super(`blob file ${blobId} vanished before its first reference was committed`);
   }
 }
 

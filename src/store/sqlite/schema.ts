@@ -5,7 +5,9 @@ CREATE TABLE IF NOT EXISTS meta (
   value INTEGER NOT NULL
 );
 CREATE TABLE IF NOT EXISTS folders (
-  id INTEGER PRIMARY KEY,
+  -- AUTOINCREMENT: a session may still hold the id of a folder another session deleted; that
+  -- id must never name someone else's new folder.
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
   mailbox_id TEXT NOT NULL,
   name TEXT NOT NULL,
   role TEXT,
@@ -27,7 +29,7 @@ CREATE TABLE IF NOT EXISTS blobs (
   data BLOB
 );
 CREATE TABLE IF NOT EXISTS messages (
-  id INTEGER PRIMARY KEY,
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
   folder_id INTEGER NOT NULL REFERENCES folders(id) ON DELETE CASCADE,
   uid INTEGER NOT NULL,
   modseq INTEGER NOT NULL,

@@ -1,0 +1,26 @@
+// The SQLite engine against the MailStore conformance suite: each block gets a fresh temporary
+// folder (database file and content-addressed blobs), and `reopen` closes the store and opens the
+// same folder again with the same options, as a restarted back end would.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { SqliteMailStore } from '../../src/store/sqlite/engine.ts';
+import type { MailStore, StoreOptions } from '../../src/store/types.ts';
+import { mailStoreConformance } from './conformance.ts';
+
+mailStoreConformance('sqlite', async (options?: StoreOptions) => {
+  const folder = mkdtempSync(join(tmpdir(), 'mailroom-store-'));
+  let current: MailStore = await SqliteMailStore.open(folder, options);
+  return {
+    store: current,
+    reopen: async () => {
+      await current.close();
+      current = await SqliteMailStore.open(folder, options);
+      return current;
+    },
+    cleanup: async () => {
+      await current.close().catch(() => undefined);
+      rmSync(folder, { recursive: true, force: true });
+    },
+  };
+});
