@@ -1,33 +1,39 @@
-// What the full-text index holds for a message: decoded header fields and decoded body text.
-import libmime from 'libmime';
+// What the full-text index holds for a message: every header field decoded (encoded words and
+// raw 8-bit text in the message's charset), the address fields on their own, and the decoded
+// text of the text/plain and text/html parts — the MIME engine does the decoding.
+import {
+  charsetHint,
+  decodeHeaderBinary,
+  decodeHeaderText,
+  extractSearchText,
+  fieldValue,
+  formatAddressesDecoded,
+  parseAddressList,
+  scanMessage,
+} from '../mime/index.ts';
 import type { IndexedText } from './search.ts';
 
-const MAX_BODY = 1024 * 1024;
-
-function decodeHeader(value: string): string {
-  try {
-    return libmime.decodeWords(value);
-  } catch {
-    return value;
-  }
-}
+const ADDRESS_FIELDS = new Set(['from', 'to', 'cc', 'bcc', 'sender', 'reply-to']);
 
 export function extractIndexedText(raw: Buffer): IndexedText {
-  const text = raw.toString('utf8');
-  const split = text.search(/\r?\n\r?\n/);
-  const headerBlock = (split >= 0 ? text.slice(0, split) : text).replace(/\r?\n[ \t]+/g, ' ');
-  const fields: [string, string][] = [];
-  for (const line of headerBlock.split(/\r?\n/)) {
-    const colon = line.indexOf(':');
-    if (colon > 0) fields.push([line.slice(0, colon).trim(), decodeHeader(line.slice(colon + 1).trim())]);
+  const root = scanMessage(raw);
+  const hint = charsetHint(root);
+  const decoded: [string, string][] = [];
+  for (const field of root.fields) {
+    if (field.name === '') continue;
+    const value = fieldValue(raw, field);
+    const lower = field.name.toLowerCase();
+    const text = ADDRESS_FIELDS.has(lower)
+      ? formatAddressesDecoded(parseAddressList(decodeHeaderBinary(value, hint)))
+      : decodeHeaderText(value, hint);
+    decoded.push([field.name, text]);
   }
-  const get = (name: string) => fields.filter(([n]) => n.toLowerCase() === name).map(([, v]) => v).join(', ');
+  const get = (name: string) => decoded.filter(([n]) => n.toLowerCase() === name).map(([, v]) => v).join(', ');
   const date = Date.parse(get('date'));
-  const body = split >= 0 ? text.slice(split).trim().slice(0, MAX_BODY) : '';
   return {
     subject: get('subject'), from: get('from'), to: get('to'), cc: get('cc'), bcc: get('bcc'),
-    headers: fields.map(([n, v]) => `${n}: ${v}`).join('\n'),
-    body,
+    headers: decoded.map(([n, v]) => `${n}: ${v}`).join('\n'),
+    body: extractSearchText(raw, root).body,
     sentDate: Number.isNaN(date) ? null : date,
   };
 }

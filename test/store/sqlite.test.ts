@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { SqliteMailStore } from '../../src/store/sqlite/engine.ts';
 import type { MailStore, StoreOptions } from '../../src/store/types.ts';
 import { mailStoreConformance } from './conformance.ts';
+import { searchConformance } from './search-conformance.ts';
 
 mailStoreConformance('sqlite', async (options?: StoreOptions) => {
   const folder = mkdtempSync(join(tmpdir(), 'mailroom-store-'));
@@ -23,4 +24,10 @@ mailStoreConformance('sqlite', async (options?: StoreOptions) => {
       rmSync(folder, { recursive: true, force: true });
     },
   };
+});
+
+searchConformance('sqlite', async (options?: StoreOptions) => {
+  const folder = mkdtempSync(join(tmpdir(), 'mailroom-search-'));
+  const store = await SqliteMailStore.open(folder, options);
+  return { store, cleanup: async () => { await store.close(); rmSync(folder, { recursive: true, force: true }); } };
 });

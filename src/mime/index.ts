@@ -1,0 +1,52 @@
+// MIME engine: pure functions over raw message bytes for the IMAP server and the store.
+export { scanMessage, walkParts, mimeType, charsetHint, MAX_DEPTH, MAX_PARTS } from './scan.ts';
+export type { MessagePart, PartKind, ContentType, ContentDisposition } from './scan.ts';
+export {
+  FieldCollector,
+  parseHeaderFields,
+  isBlankLine,
+  unfold,
+  fieldValue,
+  findField,
+  headerValue,
+  decodeEncodedWords,
+  decodeHeaderText,
+  parseStructured,
+  paramValue,
+  decodeParamText,
+  parseLanguageList,
+  parseToken,
+  parseAddressList,
+  isGroup,
+  addressSpec,
+  formatAddressesDecoded,
+  decodedMailboxes,
+} from './headers.ts';
+export type { HeaderField, HeaderParam, StructuredValue, MailAddress, AddressGroup, AddressItem } from './headers.ts';
+export {
+  decodeCharset,
+  decodeHeaderBytes,
+  decodeHeaderBinary,
+  normalizeCharset,
+  charsetKnown,
+  isAscii,
+  isValidUtf8,
+} from './charset.ts';
+export { bodyStructure, bodyBasic, formatParams, encodeRfc2231 } from './bodystructure.ts';
+export type { StructureOptions } from './bodystructure.ts';
+export { envelope, readEnvelope, formatEnvelope, MISSING_MAILBOX, MISSING_DOMAIN } from './envelope.ts';
+export type { Envelope } from './envelope.ts';
+export { parseSection, sectionRange, sectionBytes, partialWindow, partNumbers } from './sections.ts';
+export type { SectionSpec, SectionResult, SectionText } from './sections.ts';
+export {
+  extractSearchText,
+  partText,
+  htmlToText,
+  decodeEntities,
+  decodeBase64,
+  decodeQuotedPrintable,
+  decodeTransferEncoding,
+  MAX_SEARCH_TEXT,
+} from './text.ts';
+export type { SearchText } from './text.ts';
+export { imapString, imapList, MAX_QUOTED_LENGTH } from './imap-format.ts';
