@@ -130,30 +130,52 @@ function isHan(cp: number): boolean {
   return (cp >= 0x4e00 && cp <= 0x9fff) || (cp >= 0x3400 && cp <= 0x4dbf);
 }
 
+interface ChineseScore {
+  score: number;
+  /** U+FFFD: bytes the charset cannot decode. */
+  bad: number;
+  han: number;
+  common: number;
+}
+
 /** Higher is more plausible: common Han characters score, replacement and rare symbols cost. */
-function chineseScore(text: string): { score: number; bad: number; han: number } {
-  let score = 0;
-  let bad = 0;
-  let han = 0;
+function chineseScore(text: string): ChineseScore {
+  const s: ChineseScore = { score: 0, bad: 0, han: 0, common: 0 };
   for (const ch of text) {
     const cp = ch.codePointAt(0)!;
     if (cp < 0x80) continue;
     if (cp === 0xfffd) {
-      bad++;
-      score -= 10;
+      s.bad++;
+      s.score -= 10;
     } else if (COMMON_HAN.has(ch)) {
-      han++;
-      score += 4;
+      s.han++;
+      s.common++;
+      s.score += 4;
     } else if (isHan(cp)) {
-      han++;
-      score += 1;
+      s.han++;
+      s.score += 1;
     } else if ((cp >= 0x3000 && cp <= 0x303f) || (cp >= 0xff00 && cp <= 0xffef)) {
-      score += 1; // CJK punctuation and full-width forms
+      s.score += 1; // CJK punctuation and full-width forms
     } else if ((cp >= 0xe000 && cp <= 0xf8ff) || cp >= 0x10000 || (cp >= 0x80 && cp < 0xa0)) {
-      score -= 3; // private use, astral, C1 controls: what a wrong double-byte guess yields
+      s.score -= 3; // private use, astral, C1 controls: what a wrong double-byte guess yields
     }
   }
-  return { score, bad, han };
+  return s;
+}
+
+/**
+ * Western text in a single-byte charset: every 8-bit byte stands alone between ASCII bytes
+ * and is a Latin-1 letter ("M\xfcller", "Fran\xe7ois"). Chinese double-byte text has runs
+ * of 8-bit bytes, or lead bytes that are not letters.
+ */
+function looksLatin(buf: Buffer): boolean {
+  for (let i = 0; i < buf.length; i++) {
+    const b = buf[i]!;
+    if (b < 0x80) continue;
+    if (b < 0xc0 || b === 0xd7 || b === 0xf7) return false;
+    if ((buf[i - 1] ?? 0) >= 0x80 || (buf[i + 1] ?? 0) >= 0x80) return false;
+  }
+  return true;
 }
 
 /**
@@ -173,13 +195,18 @@ export function decodeHeaderBytes(bytes: Uint8Array, hint?: string | null): stri
     const text = decodeCharset(buf, hinted);
     if (!text.includes('\ufffd')) return text;
   }
-  let best: { text: string; score: number } | null = null;
-  for (const name of ['gb18030', 'big5']) {
-    const text = iconv.decode(buf, name);
-    const s = chineseScore(text);
-    if (s.bad === 0 && s.han > 0 && (best === null || s.score > best.score)) best = { text, score: s.score };
+  if (!looksLatin(buf)) {
+    let best: { text: string; score: number } | null = null;
+    for (const name of ['gb18030', 'big5']) {
+      const text = iconv.decode(buf, name);
+      const s = chineseScore(text);
+      // Real Chinese text has common characters among its first few; bytes of another
+      // charset read as Chinese give rare ones.
+      const plausible = s.bad === 0 && s.common > 0 && s.common * 3 >= s.han;
+      if (plausible && (best === null || s.score > best.score)) best = { text, score: s.score };
+    }
+    if (best !== null && best.score > 0) return best.text;
   }
-  if (best !== null && best.score > 0) return best.text;
   return iconv.decode(buf, 'windows-1252');
 }
 

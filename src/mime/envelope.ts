@@ -3,7 +3,7 @@
 // the structure needs. Clients decode encoded words themselves, so subjects and display
 // names are sent as written.
 import { decodeHeaderBinary } from './charset.ts';
-import { headerValue, isGroup, parseAddressList } from './headers.ts';
+import { decodeEncodedWords, headerValue, isGroup, parseAddressList } from './headers.ts';
 import type { AddressItem, MailAddress } from './headers.ts';
 import { imapString } from './imap-format.ts';
 import { charsetHint } from './scan.ts';
@@ -90,12 +90,13 @@ function hasNonAscii(s: string): boolean {
 /**
  * Human-readable text (subject, display names) that arrived as raw 8-bit: a client without
  * UTF8=ACCEPT expects 7-bit header text and decodes encoded words, so it gets the decoded
- * text re-encoded as RFC 2047 UTF-8 words (which also fixes the charset guess for it); a
- * UTF8=ACCEPT client gets UTF-8.
+ * text re-encoded as RFC 2047 UTF-8 words (which also settles the charset guess for it); a
+ * UTF8=ACCEPT client gets UTF-8. Encoded words already in such text are decoded first, so
+ * that the client's single decoding pass yields the whole text.
  */
 function phrase(value: string | null, utf8Allowed: boolean): string {
   if (value === null || utf8Allowed || !hasNonAscii(value)) return imapString(value, utf8Allowed);
-  return imapString(encodeWordsUtf8(value), false);
+  return imapString(encodeWordsUtf8(decodeEncodedWords(value)), false);
 }
 
 function formatAddress(a: MailAddress, utf8Allowed: boolean): string {

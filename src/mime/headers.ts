@@ -86,7 +86,38 @@ export function parseHeaderFields(raw: Buffer, start = 0, end = raw.length): Hea
  * stays), the terminator of the last line goes, and the ends are trimmed.
  */
 export function unfold(value: string): string {
-  return value.replace(/\r?\n(?=[ \t])/g, '').replace(/\r?\n$/, '').replace(/^[ \t\r\n]+|[ \t\r\n]+$/g, '');
+  return trimBlanks(value.replace(/\r?\n(?=[ \t])/g, ''));
+}
+
+function isBlank(c: string | undefined): boolean {
+  return c === ' ' || c === '\t' || c === '\r' || c === '\n';
+}
+
+/**
+ * Trims SP, HT, CR and LF only (String.prototype.trim would also eat 0xA0, a valid byte of
+ * GBK and Big5 text in a binary string). A loop, not /\s+$/: that regex is quadratic on long
+ * runs of blanks, which a hostile header can supply.
+ */
+export function trimBlanks(s: string): string {
+  let start = 0;
+  let end = s.length;
+  while (start < end && isBlank(s[start])) start++;
+  while (end > start && isBlank(s[end - 1])) end--;
+  return s.slice(start, end);
+}
+
+/**
+ * Removes comments at the end of an unquoted value ("utf-8 (Unicode)"), but only after a
+ * blank, so that "report(1).pdf" keeps its parentheses. Linear: each round shortens it.
+ */
+function stripTrailingComments(value: string): string {
+  let v = trimBlanks(value);
+  while (v.endsWith(')')) {
+    const open = v.lastIndexOf('(');
+    if (open <= 0 || v.indexOf(')', open) !== v.length - 1 || !isBlank(v[open - 1])) break;
+    v = trimBlanks(v.slice(0, open));
+  }
+  return v;
 }
 
 /** The field's value as an unfolded binary string. */
@@ -199,7 +230,7 @@ function readRawParams(s: string, i: number): RawParam[] {
     i = skipBlanks(s, i);
     let nameEnd = i;
     while (nameEnd < s.length && s[nameEnd] !== '=' && s[nameEnd] !== ';') nameEnd++;
-    const name = s.slice(i, nameEnd).replace(/\([^()]*\)/g, '').trim().toLowerCase();
+    const name = trimBlanks(s.slice(i, nameEnd).replace(/\([^()]*\)/g, '')).toLowerCase();
     if (s[nameEnd] !== '=') {
       i = nameEnd; // a bare word: no value, skip it
       continue;
@@ -216,9 +247,11 @@ function readRawParams(s: string, i: number): RawParam[] {
       while (end < s.length && s[end] !== ';') end++;
       // Unquoted values with blanks are common (name=my file.pdf); only a trailing comment
       // after a blank is dropped.
-      value = s.slice(i, end).replace(/(?:[ \t]+\([^()]*\))+[ \t]*$/, '').trim();
+      value = stripTrailingComments(s.slice(i, end));
       i = end;
     }
+    // Real parameter names are short; a huge one is junk (and would cost the regex below).
+    if (name.length > 200) continue;
     const m = /^(.*?)(?:\*(\d+))?(\*)?$/.exec(name);
     if (m === null || m[1] === undefined || m[1] === '') continue;
     out.push({
@@ -294,7 +327,7 @@ export function parseStructured(s: string): StructuredValue {
     }
   }
   // Blanks inside stay (so "te xt/plain" is not taken for a token); around it they go.
-  value = value.trim();
+  value = trimBlanks(value);
   const raws = readRawParams(s, i);
   const groups = new Map<string, RawParam[]>();
   for (const p of raws) {

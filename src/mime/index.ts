@@ -6,6 +6,7 @@ export {
   parseHeaderFields,
   isBlankLine,
   unfold,
+  trimBlanks,
   fieldValue,
   findField,
   headerValue,
@@ -34,7 +35,7 @@ export {
 } from './charset.ts';
 export { bodyStructure, bodyBasic, formatParams, encodeRfc2231 } from './bodystructure.ts';
 export type { StructureOptions } from './bodystructure.ts';
-export { envelope, readEnvelope, formatEnvelope, MISSING_MAILBOX, MISSING_DOMAIN } from './envelope.ts';
+export { envelope, readEnvelope, formatEnvelope, encodeWordsUtf8, MISSING_MAILBOX, MISSING_DOMAIN } from './envelope.ts';
 export type { Envelope } from './envelope.ts';
 export { parseSection, sectionRange, sectionBytes, partialWindow, partNumbers } from './sections.ts';
 export type { SectionSpec, SectionResult, SectionText } from './sections.ts';

@@ -106,7 +106,8 @@ function mutate(rng: Rng, input: Buffer): Buffer {
 
 /** Nested multipart/message structures, sometimes unclosed, reusing boundaries, very deep. */
 function randomNesting(rng: Rng): Buffer {
-  const depth = 1 + int(rng, 100);
+  // Mostly moderate depths; one case in five goes past MAX_DEPTH.
+  const depth = rng() < 0.2 ? MAX_DEPTH - 5 + int(rng, 40) : 1 + int(rng, 20);
   const openers: string[] = [];
   const closers: string[] = [];
   for (let d = 0; d < depth; d++) {

@@ -16,6 +16,7 @@ import {
   parseLanguageList,
   parseStructured,
   parseToken,
+  unfold,
 } from '../../src/mime/index.ts';
 import type { AddressItem } from '../../src/mime/index.ts';
 
@@ -101,8 +102,10 @@ test('raw 8-bit header bytes: UTF-8 first, then the hint, then a Chinese guess, 
   // The hint decides when both readings would be plausible.
   assert.equal(decodeHeaderBytes(iconv.encode('報告', 'big5'), 'big5'), '報告');
   assert.equal(decodeHeaderBytes(iconv.encode('Привет', 'koi8-r'), 'koi8-r'), 'Привет');
-  // Latin-1 text is neither UTF-8 nor Chinese.
-  assert.equal(decodeHeaderBytes(Buffer.from('caf\xe9 cr\xe8me', 'latin1')), 'café crème');
+  // Latin-1 text is neither UTF-8 nor Chinese, though its bytes would pair up as GBK.
+  for (const s of ['café crème', 'Müller', 'Grüße aus Köln', 'François Hébert', 'Ærøskøbing', 'señor Muñoz']) {
+    assert.equal(decodeHeaderBytes(Buffer.from(s, 'latin1')), s, s);
+  }
   assert.equal(decodeHeaderText(Buffer.from('Re: 报告 =?utf-8?Q?caf=C3=A9?=').toString('latin1')), 'Re: 报告 café');
 });
 
@@ -161,4 +164,22 @@ test('decoded address text for SEARCH and SORT', () => {
 test('raw ISO-2022-JP in a header (7-bit escapes, no encoded word) is decoded', () => {
   assert.equal(decodeHeaderBytes(Buffer.from('1b2442327135443b714e411b2842', 'hex')), '会議資料');
   assert.equal(decodeHeaderText(Buffer.from('Re: \x1b$B2q5D;qNA\x1b(B', 'latin1').toString('latin1')), 'Re: 会議資料');
+});
+
+test('hostile header values are handled in linear time', () => {
+  const blanks = ' '.repeat(100_000);
+  const started = performance.now();
+  assert.equal(unfold(`a${blanks}b${blanks}`), `a${blanks}b`);
+  assert.equal(parseStructured('a/b; name=x' + ' (c)'.repeat(30_000) + ' z').params[0]!.value.length > 0, true);
+  parseStructured('a/b; n*' + '1'.repeat(100_000) + 'x=1');
+  parseAddressList('a <'.repeat(30_000));
+  parseAddressList('(a) '.repeat(30_000) + '('.repeat(10_000));
+  decodeEncodedWords('=?a?'.repeat(30_000));
+  assert.ok(performance.now() - started < 2000);
+});
+
+test('trailing comments are dropped from unquoted values only after a blank', () => {
+  assert.deepEqual(params('x/y; charset=utf-8 (Unicode) (really)'), [['charset', 'utf-8']]);
+  assert.deepEqual(params('x/y; name=report(1).pdf'), [['name', 'report(1).pdf']]);
+  assert.deepEqual(params('x/y; name=a (b) c'), [['name', 'a (b) c']]);
 });

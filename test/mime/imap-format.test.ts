@@ -1,8 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { encodeRfc2231, formatParams, imapList, imapString, MAX_QUOTED_LENGTH } from '../../src/mime/index.ts';
-import { encodeWordsUtf8 } from '../../src/mime/envelope.ts';
-import { decodeEncodedWords } from '../../src/mime/index.ts';
+import { decodeEncodedWords, encodeRfc2231, encodeWordsUtf8, formatParams, imapList, imapString, MAX_QUOTED_LENGTH } from '../../src/mime/index.ts';
 
 test('imapString: NIL, quoting and escaping', () => {
   assert.equal(imapString(null, false), 'NIL');
