@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { BlobFiles } from '../blob/files.ts';
 import { canonicalFolderName, defaultFolderNames, DEFAULT_ROLES, folderNameProblem } from '../folder-names.ts';
 import { summarizeHeaders } from '../header-summary.ts';
-import { compareDay, dayOf, type IndexedText, type SearchKey, type TextExtractor } from '../search.ts';
+import type { DateOp, IndexedText, SearchKey, TextExtractor } from '../search.ts';
 import { extractIndexedText } from '../index-text.ts';
 import { normalizeFlags, applyFlagOperation, hasSeen } from '../flags.ts';
 import {
@@ -32,6 +32,7 @@ import {
   type StoreOptions,
 } from '../types.ts';
 import { STORE_SCHEMA } from './schema.ts';
+import { cjkBigrams, isCjk } from '../cjk.ts';
 
 /** Messages up to this size live inside the database; larger ones are files (streamed later). */
 export const INLINE_BLOB_LIMIT = 128 * 1024;
@@ -125,6 +126,7 @@ export class SqliteMailStore implements MailStore {
     db.pragma('busy_timeout = 10000');
     db.pragma('foreign_keys = ON');
     db.exec(STORE_SCHEMA);
+    db.function('header_has', { deterministic: true }, headerHas);
     db.prepare(`INSERT INTO meta (key, value) VALUES ('next_uid_validity', ?) ON CONFLICT (key) DO NOTHING`).run(
       Math.floor(Date.now() / 1000),
     );
@@ -135,6 +137,7 @@ export class SqliteMailStore implements MailStore {
   }
 
   async close(): Promise<void> {
+    if (this.queue.length > 0) this.flush();
     this.db.close();
   }
 
@@ -170,6 +173,49 @@ export class SqliteMailStore implements MailStore {
       this.discardEvents();
       throw err;
     }
+  }
+
+  private queue: { run: () => unknown; resolve: (v: unknown) => void; reject: (e: unknown) => void }[] = [];
+  private flushScheduled = false;
+
+  /**
+   * Group commit: writes queued in the same turn of the event loop share one transaction and
+   * so one fsync, each in its own savepoint so that one failing (a full mailbox) does not undo
+   * the others. Every caller still hears back only after the commit is durable.
+   */
+  private enqueueWrite<T>(run: () => T): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.queue.push({ run, resolve: resolve as (v: unknown) => void, reject });
+      if (!this.flushScheduled) {
+        this.flushScheduled = true;
+        setImmediate(() => this.flush());
+      }
+    });
+  }
+
+  private flush(): void {
+    this.flushScheduled = false;
+    const jobs = this.queue.splice(0);
+    if (jobs.length === 0) return;
+    const outcomes: { ok: boolean; value: unknown }[] = [];
+    try {
+      this.write(() => {
+        for (const job of jobs) {
+          const eventsBefore = this.pendingEvents.length;
+          try {
+            outcomes.push({ ok: true, value: this.db.transaction(job.run)() });
+          } catch (err) {
+            this.pendingEvents.length = eventsBefore;
+            outcomes.push({ ok: false, value: err });
+          }
+        }
+      });
+    } catch (err) {
+      this.discardEvents();
+      for (const job of jobs) job.reject(err);
+      return;
+    }
+    jobs.forEach((job, i) => (outcomes[i]!.ok ? job.resolve(outcomes[i]!.value) : job.reject(outcomes[i]!.value)));
   }
 
   subscribe(mailboxId: string, listener: ChangeListener): () => void {
@@ -241,7 +287,9 @@ export class SqliteMailStore implements MailStore {
         )
         .all(mailboxId, mailboxId) as { blob_id: string }[];
       for (const b of blobs) freed.push(...this.releaseBlob(b.blob_id));
-      this.db.prepare(`DELETE FROM message_text WHERE rowid IN (SELECT m.id FROM messages m JOIN folders f ON f.id = m.folder_id WHERE f.mailbox_id = ?)`).run(mailboxId);
+      for (const table of ['message_text', 'message_cjk']) {
+        this.db.prepare(`DELETE FROM ${table} WHERE rowid IN (SELECT m.id FROM messages m JOIN folders f ON f.id = m.folder_id WHERE f.mailbox_id = ?)`).run(mailboxId);
+      }
       this.db.prepare(`DELETE FROM recoverable WHERE mailbox_id = ?`).run(mailboxId);
       this.db.prepare(`DELETE FROM folders WHERE mailbox_id = ?`).run(mailboxId);
       this.db.prepare(`DELETE FROM usage WHERE mailbox_id = ?`).run(mailboxId);
@@ -390,14 +438,20 @@ export class SqliteMailStore implements MailStore {
       .run(folder.id, uid, modseq, blobId, size, internalDate, JSON.stringify(flags), seen ? 1 : 0, headers.subject, headers.sender, sentDate);
     const id = Number(info.lastInsertRowid);
     if ('copyFrom' in text) {
-      this.db.prepare(
-        `INSERT INTO message_text (rowid, subject, sender, recipients_to, recipients_cc, recipients_bcc, headers, body)
-         SELECT ?, subject, sender, recipients_to, recipients_cc, recipients_bcc, headers, body FROM message_text WHERE rowid = ?`,
-      ).run(id, text.copyFrom);
+      for (const table of ['message_text', 'message_cjk']) {
+        this.db.prepare(
+          `INSERT INTO ${table} (rowid, subject, sender, recipients_to, recipients_cc, recipients_bcc, headers, body)
+           SELECT ?, subject, sender, recipients_to, recipients_cc, recipients_bcc, headers, body FROM ${table} WHERE rowid = ?`,
+        ).run(id, text.copyFrom);
+      }
     } else {
+      const values = [text.subject, text.from, text.to, text.cc, text.bcc, text.headers, text.body];
       this.db.prepare(
         `INSERT INTO message_text (rowid, subject, sender, recipients_to, recipients_cc, recipients_bcc, headers, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-      ).run(id, text.subject, text.from, text.to, text.cc, text.bcc, text.headers, text.body);
+      ).run(id, ...values);
+      this.db.prepare(
+        `INSERT INTO message_cjk (rowid, subject, sender, recipients_to, recipients_cc, recipients_bcc, headers, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+      ).run(id, ...values.map(cjkBigrams));
     }
     this.adjustCounters(folder, 1, seen ? 0 : 1, 1, size);
     return uid;
@@ -448,7 +502,7 @@ export class SqliteMailStore implements MailStore {
     const internalDate = (input.internalDate ?? this.now()).getTime();
     const headers = summarizeHeaders(raw);
     const text = this.extract(raw);
-    return this.safeWrite(() => {
+    return this.enqueueWrite(() => {
       const folder = this.folderRow(folderId);
       this.checkQuota(folder.mailbox_id, limit, raw.length);
       const modseq = this.nextModseq(folder);
@@ -571,6 +625,7 @@ export class SqliteMailStore implements MailStore {
   private removeRows(folder: FolderRow, rows: MessageRow[], modseq: number): void {
     const del = this.db.prepare(`DELETE FROM messages WHERE id = ?`);
     const delText = this.db.prepare(`DELETE FROM message_text WHERE rowid = ?`);
+    const delCjk = this.db.prepare(`DELETE FROM message_cjk WHERE rowid = ?`);
     const log = this.db.prepare(`INSERT INTO expunged (folder_id, uid, modseq) VALUES (?, ?, ?) ON CONFLICT (folder_id, uid) DO UPDATE SET modseq = excluded.modseq`);
     let unseen = 0;
     let recent = 0;
@@ -578,6 +633,7 @@ export class SqliteMailStore implements MailStore {
     for (const row of rows) {
       del.run(row.id);
       delText.run(row.id);
+      delCjk.run(row.id);
       log.run(folder.id, row.uid, modseq);
       unseen += row.seen ? 0 : 1;
       recent += row.recent;
@@ -643,84 +699,17 @@ export class SqliteMailStore implements MailStore {
 
   // ── Search ─────────────────────────────────────────────────────────────────
 
-  /** Row ids in the folder whose indexed `column` contains `value` (case-insensitive substring). */
-  private textMatches(folderId: number, columns: string[], value: string): Set<number> {
-    const out = new Set<number>();
-    if (value.length === 0) {
-      for (const r of this.db.prepare(`SELECT id FROM messages WHERE folder_id = ?`).all(folderId) as { id: number }[]) out.add(r.id);
-      return out;
-    }
-    for (const column of columns) {
-      // Trigrams index substrings of three or more characters; shorter ones scan with LIKE.
-      const rows = [...value].length >= 3
-        ? this.db.prepare(`SELECT m.id FROM message_text t JOIN messages m ON m.id = t.rowid WHERE m.folder_id = ? AND t.${column} MATCH ?`)
-            .all(folderId, `"${value.replace(/"/g, '""')}"`)
-        : this.db.prepare(`SELECT m.id FROM message_text t JOIN messages m ON m.id = t.rowid WHERE m.folder_id = ? AND t.${column} LIKE ? ESCAPE '\\'`)
-            .all(folderId, `%${value.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
-      for (const r of rows as { id: number }[]) out.add(r.id);
-    }
-    return out;
-  }
-
-  /** HEADER <field> <value>: the field must exist and contain the value (RFC 3501 §6.4.4). */
-  private headerMatches(folderId: number, field: string, value: string): Set<number> {
-    const candidates = this.textMatches(folderId, ['headers'], value.length >= 3 ? value : '');
-    const name = field.toLowerCase();
-    const needle = value.toLowerCase();
-    const out = new Set<number>();
-    const read = this.db.prepare(`SELECT headers FROM message_text WHERE rowid = ?`);
-    for (const id of candidates) {
-      const headers = (read.get(id) as { headers: string } | undefined)?.headers ?? '';
-      for (const line of headers.split('\n')) {
-        const colon = line.indexOf(':');
-        if (colon > 0 && line.slice(0, colon).trim().toLowerCase() === name && line.slice(colon + 1).toLowerCase().includes(needle)) {
-          out.add(id);
-          break;
-        }
-      }
-    }
-    return out;
-  }
-
+  /**
+   * SEARCH compiles to one SQL statement: flags, dates, sizes and UIDs are column tests; text
+   * keys are sub-selects on the trigram index (MATCH for 3+ characters, LIKE below that, since
+   * trigrams cannot index shorter strings).
+   */
   async search(folderId: number, key: SearchKey, options: { now?: Date; timezoneOffsetMinutes?: number } = {}): Promise<number[]> {
-    const rows = this.db.prepare(`SELECT id, uid, modseq, size, internal_date, flags, recent, sent_date FROM messages WHERE folder_id = ? ORDER BY uid`)
-      .all(folderId) as (MessageRow & { sent_date: number | null })[];
-    const now = (options.now ?? this.now()).getTime();
-    const tz = options.timezoneOffsetMinutes ?? 0;
-    const cache = new Map<SearchKey, Set<number>>();
-    const textSet = (k: SearchKey, make: () => Set<number>) => {
-      let set = cache.get(k);
-      if (!set) cache.set(k, (set = make()));
-      return set;
-    };
-    const ADDRESS_COLUMNS: Record<string, string> = { from: 'sender', to: 'recipients_to', cc: 'recipients_cc', bcc: 'recipients_bcc', subject: 'subject' };
-    const test = (k: SearchKey, r: MessageRow & { sent_date: number | null }): boolean => {
-      switch (k.type) {
-        case 'all': return true;
-        case 'flag': {
-          const has = (JSON.parse(r.flags) as string[]).some((f) => f.toLowerCase() === k.flag.toLowerCase());
-          return has === k.present;
-        }
-        case 'recent': return (r.recent === 1) === k.present;
-        case 'uid': return k.ranges.some(([a, b]) => r.uid >= Math.min(a, b) && r.uid <= Math.max(a, b));
-        case 'internaldate': return compareDay(k.op, dayOf(r.internal_date, tz), k.date);
-        case 'sentdate': return r.sent_date !== null && compareDay(k.op, dayOf(r.sent_date), k.date);
-        case 'size': return k.op === 'larger' ? r.size > k.bytes : r.size < k.bytes;
-        case 'modseq': return r.modseq >= k.modseq;
-        case 'age': return k.op === 'older' ? now - r.internal_date >= k.seconds * 1000 : now - r.internal_date < k.seconds * 1000;
-        case 'header': {
-          const column = ADDRESS_COLUMNS[k.field.toLowerCase()];
-          const set = textSet(k, () => (column ? this.textMatches(folderId, [column], k.value) : this.headerMatches(folderId, k.field, k.value)));
-          return set.has(r.id);
-        }
-        case 'body': return textSet(k, () => this.textMatches(folderId, ['body'], k.value)).has(r.id);
-        case 'text': return textSet(k, () => this.textMatches(folderId, ['headers', 'body'], k.value)).has(r.id);
-        case 'not': return !test(k.key, r);
-        case 'or': return test(k.left, r) || test(k.right, r);
-        case 'and': return k.keys.every((x) => test(x, r));
-      }
-    };
-    return rows.filter((r) => test(key, r)).map((r) => r.uid);
+    const params: unknown[] = [folderId];
+    const ctx = { now: (options.now ?? this.now()).getTime(), tz: options.timezoneOffsetMinutes ?? 0, params };
+    const where = compileSearch(key, ctx);
+    const rows = this.db.prepare(`SELECT uid FROM messages m WHERE m.folder_id = ? AND (${where}) ORDER BY uid`).pluck().all(...params) as number[];
+    return rows;
   }
 
   // ── Usage and Recoverable Items ────────────────────────────────────────────
@@ -795,6 +784,104 @@ export class SqliteMailStore implements MailStore {
     const known = this.db.prepare(`SELECT 1 FROM blobs WHERE id = ? AND data IS NULL`);
     await this.blobs.sweep((id) => known.get(id) !== undefined);
   }
+}
+
+interface SearchContext {
+  now: number;
+  tz: number;
+  params: unknown[];
+}
+
+const TEXT_COLUMNS: Record<string, string> = { from: 'sender', to: 'recipients_to', cc: 'recipients_cc', bcc: 'recipients_bcc', subject: 'subject' };
+
+/** Start of the day `YYYY-MM-DD` in the given timezone, as epoch milliseconds. */
+function dayStart(day: string, tzMinutes: number): number {
+  return Date.parse(`${day}T00:00:00Z`) - tzMinutes * 60_000;
+}
+
+function dayTest(column: string, op: DateOp, day: string, tz: number, ctx: SearchContext): string {
+  const start = dayStart(day, tz);
+  const end = start + 86_400_000;
+  if (op === 'on') {
+    ctx.params.push(start, end);
+    return `(${column} >= ? AND ${column} < ?)`;
+  }
+  ctx.params.push(start);
+  return op === 'before' ? `${column} < ?` : `${column} >= ?`;
+}
+
+function textTest(columns: string[], value: string, ctx: SearchContext): string {
+  if (value.length === 0) return '1';
+  const chars = [...value];
+  const parts = columns.map((column) => {
+    if (chars.length === 2 && chars.every(isCjk)) {
+      ctx.params.push(`"${value}"`);
+      return `m.id IN (SELECT rowid FROM message_cjk WHERE ${column} MATCH ?)`;
+    }
+    if (chars.length >= 3) {
+      ctx.params.push(`"${value.replace(/"/g, '""')}"`);
+      return `m.id IN (SELECT rowid FROM message_text WHERE ${column} MATCH ?)`;
+    }
+    ctx.params.push(`%${value.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
+    return `m.id IN (SELECT rowid FROM message_text WHERE ${column} LIKE ? ESCAPE '\\')`;
+  });
+  return parts.length === 1 ? parts[0]! : `(${parts.join(' OR ')})`;
+}
+
+function compileSearch(k: SearchKey, ctx: SearchContext): string {
+  switch (k.type) {
+    case 'all': return '1';
+    case 'flag':
+      if (k.flag.toLowerCase() === '\\seen') return k.present ? 'm.seen = 1' : 'm.seen = 0';
+      // Flags are a JSON array; a flag is present when its JSON string appears in it.
+      ctx.params.push(JSON.stringify(k.flag).toLowerCase());
+      return `instr(lower(m.flags), ?) ${k.present ? '>' : '='} 0`;
+    case 'recent': return k.present ? 'm.recent = 1' : 'm.recent = 0';
+    case 'uid': {
+      if (k.ranges.length === 0) return '0';
+      const parts = k.ranges.map(([a, b]) => {
+        ctx.params.push(Math.min(a, b), Math.max(a, b));
+        return '(m.uid BETWEEN ? AND ?)';
+      });
+      return `(${parts.join(' OR ')})`;
+    }
+    case 'internaldate': return dayTest('m.internal_date', k.op, k.date, ctx.tz, ctx);
+    // RFC 3501: SENT* compare the Date header's day, disregarding its time and timezone.
+    case 'sentdate': return `(m.sent_date IS NOT NULL AND ${dayTest('m.sent_date', k.op, k.date, 0, ctx)})`;
+    case 'size':
+      ctx.params.push(k.bytes);
+      return k.op === 'larger' ? 'm.size > ?' : 'm.size < ?';
+    case 'modseq':
+      ctx.params.push(k.modseq);
+      return 'm.modseq >= ?';
+    case 'age':
+      ctx.params.push(ctx.now - k.seconds * 1000);
+      return k.op === 'older' ? 'm.internal_date <= ?' : 'm.internal_date > ?';
+    case 'header': {
+      const column = TEXT_COLUMNS[k.field.toLowerCase()];
+      if (column) return textTest([column], k.value, ctx);
+      // Any other field: narrow with the index, then check the field itself.
+      const narrow = k.value.length >= 3 ? `${textTest(['headers'], k.value, ctx)} AND ` : '';
+      ctx.params.push(k.field, k.value);
+      return `(${narrow}m.id IN (SELECT rowid FROM message_text WHERE header_has(headers, ?, ?)))`;
+    }
+    case 'body': return textTest(['body'], k.value, ctx);
+    case 'text': return textTest(['headers', 'body'], k.value, ctx);
+    case 'not': return `NOT (${compileSearch(k.key, ctx)})`;
+    case 'or': return `((${compileSearch(k.left, ctx)}) OR (${compileSearch(k.right, ctx)}))`;
+    case 'and': return k.keys.length === 0 ? '1' : k.keys.map((x) => `(${compileSearch(x, ctx)})`).join(' AND ');
+  }
+}
+
+/** header_has(headers, field, value): the decoded "Name: value" lines hold that field containing value. */
+function headerHas(headers: unknown, field: unknown, value: unknown): number {
+  const name = String(field).toLowerCase();
+  const needle = String(value).toLowerCase();
+  for (const line of String(headers ?? '').split('\n')) {
+    const colon = line.indexOf(':');
+    if (colon > 0 && line.slice(0, colon).trim().toLowerCase() === name && line.slice(colon + 1).toLowerCase().includes(needle)) return 1;
+  }
+  return 0;
 }
 
 class BlobFileMissing extends Error {

@@ -50,6 +50,13 @@ CREATE VIRTUAL TABLE IF NOT EXISTS message_text USING fts5(
   subject, sender, recipients_to, recipients_cc, recipients_bcc, headers, body,
   tokenize = 'trigram case_sensitive 0'
 );
+-- The same text with every run of CJK characters rewritten as overlapping two-character
+-- words ("會議室" → "會議 議室"), so that two-character Chinese and Japanese words, too short
+-- for trigrams, are still found through an index.
+CREATE VIRTUAL TABLE IF NOT EXISTS message_cjk USING fts5(
+  subject, sender, recipients_to, recipients_cc, recipients_bcc, headers, body,
+  tokenize = 'unicode61'
+);
 CREATE INDEX IF NOT EXISTS messages_by_modseq ON messages (folder_id, modseq);
 CREATE TABLE IF NOT EXISTS expunged (
   folder_id INTEGER NOT NULL REFERENCES folders(id) ON DELETE CASCADE,
