@@ -68,7 +68,7 @@ const searches: [string, Parameters<typeof store.search>[1]][] = [
   ['SEARCH BODY "麒麟獸" (Chinese word, rare)', { type: 'body', value: '麒麟獸' }],
   ['SEARCH BODY "麒麟" (2-character Chinese)', { type: 'body', value: '麒麟' }],
   ['SEARCH FROM "zebra.sender@contoso.com" (a sender)', { type: 'header', field: 'from', value: 'zebra.sender@contoso.com' }],
-  ['SEARCH SUBJECT "會議" is absent; BODY "會議" (common 2-character Chinese)', { type: 'body', value: '會議' }],
+  ['SEARCH BODY "會議" (common 2-character Chinese)', { type: 'body', value: '會議' }],
   ['SEARCH TEXT "budget" (common word)', { type: 'text', value: 'budget' }],
   ['SEARCH UNSEEN', { type: 'flag', flag: '\\Seen', present: false }],
 ];
