@@ -7,6 +7,8 @@ import type { LoginType } from './logon-policy.ts';
 import { createSaslExchange, type SaslExchange } from './sasl/index.ts';
 import type { SettingsDocument } from '../config/model.ts';
 import type { Logger } from '../lib/log.ts';
+import type { DetachedConnection } from '../lib/line-reader.ts';
+import type { ProtocolLogSession } from '../lib/protocol-log.ts';
 import type { Socket } from 'node:net';
 
 /**
@@ -21,6 +23,40 @@ export interface ProtocolSessionContext {
   log: Logger;
   clientAddress: string;
   implicitTls: boolean;
+  /**
+   * The back end that takes sessions after logon, looked up at each logon: undefined while none
+   * runs (the local pop3-backend/imap4-backend service is stopped), and the client is told so.
+   */
+  backend?(): SessionBackend | undefined;
+}
+
+// The seam between a front end and a back end. In one process the back end is called
+// directly; across hosts a proxy implements the same interface (open = trusted handshake with
+// the remote back end, start = splice the bytes).
+
+/** A back-end session that has accepted a logged-on user. */
+export interface BackendSession {
+  /**
+   * Takes over the connection. It sends the reply to the logon command itself, then reads
+   * `connection.pending` (commands the client pipelined after it) before the socket.
+   */
+  start(connection: DetachedConnection): void;
+}
+
+export interface BackendOpenRequest {
+  logon: SuccessfulLogon;
+  ctx: ProtocolSessionContext;
+  /** The session's protocol log; the back end goes on with the same session id and sequence. */
+  protocolLog?: ProtocolLogSession;
+}
+
+export type BackendOpenResult =
+  | { ok: true; session: BackendSession }
+  /** Refused (mailbox in use, too many connections, store down): the reply line to send. */
+  | { ok: false; response: string };
+
+export interface SessionBackend {
+  open(request: BackendOpenRequest): Promise<BackendOpenResult>;
 }
 
 export type ProtocolSessionStarter = (socket: Socket, ctx: ProtocolSessionContext) => void;

@@ -338,6 +338,13 @@ export class Directory {
     return found;
   }
 
+  async updateMailboxDatabase(name: string, changes: Record<string, unknown>): Promise<MailboxDatabase> {
+    const db = await this.mailboxDatabase(name);
+    const next = applySettings(DATABASE_SETTINGS, db.settings, changes);
+    await this.write((tx) => tx.run(`UPDATE mailbox_databases SET settings = ? WHERE name_key = ?`, [JSON.stringify(next), key(db.name)]));
+    return { ...db, settings: next };
+  }
+
   async services(serverName: string): Promise<ServiceRecord[]> {
     const server = await this.server(serverName);
     const rows = await this.db.all<{ name: string; startup_type: string; state: string | null }>(

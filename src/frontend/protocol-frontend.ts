@@ -9,6 +9,7 @@ import { ListenerSet } from './listeners.ts';
 import { startImapSession } from '../imap/frontend-session.ts';
 import { startPopSession } from '../pop3/frontend-session.ts';
 import type { Authenticator } from '../auth/authenticator.ts';
+import type { SessionBackend } from '../auth/session-logon.ts';
 import type { Logger } from '../lib/log.ts';
 
 export type FrontendProtocol = 'imap' | 'pop';
@@ -23,6 +24,8 @@ export interface FrontendSessionContext {
   serverName: string;
   clientAddress: string;
   implicitTls: boolean;
+  /** The back end that takes sessions after logon, while one runs (looked up at each logon). */
+  backend?(): SessionBackend | undefined;
 }
 
 export type SessionStarter = (socket: Socket, ctx: FrontendSessionContext) => void;
@@ -101,6 +104,7 @@ export class ProtocolFrontend implements RunningService {
       serverName: this.snapshot.server.name,
       clientAddress: address,
       implicitTls,
+      backend: () => this.deps.backendFor?.(this.protocol),
     });
   }
 

@@ -4,7 +4,9 @@
 // second: new bindings, banners, certificates, services started or stopped.
 import { createSecureContext, type SecureContext } from 'node:tls';
 import { Authenticator } from '../auth/authenticator.ts';
+import type { SessionBackend } from '../auth/session-logon.ts';
 import { MailboxDatabases } from '../backend/mailbox-databases.ts';
+import { Pop3Backend } from '../backend/pop3-backend.ts';
 import { SERVICES, shouldRun, type ServiceName } from '../config/services.ts';
 import type { SettingsDocument } from '../config/model.ts';
 import { Directory, type Certificate, type Server } from '../directory/directory.ts';
@@ -36,6 +38,8 @@ export interface RunningService {
   describe(): string;
   reconfigure(snapshot: ConfigSnapshot): Promise<void>;
   stop(): Promise<void>;
+  /** A back-end service's entry point for the front ends of this process. */
+  sessions?: SessionBackend;
 }
 
 /** Picks the certificate for a service: the X509CertificateName match, else one enabled for it, else the newest. */
@@ -70,6 +74,8 @@ export interface ServiceDeps {
   authenticator: Authenticator;
   log: Logger;
   tls: SecureContextCache;
+  /** The local back end of a protocol while its service runs; the ServiceHost supplies it. */
+  backendFor?(protocol: FrontendProtocol): SessionBackend | undefined;
 }
 
 type ServiceFactory = (snapshot: ConfigSnapshot, deps: ServiceDeps) => Promise<RunningService>;
@@ -87,8 +93,9 @@ function frontendFactory(protocol: FrontendProtocol): ServiceFactory {
  * reach them in-process; they keep no listener of their own until sessions are proxied from
  * other hosts.
  */
-function backendFactory(): ServiceFactory {
-  return async (_snapshot, deps) => {
+function backendFactory(sessionsFor?: (snapshot: ConfigSnapshot, deps: ServiceDeps) => Pop3Backend): ServiceFactory {
+  return async (snapshot, deps) => {
+    const sessions = sessionsFor?.(snapshot, deps);
     // Deleted messages leave Recoverable Items once DeletedItemRetention has passed.
     const purge = () => deps.databases.purgeExpired()
       .then((n) => { if (n > 0) deps.log.info({ purged: n }, 'recoverable items purged'); })
@@ -98,8 +105,12 @@ function backendFactory(): ServiceFactory {
     void purge();
     return {
       describe: () => 'in-process',
-      reconfigure: async () => undefined,
-      stop: async () => clearInterval(timer),
+      reconfigure: async (next) => sessions?.reconfigure(next.popSettings),
+      stop: async () => {
+        clearInterval(timer);
+        await sessions?.stop();
+      },
+      ...(sessions ? { sessions } : {}),
     };
   };
 }
@@ -110,19 +121,24 @@ const FACTORIES: Partial<Record<ServiceName, ServiceFactory>> = {
   imap4: frontendFactory('imap'),
   pop3: frontendFactory('pop'),
   'imap4-backend': backendFactory(),
-  'pop3-backend': backendFactory(),
+  'pop3-backend': backendFactory((snapshot, deps) => new Pop3Backend(deps, snapshot.popSettings)),
 };
 
 export class ServiceHost {
   private readonly running = new Map<ServiceName, RunningService>();
   private readonly unavailableLogged = new Set<ServiceName>();
   private snapshot: ConfigSnapshot | undefined;
+  /** What services get: the host's dependencies, plus the way to the local back ends. */
+  private readonly serviceDeps: ServiceDeps;
 
   constructor(
     private readonly deps: ServiceDeps,
     private readonly serverName: string,
     private readonly role: Role,
-  ) {}
+  ) {
+    const backendService: Record<FrontendProtocol, ServiceName> = { pop: 'pop3-backend', imap: 'imap4-backend' };
+    this.serviceDeps = { ...deps, backendFor: (protocol) => this.running.get(backendService[protocol])?.sessions };
+  }
 
   async readSnapshot(): Promise<ConfigSnapshot> {
     const { directory } = this.deps;
@@ -162,7 +178,7 @@ export class ServiceHost {
           continue;
         }
         try {
-          this.running.set(record.name, await factory(snapshot, this.deps));
+          this.running.set(record.name, await factory(snapshot, this.serviceDeps));
           this.deps.log.info({ service: record.name, listening: this.running.get(record.name)!.describe() }, `${record.name} started`);
         } catch (err) {
           if (err instanceof ListenerError) throw err;

@@ -1,7 +1,10 @@
 // POP3 front end, AUTHORIZATION state: greeting, CAPA (RFC 2449), STLS (RFC 2595), USER/PASS
-// (RFC 1939), AUTH (RFC 5034) and QUIT. After a successful logon the connection goes to the back
-// end registered with setPopBackend(); until one exists the client is told the mailbox is not
-// reachable and stays in AUTHORIZATION.
+// (RFC 1939), AUTH (RFC 5034), UTF8 (RFC 6856) and QUIT. After a successful logon the connection
+// goes to the back end the session context names (ctx.backend); while none runs, or when it
+// refuses the mailbox ([IN-USE]), the client is told so and stays in AUTHORIZATION.
+//
+// Every command is written to the protocol log when PopSettings.ProtocolLogEnabled is on, with
+// the arguments of PASS and AUTH, and every SASL response line, replaced by "*****".
 //
 // Response codes (RFC 2449 §8, RFC 3206): [AUTH] for anything about credentials or how they may
 // be sent, [SYS/TEMP] for failures on our side that a later retry may not hit. Exchange's own
@@ -21,40 +24,17 @@ import {
   type ProtocolSessionStarter,
   type SuccessfulLogon,
 } from '../auth/session-logon.ts';
-import { LineConnection, type DetachedConnection, type LineReaderItem } from '../lib/line-reader.ts';
+import { LineConnection, type LineReaderItem } from '../lib/line-reader.ts';
+import { REDACTED, type ProtocolLogEntry, type ProtocolLogSession } from '../lib/protocol-log.ts';
+import { capaResponse } from './capabilities.ts';
+import { COMMANDS } from './commands/index.ts';
+import { startPopProtocolLog } from './session-log.ts';
 
-// ---------------------------------------------------------------------------------------------
-// Back-end handoff
-// ---------------------------------------------------------------------------------------------
-
-/** A back-end session that has accepted a logged-on user. */
-export interface PopBackendSession {
-  /**
-   * Takes over the connection. It sends the +OK for the logon command itself, then reads
-   * `connection.pending` (commands pipelined after it, RFC 2449 PIPELINING) before the socket.
-   */
-  start(connection: DetachedConnection): void;
-}
-
-export interface PopBackend {
-  /** Opens the user's mailbox, or returns null when its server cannot be reached now. */
-  open(logon: SuccessfulLogon, ctx: ProtocolSessionContext): Promise<PopBackendSession | null>;
-}
-
-const NO_POP_BACKEND: PopBackend = { open: async () => null };
-let popBackend: PopBackend = NO_POP_BACKEND;
-
-/** Plugs in the back end; null restores the default, which reports every mailbox unavailable. */
-export function setPopBackend(backend: PopBackend | null): void {
-  popBackend = backend ?? NO_POP_BACKEND;
-}
-
-// ---------------------------------------------------------------------------------------------
-// The session
-// ---------------------------------------------------------------------------------------------
-
-// RFC 1939 TRANSACTION-state commands (and RFC 2449's TOP/UIDL): known, but not before logon.
-const AFTER_LOGON = new Set(['STAT', 'LIST', 'RETR', 'DELE', 'NOOP', 'RSET', 'TOP', 'UIDL', 'LAST']);
+// TRANSACTION-state commands: known, but not before logon.
+const AFTER_LOGON = new Set([...COMMANDS.values()].filter((c) => !c.states.includes('AUTHORIZATION')).map((c) => c.name));
+// What the protocol log may name; anything else is logged as "unknown", since a stray line
+// could be a password sent at the wrong moment.
+const LOGGED_KEYWORDS = new Set([...AFTER_LOGON, 'CAPA', 'QUIT', 'STLS', 'USER', 'PASS', 'AUTH', 'UTF8', 'APOP', 'LAST']);
 
 const SP = 0x20;
 const LOGON_FAILURE = '-ERR [AUTH] Logon failure: unknown user name or bad password.';
@@ -63,10 +43,16 @@ const PLAIN_TEXT_NEEDS_TLS = '-ERR [AUTH] Plain-text logon is allowed only after
 
 class PopFrontendSession {
   private readonly conn: LineConnection;
+  private readonly protocolLog: ProtocolLogSession;
+  /** The protocol log line of the command being answered. */
+  private entry: ProtocolLogEntry | null = null;
+  /** True once a back end owns the connection: its end is no longer ours to log. */
+  private handedOver = false;
+  private closeReason = 'connection closed by client';
   /** The name given by USER, waiting for PASS. */
   private user: string | null = null;
-  /** An AUTH exchange waiting for the client's next response line. */
-  private sasl: SaslLogon | null = null;
+  /** An AUTH exchange waiting for the client's next response line, with its log line. */
+  private sasl: { logon: SaslLogon; entry: ProtocolLogEntry } | null = null;
 
   constructor(
     socket: Socket,
@@ -77,6 +63,11 @@ class PopFrontendSession {
       tls: ctx.implicitTls,
       idleTimeoutMs: () => preAuthTimeoutMs(ctx.settings()),
     });
+    this.protocolLog = startPopProtocolLog(socket, ctx);
+    // Listening on the TCP socket covers the TLS socket STLS puts on top of it.
+    socket.once('close', () => {
+      if (!this.handedOver) this.protocolLog.close(this.closeReason);
+    });
   }
 
   start(): void {
@@ -84,10 +75,14 @@ class PopFrontendSession {
       onItem: (item) => this.onItem(item),
       // RFC 1939 §3: when the autologout timer expires the server closes the connection
       // without sending any response.
-      onIdle: () => this.conn.close(),
+      onIdle: () => {
+        this.closeReason = 'PreAuthenticatedConnectionTimeout';
+        this.conn.close();
+      },
       onError: (err) => {
         this.ctx.log.error({ err, client: this.ctx.clientAddress }, 'POP3 session error');
-        this.conn.close(`${TEMPORARY_FAILURE}\r\n`);
+        this.closeReason = 'server error';
+        this.conn.close(this.counted(`${TEMPORARY_FAILURE}\r\n`));
       },
     });
     this.send(`+OK ${this.ctx.settings().Banner as string}`);
@@ -102,43 +97,67 @@ class PopFrontendSession {
   }
 
   private send(line: string): void {
-    this.conn.write(`${line}\r\n`);
+    this.conn.write(this.counted(`${line}\r\n`));
+  }
+
+  /** Counts a reply towards the command's protocol log line. */
+  private counted(text: string): string {
+    this.entry?.addResponse(text);
+    return text;
   }
 
   private async onItem(item: LineReaderItem): Promise<void> {
     this.conn.reader.maxLineLength = this.maxCommandSize();
     if (item.type === 'overflow') {
       // The dropped line may have been a SASL response; the exchange cannot go on without it.
+      this.sasl?.entry.finish('SASL exchange ended');
       this.sasl = null;
-      return this.send('-ERR Command line too long.');
+      return this.logged(this.protocolLog.begin('overlong'), () => this.send('-ERR Command line too long.'));
     }
     if (item.type !== 'line') return; // POP3 has no literals
     const sasl = this.sasl;
     this.sasl = null;
+    if (sasl) {
+      sasl.entry.addRequest(item.data.length + 2);
+      return this.logged(sasl.entry, () => this.onSaslResponse(sasl.logon, item.data));
+    }
+    const { keyword, argument } = splitCommand(item.data);
+    return this.logged(this.protocolLog.begin(...logFields(keyword, argument), item.data.length + 2), () => this.onCommand(keyword, argument));
+  }
+
+  /**
+   * Runs a command with its protocol log line open; the line is written when the reply is
+   * complete, unless a SASL exchange goes on (it then ends with the exchange) or a back end
+   * took the session over (the back end answers, and writes it).
+   */
+  private async logged(entry: ProtocolLogEntry, run: () => void | Promise<void>): Promise<void> {
+    this.entry = entry;
     try {
-      if (sasl) await this.onSaslResponse(sasl, item.data);
-      else await this.onCommand(item.data);
+      await run();
     } catch (err) {
       this.ctx.log.error({ err, client: this.ctx.clientAddress }, 'POP3 command failed');
       this.send(TEMPORARY_FAILURE);
+    } finally {
+      this.entry = null;
+      if (this.sasl?.entry !== entry) entry.finish();
     }
   }
 
-  private async onCommand(line: Buffer): Promise<void> {
-    const sp = line.indexOf(SP);
-    const keyword = line.subarray(0, sp < 0 ? line.length : sp).toString('latin1').toUpperCase();
-    // RFC 1939 §3: arguments follow a single space. PASS keeps the rest of the line whole,
-    // since passwords may contain spaces.
-    const argument = sp < 0 ? null : line.subarray(sp + 1);
+  private async onCommand(keyword: string, argument: Buffer | null): Promise<void> {
     // Only the keyword is logged: USER, PASS and AUTH arguments are credentials.
     this.ctx.log.debug({ client: this.ctx.clientAddress, command: keyword }, 'POP3 command');
     switch (keyword) {
       case 'CAPA':
-        return this.conn.write(this.capabilities().map((l) => `${l}\r\n`).join(''));
+        return this.conn.write(this.counted(capaResponse(loginTypeOf(this.ctx.settings()), this.conn.tls)));
       case 'QUIT':
-        return this.conn.close('+OK Mailroom POP3 server signing off.\r\n');
+        this.closeReason = 'quit';
+        return this.conn.close(this.counted('+OK Mailroom POP3 server signing off.\r\n'));
       case 'STLS':
         return this.startTls();
+      case 'UTF8':
+        // RFC 6856 §2: names, passwords and messages may be UTF-8 from now on. They already
+        // are: USER/PASS decode UTF-8 and messages are served as stored, never downgraded.
+        return this.send('+OK UTF8 enabled.');
       case 'USER':
         return this.userCommand(argument);
       case 'PASS':
@@ -148,25 +167,6 @@ class PopFrontendSession {
       default:
         return this.send(AFTER_LOGON.has(keyword) ? '-ERR Command is not valid in this state.' : '-ERR Unknown command.');
     }
-  }
-
-  /** RFC 2449 §5; TOP and UIDL describe what the mailbox session will offer after logon. */
-  private capabilities(): string[] {
-    const tls = this.conn.tls;
-    const mechanisms = advertisedMechanisms(loginTypeOf(this.ctx.settings()), tls);
-    return [
-      '+OK',
-      'TOP',
-      'UIDL',
-      ...(this.plainTextAllowed() ? ['USER'] : []),
-      ...(mechanisms.length > 0 ? [`SASL ${mechanisms.join(' ')}`] : []),
-      ...(tls ? [] : ['STLS']),
-      'RESP-CODES',
-      'AUTH-RESP-CODE',
-      'PIPELINING',
-      'IMPLEMENTATION Mailroom',
-      '.',
-    ];
   }
 
   private async startTls(): Promise<void> {
@@ -180,7 +180,7 @@ class PopFrontendSession {
     }
     // RFC 2595 §4: the client forgets what it learnt before TLS; so do we.
     this.user = null;
-    await this.conn.startTls('+OK Begin TLS negotiation.\r\n', secureContext);
+    await this.conn.startTls(this.counted('+OK Begin TLS negotiation.\r\n'), secureContext);
   }
 
   /**
@@ -205,8 +205,8 @@ class PopFrontendSession {
     if (!password) return this.send(LOGON_FAILURE);
     const result = await this.ctx.authenticator.logon({ protocol: 'pop', logonName, password, clientAddress: this.ctx.clientAddress });
     // The same text whatever the reason (bad password, blocked account, PopEnabled off, no
-    // FullAccess), so a guesser learns nothing about which accounts exist.
-    if (!result.ok) return this.send(LOGON_FAILURE);
+    // FullAccess), so a guesser learns nothing about which accounts exist. Only the log says.
+    if (!result.ok) return this.refused(result.reason);
     return this.loggedOn(result);
   }
 
@@ -216,7 +216,7 @@ class PopFrontendSession {
     const loginType = loginTypeOf(this.ctx.settings());
     // AUTH without an argument lists the mechanisms (MS-OXPOP3's form, which Outlook uses);
     // only those usable now are listed, as in CAPA.
-    if (argument === null) return this.conn.write(['+OK', ...advertisedMechanisms(loginType, tls), '.'].map((l) => `${l}\r\n`).join(''));
+    if (argument === null) return this.conn.write(this.counted(['+OK', ...advertisedMechanisms(loginType, tls), '.'].map((l) => `${l}\r\n`).join('')));
     const [mechanism = '', initial, ...extra] = argument.toString('latin1').split(' ');
     if (mechanism === '' || extra.length > 0) return this.send('-ERR AUTH needs a mechanism name and at most an initial response.');
     const decision = authenticationAllowed(loginType, tls, mechanism);
@@ -246,19 +246,69 @@ class PopFrontendSession {
   private async saslStep(logon: SaslLogon, response: Buffer | null): Promise<void> {
     const outcome = await logon.step(response);
     if (outcome.type === 'challenge') {
-      this.sasl = logon;
+      // The exchange, and its log line, go on with the client's next line.
+      if (this.entry) this.sasl = { logon, entry: this.entry };
       return this.send(`+ ${outcome.data.toString('base64')}`);
     }
     if (outcome.type === 'error') return this.send(TEMPORARY_FAILURE);
-    if (!outcome.result.ok) return this.send(LOGON_FAILURE);
+    if (!outcome.result.ok) return this.refused(outcome.result.reason);
     return this.loggedOn(outcome.result);
   }
 
-  /** Hands the connection to the back end, or says honestly that the mailbox is out of reach. */
+  private refused(reason: string): void {
+    this.send(LOGON_FAILURE);
+    this.entry?.finish(`Reason=${reason}`);
+  }
+
+  /** Hands the connection to the back end, or says honestly why the mailbox is out of reach. */
   private async loggedOn(logon: SuccessfulLogon): Promise<void> {
-    const session = await popBackend.open(logon, this.ctx);
-    if (session) return session.start(this.conn.detach());
-    this.send(`-ERR [SYS/TEMP] The mailbox server for ${logon.mailbox.primarySmtpAddress} is not available yet.`);
+    const { user, mailbox } = logon;
+    this.protocolLog.user = user.id === mailbox.id ? user.userPrincipalName : `${user.userPrincipalName}\\${mailbox.alias}`;
+    const backend = this.ctx.backend?.();
+    const opened = backend
+      ? await backend.open({ logon, ctx: this.ctx, protocolLog: this.protocolLog })
+      : { ok: false as const, response: `-ERR [SYS/TEMP] The mailbox server for ${mailbox.primarySmtpAddress} is not available yet.` };
+    if (!opened.ok) {
+      // Logged with the identity that was refused; the session itself stays anonymous.
+      this.send(opened.response);
+      this.entry?.finish();
+      this.protocolLog.user = '';
+      return;
+    }
+    // From here the back end answers the logon command and owns the connection.
+    this.handedOver = true;
+    opened.session.start(this.conn.detach());
+  }
+}
+
+/**
+ * RFC 1939 §3: the keyword, then arguments after a single space. The rest of the line is kept
+ * whole, since passwords may contain spaces.
+ */
+function splitCommand(line: Buffer): { keyword: string; argument: Buffer | null } {
+  const sp = line.indexOf(SP);
+  const keyword = line.subarray(0, sp < 0 ? line.length : sp).toString('latin1').toUpperCase();
+  return { keyword, argument: sp < 0 ? null : line.subarray(sp + 1) };
+}
+
+/** Command and parameters for the protocol log, with credentials replaced. */
+function logFields(keyword: string, argument: Buffer | null): [string, string] {
+  if (!LOGGED_KEYWORDS.has(keyword)) return ['unknown', ''];
+  const command = keyword.toLowerCase();
+  if (argument === null || argument.length === 0) return [command, ''];
+  switch (keyword) {
+    case 'PASS':
+    case 'APOP':
+      return [command, REDACTED];
+    case 'AUTH': {
+      // The mechanism is kept; an initial response is a credential.
+      const [mechanism = '', ...rest] = argument.toString('latin1').split(' ');
+      return [command, rest.length > 0 ? `${mechanism} ${REDACTED}` : mechanism];
+    }
+    case 'USER':
+      return [command, decodeUtf8(argument) ?? REDACTED];
+    default:
+      return [command, argument.toString('latin1')];
   }
 }
 

@@ -147,6 +147,16 @@ test('certificates: self-signed, imported PEM, enabled per service', async () =>
   assert.notEqual(mismatched.status, 0);
 });
 
+test('Set-MailboxDatabase changes retention and database quotas', () => {
+  assert.equal(run('Set-MailboxDatabase', 'Mailbox Database MAIL01', '-DeletedItemRetention', '30.00:00:00', '-ProhibitSendReceiveQuota', '10GB').status, 0);
+  const db = json('Get-MailboxDatabase')[0];
+  assert.equal(db.DeletedItemRetention, '30.00:00:00');
+  assert.equal(db.ProhibitSendReceiveQuota, '10 GB (10,737,418,240 bytes)');
+  const bad = run('Set-MailboxDatabase', 'Mailbox Database MAIL01', '-DeletedItemRetention', 'forever');
+  assert.notEqual(bad.status, 0);
+  assert.match(bad.stderr, /-DeletedItemRetention/);
+});
+
 test('Get-Help, -? and Get-Command describe every cmdlet', () => {
   const help = run('Get-Help', 'Set-PopSettings');
   assert.equal(help.status, 0);

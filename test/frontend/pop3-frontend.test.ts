@@ -23,8 +23,8 @@ import { ProtocolFrontend } from '../../src/frontend/protocol-frontend.ts';
 import { ListenerError } from '../../src/frontend/listeners.ts';
 import { SecureContextCache, ServiceHost, type ServiceDeps } from '../../src/host/server.ts';
 import { setupOrganization } from '../../src/host/setup.ts';
-import type { ProtocolSessionContext } from '../../src/auth/session-logon.ts';
-import { setPopBackend, startPopSession } from '../../src/pop3/frontend-session.ts';
+import type { ProtocolSessionContext, SessionBackend } from '../../src/auth/session-logon.ts';
+import { startPopSession } from '../../src/pop3/frontend-session.ts';
 import { SqliteDatabase } from '../../src/lib/sql/sqlite.ts';
 
 const ALICE_PW = 'Alice-Pass-2026';
@@ -253,7 +253,8 @@ describe('POP3 front end', () => {
   test('greeting, CAPA on an implicit-TLS connection, QUIT', async () => {
     const c = await session('implicit');
     assert.deepEqual(await capa(c), [
-      'TOP', 'UIDL', 'USER', 'SASL PLAIN LOGIN SCRAM-SHA-256', 'RESP-CODES', 'AUTH-RESP-CODE', 'PIPELINING', 'IMPLEMENTATION Mailroom',
+      'TOP', 'UIDL', 'USER', 'SASL PLAIN LOGIN SCRAM-SHA-256', 'RESP-CODES', 'AUTH-RESP-CODE', 'PIPELINING', 'EXPIRE NEVER', 'UTF8 USER',
+      'IMPLEMENTATION Mailroom',
     ]);
     assert.equal(await c.command('QUIT'), '+OK Mailroom POP3 server signing off.');
     await c.closed();
@@ -463,20 +464,31 @@ describe('POP3 front end', () => {
     await applySettings({ Banner: BANNER });
   });
 
-  test('the back end registered with setPopBackend takes over after logon', async () => {
+  test('the back end in the session context takes over after logon, or refuses with its own reply', async () => {
     const taken: { pending: string; mailbox: string }[] = [];
-    setPopBackend({
-      open: async (logon) => ({
-        start: (connection) => {
-          taken.push({ pending: connection.pending.toString(), mailbox: logon.mailbox.alias });
-          connection.socket.write('+OK User successfully logged on.\r\n');
-          connection.socket.on('data', (d) => connection.socket.write(`+OK echo ${d.toString().trim()}\r\n`));
-          connection.socket.resume();
-        },
-      }),
-    });
+    let refuse = true;
+    const backend: SessionBackend = {
+      open: async ({ logon }) => {
+        if (refuse) return { ok: false, response: '-ERR [IN-USE] The mailbox is already in use by another POP3 session.' };
+        return {
+          ok: true,
+          session: {
+            start: (connection) => {
+              taken.push({ pending: connection.pending.toString(), mailbox: logon.mailbox.alias });
+              connection.socket.write('+OK User successfully logged on.\r\n');
+              connection.socket.on('data', (d) => connection.socket.write(`+OK echo ${d.toString().trim()}\r\n`));
+              connection.socket.resume();
+            },
+          },
+        };
+      },
+    };
+    const { server, port } = await directSession({ backend });
     try {
-      const c = await session('implicit');
+      const c = await LineClient.open({ port, tls: false });
+      await c.line();
+      assert.equal(await userPass(c, 'alice', ALICE_PW), '-ERR [IN-USE] The mailbox is already in use by another POP3 session.');
+      refuse = false;
       c.write(`USER alice@contoso.com\\sales\r\nPASS ${ALICE_PW}\r\nSTAT\r\n`);
       assert.equal(await c.line(), '+OK');
       assert.equal(await c.line(), '+OK User successfully logged on.');
@@ -484,7 +496,7 @@ describe('POP3 front end', () => {
       assert.deepEqual(taken, [{ pending: 'STAT\r\n', mailbox: 'sales' }]);
       c.close();
     } finally {
-      setPopBackend(null);
+      server.close();
     }
   });
 
@@ -576,7 +588,7 @@ print(json.dumps(out))
 });
 
 /** A session started directly on a plain server, for contexts the front end cannot produce. */
-async function directSession(overrides: { settings?: Record<string, unknown>; authenticator?: Authenticator }): Promise<{ server: Server; port: number }> {
+async function directSession(overrides: { settings?: Record<string, unknown>; authenticator?: Authenticator; backend?: SessionBackend }): Promise<{ server: Server; port: number }> {
   const snapshot = await host.readSnapshot();
   const ctx: ProtocolSessionContext = {
     settings: () => ({ ...snapshot.popSettings, LoginType: 'PlainTextLogin', ...overrides.settings }) as typeof snapshot.popSettings,
@@ -587,6 +599,7 @@ async function directSession(overrides: { settings?: Record<string, unknown>; au
     log,
     clientAddress: '127.0.0.1',
     implicitTls: false,
+    backend: () => overrides.backend,
   };
   const server = createServer((socket) => startPopSession(socket, ctx));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

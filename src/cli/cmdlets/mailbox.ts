@@ -256,4 +256,15 @@ export const mailboxCmdlets: Cmdlet[] = [
         .map((d) => ({ Name: d.name, Server: d.server, Engine: d.engine, ...displaySettings(DATABASE_SETTINGS, d.settings) }));
     },
   },
+  {
+    name: 'Set-MailboxDatabase',
+    synopsis: 'Changes a mailbox database\'s default quotas and how long deleted messages stay recoverable.',
+    parameters: [{ name: 'Identity', kind: 'string', positional: 0, required: true, help: 'The mailbox database.' }, ...settingParameters(DATABASE_SETTINGS)],
+    examples: ['Set-MailboxDatabase "Mailbox Database MAIL01" -DeletedItemRetention 30.00:00:00', 'Set-MailboxDatabase "Mailbox Database MAIL01" -ProhibitSendReceiveQuota 10GB'],
+    async run(args, ctx) {
+      const { Identity, ...changes } = args;
+      if (Object.keys(changes).length === 0) throw new Error('Set-MailboxDatabase needs at least one setting to change.');
+      await ctx.directory.updateMailboxDatabase(Identity as string, changes);
+    },
+  },
 ];

@@ -1,0 +1,99 @@
+// The pop3-backend service's session entry point (Exchange's MSExchangePOP3BE): it takes
+// logged-on POP3 sessions from front ends, locks the mailbox for the session (RFC 1939 §4:
+// "exclusive-access lock on the maildrop"), counts sessions per user against
+// MaxConnectionsPerUser, and hands the connection to a TRANSACTION session over the Inbox.
+//
+// The lock and the counts live here, in memory, because a mailbox database is mounted on one
+// server at a time and only that server's back end serves its mailboxes: every POP3 session
+// on a mailbox passes through this one object, whichever front end it came in by.
+
+import type { BackendOpenRequest, BackendOpenResult, SessionBackend } from '../auth/session-logon.ts';
+import type { SettingsDocument } from '../config/model.ts';
+import type { Logger } from '../lib/log.ts';
+import { Maildrop, type SortOrder } from '../pop3/maildrop.ts';
+import { PopTransactionSession } from '../pop3/transaction-session.ts';
+import type { MailboxDatabases } from './mailbox-databases.ts';
+
+// RFC 2449 §8.1.1: [IN-USE] says the credentials were right but the mailbox cannot be had now,
+// so a client neither asks for a new password nor gives up for good.
+const IN_USE = '-ERR [IN-USE] The mailbox is already in use by another POP3 session.';
+const TOO_MANY = (limit: number) => `-ERR [IN-USE] Too many POP3 sessions for this user (MaxConnectionsPerUser ${limit}).`;
+const CANNOT_OPEN = '-ERR [SYS/TEMP] The mailbox cannot be opened now; try again later.';
+
+export interface Pop3BackendDeps {
+  databases: MailboxDatabases;
+  log: Logger;
+}
+
+export class Pop3Backend implements SessionBackend {
+  /** Mailbox id → true while a session holds it (also while it is being opened). */
+  private readonly locked = new Set<string>();
+  /** User id → back-end sessions of that user. */
+  private readonly perUser = new Map<string, number>();
+  private readonly sessions = new Set<PopTransactionSession>();
+
+  constructor(
+    private readonly deps: Pop3BackendDeps,
+    /** The live PopSettings of this server. */
+    private popSettings: SettingsDocument,
+  ) {}
+
+  reconfigure(popSettings: SettingsDocument): void {
+    this.popSettings = popSettings;
+  }
+
+  async open({ logon, ctx, protocolLog }: BackendOpenRequest): Promise<BackendOpenResult> {
+    const { user, mailbox } = logon;
+    const limit = Number(this.popSettings.MaxConnectionsPerUser);
+    // Checked and taken before the first await, so two logons at once cannot both pass.
+    if ((this.perUser.get(user.id) ?? 0) >= limit) return { ok: false, response: TOO_MANY(limit) };
+    if (this.locked.has(mailbox.id)) return { ok: false, response: IN_USE };
+    const release = this.hold(user.id, mailbox.id);
+    try {
+      const store = await this.deps.databases.storeFor(mailbox);
+      const inbox = await store.folder(mailbox.id, 'INBOX');
+      if (!inbox) throw new Error(`mailbox ${mailbox.id} has no INBOX`);
+      const order = this.popSettings.MessageRetrievalSortOrder as SortOrder;
+      const maildrop = Maildrop.of(await store.messages(inbox.id), inbox.uidValidity, order);
+      const session: PopTransactionSession = new PopTransactionSession({
+        store,
+        inboxId: inbox.id,
+        maildrop,
+        settings: () => this.popSettings,
+        log: ctx.log,
+        label: `${user.userPrincipalName}→${mailbox.primarySmtpAddress} from ${ctx.clientAddress}`,
+        ...(protocolLog ? { protocolLog } : {}),
+        release: () => {
+          this.sessions.delete(session);
+          release();
+        },
+      });
+      this.sessions.add(session);
+      return { ok: true, session };
+    } catch (err) {
+      release();
+      ctx.log.error({ err, mailbox: mailbox.primarySmtpAddress }, 'opening a POP3 maildrop failed');
+      return { ok: false, response: CANNOT_OPEN };
+    }
+  }
+
+  /** Cuts every session without UPDATE: nothing they marked is deleted. */
+  async stop(): Promise<void> {
+    for (const session of [...this.sessions]) session.stop('pop3-backend stopped');
+  }
+
+  /** Takes the mailbox lock and a per-user slot; the returned function gives both back once. */
+  private hold(userId: string, mailboxId: string): () => void {
+    this.locked.add(mailboxId);
+    this.perUser.set(userId, (this.perUser.get(userId) ?? 0) + 1);
+    let held = true;
+    return () => {
+      if (!held) return;
+      held = false;
+      this.locked.delete(mailboxId);
+      const left = (this.perUser.get(userId) ?? 1) - 1;
+      if (left <= 0) this.perUser.delete(userId);
+      else this.perUser.set(userId, left);
+    };
+  }
+}

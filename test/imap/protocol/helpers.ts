@@ -1,0 +1,75 @@
+// Shared by the protocol tests: a seeded PRNG and short ways to parse a command line.
+import assert from 'node:assert/strict';
+import { parseCommand, ParseError, type Command, type ParseOptions, type Token } from '../../../src/imap/protocol/index.ts';
+
+/** mulberry32: small, fast and good enough to drive property tests reproducibly. */
+export function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export function randomInt(random: () => number, below: number): number {
+  return Math.floor(random() * below);
+}
+
+export function pick<T>(random: () => number, items: readonly T[]): T {
+  return items[randomInt(random, items.length)]!;
+}
+
+/** Parses a command written as one string (literals inline as `{n}\r\n…`). */
+export function parse(line: string | Buffer, options: ParseOptions = {}): Command {
+  return parseCommand(typeof line === 'string' ? Buffer.from(line, 'utf8') : line, options);
+}
+
+/** The args of a command of a known name. */
+export function argsOf<K extends Command['command']>(line: string | Buffer, command: K, options: ParseOptions = {}) {
+  const parsed = parse(line, options);
+  assert.equal(parsed.command, command);
+  return (parsed as Extract<Command, { command: K }>).args;
+}
+
+/** The ParseError a line produces (fails the test when it parses or throws something else). */
+export function parseError(line: string | Buffer, options: ParseOptions = {}): ParseError {
+  try {
+    parse(line, options);
+  } catch (error) {
+    assert.ok(error instanceof ParseError, `expected ParseError, got ${String(error)}`);
+    return error;
+  }
+  assert.fail(`expected ${JSON.stringify(String(line))} to be rejected`);
+}
+
+/** A token tree as plain values, for compact expectations. */
+export type Shown = string | number | null | Shown[] | { [key: string]: Shown };
+
+export function show(tokens: readonly Token[]): Shown[] {
+  return tokens.map((t): Shown => {
+    switch (t.kind) {
+      case 'atom':
+        return t.text;
+      case 'number':
+        return t.value;
+      case 'nil':
+        return null;
+      case 'sequence':
+        return { seq: t.text };
+      case 'string': {
+        const key = t.form === 'quoted' ? 'q' : t.binary ? (t.nonSync ? 'lit8+' : 'lit8') : t.nonSync ? 'lit+' : 'lit';
+        return { [key]: t.value.toString('utf8') };
+      }
+      case 'list':
+        return show(t.items);
+      case 'section': {
+        const out: { [key: string]: Shown } = { [t.name]: show(t.items) };
+        if (t.partial) out.partial = [t.partial.offset, t.partial.length];
+        return out;
+      }
+    }
+  });
+}

@@ -1,0 +1,180 @@
+// A POP3 client for tests: raw lines over a real socket (plain, STLS or implicit TLS), multi-line
+// answers with the dots removed byte for byte, and C:/S: transcripts with "*" wildcards.
+import assert from 'node:assert/strict';
+import { connect as netConnect, type Socket } from 'node:net';
+import { connect as tlsConnect } from 'node:tls';
+
+export interface ConnectOptions {
+  port: number;
+  tls?: boolean;
+  /** A 127.0.0.x address of its own, so the failed-logon throttle sees each test apart. */
+  localAddress?: string;
+}
+
+export class PopClient {
+  /** Received bytes not yet returned, as latin1 text (one char per byte, so nothing is lost). */
+  private text = '';
+  private waiter: (() => void) | null = null;
+  private ended = false;
+  private readonly onData = (chunk: Buffer) => {
+    this.text += chunk.toString('latin1');
+    this.wake();
+  };
+
+  private constructor(public socket: Socket) {
+    this.listen();
+  }
+
+  static async connect(options: ConnectOptions): Promise<PopClient> {
+    const base = { host: '127.0.0.1', port: options.port, ...(options.localAddress ? { localAddress: options.localAddress } : {}) };
+    const socket = options.tls ? tlsConnect({ ...base, rejectUnauthorized: false }) : netConnect(base);
+    await new Promise<void>((resolve, reject) => {
+      socket.once(options.tls ? 'secureConnect' : 'connect', () => resolve());
+      socket.once('error', reject);
+    });
+    return new PopClient(socket);
+  }
+
+  private listen(): void {
+    this.socket.on('data', this.onData);
+    this.socket.on('close', () => {
+      this.ended = true;
+      this.wake();
+    });
+    this.socket.on('error', () => undefined);
+  }
+
+  private wake(): void {
+    const w = this.waiter;
+    this.waiter = null;
+    w?.();
+  }
+
+  private async waitFor(ready: () => boolean, timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (!ready()) {
+      if (this.ended) throw new Error(`connection closed; unread: ${JSON.stringify(this.text.slice(0, 200))}`);
+      const left = deadline - Date.now();
+      if (left <= 0) throw new Error(`timed out; unread: ${JSON.stringify(this.text.slice(0, 200))}`);
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, left);
+        this.waiter = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+    }
+  }
+
+  /** The next line, without its CRLF. */
+  async line(timeoutMs = 10_000): Promise<string> {
+    await this.waitFor(() => this.text.includes('\r\n'), timeoutMs);
+    const at = this.text.indexOf('\r\n');
+    const line = this.text.slice(0, at);
+    this.text = this.text.slice(at + 2);
+    return line;
+  }
+
+  send(line: string): void {
+    this.socket.write(Buffer.from(`${line}\r\n`, 'latin1'));
+  }
+
+  write(data: string | Buffer): void {
+    this.socket.write(data);
+  }
+
+  async command(line: string): Promise<string> {
+    this.send(line);
+    return this.line();
+  }
+
+  /** A multi-line answer's status line and lines (dots removed), up to the terminator. */
+  async multiline(line: string): Promise<string[]> {
+    this.send(line);
+    const status = await this.line();
+    if (!status.startsWith('+OK')) return [status];
+    const body = await this.readBody();
+    const lines = body.length === 0 ? [] : body.toString('latin1').replace(/\r\n$/, '').split('\r\n');
+    return [status, ...lines];
+  }
+
+  /**
+   * The data of a multi-line answer after its status line, un-stuffed exactly as RFC 1939 §3
+   * says: the terminator CRLF.CRLF ends it, and a leading "." of a line is dropped.
+   */
+  async readBody(timeoutMs = 60_000): Promise<Buffer> {
+    // The terminator is "." CRLF at the start of the data, or CRLF "." CRLF inside it. Only
+    // the newly arrived text is searched, so a 20 MB answer is scanned once.
+    let scanned = 0;
+    let at = -1;
+    await this.waitFor(() => {
+      if (this.text.startsWith('.\r\n')) {
+        at = 0;
+        return true;
+      }
+      at = this.text.indexOf('\r\n.\r\n', Math.max(0, scanned - 4));
+      scanned = this.text.length;
+      return at >= 0;
+    }, timeoutMs);
+    const raw = at === 0 ? '' : this.text.slice(0, at + 2);
+    this.text = this.text.slice(at === 0 ? 3 : at + 5);
+    return Buffer.from(raw.replace(/(^|\n)\./g, '$1'), 'latin1');
+  }
+
+  /** RETR: the status line and the message bytes as a client gets them. */
+  async retr(n: number): Promise<{ status: string; data: Buffer }> {
+    this.send(`RETR ${n}`);
+    const status = await this.line();
+    if (!status.startsWith('+OK')) return { status, data: Buffer.alloc(0) };
+    return { status, data: await this.readBody() };
+  }
+
+  async startTls(): Promise<void> {
+    assert.equal(this.text, '', 'nothing may follow the STLS reply in clear text');
+    this.socket.removeListener('data', this.onData);
+    const secure = tlsConnect({ socket: this.socket, rejectUnauthorized: false });
+    await new Promise<void>((resolve, reject) => {
+      secure.once('secureConnect', () => resolve());
+      secure.once('error', reject);
+    });
+    this.socket = secure;
+    this.listen();
+  }
+
+  get isClosed(): boolean {
+    return this.ended;
+  }
+
+  async closed(timeoutMs = 5000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (!this.ended) {
+      if (Date.now() > deadline) throw new Error('connection still open');
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  }
+
+  close(): void {
+    this.socket.destroy();
+  }
+
+  /**
+   * Plays a transcript: `C: <line>` is sent, `S: <pattern>` must match the next line received,
+   * where `*` matches any run of characters. Blank lines and `#` comments are skipped.
+   */
+  async transcript(script: string): Promise<void> {
+    for (const raw of script.split('\n')) {
+      const line = raw.trim();
+      if (line === '' || line.startsWith('#')) continue;
+      const [side, rest = ''] = [line.slice(0, 2), line.slice(3)];
+      if (side === 'C:') this.send(rest);
+      else if (side === 'S:') {
+        const got = await this.line();
+        assert.match(got, globToRegExp(rest), `transcript line "${line}"`);
+      } else throw new Error(`bad transcript line: ${line}`);
+    }
+  }
+}
+
+function globToRegExp(pattern: string): RegExp {
+  return new RegExp(`^${pattern.split('*').map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
+}
