@@ -170,6 +170,9 @@ function commandFromTokens(tokens: readonly Token[]): Command {
  * literal it announced), or the whole command as one buffer with `{n}\r\n` markers.
  */
 export function parseCommand(input: Buffer | readonly Segment[], options: ParseOptions = {}): Command {
+  const first = Buffer.isBuffer(input) ? input[0] : input[0]?.text[0];
+  // Spaces between arguments are forgiven, but a command starts with its tag (RFC 3501 §2.2.1).
+  if (first === SP) throw new ParseError('Invalid tag');
   try {
     return commandFromTokens(tokenize(input, options));
   } catch (error) {

@@ -115,13 +115,9 @@ class Lexer {
   }
 
   run(): Token[] {
-    for (;;) {
-      if (this.pos >= this.text.length) {
-        if (!this.nextSegment()) break;
-        continue;
-      }
-      this.step(this.text[this.pos]!);
-    }
+    // literal() moves on to the next segment's text, so this loop walks the whole command.
+    while (this.pos < this.text.length) this.step(this.text[this.pos]!);
+    this.checkEnd();
     const open = this.top();
     if (open.kind === 'list') throw new ParseError("Missing ')'");
     if (open.kind === 'section') throw new ParseError("Missing ']'");
@@ -136,16 +132,11 @@ class Lexer {
     return this.frames.some((f) => f.kind === 'section');
   }
 
-  /** Moves to the next segment once the current text is used up; false at the very end. */
-  private nextSegment(): boolean {
-    const current = this.segments[this.segment];
-    if (current?.literal !== undefined) throw new ParseError('Unexpected literal data');
-    this.segment++;
-    const next = this.segments[this.segment];
-    if (next === undefined) return false;
-    this.text = next.text;
-    this.pos = 0;
-    return true;
+  /** The current line is used up: it must be the last, with no literal left unread. */
+  private checkEnd(): void {
+    if (this.segments[this.segment]?.literal !== undefined) throw new ParseError('Unexpected literal data');
+    // Only a literal continues a command past the end of a line.
+    if (this.segment + 1 < this.segments.length) throw new ParseError('Unexpected line break in command');
   }
 
   private step(c: number): void {
@@ -283,10 +274,8 @@ class Lexer {
     if (!binary && data.includes(0)) throw new ParseError('NUL in literal (only literal8 may hold NUL)');
     this.push({ kind: 'string', value: data, form: 'literal', nonSync, binary });
     this.segment++;
-    const next = this.segments[this.segment];
-    this.text = next?.text ?? Buffer.alloc(0);
+    this.text = this.segments[this.segment]?.text ?? Buffer.alloc(0);
     this.pos = 0;
-    if (next === undefined) this.segment = this.segments.length;
     this.expectDelimiter();
   }
 

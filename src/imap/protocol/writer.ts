@@ -84,6 +84,8 @@ export function mailboxName(name: string, options: { utf8?: boolean } = {}): str
 }
 
 /** Joins pieces with a separator, as text unless a piece is a Buffer. */
+export function join(parts: readonly string[], separator?: string): string;
+export function join(parts: readonly Wire[], separator?: string): Wire;
 export function join(parts: readonly Wire[], separator = ' '): Wire {
   if (parts.every((p): p is string => typeof p === 'string')) return parts.join(separator);
   const chunks: Buffer[] = [];
@@ -95,6 +97,8 @@ export function join(parts: readonly Wire[], separator = ' '): Wire {
 }
 
 /** "(" items ")"; `()` when empty. */
+export function list(items: readonly string[]): string;
+export function list(items: readonly Wire[]): Wire;
 export function list(items: readonly Wire[]): Wire {
   return join(['(', join(items), ')'], '');
 }
@@ -105,6 +109,8 @@ export function flagList(flags: readonly string[]): string {
 }
 
 /** An untagged line: `* ` + parts joined by spaces + CRLF. */
+export function untagged(...parts: string[]): string;
+export function untagged(...parts: Wire[]): Wire;
 export function untagged(...parts: Wire[]): Wire {
   return join(['* ', join(parts), CRLF], '');
 }
@@ -173,13 +179,13 @@ export function esearch(tag: string | null, uid: boolean, result: EsearchResult)
   const all = typeof result.all === 'string' ? result.all : result.all && compressNumbers(result.all);
   if (all) parts.push(`ALL ${all}`);
   if (result.modseq !== undefined) parts.push(`MODSEQ ${result.modseq}`);
-  return untagged(parts.join(' ')) as string;
+  return untagged(parts.join(' '));
 }
 
 /** `* VANISHED (EARLIER) 41,43:116` (RFC 7162 §3.2.10). */
 export function vanished(uids: string | readonly number[], earlier: boolean): string {
   const set = typeof uids === 'string' ? uids : compressNumbers(uids);
-  return untagged(earlier ? `VANISHED (EARLIER) ${set}` : `VANISHED ${set}`) as string;
+  return untagged(earlier ? `VANISHED (EARLIER) ${set}` : `VANISHED ${set}`);
 }
 
 function setText(set: string | readonly number[]): string {

@@ -1,6 +1,6 @@
 // Shared by the protocol tests: a seeded PRNG and short ways to parse a command line.
 import assert from 'node:assert/strict';
-import { parseCommand, ParseError, type Command, type ParseOptions, type Token } from '../../../src/imap/protocol/index.ts';
+import { parseCommand, ParseError, type Command, type CommandArgs, type ParseOptions, type Token } from '../../../src/imap/protocol/index.ts';
 
 /** mulberry32: small, fast and good enough to drive property tests reproducibly. */
 export function prng(seed: number): () => number {
@@ -28,10 +28,10 @@ export function parse(line: string | Buffer, options: ParseOptions = {}): Comman
 }
 
 /** The args of a command of a known name. */
-export function argsOf<K extends Command['command']>(line: string | Buffer, command: K, options: ParseOptions = {}) {
+export function argsOf<K extends Command['command']>(line: string | Buffer, command: K, options: ParseOptions = {}): CommandArgs[K] {
   const parsed = parse(line, options);
   assert.equal(parsed.command, command);
-  return (parsed as Extract<Command, { command: K }>).args;
+  return parsed.args as CommandArgs[K];
 }
 
 /** The ParseError a line produces (fails the test when it parses or throws something else). */

@@ -143,9 +143,14 @@ function parseModifiers(r: ArgReader, args: FetchArgs): void {
   const list = r.list('FETCH modifiers');
   while (!list.done) {
     const name = list.word('FETCH modifier');
-    if (name === 'CHANGEDSINCE' && args.changedSince === null) args.changedSince = list.number64('mod-sequence value');
-    else if (name === 'VANISHED') args.vanished = true;
-    else throw new ParseError(`Unknown FETCH modifier ${name}`);
+    if (name === 'VANISHED') {
+      args.vanished = true;
+    } else if (name === 'CHANGEDSINCE') {
+      if (args.changedSince !== null) throw new ParseError('CHANGEDSINCE given twice');
+      args.changedSince = list.number64('mod-sequence value');
+    } else {
+      throw new ParseError(`Unknown FETCH modifier ${name}`);
+    }
   }
 }
 

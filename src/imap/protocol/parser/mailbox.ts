@@ -111,8 +111,9 @@ export function parseSelect(r: ArgReader): SelectArgs {
     while (!params.done) {
       const name = params.word('SELECT parameter');
       if (name === 'CONDSTORE') args.condstore = true;
-      else if (name === 'QRESYNC' && args.qresync === null) args.qresync = parseQresync(params);
-      else throw new ParseError(`Unknown SELECT parameter ${name}`);
+      else if (name !== 'QRESYNC') throw new ParseError(`Unknown SELECT parameter ${name}`);
+      else if (args.qresync !== null) throw new ParseError('QRESYNC given twice');
+      else args.qresync = parseQresync(params);
     }
   }
   r.end();

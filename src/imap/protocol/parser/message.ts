@@ -36,7 +36,8 @@ function parseStoreModifiers(r: ArgReader): number | null {
   let unchangedSince: number | null = null;
   while (!list.done) {
     const name = list.word('STORE modifier');
-    if (name !== 'UNCHANGEDSINCE' || unchangedSince !== null) throw new ParseError(`Unknown STORE modifier ${name}`);
+    if (name !== 'UNCHANGEDSINCE') throw new ParseError(`Unknown STORE modifier ${name}`);
+    if (unchangedSince !== null) throw new ParseError('UNCHANGEDSINCE given twice');
     unchangedSince = list.number64('mod-sequence value');
   }
   return unchangedSince;

@@ -89,8 +89,8 @@ export function parseId(r: ArgReader): IdArgs {
   const params: [string, string | null][] = [];
   while (!list.done) {
     const field = list.astring('ID field');
-    if (list.done) throw new ParseError('Missing ID value');
-    const value = list.peek()?.kind === 'nil' ? (list.next('ID value'), null) : list.astring('ID value');
+    const value = list.peek()?.kind === 'nil' ? null : list.astring('ID value');
+    if (value === null) list.next('ID value');
     if (Buffer.byteLength(field) > ID_MAX_FIELD) throw new ParseError('ID field name too long');
     if (value !== null && Buffer.byteLength(value) > ID_MAX_VALUE) throw new ParseError('ID value too long');
     params.push([field, value]);

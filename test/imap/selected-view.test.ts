@@ -1,0 +1,57 @@
+// The selected-mailbox view against a real store: sequence numbers, and the updates a session
+// announces after other sessions change the folder.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { SelectedView } from '../../src/imap/selected-view.ts';
+import { SqliteMailStore } from '../../src/store/sqlite/engine.ts';
+
+const msg = (n: number) => Buffer.from(`Subject: ${n}\r\n\r\nbody ${n}\r\n`);
+
+test('sync announces EXISTS, flag changes and EXPUNGE in a valid order', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'mailroom-view-'));
+  const store = await SqliteMailStore.open(dir);
+  try {
+    await store.provisionMailbox('m', 'en');
+    const inbox = (await store.folder('m', 'INBOX'))!.id;
+    for (let i = 1; i <= 5; i++) await store.append(inbox, { raw: msg(i) });
+    const view = new SelectedView(inbox, false);
+    view.load(await store.messages(inbox), (await store.status(inbox)).highestModseq);
+    assert.equal(view.exists, 5);
+    assert.deepEqual([view.uidAt(1), view.uidAt(5), view.seqOf(3), view.seqOf(99)], [1, 5, 3, 0]);
+
+    // Another session: flags on 2, expunge 2 and 4, two new messages.
+    await store.storeFlags(inbox, [2, 3], 'add', ['\\Seen']);
+    await store.expunge(inbox, [2, 4]);
+    await store.append(inbox, { raw: msg(6) });
+    await store.append(inbox, { raw: msg(7) });
+
+    // During a command that uses sequence numbers, expunges wait.
+    const held = view.apply(await store.changesSince(inbox, view.highestModseq), false);
+    assert.deepEqual(held.expunged, []);
+    assert.equal(held.exists, 7);
+    assert.deepEqual(held.flagChanges.map((f) => [f.seq, f.uid, f.flags]), [[2, 2, []], [3, 3, ['\\Seen']]].filter(([, uid]) => uid === 3));
+
+    const update = view.apply(await store.changesSince(inbox, view.highestModseq), true);
+    // Highest first: removing seq 4 (UID 4) does not renumber seq 2 (UID 2).
+    assert.deepEqual(update.expunged, [4, 2]);
+    assert.deepEqual(update.vanished, [2, 4]);
+    assert.equal(update.exists, 5);
+    assert.deepEqual(view.allUids(), [1, 3, 5, 6, 7]);
+    assert.equal(update.highestModseq, (await store.status(inbox)).highestModseq);
+
+    // Nothing new: nothing to say.
+    const quiet = view.apply(await store.changesSince(inbox, view.highestModseq), true);
+    assert.deepEqual([quiet.expunged, quiet.exists, quiet.flagChanges], [[], null, []]);
+
+    // Flags this session announced itself are not repeated.
+    const r = await store.storeFlags(inbox, [1], 'add', ['\\Flagged']);
+    view.noteFlags(1, r.changed[0]!.flags);
+    assert.deepEqual(view.apply(await store.changesSince(inbox, view.highestModseq), true).flagChanges, []);
+  } finally {
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
