@@ -48,6 +48,8 @@ export interface BackendOpenRequest {
   ctx: ProtocolSessionContext;
   /** The session's protocol log; the back end goes on with the same session id and sequence. */
   protocolLog?: ProtocolLogSession;
+  /** IMAP: the tag of the LOGIN or AUTHENTICATE command, which the back end answers. */
+  tag?: string;
 }
 
 export type BackendOpenResult =

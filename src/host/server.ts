@@ -6,6 +6,7 @@ import { createSecureContext, type SecureContext } from 'node:tls';
 import { Authenticator } from '../auth/authenticator.ts';
 import type { SessionBackend } from '../auth/session-logon.ts';
 import { MailboxDatabases } from '../backend/mailbox-databases.ts';
+import { ImapBackend } from '../backend/imap-backend.ts';
 import { Pop3Backend } from '../backend/pop3-backend.ts';
 import { SERVICES, shouldRun, type ServiceName } from '../config/services.ts';
 import type { SettingsDocument } from '../config/model.ts';
@@ -93,9 +94,15 @@ function frontendFactory(protocol: FrontendProtocol): ServiceFactory {
  * reach them in-process; they keep no listener of their own until sessions are proxied from
  * other hosts.
  */
-function backendFactory(sessionsFor?: (snapshot: ConfigSnapshot, deps: ServiceDeps) => Pop3Backend): ServiceFactory {
+/** A back end's session side, as the host drives it. */
+interface LocalBackend extends SessionBackend {
+  reconfigure(snapshot: ConfigSnapshot): void | Promise<void>;
+  stop(): Promise<void>;
+}
+
+function backendFactory(sessionsFor?: (snapshot: ConfigSnapshot, deps: ServiceDeps) => Promise<LocalBackend>): ServiceFactory {
   return async (snapshot, deps) => {
-    const sessions = sessionsFor?.(snapshot, deps);
+    const sessions = await sessionsFor?.(snapshot, deps);
     // Deleted messages leave Recoverable Items once DeletedItemRetention has passed.
     const purge = () => deps.databases.purgeExpired()
       .then((n) => { if (n > 0) deps.log.info({ purged: n }, 'recoverable items purged'); })
@@ -105,7 +112,7 @@ function backendFactory(sessionsFor?: (snapshot: ConfigSnapshot, deps: ServiceDe
     void purge();
     return {
       describe: () => 'in-process',
-      reconfigure: async (next) => sessions?.reconfigure(next.popSettings),
+      reconfigure: async (next) => sessions?.reconfigure(next),
       stop: async () => {
         clearInterval(timer);
         await sessions?.stop();
@@ -118,10 +125,27 @@ function backendFactory(sessionsFor?: (snapshot: ConfigSnapshot, deps: ServiceDe
 const PURGE_INTERVAL_MS = 60 * 60 * 1000;
 
 const FACTORIES: Partial<Record<ServiceName, ServiceFactory>> = {
+  // Loaded on first start, so hosts that never run the web service skip fastify.
+  web: async (snapshot, deps) => (await import('../web/service.ts')).WebService.start(snapshot, deps),
   imap4: frontendFactory('imap'),
   pop3: frontendFactory('pop'),
-  'imap4-backend': backendFactory(),
-  'pop3-backend': backendFactory((snapshot, deps) => new Pop3Backend(deps, snapshot.popSettings)),
+  'imap4-backend': backendFactory(async (snapshot, deps) => {
+    const backend = new ImapBackend(deps, snapshot.imapSettings);
+    await backend.reconfigure(snapshot.imapSettings);
+    return {
+      open: (request) => backend.open(request),
+      reconfigure: (next) => backend.reconfigure(next.imapSettings),
+      stop: () => backend.stop(),
+    };
+  }),
+  'pop3-backend': backendFactory(async (snapshot, deps) => {
+    const backend = new Pop3Backend(deps, snapshot.popSettings);
+    return {
+      open: (request) => backend.open(request),
+      reconfigure: (next) => backend.reconfigure(next.popSettings),
+      stop: () => backend.stop(),
+    };
+  }),
 };
 
 export class ServiceHost {

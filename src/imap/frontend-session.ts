@@ -1,8 +1,8 @@
 // IMAP4 front end, not-authenticated state (RFC 3501 §6.1–6.2, with RFC 9051's response codes
 // where they help clients): greeting, CAPABILITY, NOOP, LOGOUT, STARTTLS, ID (RFC 2971), LOGIN
 // and AUTHENTICATE with SASL-IR (RFC 4959). After a successful logon the connection goes to the
-// back end registered with setImapBackend(); until one exists the client is told the mailbox is
-// not reachable and stays not authenticated.
+// back end the session context names (ctx.backend); while none runs the client is told the
+// mailbox is not reachable and stays not authenticated.
 //
 // Reply texts follow Exchange 2013 where they are known (research notes §2.1, §6.1):
 // "OK CAPABILITY completed.", "OK Begin TLS negotiation now.", "NO LOGIN failed.",
@@ -22,32 +22,6 @@ import {
   type SuccessfulLogon,
 } from '../auth/session-logon.ts';
 import { LineConnection, type DetachedConnection, type LineReaderItem } from '../lib/line-reader.ts';
-
-// ---------------------------------------------------------------------------------------------
-// Back-end handoff
-// ---------------------------------------------------------------------------------------------
-
-/** A back-end session that has accepted a logged-on user. */
-export interface ImapBackendSession {
-  /**
-   * Takes over the connection. It answers the logon command (`<tag> OK ...`) itself, then reads
-   * `connection.pending` (commands the client pipelined after it) before the socket.
-   */
-  start(connection: DetachedConnection, tag: string): void;
-}
-
-export interface ImapBackend {
-  /** Opens the user's mailbox, or returns null when its server cannot be reached now. */
-  open(logon: SuccessfulLogon, ctx: ProtocolSessionContext): Promise<ImapBackendSession | null>;
-}
-
-const NO_IMAP_BACKEND: ImapBackend = { open: async () => null };
-let imapBackend: ImapBackend = NO_IMAP_BACKEND;
-
-/** Plugs in the back end; null restores the default, which reports every mailbox unavailable. */
-export function setImapBackend(backend: ImapBackend | null): void {
-  imapBackend = backend ?? NO_IMAP_BACKEND;
-}
 
 // ---------------------------------------------------------------------------------------------
 // Command syntax
@@ -412,9 +386,10 @@ class ImapFrontendSession {
 
   /** Hands the connection to the back end, or says honestly that the mailbox is out of reach. */
   private async loggedOn(tag: string, logon: SuccessfulLogon): Promise<void> {
-    const session = await imapBackend.open(logon, this.ctx);
-    if (session) return session.start(this.conn.detach(), tag);
-    this.send(`${tag} NO [UNAVAILABLE] The mailbox server for ${logon.mailbox.primarySmtpAddress} is not available yet.`);
+    const backend = this.ctx.backend?.();
+    const opened = backend ? await backend.open({ logon, ctx: this.ctx, tag }) : null;
+    if (opened?.ok) return opened.session.start(this.conn.detach());
+    this.send(opened ? opened.response : `${tag} NO [UNAVAILABLE] The mailbox server for ${logon.mailbox.primarySmtpAddress} is not available now.`);
   }
 }
 

@@ -23,8 +23,8 @@ import { ProtocolFrontend } from '../../src/frontend/protocol-frontend.ts';
 import { ListenerError } from '../../src/frontend/listeners.ts';
 import { SecureContextCache, ServiceHost, type ServiceDeps } from '../../src/host/server.ts';
 import { setupOrganization } from '../../src/host/setup.ts';
-import { parseImapArgs, setImapBackend, startImapSession } from '../../src/imap/frontend-session.ts';
-import type { ProtocolSessionContext } from '../../src/auth/session-logon.ts';
+import { parseImapArgs, startImapSession } from '../../src/imap/frontend-session.ts';
+import type { ProtocolSessionContext, SessionBackend } from '../../src/auth/session-logon.ts';
 import { LineReader, type LineReaderItem } from '../../src/lib/line-reader.ts';
 import { SqliteDatabase } from '../../src/lib/sql/sqlite.ts';
 
@@ -172,7 +172,7 @@ const PASSWORDS = [ALICE_PW, BOB_PW, CAROL_PW, ADMIN_PW, 'Wrong-Pass-2026'];
 const logLines: string[] = [];
 const log = pino({ level: 'debug' }, { write: (line: string) => void logLines.push(line) });
 
-const NOT_AVAILABLE = (address: string) => `NO [UNAVAILABLE] The mailbox server for ${address} is not available yet.`;
+const NOT_AVAILABLE = (address: string) => `NO [UNAVAILABLE] The mailbox server for ${address} is not available now.`;
 const LOGIN_FAILED = 'NO [AUTHENTICATIONFAILED] LOGIN failed.';
 const AUTH_FAILED = 'NO [AUTHENTICATIONFAILED] AUTHENTICATE failed.';
 
@@ -183,6 +183,8 @@ let host: ServiceHost;
 let fe: ProtocolFrontend;
 let plainPort: number;
 let tlsPort: number;
+/** The back end logons reach; none by default, so a logon ends in the "not available" answer. */
+let testBackend: SessionBackend | undefined;
 
 async function startFrontend(): Promise<void> {
   for (let attempt = 0; ; attempt++) {
@@ -218,7 +220,10 @@ before(async () => {
   await dir.addMailboxPermission('sales', 'alice', 'FullAccess');
   await dir.updateMailbox('carol', { settings: { ImapEnabled: false } });
   await dir.updateSettings('ImapSettings', { UnencryptedOrTLSBindings: ['127.0.0.1:143'], SSLBindings: ['127.0.0.1:993'] }, 'MAIL01');
-  deps = { directory: dir, databases: new MailboxDatabases(dir), authenticator: new Authenticator(dir, log), log, tls: new SecureContextCache() };
+  deps = {
+    directory: dir, databases: new MailboxDatabases(dir), authenticator: new Authenticator(dir, log), log, tls: new SecureContextCache(),
+    backendFor: (protocol) => (protocol === 'imap' ? testBackend : undefined),
+  };
   if (!LOOPBACK_ALIASES) Object.assign(deps.authenticator, { throttle: new LogonThrottle({ freeFailures: 1000 }) });
   host = new ServiceHost(deps, 'MAIL01', 'all');
   await startFrontend();
@@ -636,18 +641,21 @@ describe('IMAP4 front end', () => {
     await applySettings({ Banner: 'The Mailroom IMAP4 service is ready.' });
   });
 
-  test('the back end registered with setImapBackend takes over after logon', async () => {
+  test('the back end in the session context takes over after logon', async () => {
     const taken: { tag: string; pending: string; user: string }[] = [];
-    setImapBackend({
-      open: async (logon) => ({
-        start: (connection, tag) => {
-          taken.push({ tag, pending: connection.pending.toString(), user: logon.user.alias });
-          connection.socket.write(`${tag} OK LOGIN completed.\r\n`);
-          connection.socket.on('data', (d) => connection.socket.write(`* echo ${d.toString().trim()}\r\n`));
-          connection.socket.resume();
+    testBackend = {
+      open: async ({ logon, tag }) => ({
+        ok: true,
+        session: {
+          start: (connection) => {
+            taken.push({ tag: tag!, pending: connection.pending.toString(), user: logon.user.alias });
+            connection.socket.write(`${tag} OK LOGIN completed.\r\n`);
+            connection.socket.on('data', (d: Buffer) => connection.socket.write(`* echo ${d.toString().trim()}\r\n`));
+            connection.socket.resume();
+          },
         },
       }),
-    });
+    };
     try {
       const c = await session('implicit');
       c.write(`h1 LOGIN alice ${ALICE_PW}\r\nh2 NOOP\r\n`);
@@ -660,7 +668,7 @@ describe('IMAP4 front end', () => {
       assert.equal(taken[0]!.pending, 'h2 NOOP\r\n');
       c.close();
     } finally {
-      setImapBackend(null);
+      testBackend = undefined;
     }
   });
 
@@ -725,12 +733,12 @@ print(json.dumps(out))
 `;
     const out = JSON.parse(await python(script, [String(plainPort), String(tlsPort), ALICE_PW])) as Record<string, unknown>;
     assert.ok((out.ssl_caps as string[]).includes('AUTH=PLAIN'));
-    assert.match(out.ssl_login as string, /\[UNAVAILABLE\] The mailbox server for alice@contoso.com is not available yet\./);
+    assert.match(out.ssl_login as string, /\[UNAVAILABLE\] The mailbox server for alice@contoso.com is not available now\./);
     assert.ok((out.plain_caps as string[]).includes('LOGINDISABLED'));
     assert.ok((out.plain_caps as string[]).includes('STARTTLS'));
     assert.match(out.plain_login as string, /\[PRIVACYREQUIRED\]/);
     assert.ok(!(out.tls_caps as string[]).includes('LOGINDISABLED'));
-    assert.match(out.tls_login as string, /not available yet/);
+    assert.match(out.tls_login as string, /not available now/);
   });
 
   test('no credential ever reaches the log, but the commands do', () => {

@@ -1,0 +1,91 @@
+// The imap4-backend service's session entry point (Exchange's MSExchangeIMAP4BE): it takes
+// logged-on IMAP sessions from front ends, counts them per user against MaxConnectionsPerUser,
+// and runs an IMAP session over the user's mailbox store.
+import type { BackendOpenRequest, BackendOpenResult, SessionBackend } from '../auth/session-logon.ts';
+import type { SettingsDocument } from '../config/model.ts';
+import type { Directory } from '../directory/directory.ts';
+import type { Logger } from '../lib/log.ts';
+import { ImapSession } from '../imap/session/session.ts';
+import type { MailboxDatabases } from './mailbox-databases.ts';
+
+/** APPENDLIMIT when the organization sets no size limit. */
+const UNLIMITED_APPEND = 2 * 1024 * 1024 * 1024 - 1;
+
+export interface ImapBackendDeps {
+  databases: MailboxDatabases;
+  directory: Directory;
+  log: Logger;
+}
+
+export class ImapBackend implements SessionBackend {
+  private readonly perUser = new Map<string, number>();
+  private readonly sessions = new Set<ImapSession>();
+  private appendLimit = UNLIMITED_APPEND;
+
+  constructor(
+    private readonly deps: ImapBackendDeps,
+    private imapSettings: SettingsDocument,
+  ) {}
+
+  /** Called with each configuration snapshot; the transport limits set APPENDLIMIT. */
+  async reconfigure(imapSettings: SettingsDocument): Promise<void> {
+    this.imapSettings = imapSettings;
+    const transport = await this.deps.directory.settings('TransportConfig');
+    // A client may file what it could send or receive; the larger of the two limits bounds it.
+    const sizes = [transport.MaxSendSize, transport.MaxReceiveSize];
+    this.appendLimit = sizes.includes('unlimited') ? UNLIMITED_APPEND : Math.max(...(sizes as number[]));
+  }
+
+  async open({ logon, ctx, tag }: BackendOpenRequest): Promise<BackendOpenResult> {
+    const { user, mailbox } = logon;
+    const limit = Number(this.imapSettings.MaxConnectionsPerUser);
+    const count = this.perUser.get(user.id) ?? 0;
+    if (count >= limit) {
+      return { ok: false, response: `${tag ?? '*'} NO [LIMIT] Too many IMAP4 connections for this user (MaxConnectionsPerUser ${limit}).` };
+    }
+    this.perUser.set(user.id, count + 1);
+    let released = false;
+    const release = () => {
+      if (released) return;
+      released = true;
+      const n = (this.perUser.get(user.id) ?? 1) - 1;
+      if (n <= 0) this.perUser.delete(user.id);
+      else this.perUser.set(user.id, n);
+    };
+    try {
+      const store = await this.deps.databases.storeFor(mailbox);
+      return {
+        ok: true,
+        session: {
+          start: (connection) => {
+            const session: ImapSession = new ImapSession(connection, {
+              store, mailbox, user,
+              settings: () => this.imapSettings,
+              appendLimit: () => this.appendLimit,
+              log: ctx.log.child({ imapUser: user.userPrincipalName, client: ctx.clientAddress }),
+              clientAddress: ctx.clientAddress,
+              onClose: () => {
+                this.sessions.delete(session);
+                release();
+              },
+            });
+            this.sessions.add(session);
+            session.start(tag ?? '*');
+          },
+        },
+      };
+    } catch (err) {
+      release();
+      this.deps.log.error({ err, mailbox: mailbox.primarySmtpAddress }, 'IMAP logon could not open the mailbox');
+      return { ok: false, response: `${tag ?? '*'} NO [UNAVAILABLE] The mailbox cannot be opened now; try again later.` };
+    }
+  }
+
+  sessionCount(): number {
+    return this.sessions.size;
+  }
+
+  async stop(): Promise<void> {
+    for (const s of [...this.sessions]) s.close('* BYE The IMAP4 back end is stopping.');
+  }
+}

@@ -1,0 +1,125 @@
+// FETCH and UID FETCH (RFC 3501 §6.4.5, RFC 7162 §3.1.4 CHANGEDSINCE and MODSEQ). Every byte
+// comes from the stored message: BODY[] and RFC822.SIZE are exact, sections are slices, and
+// each message's response is written before the next is read, so memory stays bounded.
+import { bodyBasic, bodyStructure, envelope, partialWindow, scanMessage, sectionBytes, sectionRange, type MessagePart } from '../../mime/index.ts';
+import type { MessageSummary } from '../../store/types.ts';
+import { fetchItemLabel, flagList, formatDateTime, type FetchItem } from '../protocol/index.ts';
+import { defineCommand, no, type CommandOf } from '../session/command.ts';
+import type { ImapSession } from '../session/session.ts';
+
+/** Items that need the message bytes, not just its row. */
+function needsContent(item: FetchItem): boolean {
+  if (item.kind !== 'attribute') return true;
+  return ['ENVELOPE', 'BODY', 'BODYSTRUCTURE', 'RFC822', 'RFC822.HEADER', 'RFC822.TEXT'].includes(item.name);
+}
+
+/** BODY[...] without PEEK, RFC822 and RFC822.TEXT set \Seen (RFC 3501 §6.4.5). */
+function setsSeen(item: FetchItem): boolean {
+  if (item.kind === 'body' || item.kind === 'binary') return !item.peek;
+  return item.kind === 'attribute' && (item.name === 'RFC822' || item.name === 'RFC822.TEXT');
+}
+
+function literal(data: Buffer): Buffer[] {
+  return [Buffer.from(`{${data.length}}\r\n`), data];
+}
+
+interface Loaded {
+  raw: Buffer;
+  root: MessagePart;
+}
+
+function render(session: ImapSession, item: FetchItem, m: MessageSummary, flags: string[], content: Loaded | null): (string | Buffer)[] {
+  const utf8 = session.utf8;
+  switch (item.kind) {
+    case 'attribute':
+      switch (item.name) {
+        case 'UID': return [`UID ${m.uid}`];
+        case 'FLAGS': return [`FLAGS ${flagList(flags)}`];
+        case 'INTERNALDATE': return [`INTERNALDATE "${formatDateTime(m.internalDate)}"`];
+        case 'RFC822.SIZE': return [`RFC822.SIZE ${m.size}`];
+        case 'MODSEQ': return [`MODSEQ (${m.modseq})`];
+        case 'ENVELOPE': return [`ENVELOPE ${envelope(content!.raw, content!.root, utf8)}`];
+        case 'BODYSTRUCTURE': return [`BODYSTRUCTURE ${bodyStructure(content!.raw, content!.root, { utf8Allowed: utf8 })}`];
+        case 'BODY': return [`BODY ${bodyBasic(content!.raw, content!.root, { utf8Allowed: utf8 })}`];
+        case 'RFC822': return ['RFC822 ', ...literal(content!.raw)];
+        case 'RFC822.HEADER': return ['RFC822.HEADER ', ...literal(content!.raw.subarray(0, content!.root.bodyStart))];
+        case 'RFC822.TEXT': return ['RFC822.TEXT ', ...literal(content!.raw.subarray(content!.root.bodyStart))];
+      }
+      break;
+    case 'body': {
+      const result = sectionRange(content!.root, content!.raw, item.section);
+      let data = result.found ? sectionBytes(content!.raw, result) : Buffer.alloc(0);
+      if (item.partial) {
+        const w = partialWindow(data.length, item.partial.offset, item.partial.length);
+        data = data.subarray(w.start, w.end);
+      }
+      return [`${fetchItemLabel(item)} `, ...literal(data)];
+    }
+    case 'binary':
+    case 'binary-size':
+      throw no('BINARY is not supported.');
+  }
+  return [];
+}
+
+async function run(session: ImapSession, command: CommandOf<'FETCH'>): Promise<void> {
+  const { folder, view, readOnly } = session.selection!;
+  const { args } = command;
+  const uids = session.messageSet(args.set, command.uid);
+  const items: FetchItem[] = [...args.items];
+  const has = (name: string) => items.some((i) => i.kind === 'attribute' && i.name === name);
+  // UID FETCH always reports UIDs (RFC 3501 §6.4.8); CONDSTORE clients get MODSEQ (RFC 7162 §3.1.4.1).
+  if (command.uid && !has('UID')) items.unshift({ kind: 'attribute', name: 'UID' });
+  const condstore = args.changedSince !== null || session.enabled.has('CONDSTORE');
+  if (args.changedSince !== null) session.enabled.add('CONDSTORE');
+  if (condstore && !has('MODSEQ') && (args.changedSince !== null || items.some((i) => i.kind === 'attribute' && i.name === 'FLAGS'))) {
+    items.push({ kind: 'attribute', name: 'MODSEQ' });
+  }
+  const wantsContent = items.some(needsContent);
+  const marksSeen = !readOnly && items.some(setsSeen);
+  if (uids.length === 0) return session.complete(command, 'FETCH completed.', null, true);
+
+  const summaries = new Map((await session.store.messages(folder.id, { fromUid: uids[0]!, toUid: uids[uids.length - 1]! })).map((m) => [m.uid, m]));
+  for (const uid of uids) {
+    let m = summaries.get(uid);
+    if (!m) continue; // expunged by someone else since the view last synced
+    if (args.changedSince !== null && m.modseq <= args.changedSince) continue;
+    let flags = m.flags;
+    let flagsChanged = false;
+    if (marksSeen && !flags.includes('\\Seen')) {
+      const r = await session.store.storeFlags(folder.id, [uid], 'add', ['\\Seen']);
+      const changed = r.changed[0];
+      if (changed) {
+        m = { ...m, flags: changed.flags, modseq: changed.modseq };
+        flags = changed.flags;
+        view.noteFlags(uid, flags);
+        flagsChanged = true;
+      }
+    }
+    const content = wantsContent ? await load(session, m) : null;
+    const shown = session.recentUids.has(uid) ? [...flags, '\\Recent'] : flags;
+    const parts: (string | Buffer)[] = [];
+    const list = flagsChanged && !has('FLAGS') ? [...items, { kind: 'attribute', name: 'FLAGS' } as FetchItem] : items;
+    for (const item of list) {
+      if (parts.length > 0) parts.push(' ');
+      parts.push(...render(session, item, m, shown, content));
+    }
+    session.write(`* ${view.seqOf(uid)} FETCH (`);
+    for (const p of parts) session.write(p);
+    session.write(')\r\n');
+    await session.drain();
+  }
+  await session.complete(command, 'FETCH completed.', null, true);
+}
+
+async function load(session: ImapSession, m: MessageSummary): Promise<Loaded> {
+  const raw = await session.store.readBlob(m.blobId);
+  return { raw, root: scanMessage(raw) };
+}
+
+export const fetchCommand = defineCommand({
+  name: 'FETCH',
+  states: ['selected'],
+  usesSequenceNumbers: true,
+  run,
+});

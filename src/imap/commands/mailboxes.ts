@@ -1,0 +1,89 @@
+// CREATE (with CREATE-SPECIAL-USE, RFC 6154 §3), DELETE, RENAME, SUBSCRIBE, UNSUBSCRIBE.
+import { FolderError, type FolderRole } from '../../store/types.ts';
+import { bad, defineCommand, no } from '../session/command.ts';
+import type { ImapSession } from '../session/session.ts';
+
+const ROLE_OF: Record<string, FolderRole> = {
+  '\\Sent': 'sent', '\\Trash': 'trash', '\\Drafts': 'drafts', '\\Junk': 'junk', '\\Archive': 'archive',
+};
+
+/** Store errors as IMAP answers (RFC 5530 response codes). */
+async function folderOp<T>(op: () => Promise<T>): Promise<T> {
+  try {
+    return await op();
+  } catch (err) {
+    if (!(err instanceof FolderError)) throw err;
+    const code = { exists: 'ALREADYEXISTS', 'not-found': 'NONEXISTENT', 'invalid-name': 'CANNOT', protected: 'CANNOT', 'has-children': 'INUSE' }[err.code];
+    throw no(err.message, code);
+  }
+}
+
+function target(session: ImapSession, wire: string): string {
+  const name = session.nameFromWire(wire);
+  // A trailing delimiter only says the client wants children (RFC 3501 §6.3.3).
+  return name.endsWith('/') ? name.slice(0, -1) : name;
+}
+
+export const createCommand = defineCommand({
+  name: 'CREATE',
+  states: ['authenticated', 'selected'],
+  async run(session, command) {
+    const name = target(session, command.args.mailbox);
+    const uses = command.args.specialUse;
+    if (uses.length > 1) throw no('A folder can have one special use.', 'USEATTR');
+    const role = uses[0] ? ROLE_OF[uses[0]] : undefined;
+    if (uses[0] && !role) throw no(`${uses[0]} is not a special use this server supports.`, 'USEATTR');
+    const id = session.mailbox.id;
+    await folderOp(async () => {
+      // Missing parents are created too (RFC 3501 §6.3.3 says a server SHOULD).
+      const levels = name.split('/');
+      for (let i = 1; i < levels.length; i++) {
+        const parent = levels.slice(0, i).join('/');
+        if (!(await session.store.folder(id, parent))) await session.store.createFolder(id, parent);
+      }
+      await session.store.createFolder(id, name, role ? { role } : {});
+    });
+    await session.complete(command, 'CREATE completed.');
+  },
+});
+
+export const deleteCommand = defineCommand({
+  name: 'DELETE',
+  states: ['authenticated', 'selected'],
+  async run(session, command) {
+    const name = target(session, command.args.mailbox);
+    if (session.selection?.folder.name === name) session.unselect();
+    await folderOp(() => session.store.deleteFolder(session.mailbox.id, name));
+    await session.complete(command, 'DELETE completed.');
+  },
+});
+
+export const renameCommand = defineCommand({
+  name: 'RENAME',
+  states: ['authenticated', 'selected'],
+  async run(session, command) {
+    const from = target(session, command.args.from);
+    const to = target(session, command.args.to);
+    if (!from || !to) throw bad('Folder names cannot be empty.');
+    await folderOp(() => session.store.renameFolder(session.mailbox.id, from, to));
+    await session.complete(command, 'RENAME completed.');
+  },
+});
+
+export const subscribeCommand = defineCommand({
+  name: 'SUBSCRIBE',
+  states: ['authenticated', 'selected'],
+  async run(session, command) {
+    await folderOp(() => session.store.setSubscribed(session.mailbox.id, target(session, command.args.mailbox), true));
+    await session.complete(command, 'SUBSCRIBE completed.');
+  },
+});
+
+export const unsubscribeCommand = defineCommand({
+  name: 'UNSUBSCRIBE',
+  states: ['authenticated', 'selected'],
+  async run(session, command) {
+    await folderOp(() => session.store.setSubscribed(session.mailbox.id, target(session, command.args.mailbox), false));
+    await session.complete(command, 'UNSUBSCRIBE completed.');
+  },
+});

@@ -1,0 +1,66 @@
+// SEARCH and UID SEARCH (RFC 3501 §6.4.4) with ESEARCH (RFC 4731) and SEARCHRES (RFC 5182).
+// The pure parser has already decoded CHARSET strings; sequence numbers and `$` become UIDs
+// here, and the store evaluates the rest.
+import { compressNumbers, esearch, resolveSearchKey, resolveSequenceSet, type SearchKey } from '../protocol/index.ts';
+import type { SearchKey as StoreSearchKey } from '../../store/search.ts';
+import { defineCommand } from '../session/command.ts';
+
+function usesModseq(key: SearchKey): boolean {
+  switch (key.type) {
+    case 'modseq': return true;
+    case 'not': return usesModseq(key.key);
+    case 'or': return usesModseq(key.left) || usesModseq(key.right);
+    case 'and': return key.keys.some(usesModseq);
+    default: return false;
+  }
+}
+
+export const searchCommand = defineCommand({
+  name: 'SEARCH',
+  states: ['selected'],
+  usesSequenceNumbers: true,
+  async run(session, command) {
+    const { folder, view } = session.selection!;
+    const key = resolveSearchKey(command.args.criteria, {
+      maxUid: Math.max(view.maxUid(), 1),
+      seqToUids: (set) => {
+        const out: [number, number][] = [];
+        for (const [a, b] of resolveSequenceSet(set, view.exists)) {
+          const first = view.uidAt(a);
+          const last = view.uidAt(Math.min(b, view.exists));
+          if (first !== undefined && last !== undefined) out.push([first, last]);
+        }
+        return out;
+      },
+      savedUids: () => session.savedUids.map((u) => [u, u] as [number, number]),
+    });
+    const found = (await session.store.search(folder.id, key as StoreSearchKey)).filter((uid) => view.seqOf(uid) > 0);
+    const results = command.uid ? found : found.map((uid) => view.seqOf(uid));
+    // RFC 7162 §3.1.5: a search with MODSEQ reports the highest MODSEQ of what it found.
+    let modseq: number | null = null;
+    if (usesModseq(command.args.criteria) && found.length > 0) {
+      session.enabled.add('CONDSTORE');
+      const wanted = new Set(found);
+      modseq = 0;
+      for (const m of await session.store.messages(folder.id, { fromUid: found[0]!, toUid: found[found.length - 1]! })) {
+        if (wanted.has(m.uid) && m.modseq > modseq) modseq = m.modseq;
+      }
+    }
+    const options = command.args.returnOptions;
+    if (options === null) {
+      session.send(`* SEARCH${results.map((n) => ` ${n}`).join('')}${modseq !== null ? ` (MODSEQ ${modseq})` : ''}`);
+      return session.complete(command, 'SEARCH completed.', null, true);
+    }
+    const wanted = new Set(options.length === 0 ? ['ALL'] : options);
+    if (wanted.has('SAVE')) session.savedUids = found;
+    const result: Parameters<typeof esearch>[2] = {};
+    // Results are ascending, whether UIDs or sequence numbers.
+    if (wanted.has('MIN') && results.length > 0) result.min = results[0]!;
+    if (wanted.has('MAX') && results.length > 0) result.max = results[results.length - 1]!;
+    if (modseq !== null) result.modseq = modseq;
+    if (wanted.has('COUNT')) result.count = results.length;
+    if (wanted.has('ALL') && results.length > 0) result.all = compressNumbers(results);
+    if (!(wanted.size === 1 && wanted.has('SAVE'))) session.send(esearch(command.tag, command.uid, result));
+    await session.complete(command, 'SEARCH completed.', null, true);
+  },
+});

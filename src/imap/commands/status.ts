@@ -1,0 +1,40 @@
+// STATUS (RFC 3501 §6.3.10, RFC 7162 HIGHESTMODSEQ, RFC 8438 SIZE, RFC 7889 APPENDLIMIT,
+// RFC 9051 DELETED), also used for LIST-STATUS (RFC 5819).
+import type { Folder } from '../../store/types.ts';
+import { mailboxName, type StatusItem } from '../protocol/index.ts';
+import { defineCommand } from '../session/command.ts';
+import type { ImapSession } from '../session/session.ts';
+
+export async function statusLine(session: ImapSession, folder: Folder, items: readonly StatusItem[]): Promise<string> {
+  const s = await session.store.status(folder.id);
+  const values: string[] = [];
+  for (const item of items) {
+    switch (item) {
+      case 'MESSAGES': values.push(`MESSAGES ${s.messages}`); break;
+      case 'RECENT': values.push(`RECENT ${s.recent}`); break;
+      case 'UIDNEXT': values.push(`UIDNEXT ${s.uidNext}`); break;
+      case 'UIDVALIDITY': values.push(`UIDVALIDITY ${s.uidValidity}`); break;
+      case 'UNSEEN': values.push(`UNSEEN ${s.unseen}`); break;
+      case 'HIGHESTMODSEQ': values.push(`HIGHESTMODSEQ ${s.highestModseq}`); break;
+      case 'SIZE': values.push(`SIZE ${s.size}`); break;
+      case 'APPENDLIMIT': values.push(`APPENDLIMIT ${session.options.appendLimit()}`); break;
+      case 'DELETED': {
+        const deleted = await session.store.search(folder.id, { type: 'flag', flag: '\\Deleted', present: true });
+        values.push(`DELETED ${deleted.length}`);
+        break;
+      }
+    }
+  }
+  return `* STATUS ${mailboxName(folder.name, { utf8: session.utf8 })} (${values.join(' ')})`;
+}
+
+export const statusCommand = defineCommand({
+  name: 'STATUS',
+  states: ['authenticated', 'selected'],
+  async run(session, command) {
+    const folder = await session.requireFolder(session.nameFromWire(command.args.mailbox));
+    if (command.args.items.includes('HIGHESTMODSEQ')) session.enabled.add('CONDSTORE');
+    session.send(await statusLine(session, folder, command.args.items));
+    await session.complete(command, 'STATUS completed.');
+  },
+});

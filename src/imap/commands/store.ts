@@ -1,0 +1,36 @@
+// STORE and UID STORE (RFC 3501 §6.4.6, RFC 7162 §3.1.3 UNCHANGEDSINCE).
+import { compressNumbers, flagList } from '../protocol/index.ts';
+import { defineCommand, no } from '../session/command.ts';
+
+export const storeCommand = defineCommand({
+  name: 'STORE',
+  states: ['selected'],
+  usesSequenceNumbers: true,
+  async run(session, command) {
+    const { folder, view, readOnly } = session.selection!;
+    if (readOnly) throw no('The folder is read-only.', 'READ-ONLY');
+    const { args } = command;
+    if (args.unchangedSince !== null) session.enabled.add('CONDSTORE');
+    const uids = session.messageSet(args.set, command.uid);
+    const result = await session.store.storeFlags(folder.id, uids, args.operation, args.flags, args.unchangedSince ?? undefined);
+    const condstore = session.enabled.has('CONDSTORE');
+    const changed = new Map(result.changed.map((c) => [c.uid, c]));
+    for (const uid of uids) {
+      const c = changed.get(uid);
+      if (c) view.noteFlags(uid, c.flags);
+      // Without .SILENT the client hears the new flags of every message it named; with
+      // UNCHANGEDSINCE, .SILENT still reports changes (RFC 7162 §3.1.3), MODSEQ included.
+      const report = !args.silent || (c !== undefined && args.unchangedSince !== null);
+      if (!report) continue;
+      const flags = c?.flags ?? view.flagsOf(uid);
+      const modseq = c?.modseq;
+      const extra = `${command.uid ? ` UID ${uid}` : ''}${condstore && modseq !== undefined ? ` MODSEQ (${modseq})` : ''}`;
+      session.send(`* ${view.seqOf(uid)} FETCH (FLAGS ${flagList(session.recentUids.has(uid) ? [...flags, '\\Recent'] : flags)}${extra})`);
+    }
+    if (result.failedUnchangedSince.length > 0) {
+      const failed = command.uid ? result.failedUnchangedSince : result.failedUnchangedSince.map((u) => view.seqOf(u));
+      return session.complete(command, 'Some messages were modified.', `MODIFIED ${compressNumbers(failed)}`, true);
+    }
+    await session.complete(command, 'STORE completed.', null, true);
+  },
+});

@@ -1,0 +1,31 @@
+// CAPABILITY after logon: Exchange 2013's set (UIDPLUS MOVE ID CHILDREN IDLE NAMESPACE
+// LITERAL+) plus the extensions Mailroom builds. Only what is fully implemented is listed.
+import type { ImapSession } from './session.ts';
+
+export function capabilities(session: ImapSession): string[] {
+  return [
+    'IMAP4rev1',
+    'LITERAL+',
+    'ENABLE',
+    'IDLE',
+    'NAMESPACE',
+    'UIDPLUS',
+    'MOVE',
+    'UNSELECT',
+    'ID',
+    'CHILDREN',
+    'SPECIAL-USE',
+    'CREATE-SPECIAL-USE',
+    'XLIST',
+    'LIST-EXTENDED',
+    'LIST-STATUS',
+    'CONDSTORE',
+    'ESEARCH',
+    'SEARCHRES',
+    'WITHIN',
+    'MULTIAPPEND',
+    'UTF8=ACCEPT',
+    `APPENDLIMIT=${session.options.appendLimit()}`,
+    'STATUS=SIZE',
+  ];
+}

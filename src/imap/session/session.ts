@@ -1,0 +1,372 @@
+// An IMAP session after logon (RFC 3501 §3: authenticated and selected states, RFC 9051 once a
+// client ENABLEs IMAP4rev2). It frames commands with their literals, parses them with the pure
+// protocol module, runs the command module registered for the name, and keeps the selected
+// mailbox's view in step with the store at the points the protocol allows.
+import type { Socket } from 'node:net';
+import type { SettingsDocument } from '../../config/model.ts';
+import type { Mailbox } from '../../directory/directory.ts';
+import { LineConnection, type DetachedConnection, type LineReaderItem } from '../../lib/line-reader.ts';
+import type { Logger } from '../../lib/log.ts';
+import type { Folder, MailStore } from '../../store/types.ts';
+import {
+  flagList,
+  literalAnnouncement,
+  mailboxNameFromWire,
+  mailboxNameToWire,
+  parseCommand,
+  ParseError,
+  readTag,
+  resolveSequenceSet,
+  vanished,
+  type Command,
+  type SavedSet,
+  type Segment,
+  type SequenceSet,
+} from '../protocol/index.ts';
+import { SelectedView, type ViewUpdate } from '../selected-view.ts';
+import { capabilities } from './capabilities.ts';
+import { CommandFailure, no, type SessionState } from './command.ts';
+import { COMMANDS } from '../commands/index.ts';
+
+export interface ImapSessionOptions {
+  store: MailStore;
+  /** The mailbox opened (the user's own, or one it has FullAccess to). */
+  mailbox: Mailbox;
+  /** Who logged on. */
+  user: Mailbox;
+  settings: () => SettingsDocument;
+  /** Largest APPEND the server accepts (APPENDLIMIT, RFC 7889). */
+  appendLimit: () => number;
+  log: Logger;
+  clientAddress: string;
+  /** Called once when the session ends, for connection accounting. */
+  onClose?: () => void;
+}
+
+export interface Selection {
+  folder: Folder;
+  view: SelectedView;
+  readOnly: boolean;
+}
+
+/** Extensions a client turned on with ENABLE (RFC 5161). */
+export type Enabled = 'CONDSTORE' | 'QRESYNC' | 'UTF8=ACCEPT' | 'IMAP4REV2';
+
+const KEEPALIVE_MS = 2 * 60_000;
+
+export class ImapSession {
+  readonly store: MailStore;
+  readonly mailbox: Mailbox;
+  readonly user: Mailbox;
+  readonly log: Logger;
+  readonly enabled = new Set<Enabled>();
+  selection: Selection | null = null;
+  /** UIDs saved by SEARCH RETURN (SAVE) for `$` (RFC 5182). */
+  savedUids: number[] = [];
+  /** Messages this session holds \Recent for (RFC 3501 §2.3.2), taken at SELECT. */
+  recentUids = new Set<number>();
+  private conn: LineConnection;
+  private segments: Segment[] = [];
+  private literalBytes = 0;
+  private idle: { tag: string; unsubscribe: () => void; keepalive: NodeJS.Timeout } | null = null;
+  private unsubscribe: (() => void) | null = null;
+  private dirty = false;
+  private closed = false;
+
+  constructor(
+    connection: DetachedConnection,
+    readonly options: ImapSessionOptions,
+  ) {
+    this.store = options.store;
+    this.mailbox = options.mailbox;
+    this.user = options.user;
+    this.log = options.log;
+    const { socket, tls, pending } = connection;
+    this.conn = new LineConnection(socket, {
+      maxLineLength: this.settings().MaxCommandSize as number,
+      tls,
+      idleTimeoutMs: () => (this.settings().AuthenticatedConnectionTimeout as number) * 1000,
+    });
+    // Commands the client pipelined behind its LOGIN go back into the stream, in order.
+    if (pending.length > 0) socket.unshift(pending);
+    socket.once('close', () => this.ended());
+  }
+
+  settings(): SettingsDocument {
+    return this.options.settings();
+  }
+
+  get socket(): Socket {
+    return this.conn.socket;
+  }
+
+  get tls(): boolean {
+    return this.conn.tls;
+  }
+
+  get utf8(): boolean {
+    return this.enabled.has('UTF8=ACCEPT') || this.enabled.has('IMAP4REV2');
+  }
+
+  get state(): SessionState {
+    return this.selection ? 'selected' : 'authenticated';
+  }
+
+  start(tag: string): void {
+    this.conn.start({
+      onItem: (item) => this.onItem(item),
+      onIdle: () => this.close('* BYE Autologout; idle for too long.'),
+      onError: (err) => {
+        this.log.error({ err }, 'IMAP command failed');
+        this.send('* BAD Internal error.');
+      },
+    });
+    this.send(`${tag} OK [CAPABILITY ${capabilities(this).join(' ')}] Logon completed.`);
+  }
+
+  // ── Output ─────────────────────────────────────────────────────────────────
+
+  send(line: string): void {
+    this.conn.write(`${line}\r\n`);
+  }
+
+  /** Raw bytes (literal contents); the caller writes the CRLFs the grammar needs. */
+  write(data: Buffer | string): void {
+    if (!this.conn.closed) this.socket.write(data);
+  }
+
+  /** Waits until the client has read what was sent (large FETCH responses). */
+  async drain(): Promise<void> {
+    const socket = this.socket;
+    if (!socket.writableNeedDrain || socket.destroyed) return;
+    await new Promise<void>((resolve) => {
+      const done = () => {
+        socket.removeListener('drain', done);
+        socket.removeListener('close', done);
+        resolve();
+      };
+      socket.once('drain', done);
+      socket.once('close', done);
+    });
+  }
+
+  close(text?: string): void {
+    this.conn.close(text === undefined ? undefined : `${text}\r\n`);
+    this.ended();
+  }
+
+  private ended(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.stopIdle();
+    this.unsubscribe?.();
+    this.unsubscribe = null;
+    this.options.onClose?.();
+  }
+
+  // ── Mailbox names ─────────────────────────────────────────────────────────
+
+  /** A mailbox name as the client sent it → the stored (Unicode) name; BAD when not valid modified UTF-7. */
+  nameFromWire(raw: string): string {
+    const name = mailboxNameFromWire(raw, this.utf8);
+    if (name === null) throw new CommandFailure('BAD', null, 'The mailbox name is not valid modified UTF-7.');
+    return name.toUpperCase() === 'INBOX' ? 'INBOX' : name;
+  }
+
+  nameToWire(name: string): string {
+    return mailboxNameToWire(name, this.utf8);
+  }
+
+  async requireFolder(name: string): Promise<Folder> {
+    const folder = await this.store.folder(this.mailbox.id, name);
+    if (!folder || (folder.hidden && !this.settings().ShowHiddenFoldersEnabled)) {
+      throw no(`The folder ${name} does not exist.`, 'NONEXISTENT');
+    }
+    return folder;
+  }
+
+  /**
+   * The UIDs a message set names in the selected folder, ascending: sequence numbers or UIDs,
+   * or `$` (RFC 5182). Numbers that name no message are skipped, as RFC 3501 §6.4.8 allows.
+   */
+  messageSet(set: SequenceSet | SavedSet, byUid: boolean): number[] {
+    const view = this.selection!.view;
+    if (set === '$') return this.savedUids.filter((uid) => view.seqOf(uid) > 0);
+    if (byUid) {
+      const ranges = resolveSequenceSet(set, Math.max(view.maxUid(), 1));
+      const out: number[] = [];
+      for (const [a, b] of ranges) out.push(...view.uidsInRange(a, b));
+      return out;
+    }
+    const ranges = resolveSequenceSet(set, view.exists);
+    const out: number[] = [];
+    for (const [a, b] of ranges) for (let seq = a; seq <= Math.min(b, view.exists); seq++) out.push(view.uidAt(seq)!);
+    return out;
+  }
+
+  // ── Selection and synchronisation ─────────────────────────────────────────
+
+  async select(folder: Folder, readOnly: boolean): Promise<SelectedView> {
+    this.unselect();
+    const view = new SelectedView(folder.id, readOnly);
+    const status = await this.store.status(folder.id);
+    view.load(await this.store.messages(folder.id), status.highestModseq);
+    this.selection = { folder, view, readOnly };
+    // A change made elsewhere only marks the session dirty; the next sync point reads the
+    // change log, so a burst of changes never queues up notifications (and none is lost).
+    this.unsubscribe = this.store.subscribe(this.mailbox.id, (event) => {
+      if (event.folderId !== folder.id) return;
+      this.dirty = true;
+      if (this.idle) void this.syncDuringIdle();
+    });
+    return view;
+  }
+
+  unselect(): void {
+    this.unsubscribe?.();
+    this.unsubscribe = null;
+    this.selection = null;
+    this.savedUids = [];
+    this.recentUids = new Set();
+  }
+
+  /** Sends what changed in the selected folder; `allowExpunge` false holds removals back. */
+  async sync(allowExpunge: boolean): Promise<void> {
+    const selection = this.selection;
+    if (!selection) return;
+    const changes = await this.store.changesSince(selection.folder.id, selection.view.highestModseq);
+    this.dirty = false;
+    this.announce(selection.view.apply(changes, allowExpunge));
+  }
+
+  announce(update: ViewUpdate): void {
+    if (update.vanished.length > 0 && this.enabled.has('QRESYNC')) this.send(vanished(update.vanished, false));
+    else for (const seq of update.expunged) this.send(`* ${seq} EXPUNGE`);
+    if (update.exists !== null) this.send(`* ${update.exists} EXISTS`);
+    const condstore = this.enabled.has('CONDSTORE') || this.enabled.has('QRESYNC');
+    for (const f of update.flagChanges) {
+      const extra = `${this.enabled.has('QRESYNC') ? ` UID ${f.uid}` : ''}${condstore ? ` MODSEQ (${f.modseq})` : ''}`;
+      this.send(`* ${f.seq} FETCH (FLAGS ${flagList(f.flags)}${extra})`);
+    }
+  }
+
+  // ── IDLE (RFC 2177) ───────────────────────────────────────────────────────
+
+  beginIdle(tag: string): void {
+    const keepalive = setInterval(() => this.send('* OK Still here'), KEEPALIVE_MS);
+    keepalive.unref();
+    this.idle = { tag, unsubscribe: () => undefined, keepalive };
+    this.send('+ idling');
+    if (this.dirty) void this.syncDuringIdle();
+  }
+
+  private async syncDuringIdle(): Promise<void> {
+    try {
+      await this.sync(true);
+    } catch (err) {
+      this.log.error({ err }, 'IDLE update failed');
+    }
+  }
+
+  private stopIdle(): void {
+    if (!this.idle) return;
+    clearInterval(this.idle.keepalive);
+    this.idle.unsubscribe();
+    this.idle = null;
+  }
+
+  // ── Input ─────────────────────────────────────────────────────────────────
+
+  private async onItem(item: LineReaderItem): Promise<void> {
+    if (item.type === 'overflow') {
+      this.segments = [];
+      this.literalBytes = 0;
+      const tag = readTag(item.head);
+      this.send(tag ? `${tag} BAD Command line too long.` : '* BAD Command line too long.');
+      return;
+    }
+    if (this.idle) return this.onIdleLine(item);
+    if (item.type === 'literal') {
+      const last = this.segments[this.segments.length - 1];
+      if (last) last.literal = item.data;
+      return;
+    }
+    const line = item.data;
+    const announced = literalAnnouncement(line);
+    this.segments.push({ text: line });
+    if (announced) return this.expectLiteral(announced.size, announced.nonSync);
+    const segments = this.segments;
+    this.segments = [];
+    this.literalBytes = 0;
+    await this.execute(segments);
+  }
+
+  /**
+   * Bounds a literal before any of it is read: APPEND may carry up to APPENDLIMIT, anything else
+   * only MaxCommandSize in all. A synchronizing literal that is too big is refused before the
+   * client sends it; a non-synchronizing one (LITERAL+) cannot be, so the connection ends.
+   */
+  private expectLiteral(size: number, nonSync: boolean): void {
+    const first = this.segments[0]!.text.toString('latin1');
+    const isAppend = /^\S+\s+APPEND\s/i.test(first);
+    const limit = isAppend ? this.options.appendLimit() : (this.settings().MaxCommandSize as number);
+    this.literalBytes += size;
+    if (this.literalBytes > limit) {
+      const tag = readTag(this.segments[0]!.text) ?? '*';
+      this.segments = [];
+      this.literalBytes = 0;
+      if (nonSync) return this.close(`* BYE [TOOBIG] Literal of ${size} bytes is over the limit of ${limit}.`);
+      this.send(`${tag} NO [TOOBIG] ${isAppend ? `The message is larger than the ${limit}-byte APPENDLIMIT.` : 'Literal too large.'}`);
+      return;
+    }
+    this.conn.reader.expectLiteral(size);
+    if (!nonSync) this.send('+ Ready for literal data');
+  }
+
+  private onIdleLine(item: LineReaderItem): void {
+    const idle = this.idle!;
+    this.stopIdle();
+    if (item.type === 'line' && item.data.toString('latin1').trim().toUpperCase() === 'DONE') {
+      this.send(`${idle.tag} OK IDLE terminated.`);
+    } else {
+      this.send(`${idle.tag} BAD Expected DONE.`);
+    }
+  }
+
+  private async execute(segments: Segment[]): Promise<void> {
+    let command: Command;
+    try {
+      command = parseCommand(segments, { utf8: this.utf8 });
+    } catch (err) {
+      if (!(err instanceof ParseError)) throw err;
+      const tag = err.tag ?? readTag(segments) ?? '*';
+      const code = err.code ? `[${err.code}] ` : '';
+      return this.send(`${tag} ${err.status} ${code}${err.message}`);
+    }
+    const handler = COMMANDS.get(command.command);
+    if (!handler) return this.send(`${command.tag} BAD Command received in Invalid state.`);
+    if (!handler.states.includes(this.state)) {
+      return this.send(`${command.tag} BAD ${command.command} is not valid ${this.state === 'selected' ? 'while a folder is selected' : 'before SELECT'}.`);
+    }
+    try {
+      await handler.run(this, command as never);
+    } catch (err) {
+      if (err instanceof CommandFailure) {
+        await this.sync(!(handler.usesSequenceNumbers && !command.uid)).catch(() => undefined);
+        return this.send(`${command.tag} ${err.status} ${err.code ? `[${err.code}] ` : ''}${err.message}`);
+      }
+      this.log.error({ err, command: command.command }, 'IMAP command failed');
+      return this.send(`${command.tag} NO [SERVERBUG] ${command.command} failed on the server; try again.`);
+    }
+  }
+
+  /** Sync, then the tagged OK; every command ends through here or a CommandFailure. */
+  async complete(command: Command, text: string, code: string | null = null, usesSequenceNumbers = false): Promise<void> {
+    await this.sync(!(usesSequenceNumbers && !command.uid));
+    this.send(`${command.tag} OK ${code ? `[${code}] ` : ''}${text}`);
+  }
+
+  isIdling(): boolean {
+    return this.idle !== null;
+  }
+}
