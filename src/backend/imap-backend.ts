@@ -62,6 +62,7 @@ export class ImapBackend implements SessionBackend {
               store, mailbox, user,
               settings: () => this.imapSettings,
               appendLimit: () => this.appendLimit,
+              quotaLimit: (id) => this.deps.databases.quotaLimit(id),
               log: ctx.log.child({ imapUser: user.userPrincipalName, client: ctx.clientAddress }),
               clientAddress: ctx.clientAddress,
               onClose: () => {

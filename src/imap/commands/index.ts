@@ -16,9 +16,12 @@ import { createCommand, deleteCommand, renameCommand, subscribeCommand, unsubscr
 import { namespaceCommand } from './namespace.ts';
 import { checkCommand, noopCommand } from './noop.ts';
 import { searchCommand } from './search.ts';
+import { getQuotaCommand, getQuotaRootCommand, setQuotaCommand } from './quota.ts';
 import { examineCommand, selectCommand } from './select.ts';
+import { sortCommand } from './sort.ts';
 import { statusCommand } from './status.ts';
 import { storeCommand } from './store.ts';
+import { threadCommand } from './thread.ts';
 
 const ALL: ImapCommand<any>[] = [
   capabilityCommand, noopCommand, checkCommand, logoutCommand, idCommand, enableCommand, namespaceCommand,
@@ -26,6 +29,7 @@ const ALL: ImapCommand<any>[] = [
   fetchCommand, storeCommand, copyCommand, moveCommand, searchCommand, appendCommand, idleCommand,
   listCommand, lsubCommand, xlistCommand, statusCommand,
   createCommand, deleteCommand, renameCommand, subscribeCommand, unsubscribeCommand,
+  sortCommand, threadCommand, getQuotaCommand, getQuotaRootCommand, setQuotaCommand,
 ];
 
 export const COMMANDS: ReadonlyMap<CommandName, ImapCommand<any>> = new Map(ALL.map((c) => [c.name, c]));

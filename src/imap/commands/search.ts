@@ -4,6 +4,27 @@
 import { compressNumbers, esearch, resolveSearchKey, resolveSequenceSet, type SearchKey } from '../protocol/index.ts';
 import type { SearchKey as StoreSearchKey } from '../../store/search.ts';
 import { defineCommand } from '../session/command.ts';
+import type { ImapSession } from '../session/session.ts';
+
+/** The UIDs of the selected folder's messages that match, ascending. */
+export async function searchUids(session: ImapSession, criteria: SearchKey): Promise<number[]> {
+  const { folder, view } = session.selection!;
+  const key = resolveSearchKey(criteria, {
+    maxUid: Math.max(view.maxUid(), 1),
+    seqToUids: (set) => {
+      const out: [number, number][] = [];
+      for (const [a, b] of resolveSequenceSet(set, view.exists)) {
+        const first = view.uidAt(a);
+        const last = view.uidAt(Math.min(b, view.exists));
+        if (first !== undefined && last !== undefined) out.push([first, last]);
+      }
+      return out;
+    },
+    savedUids: () => session.savedUids.map((u) => [u, u] as [number, number]),
+  });
+  // Messages the view does not hold yet (arrived since its last sync) are left out.
+  return (await session.store.search(folder.id, key as StoreSearchKey)).filter((uid) => view.seqOf(uid) > 0);
+}
 
 function usesModseq(key: SearchKey): boolean {
   switch (key.type) {
@@ -21,20 +42,7 @@ export const searchCommand = defineCommand({
   usesSequenceNumbers: true,
   async run(session, command) {
     const { folder, view } = session.selection!;
-    const key = resolveSearchKey(command.args.criteria, {
-      maxUid: Math.max(view.maxUid(), 1),
-      seqToUids: (set) => {
-        const out: [number, number][] = [];
-        for (const [a, b] of resolveSequenceSet(set, view.exists)) {
-          const first = view.uidAt(a);
-          const last = view.uidAt(Math.min(b, view.exists));
-          if (first !== undefined && last !== undefined) out.push([first, last]);
-        }
-        return out;
-      },
-      savedUids: () => session.savedUids.map((u) => [u, u] as [number, number]),
-    });
-    const found = (await session.store.search(folder.id, key as StoreSearchKey)).filter((uid) => view.seqOf(uid) > 0);
+    const found = await searchUids(session, command.args.criteria);
     const results = command.uid ? found : found.map((uid) => view.seqOf(uid));
     // RFC 7162 §3.1.5: a search with MODSEQ reports the highest MODSEQ of what it found.
     let modseq: number | null = null;

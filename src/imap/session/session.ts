@@ -37,6 +37,8 @@ export interface ImapSessionOptions {
   settings: () => SettingsDocument;
   /** Largest APPEND the server accepts (APPENDLIMIT, RFC 7889). */
   appendLimit: () => number;
+  /** The mailbox's ProhibitSendReceiveQuota in bytes (QUOTA, RFC 9208). */
+  quotaLimit: (mailboxId: string) => Promise<number | 'unlimited'>;
   log: Logger;
   clientAddress: string;
   /** Called once when the session ends, for connection accounting. */
