@@ -1,8 +1,9 @@
-// ENABLE (RFC 5161): CONDSTORE (RFC 7162), UTF8=ACCEPT (RFC 6855). Unknown names are ignored.
+// ENABLE (RFC 5161): CONDSTORE and QRESYNC (RFC 7162), UTF8=ACCEPT (RFC 6855). Unknown names
+// are ignored.
 import { defineCommand } from '../session/command.ts';
 import type { Enabled } from '../session/session.ts';
 
-const SUPPORTED: readonly Enabled[] = ['CONDSTORE', 'UTF8=ACCEPT'];
+const SUPPORTED: readonly Enabled[] = ['CONDSTORE', 'QRESYNC', 'UTF8=ACCEPT'];
 
 export const enableCommand = defineCommand({
   name: 'ENABLE',
@@ -14,6 +15,8 @@ export const enableCommand = defineCommand({
       if (SUPPORTED.includes(name) && !session.enabled.has(name)) {
         session.enabled.add(name);
         turnedOn.push(name);
+        // QRESYNC implies CONDSTORE (RFC 7162 §3.2.3).
+        if (name === 'QRESYNC') session.enabled.add('CONDSTORE');
       }
     }
     session.send(`* ENABLED${turnedOn.map((n) => ` ${n}`).join('')}`);

@@ -3,7 +3,7 @@
 // each message's response is written before the next is read, so memory stays bounded.
 import { bodyBasic, bodyStructure, envelope, partialWindow, scanMessage, sectionBytes, sectionRange, type MessagePart } from '../../mime/index.ts';
 import type { MessageSummary } from '../../store/types.ts';
-import { fetchItemLabel, flagList, formatDateTime, type FetchItem } from '../protocol/index.ts';
+import { fetchItemLabel, flagList, formatDateTime, rangesContain, resolveSequenceSet, vanished, type FetchItem } from '../protocol/index.ts';
 import { defineCommand, no, type CommandOf } from '../session/command.ts';
 import type { ImapSession } from '../session/session.ts';
 
@@ -77,6 +77,12 @@ async function run(session: ImapSession, command: CommandOf<'FETCH'>): Promise<v
   }
   const wantsContent = items.some(needsContent);
   const marksSeen = !readOnly && items.some(setsSeen);
+  // UID FETCH … (CHANGEDSINCE m VANISHED): the removed UIDs of the set first (RFC 7162 §3.2.6).
+  if (args.vanished && command.uid && args.changedSince !== null && session.enabled.has('QRESYNC') && args.set !== '$') {
+    const asked = resolveSequenceSet(args.set, Number.MAX_SAFE_INTEGER);
+    const gone = (await session.store.changesSince(folder.id, args.changedSince)).expunged.filter((uid) => rangesContain(asked, uid));
+    if (gone.length > 0) session.send(vanished(gone, true));
+  }
   if (uids.length === 0) return session.complete(command, 'FETCH completed.', null, true);
 
   const summaries = new Map((await session.store.messages(folder.id, { fromUid: uids[0]!, toUid: uids[uids.length - 1]! })).map((m) => [m.uid, m]));

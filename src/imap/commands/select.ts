@@ -1,12 +1,31 @@
 // SELECT and EXAMINE (RFC 3501 §6.3.1–2, RFC 7162 §3.1.8 CONDSTORE parameter).
+import { flagList, rangesContain, resolveSequenceSet, vanished, type QresyncParams } from '../protocol/index.ts';
 import { bad, defineCommand, type CommandOf } from '../session/command.ts';
 import type { ImapSession } from '../session/session.ts';
 
 const FLAGS = '\\Answered \\Flagged \\Deleted \\Seen \\Draft';
 
+/**
+ * QRESYNC (RFC 7162 §3.2.5): what the client missed since its MODSEQ, in one round trip —
+ * VANISHED (EARLIER) for removed UIDs it knew, FETCH for messages that changed.
+ */
+async function resynchronize(session: ImapSession, folderId: number, q: QresyncParams): Promise<void> {
+  const view = session.selection!.view;
+  const changes = await session.store.changesSince(folderId, q.modseq);
+  const known = q.knownUids ? resolveSequenceSet(q.knownUids, Number.MAX_SAFE_INTEGER) : null;
+  const gone = changes.expunged.filter((uid) => !known || rangesContain(known, uid));
+  if (gone.length > 0) session.send(vanished(gone, true));
+  for (const m of changes.changed) {
+    const seq = view.seqOf(m.uid);
+    if (seq > 0) session.send(`* ${seq} FETCH (UID ${m.uid} FLAGS ${flagList(m.flags)} MODSEQ (${m.modseq}))`);
+  }
+}
+
 async function open(session: ImapSession, command: CommandOf<'SELECT'> | CommandOf<'EXAMINE'>): Promise<void> {
   const readOnly = command.command === 'EXAMINE';
-  if (command.args.qresync) throw bad('QRESYNC is not enabled.');
+  const qresync = command.args.qresync;
+  // RFC 7162 §3.2.5: the QRESYNC parameter needs ENABLE QRESYNC first.
+  if (qresync && !session.enabled.has('QRESYNC')) throw bad('QRESYNC must be enabled before it is used in SELECT.');
   if (command.args.condstore) session.enabled.add('CONDSTORE');
   // A failed SELECT leaves no mailbox selected (RFC 3501 §6.3.1).
   session.unselect();
@@ -34,6 +53,7 @@ async function open(session: ImapSession, command: CommandOf<'SELECT'> | Command
   session.send(`* OK [UIDVALIDITY ${status.uidValidity}] UIDs valid.`);
   session.send(`* OK [UIDNEXT ${status.uidNext}] Predicted next UID.`);
   session.send(`* OK [HIGHESTMODSEQ ${status.highestModseq}] Highest MODSEQ.`);
+  if (qresync && qresync.uidValidity === status.uidValidity) await resynchronize(session, folder.id, qresync);
   await session.complete(command, `${command.command} completed.`, readOnly ? 'READ-ONLY' : 'READ-WRITE');
 }
 

@@ -20,6 +20,7 @@ export function capabilities(session: ImapSession): string[] {
     'LIST-EXTENDED',
     'LIST-STATUS',
     'CONDSTORE',
+    'QRESYNC',
     'ESEARCH',
     'SORT',
     'SORT=DISPLAY',

@@ -128,8 +128,9 @@ export class ImapSession {
 
   // ── Output ─────────────────────────────────────────────────────────────────
 
+  /** One response line; the protocol writer's helpers already end theirs with CRLF. */
   send(line: string): void {
-    this.conn.write(`${line}\r\n`);
+    this.conn.write(line.endsWith('\r\n') ? line : `${line}\r\n`);
   }
 
   /** Raw bytes (literal contents); the caller writes the CRLFs the grammar needs. */
