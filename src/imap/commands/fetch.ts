@@ -1,7 +1,7 @@
 // FETCH and UID FETCH (RFC 3501 §6.4.5, RFC 7162 §3.1.4 CHANGEDSINCE and MODSEQ). Every byte
 // comes from the stored message: BODY[] and RFC822.SIZE are exact, sections are slices, and
 // each message's response is written before the next is read, so memory stays bounded.
-import { bodyBasic, bodyStructure, envelope, partialWindow, scanMessage, sectionBytes, sectionRange, type MessagePart } from '../../mime/index.ts';
+import { bodyBasic, bodyStructure, decodeTransferEncoding, envelope, partialWindow, partNumbers, scanMessage, sectionBytes, sectionRange, type MessagePart } from '../../mime/index.ts';
 import type { MessageSummary } from '../../store/types.ts';
 import { fetchItemLabel, flagList, formatDateTime, rangesContain, resolveSequenceSet, vanished, type FetchItem } from '../protocol/index.ts';
 import { defineCommand, no, type CommandOf } from '../session/command.ts';
@@ -17,6 +17,21 @@ function needsContent(item: FetchItem): boolean {
 function setsSeen(item: FetchItem): boolean {
   if (item.kind === 'body' || item.kind === 'binary') return !item.peek;
   return item.kind === 'attribute' && (item.name === 'RFC822' || item.name === 'RFC822.TEXT');
+}
+
+/**
+ * BINARY[part] (RFC 3516 §4.2): the part's body with its Content-Transfer-Encoding undone.
+ * An encoding the server cannot undo is refused with [UNKNOWN-CTE].
+ */
+function binaryContent(content: Loaded, path: number[]): Buffer {
+  if (path.length === 0) return content.raw;
+  const wanted = path.join('.');
+  let part: MessagePart | undefined;
+  for (const [p, number] of partNumbers(content.root)) if (number === wanted && p.kind !== 'message') part = p;
+  if (!part || part.kind === 'multipart') throw no(`There is no part ${wanted} to decode.`, 'NONEXISTENT');
+  const encoding = (part.encoding ?? '7bit').toLowerCase();
+  if (!['7bit', '8bit', 'binary', 'base64', 'quoted-printable'].includes(encoding)) throw no(`Cannot decode ${encoding}.`, 'UNKNOWN-CTE');
+  return decodeTransferEncoding(content.raw.subarray(part.bodyStart, part.bodyEnd), encoding);
 }
 
 function literal(data: Buffer): Buffer[] {
@@ -56,8 +71,17 @@ function render(session: ImapSession, item: FetchItem, m: MessageSummary, flags:
       return [`${fetchItemLabel(item)} `, ...literal(data)];
     }
     case 'binary':
-    case 'binary-size':
-      throw no('BINARY is not supported.');
+    case 'binary-size': {
+      let data = binaryContent(content!, item.part);
+      if (item.kind === 'binary-size') return [`BINARY.SIZE[${item.part.join('.')}] ${data.length}`];
+      if (item.partial) {
+        const w = partialWindow(data.length, item.partial.offset, item.partial.length);
+        data = data.subarray(w.start, w.end);
+      }
+      // literal8 (~{n}) only when the bytes hold a NUL, which a plain literal may not (RFC 3516 §4.3).
+      const prefix = data.includes(0) ? '~' : '';
+      return [`${fetchItemLabel(item)} ${prefix}`, ...literal(data)];
+    }
   }
   return [];
 }

@@ -31,6 +31,7 @@ export function capabilities(session: ImapSession): string[] {
     'SEARCHRES',
     'WITHIN',
     'MULTIAPPEND',
+    'BINARY',
     'UTF8=ACCEPT',
     `APPENDLIMIT=${session.options.appendLimit()}`,
     'STATUS=SIZE',
