@@ -247,6 +247,23 @@ export class LineConnection {
     this.attach(tls);
   }
 
+  /**
+   * Puts a transform between the connection and its socket (IMAP COMPRESS=DEFLATE, RFC 4978):
+   * `okLine` leaves uncompressed, then everything in both directions goes through `wrap`.
+   * Bytes already buffered were sent before the command took effect and are kept.
+   */
+  async layer(okLine: string, wrap: (socket: Socket) => Socket): Promise<void> {
+    const raw = this.current;
+    raw.removeListener('data', this.onData);
+    raw.removeListener('error', this.onError);
+    raw.removeListener('close', this.onClose);
+    raw.pause();
+    await new Promise<void>((resolve) => raw.write(okLine, () => resolve()));
+    if (this.closed || raw.destroyed) return;
+    this.current = wrap(raw);
+    this.attach(this.current);
+  }
+
   /** Stops reading and hands the socket over (back-end sessions); this object is then inert. */
   detach(): DetachedConnection {
     const socket = this.current;

@@ -4,6 +4,7 @@ import type { ImapCommand } from '../session/command.ts';
 import { appendCommand } from './append.ts';
 import { capabilityCommand } from './capability.ts';
 import { closeCommand, unselectCommand } from './close.ts';
+import { compressCommand } from './compress.ts';
 import { copyCommand, moveCommand } from './copy.ts';
 import { enableCommand } from './enable.ts';
 import { expungeCommand } from './expunge.ts';
@@ -29,7 +30,7 @@ const ALL: ImapCommand<any>[] = [
   fetchCommand, storeCommand, copyCommand, moveCommand, searchCommand, appendCommand, idleCommand,
   listCommand, lsubCommand, xlistCommand, statusCommand,
   createCommand, deleteCommand, renameCommand, subscribeCommand, unsubscribeCommand,
-  sortCommand, threadCommand, getQuotaCommand, getQuotaRootCommand, setQuotaCommand,
+  sortCommand, threadCommand, getQuotaCommand, getQuotaRootCommand, setQuotaCommand, compressCommand,
 ];
 
 export const COMMANDS: ReadonlyMap<CommandName, ImapCommand<any>> = new Map(ALL.map((c) => [c.name, c]));

@@ -35,5 +35,6 @@ export function capabilities(session: ImapSession): string[] {
     'UTF8=ACCEPT',
     `APPENDLIMIT=${session.options.appendLimit()}`,
     'STATUS=SIZE',
+    ...(session.compressed ? [] : ['COMPRESS=DEFLATE']),
   ];
 }

@@ -74,6 +74,8 @@ export class ImapSession {
   private unsubscribe: (() => void) | null = null;
   private dirty = false;
   private closed = false;
+  /** COMPRESS=DEFLATE is active (RFC 4978). */
+  compressed = false;
 
   constructor(
     connection: DetachedConnection,
@@ -151,6 +153,11 @@ export class ImapSession {
       socket.once('drain', done);
       socket.once('close', done);
     });
+  }
+
+  /** Inserts a stream layer (COMPRESS) after sending `okLine`. */
+  layer(okLine: string, wrap: Parameters<LineConnection['layer']>[1]): Promise<void> {
+    return this.conn.layer(okLine, wrap);
   }
 
   close(text?: string): void {
