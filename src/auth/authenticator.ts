@@ -1,4 +1,4 @@
-// Logon for POP3, IMAP4 and SMTP: resolves the logon name to a mailbox user, checks the password
+// Logon for POP3, IMAP4, SMTP and the web pages: resolves the logon name to a mailbox user, checks the password
 // (or SCRAM keys), applies the blocked-account rule, the per-user protocol switch and the
 // FullAccess rule for `user\alias` logons, and feeds the failed-logon throttle.
 import type { Directory, Mailbox } from '../directory/directory.ts';
@@ -8,7 +8,10 @@ import { isBlockedAccountName } from './logon-policy.ts';
 import { parseScramCredentials, type ScramCredentials, VerificationCache, verifyPasswordCached, hashPassword } from './passwords.ts';
 import { LogonThrottle } from './throttle.ts';
 
-export type LogonProtocol = 'imap' | 'pop' | 'smtp';
+export type LogonProtocol = 'imap' | 'pop' | 'smtp' | 'web';
+
+/** Told about every logon outcome (metrics); never about the password. */
+export type LogonObserver = (protocol: LogonProtocol, ok: boolean) => void;
 
 export type LogonResult =
   | { ok: true; user: Mailbox; mailbox: Mailbox }
@@ -38,11 +41,22 @@ let decoyHash: Promise<string> | undefined;
 export class Authenticator {
   readonly throttle = new LogonThrottle();
   private readonly cache = new VerificationCache();
+  private readonly observers = new Set<LogonObserver>();
 
   constructor(
     private readonly directory: Directory,
     private readonly log: Logger,
   ) {}
+
+  /** Subscribes to logon outcomes; returns the way to unsubscribe. */
+  observe(observer: LogonObserver): () => void {
+    this.observers.add(observer);
+    return () => this.observers.delete(observer);
+  }
+
+  private report(protocol: LogonProtocol, ok: boolean): void {
+    for (const observer of this.observers) observer(protocol, ok);
+  }
 
   /** The mailbox user a logon name names, ignoring any `\alias` suffix. */
   async resolveUser(name: LogonName): Promise<Mailbox | undefined> {
@@ -82,12 +96,14 @@ export class Authenticator {
     if (!good || !user || !parsed.ok) {
       this.throttle.recordFailure(throttleKey, req.clientAddress);
       this.log.info({ protocol: req.protocol, user: throttleKey, client: req.clientAddress, reason: 'credentials' }, 'logon failed');
+      this.report(req.protocol, false);
       return { ok: false, reason: 'credentials' };
     }
     const result = await this.authorize(req.protocol, user, parsed.name.targetAlias);
     if (result.ok) this.throttle.recordSuccess(throttleKey, req.clientAddress);
     else this.throttle.recordFailure(throttleKey, req.clientAddress);
     this.log.info({ protocol: req.protocol, user: user.userPrincipalName, mailbox: result.ok ? result.mailbox.userPrincipalName : undefined, client: req.clientAddress, ok: result.ok, reason: result.ok ? undefined : result.reason }, result.ok ? 'logon' : 'logon refused');
+    this.report(req.protocol, result.ok);
     return result;
   }
 
@@ -108,11 +124,13 @@ export class Authenticator {
     const user = parsed.ok ? await this.resolveUser(parsed.name) : undefined;
     if (!proved || !user || !parsed.ok) {
       this.throttle.recordFailure(key, clientAddress);
+      this.report(protocol, false);
       return { ok: false, reason: 'credentials' };
     }
     const result = await this.authorize(protocol, user, parsed.name.targetAlias);
     if (result.ok) this.throttle.recordSuccess(key, clientAddress);
     else this.throttle.recordFailure(key, clientAddress);
+    this.report(protocol, result.ok);
     return result;
   }
 
@@ -124,9 +142,11 @@ export class Authenticator {
   private async authorize(protocol: LogonProtocol, user: Mailbox, targetAlias: string | undefined): Promise<LogonResult> {
     // Anonymous, Guest and the built-in Administrator never log on by POP3 or IMAP4
     // (exchange-features.md §1.4); shared and system mailboxes have no logon of their own.
-    // SMTP submission is the one place the Administrator mailbox may still authenticate.
+    // SMTP submission and the web pages (settings, admin center) are where the Administrator
+    // mailbox may still authenticate, as it signs in to OWA and the ECP in Exchange.
     const noLogon = user.accountDisabled || user.type !== 'user' || isBlockedAccountName(user.alias) || (user.builtin !== null && user.builtin !== 'Administrator');
-    if (noLogon || (user.builtin === 'Administrator' && protocol !== 'smtp')) return { ok: false, reason: 'blocked', user };
+    const administratorAllowed = protocol === 'smtp' || protocol === 'web';
+    if (noLogon || (user.builtin === 'Administrator' && !administratorAllowed)) return { ok: false, reason: 'blocked', user };
     let mailbox = user;
     if (targetAlias !== undefined) {
       const target = await this.directory.findMailbox(targetAlias);

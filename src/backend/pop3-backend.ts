@@ -19,6 +19,8 @@ import type { MailboxDatabases } from './mailbox-databases.ts';
 const IN_USE = '-ERR [IN-USE] The mailbox is already in use by another POP3 session.';
 const TOO_MANY = (limit: number) => `-ERR [IN-USE] Too many POP3 sessions for this user (MaxConnectionsPerUser ${limit}).`;
 const CANNOT_OPEN = '-ERR [SYS/TEMP] The mailbox cannot be opened now; try again later.';
+// RFC 3206 §4: [SYS/PERM] when trying again will not help until an administrator steps in.
+const NO_INBOX = '-ERR [SYS/PERM] The mailbox has no Inbox; ask your administrator.';
 
 export interface Pop3BackendDeps {
   databases: MailboxDatabases;
@@ -52,7 +54,11 @@ export class Pop3Backend implements SessionBackend {
     try {
       const store = await this.deps.databases.storeFor(mailbox);
       const inbox = await store.folder(mailbox.id, 'INBOX');
-      if (!inbox) throw new Error(`mailbox ${mailbox.id} has no INBOX`);
+      if (!inbox) {
+        release();
+        ctx.log.error({ mailbox: mailbox.primarySmtpAddress }, 'a POP3 logon found no INBOX');
+        return { ok: false, response: NO_INBOX };
+      }
       const order = this.popSettings.MessageRetrievalSortOrder as SortOrder;
       const maildrop = Maildrop.of(await store.messages(inbox.id), inbox.uidValidity, order);
       const session: PopTransactionSession = new PopTransactionSession({

@@ -8,8 +8,7 @@
 // NOT enter the UPDATE state" unless QUIT was received).
 
 import type { Socket } from 'node:net';
-import type { BackendSession } from '../auth/session-logon.ts';
-import { loginTypeOf } from '../auth/session-logon.ts';
+import { loginTypeOf, type BackendSession } from '../auth/session-logon.ts';
 import type { SettingsDocument } from '../config/model.ts';
 import { LineConnection, type DetachedConnection, type LineReaderItem } from '../lib/line-reader.ts';
 import type { Logger } from '../lib/log.ts';
@@ -140,15 +139,14 @@ export class PopTransactionSession implements BackendSession, TransactionContext
         const body = stuffer.push(cutter ? cutter.take(chunk) : chunk);
         const tail = end >= message.size || cutter?.done === true ? stuffer.finish() : null;
         this.entry?.addResponse(body.length + (tail?.length ?? 0));
-        const parts = [head, body, tail].filter((b): b is Buffer => b !== null && b.length > 0);
+        await this.write([head, body, tail]);
         head = null;
-        await this.write(parts.length === 1 ? parts[0]! : Buffer.concat(parts));
       }
       // An empty message never entered the loop: status line and terminator only.
       if (head) {
         const tail = stuffer.finish();
         this.entry?.addResponse(tail.length);
-        await this.write(Buffer.concat([head, tail]));
+        await this.write([head, tail]);
       }
     } catch (err) {
       if (err instanceof ConnectionGone) return;
@@ -224,11 +222,18 @@ export class PopTransactionSession implements BackendSession, TransactionContext
     this.conn?.write(text);
   }
 
-  /** Writes message bytes, waiting while the client is slow to read them (backpressure). */
-  private async write(data: Buffer): Promise<void> {
+  /**
+   * Writes pieces of an answer as one (corked, so they leave in a single writev rather than a
+   * copy or a syscall each), then waits while the client is slow to read them (backpressure).
+   */
+  private async write(pieces: (Buffer | null)[]): Promise<void> {
     const socket = this.conn?.socket;
     if (!socket || socket.destroyed || this.conn?.closed) throw new ConnectionGone();
-    if (!socket.write(data)) await drained(socket, Number(this.options.settings().AuthenticatedConnectionTimeout) * 1000);
+    socket.cork();
+    let flowing = true;
+    for (const piece of pieces) if (piece && piece.length > 0) flowing = socket.write(piece);
+    socket.uncork();
+    if (!flowing) await drained(socket, Number(this.options.settings().AuthenticatedConnectionTimeout) * 1000);
   }
 
   private close(reason: string): void {

@@ -50,6 +50,8 @@ export async function startPopServer(): Promise<PopTestServer> {
   await dir.addMailboxPermission('sales', 'alice', 'FullAccess');
   await dir.updateSettings('PopSettings', { UnencryptedOrTLSBindings: ['127.0.0.1:110'], SSLBindings: ['127.0.0.1:995'] }, 'MAIL01');
   for (const service of ['pop3', 'pop3-backend'] as const) await dir.setServiceStartupType('MAIL01', service, 'Automatic');
+  // Only POP3 runs: the other services would need ports of their own.
+  for (const service of ['smtp', 'web'] as const) await dir.setServiceStartupType('MAIL01', service, 'Disabled');
 
   const databases = new MailboxDatabases(dir);
   const authenticator = new Authenticator(dir, log);

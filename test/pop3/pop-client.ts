@@ -16,7 +16,10 @@ export class PopClient {
   private text = '';
   private waiter: (() => void) | null = null;
   private ended = false;
+  /** While a multi-line answer is read, data goes here instead of into `text`. */
+  private sink: ((chunk: Buffer) => void) | null = null;
   private readonly onData = (chunk: Buffer) => {
+    if (this.sink) return this.sink(chunk);
     this.text += chunk.toString('latin1');
     this.wake();
   };
@@ -100,25 +103,47 @@ export class PopClient {
 
   /**
    * The data of a multi-line answer after its status line, un-stuffed exactly as RFC 1939 §3
-   * says: the terminator CRLF.CRLF ends it, and a leading "." of a line is dropped.
+   * says: CRLF "." CRLF ends it, and a leading "." of a line is dropped. Large answers are
+   * collected as buffers and searched once, so a 20 MB message costs what it should.
    */
   async readBody(timeoutMs = 60_000): Promise<Buffer> {
-    // The terminator is "." CRLF at the start of the data, or CRLF "." CRLF inside it. Only
-    // the newly arrived text is searched, so a 20 MB answer is scanned once.
-    let scanned = 0;
-    let at = -1;
-    await this.waitFor(() => {
-      if (this.text.startsWith('.\r\n')) {
-        at = 0;
-        return true;
-      }
-      at = this.text.indexOf('\r\n.\r\n', Math.max(0, scanned - 4));
-      scanned = this.text.length;
-      return at >= 0;
-    }, timeoutMs);
-    const raw = at === 0 ? '' : this.text.slice(0, at + 2);
-    this.text = this.text.slice(at === 0 ? 3 : at + 5);
-    return Buffer.from(raw.replace(/(^|\n)\./g, '$1'), 'latin1');
+    const TERMINATOR = Buffer.from('\r\n.\r\n');
+    // Searching "CRLF + data" finds the terminator at the very start (an empty answer) too.
+    let tail = Buffer.from('\r\n');
+    let searched = 2; // bytes of "CRLF + data" already searched
+    const pieces: Buffer[] = [];
+    const body = await new Promise<Buffer>((resolve, reject) => {
+      const timer = setTimeout(() => done(new Error('timed out reading a multi-line answer')), timeoutMs);
+      const done = (err: Error | null, result?: Buffer) => {
+        clearTimeout(timer);
+        this.sink = null;
+        this.socket.off('close', onClose);
+        if (err) reject(err);
+        else resolve(result!);
+      };
+      const onClose = () => done(new Error('connection closed in a multi-line answer'));
+      const feed = (chunk: Buffer) => {
+        const window = Buffer.concat([tail, chunk]);
+        const at = window.indexOf(TERMINATOR);
+        pieces.push(chunk);
+        if (at < 0) {
+          searched += chunk.length;
+          tail = Buffer.from(window.subarray(Math.max(0, window.length - 4)));
+          return;
+        }
+        // The body ends with the terminator's first CRLF; "." CRLF follows it.
+        const end = searched - tail.length + at;
+        const data = Buffer.concat(pieces);
+        this.text = data.subarray(end + 3).toString('latin1') + this.text;
+        done(null, data.subarray(0, end));
+      };
+      this.sink = feed;
+      this.socket.once('close', onClose);
+      const already = Buffer.from(this.text, 'latin1');
+      this.text = '';
+      if (already.length > 0) feed(already);
+    });
+    return Buffer.from(body.toString('latin1').replace(/(^|\n)\./g, '$1'), 'latin1');
   }
 
   /** RETR: the status line and the message bytes as a client gets them. */
