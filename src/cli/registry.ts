@@ -1,6 +1,7 @@
 // Every cmdlet, found by name case-insensitively as PowerShell does.
 import type { Cmdlet } from './cmdlet.ts';
 import { certificateCmdlets } from './cmdlets/certificates.ts';
+import { clientDnsCmdlets } from './cmdlets/client-dns.ts';
 import { mailboxCmdlets } from './cmdlets/mailbox.ts';
 import { organizationCmdlets } from './cmdlets/organization.ts';
 import { recoverableCmdlets } from './cmdlets/recoverable.ts';
@@ -16,6 +17,7 @@ export const CMDLETS: readonly Cmdlet[] = [
   ...serviceCmdlets,
   ...certificateCmdlets,
   ...recoverableCmdlets,
+  ...clientDnsCmdlets,
 ];
 
 export function findCmdlet(name: string): Cmdlet | undefined {

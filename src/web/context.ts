@@ -1,0 +1,21 @@
+// What every route of the web service uses. Settings are never cached here: routes read the
+// directory on each request, so an admin's change shows on the next page load.
+import type { Authenticator } from '../auth/authenticator.ts';
+import type { MailboxDatabases } from '../backend/mailbox-databases.ts';
+import type { Directory } from '../directory/directory.ts';
+import type { Logger } from '../lib/log.ts';
+import type { WebMetrics } from './metrics.ts';
+import type { SessionStore } from './sessions.ts';
+
+export interface WebContext {
+  directory: Directory;
+  databases: MailboxDatabases;
+  authenticator: Authenticator;
+  log: Logger;
+  metrics: WebMetrics;
+  sessions: SessionStore;
+  /** The server this service runs on: its POP3/IMAP4 settings and connectors are the ones published. */
+  serverName(): string;
+  /** Port of the HTTPS listener, for sending plain-HTTP visitors to the secure pages. */
+  httpsPort: number;
+}

@@ -1,0 +1,51 @@
+// Prometheus metrics of this process (/metrics). Each web service has its own registry, so two
+// services in one test process never collide over metric names.
+//
+// Not here yet: sessions per protocol (the front ends do not expose their connection counts to
+// the host), command latency per protocol, deliveries and queue size (they come with the SMTP
+// service).
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { Authenticator, LogonProtocol } from '../auth/authenticator.ts';
+
+const PROTOCOLS: readonly LogonProtocol[] = ['imap', 'pop', 'smtp', 'web'];
+
+export class WebMetrics {
+  readonly registry = new Registry();
+  readonly logons: Counter<'protocol' | 'result'>;
+  readonly httpRequests: Histogram<'method' | 'route' | 'status'>;
+  private readonly unsubscribe: () => void;
+
+  constructor(authenticator: Authenticator, webSessions: () => number) {
+    this.logons = new Counter({
+      name: 'mailroom_logons_total',
+      help: 'Logon attempts by protocol and result (ok, failed).',
+      labelNames: ['protocol', 'result'],
+      registers: [this.registry],
+    });
+    // Every series exists from the start, so rate() works before the first failure.
+    for (const protocol of PROTOCOLS) for (const result of ['ok', 'failed']) this.logons.inc({ protocol, result }, 0);
+    this.unsubscribe = authenticator.observe((protocol, ok) => this.logons.inc({ protocol, result: ok ? 'ok' : 'failed' }));
+
+    this.httpRequests = new Histogram({
+      name: 'mailroom_http_request_duration_seconds',
+      help: 'Time to answer an HTTP request, by method, route pattern and status code.',
+      labelNames: ['method', 'route', 'status'],
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers: [this.registry],
+    });
+    new Gauge({
+      name: 'mailroom_web_sessions',
+      help: 'Signed-in web sessions held by this process.',
+      registers: [this.registry],
+      collect() {
+        this.set(webSessions());
+      },
+    });
+    collectDefaultMetrics({ register: this.registry });
+  }
+
+  dispose(): void {
+    this.unsubscribe();
+    this.registry.clear();
+  }
+}

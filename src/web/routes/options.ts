@@ -1,0 +1,77 @@
+// The signed-in user's Options pages: My account, Settings for POP or IMAP access, and the
+// configuration profile download. Settings are read from the directory on every request.
+import type { FastifyInstance } from 'fastify';
+import type { Mailbox } from '../../directory/directory.ts';
+import { readClientSettings, setupSettings } from '../client-settings.ts';
+import { canMakeMobileconfig, mobileconfigXml } from '../client-setup/mobileconfig.ts';
+import type { WebContext } from '../context.ts';
+import { accountPage, type MailboxUsageView } from '../pages/account.ts';
+import { MOBILECONFIG_PATH, MY_ACCOUNT_PATH, POP_IMAP_PATH } from '../pages/options-nav.ts';
+import { popImapPage } from '../pages/pop-imap.ts';
+import { requireViewer, sendHtml, sendMessage } from './guard.ts';
+
+/**
+ * Usage against the quotas in force. Only the server that mounts the mailbox's database reads
+ * it: another server would open an empty local copy.
+ */
+async function mailboxUsage(ctx: WebContext, mailbox: Mailbox): Promise<MailboxUsageView | undefined> {
+  const database = await ctx.directory.mailboxDatabase(mailbox.database);
+  if (database.server.toLowerCase() !== ctx.serverName().toLowerCase()) return undefined;
+  const store = await ctx.databases.storeFor(mailbox);
+  const [usage, limit] = await Promise.all([store.usage(mailbox.id), ctx.databases.quotaLimit(mailbox.id)]);
+  const own = mailbox.settings.UseDatabaseQuotaDefaults === false;
+  const warning = (own ? mailbox.settings.IssueWarningQuota : database.settings.IssueWarningQuota) as number | 'unlimited';
+  return { bytes: usage.bytes, messages: usage.messages, limit, warning };
+}
+
+/** The logon name a mail client should use for this mailbox. */
+function clientUserName(user: Mailbox, mailbox: Mailbox): string {
+  return user.id === mailbox.id ? mailbox.primarySmtpAddress : `${user.userPrincipalName}\\${mailbox.alias}`;
+}
+
+export function optionsRoutes(app: FastifyInstance, ctx: WebContext): void {
+  app.get(MY_ACCOUNT_PATH, async (req, reply) => {
+    const viewer = await requireViewer(ctx, req, reply);
+    if (!viewer) return reply;
+    const usage = await mailboxUsage(ctx, viewer.mailbox).catch((err) => {
+      ctx.log.warn({ err, mailbox: viewer.mailbox.id }, 'mailbox usage could not be read');
+      return undefined;
+    });
+    return sendHtml(reply, accountPage({ viewer, usage }));
+  });
+
+  app.get(POP_IMAP_PATH, async (req, reply) => {
+    const viewer = await requireViewer(ctx, req, reply);
+    if (!viewer) return reply;
+    const settings = await readClientSettings(ctx.directory, ctx.serverName());
+    const setup = setupSettings(settings);
+    return sendHtml(reply, popImapPage({ viewer, settings, setup, profileAvailable: canMakeMobileconfig(setup) }));
+  });
+
+  app.get(MOBILECONFIG_PATH, async (req, reply) => {
+    const viewer = await requireViewer(ctx, req, reply);
+    if (!viewer) return reply;
+    const setup = setupSettings(await readClientSettings(ctx.directory, ctx.serverName()));
+    if (!canMakeMobileconfig(setup)) {
+      return sendMessage(req, reply, 404, { title: 'setup.profileUnavailableTitle', text: 'setup.profileUnavailable' }, viewer);
+    }
+    const { t, mailbox, user } = viewer;
+    const org = await ctx.directory.requireOrganization();
+    const body = mobileconfigXml({
+      settings: setup,
+      emailAddress: mailbox.primarySmtpAddress,
+      userName: clientUserName(user, mailbox),
+      displayName: String(mailbox.settings.DisplayName || mailbox.name),
+      organization: org.name,
+      accountDescription: t.t('setup.profileAccount', { organization: org.name, address: mailbox.primarySmtpAddress }),
+      profileDescription: t.t('setup.profileDescription'),
+      seed: mailbox.id,
+    });
+    const file = `${mailbox.alias.replace(/[^\w.-]/g, '_')}.mobileconfig`;
+    return reply
+      .header('cache-control', 'no-store')
+      .header('content-disposition', `attachment; filename="${file}"`)
+      .type('application/x-apple-aspen-config')
+      .send(body);
+  });
+}

@@ -1,0 +1,97 @@
+// The `web` service (Exchange's W3SVC): HTTP and HTTPS listeners for the settings pages, the
+// admin center, automatic client setup, /healthz and /metrics.
+//
+// Bindings are fixed for now, [::]:80 and 0.0.0.0:80 for HTTP and the same on 443 for HTTPS
+// (plus MAILROOM_PORT_OFFSET), because there is no web settings object in the directory yet.
+// HTTPS uses the certificate enabled for IIS (Enable-ExchangeCertificate -Services IIS),
+// chosen again at every connection, so a new certificate applies without a restart.
+import type { Socket } from 'node:net';
+import type { SecureContext } from 'node:tls';
+import type { FastifyInstance } from 'fastify';
+import type { Server } from 'node:http';
+import { ListenerSet, type ListenerSpec } from '../frontend/listeners.ts';
+import type { ConfigSnapshot, RunningService, ServiceDeps } from '../host/server.ts';
+import { pickCertificate } from '../host/server.ts';
+import { portOffset as environmentPortOffset } from '../lib/env.ts';
+import { buildApp } from './app.ts';
+import type { WebContext } from './context.ts';
+import { WebMetrics } from './metrics.ts';
+import { SessionStore } from './sessions.ts';
+
+export const WEB_HTTP_BINDINGS = ['[::]:80', '0.0.0.0:80'] as const;
+export const WEB_HTTPS_BINDINGS = ['[::]:443', '0.0.0.0:443'] as const;
+
+export class WebService implements RunningService {
+  private snapshot: ConfigSnapshot;
+  private readonly listeners: ListenerSet;
+  private readonly app: FastifyInstance;
+  private readonly server: Server;
+  private readonly metrics: WebMetrics;
+  private readonly webSessions = new SessionStore();
+  /** Whether HTTPS was open after the last reconfiguration; undefined before the first. */
+  private httpsOpen: boolean | undefined;
+
+  private constructor(snapshot: ConfigSnapshot, private readonly deps: ServiceDeps, portOffset: number) {
+    this.snapshot = snapshot;
+    this.metrics = new WebMetrics(deps.authenticator, () => this.webSessions.size);
+    const ctx: WebContext = {
+      directory: deps.directory,
+      databases: deps.databases,
+      authenticator: deps.authenticator,
+      log: deps.log,
+      metrics: this.metrics,
+      sessions: this.webSessions,
+      serverName: () => this.snapshot.server.name,
+      httpsPort: 443 + portOffset,
+    };
+    ({ app: this.app, server: this.server } = buildApp(ctx));
+    this.listeners = new ListenerSet({
+      log: deps.log,
+      portOffset,
+      secureContext: () => this.secureContext()!,
+      onConnection: (socket: Socket) => this.server.emit('connection', socket),
+    });
+  }
+
+  static async start(snapshot: ConfigSnapshot, deps: ServiceDeps, portOffset = environmentPortOffset()): Promise<WebService> {
+    const service = new WebService(snapshot, deps, portOffset);
+    await service.app.ready();
+    // The server never listens itself, so its request and header timeouts, which start on
+    // 'listening', are switched on here: a slow client cannot hold a connection forever.
+    service.server.emit('listening');
+    try {
+      await service.reconfigure(snapshot);
+    } catch (err) {
+      await service.stop();
+      throw err;
+    }
+    return service;
+  }
+
+  private secureContext(): SecureContext | undefined {
+    const cert = pickCertificate(this.snapshot.certificates, 'IIS', this.snapshot.server.fqdn);
+    return cert ? this.deps.tls.get(cert) : undefined;
+  }
+
+  describe(): string {
+    return this.listeners.describe().join(', ');
+  }
+
+  async reconfigure(snapshot: ConfigSnapshot): Promise<void> {
+    this.snapshot = snapshot;
+    const specs: ListenerSpec[] = WEB_HTTP_BINDINGS.map((binding) => ({ binding, implicitTls: false }));
+    // Without any certificate there is no HTTPS, and so no sign-in; autoconfig and health still answer.
+    const https = this.secureContext() !== undefined;
+    if (https) specs.push(...WEB_HTTPS_BINDINGS.map((binding) => ({ binding, implicitTls: true })));
+    if (!https && this.httpsOpen !== false) this.deps.log.warn('web: no certificate, so HTTPS stays closed; run New-ExchangeCertificate');
+    this.httpsOpen = https;
+    await this.listeners.reconcile(specs);
+  }
+
+  async stop(): Promise<void> {
+    await this.listeners.closeAll(true);
+    await this.app.close();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    this.metrics.dispose();
+  }
+}
