@@ -61,7 +61,7 @@ test('Set-Service from another process starts IMAP4 within a second', async () =
 
 test('a new banner shows on the next connection, in any language', async () => {
   admin('Set-ImapSettings', '-Banner', 'Contoso 郵件服務 ready');
-  await eventually(async () => (await greeting(143)) === '* OK Contoso 郵件服務 ready', 2000);
+  await eventually(async () => (await greeting(143)) === '* OK Contoso 郵件服務 ready', 5000);
 });
 
 test('new bindings open and old ones close without a restart', async () => {
@@ -70,7 +70,7 @@ test('new bindings open and old ones close without a restart', async () => {
     '-UnencryptedOrTLSBindings', '127.0.0.1:1143',
     '-InternalConnectionSettings', 'mail01.contoso.com:993:SSL,mail01.contoso.com:1143:TLS',
   );
-  await eventually(async () => (await greeting(1143)) !== null && (await greeting(143)) === null, 2000);
+  await eventually(async () => (await greeting(1143)) !== null && (await greeting(143)) === null, 5000);
 });
 
 test('Start-Service of a Manual service, then Stop-Service', async () => {
@@ -78,16 +78,16 @@ test('Start-Service of a Manual service, then Stop-Service', async () => {
   await new Promise((r) => setTimeout(r, 600));
   assert.equal(await greeting(110), null);
   admin('Start-Service', 'pop3');
-  await eventually(async () => (await greeting(110)) === '+OK The Mailroom POP3 service is ready.', 2000);
+  await eventually(async () => (await greeting(110)) === '+OK The Mailroom POP3 service is ready.', 5000);
   admin('Stop-Service', 'pop3');
-  await eventually(async () => (await greeting(110)) === null, 2000);
+  await eventually(async () => (await greeting(110)) === null, 5000);
   admin('Set-Service', 'imap4', '-StartupType', 'Disabled');
-  await eventually(async () => (await greeting(1143)) === null, 2000);
+  await eventually(async () => (await greeting(1143)) === null, 5000);
 });
 
 test('a second server on the same ports fails with a clear message', async () => {
   admin('Set-Service', 'imap4', '-StartupType', 'Automatic');
-  await eventually(async () => (await greeting(1143)) !== null, 2000);
+  await eventually(async () => (await greeting(1143)) !== null, 5000);
   const r = mailroom(['start'], env);
   assert.equal(r.status, 1);
   assert.match(r.stderr, new RegExp(`Port ${1143 + offset} .* already in use.*MAILROOM_PORT_OFFSET`));
