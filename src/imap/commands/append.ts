@@ -16,6 +16,16 @@ export const appendCommand = defineCommand({
       if (m.data.length > limit) throw no(`The message is larger than the ${limit}-byte APPENDLIMIT.`, 'TOOBIG');
       if (m.data.length === 0) throw no('An empty message cannot be appended.');
     }
+    // The store checks the quota per message; for several, check their sum first, so a
+    // MULTIAPPEND that cannot fit is refused before anything is stored (and has to be taken back
+    // into Recoverable Items).
+    if (command.args.messages.length > 1) {
+      const limit = await session.options.quotaLimit(session.mailbox.id);
+      const total = command.args.messages.reduce((n, m) => n + m.data.length, 0);
+      if (limit !== 'unlimited' && (await session.store.usage(session.mailbox.id)).bytes + total > limit) {
+        throw no('The mailbox is full.', 'OVERQUOTA');
+      }
+    }
     const uids: number[] = [];
     let uidValidity = folder.uidValidity;
     const appended: number[] = [];

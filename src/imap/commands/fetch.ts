@@ -50,7 +50,8 @@ function render(session: ImapSession, item: FetchItem, m: MessageSummary, flags:
       switch (item.name) {
         case 'UID': return [`UID ${m.uid}`];
         case 'FLAGS': return [`FLAGS ${flagList(flags)}`];
-        case 'INTERNALDATE': return [`INTERNALDATE "${formatDateTime(m.internalDate)}"`];
+        // formatDateTime() returns the quoted date-time.
+        case 'INTERNALDATE': return [`INTERNALDATE ${formatDateTime(m.internalDate)}`];
         case 'RFC822.SIZE': return [`RFC822.SIZE ${m.size}`];
         case 'MODSEQ': return [`MODSEQ (${m.modseq})`];
         case 'ENVELOPE': return [`ENVELOPE ${envelope(content!.raw, content!.root, utf8)}`];
@@ -93,7 +94,11 @@ async function run(session: ImapSession, command: CommandOf<'FETCH'>): Promise<v
   const items: FetchItem[] = [...args.items];
   const has = (name: string) => items.some((i) => i.kind === 'attribute' && i.name === name);
   // UID FETCH always reports UIDs (RFC 3501 §6.4.8); CONDSTORE clients get MODSEQ (RFC 7162 §3.1.4.1).
-  if (command.uid && !has('UID')) items.unshift({ kind: 'attribute', name: 'UID' });
+  // The UID goes first wherever it was asked for, as Exchange sends it: some clients (older
+  // Outlook among them) read it from the front of each response.
+  const uidAt = items.findIndex((i) => i.kind === 'attribute' && i.name === 'UID');
+  if (uidAt > 0) items.unshift(...items.splice(uidAt, 1));
+  else if (uidAt < 0 && command.uid) items.unshift({ kind: 'attribute', name: 'UID' });
   const condstore = args.changedSince !== null || session.enabled.has('CONDSTORE');
   if (args.changedSince !== null) session.enabled.add('CONDSTORE');
   if (condstore && !has('MODSEQ') && (args.changedSince !== null || items.some((i) => i.kind === 'attribute' && i.name === 'FLAGS'))) {

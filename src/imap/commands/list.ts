@@ -73,7 +73,7 @@ async function lsub(session: ImapSession, command: CommandOf<'LSUB'> | CommandOf
     if (!matches(folder.name)) continue;
     if (!xlist && !folder.subscribed) continue;
     const extra = xlist && folder.role ? [XLIST_ROLE[folder.role]] : [];
-    // XLIST names the Inbox "Inbox" as Gmail did; Outlook relies on the \Inbox attribute.
+    // XLIST keeps the name INBOX (Gmail sent "Inbox"): Outlook finds it by the \Inbox attribute.
     session.send(`* ${command.command} (${attributes(folder, all, extra).join(' ')}) "/" ${mailboxName(folder.name, { utf8: session.utf8 })}`);
   }
   await session.complete(command, `${command.command} completed.`);

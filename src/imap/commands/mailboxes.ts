@@ -52,8 +52,12 @@ export const deleteCommand = defineCommand({
   states: ['authenticated', 'selected'],
   async run(session, command) {
     const name = target(session, command.args.mailbox);
-    if (session.selection?.folder.name === name) session.unselect();
+    const folder = await session.store.folder(session.mailbox.id, name);
     await folderOp(() => session.store.deleteFolder(session.mailbox.id, name));
+    // Deleting the selected folder leaves nothing selected; a DELETE that failed (INBOX, a
+    // folder with subfolders) leaves the selection alone. Compared by id: a RENAME may have
+    // changed the selected folder's name since SELECT.
+    if (folder && session.selection?.folder.id === folder.id) session.unselect();
     await session.complete(command, 'DELETE completed.');
   },
 });

@@ -60,7 +60,12 @@ export const searchCommand = defineCommand({
       return session.complete(command, 'SEARCH completed.', null, true);
     }
     const wanted = new Set(options.length === 0 ? ['ALL'] : options);
-    if (wanted.has('SAVE')) session.savedUids = found;
+    if (wanted.has('SAVE')) {
+      // RFC 5182 §2.4: with MIN and/or MAX but neither ALL nor COUNT, `$` holds just those.
+      const extremesOnly = (wanted.has('MIN') || wanted.has('MAX')) && !wanted.has('ALL') && !wanted.has('COUNT');
+      session.savedUids = !extremesOnly || found.length === 0 ? found
+        : [...new Set([...(wanted.has('MIN') ? [found[0]!] : []), ...(wanted.has('MAX') ? [found[found.length - 1]!] : [])])];
+    }
     const result: Parameters<typeof esearch>[2] = {};
     // Results are ascending, whether UIDs or sequence numbers.
     if (wanted.has('MIN') && results.length > 0) result.min = results[0]!;

@@ -27,7 +27,9 @@ async function open(session: ImapSession, command: CommandOf<'SELECT'> | Command
   // RFC 7162 §3.2.5: the QRESYNC parameter needs ENABLE QRESYNC first.
   if (qresync && !session.enabled.has('QRESYNC')) throw bad('QRESYNC must be enabled before it is used in SELECT.');
   if (command.args.condstore) session.enabled.add('CONDSTORE');
-  // A failed SELECT leaves no mailbox selected (RFC 3501 §6.3.1).
+  // A failed SELECT leaves no mailbox selected (RFC 3501 §6.3.1). A QRESYNC client is told
+  // where the old folder's responses end (RFC 7162 §3.2.11).
+  if (session.selection && session.enabled.has('QRESYNC')) session.send('* OK [CLOSED] Previous folder closed.');
   session.unselect();
   const folder = await session.requireFolder(session.nameFromWire(command.args.mailbox));
   const view = await session.select(folder, readOnly);
@@ -52,7 +54,9 @@ async function open(session: ImapSession, command: CommandOf<'SELECT'> | Command
   if (firstUnseen >= 0) session.send(`* OK [UNSEEN ${firstUnseen + 1}] First unseen message.`);
   session.send(`* OK [UIDVALIDITY ${status.uidValidity}] UIDs valid.`);
   session.send(`* OK [UIDNEXT ${status.uidNext}] Predicted next UID.`);
-  session.send(`* OK [HIGHESTMODSEQ ${status.highestModseq}] Highest MODSEQ.`);
+  // The view's MODSEQ, not the folder's latest: a change committed since the view was read is
+  // announced by the next sync, and a CONDSTORE client must not count it as already seen.
+  session.send(`* OK [HIGHESTMODSEQ ${view.highestModseq}] Highest MODSEQ.`);
   if (qresync && qresync.uidValidity === status.uidValidity) await resynchronize(session, folder.id, qresync);
   await session.complete(command, `${command.command} completed.`, readOnly ? 'READ-ONLY' : 'READ-WRITE');
 }

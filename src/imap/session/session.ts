@@ -7,7 +7,7 @@ import type { SettingsDocument } from '../../config/model.ts';
 import type { Mailbox } from '../../directory/directory.ts';
 import { LineConnection, type DetachedConnection, type LineReaderItem } from '../../lib/line-reader.ts';
 import type { Logger } from '../../lib/log.ts';
-import type { Folder, MailStore } from '../../store/types.ts';
+import { FolderError, type Folder, type MailStore } from '../../store/types.ts';
 import {
   flagList,
   literalAnnouncement,
@@ -55,6 +55,8 @@ export interface Selection {
 export type Enabled = 'CONDSTORE' | 'QRESYNC' | 'UTF8=ACCEPT' | 'IMAP4REV2';
 
 const KEEPALIVE_MS = 2 * 60_000;
+/** All the messages of one MULTIAPPEND together, when that is more than APPENDLIMIT. */
+const MULTIAPPEND_BYTES = 100 * 1024 * 1024;
 
 export class ImapSession {
   readonly store: MailStore;
@@ -73,6 +75,8 @@ export class ImapSession {
   private idle: { tag: string; unsubscribe: () => void; keepalive: NodeJS.Timeout } | null = null;
   private unsubscribe: (() => void) | null = null;
   private dirty = false;
+  /** The IDLE push under way, if any. */
+  private idleSync: Promise<void> | null = null;
   private closed = false;
   /** COMPRESS=DEFLATE is active (RFC 4978). */
   compressed = false;
@@ -94,6 +98,10 @@ export class ImapSession {
     // Commands the client pipelined behind its LOGIN go back into the stream, in order.
     if (pending.length > 0) socket.unshift(pending);
     socket.once('close', () => this.ended());
+    // A client that left while its logon was being checked: the socket may have closed before
+    // this listener was there, and without this its connection would count against
+    // MaxConnectionsPerUser for ever.
+    if (socket.destroyed) setImmediate(() => this.ended());
   }
 
   settings(): SettingsDocument {
@@ -227,7 +235,7 @@ export class ImapSession {
     this.unsubscribe = this.store.subscribe(this.mailbox.id, (event) => {
       if (event.folderId !== folder.id) return;
       this.dirty = true;
-      if (this.idle) void this.syncDuringIdle();
+      if (this.idle) this.syncDuringIdle();
     });
     return view;
   }
@@ -244,8 +252,21 @@ export class ImapSession {
   async sync(allowExpunge: boolean): Promise<void> {
     const selection = this.selection;
     if (!selection) return;
-    const changes = await this.store.changesSince(selection.folder.id, selection.view.highestModseq);
+    // Cleared before the read: a change committed while the read is under way marks the
+    // session dirty again, so the next sync (or IDLE's next round) picks it up.
     this.dirty = false;
+    let changes;
+    try {
+      changes = await this.store.changesSince(selection.folder.id, selection.view.highestModseq);
+    } catch (err) {
+      if (!(err instanceof FolderError && err.code === 'not-found')) throw err;
+      // Another session deleted the selected folder. IMAP has no way to say so but BYE (as
+      // Dovecot does); otherwise every later command would fail.
+      this.unselect();
+      this.close('* BYE The selected folder was deleted.');
+      return;
+    }
+    if (this.selection !== selection) return;
     this.announce(selection.view.apply(changes, allowExpunge));
   }
 
@@ -267,15 +288,24 @@ export class ImapSession {
     keepalive.unref();
     this.idle = { tag, unsubscribe: () => undefined, keepalive };
     this.send('+ idling');
-    if (this.dirty) void this.syncDuringIdle();
+    if (this.dirty) this.syncDuringIdle();
   }
 
-  private async syncDuringIdle(): Promise<void> {
-    try {
-      await this.sync(true);
-    } catch (err) {
-      this.log.error({ err }, 'IDLE update failed');
-    }
+  /**
+   * One push at a time: changes that commit while a push is being read make the running loop go
+   * round again, rather than starting reads that could overtake each other.
+   */
+  private syncDuringIdle(): void {
+    if (this.idleSync) return;
+    this.idleSync = (async () => {
+      try {
+        while (this.idle && this.dirty) await this.sync(true);
+      } catch (err) {
+        this.log.error({ err }, 'IDLE update failed');
+      } finally {
+        this.idleSync = null;
+      }
+    })();
   }
 
   private stopIdle(): void {
@@ -312,30 +342,39 @@ export class ImapSession {
   }
 
   /**
-   * Bounds a literal before any of it is read: APPEND may carry up to APPENDLIMIT, anything else
-   * only MaxCommandSize in all. A synchronizing literal that is too big is refused before the
-   * client sends it; a non-synchronizing one (LITERAL+) cannot be, so the connection ends.
+   * Bounds a literal before any of it is read: each message of an APPEND may have up to
+   * APPENDLIMIT bytes (RFC 7889 limits messages, so MULTIAPPEND may carry several, up to
+   * MULTIAPPEND_BYTES in all); any other command only MaxCommandSize in all. A synchronizing
+   * literal that is too big is refused before the client sends it; a non-synchronizing one
+   * (LITERAL+) cannot be, so the connection ends.
    */
   private expectLiteral(size: number, nonSync: boolean): void {
     const first = this.segments[0]!.text.toString('latin1');
     const isAppend = /^\S+\s+APPEND\s/i.test(first);
     const limit = isAppend ? this.options.appendLimit() : (this.settings().MaxCommandSize as number);
     this.literalBytes += size;
-    if (this.literalBytes > limit) {
+    const tooBig = isAppend ? size > limit || this.literalBytes > Math.max(limit, MULTIAPPEND_BYTES) : this.literalBytes > limit;
+    if (tooBig) {
       const tag = readTag(this.segments[0]!.text) ?? '*';
       this.segments = [];
       this.literalBytes = 0;
       if (nonSync) return this.close(`* BYE [TOOBIG] Literal of ${size} bytes is over the limit of ${limit}.`);
-      this.send(`${tag} NO [TOOBIG] ${isAppend ? `The message is larger than the ${limit}-byte APPENDLIMIT.` : 'Literal too large.'}`);
+      const why = !isAppend ? 'Literal too large.'
+        : size > limit ? `The message is larger than the ${limit}-byte APPENDLIMIT.`
+        : `The messages of one APPEND may not exceed ${Math.max(limit, MULTIAPPEND_BYTES)} bytes in all.`;
+      this.send(`${tag} NO [TOOBIG] ${why}`);
       return;
     }
     this.conn.reader.expectLiteral(size);
     if (!nonSync) this.send('+ Ready for literal data');
   }
 
-  private onIdleLine(item: LineReaderItem): void {
+  private async onIdleLine(item: LineReaderItem): Promise<void> {
     const idle = this.idle!;
     this.stopIdle();
+    // A push still being written goes out before the tagged reply: after it, no command is in
+    // progress and an EXPUNGE could no longer be sent (RFC 3501 §7.4.1).
+    if (this.idleSync) await this.idleSync;
     if (item.type === 'line' && item.data.toString('latin1').trim().toUpperCase() === 'DONE') {
       this.send(`${idle.tag} OK IDLE terminated.`);
     } else {

@@ -1,0 +1,296 @@
+// Shared by the IMAP4 back-end tests: a real server in this process (the ServiceHost that
+// `mailroom start` runs, with the imap4 and imap4-backend services enabled in a fresh directory),
+// mailboxes seeded through the store API, a raw line client for transcripts, and python3.
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { connect as netConnect, type Socket } from 'node:net';
+import { connect as tlsConnect } from 'node:tls';
+import { pino } from 'pino';
+import { ImapFlow } from 'imapflow';
+import { Authenticator } from '../../../src/auth/authenticator.ts';
+import type { SessionBackend } from '../../../src/auth/session-logon.ts';
+import { credentialsFor } from '../../../src/auth/credentials.ts';
+import { LogonThrottle } from '../../../src/auth/throttle.ts';
+import { MailboxDatabases } from '../../../src/backend/mailbox-databases.ts';
+import { Directory, type Mailbox } from '../../../src/directory/directory.ts';
+import { SecureContextCache, ServiceHost, type ServiceDeps } from '../../../src/host/server.ts';
+import { setupOrganization } from '../../../src/host/setup.ts';
+import type { Folder, MailStore } from '../../../src/store/types.ts';
+import { freePortOffset, tempDataDir } from '../../helpers.ts';
+
+export const ADMIN_PW = 'Admin-Pass-2026';
+export const PASSWORD = 'Imap-Pass-2026';
+
+export interface TestServer {
+  dir: Directory;
+  databases: MailboxDatabases;
+  host: ServiceHost;
+  plainPort: number;
+  tlsPort: number;
+  /** Creates a user mailbox with PASSWORD; `language` names its default folders. */
+  addUser(alias: string, options?: { language?: string; settings?: Record<string, unknown> }): Promise<Mailbox>;
+  /** The store and a folder of a mailbox, for seeding and checking behind the protocol's back. */
+  folderOf(alias: string, name?: string): Promise<{ store: MailStore; folder: Folder; mailbox: Mailbox }>;
+  /** Appends through the store API; returns the new UID. */
+  seed(alias: string, raw: string | Buffer, options?: { folder?: string; flags?: string[]; internalDate?: Date }): Promise<number>;
+  /** How many logons have reached the imap4-backend service so far. */
+  backendOpens(): number;
+  /** Makes logons wait at the back end (as a slow mailbox database would) until released. */
+  holdBackend(): () => void;
+  /** Changes ImapSettings (or another settings document) and applies it as the host's poll would. */
+  settings(changes: Record<string, unknown>, document?: 'ImapSettings' | 'TransportConfig'): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts imap4 + imap4-backend on 127.0.0.1 at a free port offset. MAILROOM_DATA and
+ * MAILROOM_PORT_OFFSET are set for this process: node's test runner gives each file its own.
+ */
+export async function startServer(): Promise<TestServer> {
+  const data = tempDataDir('mailroom-imap-be-');
+  const offset = await freePortOffset([143, 993]);
+  process.env.MAILROOM_DATA = data.path;
+  process.env.MAILROOM_PORT_OFFSET = String(offset);
+  const dir = await Directory.open();
+  await setupOrganization(dir, { organization: 'Contoso', domain: 'contoso.com', server: 'MAIL01', adminPassword: ADMIN_PW });
+  await dir.updateSettings('ImapSettings', { UnencryptedOrTLSBindings: ['127.0.0.1:143'], SSLBindings: ['127.0.0.1:993'] }, 'MAIL01');
+  await dir.setServiceStartupType('MAIL01', 'imap4', 'Automatic');
+  await dir.setServiceStartupType('MAIL01', 'imap4-backend', 'Automatic');
+  // Nothing else listens: these tests only need IMAP4.
+  for (const other of ['smtp', 'web', 'pop3', 'pop3-backend'] as const) await dir.setServiceStartupType('MAIL01', other, 'Disabled');
+  const log = pino({ level: process.env.MAILROOM_LOG_LEVEL === 'debug' ? 'debug' : 'silent' });
+  const databases = new MailboxDatabases(dir);
+  const authenticator = new Authenticator(dir, log);
+  // Refused logons are part of the tests; they must not slow the others down.
+  Object.assign(authenticator, { throttle: new LogonThrottle({ freeFailures: 1000 }) });
+  const deps: ServiceDeps = { directory: dir, databases, authenticator, log, tls: new SecureContextCache() };
+  const host = new ServiceHost(deps, 'MAIL01', 'all');
+  await host.reconcile();
+  // The front end's way into the back end, wrapped so a test can see logons arrive and hold
+  // them there. (The host keeps its services private; this is the object backendFor() returns.)
+  let opens = 0;
+  let gate: Promise<void> | null = null;
+  const backend = (host as unknown as { running: Map<string, { sessions?: SessionBackend }> }).running.get('imap4-backend')!.sessions!;
+  const open = backend.open.bind(backend);
+  backend.open = async (request) => {
+    opens++;
+    if (gate) await gate;
+    return open(request);
+  };
+  const credentials = await credentialsFor(PASSWORD);
+  const server: TestServer = {
+    dir, databases, host,
+    plainPort: 143 + offset,
+    tlsPort: 993 + offset,
+    async addUser(alias, options = {}) {
+      const settings = { ...(options.language ? { Languages: [options.language] } : {}), ...options.settings };
+      return dir.createMailbox({ name: alias, alias, credentials, settings });
+    },
+    async folderOf(alias, name = 'INBOX') {
+      const mailbox = await dir.requireMailbox(alias);
+      const store = await databases.storeFor(mailbox);
+      const folder = await store.folder(mailbox.id, name);
+      assert.ok(folder, `folder ${name} of ${alias}`);
+      return { store, folder, mailbox };
+    },
+    async seed(alias, raw, options = {}) {
+      const { store, folder } = await server.folderOf(alias, options.folder);
+      const r = await store.append(folder.id, {
+        raw: Buffer.isBuffer(raw) ? raw : Buffer.from(raw),
+        ...(options.flags ? { flags: options.flags } : {}),
+        ...(options.internalDate ? { internalDate: options.internalDate } : {}),
+      });
+      return r.uid;
+    },
+    backendOpens: () => opens,
+    holdBackend() {
+      let release = () => undefined as void;
+      gate = new Promise<void>((resolve) => {
+        release = () => {
+          gate = null;
+          resolve();
+        };
+      });
+      return release;
+    },
+    async settings(changes, document = 'ImapSettings') {
+      await dir.updateSettings(document, changes, document === 'ImapSettings' ? 'MAIL01' : undefined);
+      await host.reconcile();
+    },
+    async stop() {
+      await host.stopAll();
+      await databases.closeAll();
+      await dir.close();
+      data.cleanup();
+    },
+  };
+  return server;
+}
+
+/** A small RFC 5322 message with CRLF line ends. */
+export function message(subject: string, body: string, headers: Record<string, string> = {}): string {
+  const all = { From: 'Sender <sender@fabrikam.com>', To: 'user@contoso.com', Subject: subject, Date: 'Mon, 02 Nov 2026 08:00:00 +0000', ...headers };
+  return `${Object.entries(all).map(([k, v]) => `${k}: ${v}`).join('\r\n')}\r\n\r\n${body.replace(/\r?\n/g, '\r\n')}\r\n`;
+}
+
+export function imapflow(server: TestServer, user: string, options: { port?: number; secure?: boolean; password?: string } = {}): ImapFlow {
+  return new ImapFlow({
+    host: '127.0.0.1',
+    port: options.port ?? server.tlsPort,
+    secure: options.secure ?? true,
+    auth: { user, pass: options.password ?? PASSWORD },
+    tls: { rejectUnauthorized: false },
+    logger: false,
+    // A failed test must not hang on a reconnect loop.
+    connectionTimeout: 5000,
+    greetingTimeout: 5000,
+  });
+}
+
+/**
+ * A raw IMAP client for transcripts: sends lines and literals as written, reads response lines
+ * with literal contents folded in, so a `{n}` literal never splits a response.
+ */
+export class RawClient {
+  private buffer = Buffer.alloc(0);
+  private readonly lines: string[] = [];
+  private waiter: (() => void) | null = null;
+  private ended = false;
+
+  private constructor(readonly socket: Socket) {
+    socket.on('data', (chunk: Buffer) => {
+      this.buffer = Buffer.concat([this.buffer, chunk]);
+      this.split();
+      this.wake();
+    });
+    socket.on('close', () => {
+      this.ended = true;
+      this.wake();
+    });
+    socket.on('error', () => undefined);
+  }
+
+  static async connect(port: number, options: { tls?: boolean; localAddress?: string } = {}): Promise<RawClient> {
+    const base = { host: '127.0.0.1', port, ...(options.localAddress ? { localAddress: options.localAddress } : {}) };
+    const socket = options.tls === false ? netConnect(base) : tlsConnect({ ...base, rejectUnauthorized: false });
+    await new Promise<void>((resolve, reject) => {
+      socket.once(options.tls === false ? 'connect' : 'secureConnect', () => resolve());
+      socket.once('error', reject);
+    });
+    const client = new RawClient(socket);
+    assert.match(await client.line(), /^\* OK /);
+    return client;
+  }
+
+  /** Connects over implicit TLS and logs on; fails the test unless the logon succeeds. */
+  static async login(port: number, user: string, password = PASSWORD): Promise<RawClient> {
+    const client = await RawClient.connect(port);
+    const reply = await client.command('L0', `LOGIN ${user} ${password}`);
+    assert.match(reply.at(-1)!, /^L0 OK /, reply.join('\n'));
+    return client;
+  }
+
+  // A response line ends at CRLF unless it announces a literal, whose bytes are part of it.
+  private split(): void {
+    for (;;) {
+      let at = 0;
+      let end = -1;
+      while (true) {
+        const crlf = this.buffer.indexOf('\r\n', at);
+        if (crlf < 0) return;
+        const m = /\{(\d+)\}$/.exec(this.buffer.subarray(at, crlf).toString('latin1'));
+        if (!m) {
+          end = crlf;
+          break;
+        }
+        const next = crlf + 2 + Number(m[1]);
+        if (this.buffer.length < next) return;
+        at = next;
+      }
+      this.lines.push(this.buffer.subarray(0, end).toString('utf8'));
+      this.buffer = this.buffer.subarray(end + 2);
+    }
+  }
+
+  private wake(): void {
+    const w = this.waiter;
+    this.waiter = null;
+    w?.();
+  }
+
+  async line(timeoutMs = 5000): Promise<string> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.lines.length === 0) {
+      if (this.ended) throw new Error(`connection closed; unread: ${JSON.stringify(this.buffer.toString('latin1'))}`);
+      const left = deadline - Date.now();
+      if (left <= 0) throw new Error(`timed out waiting for a line; unread: ${JSON.stringify(this.buffer.toString('latin1'))}`);
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, left);
+        this.waiter = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+    }
+    return this.lines.shift()!;
+  }
+
+  /** Lines that arrive within `ms`, without waiting for any in particular. */
+  async drain(ms = 150): Promise<string[]> {
+    await new Promise((r) => setTimeout(r, ms));
+    return this.lines.splice(0);
+  }
+
+  write(data: string | Buffer): void {
+    this.socket.write(data);
+  }
+
+  send(line: string | Buffer): void {
+    this.write(Buffer.concat([Buffer.isBuffer(line) ? line : Buffer.from(line, 'utf8'), Buffer.from('\r\n')]));
+  }
+
+  async until(tag: string, timeoutMs = 5000): Promise<string[]> {
+    const got: string[] = [];
+    for (;;) {
+      const line = await this.line(timeoutMs);
+      got.push(line);
+      if (line.startsWith(`${tag} `)) return got;
+    }
+  }
+
+  /** Sends a tagged command; every line up to and including its tagged completion. */
+  async command(tag: string, text: string | Buffer): Promise<string[]> {
+    this.send(Buffer.concat([Buffer.from(`${tag} `), Buffer.isBuffer(text) ? text : Buffer.from(text, 'utf8')]));
+    return this.until(tag);
+  }
+
+  /** The tagged completion alone. */
+  async status(tag: string, text: string | Buffer): Promise<string> {
+    return (await this.command(tag, text)).at(-1)!;
+  }
+
+  get closed(): boolean {
+    return this.ended;
+  }
+
+  async waitClosed(timeoutMs = 5000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (!this.ended) {
+      if (Date.now() > deadline) throw new Error('connection still open');
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  }
+
+  close(): void {
+    this.socket.destroy();
+  }
+}
+
+export function python(script: string, args: string[], timeoutMs = 30_000): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile('python3', ['-c', script, ...args], { timeout: timeoutMs, maxBuffer: 1 << 24 }, (err, stdout, stderr) => {
+      if (err) reject(new Error(`${err.message}\n${stderr}\n${stdout}`));
+      else resolve(stdout);
+    });
+  });
+}
