@@ -36,7 +36,7 @@ export class ImapBackend implements SessionBackend {
     this.appendLimit = sizes.includes('unlimited') ? UNLIMITED_APPEND : Math.max(...(sizes as number[]));
   }
 
-  async open({ logon, ctx, tag }: BackendOpenRequest): Promise<BackendOpenResult> {
+  async open({ logon, ctx, tag, protocolLog }: BackendOpenRequest): Promise<BackendOpenResult> {
     const { user, mailbox } = logon;
     const limit = Number(this.imapSettings.MaxConnectionsPerUser);
     const count = this.perUser.get(user.id) ?? 0;
@@ -65,6 +65,7 @@ export class ImapBackend implements SessionBackend {
               quotaLimit: (id) => this.deps.databases.quotaLimit(id),
               log: ctx.log.child({ imapUser: user.userPrincipalName, client: ctx.clientAddress }),
               clientAddress: ctx.clientAddress,
+              ...(protocolLog ? { protocolLog } : {}),
               onClose: () => {
                 this.sessions.delete(session);
                 release();

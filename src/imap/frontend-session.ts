@@ -22,6 +22,8 @@ import {
   type SuccessfulLogon,
 } from '../auth/session-logon.ts';
 import { LineConnection, type DetachedConnection, type LineReaderItem } from '../lib/line-reader.ts';
+import type { ProtocolLogEntry, ProtocolLogSession } from '../lib/protocol-log.ts';
+import { startImapProtocolLog } from './session-log.ts';
 
 // ---------------------------------------------------------------------------------------------
 // Command syntax
@@ -162,6 +164,11 @@ class ImapFrontendSession {
   private pending: PendingCommand | null = null;
   /** An AUTHENTICATE exchange waiting for the client's next response line. */
   private sasl: { tag: string; logon: SaslLogon } | null = null;
+  private readonly protocolLog: ProtocolLogSession;
+  /** The protocol log line of the command being answered, and its tag. */
+  private entry: { tag: string; line: ProtocolLogEntry } | null = null;
+  /** True once a back end owns the connection: its end is no longer ours to log. */
+  private handedOver = false;
 
   constructor(
     socket: Socket,
@@ -171,6 +178,10 @@ class ImapFrontendSession {
       maxLineLength: this.maxCommandSize(),
       tls: ctx.implicitTls,
       idleTimeoutMs: () => preAuthTimeoutMs(ctx.settings()),
+    });
+    this.protocolLog = startImapProtocolLog(socket, ctx);
+    socket.once('close', () => {
+      if (!this.handedOver) this.protocolLog.close('connection closed');
     });
   }
 
@@ -192,6 +203,15 @@ class ImapFrontendSession {
 
   private send(line: string): void {
     this.conn.write(`${line}\r\n`);
+    const entry = this.entry;
+    if (!entry) return;
+    entry.line.addResponse(line.length + 2);
+    // The tagged reply ends the command (RFC 3501 §2.2.2); its status is the log's context.
+    if (line.startsWith(`${entry.tag} `)) {
+      entry.line.setStatus(line.slice(entry.tag.length + 1));
+      entry.line.finish();
+      this.entry = null;
+    }
   }
 
   private async onItem(item: LineReaderItem): Promise<void> {
@@ -257,6 +277,8 @@ class ImapFrontendSession {
     if (!args || name === null) return this.send(`${tag} BAD ${args && args.length < 2 ? 'Missing command.' : 'Syntax error.'}`);
     // Only the command name is logged: LOGIN and AUTHENTICATE arguments are credentials.
     this.ctx.log.debug({ client: this.ctx.clientAddress, command: name }, 'IMAP4 command');
+    const parameters = name === 'LOGIN' ? `${args[2] ? astring(args[2]) ?? '' : ''} *****` : name === 'AUTHENTICATE' && args[2]?.kind === 'atom' ? args[2].value : '';
+    this.entry = { tag, line: this.protocolLog.begin(name.toLowerCase(), parameters, command.size) };
     try {
       await this.execute(tag, name, args.slice(2));
     } catch (err) {
@@ -387,8 +409,15 @@ class ImapFrontendSession {
   /** Hands the connection to the back end, or says honestly that the mailbox is out of reach. */
   private async loggedOn(tag: string, logon: SuccessfulLogon): Promise<void> {
     const backend = this.ctx.backend?.();
-    const opened = backend ? await backend.open({ logon, ctx: this.ctx, tag }) : null;
-    if (opened?.ok) return opened.session.start(this.conn.detach());
+    this.protocolLog.user = logon.user.id === logon.mailbox.id ? logon.user.userPrincipalName : `${logon.user.userPrincipalName}\\${logon.mailbox.alias}`;
+    const opened = backend ? await backend.open({ logon, ctx: this.ctx, tag, protocolLog: this.protocolLog }) : null;
+    if (opened?.ok) {
+      // The back end sends the logon's reply, so it finishes this line; the session is its now.
+      this.handedOver = true;
+      this.entry = null;
+      return opened.session.start(this.conn.detach());
+    }
+    this.protocolLog.user = '';
     this.send(opened ? opened.response : `${tag} NO [UNAVAILABLE] The mailbox server for ${logon.mailbox.primarySmtpAddress} is not available now.`);
   }
 }

@@ -299,6 +299,11 @@ export class ProtocolLogEntry {
     else if (this.status === '' && line.startsWith('+')) this.status = '+';
   }
 
+  /** The reply's status for protocols whose status is not +OK/-ERR (IMAP: `OK [CODE] text`). */
+  setStatus(text: string): void {
+    this.status = text.slice(0, 200);
+  }
+
   /** Writes the line; `context` is added after the reply, e.g. a logon's reason. Once only. */
   finish(context?: string): void {
     if (this.done) return;
@@ -381,6 +386,46 @@ export class ProtocolLogSession {
       sIp: this.endpoints.server, cIp: this.endpoints.client, user: this.user, ...line,
     });
   }
+}
+
+export interface ProtocolLogKind {
+  /** File name prefix: POP3yyyyMMddHH-N.LOG, IMAP4yyyyMMddHH-N.LOG. */
+  prefix: string;
+  logType: string;
+}
+
+const writers = new Map<string, ProtocolLogWriter>();
+const ERROR_REPORT_INTERVAL_MS = 60_000;
+let lastErrorReport = 0;
+
+/**
+ * Starts the log of a new connection and writes its OpenSession line. One writer per kind in
+ * the process, so front-end and back-end lines of a session share a file and a sequence.
+ */
+export function startProtocolLog(
+  kind: ProtocolLogKind,
+  socket: { localAddress?: string; localPort?: number; remoteAddress?: string; remotePort?: number },
+  settings: () => Readonly<Record<string, unknown>>,
+  reportError: (err: unknown) => void,
+): ProtocolLogSession {
+  let writer = writers.get(kind.prefix);
+  if (!writer) {
+    writer = new ProtocolLogWriter(kind, {
+      // A log that cannot be written must not stop mail; say so now and then, not per line.
+      onError: (err) => {
+        if (Date.now() - lastErrorReport < ERROR_REPORT_INTERVAL_MS) return;
+        lastErrorReport = Date.now();
+        reportError(err);
+      },
+    });
+    writers.set(kind.prefix, writer);
+  }
+  const session = new ProtocolLogSession(writer, () => protocolLogSettings(settings()), {
+    server: endpoint(socket.localAddress, socket.localPort),
+    client: endpoint(socket.remoteAddress, socket.remotePort),
+  });
+  session.open();
+  return session;
 }
 
 /** `address:port`, with IPv6 addresses in brackets and IPv4-mapped ones unwrapped. */

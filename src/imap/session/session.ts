@@ -7,6 +7,7 @@ import type { SettingsDocument } from '../../config/model.ts';
 import type { Mailbox } from '../../directory/directory.ts';
 import { LineConnection, type DetachedConnection, type LineReaderItem } from '../../lib/line-reader.ts';
 import type { Logger } from '../../lib/log.ts';
+import type { ProtocolLogEntry, ProtocolLogSession } from '../../lib/protocol-log.ts';
 import { FolderError, type Folder, type MailStore } from '../../store/types.ts';
 import {
   flagList,
@@ -43,6 +44,8 @@ export interface ImapSessionOptions {
   clientAddress: string;
   /** Called once when the session ends, for connection accounting. */
   onClose?: () => void;
+  /** The connection's protocol log, carried over from the front end. */
+  protocolLog?: ProtocolLogSession;
 }
 
 export interface Selection {
@@ -55,6 +58,13 @@ export interface Selection {
 export type Enabled = 'CONDSTORE' | 'QRESYNC' | 'UTF8=ACCEPT' | 'IMAP4REV2';
 
 const KEEPALIVE_MS = 2 * 60_000;
+
+/** A command's arguments for the protocol log: the text after tag and name, literals as {n}. */
+function logParameters(segments: readonly Segment[]): string {
+  const text = segments.map((s) => `${s.text.toString('utf8')}${s.literal ? `{${s.literal.length}}` : ''}`).join(' ');
+  const rest = text.replace(/^\S+\s+(?:UID\s+)?\S+\s*/i, '');
+  return rest.length > 200 ? `${rest.slice(0, 200)}…` : rest;
+}
 /** All the messages of one MULTIAPPEND together, when that is more than APPENDLIMIT. */
 const MULTIAPPEND_BYTES = 100 * 1024 * 1024;
 
@@ -80,6 +90,8 @@ export class ImapSession {
   private closed = false;
   /** COMPRESS=DEFLATE is active (RFC 4978). */
   compressed = false;
+  /** The protocol log line of the command being answered, and its tag. */
+  private logEntry: { tag: string; line: ProtocolLogEntry } | null = null;
 
   constructor(
     connection: DetachedConnection,
@@ -133,6 +145,9 @@ export class ImapSession {
         this.send('* BAD Internal error.');
       },
     });
+    // The logon command's log line was begun by the front end; this reply finishes it.
+    const logon = this.options.protocolLog?.current;
+    if (logon) this.logEntry = { tag, line: logon };
     this.send(`${tag} OK [CAPABILITY ${capabilities(this).join(' ')}] Logon completed.`);
   }
 
@@ -140,7 +155,16 @@ export class ImapSession {
 
   /** One response line; the protocol writer's helpers already end theirs with CRLF. */
   send(line: string): void {
-    this.conn.write(line.endsWith('\r\n') ? line : `${line}\r\n`);
+    const text = line.endsWith('\r\n') ? line : `${line}\r\n`;
+    this.conn.write(text);
+    const entry = this.logEntry;
+    if (!entry) return;
+    entry.line.addResponse(text.length);
+    if (text.startsWith(`${entry.tag} `)) {
+      entry.line.setStatus(text.slice(entry.tag.length + 1, -2));
+      entry.line.finish();
+      this.logEntry = null;
+    }
   }
 
   /** Raw bytes (literal contents); the caller writes the CRLFs the grammar needs. */
@@ -169,6 +193,13 @@ export class ImapSession {
   }
 
   close(text?: string): void {
+    const entry = this.logEntry;
+    if (entry && text?.startsWith(`${entry.tag} `)) {
+      entry.line.addResponse(text.length + 2);
+      entry.line.setStatus(text.slice(entry.tag.length + 1));
+      entry.line.finish();
+      this.logEntry = null;
+    }
     this.conn.close(text === undefined ? undefined : `${text}\r\n`);
     this.ended();
   }
@@ -179,6 +210,7 @@ export class ImapSession {
     this.stopIdle();
     this.unsubscribe?.();
     this.unsubscribe = null;
+    this.options.protocolLog?.close('connection closed');
     this.options.onClose?.();
   }
 
@@ -391,6 +423,9 @@ export class ImapSession {
       const tag = err.tag ?? readTag(segments) ?? '*';
       const code = err.code ? `[${err.code}] ` : '';
       return this.send(`${tag} ${err.status} ${code}${err.message}`);
+    }
+    if (this.options.protocolLog?.enabled) {
+      this.logEntry = { tag: command.tag, line: this.options.protocolLog.begin(command.command.toLowerCase(), logParameters(segments), segments.reduce((n, s) => n + s.text.length + 2 + (s.literal?.length ?? 0), 0)) };
     }
     const handler = COMMANDS.get(command.command);
     if (!handler) return this.send(`${command.tag} BAD Command received in Invalid state.`);

@@ -1,0 +1,46 @@
+// The IMAP4 protocol log (Set-ImapSettings -ProtocolLogEnabled $true): one CSV line per command
+// in Exchange's 2013 fields, front end and back end in one session, and never a password.
+import { test, after, before } from 'node:test';
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { PASSWORD, RawClient, startServer, type TestServer } from './harness.ts';
+
+let server: TestServer;
+before(async () => {
+  server = await startServer();
+  await server.addUser('logger');
+});
+after(async () => server.stop());
+
+test('commands are logged per session with status and sizes; the password is not', async () => {
+  await server.settings({ ProtocolLogEnabled: true, LogFileLocation: 'Logging/Imap4' });
+  const c = await RawClient.login(server.tlsPort, 'logger@contoso.com');
+  await c.command('A1', 'SELECT INBOX');
+  await c.command('A2', 'SEARCH UNSEEN');
+  await c.command('A3', 'LOGOUT');
+  await new Promise((r) => setTimeout(r, 200));
+  const folder = join(process.env.MAILROOM_DATA!, 'Logging', 'Imap4');
+  const files = readdirSync(folder).filter((f) => /^IMAP4\d{10}-\d+\.LOG$/.test(f));
+  assert.equal(files.length, 1);
+  const text = readFileSync(join(folder, files[0]!), 'utf8');
+  assert.match(text, /^#Software: Mailroom\r\n/);
+  assert.match(text, /#Log-type: IMAP4 Protocol Log/);
+  assert.match(text, /#Fields: dateTime,sessionId,seqNumber,sIp,cIp,user,duration,rqsize,rpsize,command,parameters,context/);
+  assert.doesNotMatch(text, new RegExp(PASSWORD));
+  const lines = text.split('\r\n').filter((l) => l && !l.startsWith('#'));
+  const commands = lines.map((l) => l.split(',')[9]);
+  assert.deepEqual(commands, ['OpenSession', 'login', 'select', 'search', 'logout', 'CloseSession']);
+  const sessionIds = new Set(lines.map((l) => l.split(',')[1]));
+  assert.equal(sessionIds.size, 1, 'front end and back end share the session id');
+  const seq = lines.map((l) => Number(l.split(',')[2]));
+  assert.deepEqual(seq, [0, 1, 2, 3, 4, 5]);
+  const login = lines.find((l) => l.split(',')[9] === 'login')!;
+  assert.match(login, /logger@contoso\.com \*\*\*\*\*/);
+  assert.match(login, /R=OK \[CAPABILITY/);
+  const select = lines.find((l) => l.split(',')[9] === 'select')!;
+  assert.equal(select.split(',')[5], 'logger@contoso.com');
+  assert.match(select, /R=OK \[READ-WRITE\] SELECT completed/);
+  assert.ok(Number(select.split(',')[8]) > 50, 'response size counts the untagged lines');
+  await server.settings({ ProtocolLogEnabled: false });
+});
