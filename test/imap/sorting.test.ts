@@ -56,3 +56,22 @@ test('THREAD REFERENCES and ORDEREDSUBJECT', () => {
   assert.equal(formatThreads(orderedSubject(list), (u) => u), '(1 (2)(3)(4))(5)(6)');
   assert.equal(formatThreads(references([]), (u) => u), '');
 });
+
+test('LIST patterns join the reference as RFC 3501 §6.3.8 says', async () => {
+  const { patternMatcher } = await import('../../src/imap/commands/list.ts');
+  const cases: [string, string, string, boolean][] = [
+    ['', '*', '寄件備份/2026', true],
+    ['', '%', '寄件備份/2026', false],
+    ['', '%', '寄件備份', true],
+    ['寄件備份/', '%', '寄件備份/2026', true],
+    ['Foo', '*', 'Foobar', true],
+    ['Foo', '*', 'Foo/bar', true],
+    ['', 'inbox', 'INBOX', true],
+    ['', 'Inbox/%', 'INBOX/Sub', true],
+    ['', 'a.b', 'axb', false],
+    ['x', '/a', '/a', true],
+  ];
+  for (const [reference, pattern, name, expected] of cases) {
+    assert.equal(patternMatcher(reference, pattern)(name), expected, `${reference} ${pattern} ${name}`);
+  }
+});

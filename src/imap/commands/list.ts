@@ -18,7 +18,9 @@ const XLIST_ROLE: Record<FolderRole, string> = {
 
 /** RFC 3501 §6.3.8: `*` matches anything, `%` anything but the hierarchy delimiter. */
 export function patternMatcher(reference: string, pattern: string): (name: string) => boolean {
-  const joined = pattern.startsWith('/') || reference === '' ? pattern : `${reference}${reference.endsWith('/') ? '' : '/'}${pattern}`;
+  // RFC 3501 §6.3.8: the reference and the pattern are simply joined ("Foo" and "*" is
+  // "Foo*", as Dovecot reads it); a pattern starting with the delimiter stands alone.
+  const joined = pattern.startsWith('/') ? pattern : `${reference}${pattern}`;
   // INBOX is case-insensitive (RFC 3501 §5.1); the stored name is always upper-case.
   const full = /^inbox(?=$|\/)/i.test(joined) ? `INBOX${joined.slice(5)}` : joined;
   let re = '';
