@@ -324,6 +324,9 @@ class ImapFrontendSession {
     if (!tls) caps.push('STARTTLS');
     for (const mechanism of advertisedMechanisms(loginType, tls)) caps.push(`AUTH=${mechanism}`);
     caps.push('SASL-IR', 'ID');
+    // LITERAL- (RFC 7888 §5): non-synchronizing literals up to 4096 octets, which fit as long
+    // as MaxCommandSize leaves room for them; after logon LITERAL+ takes over.
+    if (this.maxCommandSize() >= 4096 + 1024) caps.push('LITERAL-');
     return caps;
   }
 

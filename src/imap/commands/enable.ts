@@ -1,9 +1,9 @@
-// ENABLE (RFC 5161): CONDSTORE and QRESYNC (RFC 7162), UTF8=ACCEPT (RFC 6855). Unknown names
-// are ignored.
+// ENABLE (RFC 5161): CONDSTORE and QRESYNC (RFC 7162), UTF8=ACCEPT (RFC 6855), and IMAP4rev2
+// (RFC 9051 §6.3.1), which switches the session to rev2 behaviour. Unknown names are ignored.
 import { defineCommand } from '../session/command.ts';
 import type { Enabled } from '../session/session.ts';
 
-const SUPPORTED: readonly Enabled[] = ['CONDSTORE', 'QRESYNC', 'UTF8=ACCEPT'];
+const SUPPORTED: readonly Enabled[] = ['CONDSTORE', 'QRESYNC', 'UTF8=ACCEPT', 'IMAP4REV2'];
 
 export const enableCommand = defineCommand({
   name: 'ENABLE',
@@ -19,7 +19,7 @@ export const enableCommand = defineCommand({
         if (name === 'QRESYNC') session.enabled.add('CONDSTORE');
       }
     }
-    session.send(`* ENABLED${turnedOn.map((n) => ` ${n}`).join('')}`);
+    session.send(`* ENABLED${turnedOn.map((n) => ` ${n === 'IMAP4REV2' ? 'IMAP4rev2' : n}`).join('')}`);
     await session.complete(command, 'ENABLE completed.');
   },
 });

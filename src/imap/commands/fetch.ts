@@ -7,6 +7,8 @@ import { fetchItemLabel, flagList, formatDateTime, rangesContain, resolveSequenc
 import { defineCommand, no, type CommandOf } from '../session/command.ts';
 import type { ImapSession } from '../session/session.ts';
 
+const SLICE = 500;
+
 /** Items that need the message bytes, not just its row. */
 function needsContent(item: FetchItem): boolean {
   if (item.kind !== 'attribute') return true;
@@ -114,8 +116,15 @@ async function run(session: ImapSession, command: CommandOf<'FETCH'>): Promise<v
   }
   if (uids.length === 0) return session.complete(command, 'FETCH completed.', null, true);
 
-  const summaries = new Map((await session.store.messages(folder.id, { fromUid: uids[0]!, toUid: uids[uids.length - 1]! })).map((m) => [m.uid, m]));
-  for (const uid of uids) {
+  // Rows are read in slices, so UID FETCH 1:* on a huge mailbox holds one slice, not all of them.
+  let summaries = new Map<number, MessageSummary>();
+  let sliceEnd = -1;
+  for (let i = 0; i < uids.length; i++) {
+    const uid = uids[i]!;
+    if (i > sliceEnd) {
+      sliceEnd = Math.min(i + SLICE - 1, uids.length - 1);
+      summaries = new Map((await session.store.messages(folder.id, { fromUid: uid, toUid: uids[sliceEnd]! })).map((m) => [m.uid, m]));
+    }
     let m = summaries.get(uid);
     if (!m) continue; // expunged by someone else since the view last synced
     if (args.changedSince !== null && m.modseq <= args.changedSince) continue;
@@ -132,7 +141,7 @@ async function run(session: ImapSession, command: CommandOf<'FETCH'>): Promise<v
       }
     }
     const content = wantsContent ? await load(session, m) : null;
-    const shown = session.recentUids.has(uid) ? [...flags, '\\Recent'] : flags;
+    const shown = session.shownFlags(uid, flags);
     const parts: (string | Buffer)[] = [];
     const list = flagsChanged && !has('FLAGS') ? [...items, { kind: 'attribute', name: 'FLAGS' } as FetchItem] : items;
     for (const item of list) {

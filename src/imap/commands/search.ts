@@ -54,7 +54,8 @@ export const searchCommand = defineCommand({
         if (wanted.has(m.uid) && m.modseq > modseq) modseq = m.modseq;
       }
     }
-    const options = command.args.returnOptions;
+    // IMAP4rev2 answers every SEARCH with ESEARCH (RFC 9051 §6.4.4).
+    const options = command.args.returnOptions ?? (session.rev2 ? ['ALL' as const] : null);
     if (options === null) {
       session.send(`* SEARCH${results.map((n) => ` ${n}`).join('')}${modseq !== null ? ` (MODSEQ ${modseq})` : ''}`);
       return session.complete(command, 'SEARCH completed.', null, true);

@@ -1,5 +1,5 @@
 // SELECT and EXAMINE (RFC 3501 §6.3.1–2, RFC 7162 §3.1.8 CONDSTORE parameter).
-import { flagList, rangesContain, resolveSequenceSet, vanished, type QresyncParams } from '../protocol/index.ts';
+import { flagList, mailboxName, rangesContain, resolveSequenceSet, vanished, type QresyncParams } from '../protocol/index.ts';
 import { bad, defineCommand, type CommandOf } from '../session/command.ts';
 import type { ImapSession } from '../session/session.ts';
 
@@ -49,9 +49,14 @@ async function open(session: ImapSession, command: CommandOf<'SELECT'> | Command
     ? '* OK [PERMANENTFLAGS ()] Read-only folder.'
     : `* OK [PERMANENTFLAGS (${flags} \\*)] Flags permitted.`);
   session.send(`* ${view.exists} EXISTS`);
-  session.send(`* ${recent} RECENT`);
-  const firstUnseen = view.allUids().findIndex((uid) => !view.flagsOf(uid).includes('\\Seen'));
-  if (firstUnseen >= 0) session.send(`* OK [UNSEEN ${firstUnseen + 1}] First unseen message.`);
+  if (session.rev2) {
+    // RFC 9051 §6.3.2: a LIST reply with the name instead of rev1's RECENT and UNSEEN.
+    session.send(`* LIST () "/" ${mailboxName(folder.name, { utf8: true })}`);
+  } else {
+    session.send(`* ${recent} RECENT`);
+    const firstUnseen = view.allUids().findIndex((uid) => !view.flagsOf(uid).includes('\\Seen'));
+    if (firstUnseen >= 0) session.send(`* OK [UNSEEN ${firstUnseen + 1}] First unseen message.`);
+  }
   session.send(`* OK [UIDVALIDITY ${status.uidValidity}] UIDs valid.`);
   session.send(`* OK [UIDNEXT ${status.uidNext}] Predicted next UID.`);
   // The view's MODSEQ, not the folder's latest: a change committed since the view was read is

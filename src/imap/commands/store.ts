@@ -25,7 +25,7 @@ export const storeCommand = defineCommand({
       const flags = c?.flags ?? view.flagsOf(uid);
       const modseq = c?.modseq;
       const extra = `${command.uid ? ` UID ${uid}` : ''}${condstore && modseq !== undefined ? ` MODSEQ (${modseq})` : ''}`;
-      session.send(`* ${view.seqOf(uid)} FETCH (FLAGS ${flagList(session.recentUids.has(uid) ? [...flags, '\\Recent'] : flags)}${extra})`);
+      session.send(`* ${view.seqOf(uid)} FETCH (FLAGS ${flagList(session.shownFlags(uid, flags))}${extra})`);
     }
     if (result.failedUnchangedSince.length > 0) {
       const failed = command.uid ? result.failedUnchangedSince : result.failedUnchangedSince.map((u) => view.seqOf(u));

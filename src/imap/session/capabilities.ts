@@ -5,6 +5,7 @@ import type { ImapSession } from './session.ts';
 export function capabilities(session: ImapSession): string[] {
   return [
     'IMAP4rev1',
+    'IMAP4rev2',
     'LITERAL+',
     'ENABLE',
     'IDLE',

@@ -132,6 +132,16 @@ export class ImapSession {
     return this.enabled.has('UTF8=ACCEPT') || this.enabled.has('IMAP4REV2');
   }
 
+  /** RFC 9051 behaviour was ENABLEd: no \Recent, ESEARCH answers, LIST in SELECT. */
+  get rev2(): boolean {
+    return this.enabled.has('IMAP4REV2');
+  }
+
+  /** Flags as shown to this client: \Recent exists only in IMAP4rev1 (RFC 9051 §2.3.2). */
+  shownFlags(uid: number, flags: string[]): string[] {
+    return !this.rev2 && this.recentUids.has(uid) ? [...flags, '\\Recent'] : flags;
+  }
+
   get state(): SessionState {
     return this.selection ? 'selected' : 'authenticated';
   }

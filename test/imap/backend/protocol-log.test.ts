@@ -44,3 +44,18 @@ test('commands are logged per session with status and sizes; the password is not
   assert.ok(Number(select.split(',')[8]) > 50, 'response size counts the untagged lines');
   await server.settings({ ProtocolLogEnabled: false });
 });
+
+test('ENABLE IMAP4rev2 switches to RFC 9051 replies: LIST in SELECT, no \\Recent, ESEARCH', async () => {
+  const c = await RawClient.login(server.tlsPort, 'logger@contoso.com');
+  await server.seed('logger', 'Subject: rev2\r\n\r\nhello\r\n');
+  const enabled = await c.command('R1', 'ENABLE IMAP4rev2');
+  assert.ok(enabled.includes('* ENABLED IMAP4rev2'), enabled.join('\n'));
+  const select = await c.command('R2', 'SELECT INBOX');
+  assert.ok(select.some((l) => /^\* LIST \(\) "\/" INBOX$/.test(l)), select.join('\n'));
+  assert.ok(!select.some((l) => /RECENT|\[UNSEEN/.test(l)), select.join('\n'));
+  const fetch = await c.command('R3', 'FETCH 1 (FLAGS)');
+  assert.ok(!fetch.join('\n').includes('\\Recent'), fetch.join('\n'));
+  const search = await c.command('R4', 'SEARCH ALL');
+  assert.ok(search.some((l) => /^\* ESEARCH \(TAG "R4"\) ALL 1/.test(l)), search.join('\n'));
+  await c.command('R5', 'LOGOUT');
+});
