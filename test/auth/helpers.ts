@@ -2,26 +2,7 @@
 // straight from RFC 5802 §3, independent of the server code it checks.
 
 import { createHash, createHmac, pbkdf2Sync, randomBytes, timingSafeEqual } from 'node:crypto';
-
-/** mulberry32: tiny, fast and good enough to make fuzz runs reproducible from a seed. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-export function randomInt(rand: () => number, maxExclusive: number): number {
-  return Math.floor(rand() * maxExclusive);
-}
-
-export function pick<T>(rand: () => number, items: readonly T[]): T {
-  return items[randomInt(rand, items.length)]!;
-}
+export { pick, prng, randomInt } from '../support/random.ts';
 
 export class ScramTestClient {
   readonly clientNonce: string;

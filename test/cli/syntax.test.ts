@@ -3,18 +3,8 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { CmdletSyntaxError } from '../../src/cli/types.ts';
 import { decodeWord, findGroupEnd, quoteArgument, splitCommandLine, splitTopLevel } from '../../src/cli/syntax.ts';
+import { prng } from '../support/random.ts';
 
-/** mulberry32: a small seeded generator, so a failing case can be replayed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 // Lines on which PowerShell-style splitting and bash agree: same argv either way.
 const agreeWithBash: [string, string[]][] = [

@@ -12,18 +12,8 @@ import {
   parseSize,
   parseTimeSpan,
 } from '../../src/cli/values.ts';
+import { prng } from '../support/random.ts';
 
-/** mulberry32: a small seeded generator, so a failing case can be replayed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const MB = 1024 ** 2;
 const GB = 1024 ** 3;

@@ -27,6 +27,7 @@ import { parseImapArgs, startImapSession } from '../../src/imap/frontend-session
 import type { ProtocolSessionContext, SessionBackend } from '../../src/auth/session-logon.ts';
 import { LineReader, type LineReaderItem } from '../../src/lib/line-reader.ts';
 import { SqliteDatabase } from '../../src/lib/sql/sqlite.ts';
+import { prng } from '../support/random.ts';
 
 // ---------------------------------------------------------------------------------------------
 // LineReader
@@ -99,14 +100,7 @@ describe('LineReader', () => {
   });
 
   test('property: any chunking gives the same items, and memory stays bounded', () => {
-    let seed = 0x5eed;
-    const rand = () => {
-      seed = (seed + 0x6d2b79f5) >>> 0;
-      let t = seed;
-      t = Math.imul(t ^ (t >>> 15), t | 1);
-      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-    };
+    const rand = prng(0x5eed);
     const int = (n: number) => Math.floor(rand() * n);
     const max = 40;
     for (let run = 0; run < 300; run++) {

@@ -22,18 +22,8 @@ import {
 import type { MessagePart } from '../../src/mime/index.ts';
 import { checkBody, checkEnvelope, parseImap } from './imap-grammar.ts';
 import { FIXTURE_DIR } from './make-fixtures.ts';
+import { prng } from '../support/random.ts';
 
-/** mulberry32: small, fast, seedable; failures print the seed to replay them. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 type Rng = () => number;
 const int = (rng: Rng, n: number) => Math.floor(rng() * n);

@@ -3,6 +3,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { KNOWN_KEYWORDS, parseCommand, type ParseResult } from '../../src/pop3/protocol.ts';
+import { prng as random } from '../support/random.ts';
 
 const parse = (line: string | Buffer) => parseCommand(Buffer.isBuffer(line) ? line : Buffer.from(line, 'latin1'));
 
@@ -80,17 +81,6 @@ describe('parseCommand', () => {
   });
 });
 
-/** Mulberry32: a small seeded generator, so a failure can be replayed from its seed. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 test('fuzz: 20,000 generated lines never throw, and accepted commands are well formed', () => {
   const seed = Number(process.env.POP3_FUZZ_SEED ?? 1939);

@@ -1,26 +1,7 @@
 // Shared by the protocol tests: a seeded PRNG and short ways to parse a command line.
 import assert from 'node:assert/strict';
 import { parseCommand, ParseError, type Command, type CommandArgs, type ParseOptions, type Token } from '../../../src/imap/protocol/index.ts';
-
-/** mulberry32: small, fast and good enough to drive property tests reproducibly. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-export function randomInt(random: () => number, below: number): number {
-  return Math.floor(random() * below);
-}
-
-export function pick<T>(random: () => number, items: readonly T[]): T {
-  return items[randomInt(random, items.length)]!;
-}
+export { pick, prng, randomInt } from '../../support/random.ts';
 
 /** Parses a command written as one string (literals inline as `{n}\r\n…`). */
 export function parse(line: string | Buffer, options: ParseOptions = {}): Command {
