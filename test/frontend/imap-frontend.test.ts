@@ -8,8 +8,7 @@ import assert from 'node:assert/strict';
 import { createHash, createHmac, pbkdf2Sync, randomBytes } from 'node:crypto';
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { connect as netConnect, createServer, type Server, type Socket } from 'node:net';
-import { connect as tlsConnect } from 'node:tls';
+import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
@@ -28,6 +27,7 @@ import type { ProtocolSessionContext, SessionBackend } from '../../src/auth/sess
 import { LineReader, type LineReaderItem } from '../../src/lib/line-reader.ts';
 import { SqliteDatabase } from '../../src/lib/sql/sqlite.ts';
 import { prng } from '../support/random.ts';
+import { LineClient, LOOPBACK_ALIASES } from './line-client.ts';
 
 // ---------------------------------------------------------------------------------------------
 // LineReader
@@ -230,87 +230,10 @@ after(async () => {
   rmSync(tmp, { recursive: true, force: true });
 });
 
-// Each failed logon counts against the client address in the throttle (3 free, then 1 s, 2 s,
-// ...). Linux answers on all of 127/8, so every connection comes from an address of its own and
-// the tests do not slow each other down; the per-user counts are kept low by the choice of
-// users. Where only 127.0.0.1 exists (macOS), the throttle is given room instead.
-const LOOPBACK_ALIASES = process.platform === 'linux';
-let nextHost = 2;
-function freshAddress(): string | undefined {
-  if (!LOOPBACK_ALIASES) return undefined;
-  nextHost = nextHost >= 250 ? 2 : nextHost + 1;
-  return `127.0.0.${nextHost}`;
-}
-
-class LineClient {
-  private text = '';
-  private readonly lines: string[] = [];
-  private waiter: (() => void) | null = null;
-  private ended = false;
-  private readonly onData = (chunk: Buffer) => {
-    this.text += chunk.toString('latin1');
-    let at: number;
-    while ((at = this.text.indexOf('\r\n')) >= 0) {
-      this.lines.push(this.text.slice(0, at));
-      this.text = this.text.slice(at + 2);
-    }
-    this.wake();
-  };
-
-  private constructor(public socket: Socket) {
-    this.listen();
-  }
-
-  static async open(options: { tls?: boolean; port?: number } = {}): Promise<LineClient> {
-    const port = options.port ?? (options.tls ? tlsPort : plainPort);
-    const from = freshAddress();
-    const base = { host: '127.0.0.1', port, ...(from ? { localAddress: from } : {}) };
-    const socket = options.tls ? tlsConnect({ ...base, rejectUnauthorized: false }) : netConnect(base);
-    await new Promise<void>((resolve, reject) => {
-      socket.once(options.tls ? 'secureConnect' : 'connect', () => resolve());
-      socket.once('error', reject);
-    });
-    return new LineClient(socket);
-  }
-
-  private listen(): void {
-    this.socket.on('data', this.onData);
-    this.socket.on('close', () => {
-      this.ended = true;
-      this.wake();
-    });
-    this.socket.on('error', () => undefined);
-  }
-
-  private wake(): void {
-    const w = this.waiter;
-    this.waiter = null;
-    w?.();
-  }
-
-  async line(timeoutMs = 5000): Promise<string> {
-    const deadline = Date.now() + timeoutMs;
-    while (this.lines.length === 0) {
-      if (this.ended) throw new Error(`connection closed; unread: ${JSON.stringify(this.text)}`);
-      const left = deadline - Date.now();
-      if (left <= 0) throw new Error('timed out waiting for a line');
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, left);
-        this.waiter = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
-    }
-    return this.lines.shift()!;
-  }
-
-  write(data: string | Buffer): void {
-    this.socket.write(data);
-  }
-
-  send(line: string): void {
-    this.write(`${line}\r\n`);
+/** The IMAP4 side of the shared line client. */
+class ImapClient extends LineClient {
+  static async open(options: { tls?: boolean; port?: number } = {}): Promise<ImapClient> {
+    return new ImapClient(await LineClient.connect(options.port ?? (options.tls ? tlsPort : plainPort), options.tls === true));
   }
 
   /** Sends a tagged command; returns every line up to and including the tagged completion. */
@@ -327,36 +250,11 @@ class LineClient {
       if (line.startsWith(`${tag} `)) return got;
     }
   }
-
-  /** The client side of STARTTLS: the server's next bytes are the TLS handshake. */
-  async startTls(): Promise<void> {
-    assert.equal(this.text, '', 'nothing may follow the STARTTLS reply in clear text');
-    this.socket.removeListener('data', this.onData);
-    const secure = tlsConnect({ socket: this.socket, rejectUnauthorized: false });
-    await new Promise<void>((resolve, reject) => {
-      secure.once('secureConnect', () => resolve());
-      secure.once('error', reject);
-    });
-    this.socket = secure;
-    this.listen();
-  }
-
-  async closed(timeoutMs = 5000): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    while (!this.ended) {
-      if (Date.now() > deadline) throw new Error('connection still open');
-      await new Promise((r) => setTimeout(r, 10));
-    }
-  }
-
-  close(): void {
-    this.socket.destroy();
-  }
 }
 
 /** A connection past the greeting, upgraded with STARTTLS when asked. */
-async function session(transport: 'plain' | 'starttls' | 'implicit' = 'implicit'): Promise<LineClient> {
-  const client = await LineClient.open({ tls: transport === 'implicit' });
+async function session(transport: 'plain' | 'starttls' | 'implicit' = 'implicit'): Promise<ImapClient> {
+  const client = await ImapClient.open({ tls: transport === 'implicit' });
   assert.match(await client.line(), /^\* OK The Mailroom IMAP4 service is ready\.$/);
   if (transport === 'starttls') {
     assert.deepEqual(await client.command('tls', 'STARTTLS'), ['tls OK Begin TLS negotiation now.']);
@@ -365,7 +263,7 @@ async function session(transport: 'plain' | 'starttls' | 'implicit' = 'implicit'
   return client;
 }
 
-async function capabilities(client: LineClient): Promise<string[]> {
+async function capabilities(client: ImapClient): Promise<string[]> {
   const lines = await client.command('cap', 'CAPABILITY');
   assert.equal(lines.length, 2, lines.join('\n'));
   assert.equal(lines[1], 'cap OK CAPABILITY completed.');
@@ -376,7 +274,7 @@ async function capabilities(client: LineClient): Promise<string[]> {
 const b64 = (text: string | Buffer) => Buffer.from(text).toString('base64');
 const plainResponse = (user: string, password: string, authzid = '') => b64(`${authzid}\0${user}\0${password}`);
 
-async function last(client: LineClient, tag: string, text: string): Promise<string> {
+async function last(client: ImapClient, tag: string, text: string): Promise<string> {
   const lines = await client.command(tag, text);
   return lines[lines.length - 1]!;
 }
@@ -629,7 +527,7 @@ describe('IMAP4 front end', () => {
 
   test('a new banner reaches the next connection', async () => {
     await applySettings({ Banner: 'Contoso mail is ready.' });
-    const c = await LineClient.open({ tls: true });
+    const c = await ImapClient.open({ tls: true });
     assert.equal(await c.line(), '* OK Contoso mail is ready.');
     c.close();
     await applySettings({ Banner: 'The Mailroom IMAP4 service is ready.' });
@@ -671,7 +569,7 @@ describe('IMAP4 front end', () => {
       authenticator: { logon: async () => { throw new Error('directory offline'); } } as unknown as Authenticator,
     });
     try {
-      const c = await LineClient.open({ port, tls: false });
+      const c = await ImapClient.open({ port, tls: false });
       await c.line();
       assert.equal(await last(c, 'e1', `LOGIN alice ${ALICE_PW}`), 'e1 NO [UNAVAILABLE] Temporary server error; try again later.');
       assert.deepEqual(await c.command('e2', 'NOOP'), ['e2 OK NOOP completed.']);
@@ -685,7 +583,7 @@ describe('IMAP4 front end', () => {
     // The setting's minimum is 30 s; the session itself takes whatever the document says.
     const { server, port } = await directSession({ settings: { PreAuthenticatedConnectionTimeout: 0.3 } });
     try {
-      const c = await LineClient.open({ port, tls: false });
+      const c = await ImapClient.open({ port, tls: false });
       await c.line();
       await new Promise((r) => setTimeout(r, 200));
       assert.deepEqual(await c.command('i1', 'NOOP'), ['i1 OK NOOP completed.']); // resets the timer

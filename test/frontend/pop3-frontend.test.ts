@@ -8,8 +8,7 @@ import assert from 'node:assert/strict';
 import { createHash, createHmac, pbkdf2Sync, randomBytes } from 'node:crypto';
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { connect as netConnect, createServer, type Server, type Socket } from 'node:net';
-import { connect as tlsConnect } from 'node:tls';
+import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
@@ -26,6 +25,7 @@ import { setupOrganization } from '../../src/host/setup.ts';
 import type { ProtocolSessionContext, SessionBackend } from '../../src/auth/session-logon.ts';
 import { startPopSession } from '../../src/pop3/frontend-session.ts';
 import { SqliteDatabase } from '../../src/lib/sql/sqlite.ts';
+import { LineClient, LOOPBACK_ALIASES } from './line-client.ts';
 
 const ALICE_PW = 'Alice-Pass-2026';
 const BOB_PW = 'Bob-Pass-2026!';
@@ -96,87 +96,10 @@ after(async () => {
   rmSync(tmp, { recursive: true, force: true });
 });
 
-// Each failed logon counts against the client address in the throttle (3 free, then 1 s, 2 s,
-// ...). Linux answers on all of 127/8, so every connection comes from an address of its own and
-// the tests do not slow each other down; the per-user counts are kept low by the choice of
-// users. Where only 127.0.0.1 exists (macOS), the throttle is given room instead.
-const LOOPBACK_ALIASES = process.platform === 'linux';
-let nextHost = 2;
-function freshAddress(): string | undefined {
-  if (!LOOPBACK_ALIASES) return undefined;
-  nextHost = nextHost >= 250 ? 2 : nextHost + 1;
-  return `127.0.0.${nextHost}`;
-}
-
-class LineClient {
-  private text = '';
-  private readonly lines: string[] = [];
-  private waiter: (() => void) | null = null;
-  private ended = false;
-  private readonly onData = (chunk: Buffer) => {
-    this.text += chunk.toString('latin1');
-    let at: number;
-    while ((at = this.text.indexOf('\r\n')) >= 0) {
-      this.lines.push(this.text.slice(0, at));
-      this.text = this.text.slice(at + 2);
-    }
-    this.wake();
-  };
-
-  private constructor(public socket: Socket) {
-    this.listen();
-  }
-
-  static async open(options: { tls?: boolean; port?: number } = {}): Promise<LineClient> {
-    const port = options.port ?? (options.tls ? tlsPort : plainPort);
-    const from = freshAddress();
-    const base = { host: '127.0.0.1', port, ...(from ? { localAddress: from } : {}) };
-    const socket = options.tls ? tlsConnect({ ...base, rejectUnauthorized: false }) : netConnect(base);
-    await new Promise<void>((resolve, reject) => {
-      socket.once(options.tls ? 'secureConnect' : 'connect', () => resolve());
-      socket.once('error', reject);
-    });
-    return new LineClient(socket);
-  }
-
-  private listen(): void {
-    this.socket.on('data', this.onData);
-    this.socket.on('close', () => {
-      this.ended = true;
-      this.wake();
-    });
-    this.socket.on('error', () => undefined);
-  }
-
-  private wake(): void {
-    const w = this.waiter;
-    this.waiter = null;
-    w?.();
-  }
-
-  async line(timeoutMs = 5000): Promise<string> {
-    const deadline = Date.now() + timeoutMs;
-    while (this.lines.length === 0) {
-      if (this.ended) throw new Error(`connection closed; unread: ${JSON.stringify(this.text)}`);
-      const left = deadline - Date.now();
-      if (left <= 0) throw new Error('timed out waiting for a line');
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, left);
-        this.waiter = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
-    }
-    return this.lines.shift()!;
-  }
-
-  write(data: string): void {
-    this.socket.write(data);
-  }
-
-  send(line: string): void {
-    this.write(`${line}\r\n`);
+/** The POP3 side of the shared line client. */
+class PopClient extends LineClient {
+  static async open(options: { tls?: boolean; port?: number } = {}): Promise<PopClient> {
+    return new PopClient(await LineClient.connect(options.port ?? (options.tls ? tlsPort : plainPort), options.tls === true));
   }
 
   /** One command, one status line. */
@@ -193,39 +116,10 @@ class LineClient {
     for (let l = await this.line(); l !== '.'; l = await this.line()) got.push(l);
     return got;
   }
-
-  /** The client side of STLS: the server's next bytes are the TLS handshake. */
-  async startTls(): Promise<void> {
-    assert.equal(this.text, '', 'nothing may follow the STLS reply in clear text');
-    this.socket.removeListener('data', this.onData);
-    const secure = tlsConnect({ socket: this.socket, rejectUnauthorized: false });
-    await new Promise<void>((resolve, reject) => {
-      secure.once('secureConnect', () => resolve());
-      secure.once('error', reject);
-    });
-    this.socket = secure;
-    this.listen();
-  }
-
-  get isClosed(): boolean {
-    return this.ended;
-  }
-
-  async closed(timeoutMs = 5000): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    while (!this.ended) {
-      if (Date.now() > deadline) throw new Error('connection still open');
-      await new Promise((r) => setTimeout(r, 10));
-    }
-  }
-
-  close(): void {
-    this.socket.destroy();
-  }
 }
 
-async function session(transport: 'plain' | 'stls' | 'implicit' = 'implicit'): Promise<LineClient> {
-  const client = await LineClient.open({ tls: transport === 'implicit' });
+async function session(transport: 'plain' | 'stls' | 'implicit' = 'implicit'): Promise<PopClient> {
+  const client = await PopClient.open({ tls: transport === 'implicit' });
   assert.equal(await client.line(), `+OK ${BANNER}`);
   if (transport === 'stls') {
     assert.equal(await client.command('STLS'), '+OK Begin TLS negotiation.');
@@ -234,13 +128,13 @@ async function session(transport: 'plain' | 'stls' | 'implicit' = 'implicit'): P
   return client;
 }
 
-async function capa(client: LineClient): Promise<string[]> {
+async function capa(client: PopClient): Promise<string[]> {
   const lines = await client.multiline('CAPA');
   assert.equal(lines[0], '+OK');
   return lines.slice(1);
 }
 
-async function userPass(client: LineClient, user: string, password: string): Promise<string> {
+async function userPass(client: PopClient, user: string, password: string): Promise<string> {
   const answer = await client.command(`USER ${user}`);
   if (answer !== '+OK') return answer;
   return client.command(`PASS ${password}`);
@@ -458,7 +352,7 @@ describe('POP3 front end', () => {
 
   test('a new banner reaches the next connection', async () => {
     await applySettings({ Banner: 'Contoso POP3 is ready.' });
-    const c = await LineClient.open({ tls: true });
+    const c = await PopClient.open({ tls: true });
     assert.equal(await c.line(), '+OK Contoso POP3 is ready.');
     c.close();
     await applySettings({ Banner: BANNER });
@@ -485,7 +379,7 @@ describe('POP3 front end', () => {
     };
     const { server, port } = await directSession({ backend });
     try {
-      const c = await LineClient.open({ port, tls: false });
+      const c = await PopClient.open({ port, tls: false });
       await c.line();
       assert.equal(await userPass(c, 'alice', ALICE_PW), '-ERR [IN-USE] The mailbox is already in use by another POP3 session.');
       refuse = false;
@@ -505,7 +399,7 @@ describe('POP3 front end', () => {
       authenticator: { logon: async () => { throw new Error('directory offline'); } } as unknown as Authenticator,
     });
     try {
-      const c = await LineClient.open({ port, tls: false });
+      const c = await PopClient.open({ port, tls: false });
       await c.line();
       assert.equal(await userPass(c, 'alice', ALICE_PW), '-ERR [SYS/TEMP] Temporary server error; try again later.');
       assert.equal(await c.command('NOOP'), '-ERR Command is not valid in this state.');
@@ -518,7 +412,7 @@ describe('POP3 front end', () => {
   test('an idle connection is closed after PreAuthenticatedConnectionTimeout, silently (RFC 1939 §3)', async () => {
     const { server, port } = await directSession({ settings: { PreAuthenticatedConnectionTimeout: 0.3 } });
     try {
-      const c = await LineClient.open({ port, tls: false });
+      const c = await PopClient.open({ port, tls: false });
       await c.line();
       await new Promise((r) => setTimeout(r, 200));
       assert.equal(await c.command('NOOP'), '-ERR Command is not valid in this state.'); // resets the timer
