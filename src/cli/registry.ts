@@ -2,12 +2,14 @@
 import type { Cmdlet } from './cmdlet.ts';
 import { certificateCmdlets } from './cmdlets/certificates.ts';
 import { clientDnsCmdlets } from './cmdlets/client-dns.ts';
+import { dkimCmdlets } from './cmdlets/dkim.ts';
 import { mailboxCmdlets } from './cmdlets/mailbox.ts';
 import { organizationCmdlets } from './cmdlets/organization.ts';
 import { recoverableCmdlets } from './cmdlets/recoverable.ts';
 import { protocolSettingsCmdlets } from './cmdlets/protocol-settings.ts';
 import { serviceCmdlets } from './cmdlets/services.ts';
 import { transportCmdlets } from './cmdlets/transport.ts';
+import { transportQueueCmdlets } from './cmdlets/transport-queue.ts';
 
 export const CMDLETS: readonly Cmdlet[] = [
   ...organizationCmdlets,
@@ -18,6 +20,8 @@ export const CMDLETS: readonly Cmdlet[] = [
   ...certificateCmdlets,
   ...recoverableCmdlets,
   ...clientDnsCmdlets,
+  ...transportQueueCmdlets,
+  ...dkimCmdlets,
 ];
 
 export function findCmdlet(name: string): Cmdlet | undefined {

@@ -11,6 +11,8 @@ export const TRANSPORT_CONFIG: readonly SettingDef[] = [
     help: 'Largest message users of the organization may send.' },
   { name: 'MaxRecipientEnvelopeLimit', kind: 'int', min: 0, max: 2147483647, allowUnlimited: true, default: 500,
     help: 'Recipients allowed in one message envelope.' },
+  { name: 'DmarcRejectAction', kind: 'enum', values: ['Reject', 'Junk', 'Accept'], default: 'Reject',
+    help: 'Mailroom: what happens to Internet mail that fails DMARC where the domain publishes p=reject: Reject (550 5.7.1), Junk (delivered to Junk Email) or Accept.' },
   { name: 'ExternalPostmasterAddress', kind: 'string', nullable: true, default: null,
     help: 'Sender of delivery status notifications; $null uses postmaster@<default accepted domain>.' },
 ];

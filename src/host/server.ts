@@ -10,7 +10,7 @@ import { ImapBackend } from '../backend/imap-backend.ts';
 import { Pop3Backend } from '../backend/pop3-backend.ts';
 import { SERVICES, shouldRun, type ServiceName } from '../config/services.ts';
 import type { SettingsDocument } from '../config/model.ts';
-import { Directory, type Certificate, type Server } from '../directory/directory.ts';
+import { Directory, type Certificate, type ReceiveConnector, type Server } from '../directory/directory.ts';
 import { ProtocolFrontend, type FrontendProtocol } from '../frontend/protocol-frontend.ts';
 import { certificateCovers } from '../lib/certificates.ts';
 import { portOffset } from '../lib/env.ts';
@@ -32,6 +32,9 @@ export interface ConfigSnapshot {
   popSettings: SettingsDocument;
   imapSettings: SettingsDocument;
   certificates: Certificate[];
+  /** This server's receive connectors and the organization's transport limits, for the smtp service. */
+  receiveConnectors: ReceiveConnector[];
+  transportConfig: SettingsDocument;
 }
 
 export interface RunningService {
@@ -138,6 +141,12 @@ const FACTORIES: Partial<Record<ServiceName, ServiceFactory>> = {
       stop: () => backend.stop(),
     };
   }),
+  // Loaded on first start, so hosts that never run SMTP skip smtp-server, nodemailer and mailauth.
+  smtp: async (snapshot, deps) => {
+    const [{ SmtpService }, { MailboxDelivery }] = await Promise.all([import('../smtp/service.ts'), import('../backend/delivery.ts')]);
+    const delivery = new MailboxDelivery(deps.directory, deps.databases);
+    return SmtpService.start(snapshot, { ...deps, delivery, portOffset: portOffset(), pickCertificate });
+  },
   'pop3-backend': backendFactory(async (snapshot, deps) => {
     const backend = new Pop3Backend(deps, snapshot.popSettings);
     return {
@@ -174,6 +183,8 @@ export class ServiceHost {
       popSettings: await directory.settings('PopSettings', server.name),
       imapSettings: await directory.settings('ImapSettings', server.name),
       certificates: await directory.certificates(server.name),
+      receiveConnectors: await directory.receiveConnectors(server.name),
+      transportConfig: await directory.settings('TransportConfig'),
     };
   }
 

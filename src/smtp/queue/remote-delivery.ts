@@ -1,0 +1,133 @@
+// One delivery attempt to a remote domain with nodemailer's SMTPConnection: the route's hosts in
+// order until one answers, STARTTLS whenever the server offers it (required when the send
+// connector says RequireTLS or its smart host wants the password only under TLS), AUTH at smart
+// hosts, and an outcome per recipient.
+import SMTPConnection from 'nodemailer/lib/smtp-connection';
+import type { Route } from './routing.ts';
+
+export type OutcomeKind = 'delivered' | 'temporary' | 'permanent';
+
+export interface RecipientOutcome {
+  address: string;
+  kind: OutcomeKind;
+  /** The remote server's reply, or what went wrong on the way. */
+  response: string;
+  /** The host that answered, for the DSN's Remote-MTA field. */
+  remoteMta?: string;
+}
+
+export interface RemoteEnvelope {
+  sender: string;
+  recipients: { address: string; notify: string[] | null }[];
+  ret: string | null;
+  envid: string | null;
+}
+
+interface SmtpError extends Error {
+  code?: string;
+  responseCode?: number;
+  response?: string;
+  recipient?: string;
+  rejectedErrors?: SmtpError[];
+}
+
+const kindOf = (code: number | undefined): OutcomeKind => (code !== undefined && code >= 500 ? 'permanent' : 'temporary');
+
+function connect(conn: SMTPConnection): Promise<void> {
+  return new Promise((resolve, reject) => {
+    conn.once('error', reject);
+    conn.connect(() => {
+      conn.removeListener('error', reject);
+      resolve();
+    });
+  });
+}
+
+/** Tries the route's hosts in order; a host that cannot be reached or says 4xx to the whole session leads to the next. */
+export async function deliverRemote(route: Route, message: Buffer, envelope: RemoteEnvelope, ehloName: string): Promise<RecipientOutcome[]> {
+  let last: RecipientOutcome[] | undefined;
+  for (const target of route.targets) {
+    const outcome = await deliverTo(target, route, message, envelope, ehloName);
+    if (outcome.every((o) => o.kind === 'temporary') && outcome.every((o) => o.response.startsWith('connection'))) {
+      last = outcome;
+      continue;
+    }
+    return outcome;
+  }
+  return last ?? envelope.recipients.map((r) => ({ address: r.address, kind: 'temporary', response: 'connection: no host to try' }));
+}
+
+async function deliverTo(
+  target: Route['targets'][number],
+  route: Route,
+  message: Buffer,
+  envelope: RemoteEnvelope,
+  ehloName: string,
+): Promise<RecipientOutcome[]> {
+  const servername = /^[\d.]+$|:/.test(target.hostname) ? undefined : target.hostname;
+  const conn = new SMTPConnection({
+    host: target.address,
+    port: target.port,
+    name: route.fqdn ?? ehloName,
+    requireTLS: route.requireTls,
+    // MTA-to-MTA TLS is opportunistic (RFC 3207 §4): encrypt when offered, without requiring a
+    // certificate the sender could verify, unless the connector requires TLS.
+    opportunisticTLS: !route.requireTls,
+    tls: { rejectUnauthorized: false, ...(servername ? { servername } : {}) },
+    connectionTimeout: 30_000,
+    greetingTimeout: 30_000,
+    socketTimeout: route.inactivityTimeoutMs,
+    logger: false,
+  });
+  // RFC 3464 §2.3.5: the Remote-MTA is named by its DNS name; the address is for the admin.
+  const remoteMta = target.hostname === target.address ? target.address : `${target.hostname} [${target.address}]`;
+  const all = (kind: OutcomeKind, response: string) => envelope.recipients.map((r) => ({ address: r.address, kind, response, remoteMta }));
+  try {
+    await connect(conn);
+  } catch (err) {
+    conn.close();
+    const e = err as SmtpError;
+    return all('temporary', `connection: ${remoteMta}:${target.port}: ${e.response ?? e.message}`);
+  }
+  try {
+    if (route.auth) {
+      await new Promise<void>((resolve, reject) => conn.login({ user: route.auth!.user, pass: route.auth!.pass }, (err) => (err ? reject(err) : resolve())));
+    }
+    const notify = envelope.recipients[0]?.notify;
+    const sameNotify = envelope.recipients.every((r) => (r.notify ?? []).join(',') === (notify ?? []).join(','));
+    const dsn = {
+      ...(envelope.ret ? { ret: envelope.ret } : {}),
+      ...(envelope.envid ? { envid: envelope.envid } : {}),
+      ...(sameNotify && notify ? { notify } : {}),
+    };
+    const info = await new Promise<{ accepted: string[]; rejected: string[]; rejectedErrors?: SmtpError[]; response: string }>((resolve, reject) =>
+      conn.send(
+        { from: envelope.sender === '' ? false : envelope.sender, to: envelope.recipients.map((r) => r.address), size: message.length, ...(Object.keys(dsn).length > 0 ? { dsn } : {}), use8BitMime: true },
+        message,
+        (err, result) => (err ? reject(err) : resolve(result as never)),
+      ),
+    );
+    const rejected = new Map((info.rejectedErrors ?? []).map((e) => [String(e.recipient).toLowerCase(), e]));
+    return envelope.recipients.map((r) => {
+      const e = rejected.get(r.address.toLowerCase());
+      return e
+        ? { address: r.address, kind: kindOf(e.responseCode), response: e.response ?? e.message, remoteMta }
+        : { address: r.address, kind: 'delivered' as const, response: info.response, remoteMta };
+    });
+  } catch (err) {
+    const e = err as SmtpError;
+    if (e.rejectedErrors && e.rejectedErrors.length > 0) {
+      const rejected = new Map(e.rejectedErrors.map((x) => [String(x.recipient).toLowerCase(), x]));
+      return envelope.recipients.map((r) => {
+        const x = rejected.get(r.address.toLowerCase()) ?? e;
+        return { address: r.address, kind: kindOf(x.responseCode), response: x.response ?? x.message, remoteMta };
+      });
+    }
+    if (e.code === 'ETLS' || (route.requireTls && /STARTTLS/i.test(e.message))) return all('temporary', `TLS required by the send connector but not available at ${remoteMta}: ${e.message}`);
+    if (e.code === 'EAUTH') return all('temporary', `authentication at ${remoteMta} failed: ${e.response ?? e.message}`);
+    return all(e.responseCode ? kindOf(e.responseCode) : 'temporary', e.response ?? `connection: ${remoteMta}: ${e.message}`);
+  } finally {
+    conn.quit();
+    setTimeout(() => conn.close(), 1000).unref();
+  }
+}

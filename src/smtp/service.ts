@@ -1,0 +1,139 @@
+// The `smtp` service (Exchange's Front End Transport): one SMTP listener set per enabled receive
+// connector of this server, following the directory live. A Set-ReceiveConnector reaches it with
+// the next configuration snapshot: new bindings open, removed ones close, a disabled connector
+// stops, and the other settings apply to new commands at once.
+import type { Authenticator } from '../auth/authenticator.ts';
+import type { SettingsDocument } from '../config/model.ts';
+import type { Certificate, Directory, ReceiveConnector, Server } from '../directory/directory.ts';
+import { dataFolder } from '../lib/env.ts';
+import type { Logger } from '../lib/log.ts';
+import { rewriteCalendarParts, type CalendarSettings } from './calendar.ts';
+import { readConnector } from './connector-config.ts';
+import { certificateNameOf, ConnectorRuntime } from './connector-runtime.ts';
+import type { InboundChecker, OutboundQueue, RecipientRewriter, SmtpContext } from './context.ts';
+import type { LocalDelivery } from './delivery.ts';
+import { systemResolver, type DnsResolver } from './dns.ts';
+import { MailauthChecker } from './inbound-auth.ts';
+import { OutboundQueueRunner } from './queue/outbound-queue.ts';
+import { receiveLogFolder, SmtpReceiveLog } from './receive-log.ts';
+import { SubmissionRate } from './submission-policy.ts';
+
+/** The part of the host's configuration snapshot the SMTP service reads. */
+export interface SmtpSnapshot {
+  server: Server;
+  receiveConnectors: ReceiveConnector[];
+  transportConfig: SettingsDocument;
+  certificates: Certificate[];
+  /** CalendarItemRetrievalOption and OwaServerUrl of the POP3 and IMAP4 services. */
+  popSettings: SettingsDocument;
+  imapSettings: SettingsDocument;
+}
+
+export interface SmtpServiceDeps {
+  directory: Directory;
+  authenticator: Authenticator;
+  log: Logger;
+  delivery: LocalDelivery;
+  portOffset: number;
+  /** The host's certificate choice (X509/TlsCertificateName match, else one enabled for SMTP). */
+  pickCertificate(certificates: Certificate[], service: 'SMTP', name: string | null): Certificate | undefined;
+  /** DNS for SPF/DKIM/DMARC and MX routing; the system resolver when absent. */
+  dns?: DnsResolver;
+  /** SPF/DKIM/DMARC checks for Internet mail; mailauth over `dns` when absent. */
+  inbound?: InboundChecker;
+  /** The outbound queue; the SQLite queue in `dataFolder` when absent. */
+  outbound?: OutboundQueue & { stop?(): Promise<void> };
+  /** Where the outbound queue lives; MAILROOM_DATA when absent. */
+  dataFolder?: string;
+  rewriteForRecipient?: RecipientRewriter;
+}
+
+export class SmtpService {
+  private readonly connectors = new Map<string, ConnectorRuntime>();
+  /** Connectors removed or disabled whose sessions are still finishing. */
+  private readonly stopping = new Set<Promise<void>>();
+  private readonly ctx: SmtpContext;
+  /** This server's FQDN, for the queue's EHLO and reports; follows the snapshot. */
+  private fqdn = '';
+  private calendar: CalendarSettings = { popSettings: {}, imapSettings: {}, serverFqdn: '' };
+  private readonly receiveLog: SmtpReceiveLog;
+
+  private constructor(private readonly deps: SmtpServiceDeps) {
+    this.receiveLog = new SmtpReceiveLog(receiveLogFolder(deps.dataFolder ?? dataFolder()), (err) => deps.log.error({ err }, 'smtp: receive protocol log not written'));
+    this.ctx = {
+      directory: deps.directory,
+      authenticator: deps.authenticator,
+      log: deps.log,
+      delivery: deps.delivery,
+      rate: new SubmissionRate(),
+      inbound: deps.inbound ?? new MailauthChecker(deps.dns ?? systemResolver, deps.log),
+      ...(deps.outbound ? { outbound: deps.outbound } : {}),
+      rewriteForRecipient: deps.rewriteForRecipient ?? ((message, mailbox) => rewriteCalendarParts(message, mailbox, this.calendar)),
+    };
+  }
+
+  static async start(snapshot: SmtpSnapshot, deps: SmtpServiceDeps): Promise<SmtpService> {
+    let outbound = deps.outbound;
+    if (!outbound) {
+      const holder: { service?: SmtpService } = {};
+      outbound = await OutboundQueueRunner.open({
+        dataFolder: deps.dataFolder ?? dataFolder(), directory: deps.directory, resolver: deps.dns ?? systemResolver,
+        delivery: deps.delivery, log: deps.log, fqdn: () => holder.service?.fqdn || snapshot.server.fqdn,
+      });
+      holder.service = new SmtpService({ ...deps, outbound });
+      await holder.service.reconfigure(snapshot);
+      return holder.service;
+    }
+    const service = new SmtpService(deps);
+    await service.reconfigure(snapshot);
+    return service;
+  }
+
+  describe(): string {
+    return [...this.connectors.values()]
+      .map((c) => c.describe().join(', '))
+      .filter((d) => d !== '')
+      .join(', ');
+  }
+
+  async reconfigure(snapshot: SmtpSnapshot): Promise<void> {
+    this.fqdn = snapshot.server.fqdn;
+    this.calendar = { popSettings: snapshot.popSettings, imapSettings: snapshot.imapSettings, serverFqdn: snapshot.server.fqdn };
+    const mine = snapshot.receiveConnectors
+      .filter((c) => c.server.toLowerCase() === snapshot.server.name.toLowerCase())
+      .map((c) => readConnector(c, snapshot.transportConfig))
+      .filter((c) => c.enabled);
+    const wanted = new Set(mine.map((c) => c.identity));
+    for (const [identity, runtime] of this.connectors) {
+      if (!wanted.has(identity)) {
+        this.connectors.delete(identity);
+        // Not awaited: open sessions get a grace period, and the other connectors must not wait for it.
+        const stopped = runtime.stop().then(() => this.deps.log.info({ connector: identity }, 'smtp: connector stopped'));
+        this.stopping.add(stopped);
+        void stopped.finally(() => this.stopping.delete(stopped));
+      }
+    }
+    for (const config of mine) {
+      let runtime = this.connectors.get(config.identity);
+      if (!runtime) {
+        runtime = new ConnectorRuntime(config, this.ctx, this.deps.log, this.deps.portOffset, this.receiveLog);
+        this.connectors.set(config.identity, runtime);
+      }
+      const certificate = this.deps.pickCertificate(snapshot.certificates, 'SMTP', certificateNameOf(config));
+      try {
+        await runtime.update(config, certificate);
+      } catch (err) {
+        // One connector that cannot bind (port 25 taken by a local MTA) must not stop the others.
+        this.deps.log.error({ err, connector: config.identity }, `smtp: connector "${config.name}" cannot listen: ${err instanceof Error ? err.message : String(err)}`);
+      }
+    }
+  }
+
+  async stop(graceMs?: number): Promise<void> {
+    const all = [...this.connectors.values()];
+    this.connectors.clear();
+    await Promise.all([...all.map((c) => c.stop(graceMs)), ...this.stopping]);
+    await this.deps.outbound?.stop?.();
+    this.receiveLog.close();
+  }
+}

@@ -1,0 +1,99 @@
+// End to end with a real `mailroom start` process: the smtp service starts by itself (startup
+// type Automatic), a message alice submits over 587 reaches bob's IMAP Inbox while he is in IDLE,
+// byte-exact below the added fields, and a Set-ReceiveConnector from another process applies to
+// the running service within a second.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { ImapFlow } from 'imapflow';
+import nodemailer from 'nodemailer';
+import { eventually, freePortOffset, mailroom, startMailroom, tempDataDir, type RunningServer } from '../helpers.ts';
+import { credentialsFor } from '../../src/auth/credentials.ts';
+import { Directory } from '../../src/directory/directory.ts';
+import { setupOrganization } from '../../src/host/setup.ts';
+import { SmtpTestClient } from './smtp-client.ts';
+
+const PASSWORD = 'E2e-Pass-2026';
+const data = tempDataDir('mailroom-smtp-e2e-');
+let env: Record<string, string>;
+let offset: number;
+let server: RunningServer;
+
+function admin(...args: string[]): string {
+  const r = mailroom(args, env);
+  assert.equal(r.status, 0, `${args.join(' ')}: ${r.stderr}`);
+  return r.stdout;
+}
+
+before(async () => {
+  offset = await freePortOffset([25, 587, 465, 143, 993]);
+  env = { MAILROOM_DATA: data.path, MAILROOM_PORT_OFFSET: String(offset) };
+  // Set up in this process (each `mailroom` command costs a process start); the changes made
+  // while the server runs go through the command line, from another process.
+  process.env.MAILROOM_DATA = data.path;
+  const dir = await Directory.open();
+  await setupOrganization(dir, { organization: 'Contoso', domain: 'contoso.com', server: 'MAIL01', adminPassword: 'Admin-Pass-2026' });
+  await dir.updateSettings('ImapSettings', { UnencryptedOrTLSBindings: ['127.0.0.1:143'], SSLBindings: ['127.0.0.1:993'] }, 'MAIL01');
+  for (const service of ['imap4', 'imap4-backend'] as const) await dir.setServiceStartupType('MAIL01', service, 'Automatic');
+  await dir.setServiceStartupType('MAIL01', 'web', 'Disabled');
+  for (const [name, port] of [['Default Frontend MAIL01', 25], ['Client Frontend MAIL01', 587], ['Client Frontend Secure MAIL01', 465]] as const) {
+    await dir.updateReceiveConnector(name, { Bindings: [`127.0.0.1:${port}`] });
+  }
+  for (const [name, alias] of [['Alice Wong', 'alice'], ['Bob Kelly', 'bob']]) {
+    await dir.createMailbox({ name: name!, alias: alias!, credentials: await credentialsFor(PASSWORD) });
+  }
+  await dir.close();
+  server = await startMailroom(['start'], env);
+});
+
+after(async () => {
+  await server?.stop();
+  data.cleanup();
+});
+
+test('the smtp service runs by default; a submission on 587 reaches bob\'s Inbox during IDLE', async () => {
+  assert.match(server.output(), /smtp started/);
+  const bob = new ImapFlow({
+    host: '127.0.0.1', port: 993 + offset, secure: true, auth: { user: 'bob@contoso.com', pass: PASSWORD }, tls: { rejectUnauthorized: false }, logger: false,
+  });
+  await bob.connect();
+  const lock = await bob.getMailboxLock('INBOX');
+  try {
+    let exists = 0;
+    bob.on('exists', (e: { count: number }) => (exists = e.count));
+    const idle = bob.idle();
+    const raw = Buffer.from('From: Alice Wong <alice@contoso.com>\r\nTo: bob@contoso.com\r\nSubject: =?utf-8?B?5pyD6K2w?=\r\nMessage-ID: <e2e-1@contoso.com>\r\n\r\nSee you at 10.\r\n');
+    const info = await nodemailer.createTransport({
+      host: '127.0.0.1', port: 587 + offset, secure: false, requireTLS: true, auth: { user: 'alice@contoso.com', pass: PASSWORD }, tls: { rejectUnauthorized: false },
+    }).sendMail({ envelope: { from: 'alice@contoso.com', to: ['bob@contoso.com'] }, raw });
+    assert.match(info.response, /^250 2\.6\.0 <e2e-1@contoso\.com> /);
+    await eventually(() => exists === 1, 5000);
+    await bob.mailboxOpen('INBOX').catch(() => undefined);
+    await idle.catch(() => undefined);
+    const fetched = await bob.fetchOne('1', { source: true });
+    assert.ok(fetched && fetched.source);
+    const source = fetched.source;
+    assert.deepEqual(source.subarray(source.indexOf(raw)), raw);
+    assert.match(source.toString(), /^Return-Path: <alice@contoso\.com>\r\nReceived: from /);
+  } finally {
+    lock.release();
+    await bob.logout();
+  }
+});
+
+test('Set-ReceiveConnector from another process applies to the running service', async () => {
+  admin('Set-ReceiveConnector', 'Default Frontend MAIL01', '-Banner', '220 Contoso inbound', '-MaxRecipientsPerMessage', '1');
+  await eventually(async () => {
+    const c = await SmtpTestClient.connect(25 + offset);
+    const greeting = await c.read();
+    c.close();
+    return greeting.text === '220 Contoso inbound';
+  }, 5000);
+  admin('Set-ReceiveConnector', 'Default Frontend MAIL01', '-Enabled', '$false');
+  // The other connectors keep running.
+  const submission = await SmtpTestClient.connect(587 + offset);
+  assert.equal((await submission.read()).code, 220);
+  submission.close();
+  await eventually(async () => SmtpTestClient.connect(25 + offset).then((c) => (c.close(), false), () => true), 5000).catch((err: Error) => {
+    throw new Error(`${err.message}\n${server.output().split('\n').filter((l) => /smtp|error/i.test(l)).slice(-10).join('\n')}`);
+  });
+});
