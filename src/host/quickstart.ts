@@ -52,6 +52,7 @@ export async function runQuickstart(): Promise<number> {
         'Connection settings (self-signed certificate for "localhost": allow it in your client):',
         `  IMAP4  server localhost  port ${p(993)} SSL/TLS, or port ${p(143)} STARTTLS`,
         `  POP3   server localhost  port ${p(995)} SSL/TLS, or port ${p(110)} STARTTLS`,
+        `  SMTP   server localhost  port ${p(587)} STARTTLS, or port ${p(465)} SSL/TLS (sign in to send)`,
         `  Web    https://localhost:${p(443)}/ (settings page; the admin center is /ecp/)`,
         '',
         'Accounts:',

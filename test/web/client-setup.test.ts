@@ -201,7 +201,14 @@ describe('Get-ClientDnsRecords', () => {
     assert.deepEqual(record(text, '_autodiscover._tcp.contoso.com.', 'SRV'), ['0 0 443 mail.contoso.com.']);
     assert.deepEqual(record(text, 'contoso.com.', 'MX'), ['10 mail01.contoso.com.']);
     assert.deepEqual(record(text, 'contoso.com.', 'TXT'), ['"v=spf1 mx -all"']);
-    assert.match(text, /; DKIM: no signing key exists yet\. DKIM keys come with the SMTP service/);
+    assert.match(text, /; DKIM: no signing key for contoso\.com yet\. Create one with: mailroom New-DkimSigningKey -Domain contoso\.com/);
+    // Once a key exists its TXT record is printed, split into strings of at most 255 octets.
+    await cmdlet(h.dir, 'New-DkimSigningKey', 'contoso.com');
+    const signed = await run();
+    const dkim = signed.split('\n').find((l) => /^mr\d{6}\w*\._domainkey\.contoso\.com\. /.test(l));
+    assert.ok(dkim, signed);
+    assert.match(dkim, /TXT\s+"v=DKIM1; k=rsa; p=[A-Za-z0-9+/]+"( "[A-Za-z0-9+/=]+")*/);
+    assert.ok(dkim.match(/"([^"]*)"/g)!.every((q) => q.length - 2 <= 255));
     await cmdlet(h.dir, 'Set-ReceiveConnector', 'Client Frontend Secure MAIL01', '-AdvertiseClientSettings', '$false');
   });
 

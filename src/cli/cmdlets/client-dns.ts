@@ -5,6 +5,7 @@ import { isIP } from 'node:net';
 import { parseBinding } from '../../config/endpoints.ts';
 import { readClientSettings, setupSettings } from '../../web/client-settings.ts';
 import { dnsRecords } from '../../web/client-setup/dns-records.ts';
+import { dkimTxtRecord, signingKey } from '../../smtp/dkim/dkim-keys.ts';
 import type { Cmdlet } from '../cmdlet.ts';
 
 export const clientDnsCmdlets: Cmdlet[] = [
@@ -36,7 +37,14 @@ export const clientDnsCmdlets: Cmdlet[] = [
       if (settings.source === 'internal') {
         ctx.warn('Nothing is published for clients outside the network yet; the records below use the internal settings. Publish with Set-ImapSettings/Set-PopSettings -ExternalConnectionSettings and Set-ReceiveConnector -AdvertiseClientSettings $true.');
       }
-      return wanted.map((domain) => dnsRecords({ domain, settings, webHost, mxHost, serverName: server.name })).join('\n\n');
+      const blocks: string[] = [];
+      for (const domain of wanted) {
+        const key = await signingKey(ctx.directory, domain);
+        // DNS wants TXT data in quoted strings of at most 255 octets each.
+        const dkim = key ? { selector: key.selector, value: dkimTxtRecord(key).strings.map((s) => `"${s}"`).join(' ') } : undefined;
+        blocks.push(dnsRecords({ domain, settings, webHost, mxHost, serverName: server.name, ...(dkim ? { dkim } : {}) }));
+      }
+      return blocks.join('\n\n');
     },
   },
 ];

@@ -83,7 +83,7 @@ export function dnsRecords(input: DnsRecordsInput): string {
     ...rows.map((r) => `${r.name.padEnd(nameWidth)} ${ttl} IN ${r.type.padEnd(typeWidth)} ${r.data}${r.note ? `   ; ${r.note}` : ''}`),
   ];
   if (!input.dkim) {
-    lines.push(`; DKIM: no signing key exists yet. DKIM keys come with the SMTP service; once it has one, this command prints the <selector>._domainkey.${domain} TXT record here.`);
+    lines.push(`; DKIM: no signing key for ${input.domain} yet. Create one with: mailroom New-DkimSigningKey -Domain ${input.domain}`);
   }
   return lines.join('\n');
 }
