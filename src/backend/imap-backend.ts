@@ -63,6 +63,12 @@ export class ImapBackend implements SessionBackend {
               settings: () => this.imapSettings,
               appendLimit: () => this.appendLimit,
               quotaLimit: (id) => this.deps.databases.quotaLimit(id),
+              // Shared mailboxes open only with their own IMAP4 switch on, as a \alias logon requires.
+              sharedMailboxes: async () => {
+                const granted = await this.deps.directory.mailboxesGrantedTo(user.id, 'FullAccess');
+                const usable = granted.filter((m) => m.id !== mailbox.id && m.settings.ImapEnabled !== false && m.builtin === null);
+                return Promise.all(usable.map(async (m) => ({ mailbox: m, store: await this.deps.databases.storeFor(m) })));
+              },
               log: ctx.log.child({ imapUser: user.userPrincipalName, client: ctx.clientAddress }),
               clientAddress: ctx.clientAddress,
               ...(protocolLog ? { protocolLog } : {}),

@@ -685,6 +685,20 @@ export class Directory {
     return row !== undefined;
   }
 
+  /** Mailboxes on which a user holds a right (the shared mailboxes it may open). */
+  async mailboxesGrantedTo(userId: string, right: MailboxRight): Promise<Mailbox[]> {
+    const rows = await this.db.all<{ mailbox_id: string }>(
+      `SELECT mailbox_id FROM mailbox_permissions WHERE user_id = ? AND right_name = ? ORDER BY mailbox_id`,
+      [userId, right],
+    );
+    const out: Mailbox[] = [];
+    for (const r of rows) {
+      const m = await this.mailboxById(r.mailbox_id);
+      if (m) out.push(m);
+    }
+    return out;
+  }
+
   async mailboxPermissions(mailboxIdentity: string): Promise<{ user: string; right: MailboxRight }[]> {
     const mailbox = await this.requireMailbox(mailboxIdentity);
     const rows = await this.db.all<{ name: string; right_name: string }>(

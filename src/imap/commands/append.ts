@@ -9,7 +9,9 @@ export const appendCommand = defineCommand({
   name: 'APPEND',
   states: ['authenticated', 'selected'],
   async run(session, command) {
-    const folder = await session.store.folder(session.mailbox.id, session.nameFromWire(command.args.mailbox));
+    const target = await session.resolve(session.nameFromWire(command.args.mailbox));
+    const { store, mailbox } = target;
+    const folder = target.folderName === '' ? undefined : await store.folder(mailbox.id, target.folderName);
     if (!folder) throw no('The folder does not exist.', 'TRYCREATE');
     const limit = session.options.appendLimit();
     for (const m of command.args.messages) {
@@ -20,9 +22,9 @@ export const appendCommand = defineCommand({
     // MULTIAPPEND that cannot fit is refused before anything is stored (and has to be taken back
     // into Recoverable Items).
     if (command.args.messages.length > 1) {
-      const limit = await session.options.quotaLimit(session.mailbox.id);
+      const limit = await session.options.quotaLimit(mailbox.id);
       const total = command.args.messages.reduce((n, m) => n + m.data.length, 0);
-      if (limit !== 'unlimited' && (await session.store.usage(session.mailbox.id)).bytes + total > limit) {
+      if (limit !== 'unlimited' && (await store.usage(mailbox.id)).bytes + total > limit) {
         throw no('The mailbox is full.', 'OVERQUOTA');
       }
     }
@@ -31,14 +33,14 @@ export const appendCommand = defineCommand({
     const appended: number[] = [];
     try {
       for (const m of command.args.messages) {
-        const r = await session.store.append(folder.id, { raw: m.data, flags: m.flags, internalDate: m.date ? m.date.date : undefined });
+        const r = await store.append(folder.id, { raw: m.data, flags: m.flags, internalDate: m.date ? m.date.date : undefined });
         uids.push(r.uid);
         appended.push(r.uid);
         uidValidity = r.uidValidity;
       }
     } catch (err) {
       // MULTIAPPEND is all or nothing (RFC 3502 §6.3.11): take back what went in.
-      if (appended.length > 0) await session.store.expunge(folder.id, appended).catch(() => undefined);
+      if (appended.length > 0) await store.expunge(folder.id, appended).catch(() => undefined);
       if (err instanceof QuotaExceededError) throw no('The mailbox is full.', 'OVERQUOTA');
       throw err;
     }

@@ -10,8 +10,12 @@ async function transfer(session: ImapSession, command: CommandOf<'COPY'> | Comma
   const move = command.command === 'MOVE';
   if (move && readOnly) throw no('The folder is read-only.', 'READ-ONLY');
   const uids = session.messageSet(command.args.set, command.uid);
-  const target = await session.store.folder(session.mailbox.id, session.nameFromWire(command.args.mailbox));
+  const destination = await session.resolve(session.nameFromWire(command.args.mailbox));
+  const target = destination.folderName === '' ? undefined : await destination.store.folder(destination.mailbox.id, destination.folderName);
   if (!target) throw no('The target folder does not exist.', 'TRYCREATE');
+  // Folder ids are per mailbox database; a shared mailbox in another database needs a copy of
+  // the bytes, which is not offered yet.
+  if (destination.store !== session.store) throw no('Copying between mailbox databases is not supported yet.', 'CANNOT');
   if (uids.length === 0) return session.complete(command, `${command.command} completed.`, null, true);
   let result;
   try {

@@ -5,7 +5,8 @@
 import type { Folder, FolderRole } from '../../store/types.ts';
 import { mailboxName, mailboxNameFromWire } from '../protocol/index.ts';
 import { defineCommand, type CommandOf } from '../session/command.ts';
-import type { ImapSession } from '../session/session.ts';
+import { OTHER_USERS } from '../session/namespaces.ts';
+import type { ImapSession, MailboxAccess } from '../session/session.ts';
 import { statusLine } from './status.ts';
 
 const SPECIAL_USE: Record<FolderRole, string | null> = {
@@ -37,10 +38,36 @@ function visible(session: ImapSession, folders: Folder[]): Folder[] {
   return session.settings().ShowHiddenFoldersEnabled ? folders : folders.filter((f) => !f.hidden);
 }
 
-function attributes(folder: Folder, all: Folder[], extra: string[]): string[] {
-  const hasChildren = all.some((f) => f.name.startsWith(`${folder.name}/`));
-  const attrs = [hasChildren ? '\\HasChildren' : '\\HasNoChildren', ...extra];
-  return attrs;
+function childAttribute(folder: Folder, all: Folder[]): string {
+  return all.some((f) => f.name.startsWith(`${folder.name}/`)) ? '\\HasChildren' : '\\HasNoChildren';
+}
+
+/** One name LIST can return: a folder, or a level of the shared namespace (\Noselect). */
+interface Entry {
+  name: string;
+  folder: Folder | null;
+  /** \HasChildren/\HasNoChildren (and \Noselect for namespace levels). */
+  attributes: string[];
+  role: FolderRole | null;
+  target: MailboxAccess;
+}
+
+/**
+ * The user's folders, then "Other Users", each shared mailbox's level and its folders. Special
+ * uses are reported for the user's own folders only, so a client never finds two Sent folders.
+ */
+async function entries(session: ImapSession): Promise<Entry[]> {
+  const own = visible(session, await session.home.store.folders(session.mailbox.id));
+  const out: Entry[] = own.map((f) => ({ name: f.name, folder: f, attributes: [childAttribute(f, own)], role: f.role, target: session.home }));
+  const shared = await session.sharedMailboxes();
+  if (shared.length > 0) out.push({ name: OTHER_USERS, folder: null, attributes: ['\\Noselect', '\\HasChildren'], role: null, target: session.home });
+  for (const access of shared) {
+    const prefix = `${OTHER_USERS}/${access.mailbox.alias}`;
+    out.push({ name: prefix, folder: null, attributes: ['\\Noselect', '\\HasChildren'], role: null, target: access });
+    const folders = visible(session, await access.store.folders(access.mailbox.id));
+    for (const f of folders) out.push({ name: `${prefix}/${f.name}`, folder: f, attributes: [childAttribute(f, folders)], role: null, target: access });
+  }
+  return out;
 }
 
 async function list(session: ImapSession, command: CommandOf<'LIST'>): Promise<void> {
@@ -50,17 +77,17 @@ async function list(session: ImapSession, command: CommandOf<'LIST'>): Promise<v
     session.send('* LIST (\\Noselect) "/" ""');
     return session.complete(command, 'LIST completed.');
   }
-  const all = visible(session, await session.store.folders(session.mailbox.id));
   const matchers = patterns.map((p) => patternMatcher(ref, mailboxNameFromWire(p, session.utf8) ?? p));
-  for (const folder of all) {
-    if (!matchers.some((m) => m(folder.name))) continue;
-    if (selection.subscribed && !folder.subscribed) continue;
-    if (selection.specialUse && !(folder.role && SPECIAL_USE[folder.role])) continue;
-    const extra: string[] = [];
-    if (folder.role && SPECIAL_USE[folder.role]) extra.push(SPECIAL_USE[folder.role]!);
-    if ((returns.subscribed || selection.subscribed) && folder.subscribed) extra.push('\\Subscribed');
-    session.send(`* LIST (${attributes(folder, all, extra).join(' ')}) "/" ${mailboxName(folder.name, { utf8: session.utf8 })}`);
-    if (returns.status) session.send(await statusLine(session, folder, returns.status));
+  for (const entry of await entries(session)) {
+    if (!matchers.some((m) => m(entry.name))) continue;
+    const subscribed = entry.folder?.subscribed === true;
+    if (selection.subscribed && !subscribed) continue;
+    if (selection.specialUse && !(entry.role && SPECIAL_USE[entry.role])) continue;
+    const attributes = [...entry.attributes];
+    if (entry.role && SPECIAL_USE[entry.role]) attributes.push(SPECIAL_USE[entry.role]!);
+    if ((returns.subscribed || selection.subscribed) && subscribed) attributes.push('\\Subscribed');
+    session.send(`* LIST (${attributes.join(' ')}) "/" ${mailboxName(entry.name, { utf8: session.utf8 })}`);
+    if (returns.status && entry.folder) session.send(await statusLine(session, entry.folder, returns.status, entry.target));
   }
   await session.complete(command, 'LIST completed.');
 }
@@ -68,15 +95,14 @@ async function list(session: ImapSession, command: CommandOf<'LIST'>): Promise<v
 async function lsub(session: ImapSession, command: CommandOf<'LSUB'> | CommandOf<'XLIST'>): Promise<void> {
   const { reference, pattern } = command.args;
   const ref = mailboxNameFromWire(reference, session.utf8) ?? reference;
-  const all = visible(session, await session.store.folders(session.mailbox.id));
   const matches = patternMatcher(ref, mailboxNameFromWire(pattern, session.utf8) ?? pattern);
   const xlist = command.command === 'XLIST';
-  for (const folder of all) {
-    if (!matches(folder.name)) continue;
-    if (!xlist && !folder.subscribed) continue;
-    const extra = xlist && folder.role ? [XLIST_ROLE[folder.role]] : [];
+  for (const entry of await entries(session)) {
+    if (!matches(entry.name)) continue;
+    if (!xlist && entry.folder?.subscribed !== true) continue;
+    const extra = xlist && entry.role ? [XLIST_ROLE[entry.role]] : [];
     // XLIST keeps the name INBOX (Gmail sent "Inbox"): Outlook finds it by the \Inbox attribute.
-    session.send(`* ${command.command} (${attributes(folder, all, extra).join(' ')}) "/" ${mailboxName(folder.name, { utf8: session.utf8 })}`);
+    session.send(`* ${command.command} (${[...entry.attributes, ...extra].join(' ')}) "/" ${mailboxName(entry.name, { utf8: session.utf8 })}`);
   }
   await session.complete(command, `${command.command} completed.`);
 }

@@ -1,7 +1,7 @@
 // CREATE (with CREATE-SPECIAL-USE, RFC 6154 §3), DELETE, RENAME, SUBSCRIBE, UNSUBSCRIBE.
 import { FolderError, type FolderRole } from '../../store/types.ts';
 import { bad, defineCommand, no } from '../session/command.ts';
-import type { ImapSession } from '../session/session.ts';
+import type { FolderTarget, ImapSession } from '../session/session.ts';
 
 const ROLE_OF: Record<string, FolderRole> = {
   '\\Sent': 'sent', '\\Trash': 'trash', '\\Drafts': 'drafts', '\\Junk': 'junk', '\\Archive': 'archive',
@@ -18,30 +18,34 @@ async function folderOp<T>(op: () => Promise<T>): Promise<T> {
   }
 }
 
-function target(session: ImapSession, wire: string): string {
-  const name = session.nameFromWire(wire);
+/** The folder a name points to, in the user's own mailbox or a shared one. */
+async function target(session: ImapSession, wire: string): Promise<FolderTarget> {
+  const raw = session.nameFromWire(wire);
   // A trailing delimiter only says the client wants children (RFC 3501 §6.3.3).
-  return name.endsWith('/') ? name.slice(0, -1) : name;
+  const resolved = await session.resolve(raw.endsWith('/') ? raw.slice(0, -1) : raw);
+  // "Other Users" and "Other Users/<alias>" are namespace levels, not folders.
+  if (resolved.shared && resolved.folderName === '') throw no('That name is a level of the shared namespace, not a folder.', 'CANNOT');
+  return resolved;
 }
 
 export const createCommand = defineCommand({
   name: 'CREATE',
   states: ['authenticated', 'selected'],
   async run(session, command) {
-    const name = target(session, command.args.mailbox);
+    const { store, mailbox, folderName: name } = await target(session, command.args.mailbox);
     const uses = command.args.specialUse;
     if (uses.length > 1) throw no('A folder can have one special use.', 'USEATTR');
     const role = uses[0] ? ROLE_OF[uses[0]] : undefined;
     if (uses[0] && !role) throw no(`${uses[0]} is not a special use this server supports.`, 'USEATTR');
-    const id = session.mailbox.id;
+    const id = mailbox.id;
     await folderOp(async () => {
       // Missing parents are created too (RFC 3501 §6.3.3 says a server SHOULD).
       const levels = name.split('/');
       for (let i = 1; i < levels.length; i++) {
         const parent = levels.slice(0, i).join('/');
-        if (!(await session.store.folder(id, parent))) await session.store.createFolder(id, parent);
+        if (!(await store.folder(id, parent))) await store.createFolder(id, parent);
       }
-      await session.store.createFolder(id, name, role ? { role } : {});
+      await store.createFolder(id, name, role ? { role } : {});
     });
     await session.complete(command, 'CREATE completed.');
   },
@@ -51,9 +55,9 @@ export const deleteCommand = defineCommand({
   name: 'DELETE',
   states: ['authenticated', 'selected'],
   async run(session, command) {
-    const name = target(session, command.args.mailbox);
-    const folder = await session.store.folder(session.mailbox.id, name);
-    await folderOp(() => session.store.deleteFolder(session.mailbox.id, name));
+    const { store, mailbox, folderName: name } = await target(session, command.args.mailbox);
+    const folder = await store.folder(mailbox.id, name);
+    await folderOp(() => store.deleteFolder(mailbox.id, name));
     // Deleting the selected folder leaves nothing selected; a DELETE that failed (INBOX, a
     // folder with subfolders) leaves the selection alone. Compared by id: a RENAME may have
     // changed the selected folder's name since SELECT.
@@ -66,10 +70,11 @@ export const renameCommand = defineCommand({
   name: 'RENAME',
   states: ['authenticated', 'selected'],
   async run(session, command) {
-    const from = target(session, command.args.from);
-    const to = target(session, command.args.to);
-    if (!from || !to) throw bad('Folder names cannot be empty.');
-    await folderOp(() => session.store.renameFolder(session.mailbox.id, from, to));
+    const from = await target(session, command.args.from);
+    const to = await target(session, command.args.to);
+    if (!from.folderName || !to.folderName) throw bad('Folder names cannot be empty.');
+    if (from.mailbox.id !== to.mailbox.id) throw no('A folder cannot be renamed into another mailbox.', 'CANNOT');
+    await folderOp(() => from.store.renameFolder(from.mailbox.id, from.folderName, to.folderName));
     await session.complete(command, 'RENAME completed.');
   },
 });
@@ -78,7 +83,8 @@ export const subscribeCommand = defineCommand({
   name: 'SUBSCRIBE',
   states: ['authenticated', 'selected'],
   async run(session, command) {
-    await folderOp(() => session.store.setSubscribed(session.mailbox.id, target(session, command.args.mailbox), true));
+    const t = await target(session, command.args.mailbox);
+    await folderOp(() => t.store.setSubscribed(t.mailbox.id, t.folderName, true));
     await session.complete(command, 'SUBSCRIBE completed.');
   },
 });
@@ -87,7 +93,8 @@ export const unsubscribeCommand = defineCommand({
   name: 'UNSUBSCRIBE',
   states: ['authenticated', 'selected'],
   async run(session, command) {
-    await folderOp(() => session.store.setSubscribed(session.mailbox.id, target(session, command.args.mailbox), false));
+    const t = await target(session, command.args.mailbox);
+    await folderOp(() => t.store.setSubscribed(t.mailbox.id, t.folderName, false));
     await session.complete(command, 'UNSUBSCRIBE completed.');
   },
 });

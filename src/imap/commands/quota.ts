@@ -5,7 +5,7 @@ import { defineCommand, no } from '../session/command.ts';
 import type { ImapSession } from '../session/session.ts';
 
 async function quotaLine(session: ImapSession): Promise<string> {
-  const usage = await session.store.usage(session.mailbox.id);
+  const usage = await session.home.store.usage(session.mailbox.id);
   const limit = await session.options.quotaLimit(session.mailbox.id);
   const used = Math.ceil(usage.bytes / 1024);
   return limit === 'unlimited' ? '* QUOTA "" ()' : `* QUOTA "" (STORAGE ${used} ${Math.floor(limit / 1024)})`;

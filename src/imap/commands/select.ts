@@ -31,8 +31,9 @@ async function open(session: ImapSession, command: CommandOf<'SELECT'> | Command
   // where the old folder's responses end (RFC 7162 §3.2.11).
   if (session.selection && session.enabled.has('QRESYNC')) session.send('* OK [CLOSED] Previous folder closed.');
   session.unselect();
-  const folder = await session.requireFolder(session.nameFromWire(command.args.mailbox));
-  const view = await session.select(folder, readOnly);
+  const name = session.nameFromWire(command.args.mailbox);
+  const { folder, target } = await session.requireFolder(name);
+  const view = await session.select(folder, readOnly, target);
   let recent: number;
   if (readOnly) recent = (await session.store.status(folder.id)).recent;
   else {
@@ -51,7 +52,7 @@ async function open(session: ImapSession, command: CommandOf<'SELECT'> | Command
   session.send(`* ${view.exists} EXISTS`);
   if (session.rev2) {
     // RFC 9051 §6.3.2: a LIST reply with the name instead of rev1's RECENT and UNSEEN.
-    session.send(`* LIST () "/" ${mailboxName(folder.name, { utf8: true })}`);
+    session.send(`* LIST () "/" ${mailboxName(session.clientName(target, folder.name), { utf8: true })}`);
   } else {
     session.send(`* ${recent} RECENT`);
     const firstUnseen = view.allUids().findIndex((uid) => !view.flagsOf(uid).includes('\\Seen'));

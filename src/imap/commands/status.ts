@@ -3,10 +3,10 @@
 import type { Folder } from '../../store/types.ts';
 import { mailboxName, type StatusItem } from '../protocol/index.ts';
 import { defineCommand } from '../session/command.ts';
-import type { ImapSession } from '../session/session.ts';
+import type { ImapSession, MailboxAccess } from '../session/session.ts';
 
-export async function statusLine(session: ImapSession, folder: Folder, items: readonly StatusItem[]): Promise<string> {
-  const s = await session.store.status(folder.id);
+export async function statusLine(session: ImapSession, folder: Folder, items: readonly StatusItem[], target: MailboxAccess = session.home): Promise<string> {
+  const s = await target.store.status(folder.id);
   const values: string[] = [];
   for (const item of items) {
     switch (item) {
@@ -19,22 +19,22 @@ export async function statusLine(session: ImapSession, folder: Folder, items: re
       case 'SIZE': values.push(`SIZE ${s.size}`); break;
       case 'APPENDLIMIT': values.push(`APPENDLIMIT ${session.options.appendLimit()}`); break;
       case 'DELETED': {
-        const deleted = await session.store.search(folder.id, { type: 'flag', flag: '\\Deleted', present: true });
+        const deleted = await target.store.search(folder.id, { type: 'flag', flag: '\\Deleted', present: true });
         values.push(`DELETED ${deleted.length}`);
         break;
       }
     }
   }
-  return `* STATUS ${mailboxName(folder.name, { utf8: session.utf8 })} (${values.join(' ')})`;
+  return `* STATUS ${mailboxName(session.clientName(target, folder.name), { utf8: session.utf8 })} (${values.join(' ')})`;
 }
 
 export const statusCommand = defineCommand({
   name: 'STATUS',
   states: ['authenticated', 'selected'],
   async run(session, command) {
-    const folder = await session.requireFolder(session.nameFromWire(command.args.mailbox));
+    const { folder, target } = await session.requireFolder(session.nameFromWire(command.args.mailbox));
     if (command.args.items.includes('HIGHESTMODSEQ')) session.enabled.add('CONDSTORE');
-    session.send(await statusLine(session, folder, command.args.items));
+    session.send(await statusLine(session, folder, command.args.items, target));
     await session.complete(command, 'STATUS completed.');
   },
 });

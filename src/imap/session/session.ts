@@ -26,6 +26,7 @@ import {
 } from '../protocol/index.ts';
 import { SelectedView, type ViewUpdate } from '../selected-view.ts';
 import { capabilities } from './capabilities.ts';
+import { OTHER_USERS } from './namespaces.ts';
 import { CommandFailure, no, type SessionState } from './command.ts';
 import { COMMANDS } from '../commands/index.ts';
 
@@ -46,12 +47,31 @@ export interface ImapSessionOptions {
   onClose?: () => void;
   /** The connection's protocol log, carried over from the front end. */
   protocolLog?: ProtocolLogSession;
+  /** Mailboxes the user has FullAccess to, shown under "Other Users/<alias>/". */
+  sharedMailboxes?: () => Promise<MailboxAccess[]>;
 }
+
+/** A mailbox this session may open, with the store that holds it. */
+export interface MailboxAccess {
+  mailbox: Mailbox;
+  store: MailStore;
+}
+
+/** Where a client's mailbox name points: a folder of the user's own or of a shared mailbox. */
+export interface FolderTarget extends MailboxAccess {
+  /** The folder's name inside that mailbox ('' for the namespace levels themselves). */
+  folderName: string;
+  shared: boolean;
+}
+
+export { OTHER_USERS } from './namespaces.ts';
 
 export interface Selection {
   folder: Folder;
   view: SelectedView;
   readOnly: boolean;
+  /** The mailbox and store the folder belongs to (the user's own, or a shared one). */
+  target: FolderTarget;
 }
 
 /** Extensions a client turned on with ENABLE (RFC 5161). */
@@ -69,7 +89,8 @@ function logParameters(segments: readonly Segment[]): string {
 const MULTIAPPEND_BYTES = 100 * 1024 * 1024;
 
 export class ImapSession {
-  readonly store: MailStore;
+  /** The user's own mailbox and its store. */
+  readonly home: MailboxAccess;
   readonly mailbox: Mailbox;
   readonly user: Mailbox;
   readonly log: Logger;
@@ -97,7 +118,7 @@ export class ImapSession {
     connection: DetachedConnection,
     readonly options: ImapSessionOptions,
   ) {
-    this.store = options.store;
+    this.home = { mailbox: options.mailbox, store: options.store };
     this.mailbox = options.mailbox;
     this.user = options.user;
     this.log = options.log;
@@ -118,6 +139,11 @@ export class ImapSession {
 
   settings(): SettingsDocument {
     return this.options.settings();
+  }
+
+  /** The store of the selected folder, or of the user's own mailbox when none is selected. */
+  get store(): MailStore {
+    return this.selection?.target.store ?? this.home.store;
   }
 
   get socket(): Socket {
@@ -237,12 +263,37 @@ export class ImapSession {
     return mailboxNameToWire(name, this.utf8);
   }
 
-  async requireFolder(name: string): Promise<Folder> {
-    const folder = await this.store.folder(this.mailbox.id, name);
+  async sharedMailboxes(): Promise<MailboxAccess[]> {
+    return this.options.sharedMailboxes ? this.options.sharedMailboxes() : [];
+  }
+
+  /**
+   * Resolves a client's mailbox name: `Other Users/<alias>/<folder>` names a folder of a mailbox
+   * the user has FullAccess to; anything else is the user's own.
+   */
+  async resolve(name: string): Promise<FolderTarget> {
+    if (name !== OTHER_USERS && !name.startsWith(`${OTHER_USERS}/`)) return { ...this.home, folderName: name, shared: false };
+    const rest = name.slice(OTHER_USERS.length + 1);
+    const alias = rest.split('/')[0] ?? '';
+    const shared = (await this.sharedMailboxes()).find((m) => m.mailbox.alias.toLowerCase() === alias.toLowerCase());
+    if (!shared && name !== OTHER_USERS) throw no(`There is no shared mailbox ${alias} you can open.`, 'NONEXISTENT');
+    const folderName = rest.slice(alias.length + 1);
+    return { ...(shared ?? this.home), folderName: folderName === '' ? '' : folderName.toUpperCase() === 'INBOX' ? 'INBOX' : folderName, shared: true };
+  }
+
+  /** A selectable folder by client name, or NO [NONEXISTENT]. */
+  async requireFolder(name: string): Promise<{ folder: Folder; target: FolderTarget }> {
+    const target = await this.resolve(name);
+    const folder = target.folderName === '' ? undefined : await target.store.folder(target.mailbox.id, target.folderName);
     if (!folder || (folder.hidden && !this.settings().ShowHiddenFoldersEnabled)) {
       throw no(`The folder ${name} does not exist.`, 'NONEXISTENT');
     }
-    return folder;
+    return { folder, target };
+  }
+
+  /** The name a client sees for a folder of `target`'s mailbox. */
+  clientName(target: MailboxAccess, folderName: string): string {
+    return target.mailbox.id === this.mailbox.id ? folderName : `${OTHER_USERS}/${target.mailbox.alias}/${folderName}`;
   }
 
   /**
@@ -266,15 +317,15 @@ export class ImapSession {
 
   // ── Selection and synchronisation ─────────────────────────────────────────
 
-  async select(folder: Folder, readOnly: boolean): Promise<SelectedView> {
+  async select(folder: Folder, readOnly: boolean, target: FolderTarget): Promise<SelectedView> {
     this.unselect();
     const view = new SelectedView(folder.id, readOnly);
-    const status = await this.store.status(folder.id);
-    view.load(await this.store.messages(folder.id), status.highestModseq);
-    this.selection = { folder, view, readOnly };
+    const status = await target.store.status(folder.id);
+    view.load(await target.store.messages(folder.id), status.highestModseq);
+    this.selection = { folder, view, readOnly, target };
     // A change made elsewhere only marks the session dirty; the next sync point reads the
     // change log, so a burst of changes never queues up notifications (and none is lost).
-    this.unsubscribe = this.store.subscribe(this.mailbox.id, (event) => {
+    this.unsubscribe = target.store.subscribe(target.mailbox.id, (event) => {
       if (event.folderId !== folder.id) return;
       this.dirty = true;
       if (this.idle) this.syncDuringIdle();
