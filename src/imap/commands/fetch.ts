@@ -8,6 +8,7 @@ import { defineCommand, no, type CommandOf } from '../session/command.ts';
 import type { ImapSession } from '../session/session.ts';
 
 const SLICE = 500;
+const CLOSE = Buffer.from(')\r\n');
 
 /** Items that need the message bytes, not just its row. */
 function needsContent(item: FetchItem): boolean {
@@ -148,9 +149,8 @@ async function run(session: ImapSession, command: CommandOf<'FETCH'>): Promise<v
       if (parts.length > 0) parts.push(' ');
       parts.push(...render(session, item, m, shown, content));
     }
-    session.write(`* ${view.seqOf(uid)} FETCH (`);
-    for (const p of parts) session.write(p);
-    session.write(')\r\n');
+    // One write per message: small pieces go out together instead of as a write each.
+    session.write(Buffer.concat([Buffer.from(`* ${view.seqOf(uid)} FETCH (`), ...parts.map((p) => (typeof p === 'string' ? Buffer.from(p) : p)), CLOSE]));
     await session.drain();
   }
   await session.complete(command, 'FETCH completed.', null, true);

@@ -547,7 +547,8 @@ export class SqliteMailStore implements MailStore {
 
   async storeFlags(folderId: number, uids: number[], op: FlagOperation, flags: Flag[], unchangedSince?: number): Promise<StoreFlagsResult> {
     const wanted = normalizeFlags(flags);
-    return this.safeWrite(() => {
+    // Flag changes from many sessions share a commit (and its fsync), like appends.
+    return this.enqueueWrite(() => {
       const folder = this.folderRow(folderId);
       const rows = this.selectRows(folderId, uids);
       const failed: number[] = [];
@@ -676,7 +677,7 @@ export class SqliteMailStore implements MailStore {
   }
 
   async expunge(folderId: number, uids: number[], reason: 'expunge' | 'pop3' = 'expunge'): Promise<number[]> {
-    return this.safeWrite(() => this.expungeRows(this.folderRow(folderId), uids, reason));
+    return this.enqueueWrite(() => this.expungeRows(this.folderRow(folderId), uids, reason));
   }
 
   async changesSince(folderId: number, modseq: number): Promise<ChangesSince> {
@@ -687,7 +688,7 @@ export class SqliteMailStore implements MailStore {
   }
 
   async claimRecent(folderId: number): Promise<number[]> {
-    return this.safeWrite(() => {
+    return this.enqueueWrite(() => {
       const rows = this.db.prepare(`SELECT uid FROM messages WHERE folder_id = ? AND recent = 1 ORDER BY uid`).all(folderId) as { uid: number }[];
       if (rows.length > 0) {
         this.db.prepare(`UPDATE messages SET recent = 0 WHERE folder_id = ? AND recent = 1`).run(folderId);
