@@ -217,6 +217,7 @@ export interface VerificationCacheOptions {
  */
 export class VerificationCache {
   private readonly entries = new Map<string, number>(); // digest -> expiry, oldest first
+  private readonly inflight = new Map<string, Promise<boolean>>();
   private readonly ttlMs: number;
   private readonly maxEntries: number;
   private readonly now: () => number;
@@ -255,6 +256,21 @@ export class VerificationCache {
     this.prune();
   }
 
+  /**
+   * Runs `verify` once for concurrent checks of the same pair: a client opening five
+   * connections at once, or a thousand clients reconnecting after a restart, pays for one
+   * scrypt per user instead of one per connection.
+   */
+  shared(phc: string, password: string, verify: () => Promise<boolean>): Promise<boolean> {
+    const key = VerificationCache.key(phc, password);
+    let pending = this.inflight.get(key);
+    if (!pending) {
+      pending = verify().finally(() => this.inflight.delete(key));
+      this.inflight.set(key, pending);
+    }
+    return pending;
+  }
+
   /** Forgets everything, e.g. after an administrator resets passwords in bulk. */
   clear(): void {
     this.entries.clear();
@@ -284,9 +300,11 @@ export async function verifyPasswordCached(
 ): Promise<boolean> {
   if (typeof password !== 'string' || typeof phc !== 'string') return false;
   if (cache.has(phc, password)) return true;
-  const ok = await verifyPassword(password, phc);
-  if (ok) cache.add(phc, password);
-  return ok;
+  return cache.shared(phc, password, async () => {
+    const ok = await verifyPassword(password, phc);
+    if (ok) cache.add(phc, password);
+    return ok;
+  });
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -198,3 +198,16 @@ test('parseScramCredentials rejects malformed text', () => {
   ];
   for (const row of rows) assert.equal(parseScramCredentials(row), null, JSON.stringify(row));
 });
+
+test('concurrent checks of one password share a single scrypt', async () => {
+  const { VerificationCache, hashPassword, verifyPasswordCached } = await import('../../src/auth/passwords.ts');
+  const phc = await hashPassword('Shared-Check-2026');
+  const cache = new VerificationCache();
+  let runs = 0;
+  const started = await Promise.all(Array.from({ length: 8 }, () => cache.shared(phc, 'Shared-Check-2026', async () => { runs++; await new Promise((r) => setTimeout(r, 20)); return true; })));
+  assert.deepEqual(started, Array(8).fill(true));
+  assert.equal(runs, 1);
+  // Through the public path: eight logons at once, every answer right, wrong ones still wrong.
+  const results = await Promise.all([...Array(8).fill('Shared-Check-2026'), 'wrong'].map((pw) => verifyPasswordCached(pw, phc, new VerificationCache())));
+  assert.deepEqual(results, [...Array(8).fill(true), false]);
+});
