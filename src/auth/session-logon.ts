@@ -59,6 +59,19 @@ export type BackendOpenResult =
 
 export interface SessionBackend {
   open(request: BackendOpenRequest): Promise<BackendOpenResult>;
+  /** The sessions this back end serves now, for the admin center and /metrics. */
+  liveSessions?(): LiveSession[];
+}
+
+/** One connected, logged-on client as an administrator sees it. */
+export interface LiveSession {
+  protocol: 'IMAP4' | 'POP3';
+  /** Who logged on (user principal name). */
+  user: string;
+  /** The mailbox opened: the user's own or one it has FullAccess to. */
+  mailbox: string;
+  client: string;
+  since: Date;
 }
 
 export type ProtocolSessionStarter = (socket: Socket, ctx: ProtocolSessionContext) => void;

@@ -1,7 +1,7 @@
 // The imap4-backend service's session entry point (Exchange's MSExchangeIMAP4BE): it takes
 // logged-on IMAP sessions from front ends, counts them per user against MaxConnectionsPerUser,
 // and runs an IMAP session over the user's mailbox store.
-import type { BackendOpenRequest, BackendOpenResult, SessionBackend } from '../auth/session-logon.ts';
+import type { BackendOpenRequest, BackendOpenResult, LiveSession, SessionBackend } from '../auth/session-logon.ts';
 import type { SettingsDocument } from '../config/model.ts';
 import type { Directory } from '../directory/directory.ts';
 import type { Logger } from '../lib/log.ts';
@@ -19,7 +19,7 @@ export interface ImapBackendDeps {
 
 export class ImapBackend implements SessionBackend {
   private readonly perUser = new Map<string, number>();
-  private readonly sessions = new Set<ImapSession>();
+  private readonly sessions = new Map<ImapSession, LiveSession>();
   private appendLimit = UNLIMITED_APPEND;
 
   constructor(
@@ -77,7 +77,9 @@ export class ImapBackend implements SessionBackend {
                 release();
               },
             });
-            this.sessions.add(session);
+            this.sessions.set(session, {
+              protocol: 'IMAP4', user: user.userPrincipalName, mailbox: mailbox.primarySmtpAddress, client: ctx.clientAddress, since: new Date(),
+            });
             session.start(tag ?? '*');
           },
         },
@@ -93,7 +95,11 @@ export class ImapBackend implements SessionBackend {
     return this.sessions.size;
   }
 
+  liveSessions(): LiveSession[] {
+    return [...this.sessions.values()];
+  }
+
   async stop(): Promise<void> {
-    for (const s of [...this.sessions]) s.close('* BYE The IMAP4 back end is stopping.');
+    for (const s of [...this.sessions.keys()]) s.close('* BYE The IMAP4 back end is stopping.');
   }
 }

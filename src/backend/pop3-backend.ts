@@ -7,7 +7,7 @@
 // server at a time and only that server's back end serves its mailboxes: every POP3 session
 // on a mailbox passes through this one object, whichever front end it came in by.
 
-import type { BackendOpenRequest, BackendOpenResult, SessionBackend } from '../auth/session-logon.ts';
+import type { BackendOpenRequest, BackendOpenResult, LiveSession, SessionBackend } from '../auth/session-logon.ts';
 import type { SettingsDocument } from '../config/model.ts';
 import type { Logger } from '../lib/log.ts';
 import { Maildrop, type SortOrder } from '../pop3/maildrop.ts';
@@ -33,6 +33,7 @@ export class Pop3Backend implements SessionBackend {
   /** User id → back-end sessions of that user. */
   private readonly perUser = new Map<string, number>();
   private readonly sessions = new Set<PopTransactionSession>();
+  private readonly described = new Map<PopTransactionSession, LiveSession>();
 
   constructor(
     private readonly deps: Pop3BackendDeps,
@@ -71,10 +72,14 @@ export class Pop3Backend implements SessionBackend {
         ...(protocolLog ? { protocolLog } : {}),
         release: () => {
           this.sessions.delete(session);
+          this.described.delete(session);
           release();
         },
       });
       this.sessions.add(session);
+      this.described.set(session, {
+        protocol: 'POP3', user: user.userPrincipalName, mailbox: mailbox.primarySmtpAddress, client: ctx.clientAddress, since: new Date(),
+      });
       return { ok: true, session };
     } catch (err) {
       release();
@@ -84,6 +89,10 @@ export class Pop3Backend implements SessionBackend {
   }
 
   /** Cuts every session without UPDATE: nothing they marked is deleted. */
+  liveSessions(): LiveSession[] {
+    return [...this.described.values()];
+  }
+
   async stop(): Promise<void> {
     for (const session of [...this.sessions]) session.stop('pop3-backend stopped');
   }

@@ -4,7 +4,7 @@
 // second: new bindings, banners, certificates, services started or stopped.
 import { createSecureContext, type SecureContext } from 'node:tls';
 import { Authenticator } from '../auth/authenticator.ts';
-import type { SessionBackend } from '../auth/session-logon.ts';
+import type { LiveSession, SessionBackend } from '../auth/session-logon.ts';
 import { MailboxDatabases } from '../backend/mailbox-databases.ts';
 import { ImapBackend } from '../backend/imap-backend.ts';
 import { Pop3Backend } from '../backend/pop3-backend.ts';
@@ -80,6 +80,8 @@ export interface ServiceDeps {
   tls: SecureContextCache;
   /** The local back end of a protocol while its service runs; the ServiceHost supplies it. */
   backendFor?(protocol: FrontendProtocol): SessionBackend | undefined;
+  /** Every logged-on session of the running back ends; the ServiceHost supplies it. */
+  liveSessions?(): LiveSession[];
 }
 
 type ServiceFactory = (snapshot: ConfigSnapshot, deps: ServiceDeps) => Promise<RunningService>;
@@ -137,6 +139,7 @@ const FACTORIES: Partial<Record<ServiceName, ServiceFactory>> = {
     await backend.reconfigure(snapshot.imapSettings);
     return {
       open: (request) => backend.open(request),
+      liveSessions: () => backend.liveSessions(),
       reconfigure: (next) => backend.reconfigure(next.imapSettings),
       stop: () => backend.stop(),
     };
@@ -151,6 +154,7 @@ const FACTORIES: Partial<Record<ServiceName, ServiceFactory>> = {
     const backend = new Pop3Backend(deps, snapshot.popSettings);
     return {
       open: (request) => backend.open(request),
+      liveSessions: () => backend.liveSessions(),
       reconfigure: (next) => backend.reconfigure(next.popSettings),
       stop: () => backend.stop(),
     };
@@ -170,7 +174,11 @@ export class ServiceHost {
     private readonly role: Role,
   ) {
     const backendService: Record<FrontendProtocol, ServiceName> = { pop: 'pop3-backend', imap: 'imap4-backend' };
-    this.serviceDeps = { ...deps, backendFor: (protocol) => this.running.get(backendService[protocol])?.sessions };
+    this.serviceDeps = {
+      ...deps,
+      backendFor: (protocol) => this.running.get(backendService[protocol])?.sessions,
+      liveSessions: () => this.liveSessions(),
+    };
   }
 
   async readSnapshot(): Promise<ConfigSnapshot> {
@@ -225,6 +233,11 @@ export class ServiceHost {
         this.deps.log.info({ service: record.name }, `${record.name} stopped`);
       }
     }
+  }
+
+  /** Every logged-on POP3 and IMAP4 session of the back ends this process runs. */
+  liveSessions(): LiveSession[] {
+    return [...this.running.values()].flatMap((s) => s.sessions?.liveSessions?.() ?? []);
   }
 
   status(): Record<string, string> {

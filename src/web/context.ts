@@ -6,6 +6,7 @@ import type { Directory } from '../directory/directory.ts';
 import type { Logger } from '../lib/log.ts';
 import type { WebMetrics } from './metrics.ts';
 import type { SessionStore } from './sessions.ts';
+import type { LiveSession } from '../auth/session-logon.ts';
 
 export interface WebContext {
   directory: Directory;
@@ -18,4 +19,6 @@ export interface WebContext {
   serverName(): string;
   /** Port of the HTTPS listener, for sending plain-HTTP visitors to the secure pages. */
   httpsPort: number;
+  /** Logged-on POP3 and IMAP4 sessions of this process's back ends. */
+  liveSessions(): LiveSession[];
 }

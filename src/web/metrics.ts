@@ -6,6 +6,7 @@
 // service).
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { Authenticator, LogonProtocol } from '../auth/authenticator.ts';
+import type { LiveSession } from '../auth/session-logon.ts';
 
 const PROTOCOLS: readonly LogonProtocol[] = ['imap', 'pop', 'smtp', 'web'];
 
@@ -15,7 +16,7 @@ export class WebMetrics {
   readonly httpRequests: Histogram<'method' | 'route' | 'status'>;
   private readonly unsubscribe: () => void;
 
-  constructor(authenticator: Authenticator, webSessions: () => number) {
+  constructor(authenticator: Authenticator, webSessions: () => number, liveSessions: () => LiveSession[] = () => []) {
     this.logons = new Counter({
       name: 'mailroom_logons_total',
       help: 'Logon attempts by protocol and result (ok, failed).',
@@ -39,6 +40,16 @@ export class WebMetrics {
       registers: [this.registry],
       collect() {
         this.set(webSessions());
+      },
+    });
+    new Gauge({
+      name: 'mailroom_sessions',
+      help: 'Logged-on POP3 and IMAP4 sessions served by this process, by protocol.',
+      labelNames: ['protocol'],
+      registers: [this.registry],
+      collect() {
+        const sessions = liveSessions();
+        for (const protocol of ['IMAP4', 'POP3'] as const) this.set({ protocol }, sessions.filter((x) => x.protocol === protocol).length);
       },
     });
     collectDefaultMetrics({ register: this.registry });

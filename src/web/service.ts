@@ -33,7 +33,7 @@ export class WebService implements RunningService {
 
   private constructor(snapshot: ConfigSnapshot, private readonly deps: ServiceDeps, portOffset: number) {
     this.snapshot = snapshot;
-    this.metrics = new WebMetrics(deps.authenticator, () => this.webSessions.size);
+    this.metrics = new WebMetrics(deps.authenticator, () => this.webSessions.size, () => deps.liveSessions?.() ?? []);
     const ctx: WebContext = {
       directory: deps.directory,
       databases: deps.databases,
@@ -43,6 +43,7 @@ export class WebService implements RunningService {
       sessions: this.webSessions,
       serverName: () => this.snapshot.server.name,
       httpsPort: 443 + portOffset,
+      liveSessions: () => deps.liveSessions?.() ?? [],
     };
     ({ app: this.app, server: this.server } = buildApp(ctx));
     this.listeners = new ListenerSet({

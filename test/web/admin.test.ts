@@ -208,7 +208,21 @@ describe('monitoring', () => {
     assert.equal((await admin.get('/ecp/logs/other/IMAP4BE2026112008-1.LOG')).status, 404);
   });
 
-  test('live sessions say they are not available yet', async () => {
-    assert.match(pageText((await admin.get('/ecp/sessions')).body), /Not available yet/);
+  test('live sessions list the back ends\' logged-on clients, and /metrics counts them', async () => {
+    assert.match(pageText((await admin.get('/ecp/sessions')).body), /No POP3 or IMAP4 client is logged on right now/);
+    h.deps.liveSessions = () => [
+      { protocol: 'IMAP4', user: 'alice@contoso.com', mailbox: 'sales@contoso.com', client: '192.0.2.7', since: new Date() },
+      { protocol: 'POP3', user: 'xiaoming@contoso.com', mailbox: 'xiaoming@contoso.com', client: '192.0.2.8', since: new Date() },
+    ];
+    try {
+      const text = pageText((await admin.get('/ecp/sessions')).body);
+      assert.match(text, /IMAP4\s+alice@contoso\.com\s+sales@contoso\.com\s+192\.0\.2\.7/);
+      assert.match(text, /POP3\s+xiaoming@contoso\.com/);
+      const metrics = await admin.get('/metrics');
+      assert.match(metrics.body, /mailroom_sessions\{protocol="IMAP4"\} 1/);
+      assert.match(metrics.body, /mailroom_sessions\{protocol="POP3"\} 1/);
+    } finally {
+      delete h.deps.liveSessions;
+    }
   });
 });

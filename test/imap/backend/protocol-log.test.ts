@@ -59,3 +59,15 @@ test('ENABLE IMAP4rev2 switches to RFC 9051 replies: LIST in SELECT, no \\Recent
   assert.ok(search.some((l) => /^\* ESEARCH \(TAG "R4"\) ALL 1/.test(l)), search.join('\n'));
   await c.command('R5', 'LOGOUT');
 });
+
+test('the host lists logged-on IMAP4 sessions for the admin center, and forgets them at LOGOUT', async () => {
+  const c = await RawClient.login(server.tlsPort, 'logger@contoso.com');
+  const live = server.host.liveSessions().filter((s) => s.user === 'logger@contoso.com');
+  assert.equal(live.length, 1);
+  assert.equal(live[0]!.protocol, 'IMAP4');
+  assert.equal(live[0]!.mailbox, 'logger@contoso.com');
+  assert.match(live[0]!.client, /^127\./);
+  await c.command('Q', 'LOGOUT');
+  await new Promise((r) => setTimeout(r, 100));
+  assert.equal(server.host.liveSessions().filter((s) => s.user === 'logger@contoso.com').length, 0);
+});

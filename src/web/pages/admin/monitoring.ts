@@ -1,6 +1,7 @@
 // Protocol logs (the CSV files Set-PopSettings/Set-ImapSettings -ProtocolLogEnabled writes) and
 // the live sessions panel.
 import { html } from '../../html.ts';
+import type { LiveSession } from '../../../auth/session-logon.ts';
 import type { Viewer } from '../../request.ts';
 import { adminPage, ADMIN_PATHS } from './shell.ts';
 
@@ -39,9 +40,17 @@ export function logFilePage(viewer: Viewer, protocol: string, name: string, text
   return adminPage(viewer, 'logs', name, body, `${ADMIN_PATHS.logs}/${protocol}/${name}`);
 }
 
-export function sessionsPage(viewer: Viewer): string {
+export function sessionsPage(viewer: Viewer, sessions: LiveSession[]): string {
   const { t } = viewer;
+  const sorted = [...sessions].sort((a, b) => a.protocol.localeCompare(b.protocol) || a.since.getTime() - b.since.getTime());
   const body = html`<h1>${t.t('admin.sessions.title')}</h1>
-  <section class="card"><h2>${t.t('admin.sessions.unavailableTitle')}</h2><p>${t.t('admin.sessions.unavailable')}</p></section>`;
+  <p class="lead">${t.t('admin.sessions.intro')}</p>
+  <section class="card">
+    ${sorted.length === 0 ? html`<p class="muted">${t.t('admin.sessions.none')}</p>` : html`<div class="table-wrap"><table class="data">
+      <thead><tr><th scope="col">${t.t('admin.sessions.protocol')}</th><th scope="col">${t.t('admin.sessions.user')}</th>
+        <th scope="col">${t.t('admin.sessions.mailbox')}</th><th scope="col">${t.t('admin.sessions.client')}</th><th scope="col">${t.t('admin.sessions.since')}</th></tr></thead>
+      <tbody>${sorted.map((x) => html`<tr><td>${x.protocol}</td><td>${x.user}</td><td>${x.mailbox}</td><td class="mono">${x.client}</td><td>${t.dateTime(x.since)}</td></tr>`)}</tbody>
+    </table></div>`}
+  </section>`;
   return adminPage(viewer, 'sessions', t.t('admin.sessions.title'), body, ADMIN_PATHS.sessions);
 }
