@@ -103,7 +103,11 @@ function calendarParts(root: MessagePart): MessagePart[] {
 const NEW_HEADERS = 'Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n';
 
 /** The message for one recipient: unchanged, or with its meeting-request parts replaced by links. */
-export function rewriteCalendarParts(message: Buffer, mailbox: Mailbox, settings: CalendarSettings): Buffer {
+export function rewriteCalendarParts(
+  message: Buffer, mailbox: Mailbox, settings: CalendarSettings,
+  /** Hears each replaced meeting request, so the web view can show it later. */
+  onReplaced?: (uid: string, ical: string) => void,
+): Buffer {
   // Cheap test first: most mail has no calendar part at all.
   if (!/text\/calendar/i.test(message.toString('latin1'))) return message;
   const base = calendarLinkBase(settings, mailbox);
@@ -116,6 +120,7 @@ export function rewriteCalendarParts(message: Buffer, mailbox: Mailbox, settings
   for (const part of parts) {
     const ical = decodeCharset(decodeTransferEncoding(message.subarray(part.bodyStart, part.bodyEnd), part.encoding), paramValue(part.contentType.params, 'charset') ?? 'utf-8');
     const props = icalProperties(ical);
+    if (props.get('UID')) onReplaced?.(props.get('UID')!, ical);
     const text = Buffer.from(replacementText(props, meetingUrl(base, props.get('UID') ?? '')), 'utf8');
     if (part === root) {
       // A message that is only the calendar: its own Content-Type and transfer encoding change.

@@ -8,6 +8,7 @@ import type { Certificate, Directory, ReceiveConnector, Server } from '../direct
 import { dataFolder } from '../lib/env.ts';
 import type { Logger } from '../lib/log.ts';
 import { rewriteCalendarParts, type CalendarSettings } from './calendar.ts';
+import { saveMeeting } from './meetings.ts';
 import { readConnector } from './connector-config.ts';
 import { certificateNameOf, ConnectorRuntime } from './connector-runtime.ts';
 import type { InboundChecker, OutboundQueue, RecipientRewriter, SmtpContext } from './context.ts';
@@ -68,7 +69,10 @@ export class SmtpService {
       rate: new SubmissionRate(),
       inbound: deps.inbound ?? new MailauthChecker(deps.dns ?? systemResolver, deps.log),
       ...(deps.outbound ? { outbound: deps.outbound } : {}),
-      rewriteForRecipient: deps.rewriteForRecipient ?? ((message, mailbox) => rewriteCalendarParts(message, mailbox, this.calendar)),
+      rewriteForRecipient: deps.rewriteForRecipient ?? ((message, mailbox) => rewriteCalendarParts(message, mailbox, this.calendar, (uid, ical) => {
+        // The link in the message is the only copy the recipient gets; the view needs the original.
+        saveMeeting(deps.directory, mailbox.id, uid, ical).catch((err) => deps.log.error({ err }, 'smtp: meeting request not kept for the web view'));
+      })),
     };
   }
 

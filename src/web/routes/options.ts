@@ -8,6 +8,8 @@ import type { WebContext } from '../context.ts';
 import { accountPage, type MailboxUsageView } from '../pages/account.ts';
 import { MOBILECONFIG_PATH, MY_ACCOUNT_PATH, POP_IMAP_PATH } from '../pages/options-nav.ts';
 import { popImapPage } from '../pages/pop-imap.ts';
+import { MEETING_PATH, meetingPage, readMeeting } from '../pages/meeting.ts';
+import { findMeeting } from '../../smtp/meetings.ts';
 import { requireViewer, sendHtml, sendMessage } from './guard.ts';
 
 /**
@@ -30,6 +32,20 @@ function clientUserName(user: Mailbox, mailbox: Mailbox): string {
 }
 
 export function optionsRoutes(app: FastifyInstance, ctx: WebContext): void {
+  // The page meeting-request links lead to (CalendarItemRetrievalOption), for the mailbox that got it.
+  app.get<{ Querystring: { uid?: string; download?: string } }>(MEETING_PATH, async (req, reply) => {
+    const viewer = await requireViewer(ctx, req, reply);
+    if (!viewer) return reply;
+    const uid = req.query.uid ?? '';
+    const ics = uid ? await findMeeting(ctx.directory, viewer.mailbox.id, uid) : undefined;
+    if (!ics) return sendMessage(req, reply, 404, { title: 'meeting.notFoundTitle', text: 'meeting.notFoundText' }, viewer);
+    if (req.query.download === '1') {
+      return reply.header('cache-control', 'no-store').header('content-disposition', 'attachment; filename="meeting.ics"')
+        .type('text/calendar; charset=utf-8').send(ics);
+    }
+    return sendHtml(reply, meetingPage(viewer, uid, readMeeting(ics)));
+  });
+
   app.get(MY_ACCOUNT_PATH, async (req, reply) => {
     const viewer = await requireViewer(ctx, req, reply);
     if (!viewer) return reply;
