@@ -6,6 +6,7 @@ import { dkimCmdlets } from './cmdlets/dkim.ts';
 import { mailboxCmdlets } from './cmdlets/mailbox.ts';
 import { organizationCmdlets } from './cmdlets/organization.ts';
 import { recoverableCmdlets } from './cmdlets/recoverable.ts';
+import { webSettingsCmdlets } from './cmdlets/web-settings.ts';
 import { protocolSettingsCmdlets } from './cmdlets/protocol-settings.ts';
 import { serviceCmdlets } from './cmdlets/services.ts';
 import { transportCmdlets } from './cmdlets/transport.ts';
@@ -19,6 +20,7 @@ export const CMDLETS: readonly Cmdlet[] = [
   ...serviceCmdlets,
   ...certificateCmdlets,
   ...recoverableCmdlets,
+  ...webSettingsCmdlets,
   ...clientDnsCmdlets,
   ...transportQueueCmdlets,
   ...dkimCmdlets,

@@ -25,6 +25,7 @@ import {
 } from '../config/receive-connector.ts';
 import { SERVICES, type ExplicitState, type ServiceName, type StartupType } from '../config/services.ts';
 import { TRANSPORT_CONFIG } from '../config/transport.ts';
+import { WEB_SETTINGS } from '../config/web.ts';
 import { SCHEMA, SCHEMA_VERSION } from './schema.ts';
 
 export type MailboxType = 'user' | 'shared' | 'system';
@@ -103,6 +104,8 @@ export interface ReceiveConnector {
   name: string;
   settings: SettingsDocument;
 }
+
+export type SettingsName = 'PopSettings' | 'ImapSettings' | 'TransportConfig' | 'WebSettings';
 
 export class DirectoryError extends Error {
   constructor(message: string) {
@@ -383,6 +386,7 @@ export class Directory {
       case 'PopSettings': return POP_SETTINGS;
       case 'ImapSettings': return IMAP_SETTINGS;
       case 'TransportConfig': return TRANSPORT_CONFIG;
+      case 'WebSettings': return WEB_SETTINGS;
       default: throw new DirectoryError(`Unknown settings object ${name}`);
     }
   }
@@ -398,16 +402,18 @@ export class Directory {
     return this.server(serverName).then((s) => `server:${key(s.name)}`);
   }
 
-  async settings(name: 'PopSettings' | 'ImapSettings' | 'TransportConfig', serverName?: string): Promise<SettingsDocument> {
+  async settings(name: SettingsName, serverName?: string): Promise<SettingsDocument> {
     const scope = await this.scopeOf(name, serverName);
     const row = await this.db.get<{ value: string }>(`SELECT value FROM settings WHERE scope = ? AND name = ?`, [scope, name]);
+    // WebSettings came after the first organizations were set up: absent means the defaults.
+    if (!row && name === 'WebSettings') return completeDocument(WEB_SETTINGS, {}, await this.serverContext(scope));
     if (!row) throw new DirectoryError(`No ${name} for ${scope}: run \`mailroom setup\` first.`);
     return completeDocument(Directory.settingsDefs(name), JSON.parse(row.value), await this.serverContext(scope));
   }
 
   /** Applies a Set-* change; validates values and cross-parameter rules before anything is stored. */
   async updateSettings(
-    name: 'PopSettings' | 'ImapSettings' | 'TransportConfig',
+    name: SettingsName,
     changes: Record<string, unknown>,
     serverName?: string,
   ): Promise<SettingsDocument> {
@@ -415,11 +421,14 @@ export class Directory {
     const ctx = await this.serverContext(scope);
     return this.write(async (tx) => {
       const row = await tx.get<{ value: string }>(`SELECT value FROM settings WHERE scope = ? AND name = ?`, [scope, name]);
-      if (!row) throw new DirectoryError(`No ${name} for ${scope}.`);
+      if (!row && name !== 'WebSettings') throw new DirectoryError(`No ${name} for ${scope}.`);
       const defs = Directory.settingsDefs(name);
-      const next = applySettings(defs, completeDocument(defs, JSON.parse(row.value), ctx), changes);
-      if (name !== 'TransportConfig') checkProtocolSettings(next);
-      await tx.run(`UPDATE settings SET value = ? WHERE scope = ? AND name = ?`, [JSON.stringify(next), scope, name]);
+      const next = applySettings(defs, completeDocument(defs, row ? JSON.parse(row.value) : {}, ctx), changes);
+      if (name === 'PopSettings' || name === 'ImapSettings') checkProtocolSettings(next);
+      await tx.run(
+        `INSERT INTO settings (scope, name, value) VALUES (?, ?, ?) ON CONFLICT (scope, name) DO UPDATE SET value = excluded.value`,
+        [scope, name, JSON.stringify(next)],
+      );
       return next;
     });
   }

@@ -32,6 +32,8 @@ export interface ConfigSnapshot {
   popSettings: SettingsDocument;
   imapSettings: SettingsDocument;
   certificates: Certificate[];
+  /** Where the web service's monitoring endpoints listen (Set-WebSettings). */
+  webSettings: SettingsDocument;
   /** This server's receive connectors and the organization's transport limits, for the smtp service. */
   receiveConnectors: ReceiveConnector[];
   transportConfig: SettingsDocument;
@@ -191,6 +193,7 @@ export class ServiceHost {
       popSettings: await directory.settings('PopSettings', server.name),
       imapSettings: await directory.settings('ImapSettings', server.name),
       certificates: await directory.certificates(server.name),
+      webSettings: await directory.settings('WebSettings', server.name),
       receiveConnectors: await directory.receiveConnectors(server.name),
       transportConfig: await directory.settings('TransportConfig'),
     };

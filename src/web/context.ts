@@ -21,4 +21,9 @@ export interface WebContext {
   httpsPort: number;
   /** Logged-on POP3 and IMAP4 sessions of this process's back ends. */
   liveSessions(): LiveSession[];
+  /**
+   * Which listener a connection came in by: 'monitoring' (MetricsBindings: /metrics and
+   * /healthz only), 'pages' (the web listeners while MetricsBindings is set), or 'shared'.
+   */
+  listenerKind(socket: object): 'pages' | 'monitoring' | 'shared';
 }

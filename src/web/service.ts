@@ -44,6 +44,7 @@ export class WebService implements RunningService {
       serverName: () => this.snapshot.server.name,
       httpsPort: 443 + portOffset,
       liveSessions: () => deps.liveSessions?.() ?? [],
+      listenerKind: (socket) => this.monitoringDoor(socket),
     };
     ({ app: this.app, server: this.server } = buildApp(ctx));
     this.listeners = new ListenerSet({
@@ -52,6 +53,25 @@ export class WebService implements RunningService {
       secureContext: () => this.secureContext()!,
       onConnection: (socket: Socket) => this.server.emit('connection', socket),
     });
+    // Set-WebSettings -MetricsBindings: a separate plain-HTTP door for monitoring only.
+    this.metricsListeners = new ListenerSet({
+      log: deps.log,
+      portOffset,
+      secureContext: () => this.secureContext()!,
+      onConnection: (socket: Socket) => {
+        this.metricsSockets.add(socket);
+        this.server.emit('connection', socket);
+      },
+    });
+  }
+
+  private readonly metricsListeners: ListenerSet;
+  private readonly metricsSockets = new WeakSet<object>();
+
+  /** Where a request may reach /metrics and /healthz, and where only they may be reached. */
+  private monitoringDoor(socket: object): 'pages' | 'monitoring' | 'shared' {
+    if (this.metricsSockets.has(socket)) return 'monitoring';
+    return (this.snapshot.webSettings.MetricsBindings as string[]).length > 0 ? 'pages' : 'shared';
   }
 
   static async start(snapshot: ConfigSnapshot, deps: ServiceDeps, portOffset = environmentPortOffset()): Promise<WebService> {
@@ -75,7 +95,8 @@ export class WebService implements RunningService {
   }
 
   describe(): string {
-    return this.listeners.describe().join(', ');
+    const metrics = this.metricsListeners.describe();
+    return [...this.listeners.describe(), ...metrics.map((m) => `${m} (metrics)`)].join(', ');
   }
 
   async reconfigure(snapshot: ConfigSnapshot): Promise<void> {
@@ -87,10 +108,12 @@ export class WebService implements RunningService {
     if (!https && this.httpsOpen !== false) this.deps.log.warn('web: no certificate, so HTTPS stays closed; run New-ExchangeCertificate');
     this.httpsOpen = https;
     await this.listeners.reconcile(specs);
+    await this.metricsListeners.reconcile((snapshot.webSettings.MetricsBindings as string[]).map((binding) => ({ binding, implicitTls: false })));
   }
 
   async stop(): Promise<void> {
     await this.listeners.closeAll(true);
+    await this.metricsListeners.closeAll(true);
     await this.app.close();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
     this.metrics.dispose();

@@ -94,3 +94,33 @@ describe('the web service', () => {
     assert.equal(res.status, 413);
   });
 });
+
+describe('Set-WebSettings -MetricsBindings', () => {
+  let h: WebHarness;
+  before(async () => {
+    h = await startWebHarness('mailroom-web-metrics-');
+  });
+  after(async () => h.close());
+
+  async function apply(bindings: string[]): Promise<void> {
+    const { ServiceHost } = await import('../../src/host/server.ts');
+    await h.dir.updateSettings('WebSettings', { MetricsBindings: bindings }, 'MAIL01');
+    await h.service.reconfigure(await new ServiceHost(h.deps, 'MAIL01', 'all').readSnapshot());
+  }
+
+  test('moves /metrics and /healthz to their own listener, which serves nothing else', async () => {
+    const metricsBase = `http://127.0.0.1:${9090 + h.offset}`;
+    assert.equal((await send(`${h.http}/metrics`)).status, 200, 'shared by default');
+    await apply(['127.0.0.1:9090']);
+    const metrics = await send(`${metricsBase}/metrics`);
+    assert.equal(metrics.status, 200);
+    assert.match(metrics.body, /mailroom_logons_total/);
+    assert.equal((await send(`${metricsBase}/healthz`)).status, 200);
+    assert.equal((await send(`${metricsBase}/signin`)).status, 404);
+    assert.equal((await send(`${h.http}/metrics`)).status, 404, 'no longer on the public listener');
+    assert.equal((await send(`${h.http}/healthz`)).status, 200);
+    await apply([]);
+    assert.equal((await send(`${h.http}/metrics`)).status, 200, 'back on the web listeners');
+    await assert.rejects(send(`${metricsBase}/metrics`));
+  });
+});

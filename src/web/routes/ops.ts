@@ -1,10 +1,19 @@
-// /healthz and /metrics for monitoring, and the static files. /metrics is served on the same
-// listeners as the pages for now (docs/web.md); put it behind the firewall or a proxy rule.
+// /healthz and /metrics for monitoring, and the static files. With Set-WebSettings
+// -MetricsBindings the monitoring endpoints move to their own listeners, which serve nothing else.
 import type { FastifyInstance } from 'fastify';
 import type { WebContext } from '../context.ts';
 import { STATIC_ASSETS } from '../static.ts';
 
+const NOT_FOUND = 'Not found\n';
+
 export function opsRoutes(app: FastifyInstance, ctx: WebContext): void {
+  // The monitoring listeners answer /metrics and /healthz only.
+  app.addHook('onRequest', async (req, reply) => {
+    if (ctx.listenerKind(req.raw.socket) !== 'monitoring') return;
+    const path = req.url.split('?')[0];
+    if (path !== '/metrics' && path !== '/healthz') return reply.code(404).type('text/plain; charset=utf-8').send(NOT_FOUND);
+  });
+
   app.get('/healthz', async (_req, reply) => {
     // Healthy when the directory answers: everything the service does starts there.
     try {
@@ -16,7 +25,9 @@ export function opsRoutes(app: FastifyInstance, ctx: WebContext): void {
     }
   });
 
-  app.get('/metrics', async (_req, reply) => {
+  app.get('/metrics', async (req, reply) => {
+    // With MetricsBindings set, the public listeners do not reveal the metrics.
+    if (ctx.listenerKind(req.raw.socket) === 'pages') return reply.code(404).type('text/plain; charset=utf-8').send(NOT_FOUND);
     const body = await ctx.metrics.registry.metrics();
     return reply.header('cache-control', 'no-store').type(ctx.metrics.registry.contentType).send(body);
   });
