@@ -5,6 +5,7 @@ import type { Directory, Mailbox } from '../directory/directory.ts';
 import type { DeliveryItem, DeliveryResult, LocalDelivery, MailboxQuota, QuotaLimit } from '../smtp/delivery.ts';
 import { QuotaExceededError } from '../store/types.ts';
 import type { MailboxDatabases } from './mailbox-databases.ts';
+import { deliveries } from '../lib/metrics.ts';
 
 export class MailboxDelivery implements LocalDelivery {
   constructor(
@@ -43,8 +44,10 @@ export class MailboxDelivery implements LocalDelivery {
       const folder = wanted ?? folders.find((f) => f.role === 'inbox') ?? folders.find((f) => f.name === 'INBOX');
       if (!folder) return { address: item.address, ok: false, reason: 'failed', detail: 'the mailbox has no Inbox' };
       const appended = await store.append(folder.id, { raw: item.message });
+      deliveries.inc({ result: 'ok' });
       return { address: item.address, ok: true, uid: appended.uid };
     } catch (err) {
+      deliveries.inc({ result: err instanceof QuotaExceededError ? 'quota' : 'failed' });
       if (err instanceof QuotaExceededError) return { address: item.address, ok: false, reason: 'quota', detail: err.message };
       return { address: item.address, ok: false, reason: 'failed', detail: err instanceof Error ? err.message : String(err) };
     }

@@ -19,6 +19,7 @@ import { COMMANDS, type TransactionContext } from './commands/index.ts';
 import type { Maildrop, MaildropMessage } from './maildrop.ts';
 import { DotStuffer, TopCutter } from './message-stream.ts';
 import { parseCommand, type ParsedCommand, type PopState } from './protocol.ts';
+import { commandSeconds } from '../lib/metrics.ts';
 
 /** Bytes read from the store per step of RETR/TOP: big enough for few round trips, small enough to bound memory. */
 const CHUNK_BYTES = 256 * 1024;
@@ -212,7 +213,12 @@ export class PopTransactionSession implements BackendSession, TransactionContext
     if (!handler || !handler.states.includes(this.state) || !('args' in command)) {
       return this.reply('-ERR Command is not valid in this state.');
     }
-    await handler.run(this, command.args);
+    const timer = commandSeconds.startTimer({ protocol: 'pop', command: command.name });
+    try {
+      await handler.run(this, command.args);
+    } finally {
+      timer();
+    }
   }
 
   // --- Output -------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ import { dataFolder } from '../lib/env.ts';
 import type { Logger } from '../lib/log.ts';
 import { rewriteCalendarParts, type CalendarSettings } from './calendar.ts';
 import { saveMeeting } from './meetings.ts';
+import { setQueueSizeSource } from '../lib/metrics.ts';
 import { readConnector } from './connector-config.ts';
 import { certificateNameOf, ConnectorRuntime } from './connector-runtime.ts';
 import type { InboundChecker, OutboundQueue, RecipientRewriter, SmtpContext } from './context.ts';
@@ -80,10 +81,12 @@ export class SmtpService {
     let outbound = deps.outbound;
     if (!outbound) {
       const holder: { service?: SmtpService } = {};
-      outbound = await OutboundQueueRunner.open({
+      const runner = await OutboundQueueRunner.open({
         dataFolder: deps.dataFolder ?? dataFolder(), directory: deps.directory, resolver: deps.dns ?? systemResolver,
         delivery: deps.delivery, log: deps.log, fqdn: () => holder.service?.fqdn || snapshot.server.fqdn,
       });
+      outbound = runner;
+      setQueueSizeSource(async () => (await runner.store.messages()).length);
       holder.service = new SmtpService({ ...deps, outbound });
       await holder.service.reconfigure(snapshot);
       return holder.service;
@@ -134,6 +137,7 @@ export class SmtpService {
   }
 
   async stop(graceMs?: number): Promise<void> {
+    setQueueSizeSource(undefined);
     const all = [...this.connectors.values()];
     this.connectors.clear();
     await Promise.all([...all.map((c) => c.stop(graceMs)), ...this.stopping]);

@@ -7,6 +7,7 @@ import type { SettingsDocument } from '../../config/model.ts';
 import type { Mailbox } from '../../directory/directory.ts';
 import { LineConnection, type DetachedConnection, type LineReaderItem } from '../../lib/line-reader.ts';
 import type { Logger } from '../../lib/log.ts';
+import { commandSeconds } from '../../lib/metrics.ts';
 import type { ProtocolLogEntry, ProtocolLogSession } from '../../lib/protocol-log.ts';
 import { FolderError, type Folder, type MailStore } from '../../store/types.ts';
 import {
@@ -493,6 +494,7 @@ export class ImapSession {
     if (!handler.states.includes(this.state)) {
       return this.send(`${command.tag} BAD ${command.command} is not valid ${this.state === 'selected' ? 'while a folder is selected' : 'before SELECT'}.`);
     }
+    const timer = commandSeconds.startTimer({ protocol: 'imap', command: command.command });
     try {
       await handler.run(this, command as never);
     } catch (err) {
@@ -502,6 +504,8 @@ export class ImapSession {
       }
       this.log.error({ err, command: command.command }, 'IMAP command failed');
       return this.send(`${command.tag} NO [SERVERBUG] ${command.command} failed on the server; try again.`);
+    } finally {
+      timer();
     }
   }
 

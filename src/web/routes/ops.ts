@@ -1,6 +1,8 @@
 // /healthz and /metrics for monitoring, and the static files. With Set-WebSettings
 // -MetricsBindings the monitoring endpoints move to their own listeners, which serve nothing else.
 import type { FastifyInstance } from 'fastify';
+import { Registry } from 'prom-client';
+import { serviceMetrics } from '../../lib/metrics.ts';
 import type { WebContext } from '../context.ts';
 import { STATIC_ASSETS } from '../static.ts';
 
@@ -28,7 +30,8 @@ export function opsRoutes(app: FastifyInstance, ctx: WebContext): void {
   app.get('/metrics', async (req, reply) => {
     // With MetricsBindings set, the public listeners do not reveal the metrics.
     if (ctx.listenerKind(req.raw.socket) === 'pages') return reply.code(404).type('text/plain; charset=utf-8').send(NOT_FOUND);
-    const body = await ctx.metrics.registry.metrics();
+    // The web service's own metrics and those the protocol services record in this process.
+    const body = await Registry.merge([ctx.metrics.registry, serviceMetrics]).metrics();
     return reply.header('cache-control', 'no-store').type(ctx.metrics.registry.contentType).send(body);
   });
 
