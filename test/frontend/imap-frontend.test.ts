@@ -5,8 +5,6 @@
 // that a stock client gets along. Also the LineReader both protocols share.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHash, createHmac, pbkdf2Sync, randomBytes } from 'node:crypto';
-import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -28,6 +26,8 @@ import { LineReader, type LineReaderItem } from '../../src/lib/line-reader.ts';
 import { SqliteDatabase } from '../../src/lib/sql/sqlite.ts';
 import { prng } from '../support/random.ts';
 import { LineClient, LOOPBACK_ALIASES } from './line-client.ts';
+import { python } from './python.ts';
+import { ScramClient } from './scram.ts';
 
 // ---------------------------------------------------------------------------------------------
 // LineReader
@@ -662,58 +662,7 @@ async function directSession(overrides: { settings?: Record<string, unknown>; au
   return { server, port: address.port };
 }
 
-function python(script: string, args: string[]): Promise<string> {
-  return new Promise((resolve, reject) => {
-    execFile('python3', ['-c', script, ...args], { timeout: 20_000 }, (err, stdout, stderr) => {
-      if (err) reject(new Error(`${err.message}\n${stderr}`));
-      else resolve(stdout);
-    });
-  });
-}
 
-/** SCRAM-SHA-256 client side, straight from RFC 5802 §3 and RFC 7677. */
-class ScramClient {
-  private readonly nonce = randomBytes(18).toString('base64');
-  private readonly header: string;
-  private bare = '';
-  private authMessage = '';
-  private salted = Buffer.alloc(0);
 
-  constructor(
-    private readonly user: string,
-    private readonly password: string,
-    authzid?: string,
-  ) {
-    this.header = `n,${authzid === undefined ? '' : `a=${saslname(authzid)}`},`;
-  }
 
-  first(): string {
-    this.bare = `n=${saslname(this.user)},r=${this.nonce}`;
-    return this.header + this.bare;
-  }
-
-  final(serverFirst: string): string {
-    const attrs = new Map(serverFirst.split(',').map((a) => [a[0], a.slice(2)] as const));
-    const nonce = attrs.get('r')!;
-    assert.ok(nonce.startsWith(this.nonce));
-    this.salted = pbkdf2Sync(this.password, Buffer.from(attrs.get('s')!, 'base64'), Number(attrs.get('i')), 32, 'sha256');
-    const withoutProof = `c=${b64(this.header)},r=${nonce}`;
-    this.authMessage = `${this.bare},${serverFirst},${withoutProof}`;
-    const clientKey = hmac(this.salted, 'Client Key');
-    const signature = hmac(createHash('sha256').update(clientKey).digest(), this.authMessage);
-    return `${withoutProof},p=${Buffer.from(clientKey.map((b, i) => b ^ signature[i]!)).toString('base64')}`;
-  }
-
-  verify(serverFinal: string): boolean {
-    return serverFinal === `v=${hmac(hmac(this.salted, 'Server Key'), this.authMessage).toString('base64')}`;
-  }
-}
-
-function hmac(key: Buffer, data: string): Buffer {
-  return createHmac('sha256', key).update(data).digest();
-}
-
-function saslname(name: string): string {
-  return name.replace(/=/g, '=3D').replace(/,/g, '=2C');
-}
 
