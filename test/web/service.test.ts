@@ -109,9 +109,11 @@ describe('Set-WebSettings -MetricsBindings', () => {
   }
 
   test('moves /metrics and /healthz to their own listener, which serves nothing else', async () => {
-    const metricsBase = `http://127.0.0.1:${9090 + h.offset}`;
+    // The binding's port plus the harness's random offset must stay a valid port: aim at 65000.
+    const metricsPort = 65000 - h.offset;
+    const metricsBase = `http://127.0.0.1:65000`;
     assert.equal((await send(`${h.http}/metrics`)).status, 200, 'shared by default');
-    await apply(['127.0.0.1:9090']);
+    await apply([`127.0.0.1:${metricsPort}`]);
     const metrics = await send(`${metricsBase}/metrics`);
     assert.equal(metrics.status, 200);
     assert.match(metrics.body, /mailroom_logons_total/);
