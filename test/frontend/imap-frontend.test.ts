@@ -17,7 +17,6 @@ import { LOGIN_TYPES } from '../../src/auth/logon-policy.ts';
 import { LogonThrottle } from '../../src/auth/throttle.ts';
 import { Directory } from '../../src/directory/directory.ts';
 import { ProtocolFrontend } from '../../src/frontend/protocol-frontend.ts';
-import { ListenerError } from '../../src/frontend/listeners.ts';
 import { SecureContextCache, ServiceHost, type ServiceDeps } from '../../src/host/server.ts';
 import { setupOrganization } from '../../src/host/setup.ts';
 import { parseImapArgs, startImapSession } from '../../src/imap/frontend-session.ts';
@@ -28,6 +27,7 @@ import { prng } from '../support/random.ts';
 import { LineClient, LOOPBACK_ALIASES } from './line-client.ts';
 import { python } from './python.ts';
 import { ScramClient } from './scram.ts';
+import { startFrontendService } from './start-frontend.ts';
 
 // ---------------------------------------------------------------------------------------------
 // LineReader
@@ -181,20 +181,10 @@ let tlsPort: number;
 let testBackend: SessionBackend | undefined;
 
 async function startFrontend(): Promise<void> {
-  for (let attempt = 0; ; attempt++) {
-    const offset = 20000 + ((process.pid + attempt * 1013) % 20000);
-    const candidate = new ProtocolFrontend('imap', deps, offset);
-    try {
-      await candidate.reconfigure(await host.readSnapshot());
-      fe = candidate;
-      plainPort = 143 + offset;
-      tlsPort = 993 + offset;
-      return;
-    } catch (err) {
-      await candidate.stop();
-      if (!(err instanceof ListenerError) || attempt > 20) throw err;
-    }
-  }
+  const started = await startFrontendService('imap', deps, host);
+  fe = started.fe;
+  plainPort = 143 + started.offset;
+  tlsPort = 993 + started.offset;
 }
 
 async function applySettings(changes: Record<string, unknown>): Promise<void> {

@@ -17,7 +17,6 @@ import { LOGIN_TYPES } from '../../src/auth/logon-policy.ts';
 import { LogonThrottle } from '../../src/auth/throttle.ts';
 import { Directory } from '../../src/directory/directory.ts';
 import { ProtocolFrontend } from '../../src/frontend/protocol-frontend.ts';
-import { ListenerError } from '../../src/frontend/listeners.ts';
 import { SecureContextCache, ServiceHost, type ServiceDeps } from '../../src/host/server.ts';
 import { setupOrganization } from '../../src/host/setup.ts';
 import type { ProtocolSessionContext, SessionBackend } from '../../src/auth/session-logon.ts';
@@ -26,6 +25,7 @@ import { SqliteDatabase } from '../../src/lib/sql/sqlite.ts';
 import { LineClient, LOOPBACK_ALIASES } from './line-client.ts';
 import { python } from './python.ts';
 import { ScramClient } from './scram.ts';
+import { startFrontendService } from './start-frontend.ts';
 
 const ALICE_PW = 'Alice-Pass-2026';
 const BOB_PW = 'Bob-Pass-2026!';
@@ -50,20 +50,10 @@ let plainPort: number;
 let tlsPort: number;
 
 async function startFrontend(): Promise<void> {
-  for (let attempt = 0; ; attempt++) {
-    const offset = 20000 + ((process.pid + attempt * 1013) % 20000);
-    const candidate = new ProtocolFrontend('pop', deps, offset);
-    try {
-      await candidate.reconfigure(await host.readSnapshot());
-      fe = candidate;
-      plainPort = 110 + offset;
-      tlsPort = 995 + offset;
-      return;
-    } catch (err) {
-      await candidate.stop();
-      if (!(err instanceof ListenerError) || attempt > 20) throw err;
-    }
-  }
+  const started = await startFrontendService('pop', deps, host);
+  fe = started.fe;
+  plainPort = 110 + started.offset;
+  tlsPort = 995 + started.offset;
 }
 
 async function applySettings(changes: Record<string, unknown>): Promise<void> {

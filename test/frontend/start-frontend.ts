@@ -1,0 +1,19 @@
+// Starts a real IMAP4 or POP3 front-end service on 127.0.0.1 at a port offset that is free,
+// trying further offsets when another test holds the ports.
+import { ListenerError } from '../../src/frontend/listeners.ts';
+import { ProtocolFrontend, type FrontendProtocol } from '../../src/frontend/protocol-frontend.ts';
+import type { ServiceDeps, ServiceHost } from '../../src/host/server.ts';
+
+export async function startFrontendService(protocol: FrontendProtocol, deps: ServiceDeps, host: ServiceHost): Promise<{ fe: ProtocolFrontend; offset: number }> {
+  for (let attempt = 0; ; attempt++) {
+    const offset = 20000 + ((process.pid + attempt * 1013) % 20000);
+    const fe = new ProtocolFrontend(protocol, deps, offset);
+    try {
+      await fe.reconfigure(await host.readSnapshot());
+      return { fe, offset };
+    } catch (err) {
+      await fe.stop();
+      if (!(err instanceof ListenerError) || attempt > 20) throw err;
+    }
+  }
+}
