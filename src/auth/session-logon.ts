@@ -1,4 +1,4 @@
-// Logon inside a protocol session, shared by the IMAP4, POP3 and (later) SMTP front ends: the
+// Logon inside a protocol session, shared by the IMAP4, POP3 and SMTP front ends: the
 // session context a front end gives a protocol, and the SASL driver on top of the Authenticator
 // that turns mechanism steps into a checked logon.
 import type { SecureContext } from 'node:tls';
@@ -108,6 +108,9 @@ export async function logonNameFor(authenticator: Authenticator, authcid: string
   return `${authcid}\\${authzid}`;
 }
 
+/** What a SASL logon needs of its session: any protocol's session context will do. */
+export type SaslLogonContext = Pick<ProtocolSessionContext, 'authenticator' | 'log' | 'clientAddress'>;
+
 export type SaslOutcome =
   | { type: 'challenge'; data: Buffer }
   /** The exchange is over: a logon (ok) or a refusal whose reason only the logs may see. */
@@ -122,7 +125,7 @@ export type SaslOutcome =
  */
 export class SaslLogon {
   /** Null when the mechanism is not implemented. */
-  static start(mechanism: string, protocol: LogonProtocol, ctx: ProtocolSessionContext): SaslLogon | null {
+  static start(mechanism: string, protocol: LogonProtocol, ctx: SaslLogonContext): SaslLogon | null {
     const checked: { result?: LogonResult } = {};
     const exchange = createSaslExchange(mechanism, {
       verifyPassword: async (authcid, password, authzid) => {
@@ -143,7 +146,7 @@ export class SaslLogon {
     /** Set by PLAIN and LOGIN, whose password check is a full Authenticator.logon(). */
     private readonly checked: { result?: LogonResult },
     private readonly protocol: LogonProtocol,
-    private readonly ctx: ProtocolSessionContext,
+    private readonly ctx: SaslLogonContext,
   ) {}
 
   get mechanism(): string {

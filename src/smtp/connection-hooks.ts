@@ -2,17 +2,46 @@
 // line, replies that carry their own enhanced status code, MaxProtocolErrors and the overall
 // ConnectionTimeout. smtp-server 3.21 builds the 220 line as `<name> ESMTP <banner>` and picks
 // an enhanced code from the reply code alone (550 → 5.1.1), which would turn "550 5.7.54 relay
-// denied" into "550 5.1.1 5.7.54 …". Everything that touches the library's internals is here,
-// and test/smtp/connectors.test.ts fails if an upgrade changes them.
-import type { SMTPServer, SMTPServerSession } from 'smtp-server';
+// denied" into "550 5.1.1 5.7.54 …". CHUNKING (chunking.ts) and AUTH SCRAM-SHA-256
+// (scram-auth.ts) are installed from here too. Everything that touches the library's internals
+// is typed here, and test/smtp/connectors.test.ts and chunking.test.ts fail if an upgrade
+// changes them.
+import type { SMTPServer, SMTPServerDataStream, SMTPServerSession } from 'smtp-server';
+import { installChunking, type ChunkingOptions } from './chunking.ts';
 import { hasEnhancedCode, Replies, type SmtpReply } from './replies.ts';
+import { installScramAuth, type ScramAuthOptions } from './scram-auth.ts';
 
-/** The part of smtp-server's SMTPConnection this file relies on. */
-interface ConnectionInternals {
+type CommandHandler = (this: SmtpConnectionInternals, command: Buffer, callback: () => void) => void;
+
+/** The part of smtp-server's SMTPStream (the command/data parser) CHUNKING relies on. */
+export interface SmtpParserInternals {
+  _dataMode: boolean;
+  _feedDataStream(chunk: Buffer, done: (err?: Error) => void): void;
+  _write(chunk: Buffer, encoding: string, done: (err?: Error) => void): void;
+}
+
+/** The part of smtp-server's SMTPConnection the hooks rely on. */
+export interface SmtpConnectionInternals {
   id: string;
+  session: SMTPServerSession;
   send(code: number, data?: string | string[], context?: string | false): void;
   _sendGreeting(): void;
+  _parser: SmtpParserInternals | false;
+  _createParser(): SmtpParserInternals;
+  _server: { onData(stream: SMTPServerDataStream | NodeJS.ReadableStream, session: SMTPServerSession, callback: (err?: Error | null, message?: string) => void): void };
+  _resetSession(): void;
+  _transmissionType(): string;
+  _transactionCounter: number;
+  _unrecognizedCommands: number;
+  _nextHandler: ((command: Buffer, callback: () => void) => void) | false;
+  _validateMailParams(parsed: { args?: Record<string, string | boolean> }): unknown;
+  handler_EHLO: CommandHandler;
+  handler_DATA: CommandHandler;
+  handler_AUTH: CommandHandler;
+  handler_BDAT?: CommandHandler;
 }
+
+const REQUIRED_METHODS = ['send', '_sendGreeting', '_createParser', '_resetSession', '_transmissionType', '_validateMailParams', 'handler_EHLO', 'handler_DATA', 'handler_AUTH'] as const;
 
 export interface ConnectionHookOptions {
   /** The 220 line without the code, computed when the client connects (it carries the date). */
@@ -23,6 +52,8 @@ export interface ConnectionHookOptions {
   maxProtocolErrors: () => number;
   /** ConnectionTimeout: the longest a session may last, however busy. */
   sessionTimeoutMs: number;
+  chunking: ChunkingOptions;
+  scram: ScramAuthOptions;
 }
 
 export interface ConnectionHooks {
@@ -34,10 +65,14 @@ export interface ConnectionHooks {
 /** Syntax errors and bad sequences of commands: what Exchange counts as protocol errors. */
 const PROTOCOL_ERROR_CODES = new Set([500, 501, 502, 503, 504]);
 
-function connectionOf(server: SMTPServer, session: SMTPServerSession): ConnectionInternals | undefined {
+function connectionOf(server: SMTPServer, session: SMTPServerSession): SmtpConnectionInternals | undefined {
   for (const connection of server.connections as Set<unknown>) {
-    const c = connection as Partial<ConnectionInternals>;
-    if (c.id === session.id && typeof c.send === 'function' && typeof c._sendGreeting === 'function') return c as ConnectionInternals;
+    const c = connection as Record<string, unknown>;
+    if (c.id !== session.id) continue;
+    const parser = c._parser as Record<string, unknown> | undefined;
+    const complete = REQUIRED_METHODS.every((m) => typeof c[m] === 'function') && !!parser && typeof parser._feedDataStream === 'function'
+      && typeof parser._write === 'function' && typeof parser._dataMode === 'boolean';
+    if (complete) return connection as SmtpConnectionInternals;
   }
   return undefined;
 }
@@ -61,6 +96,9 @@ export function installConnectionHooks(server: SMTPServer, session: SMTPServerSe
     }
   };
   connection._sendGreeting = () => send(220, options.greeting(), false);
+
+  installChunking(connection, options.chunking);
+  installScramAuth(connection, options.scram);
 
   const timer = setTimeout(() => connection.send(421, Replies.sessionTimeout().message), options.sessionTimeoutMs);
   timer.unref();

@@ -47,6 +47,10 @@ export interface ConnectorConfig {
   sizeAdvertisement: SizeAdvertisement;
   pipelining: boolean;
   eightBitMime: boolean;
+  /** ChunkingEnabled: BDAT (RFC 3030). */
+  chunking: boolean;
+  /** BinaryMimeEnabled, in force only with chunking. */
+  binaryMime: boolean;
   dsn: boolean;
   enhancedStatusCodes: boolean;
   smtpUtf8: boolean;
@@ -105,6 +109,9 @@ export function readConnector(connector: ReceiveConnector, transport: SettingsDo
     sizeAdvertisement: (s.SizeEnabled as SizeAdvertisement | undefined) ?? 'Enabled',
     pipelining: s.PipeliningEnabled !== false,
     eightBitMime: s.EightBitMimeEnabled !== false,
+    chunking: s.ChunkingEnabled !== false,
+    // Exchange offers BINARYMIME only together with CHUNKING (RFC 3030 §3 needs BDAT for it).
+    binaryMime: s.ChunkingEnabled !== false && s.BinaryMimeEnabled !== false,
     dsn: s.DsnEnabled !== false,
     enhancedStatusCodes: s.EnhancedStatusCodesEnabled !== false,
     smtpUtf8: s.SmtpUtf8Enabled !== false,

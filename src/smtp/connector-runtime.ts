@@ -104,7 +104,8 @@ export class ConnectorRuntime {
       minVersion: 'TLSv1.2',
       ...(config.sizeAdvertisement !== 'Disabled' ? { size: config.maxMessageSize } : {}),
       hideSize: config.sizeAdvertisement === 'EnabledWithoutValue',
-      authMethods: ['PLAIN', 'LOGIN'],
+      // SCRAM-SHA-256 is answered by scram-auth.ts; the library handles the other two.
+      authMethods: ['PLAIN', 'LOGIN', 'SCRAM-SHA-256'],
       // Whether AUTH is required, and when it may be used, is decided per session (session-handlers.ts).
       authOptional: true,
       allowInsecureAuth: true,

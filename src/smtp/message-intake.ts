@@ -21,7 +21,7 @@ import type { ConnectorConfig } from './connector-config.ts';
 import type { QueuedRecipient, SmtpContext } from './context.ts';
 import type { DeliveryFolder, DeliveryItem } from './delivery.ts';
 import { headerValue } from '../mime/index.ts';
-import { countReceived, hasBareLineBreak, hasField, originatorAddresses, readHeader } from './message-checks.ts';
+import { countReceived, hasBareLineBreak, hasField, headerLength, originatorAddresses, readHeader } from './message-checks.ts';
 import { Replies } from './replies.ts';
 import type { Resolution } from './recipients.ts';
 import { authenticatedUser, rateKey, type SessionHandlers } from './session-handlers.ts';
@@ -61,7 +61,11 @@ export class MessageIntake {
     const limit = local.length > 0 ? Math.min(config.maxMessageSize, config.maxReceiveSize) : config.maxMessageSize;
     const { data, exceeded } = await readMessage(stream, limit);
     if (exceeded) throw Replies.tooBig(limit);
-    if (hasBareLineBreak(data)) throw Replies.bareLineBreak();
+    // BINARYMIME bodies may hold any octet (RFC 3030 §3); their header section still may not.
+    // Such mail is only delivered locally (remote recipients were refused at RCPT), so no relay
+    // downstream can read a smuggled end of data into it.
+    const binary = session.envelope.bodyType === 'binarymime';
+    if (hasBareLineBreak(binary ? data.subarray(0, headerLength(data)) : data)) throw Replies.bareLineBreak();
     const header = readHeader(data);
     if (header.size > config.maxHeaderSize) throw Replies.headerTooBig(config.maxHeaderSize);
     const hops = countReceived(header);

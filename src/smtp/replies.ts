@@ -52,6 +52,17 @@ export const Replies = {
   deliveryFull: () => new SmtpReply(452, '4.2.2', 'Mailbox full: a recipient\'s mailbox has no room for this message; nothing was delivered, try again later'),
   deliveryFailed: () => new SmtpReply(451, '4.3.0', 'Local delivery failed; nothing was delivered, try again later'),
   queueFailed: () => new SmtpReply(451, '4.3.0', 'The message could not be queued; try again later'),
+  binaryNotRelayed: () =>
+    new SmtpReply(554, '5.6.3', 'BINARYMIME content cannot be relayed to a remote recipient; send it with BODY=8BITMIME'),
+
+  // CHUNKING (RFC 3030).
+  bdatSyntax: () => new SmtpReply(501, '5.5.4', 'Syntax: BDAT <chunk-size> [LAST]'),
+  bdatNoTransaction: () => new SmtpReply(503, '5.5.1', 'BDAT without a valid MAIL FROM and RCPT TO; the chunk was discarded'),
+  bdatAfterFailure: () => new SmtpReply(503, '5.5.1', 'An earlier chunk of this message was refused; send RSET and start again'),
+  chunkReceived: (octets: number) => new SmtpReply(250, '2.0.0', `${octets} octets received`),
+  dataAfterBdat: () => new SmtpReply(503, '5.5.1', 'DATA cannot follow BDAT in one message'),
+  binaryNeedsBdat: () => new SmtpReply(503, '5.5.1', 'BODY=BINARYMIME requires BDAT, not DATA (RFC 3030 §3)'),
+  chunkingDisabled: () => new SmtpReply(500, '5.3.3', 'Unrecognized command'),
 
   // Connection.
   tooManyConnections: () => new SmtpReply(421, '4.3.2', 'The maximum number of concurrent connections has exceeded a limit, closing transmission channel'),

@@ -2,7 +2,8 @@
 // RCPT TO, each decided from the connector's current settings (read per command, so a
 // Set-ReceiveConnector applies to open sessions too). DATA is in message-intake.ts.
 import type { SMTPServer, SMTPServerAddress, SMTPServerAuthentication, SMTPServerAuthenticationResponse, SMTPServerSession } from 'smtp-server';
-import { logonNameFor } from '../auth/session-logon.ts';
+import type { LogonResult } from '../auth/authenticator.ts';
+import { logonNameFor, SaslLogon } from '../auth/session-logon.ts';
 import { installConnectionHooks, type ConnectionHooks } from './connection-hooks.ts';
 import type { ConnectorConfig } from './connector-config.ts';
 import type { AuthenticatedUser, SessionState, SmtpContext } from './context.ts';
@@ -10,6 +11,7 @@ import { overLimit } from './delivery.ts';
 import { resolveRecipient } from './recipients.ts';
 import { Replies, SmtpReply } from './replies.ts';
 import { maySendAs } from './submission-policy.ts';
+import { SCRAM_MECHANISM } from './scram-auth.ts';
 import { rfc5322Date } from './trace-headers.ts';
 
 export type Callback = (err?: Error | null) => void;
@@ -72,6 +74,11 @@ export class SessionHandlers {
         enhancedStatusCodes: config.enhancedStatusCodes,
         maxProtocolErrors: () => this.config().maxProtocolErrors,
         sessionTimeoutMs: config.connectionTimeoutMs,
+        chunking: { chunking: () => this.config().chunking, binaryMime: () => this.config().binaryMime },
+        scram: {
+          start: () => SaslLogon.start(SCRAM_MECHANISM, 'smtp', { authenticator: this.ctx.authenticator, log: this.ctx.log, clientAddress: session.remoteAddress }),
+          finished: (result) => this.finishLogon(session, result),
+        },
       });
     } catch (err) {
       this.ctx.log.error({ err }, 'smtp: cannot set up the session');
@@ -134,6 +141,17 @@ export class SessionHandlers {
     });
   }
 
+  /** Ends a SASL logon done outside onAuth (SCRAM): the session's user, or the refusal to send. */
+  private async finishLogon(session: SMTPServerSession, result: LogonResult): Promise<SmtpReply | null> {
+    if (result.ok) {
+      const user: AuthenticatedUser = { username: result.user.userPrincipalName, user: result.user };
+      session.user = user as unknown as string;
+      return null;
+    }
+    await sleep(this.config().authTarpitMs);
+    return Replies.authFailed();
+  }
+
   onMailFrom(address: SMTPServerAddress, session: SMTPServerSession, callback: Callback): void {
     this.run(callback, async () => {
       const config = this.config();
@@ -167,6 +185,7 @@ export class SessionHandlers {
           // Only authenticated users relay (ExchangeUsers); Internet mail is for accepted domains.
           if (!user || !config.exchangeUsers) throw Replies.relayDenied();
           if (!this.ctx.outbound) throw Replies.relayUnavailable();
+          if (session.envelope.bodyType === 'binarymime') throw Replies.binaryNotRelayed();
         } else {
           const quota = await this.ctx.delivery.quota(resolution.mailbox);
           if (overLimit(quota.usage, quota.prohibitSendReceive)) throw Replies.recipientFull();

@@ -50,14 +50,14 @@ describe('greeting and extensions', () => {
     const c = await open(s.ports.submission);
     const before = await c.command('EHLO client.test');
     assert.equal(before.lines[0], '250-mail01.contoso.com Hello [127.0.0.1]');
-    assert.deepEqual(extensions(before), ['PIPELINING', '8BITMIME', 'SMTPUTF8', 'ENHANCEDSTATUSCODES', 'DSN', 'STARTTLS', 'SIZE 10485760']);
+    assert.deepEqual(extensions(before), ['PIPELINING', '8BITMIME', 'SMTPUTF8', 'ENHANCEDSTATUSCODES', 'DSN', 'STARTTLS', 'SIZE 10485760', 'BINARYMIME', 'CHUNKING']);
     const refused = await c.command(`AUTH PLAIN ${plainAuth('alice@contoso.com', PASSWORDS.alice)}`);
     assert.equal(refused.code, 500, 'AUTH is not available before TLS');
     const mail = await c.command('MAIL FROM:<alice@contoso.com>');
     assert.equal(mail.text, '530 5.7.57 SMTP; Client was not authenticated to send anonymous mail during MAIL FROM');
     await c.starttls();
     const after = await c.command('EHLO client.test');
-    assert.deepEqual(extensions(after), ['PIPELINING', '8BITMIME', 'SMTPUTF8', 'ENHANCEDSTATUSCODES', 'DSN', 'AUTH PLAIN LOGIN', 'SIZE 10485760']);
+    assert.deepEqual(extensions(after), ['PIPELINING', '8BITMIME', 'SMTPUTF8', 'ENHANCEDSTATUSCODES', 'DSN', 'AUTH PLAIN LOGIN SCRAM-SHA-256', 'SIZE 10485760', 'BINARYMIME', 'CHUNKING']);
     c.close();
   });
 
@@ -65,7 +65,7 @@ describe('greeting and extensions', () => {
     const c = await open(s.ports.secure, true);
     assert.ok(c.encrypted);
     const ehlo = await c.command('EHLO client.test');
-    assert.ok(extensions(ehlo).includes('AUTH PLAIN LOGIN'));
+    assert.ok(extensions(ehlo).includes('AUTH PLAIN LOGIN SCRAM-SHA-256'));
     assert.ok(!extensions(ehlo).includes('STARTTLS'));
     assert.equal((await c.command(`AUTH PLAIN ${plainAuth('alice@contoso.com', PASSWORDS.alice)}`)).code, 235);
     c.close();

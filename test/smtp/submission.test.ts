@@ -231,7 +231,7 @@ with smtplib.SMTP_SSL('127.0.0.1', ${s.ports.secure}, context=ctx) as c:
     print('refused', c.send_message(m))
 `;
   const out = await smtplib(script);
-  assert.equal(out, 'auth-before-tls False\nlogin-before-tls refused\nauth-after-tls  PLAIN LOGIN\nrefused {}\nrefused {}\n');
+  assert.equal(out, 'auth-before-tls False\nlogin-before-tls refused\nauth-after-tls  PLAIN LOGIN SCRAM-SHA-256\nrefused {}\nrefused {}\n');
   const subjects = (await s.messages('bob')).map((m) => /Subject: (.*)\r\n/.exec(m.raw.toString())?.[1]);
   assert.ok(subjects.includes('From smtplib'));
   assert.ok(subjects.includes('From smtplib over 465'));
