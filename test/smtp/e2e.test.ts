@@ -1,6 +1,6 @@
 // End to end with a real `mailroom start` process: the smtp service starts by itself (startup
-// type Automatic), a message alice submits over 587 reaches bob's IMAP Inbox while he is in IDLE,
-// byte-exact below the added fields, and a Set-ReceiveConnector from another process applies to
+// type Automatic), a message alice submits over 587 reaches bob's IMAP Inbox while he is in IDLE
+// and his POP3 listing, byte-exact below the added fields in both, and a Set-ReceiveConnector from another process applies to
 // the running service within a second.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -10,6 +10,7 @@ import { eventually, freePortOffset, mailroom, startMailroom, tempDataDir, type 
 import { credentialsFor } from '../../src/auth/credentials.ts';
 import { Directory } from '../../src/directory/directory.ts';
 import { setupOrganization } from '../../src/host/setup.ts';
+import { python } from '../frontend/python.ts';
 import { SmtpTestClient } from './smtp-client.ts';
 
 const PASSWORD = 'E2e-Pass-2026';
@@ -25,7 +26,7 @@ function admin(...args: string[]): string {
 }
 
 before(async () => {
-  offset = await freePortOffset([25, 587, 465, 143, 993]);
+  offset = await freePortOffset([25, 587, 465, 143, 993, 110, 995]);
   env = { MAILROOM_DATA: data.path, MAILROOM_PORT_OFFSET: String(offset) };
   // Set up in this process (each `mailroom` command costs a process start); the changes made
   // while the server runs go through the command line, from another process.
@@ -33,7 +34,8 @@ before(async () => {
   const dir = await Directory.open();
   await setupOrganization(dir, { organization: 'Contoso', domain: 'contoso.com', server: 'MAIL01', adminPassword: 'Admin-Pass-2026' });
   await dir.updateSettings('ImapSettings', { UnencryptedOrTLSBindings: ['127.0.0.1:143'], SSLBindings: ['127.0.0.1:993'] }, 'MAIL01');
-  for (const service of ['imap4', 'imap4-backend'] as const) await dir.setServiceStartupType('MAIL01', service, 'Automatic');
+  await dir.updateSettings('PopSettings', { UnencryptedOrTLSBindings: ['127.0.0.1:110'], SSLBindings: ['127.0.0.1:995'] }, 'MAIL01');
+  for (const service of ['imap4', 'imap4-backend', 'pop3', 'pop3-backend'] as const) await dir.setServiceStartupType('MAIL01', service, 'Automatic');
   await dir.setServiceStartupType('MAIL01', 'web', 'Disabled');
   for (const [name, port] of [['Default Frontend MAIL01', 25], ['Client Frontend MAIL01', 587], ['Client Frontend Secure MAIL01', 465]] as const) {
     await dir.updateReceiveConnector(name, { Bindings: [`127.0.0.1:${port}`] });
@@ -74,6 +76,28 @@ test('the smtp service runs by default; a submission on 587 reaches bob\'s Inbox
     const source = fetched.source;
     assert.deepEqual(source.subarray(source.indexOf(raw)), raw);
     assert.match(source.toString(), /^Return-Path: <alice@contoso\.com>\r\nReceived: from /);
+
+    // The same message in his POP3 listing (python poplib over 995), with the exact size and bytes.
+    const pop = await python(`
+import poplib, ssl, sys, hashlib
+ctx = ssl.create_default_context(); ctx.check_hostname = False; ctx.verify_mode = ssl.CERT_NONE
+p = poplib.POP3_SSL('127.0.0.1', int(sys.argv[1]), context=ctx)
+p.user('bob@contoso.com'); p.pass_(sys.argv[2])
+count, size = p.stat()
+listed = p.list()[1][0].decode()
+lines = p.retr(1)[1]
+p.quit()
+raw = b'\\r\\n'.join(lines) + b'\\r\\n'
+print(count, size, listed, len(raw), hashlib.sha256(raw).hexdigest())
+`, [String(995 + offset), PASSWORD]);
+    const [count, size, listedNumber, listedSize, retrieved, digest] = pop.trim().split(/\s+/);
+    assert.equal(count, '1');
+    assert.equal(listedNumber, '1');
+    assert.equal(Number(size), source.length, 'STAT counts the exact stored size');
+    assert.equal(Number(listedSize), source.length);
+    assert.equal(Number(retrieved), source.length);
+    const { createHash } = await import('node:crypto');
+    assert.equal(digest, createHash('sha256').update(source).digest('hex'), 'RETR gives the same bytes as IMAP');
   } finally {
     lock.release();
     await bob.logout();
