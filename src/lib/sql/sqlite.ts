@@ -4,6 +4,31 @@ import type { SqlDatabase, SqlExecutor, SqlRunResult, SqlValue } from './types.t
 
 type Native = Database.Database;
 
+/**
+ * Prepared statements by SQL text. better-sqlite3 compiles a statement on every prepare(), which
+ * cost about a tenth of the CPU of a delivery; the same few dozen texts run over and over.
+ * Texts built per query (compiled searches) could grow the map without end, so it starts afresh
+ * past a bound. Safe because statements here are run with all/get/run, never left iterating.
+ */
+export class StatementCache {
+  private readonly statements = new Map<string, Database.Statement>();
+
+  constructor(
+    private readonly db: Native,
+    private readonly limit = 500,
+  ) {}
+
+  get(sql: string): Database.Statement {
+    let statement = this.statements.get(sql);
+    if (!statement) {
+      if (this.statements.size >= this.limit) this.statements.clear();
+      statement = this.db.prepare(sql);
+      this.statements.set(sql, statement);
+    }
+    return statement;
+  }
+}
+
 function normalise(params: readonly SqlValue[]): unknown[] {
   // better-sqlite3 binds booleans only as numbers.
   return params.map((p) => (typeof p === 'boolean' ? (p ? 1 : 0) : p));
@@ -11,16 +36,19 @@ function normalise(params: readonly SqlValue[]): unknown[] {
 
 class SqliteExecutor implements SqlExecutor {
   readonly dialect = 'sqlite' as const;
-  constructor(protected readonly db: Native) {}
+  constructor(
+    protected readonly db: Native,
+    protected readonly statements: StatementCache,
+  ) {}
 
   async all<T>(sql: string, params: readonly SqlValue[] = []): Promise<T[]> {
-    return this.db.prepare(sql).all(...normalise(params)) as T[];
+    return this.statements.get(sql).all(...normalise(params)) as T[];
   }
   async get<T>(sql: string, params: readonly SqlValue[] = []): Promise<T | undefined> {
-    return this.db.prepare(sql).get(...normalise(params)) as T | undefined;
+    return this.statements.get(sql).get(...normalise(params)) as T | undefined;
   }
   async run(sql: string, params: readonly SqlValue[] = []): Promise<SqlRunResult> {
-    const info = this.db.prepare(sql).run(...normalise(params));
+    const info = this.statements.get(sql).run(...normalise(params));
     return { changes: info.changes };
   }
   async exec(sql: string): Promise<void> {
@@ -42,7 +70,7 @@ export class SqliteDatabase extends SqliteExecutor implements SqlDatabase {
     db.pragma('synchronous = FULL');
     db.pragma('busy_timeout = 10000');
     db.pragma('foreign_keys = ON');
-    super(db);
+    super(db, new StatementCache(db));
   }
 
   override all<T>(sql: string, params?: readonly SqlValue[]): Promise<T[]> {
@@ -62,7 +90,7 @@ export class SqliteDatabase extends SqliteExecutor implements SqlDatabase {
     return this.lock.run(async () => {
       this.db.exec('BEGIN IMMEDIATE');
       try {
-        const result = await fn(new SqliteExecutor(this.db));
+        const result = await fn(new SqliteExecutor(this.db, this.statements));
         this.db.exec('COMMIT');
         return result;
       } catch (err) {

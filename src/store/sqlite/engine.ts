@@ -3,6 +3,7 @@
 // ones as files beside it. UID, MODSEQ, counters, quota usage and the change log move in one
 // transaction, so a crash can never leave them disagreeing.
 import Database from 'better-sqlite3';
+import { StatementCache } from '../../lib/sql/sqlite.ts';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { BlobFiles } from '../blob/files.ts';
@@ -104,6 +105,7 @@ export class SqliteMailStore implements MailStore {
   private readonly now: () => Date;
   private readonly retentionSeconds: number;
   private readonly extract: TextExtractor;
+  private readonly statements: StatementCache;
 
   private constructor(
     private readonly db: Database.Database,
@@ -113,6 +115,7 @@ export class SqliteMailStore implements MailStore {
     this.now = options.now ?? (() => new Date());
     this.retentionSeconds = options.retentionSeconds ?? DEFAULT_RETENTION_SECONDS;
     this.extract = options.textExtractor ?? extractIndexedText;
+    this.statements = new StatementCache(db);
   }
 
   /** Opens (creating if needed) the mailbox database kept in `folder`. */
@@ -231,36 +234,35 @@ export class SqliteMailStore implements MailStore {
   /** One MODSEQ per operation: every message it touches gets the same new value (RFC 7162 §3.1.1 allows it). */
   private nextModseq(folder: FolderRow): number {
     const modseq = folder.highest_modseq + 1;
-    this.db.prepare(`UPDATE folders SET highest_modseq = ? WHERE id = ?`).run(modseq, folder.id);
+    this.statements.get(`UPDATE folders SET highest_modseq = ? WHERE id = ?`).run(modseq, folder.id);
     folder.highest_modseq = modseq;
     this.pendingEvents.push({ mailboxId: folder.mailbox_id, folderId: folder.id, highestModseq: modseq });
     return modseq;
   }
 
   private nextUidValidity(): number {
-    const row = this.db.prepare(`SELECT value FROM meta WHERE key = 'next_uid_validity'`).get() as { value: number };
+    const row = this.statements.get(`SELECT value FROM meta WHERE key = 'next_uid_validity'`).get() as { value: number };
     // UIDVALIDITY is a non-zero 32-bit number (RFC 3501 §2.3.1.1), unique per folder ever created here.
     const value = (Number(row.value) % 0xfffffff0) + 1;
-    this.db.prepare(`UPDATE meta SET value = ? WHERE key = 'next_uid_validity'`).run(value);
+    this.statements.get(`UPDATE meta SET value = ? WHERE key = 'next_uid_validity'`).run(value);
     return value;
   }
 
   // ── Folders ────────────────────────────────────────────────────────────────
 
   private folderRow(folderId: number): FolderRow {
-    const row = this.db.prepare(`SELECT * FROM folders WHERE id = ?`).get(folderId) as FolderRow | undefined;
+    const row = this.statements.get(`SELECT * FROM folders WHERE id = ?`).get(folderId) as FolderRow | undefined;
     if (!row) throw new FolderError(`There is no folder with id ${folderId}.`, 'not-found');
     return row;
   }
 
   private folderByName(mailboxId: string, name: string): FolderRow | undefined {
-    return this.db.prepare(`SELECT * FROM folders WHERE mailbox_id = ? AND name = ?`).get(mailboxId, canonicalFolderName(name)) as FolderRow | undefined;
+    return this.statements.get(`SELECT * FROM folders WHERE mailbox_id = ? AND name = ?`).get(mailboxId, canonicalFolderName(name)) as FolderRow | undefined;
   }
 
   private insertFolder(mailboxId: string, name: string, role: FolderRole | null, hidden: boolean): FolderRow {
     const uidValidity = this.nextUidValidity();
-    const info = this.db
-      .prepare(`INSERT INTO folders (mailbox_id, name, role, subscribed, hidden, uid_validity) VALUES (?, ?, ?, 1, ?, ?)`)
+    const info = this.statements.get(`INSERT INTO folders (mailbox_id, name, role, subscribed, hidden, uid_validity) VALUES (?, ?, ?, 1, ?, ?)`)
       .run(mailboxId, name, role, hidden ? 1 : 0, uidValidity);
     return this.folderRow(Number(info.lastInsertRowid));
   }
@@ -268,10 +270,10 @@ export class SqliteMailStore implements MailStore {
   async provisionMailbox(mailboxId: string, language: string): Promise<void> {
     const names = defaultFolderNames(language);
     this.safeWrite(() => {
-      this.db.prepare(`INSERT INTO usage (mailbox_id) VALUES (?) ON CONFLICT (mailbox_id) DO NOTHING`).run(mailboxId);
+      this.statements.get(`INSERT INTO usage (mailbox_id) VALUES (?) ON CONFLICT (mailbox_id) DO NOTHING`).run(mailboxId);
       if (!this.folderByName(mailboxId, 'INBOX')) this.insertFolder(mailboxId, 'INBOX', 'inbox', false);
       for (const role of DEFAULT_ROLES) {
-        const existing = this.db.prepare(`SELECT id FROM folders WHERE mailbox_id = ? AND role = ?`).get(mailboxId, role);
+        const existing = this.statements.get(`SELECT id FROM folders WHERE mailbox_id = ? AND role = ?`).get(mailboxId, role);
         if (!existing && !this.folderByName(mailboxId, names[role])) this.insertFolder(mailboxId, names[role], role, false);
       }
     });
@@ -280,25 +282,24 @@ export class SqliteMailStore implements MailStore {
   async removeMailbox(mailboxId: string): Promise<void> {
     const freed: string[] = [];
     this.safeWrite(() => {
-      const blobs = this.db
-        .prepare(
+      const blobs = this.statements.get(
           `SELECT m.blob_id AS blob_id FROM messages m JOIN folders f ON f.id = m.folder_id WHERE f.mailbox_id = ?
            UNION ALL SELECT blob_id FROM recoverable WHERE mailbox_id = ?`,
         )
         .all(mailboxId, mailboxId) as { blob_id: string }[];
       for (const b of blobs) freed.push(...this.releaseBlob(b.blob_id));
       for (const table of ['message_text', 'message_cjk']) {
-        this.db.prepare(`DELETE FROM ${table} WHERE rowid IN (SELECT m.id FROM messages m JOIN folders f ON f.id = m.folder_id WHERE f.mailbox_id = ?)`).run(mailboxId);
+        this.statements.get(`DELETE FROM ${table} WHERE rowid IN (SELECT m.id FROM messages m JOIN folders f ON f.id = m.folder_id WHERE f.mailbox_id = ?)`).run(mailboxId);
       }
-      this.db.prepare(`DELETE FROM recoverable WHERE mailbox_id = ?`).run(mailboxId);
-      this.db.prepare(`DELETE FROM folders WHERE mailbox_id = ?`).run(mailboxId);
-      this.db.prepare(`DELETE FROM usage WHERE mailbox_id = ?`).run(mailboxId);
+      this.statements.get(`DELETE FROM recoverable WHERE mailbox_id = ?`).run(mailboxId);
+      this.statements.get(`DELETE FROM folders WHERE mailbox_id = ?`).run(mailboxId);
+      this.statements.get(`DELETE FROM usage WHERE mailbox_id = ?`).run(mailboxId);
     });
     this.blobs.removeNow(freed);
   }
 
   async folders(mailboxId: string): Promise<Folder[]> {
-    const rows = this.db.prepare(`SELECT * FROM folders WHERE mailbox_id = ? ORDER BY name = 'INBOX' DESC, name`).all(mailboxId) as FolderRow[];
+    const rows = this.statements.get(`SELECT * FROM folders WHERE mailbox_id = ? ORDER BY name = 'INBOX' DESC, name`).all(mailboxId) as FolderRow[];
     return rows.map(toFolder);
   }
 
@@ -330,16 +331,16 @@ export class SqliteMailStore implements MailStore {
       if (source === 'INBOX') {
         // RFC 3501 §6.3.5: renaming INBOX moves its messages to a new folder and leaves INBOX empty.
         const created = this.insertFolder(mailboxId, target, null, false);
-        const uids = (this.db.prepare(`SELECT uid FROM messages WHERE folder_id = ? ORDER BY uid`).all(folder.id) as { uid: number }[]).map((r) => r.uid);
+        const uids = (this.statements.get(`SELECT uid FROM messages WHERE folder_id = ? ORDER BY uid`).all(folder.id) as { uid: number }[]).map((r) => r.uid);
         if (uids.length > 0) this.moveRows(folder, uids, created);
         return;
       }
-      const rows = this.db.prepare(`SELECT id, name FROM folders WHERE mailbox_id = ? AND (name = ? OR name LIKE ? ESCAPE '\\')`)
+      const rows = this.statements.get(`SELECT id, name FROM folders WHERE mailbox_id = ? AND (name = ? OR name LIKE ? ESCAPE '\\')`)
         .all(mailboxId, source, `${escapeLike(source)}/%`) as { id: number; name: string }[];
       for (const r of rows) {
         const renamed = target + r.name.slice(source.length);
         if (this.folderByName(mailboxId, renamed)) throw new FolderError(`The folder '${renamed}' already exists.`, 'exists');
-        this.db.prepare(`UPDATE folders SET name = ? WHERE id = ?`).run(renamed, r.id);
+        this.statements.get(`UPDATE folders SET name = ? WHERE id = ?`).run(renamed, r.id);
       }
       // Parents of the new name are implied (RFC 3501 §6.3.5); create them so the tree stays whole.
       this.ensureParents(mailboxId, target);
@@ -360,12 +361,12 @@ export class SqliteMailStore implements MailStore {
     this.safeWrite(() => {
       const folder = this.folderByName(mailboxId, canonical);
       if (!folder) throw new FolderError(`There is no folder '${canonical}'.`, 'not-found');
-      const child = this.db.prepare(`SELECT id FROM folders WHERE mailbox_id = ? AND name LIKE ? ESCAPE '\\' LIMIT 1`).get(mailboxId, `${escapeLike(canonical)}/%`);
+      const child = this.statements.get(`SELECT id FROM folders WHERE mailbox_id = ? AND name LIKE ? ESCAPE '\\' LIMIT 1`).get(mailboxId, `${escapeLike(canonical)}/%`);
       if (child) throw new FolderError(`'${canonical}' has subfolders; delete them first.`, 'has-children');
-      const uids = (this.db.prepare(`SELECT uid FROM messages WHERE folder_id = ?`).all(folder.id) as { uid: number }[]).map((r) => r.uid);
+      const uids = (this.statements.get(`SELECT uid FROM messages WHERE folder_id = ?`).all(folder.id) as { uid: number }[]).map((r) => r.uid);
       if (uids.length > 0) this.expungeRows(folder, uids, 'folder-delete');
-      this.db.prepare(`DELETE FROM expunged WHERE folder_id = ?`).run(folder.id);
-      this.db.prepare(`DELETE FROM folders WHERE id = ?`).run(folder.id);
+      this.statements.get(`DELETE FROM expunged WHERE folder_id = ?`).run(folder.id);
+      this.statements.get(`DELETE FROM folders WHERE id = ?`).run(folder.id);
       this.pendingEvents.push({ mailboxId, folderId: folder.id, highestModseq: folder.highest_modseq });
     });
   }
@@ -374,7 +375,7 @@ export class SqliteMailStore implements MailStore {
     this.safeWrite(() => {
       const folder = this.folderByName(mailboxId, name);
       if (!folder) throw new FolderError(`There is no folder '${canonicalFolderName(name)}'.`, 'not-found');
-      this.db.prepare(`UPDATE folders SET subscribed = ? WHERE id = ?`).run(subscribed ? 1 : 0, folder.id);
+      this.statements.get(`UPDATE folders SET subscribed = ? WHERE id = ?`).run(subscribed ? 1 : 0, folder.id);
     });
   }
 
@@ -394,14 +395,13 @@ export class SqliteMailStore implements MailStore {
 
   private checkQuota(mailboxId: string, limit: number | 'unlimited', needed: number): void {
     if (limit === 'unlimited' || needed === 0) return;
-    const usage = this.db.prepare(`SELECT bytes FROM usage WHERE mailbox_id = ?`).get(mailboxId) as { bytes: number } | undefined;
+    const usage = this.statements.get(`SELECT bytes FROM usage WHERE mailbox_id = ?`).get(mailboxId) as { bytes: number } | undefined;
     const used = usage?.bytes ?? 0;
     if (used + needed > limit) throw new QuotaExceededError(used, limit, needed);
   }
 
   private addUsage(mailboxId: string, bytes: number, messages: number, recoverable: number): void {
-    this.db
-      .prepare(
+    this.statements.get(
         `INSERT INTO usage (mailbox_id, bytes, messages, recoverable_bytes) VALUES (?, ?, ?, ?)
          ON CONFLICT (mailbox_id) DO UPDATE SET bytes = bytes + excluded.bytes, messages = messages + excluded.messages,
          recoverable_bytes = recoverable_bytes + excluded.recoverable_bytes`,
@@ -410,8 +410,7 @@ export class SqliteMailStore implements MailStore {
   }
 
   private adjustCounters(folder: FolderRow, messages: number, unseen: number, recent: number, size: number): void {
-    this.db
-      .prepare(`UPDATE folders SET messages = messages + ?, unseen = unseen + ?, recent = recent + ?, size = size + ? WHERE id = ?`)
+    this.statements.get(`UPDATE folders SET messages = messages + ?, unseen = unseen + ?, recent = recent + ?, size = size + ? WHERE id = ?`)
       .run(messages, unseen, recent, size, folder.id);
   }
 
@@ -425,13 +424,12 @@ export class SqliteMailStore implements MailStore {
   ): number {
     const uid = folder.uid_next;
     folder.uid_next = uid + 1;
-    this.db.prepare(`UPDATE folders SET uid_next = ? WHERE id = ?`).run(folder.uid_next, folder.id);
+    this.statements.get(`UPDATE folders SET uid_next = ? WHERE id = ?`).run(folder.uid_next, folder.id);
     const seen = hasSeen(flags);
     const sentDate = 'copyFrom' in text
-      ? ((this.db.prepare(`SELECT sent_date FROM messages WHERE id = ?`).get(text.copyFrom) as { sent_date: number | null } | undefined)?.sent_date ?? null)
+      ? ((this.statements.get(`SELECT sent_date FROM messages WHERE id = ?`).get(text.copyFrom) as { sent_date: number | null } | undefined)?.sent_date ?? null)
       : text.sentDate;
-    const info = this.db
-      .prepare(
+    const info = this.statements.get(
         `INSERT INTO messages (folder_id, uid, modseq, blob_id, size, internal_date, flags, seen, recent, subject, sender, sent_date)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?)`,
       )
@@ -439,17 +437,17 @@ export class SqliteMailStore implements MailStore {
     const id = Number(info.lastInsertRowid);
     if ('copyFrom' in text) {
       for (const table of ['message_text', 'message_cjk']) {
-        this.db.prepare(
+        this.statements.get(
           `INSERT INTO ${table} (rowid, subject, sender, recipients_to, recipients_cc, recipients_bcc, headers, body)
            SELECT ?, subject, sender, recipients_to, recipients_cc, recipients_bcc, headers, body FROM ${table} WHERE rowid = ?`,
         ).run(id, text.copyFrom);
       }
     } else {
       const values = [text.subject, text.from, text.to, text.cc, text.bcc, text.headers, text.body];
-      this.db.prepare(
+      this.statements.get(
         `INSERT INTO message_text (rowid, subject, sender, recipients_to, recipients_cc, recipients_bcc, headers, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
       ).run(id, ...values);
-      this.db.prepare(
+      this.statements.get(
         `INSERT INTO message_cjk (rowid, subject, sender, recipients_to, recipients_cc, recipients_bcc, headers, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
       ).run(id, ...values.map(cjkBigrams));
     }
@@ -459,21 +457,21 @@ export class SqliteMailStore implements MailStore {
 
   /** Adds a reference to a blob, creating its row; `inline` is the content when it lives in the database. */
   private retainBlob(blobId: string, size: number, inline: Buffer | null): void {
-    const updated = this.db.prepare(`UPDATE blobs SET refs = refs + 1 WHERE id = ?`).run(blobId);
+    const updated = this.statements.get(`UPDATE blobs SET refs = refs + 1 WHERE id = ?`).run(blobId);
     if (updated.changes === 0) {
       // A purge may have removed the file between our write and this transaction (it saw the
       // same bytes already on disk and skipped writing); check inside the transaction.
       if (inline === null && !this.blobs.exists(blobId)) throw new BlobFileMissing(blobId);
-      this.db.prepare(`INSERT INTO blobs (id, size, refs, data) VALUES (?, ?, 1, ?)`).run(blobId, size, inline);
+      this.statements.get(`INSERT INTO blobs (id, size, refs, data) VALUES (?, ?, 1, ?)`).run(blobId, size, inline);
     }
   }
 
   /** Drops a reference; returns the blob ids whose files can go once the transaction commits. */
   private releaseBlob(blobId: string): string[] {
-    this.db.prepare(`UPDATE blobs SET refs = refs - 1 WHERE id = ?`).run(blobId);
-    const row = this.db.prepare(`SELECT refs, data IS NULL AS external FROM blobs WHERE id = ?`).get(blobId) as { refs: number; external: number } | undefined;
+    this.statements.get(`UPDATE blobs SET refs = refs - 1 WHERE id = ?`).run(blobId);
+    const row = this.statements.get(`SELECT refs, data IS NULL AS external FROM blobs WHERE id = ?`).get(blobId) as { refs: number; external: number } | undefined;
     if (row && row.refs <= 0) {
-      this.db.prepare(`DELETE FROM blobs WHERE id = ?`).run(blobId);
+      this.statements.get(`DELETE FROM blobs WHERE id = ?`).run(blobId);
       return row.external ? [blobId] : [];
     }
     return [];
@@ -514,19 +512,18 @@ export class SqliteMailStore implements MailStore {
   }
 
   async messages(folderId: number, range: { fromUid?: number; toUid?: number } = {}): Promise<MessageSummary[]> {
-    const rows = this.db
-      .prepare(`SELECT * FROM messages WHERE folder_id = ? AND uid >= ? AND uid <= ? ORDER BY uid`)
+    const rows = this.statements.get(`SELECT * FROM messages WHERE folder_id = ? AND uid >= ? AND uid <= ? ORDER BY uid`)
       .all(folderId, range.fromUid ?? 1, range.toUid ?? Number.MAX_SAFE_INTEGER) as MessageRow[];
     return rows.map(toSummary);
   }
 
   async message(folderId: number, uid: number): Promise<MessageSummary | undefined> {
-    const row = this.db.prepare(`SELECT * FROM messages WHERE folder_id = ? AND uid = ?`).get(folderId, uid) as MessageRow | undefined;
+    const row = this.statements.get(`SELECT * FROM messages WHERE folder_id = ? AND uid = ?`).get(folderId, uid) as MessageRow | undefined;
     return row && toSummary(row);
   }
 
   async readBlob(blobId: string, range?: { start: number; end: number }): Promise<Buffer> {
-    const row = this.db.prepare(`SELECT size, data FROM blobs WHERE id = ?`).get(blobId) as { size: number; data: Buffer | null } | undefined;
+    const row = this.statements.get(`SELECT size, data FROM blobs WHERE id = ?`).get(blobId) as { size: number; data: Buffer | null } | undefined;
     if (!row) throw new Error(`No stored message ${blobId}`);
     const start = Math.max(0, Math.min(range?.start ?? 0, row.size));
     const end = Math.max(start, Math.min(range?.end ?? row.size, row.size));
@@ -537,7 +534,7 @@ export class SqliteMailStore implements MailStore {
   private selectRows(folderId: number, uids: number[]): MessageRow[] {
     if (uids.length === 0) return [];
     const out: MessageRow[] = [];
-    const stmt = this.db.prepare(`SELECT * FROM messages WHERE folder_id = ? AND uid = ?`);
+    const stmt = this.statements.get(`SELECT * FROM messages WHERE folder_id = ? AND uid = ?`);
     for (const uid of [...new Set(uids)].sort((a, b) => a - b)) {
       const row = stmt.get(folderId, uid) as MessageRow | undefined;
       if (row) out.push(row);
@@ -565,7 +562,7 @@ export class SqliteMailStore implements MailStore {
       }
       if (changes.length === 0) return { changed: [], failedUnchangedSince: failed };
       const modseq = this.nextModseq(folder);
-      const update = this.db.prepare(`UPDATE messages SET flags = ?, seen = ?, modseq = ? WHERE id = ?`);
+      const update = this.statements.get(`UPDATE messages SET flags = ?, seen = ?, modseq = ? WHERE id = ?`);
       let unseenDelta = 0;
       for (const { row, next } of changes) {
         const seen = hasSeen(next);
@@ -581,7 +578,7 @@ export class SqliteMailStore implements MailStore {
     const mapping: [number, number][] = [];
     for (const row of rows) {
       if (retain) this.retainBlob(row.blob_id, row.size, null);
-      const meta = this.db.prepare(`SELECT subject, sender FROM messages WHERE id = ?`).get(row.id) as { subject: string; sender: string };
+      const meta = this.statements.get(`SELECT subject, sender FROM messages WHERE id = ?`).get(row.id) as { subject: string; sender: string };
       const uid = this.insertMessage(target, row.blob_id, row.size, row.internal_date, JSON.parse(row.flags) as Flag[], modseq, meta, { copyFrom: row.id });
       mapping.push([row.uid, uid]);
     }
@@ -624,10 +621,10 @@ export class SqliteMailStore implements MailStore {
   }
 
   private removeRows(folder: FolderRow, rows: MessageRow[], modseq: number): void {
-    const del = this.db.prepare(`DELETE FROM messages WHERE id = ?`);
-    const delText = this.db.prepare(`DELETE FROM message_text WHERE rowid = ?`);
-    const delCjk = this.db.prepare(`DELETE FROM message_cjk WHERE rowid = ?`);
-    const log = this.db.prepare(`INSERT INTO expunged (folder_id, uid, modseq) VALUES (?, ?, ?) ON CONFLICT (folder_id, uid) DO UPDATE SET modseq = excluded.modseq`);
+    const del = this.statements.get(`DELETE FROM messages WHERE id = ?`);
+    const delText = this.statements.get(`DELETE FROM message_text WHERE rowid = ?`);
+    const delCjk = this.statements.get(`DELETE FROM message_cjk WHERE rowid = ?`);
+    const log = this.statements.get(`INSERT INTO expunged (folder_id, uid, modseq) VALUES (?, ?, ?) ON CONFLICT (folder_id, uid) DO UPDATE SET modseq = excluded.modseq`);
     let unseen = 0;
     let recent = 0;
     let size = 0;
@@ -662,7 +659,7 @@ export class SqliteMailStore implements MailStore {
     if (rows.length === 0) return [];
     const modseq = this.nextModseq(folder);
     const now = this.now().getTime();
-    const keep = this.db.prepare(
+    const keep = this.statements.get(
       `INSERT INTO recoverable (mailbox_id, folder_name, blob_id, size, internal_date, flags, deleted_at, purge_after, reason, subject, sender)
        SELECT ?, ?, blob_id, size, internal_date, flags, ?, ?, ?, subject, sender FROM messages WHERE id = ?`,
     );
@@ -682,17 +679,17 @@ export class SqliteMailStore implements MailStore {
 
   async changesSince(folderId: number, modseq: number): Promise<ChangesSince> {
     const folder = this.folderRow(folderId);
-    const changed = (this.db.prepare(`SELECT * FROM messages WHERE folder_id = ? AND modseq > ? ORDER BY uid`).all(folderId, modseq) as MessageRow[]).map(toSummary);
-    const expunged = (this.db.prepare(`SELECT uid FROM expunged WHERE folder_id = ? AND modseq > ? ORDER BY uid`).all(folderId, modseq) as { uid: number }[]).map((r) => r.uid);
+    const changed = (this.statements.get(`SELECT * FROM messages WHERE folder_id = ? AND modseq > ? ORDER BY uid`).all(folderId, modseq) as MessageRow[]).map(toSummary);
+    const expunged = (this.statements.get(`SELECT uid FROM expunged WHERE folder_id = ? AND modseq > ? ORDER BY uid`).all(folderId, modseq) as { uid: number }[]).map((r) => r.uid);
     return { highestModseq: folder.highest_modseq, changed, expunged };
   }
 
   async claimRecent(folderId: number): Promise<number[]> {
     return this.enqueueWrite(() => {
-      const rows = this.db.prepare(`SELECT uid FROM messages WHERE folder_id = ? AND recent = 1 ORDER BY uid`).all(folderId) as { uid: number }[];
+      const rows = this.statements.get(`SELECT uid FROM messages WHERE folder_id = ? AND recent = 1 ORDER BY uid`).all(folderId) as { uid: number }[];
       if (rows.length > 0) {
-        this.db.prepare(`UPDATE messages SET recent = 0 WHERE folder_id = ? AND recent = 1`).run(folderId);
-        this.db.prepare(`UPDATE folders SET recent = 0 WHERE id = ?`).run(folderId);
+        this.statements.get(`UPDATE messages SET recent = 0 WHERE folder_id = ? AND recent = 1`).run(folderId);
+        this.statements.get(`UPDATE folders SET recent = 0 WHERE id = ?`).run(folderId);
       }
       return rows.map((r) => r.uid);
     });
@@ -709,21 +706,21 @@ export class SqliteMailStore implements MailStore {
     const params: unknown[] = [folderId];
     const ctx = { now: (options.now ?? this.now()).getTime(), tz: options.timezoneOffsetMinutes ?? 0, params };
     const where = compileSearch(key, ctx);
-    const rows = this.db.prepare(`SELECT uid FROM messages m WHERE m.folder_id = ? AND (${where}) ORDER BY uid`).pluck().all(...params) as number[];
+    const rows = this.statements.get(`SELECT uid FROM messages m WHERE m.folder_id = ? AND (${where}) ORDER BY uid`).pluck().all(...params) as number[];
     return rows;
   }
 
   // ── Usage and Recoverable Items ────────────────────────────────────────────
 
   async usage(mailboxId: string): Promise<MailboxUsage> {
-    const row = this.db.prepare(`SELECT bytes, messages, recoverable_bytes FROM usage WHERE mailbox_id = ?`).get(mailboxId) as
+    const row = this.statements.get(`SELECT bytes, messages, recoverable_bytes FROM usage WHERE mailbox_id = ?`).get(mailboxId) as
       | { bytes: number; messages: number; recoverable_bytes: number }
       | undefined;
     return { bytes: row?.bytes ?? 0, messages: row?.messages ?? 0, recoverableBytes: row?.recoverable_bytes ?? 0 };
   }
 
   async recoverableItems(mailboxId: string): Promise<RecoverableItem[]> {
-    const rows = this.db.prepare(`SELECT * FROM recoverable WHERE mailbox_id = ? ORDER BY deleted_at, id`).all(mailboxId) as RecoverableRow[];
+    const rows = this.statements.get(`SELECT * FROM recoverable WHERE mailbox_id = ? ORDER BY deleted_at, id`).all(mailboxId) as RecoverableRow[];
     return rows.map((r) => ({
       id: r.id, mailboxId: r.mailbox_id, folderName: r.folder_name, size: r.size,
       internalDate: new Date(r.internal_date), deletedAt: new Date(r.deleted_at), purgeAfter: new Date(r.purge_after),
@@ -735,14 +732,14 @@ export class SqliteMailStore implements MailStore {
     // The text index entry went with the message; rebuild it from the stored bytes first.
     const texts = new Map<number, IndexedText>();
     for (const id of ids) {
-      const row = this.db.prepare(`SELECT blob_id FROM recoverable WHERE id = ? AND mailbox_id = ?`).get(id, mailboxId) as { blob_id: string } | undefined;
+      const row = this.statements.get(`SELECT blob_id FROM recoverable WHERE id = ? AND mailbox_id = ?`).get(id, mailboxId) as { blob_id: string } | undefined;
       if (row) texts.set(id, this.extract(await this.readBlob(row.blob_id)));
     }
     return this.safeWrite(() => {
       let restored = 0;
       const byFolder = new Map<string, RecoverableRow[]>();
       for (const id of ids) {
-        const row = this.db.prepare(`SELECT * FROM recoverable WHERE id = ? AND mailbox_id = ?`).get(id, mailboxId) as RecoverableRow | undefined;
+        const row = this.statements.get(`SELECT * FROM recoverable WHERE id = ? AND mailbox_id = ?`).get(id, mailboxId) as RecoverableRow | undefined;
         if (row) byFolder.set(row.folder_name, [...(byFolder.get(row.folder_name) ?? []), row]);
       }
       for (const [name, rows] of byFolder) {
@@ -755,7 +752,7 @@ export class SqliteMailStore implements MailStore {
         let bytes = 0;
         for (const row of rows) {
           this.insertMessage(folder, row.blob_id, row.size, row.internal_date, JSON.parse(row.flags) as Flag[], modseq, { subject: row.subject, sender: row.sender }, texts.get(row.id)!);
-          this.db.prepare(`DELETE FROM recoverable WHERE id = ?`).run(row.id);
+          this.statements.get(`DELETE FROM recoverable WHERE id = ?`).run(row.id);
           bytes += row.size;
           restored++;
         }
@@ -768,9 +765,9 @@ export class SqliteMailStore implements MailStore {
   async purgeExpired(now: Date = this.now()): Promise<number> {
     const freed: string[] = [];
     const count = this.safeWrite(() => {
-      const rows = this.db.prepare(`SELECT id, mailbox_id, blob_id, size FROM recoverable WHERE purge_after <= ?`).all(now.getTime()) as RecoverableRow[];
+      const rows = this.statements.get(`SELECT id, mailbox_id, blob_id, size FROM recoverable WHERE purge_after <= ?`).all(now.getTime()) as RecoverableRow[];
       for (const row of rows) {
-        this.db.prepare(`DELETE FROM recoverable WHERE id = ?`).run(row.id);
+        this.statements.get(`DELETE FROM recoverable WHERE id = ?`).run(row.id);
         freed.push(...this.releaseBlob(row.blob_id));
         this.addUsage(row.mailbox_id, 0, 0, -row.size);
       }
@@ -782,7 +779,7 @@ export class SqliteMailStore implements MailStore {
 
   /** Blob files no row refers to: left by a process that died between writing and committing. */
   private async removeOrphanBlobFiles(): Promise<void> {
-    const known = this.db.prepare(`SELECT 1 FROM blobs WHERE id = ? AND data IS NULL`);
+    const known = this.statements.get(`SELECT 1 FROM blobs WHERE id = ? AND data IS NULL`);
     await this.blobs.sweep((id) => known.get(id) !== undefined);
   }
 }
