@@ -1,7 +1,7 @@
 // The services a server runs. Exchange's own names are accepted as aliases so that
 // `Set-Service MSExchangeIMAP4 -StartupType Automatic` works as an Exchange admin types it.
 
-export const SERVICE_NAMES = ['imap4', 'imap4-backend', 'pop3', 'pop3-backend', 'smtp', 'web'] as const;
+export const SERVICE_NAMES = ['imap4', 'imap4-backend', 'pop3', 'pop3-backend', 'smtp', 'smtp-backend', 'web'] as const;
 export type ServiceName = (typeof SERVICE_NAMES)[number];
 
 export const STARTUP_TYPES = ['Automatic', 'Manual', 'Disabled'] as const;
@@ -21,6 +21,9 @@ export const SERVICES: readonly ServiceInfo[] = [
   { name: 'pop3', exchangeName: 'MSExchangePOP3', displayName: 'Mailroom POP3', initialStartupType: 'Disabled' },
   { name: 'pop3-backend', exchangeName: 'MSExchangePOP3BE', displayName: 'Mailroom POP3 Backend', initialStartupType: 'Disabled' },
   { name: 'smtp', exchangeName: 'MSExchangeFrontEndTransport', displayName: 'Mailroom Transport', initialStartupType: 'Automatic' },
+  // The back end's mail delivery port (LMTP on 2525) where the other servers' smtp services
+  // deliver to the mailbox databases mounted here; Exchange's Transport service on 2525.
+  { name: 'smtp-backend', exchangeName: 'MSExchangeTransport', displayName: 'Mailroom Transport Backend', initialStartupType: 'Automatic' },
   { name: 'web', exchangeName: 'W3SVC', displayName: 'Mailroom Web', initialStartupType: 'Automatic' },
 ];
 

@@ -153,6 +153,7 @@ test('POP3 and IMAP4 services are disabled after setup; transport and web are au
       ['pop3', 'MSExchangePOP3', 'Disabled'],
       ['pop3-backend', 'MSExchangePOP3BE', 'Disabled'],
       ['smtp', 'MSExchangeFrontEndTransport', 'Automatic'],
+      ['smtp-backend', 'MSExchangeTransport', 'Automatic'],
       ['web', 'W3SVC', 'Automatic'],
     ],
   );

@@ -1,0 +1,200 @@
+// An organization with two servers in one directory for the mail delivery port tests: MAIL01
+// runs the smtp-backend service (LMTP on 127.0.0.1:2525 + a free offset) for its database,
+// MAIL02 has a database and a certificate of its own, and a stranger's certificate belongs to
+// nobody. Mailboxes: alice, bob, carol (MAIL01, carol with a tiny quota), dave (MAIL02), erin (a
+// second database on MAIL01). breakBlobWrite() makes the store fail to write one message.
+import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { connect as netConnect, type Socket } from 'node:net';
+import { connect as tlsConnect, type TLSSocket } from 'node:tls';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { MailboxDelivery } from '../../src/backend/delivery.ts';
+import { LmtpDeliveryService } from '../../src/backend/lmtp-delivery-listener.ts';
+import { MailboxDatabases } from '../../src/backend/mailbox-databases.ts';
+import { Directory, type Certificate } from '../../src/directory/directory.ts';
+import { Authenticator } from '../../src/auth/authenticator.ts';
+import { createSelfSignedCertificate, type CertificateMaterial } from '../../src/lib/certificates.ts';
+import { silentLogger } from '../../src/lib/log.ts';
+import { pickCertificate, SecureContextCache, ServiceHost } from '../../src/host/server.ts';
+import { setupOrganization } from '../../src/host/setup.ts';
+import { databaseFolder } from '../../src/store/open.ts';
+import { freePortOffset } from '../helpers.ts';
+
+export interface LmtpBackend {
+  data: string;
+  dir: Directory;
+  databases: MailboxDatabases;
+  delivery: MailboxDelivery;
+  service: LmtpDeliveryService;
+  port: number;
+  offset: number;
+  certificates: { mail01: Certificate; mail02: Certificate; stranger: CertificateMaterial };
+  messages(alias: string, folder?: 'inbox' | 'junk'): Promise<{ uid: number; raw: Buffer }[]>;
+  /** Puts a file where the blob folder of this (large) message would go in MAIL01's database, so storing it fails. */
+  breakBlobWrite(message: Buffer): void;
+  stop(): Promise<void>;
+}
+
+/** Room left in carol's mailbox: less than most test messages once one small message is in. */
+export const CAROL_QUOTA = 4096;
+
+export async function startLmtpBackend(): Promise<LmtpBackend> {
+  const data = mkdtempSync(join(tmpdir(), 'mailroom-lmtp-'));
+  const offset = await freePortOffset([2525]);
+  process.env.MAILROOM_DATA = data;
+  const dir = await Directory.open();
+  await setupOrganization(dir, { organization: 'Contoso', domain: 'contoso.com', server: 'MAIL01', fqdn: 'mail01.contoso.com', adminPassword: 'Admin-Pass-2026' });
+  await dir.addServer({ name: 'MAIL02', fqdn: 'mail02.contoso.com', site: 'Default-First-Site-Name' });
+  await dir.addMailboxDatabase({ name: 'Mailbox Database MAIL02', server: 'MAIL02' });
+  await dir.addMailboxDatabase({ name: 'Second Database', server: 'MAIL01' });
+  const mail02Material = await createSelfSignedCertificate(['mail02.contoso.com', 'mail02', 'localhost']);
+  await dir.addCertificate({ ...mail02Material, server: 'MAIL02', services: ['IMAP', 'POP', 'SMTP', 'IIS'] });
+  const stranger = await createSelfSignedCertificate(['mail99.contoso.com']);
+  for (const alias of ['alice', 'bob', 'carol']) await dir.createMailbox({ name: alias, alias });
+  await dir.createMailbox({ name: 'dave', alias: 'dave', database: 'Mailbox Database MAIL02' });
+  await dir.createMailbox({ name: 'erin', alias: 'erin', database: 'Second Database' });
+  await dir.updateMailbox('carol', { settings: { UseDatabaseQuotaDefaults: false, ProhibitSendReceiveQuota: CAROL_QUOTA } });
+
+  const databases = new MailboxDatabases(dir);
+  const delivery = new MailboxDelivery(dir, databases);
+  const host = new ServiceHost({ directory: dir, databases, authenticator: new Authenticator(dir, silentLogger), log: silentLogger, tls: new SecureContextCache() }, 'MAIL01', 'all');
+  const service = await LmtpDeliveryService.start(await host.readSnapshot(), {
+    directory: dir, delivery, log: silentLogger, portOffset: offset, pickCertificate, bindings: ['127.0.0.1:2525'],
+  });
+  const certs = await dir.certificates();
+  return {
+    data, dir, databases, delivery, service, offset, port: 2525 + offset,
+    certificates: { mail01: certs.find((c) => c.server === 'MAIL01')!, mail02: certs.find((c) => c.server === 'MAIL02')!, stranger },
+    async messages(alias, folder = 'inbox') {
+      const mailbox = await dir.requireMailbox(alias);
+      const store = await databases.storeFor(mailbox);
+      const target = (await store.folders(mailbox.id)).find((f) => f.role === folder)!;
+      const out: { uid: number; raw: Buffer }[] = [];
+      for (const m of await store.messages(target.id)) out.push({ uid: m.uid, raw: await store.readBlob(m.blobId) });
+      return out;
+    },
+    breakBlobWrite(message) {
+      const blobs = join(databaseFolder('Mailbox Database MAIL01'), 'blobs');
+      mkdirSync(blobs, { recursive: true });
+      writeFileSync(join(blobs, createHash('sha256').update(message).digest('hex').slice(0, 2)), 'not a folder');
+    },
+    async stop() {
+      await service.stop(0);
+      await databases.closeAll();
+      await dir.close();
+      rmSync(data, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface Reply {
+  code: number;
+  lines: string[];
+  text: string;
+}
+
+/** A raw LMTP client for transcripts: exact bytes out, whole replies in, STARTTLS with a client certificate. */
+export class LmtpTestClient {
+  private buffer = '';
+  private waiters: (() => void)[] = [];
+  closed = false;
+
+  private constructor(private socket: Socket | TLSSocket) {
+    this.attach(socket);
+  }
+
+  static connect(port: number): Promise<LmtpTestClient> {
+    return new Promise((resolve, reject) => {
+      const socket = netConnect({ host: '127.0.0.1', port }, () => resolve(new LmtpTestClient(socket)));
+      socket.once('error', reject);
+    });
+  }
+
+  private attach(socket: Socket | TLSSocket): void {
+    socket.on('data', (d: Buffer) => {
+      this.buffer += d.toString('latin1');
+      this.wake();
+    });
+    socket.on('close', () => {
+      this.closed = true;
+      this.wake();
+    });
+    socket.on('error', () => undefined);
+  }
+
+  private wake(): void {
+    const w = this.waiters;
+    this.waiters = [];
+    for (const f of w) f();
+  }
+
+  async read(timeoutMs = 10_000): Promise<Reply> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const lines = this.buffer.split('\r\n');
+      for (let i = 0; i < lines.length - 1; i++) {
+        if (/^\d{3}( |$)/.test(lines[i]!)) {
+          const taken = lines.slice(0, i + 1);
+          this.buffer = lines.slice(i + 1).join('\r\n');
+          return { code: Number(taken[i]!.slice(0, 3)), lines: taken, text: taken.join('\n') };
+        }
+      }
+      if (this.closed) throw new Error(`connection closed; unread: ${JSON.stringify(this.buffer)}`);
+      const left = deadline - Date.now();
+      if (left <= 0) throw new Error(`no reply within ${timeoutMs} ms; buffer: ${JSON.stringify(this.buffer)}`);
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, left);
+        this.waiters.push(() => {
+          clearTimeout(t);
+          resolve();
+        });
+      });
+    }
+  }
+
+  write(data: string | Buffer): void {
+    this.socket.write(data);
+  }
+
+  async command(line: string): Promise<Reply> {
+    this.write(`${line}\r\n`);
+    return this.read();
+  }
+
+  /** STARTTLS, then the handshake with `identity` as the client certificate (none when absent). */
+  async starttls(identity?: { certPem: string; keyPem: string }): Promise<Reply> {
+    const reply = await this.command('STARTTLS');
+    if (reply.code !== 220) return reply;
+    const plain = this.socket as Socket;
+    plain.removeAllListeners('data');
+    plain.removeAllListeners('close');
+    const secure = await new Promise<TLSSocket>((resolve, reject) => {
+      const s = tlsConnect({
+        socket: plain, rejectUnauthorized: false, servername: 'mail01.contoso.com',
+        ...(identity ? { cert: identity.certPem, key: identity.keyPem } : {}),
+      }, () => resolve(s));
+      s.once('error', reject);
+    });
+    this.socket = secure;
+    this.attach(secure);
+    return reply;
+  }
+
+  async waitClosed(timeoutMs = 5000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (!this.closed) {
+      if (Date.now() > deadline) throw new Error('connection still open');
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+
+  close(): void {
+    this.socket.destroy();
+  }
+}
+
+/** A test message with CRLF line ends. */
+export function testMessage(subject: string, body = 'Hello.'): Buffer {
+  return Buffer.from(`Return-Path: <alice@contoso.com>\r\nFrom: alice@contoso.com\r\nTo: bob@contoso.com\r\nSubject: ${subject}\r\n\r\n${body}\r\n`);
+}
