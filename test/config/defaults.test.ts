@@ -117,6 +117,7 @@ test('receive connectors: Default Frontend on 25, Client Frontend on 587, implic
 test('organization limits: 10 MB send and receive, 500 envelope recipients', () => {
   assert.deepEqual(defaultsOf(TRANSPORT_CONFIG, ctx), {
     MaxReceiveSize: 10 * MB, MaxSendSize: 10 * MB, MaxRecipientEnvelopeLimit: 500, DmarcRejectAction: 'Reject', ExternalPostmasterAddress: null,
+    DelayNotificationTimeout: 4 * 3600,
   });
 });
 
