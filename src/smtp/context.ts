@@ -39,6 +39,11 @@ export interface OutboundQueue {
   enqueue(submission: QueueSubmission): Promise<string>;
   /** Sends a delivery status notification for local recipients that failed after the message was accepted. */
   bounceLocal(sender: string, failures: { address: string; detail: string }[], original: Buffer): Promise<void>;
+  /**
+   * Told of the local recipients whose copy is committed; sends the sender an RFC 3464
+   * "delivered" report for those whose NOTIFY includes SUCCESS (none for the null sender).
+   */
+  reportDelivered(sender: string, recipients: QueuedRecipient[], original: Buffer, envelope: { ret?: string | null; envid?: string | null }): Promise<void>;
 }
 
 export interface InboundVerdict {

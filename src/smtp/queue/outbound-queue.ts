@@ -2,11 +2,16 @@
 // and delivered by a runner that wakes every second (and at once after each new message). A
 // temporary failure is retried with growing pauses; a permanent one, or a message still queued
 // after MessageExpirationTimeout (2 days, as Exchange's default), ends in a delivery status
-// notification to the sender. Admin commands from other processes (Retry-Queue, Remove-Message)
-// change the same queue file and the runner picks their changes up at its next look.
+// notification to the sender. The sender also hears, as RFC 3461 NOTIFY asks (absent NOTIFY
+// means FAILURE,DELAY, as in Exchange): once per recipient that a message is delayed, after
+// DelayNotificationTimeout (Set-TransportConfig, 4 hours); that it was relayed to a server
+// without DSN, for NOTIFY=SUCCESS (a server with DSN gets NOTIFY passed on and reports itself);
+// and that it was delivered into a mailbox here (reportDelivered). Admin commands from other
+// processes (Retry-Queue, Remove-Message) change the same queue file and the runner picks their
+// changes up at its next look.
 import type { Directory } from '../../directory/directory.ts';
 import type { Logger } from '../../lib/log.ts';
-import type { OutboundQueue, QueueSubmission } from '../context.ts';
+import type { OutboundQueue, QueuedRecipient, QueueSubmission } from '../context.ts';
 import type { LocalDelivery } from '../delivery.ts';
 import { dkimSignMessage } from '../dkim/dkim-signer.ts';
 import type { DnsResolver } from '../dns.ts';
@@ -14,8 +19,8 @@ import { headerValue } from '../../mime/index.ts';
 import { readHeader } from '../message-checks.ts';
 import { asciiDomain, resolveRecipient, splitAddress } from '../recipients.ts';
 import { newMessageId, returnPathHeader } from '../trace-headers.ts';
-import { buildDsn, type DsnFailure } from './dsn.ts';
-import { QueueStore, type DueGroup, type QueuedMessage } from './queue-store.ts';
+import { buildDsn, type DsnRecipient } from './dsn.ts';
+import { QueueStore, type DueGroup, type QueuedMessage, type QueueRecipient } from './queue-store.ts';
 import { deliverRemote, type RecipientOutcome } from './remote-delivery.ts';
 import { routeFor, RoutingError } from './routing.ts';
 import { sendConnectors } from './send-connectors.ts';
@@ -25,6 +30,21 @@ const MINUTE = 60_000;
 /** Pauses after the 1st, 2nd, … temporary failure; the last one repeats until expiry. */
 export const DEFAULT_RETRY_SCHEDULE_MS = [1, 2, 5, 10, 15].map((m) => m * MINUTE);
 export const DEFAULT_EXPIRATION_MS = 2 * 24 * 60 * MINUTE;
+/** DelayNotificationTimeout when the transport settings cannot be read. */
+export const DEFAULT_DELAY_NOTIFICATION_MS = 4 * 60 * MINUTE;
+
+type NoticeKind = 'FAILURE' | 'DELAY' | 'SUCCESS';
+
+/**
+ * RFC 3461 §4.1: whether the sender wants this notice about a recipient. Without NOTIFY the RFC
+ * leaves it to the server; like Exchange, Mailroom then reports failures and delays. A notice
+ * about a notice (null sender) is never sent.
+ */
+export function wantsNotice(sender: string, notify: readonly string[] | null | undefined, kind: NoticeKind): boolean {
+  if (sender === '') return false;
+  if (!notify || notify.length === 0) return kind !== 'SUCCESS';
+  return notify.includes(kind);
+}
 
 export interface OutboundQueueOptions {
   dataFolder: string;
@@ -51,6 +71,9 @@ export class OutboundQueueRunner implements OutboundQueue {
   private readonly now: () => number;
   /** Reports that could not be sent (the sender's mailbox full, say): when to try again. */
   private readonly notifyRetryAt = new Map<string, number>();
+  private readonly delayRetryAt = new Map<string, number>();
+  /** DelayNotificationTimeout as last read from the transport settings, re-read every second. */
+  private delaySetting = { ms: DEFAULT_DELAY_NOTIFICATION_MS, readAt: Number.NEGATIVE_INFINITY };
 
   private constructor(
     readonly store: QueueStore,
@@ -97,6 +120,13 @@ export class OutboundQueueRunner implements OutboundQueue {
     await this.notify(sender, failures.map((f) => ({ address: f.address, diagnostic: `550 5.2.2 ${f.detail}` })), original, null, null, new Date(this.now()));
   }
 
+  async reportDelivered(sender: string, recipients: QueuedRecipient[], original: Buffer, envelope: { ret?: string | null; envid?: string | null }): Promise<void> {
+    const wanted = recipients.filter((r) => wantsNotice(sender, r.notify, 'SUCCESS'));
+    if (wanted.length === 0) return;
+    await this.notify(sender, wanted.map((r) => ({ address: r.address, action: 'delivered', orcpt: r.orcpt ?? null })), original, envelope.ret ?? null,
+      envelope.envid ?? null, new Date(this.now()));
+  }
+
   /** Looks for due work now (or right after the current look). */
   kick(): void {
     if (this.stopped) return;
@@ -130,6 +160,7 @@ export class OutboundQueueRunner implements OutboundQueue {
       this.active.set(key, run);
     }
     await this.sendNotifications();
+    await this.sendDelayNotices();
   }
 
   private async attempt(group: DueGroup): Promise<void> {
@@ -145,7 +176,7 @@ export class OutboundQueueRunner implements OutboundQueue {
       const route = await routeFor(group.domain, await sendConnectors(this.options.directory), this.options.resolver);
       outcomes = await deliverRemote(route, message.message, {
         sender: message.sender, ret: message.ret, envid: message.envid,
-        recipients: group.recipients.map((r) => ({ address: r.address, notify: r.notify })),
+        recipients: group.recipients.map((r) => ({ address: r.address, notify: r.notify, orcpt: r.orcpt })),
       }, this.options.fqdn());
     } catch (err) {
       const permanent = err instanceof RoutingError && err.permanent;
@@ -160,14 +191,22 @@ export class OutboundQueueRunner implements OutboundQueue {
     const byKind = (kind: RecipientOutcome['kind']) => outcomes.filter((o) => o.kind === kind);
     const delivered = byKind('delivered');
     if (delivered.length > 0) {
-      await this.store.setStatus(message.id, delivered.map((o) => o.address), { status: 'delivered', error: null, countAttempt: true });
+      // RFC 3461: a server that offers DSN was given NOTIFY and reports success itself;
+      // for one that does not, the sender who asked for SUCCESS is owed a "relayed" notice.
+      const owed = delivered.filter((o) => !o.dsn && wantsNotice(message.sender, group.recipients.find((x) => x.address === o.address)?.notify, 'SUCCESS'));
+      for (const [list, notified] of [[delivered.filter((o) => !owed.includes(o)), true], [owed, false]] as const) {
+        if (list.length === 0) continue;
+        await this.store.setStatus(message.id, list.map((o) => o.address), {
+          status: 'delivered', error: null, ...(list[0]?.remoteMta ? { remoteMta: list[0].remoteMta } : {}), countAttempt: true, notified,
+        });
+      }
       log.info({ id: message.id, recipients: delivered.map((o) => o.address), remote: delivered[0]?.remoteMta }, 'smtp: delivered to remote server');
     }
     for (const o of byKind('permanent')) {
       const r = group.recipients.find((x) => x.address === o.address);
       await this.store.setStatus(message.id, [o.address], {
         status: 'failed', error: o.response, ...(o.remoteMta ? { remoteMta: o.remoteMta } : {}), countAttempt: true,
-        notified: !this.wantsFailureNotice(message, r?.notify ?? null),
+        notified: !wantsNotice(message.sender, r?.notify, 'FAILURE'),
       });
       log.info({ id: message.id, recipient: o.address, response: o.response }, 'smtp: remote delivery failed permanently');
     }
@@ -193,37 +232,92 @@ export class OutboundQueueRunner implements OutboundQueue {
     for (const address of addresses) {
       const r = recipients.find((x) => x.address === address);
       await this.store.setStatus(message.id, [address], {
-        status: 'failed', error: `550 4.4.7 QUEUE.Expired; the message stayed queued too long; last error: ${lastError}`, notified: !this.wantsFailureNotice(message, r?.notify ?? null),
+        status: 'failed', error: `550 4.4.7 QUEUE.Expired; the message stayed queued too long; last error: ${lastError}`, notified: !wantsNotice(message.sender, r?.notify, 'FAILURE'),
       });
     }
     await this.store.removeIfFinished(message.id);
   }
 
-  /** RFC 3461 §4.1: NOTIFY=NEVER, or a notice about a notice (null sender), gets none. */
-  private wantsFailureNotice(message: QueuedMessage, notify: string[] | null): boolean {
-    if (message.sender === '') return false;
-    return notify === null || notify.includes('FAILURE');
-  }
-
+  /** Non-delivery reports, and "relayed" notices for NOTIFY=SUCCESS: one report of each kind per message. */
   private async sendNotifications(): Promise<void> {
-    for (const [id, failed] of await this.store.unnotifiedFailures()) {
+    for (const [id, owed] of await this.store.unnotified()) {
       if ((this.notifyRetryAt.get(id) ?? 0) > this.now()) continue;
       const message = await this.store.message(id);
       if (!message) continue;
-      const failures: DsnFailure[] = failed.map((r) => ({
-        address: r.address, diagnostic: r.lastError ?? '550 5.0.0 Delivery failed', orcpt: r.orcpt, ...(r.remoteMta ? { remoteMta: r.remoteMta } : {}),
-        ...(r.lastError?.includes('4.4.7') ? { status: '4.4.7' } : {}),
+      const failed = owed.filter((r) => r.status === 'failed');
+      const relayed = owed.filter((r) => r.status === 'delivered');
+      const reports: [QueueRecipient[], DsnRecipient[]][] = [
+        [failed, failed.map((r) => ({
+          address: r.address, diagnostic: r.lastError ?? '550 5.0.0 Delivery failed', orcpt: r.orcpt, ...(r.remoteMta ? { remoteMta: r.remoteMta } : {}),
+          ...(r.lastError?.includes('4.4.7') ? { status: '4.4.7' } : {}),
+        }))],
+        [relayed, relayed.map((r) => ({ address: r.address, action: 'relayed' as const, orcpt: r.orcpt, ...(r.remoteMta ? { remoteMta: r.remoteMta } : {}) }))],
+      ];
+      let sent = true;
+      for (const [rows, recipients] of reports) {
+        if (rows.length === 0) continue;
+        try {
+          if (message.sender !== '') await this.notify(message.sender, recipients, message.message, message.ret, message.envid, new Date(message.receivedAt));
+        } catch (err) {
+          this.options.log.error({ err, id }, 'smtp: could not send the delivery status notification; trying again in a minute');
+          this.notifyRetryAt.set(id, this.now() + MINUTE);
+          sent = false;
+          break;
+        }
+        await this.store.setStatus(id, rows.map((r) => r.address), { status: rows[0]!.status, notified: true });
+      }
+      if (!sent) continue;
+      this.notifyRetryAt.delete(id);
+      await this.store.removeIfFinished(id);
+    }
+  }
+
+  /** DelayNotificationTimeout, from the organization's transport settings. */
+  private async delayNotificationMs(): Promise<number> {
+    const now = this.now();
+    if (now - this.delaySetting.readAt < 1000) return this.delaySetting.ms;
+    let ms = this.delaySetting.ms;
+    try {
+      const value = (await this.options.directory.settings('TransportConfig')).DelayNotificationTimeout;
+      if (typeof value === 'number') ms = value * 1000;
+    } catch (err) {
+      this.options.log.warn({ err }, 'smtp: transport settings not readable; the last DelayNotificationTimeout stays in force');
+    }
+    this.delaySetting = { ms, readAt: now };
+    return ms;
+  }
+
+  /**
+   * RFC 3461 NOTIFY=DELAY: one "delayed" report per recipient still queued after
+   * DelayNotificationTimeout; the queue keeps trying. Whether it was sent is stored, so that a
+   * restart does not send it again.
+   */
+  private async sendDelayNotices(): Promise<void> {
+    const now = this.now();
+    for (const [id, waiting] of await this.store.delayed(now - (await this.delayNotificationMs()))) {
+      if ((this.delayRetryAt.get(id) ?? 0) > now) continue;
+      const message = await this.store.message(id);
+      if (!message) continue;
+      // A delivery attempt under way may end the wait; its recipients are looked at next time.
+      const idle = waiting.filter((r) => !this.active.has(`${id} ${r.domain}`));
+      const unwanted = idle.filter((r) => !wantsNotice(message.sender, r.notify, 'DELAY'));
+      if (unwanted.length > 0) await this.store.setDelayNotified(id, unwanted.map((r) => r.address));
+      const wanted = idle.filter((r) => !unwanted.includes(r));
+      if (wanted.length === 0) continue;
+      const recipients: DsnRecipient[] = wanted.map((r) => ({
+        address: r.address, action: 'delayed', diagnostic: r.lastError ?? '400 4.4.7 Message delayed', orcpt: r.orcpt,
+        ...(r.remoteMta ? { remoteMta: r.remoteMta } : {}), willRetryUntil: new Date(message.expiresAt),
       }));
       try {
-        if (message.sender !== '') await this.notify(message.sender, failures, message.message, message.ret, message.envid, new Date(message.receivedAt));
+        await this.notify(message.sender, recipients, message.message, message.ret, message.envid, new Date(message.receivedAt));
       } catch (err) {
-        this.options.log.error({ err, id }, 'smtp: could not send the delivery status notification; trying again in a minute');
-        this.notifyRetryAt.set(id, this.now() + MINUTE);
+        this.options.log.error({ err, id }, 'smtp: could not send the delay notification; trying again in a minute');
+        this.delayRetryAt.set(id, now + MINUTE);
         continue;
       }
-      this.notifyRetryAt.delete(id);
-      await this.store.setStatus(id, failed.map((r) => r.address), { status: 'failed', notified: true });
-      await this.store.removeIfFinished(id);
+      this.delayRetryAt.delete(id);
+      await this.store.setDelayNotified(id, wanted.map((r) => r.address));
+      this.options.log.info({ id, recipients: wanted.map((r) => r.address) }, 'smtp: delay notification sent');
     }
   }
 
@@ -234,9 +328,9 @@ export class OutboundQueueRunner implements OutboundQueue {
   }
 
   /** Builds a DSN and sends it from the null sender: into the local mailbox, or through the queue. */
-  private async notify(sender: string, failures: DsnFailure[], original: Buffer, ret: string | null, envid: string | null, arrival: Date): Promise<void> {
+  private async notify(sender: string, recipients: DsnRecipient[], original: Buffer, ret: string | null, envid: string | null, arrival: Date): Promise<void> {
     const report = buildDsn({
-      reportingMta: this.options.fqdn(), postmaster: await this.postmaster(), recipient: sender, failures, original, ret, envid, arrivalDate: arrival,
+      reportingMta: this.options.fqdn(), postmaster: await this.postmaster(), recipient: sender, recipients, original, ret, envid, arrivalDate: arrival,
       now: new Date(this.now()),
     });
     const target = await resolveRecipient(this.options.directory, sender);
@@ -246,7 +340,7 @@ export class OutboundQueueRunner implements OutboundQueue {
     } else if (target.kind === 'remote') {
       await this.enqueue({ sender: '', recipients: [{ address: sender }], message: report });
     } else {
-      this.options.log.warn({ sender }, 'smtp: the sender of an undeliverable message does not exist; no report sent');
+      this.options.log.warn({ sender }, 'smtp: the sender of a message with a delivery report due does not exist; no report sent');
     }
   }
 

@@ -38,6 +38,19 @@ CREATE TABLE IF NOT EXISTS queue_recipients (
 CREATE INDEX IF NOT EXISTS queue_recipients_due ON queue_recipients (status, next_attempt_at);
 `;
 
+/**
+ * Changes to a queue file made by an earlier version, in order; PRAGMA user_version counts the
+ * ones applied. Each runs once, in the same transaction as the version bump, so the server and a
+ * queue cmdlet opening the file at the same moment cannot both apply it.
+ */
+const MIGRATIONS: readonly string[] = [
+  // 1: the delay notification (NOTIFY=DELAY) is sent once per recipient, across restarts.
+  // notified now also covers delivered recipients (a "relayed" notice may be owed); those
+  // delivered before are settled.
+  `ALTER TABLE queue_recipients ADD COLUMN delay_notified INTEGER NOT NULL DEFAULT 0;
+   UPDATE queue_recipients SET notified = 1 WHERE status = 'delivered';`,
+];
+
 export interface QueuedMessage {
   id: string;
   sender: string;
@@ -63,7 +76,13 @@ export interface QueueRecipient {
   remoteMta: string | null;
   notify: string[] | null;
   orcpt: string | null;
+  /**
+   * The sender has been told what became of this recipient, or need not be: for failed, the
+   * non-delivery report; for delivered, the "relayed" notice NOTIFY=SUCCESS asked for.
+   */
   notified: boolean;
+  /** The delay notification was sent, or is not wanted (NOTIFY without DELAY, null sender). */
+  delayNotified: boolean;
 }
 
 export interface NewQueueEntry {
@@ -98,6 +117,7 @@ interface RecipientRow {
   notify: string | null;
   orcpt: string | null;
   notified: number;
+  delay_notified: number;
 }
 
 interface MessageRow {
@@ -117,12 +137,19 @@ const toRecipient = (r: RecipientRow): QueueRecipient => ({
   messageId: r.message_id, address: r.address, domain: r.domain, status: r.status as RecipientStatus,
   attempts: Number(r.attempts), nextAttemptAt: Number(r.next_attempt_at), lastError: r.last_error, remoteMta: r.remote_mta,
   notify: r.notify ? r.notify.split(',') : null, orcpt: r.orcpt, notified: Number(r.notified) === 1,
+  delayNotified: Number(r.delay_notified) === 1,
 });
 
 const toMessage = (r: MessageRow): QueuedMessage => ({
   id: r.id, sender: r.sender, message: r.message, size: Number(r.size), subject: r.subject, messageId: r.message_id,
   ret: r.ret, envid: r.envid, receivedAt: Number(r.received_at), expiresAt: Number(r.expires_at),
 });
+
+function byMessage(rows: RecipientRow[]): Map<string, QueueRecipient[]> {
+  const out = new Map<string, QueueRecipient[]>();
+  for (const r of rows) out.set(r.message_id, [...(out.get(r.message_id) ?? []), toRecipient(r)]);
+  return out;
+}
 
 export function queueFolder(dataFolder: string): string {
   return join(dataFolder, 'queue');
@@ -136,6 +163,11 @@ export class QueueStore {
     mkdirSync(folder, { recursive: true });
     const db = new SqliteDatabase(join(folder, 'queue.db'));
     await db.exec(SCHEMA);
+    await db.transaction(async (tx) => {
+      const version = Number((await tx.get<{ user_version: number }>('PRAGMA user_version'))?.user_version ?? 0);
+      for (let v = version; v < MIGRATIONS.length; v++) await tx.exec(MIGRATIONS[v]!);
+      if (version < MIGRATIONS.length) await tx.exec(`PRAGMA user_version = ${MIGRATIONS.length}`);
+    });
     return new QueueStore(db);
   }
 
@@ -216,18 +248,39 @@ export class QueueStore {
     });
   }
 
-  /** Failed recipients whose sender has not been told yet, by message. */
-  async unnotifiedFailures(): Promise<Map<string, QueueRecipient[]>> {
-    const rows = await this.db.all<RecipientRow>(`SELECT * FROM queue_recipients WHERE status = 'failed' AND notified = 0 ORDER BY message_id, address`);
-    const out = new Map<string, QueueRecipient[]>();
-    for (const r of rows) out.set(r.message_id, [...(out.get(r.message_id) ?? []), toRecipient(r)]);
-    return out;
+  /** Failed or delivered recipients whose sender is still owed a report, by message. */
+  async unnotified(): Promise<Map<string, QueueRecipient[]>> {
+    const rows = await this.db.all<RecipientRow>(`SELECT * FROM queue_recipients WHERE status IN ('failed', 'delivered') AND notified = 0 ORDER BY message_id, address`);
+    return byMessage(rows);
   }
 
-  /** Drops a message once every recipient is delivered, or failed and notified. */
+  /**
+   * Recipients still queued, with no delay notification settled yet, of messages that arrived
+   * at or before `arrivedBy`, by message.
+   */
+  async delayed(arrivedBy: number): Promise<Map<string, QueueRecipient[]>> {
+    const rows = await this.db.all<RecipientRow>(
+      `SELECT r.* FROM queue_recipients r JOIN queue_messages m ON m.id = r.message_id
+         WHERE r.status IN ('ready', 'retry', 'suspended') AND r.delay_notified = 0 AND m.received_at <= ?
+         ORDER BY r.message_id, r.address`,
+      [arrivedBy],
+    );
+    return byMessage(rows);
+  }
+
+  /** Records that the delay notification for these recipients is settled (sent or not wanted). */
+  async setDelayNotified(messageId: string, addresses: readonly string[]): Promise<void> {
+    await this.db.transaction(async (tx) => {
+      for (const address of addresses) {
+        await tx.run(`UPDATE queue_recipients SET delay_notified = 1 WHERE message_id = ? AND address = ?`, [messageId, address]);
+      }
+    });
+  }
+
+  /** Drops a message once every recipient is delivered or failed, and its sender told what was owed. */
   async removeIfFinished(messageId: string): Promise<boolean> {
     const open = await this.db.get<{ n: number }>(
-      `SELECT COUNT(*) AS n FROM queue_recipients WHERE message_id = ? AND (status IN ('ready', 'retry', 'suspended') OR (status = 'failed' AND notified = 0))`,
+      `SELECT COUNT(*) AS n FROM queue_recipients WHERE message_id = ? AND (status IN ('ready', 'retry', 'suspended') OR (status IN ('failed', 'delivered') AND notified = 0))`,
       [messageId],
     );
     if (Number(open?.n ?? 0) > 0) return false;

@@ -1,7 +1,10 @@
 // One delivery attempt to a remote domain with nodemailer's SMTPConnection: the route's hosts in
 // order until one answers, STARTTLS whenever the server offers it (required when the send
 // connector says RequireTLS or its smart host wants the password only under TLS), AUTH at smart
-// hosts, and an outcome per recipient.
+// hosts, and an outcome per recipient. The DSN parameters of the envelope (RFC 3461: RET and
+// ENVID on MAIL FROM, NOTIFY and ORCPT on each RCPT TO) are passed on when the server offers DSN;
+// recipients with different NOTIFY or ORCPT values go in separate transactions on the same
+// connection, as the SMTP client sets them per transaction.
 import SMTPConnection from 'nodemailer/lib/smtp-connection';
 import type { Route } from './routing.ts';
 
@@ -14,11 +17,13 @@ export interface RecipientOutcome {
   response: string;
   /** The host that answered, for the DSN's Remote-MTA field. */
   remoteMta?: string;
+  /** Delivered to a server that advertised DSN (it, not we, reports on NOTIFY=SUCCESS). */
+  dsn?: boolean;
 }
 
 export interface RemoteEnvelope {
   sender: string;
-  recipients: { address: string; notify: string[] | null }[];
+  recipients: { address: string; notify: string[] | null; orcpt?: string | null }[];
   ret: string | null;
   envid: string | null;
 }
@@ -93,41 +98,97 @@ async function deliverTo(
     if (route.auth) {
       await new Promise<void>((resolve, reject) => conn.login({ user: route.auth!.user, pass: route.auth!.pass }, (err) => (err ? reject(err) : resolve())));
     }
-    const notify = envelope.recipients[0]?.notify;
-    const sameNotify = envelope.recipients.every((r) => (r.notify ?? []).join(',') === (notify ?? []).join(','));
-    const dsn = {
-      ...(envelope.ret ? { ret: envelope.ret } : {}),
-      ...(envelope.envid ? { envid: envelope.envid } : {}),
-      ...(sameNotify && notify ? { notify } : {}),
-    };
-    const info = await new Promise<{ accepted: string[]; rejected: string[]; rejectedErrors?: SmtpError[]; response: string }>((resolve, reject) =>
-      conn.send(
-        { from: envelope.sender === '' ? false : envelope.sender, to: envelope.recipients.map((r) => r.address), size: message.length, ...(Object.keys(dsn).length > 0 ? { dsn } : {}), use8BitMime: true },
-        message,
-        (err, result) => (err ? reject(err) : resolve(result as never)),
-      ),
-    );
-    const rejected = new Map((info.rejectedErrors ?? []).map((e) => [String(e.recipient).toLowerCase(), e]));
-    return envelope.recipients.map((r) => {
-      const e = rejected.get(r.address.toLowerCase());
-      return e
-        ? { address: r.address, kind: kindOf(e.responseCode), response: e.response ?? e.message, remoteMta }
-        : { address: r.address, kind: 'delivered' as const, response: info.response, remoteMta };
-    });
+    const outcomes: RecipientOutcome[] = [];
+    const groups = dsnGroups(envelope.recipients);
+    for (const [i, group] of groups.entries()) {
+      const result = await sendOnce(conn, message, envelope, group, route, remoteMta);
+      outcomes.push(...result.outcomes);
+      if (!result.reset || i === groups.length - 1) continue;
+      // The next transaction starts from a clean state (RFC 5321 §4.1.1.5) after a refused one.
+      const reset = await new Promise<Error | null>((resolve) => conn.reset((err) => resolve(err ?? null)));
+      if (reset) {
+        const rest = groups.slice(i + 1).flat();
+        outcomes.push(...rest.map((r) => ({ address: r.address, kind: 'temporary' as const, response: `connection: ${remoteMta}: ${reset.message}`, remoteMta })));
+        break;
+      }
+    }
+    return outcomes;
   } catch (err) {
     const e = err as SmtpError;
-    if (e.rejectedErrors && e.rejectedErrors.length > 0) {
-      const rejected = new Map(e.rejectedErrors.map((x) => [String(x.recipient).toLowerCase(), x]));
-      return envelope.recipients.map((r) => {
-        const x = rejected.get(r.address.toLowerCase()) ?? e;
-        return { address: r.address, kind: kindOf(x.responseCode), response: x.response ?? x.message, remoteMta };
-      });
-    }
     if (e.code === 'ETLS' || (route.requireTls && /STARTTLS/i.test(e.message))) return all('temporary', `TLS required by the send connector but not available at ${remoteMta}: ${e.message}`);
     if (e.code === 'EAUTH') return all('temporary', `authentication at ${remoteMta} failed: ${e.response ?? e.message}`);
     return all(e.responseCode ? kindOf(e.responseCode) : 'temporary', e.response ?? `connection: ${remoteMta}: ${e.message}`);
   } finally {
     conn.quit();
     setTimeout(() => conn.close(), 1000).unref();
+  }
+}
+
+type EnvelopeRecipient = RemoteEnvelope['recipients'][number];
+
+/** Recipients that can share one transaction: the same NOTIFY and ORCPT. */
+function dsnGroups(recipients: EnvelopeRecipient[]): EnvelopeRecipient[][] {
+  const groups = new Map<string, EnvelopeRecipient[]>();
+  for (const r of recipients) {
+    const key = `${(r.notify ?? []).join(',')}\u0000${r.orcpt ?? ''}`;
+    groups.set(key, [...(groups.get(key) ?? []), r]);
+  }
+  return [...groups.values()];
+}
+
+/** One transaction for recipients with the same DSN parameters; `reset` when it ended in a refusal. */
+async function sendOnce(
+  conn: SMTPConnection,
+  message: Buffer,
+  envelope: RemoteEnvelope,
+  recipients: EnvelopeRecipient[],
+  route: Route,
+  remoteMta: string,
+): Promise<{ outcomes: RecipientOutcome[]; reset: boolean }> {
+  const notify = recipients[0]?.notify;
+  const orcpt = recipients[0]?.orcpt;
+  const dsn = {
+    ...(envelope.ret ? { ret: envelope.ret } : {}),
+    ...(envelope.envid ? { envid: envelope.envid } : {}),
+    ...(notify && notify.length > 0 ? { notify } : {}),
+    ...(orcpt ? { orcpt } : {}),
+  };
+  try {
+    const info = await new Promise<{ accepted: string[]; rejected: string[]; rejectedErrors?: SmtpError[]; response: string; ehlo?: string[] }>((resolve, reject) =>
+      conn.send(
+        { from: envelope.sender === '' ? false : envelope.sender, to: recipients.map((r) => r.address), size: message.length, ...(Object.keys(dsn).length > 0 ? { dsn } : {}), use8BitMime: true },
+        message,
+        (err, result) => (err ? reject(err) : resolve(result as never)),
+      ),
+    );
+    // The EHLO reply (the one after STARTTLS, when there was one) says whether DSN was offered.
+    const offersDsn = (info.ehlo ?? []).some((line) => /^DSN\b/i.test(line));
+    const rejected = new Map((info.rejectedErrors ?? []).map((e) => [String(e.recipient).toLowerCase(), e]));
+    return {
+      reset: false,
+      outcomes: recipients.map((r) => {
+        const e = rejected.get(r.address.toLowerCase());
+        return e
+          ? { address: r.address, kind: kindOf(e.responseCode), response: e.response ?? e.message, remoteMta }
+          : { address: r.address, kind: 'delivered' as const, response: info.response, remoteMta, dsn: offersDsn };
+      }),
+    };
+  } catch (err) {
+    const e = err as SmtpError;
+    if (e.rejectedErrors && e.rejectedErrors.length > 0) {
+      const rejected = new Map(e.rejectedErrors.map((x) => [String(x.recipient).toLowerCase(), x]));
+      return {
+        reset: true,
+        outcomes: recipients.map((r) => {
+          const x = rejected.get(r.address.toLowerCase()) ?? e;
+          return { address: r.address, kind: kindOf(x.responseCode), response: x.response ?? x.message, remoteMta };
+        }),
+      };
+    }
+    const all = (kind: OutcomeKind, response: string) => recipients.map((r) => ({ address: r.address, kind, response, remoteMta }));
+    if (e.code === 'ETLS' || (route.requireTls && /STARTTLS/i.test(e.message))) {
+      return { reset: false, outcomes: all('temporary', `TLS required by the send connector but not available at ${remoteMta}: ${e.message}`) };
+    }
+    return { reset: e.responseCode !== undefined, outcomes: all(e.responseCode ? kindOf(e.responseCode) : 'temporary', e.response ?? `connection: ${remoteMta}: ${e.message}`) };
   }
 }
