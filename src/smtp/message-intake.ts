@@ -111,7 +111,7 @@ export class MessageIntake {
     if (user && !hasField(header, 'date')) prefix += dateHeader();
     const stamped = Buffer.concat([Buffer.from(prefix, 'utf8'), body]);
 
-    await this.deliverLocal(local.map((r) => ({ address: r.rcpt.address, resolution: r.resolution })), stamped, mailFrom, folder);
+    const deliveredLocal = await this.deliverLocal(local.map((r) => ({ address: r.rcpt.address, resolution: r.resolution })), stamped, mailFrom, folder);
     if (remote.length > 0) {
       const outbound = this.ctx.outbound;
       if (!outbound) throw Replies.relayUnavailable();
@@ -127,13 +127,24 @@ export class MessageIntake {
         throw Replies.queueFailed();
       }
     }
+    await this.reportDelivered(session, local.filter((r) => deliveredLocal.includes(r.rcpt.address)).map((r) => r.rcpt), stamped, mailFrom);
     this.ctx.rate.record(rateKey(session));
     this.ctx.log.info({ id, sender: mailFrom, local: local.length, remote: remote.length, size: stamped.length, user: user?.username }, 'smtp: message accepted');
     return `2.6.0 ${/^<[^<>\s]{1,250}>$/.test(msgId) ? msgId : `<${id}@${config.fqdn}>`} [InternalId=${id}] Queued mail for delivery`;
   }
 
-  private async deliverLocal(recipients: { address: string; resolution: Resolution }[], stamped: Buffer, sender: string, folder: DeliveryFolder): Promise<void> {
-    if (recipients.length === 0) return;
+  /** RFC 3461 NOTIFY=SUCCESS for local recipients: the sender gets a "delivered" report once the copies are committed. */
+  private async reportDelivered(session: SMTPServerSession, delivered: SMTPServerSession['envelope']['rcptTo'], stamped: Buffer, sender: string): Promise<void> {
+    const asked = delivered.filter((r) => r.dsn?.notify?.includes('SUCCESS'));
+    if (asked.length === 0 || sender === '' || !this.ctx.outbound) return;
+    const recipients: QueuedRecipient[] = asked.map((r) => ({ address: r.address, notify: r.dsn!.notify!, ...(r.dsn?.orcpt ? { orcpt: r.dsn.orcpt } : {}) }));
+    await this.ctx.outbound.reportDelivered(sender, recipients, stamped, { ret: session.envelope.dsn?.ret ?? null, envid: session.envelope.dsn?.envid ?? null })
+      .catch((err: unknown) => this.ctx.log.error({ err }, 'smtp: delivery notification failed'));
+  }
+
+  /** Stores the local copies; resolves with the addresses whose copy is committed. */
+  private async deliverLocal(recipients: { address: string; resolution: Resolution }[], stamped: Buffer, sender: string, folder: DeliveryFolder): Promise<string[]> {
+    if (recipients.length === 0) return [];
     const items: DeliveryItem[] = [];
     for (const r of recipients) {
       if (r.resolution.kind !== 'local') continue;
@@ -150,12 +161,13 @@ export class MessageIntake {
     }
     const results = await this.ctx.delivery.deliver(items);
     const failed = results.filter((r) => !r.ok);
-    if (failed.length === 0) return;
+    if (failed.length === 0) return results.map((r) => r.address);
     const delivered = results.length - failed.length;
     if (delivered === 0) throw failed[0]!.ok === false && failed[0]!.reason === 'quota' ? Replies.deliveryFull() : Replies.deliveryFailed();
     // Step 3: accepted for some, so the others get a notification instead of a retry for all.
     const failures = failed.map((r) => ({ address: r.address, detail: r.ok ? '' : r.detail }));
     this.ctx.log.warn({ failures }, 'smtp: local delivery failed for some recipients after others succeeded');
     if (this.ctx.outbound && sender !== '') await this.ctx.outbound.bounceLocal(sender, failures, stamped).catch((err: unknown) => this.ctx.log.error({ err }, 'smtp: bounce failed'));
+    return results.filter((r) => r.ok).map((r) => r.address);
   }
 }
