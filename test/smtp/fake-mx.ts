@@ -1,6 +1,6 @@
 // A remote mail server for the outbound tests: smtp-server on a loopback port, with STARTTLS on
-// the organization's certificate, optional AUTH (a smart host), a per-recipient answer, and a
-// record of what it received.
+// the organization's certificate, optional AUTH (a smart host), DSN offered or not, a
+// per-recipient answer, and a record of what it received (with the DSN parameters).
 import type { AddressInfo } from 'node:net';
 import { SMTPServer } from 'smtp-server';
 
@@ -10,6 +10,10 @@ export interface Received {
   raw: Buffer;
   secure: boolean;
   user?: string;
+  /** RET and ENVID of MAIL FROM (null when not given). */
+  dsn: { ret: string | null; envid: string | null };
+  /** NOTIFY and ORCPT of each RCPT TO, in the order of `to`. */
+  rcptDsn: { notify?: string[]; orcpt?: string }[];
 }
 
 export interface FakeMx {
@@ -22,7 +26,7 @@ export interface FakeMx {
   close(): Promise<void>;
 }
 
-export async function startFakeMx(options: { certPem: string; keyPem: string; auth?: { user: string; pass: string }; startTls?: boolean }): Promise<FakeMx> {
+export async function startFakeMx(options: { certPem: string; keyPem: string; auth?: { user: string; pass: string }; startTls?: boolean; dsn?: boolean }): Promise<FakeMx> {
   const mx: FakeMx = { port: 0, received: [], answer: () => undefined, connections: 0, close: async () => undefined };
   const server = new SMTPServer({
     key: options.keyPem,
@@ -31,7 +35,7 @@ export async function startFakeMx(options: { certPem: string; keyPem: string; au
     disableReverseLookup: true,
     // Replies are given whole by the tests, enhanced codes included.
     hideENHANCEDSTATUSCODES: true,
-    hideDSN: false,
+    hideDSN: options.dsn === false,
     authOptional: !options.auth,
     disabledCommands: [...(options.auth ? [] : ['AUTH']), ...(options.startTls === false ? ['STARTTLS'] : [])],
     onConnect(_session, callback) {
@@ -58,6 +62,8 @@ export async function startFakeMx(options: { certPem: string; keyPem: string; au
           raw: Buffer.concat(chunks),
           secure: session.secure,
           ...(session.user ? { user: String(session.user) } : {}),
+          dsn: { ret: session.envelope.dsn?.ret ?? null, envid: session.envelope.dsn?.envid ?? null },
+          rcptDsn: session.envelope.rcptTo.map((r) => ({ ...r.dsn })),
         });
         callback();
       });
