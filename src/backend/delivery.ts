@@ -16,12 +16,7 @@ export class MailboxDelivery implements LocalDelivery {
   async quota(mailbox: Mailbox): Promise<MailboxQuota> {
     const store = await this.databases.storeFor(mailbox);
     const usage = await store.usage(mailbox.id);
-    let prohibitSend = mailbox.settings.ProhibitSendQuota as QuotaLimit;
-    if (mailbox.settings.UseDatabaseQuotaDefaults !== false) {
-      const db = await this.directory.mailboxDatabase(mailbox.database);
-      prohibitSend = db.settings.ProhibitSendQuota as QuotaLimit;
-    }
-    return { usage: usage.bytes, prohibitSend, prohibitSendReceive: await this.databases.quotaLimit(mailbox.id) };
+    return { usage: usage.bytes, ...(await this.databases.quotasOf(mailbox)) };
   }
 
   async deliver(items: readonly DeliveryItem[]): Promise<DeliveryResult[]> {

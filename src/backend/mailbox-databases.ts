@@ -14,10 +14,17 @@ export class MailboxDatabases {
   /** ProhibitSendReceiveQuota in force for a mailbox: its own, or its database's when it uses the defaults. */
   async quotaLimit(mailboxId: string): Promise<number | 'unlimited'> {
     const mailbox = await this.directory.mailboxById(mailboxId);
-    if (!mailbox) return 'unlimited';
-    if (mailbox.settings.UseDatabaseQuotaDefaults === false) return mailbox.settings.ProhibitSendReceiveQuota as number | 'unlimited';
-    const db = await this.directory.mailboxDatabase(mailbox.database);
-    return db.settings.ProhibitSendReceiveQuota as number | 'unlimited';
+    return mailbox ? (await this.quotasOf(mailbox)).prohibitSendReceive : 'unlimited';
+  }
+
+  /** ProhibitSendQuota and ProhibitSendReceiveQuota in force for a mailbox already looked up. */
+  async quotasOf(mailbox: Mailbox): Promise<{ prohibitSend: number | 'unlimited'; prohibitSendReceive: number | 'unlimited' }> {
+    const own = mailbox.settings;
+    if (own.UseDatabaseQuotaDefaults === false) {
+      return { prohibitSend: own.ProhibitSendQuota as number | 'unlimited', prohibitSendReceive: own.ProhibitSendReceiveQuota as number | 'unlimited' };
+    }
+    const db = (await this.directory.mailboxDatabase(mailbox.database)).settings;
+    return { prohibitSend: db.ProhibitSendQuota as number | 'unlimited', prohibitSendReceive: db.ProhibitSendReceiveQuota as number | 'unlimited' };
   }
 
   async database(name: string): Promise<MailStore> {

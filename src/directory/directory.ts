@@ -107,6 +107,20 @@ export interface ReceiveConnector {
 
 export type SettingsName = 'PopSettings' | 'ImapSettings' | 'TransportConfig' | 'WebSettings';
 
+interface DatabaseRow {
+  name: string;
+  server: string;
+  engine: string;
+  settings: string;
+}
+
+function toMailboxDatabase(r: DatabaseRow): MailboxDatabase {
+  return {
+    name: r.name, server: r.server, engine: r.engine as 'sqlite' | 'postgres',
+    settings: completeDocument(DATABASE_SETTINGS, JSON.parse(r.settings), { serverName: r.server, fqdn: '' }),
+  };
+}
+
 export class DirectoryError extends Error {
   constructor(message: string) {
     super(message);
@@ -323,18 +337,18 @@ export class Directory {
   }
 
   async mailboxDatabases(): Promise<MailboxDatabase[]> {
-    const rows = await this.db.all<{ name: string; server: string; engine: string; settings: string }>(
-      `SELECT name, server, engine, settings FROM mailbox_databases ORDER BY name`,
-    );
-    return rows.map((r) => ({
-      name: r.name, server: r.server, engine: r.engine as 'sqlite' | 'postgres',
-      settings: completeDocument(DATABASE_SETTINGS, JSON.parse(r.settings), { serverName: r.server, fqdn: '' }),
-    }));
+    const rows = await this.db.all<DatabaseRow>(`SELECT name, server, engine, settings FROM mailbox_databases ORDER BY name`);
+    return rows.map(toMailboxDatabase);
   }
 
   async mailboxDatabase(name?: string): Promise<MailboxDatabase> {
+    // By name it is one indexed row: delivery asks for it several times per message.
+    if (name !== undefined) {
+      const row = await this.db.get<DatabaseRow>(`SELECT name, server, engine, settings FROM mailbox_databases WHERE name_key = ?`, [key(name)]);
+      if (row) return toMailboxDatabase(row);
+    }
     const all = await this.mailboxDatabases();
-    const found = name === undefined ? all[0] : all.find((d) => key(d.name) === key(name));
+    const found = name === undefined ? all[0] : undefined;
     if (!found) {
       throw new DirectoryError(`-Database: there is no mailbox database '${name ?? ''}' (databases: ${all.map((d) => d.name).join(', ') || 'none'}).`);
     }

@@ -8,7 +8,11 @@ export function isCjk(ch: string): boolean {
   return CJK.test(ch);
 }
 
+const ANY_CJK = new RegExp(CJK.source, 'u');
+
 export function cjkBigrams(text: string): string {
+  // Most mail has no CJK at all; one native scan answers that instead of a test per character.
+  if (!ANY_CJK.test(text)) return '';
   const out: string[] = [];
   let run: string[] = [];
   const flush = () => {

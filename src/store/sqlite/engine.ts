@@ -447,9 +447,13 @@ export class SqliteMailStore implements MailStore {
       this.statements.get(
         `INSERT INTO message_text (rowid, subject, sender, recipients_to, recipients_cc, recipients_bcc, headers, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
       ).run(id, ...values);
-      this.statements.get(
-        `INSERT INTO message_cjk (rowid, subject, sender, recipients_to, recipients_cc, recipients_bcc, headers, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-      ).run(id, ...values.map(cjkBigrams));
+      // Text without CJK has no bigrams: no row, which no CJK search can match anyway.
+      const bigrams = values.map(cjkBigrams);
+      if (bigrams.some((b) => b !== '')) {
+        this.statements.get(
+          `INSERT INTO message_cjk (rowid, subject, sender, recipients_to, recipients_cc, recipients_bcc, headers, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+        ).run(id, ...bigrams);
+      }
     }
     this.adjustCounters(folder, 1, seen ? 0 : 1, 1, size);
     return uid;
