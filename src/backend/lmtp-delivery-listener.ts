@@ -134,6 +134,11 @@ export class LmtpDeliveryService {
     return this.listeners.describe().join(', ');
   }
 
+  /** Open connections on the delivery port. */
+  get connections(): number {
+    return this.listeners.connectionCount;
+  }
+
   /** Follows the snapshot: certificate, name, size limit. Binding failures are logged, and retried at the next change. */
   async reconfigure(snapshot: LmtpSnapshot): Promise<void> {
     this.snapshot = snapshot;

@@ -22,7 +22,7 @@ export type Role = 'all' | 'frontend' | 'backend';
 const ROLE_SERVICES: Record<Role, readonly ServiceName[]> = {
   all: SERVICES.map((s) => s.name),
   frontend: ['imap4', 'pop3', 'smtp', 'web'],
-  backend: ['imap4-backend', 'pop3-backend'],
+  backend: ['imap4-backend', 'pop3-backend', 'smtp-backend'],
 };
 
 /** Everything a service needs from the configuration, read in one go at each revision. */
@@ -147,10 +147,32 @@ const FACTORIES: Partial<Record<ServiceName, ServiceFactory>> = {
     };
   }),
   // Loaded on first start, so hosts that never run SMTP skip smtp-server, nodemailer and mailauth.
+  // Mailboxes in databases mounted here are delivered to in-process; the others go to the mail
+  // delivery port (2525) of the server that has their database.
   smtp: async (snapshot, deps) => {
-    const [{ SmtpService }, { MailboxDelivery }] = await Promise.all([import('../smtp/service.ts'), import('../backend/delivery.ts')]);
-    const delivery = new MailboxDelivery(deps.directory, deps.databases);
-    return SmtpService.start(snapshot, { ...deps, delivery, portOffset: portOffset(), pickCertificate });
+    const [{ SmtpService }, { MailboxDelivery }, { DeliveryRouter }] = await Promise.all([
+      import('../smtp/service.ts'), import('../backend/delivery.ts'), import('../backend/delivery-router.ts'),
+    ]);
+    const delivery = new DeliveryRouter({
+      local: new MailboxDelivery(deps.directory, deps.databases),
+      directory: deps.directory, serverName: snapshot.server.name, log: deps.log, portOffset: portOffset(), pickCertificate,
+    });
+    const service = await SmtpService.start(snapshot, { ...deps, delivery, portOffset: portOffset(), pickCertificate });
+    return {
+      describe: () => service.describe(),
+      reconfigure: (next) => service.reconfigure(next),
+      stop: async () => {
+        await service.stop();
+        delivery.close();
+      },
+    };
+  },
+  // The back end's mail delivery port: LMTP on 2525 from the other servers' smtp services.
+  'smtp-backend': async (snapshot, deps) => {
+    const [{ LmtpDeliveryService }, { MailboxDelivery }] = await Promise.all([import('../backend/lmtp-delivery-listener.ts'), import('../backend/delivery.ts')]);
+    return LmtpDeliveryService.start(snapshot, {
+      directory: deps.directory, delivery: new MailboxDelivery(deps.directory, deps.databases), log: deps.log, portOffset: portOffset(), pickCertificate,
+    });
   },
   'pop3-backend': backendFactory(async (snapshot, deps) => {
     const backend = new Pop3Backend(deps, snapshot.popSettings);

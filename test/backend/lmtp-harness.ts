@@ -39,13 +39,15 @@ export interface LmtpBackend {
 /** Room left in carol's mailbox: less than most test messages once one small message is in. */
 export const CAROL_QUOTA = 4096;
 
-export async function startLmtpBackend(): Promise<LmtpBackend> {
+/** `fqdn` is MAIL01's: the name other servers connect to (an address when the test has no DNS for it). */
+export async function startLmtpBackend(options: { fqdn?: string } = {}): Promise<LmtpBackend> {
   const data = mkdtempSync(join(tmpdir(), 'mailroom-lmtp-'));
   const offset = await freePortOffset([2525]);
   process.env.MAILROOM_DATA = data;
   const dir = await Directory.open();
-  await setupOrganization(dir, { organization: 'Contoso', domain: 'contoso.com', server: 'MAIL01', fqdn: 'mail01.contoso.com', adminPassword: 'Admin-Pass-2026' });
-  await dir.addServer({ name: 'MAIL02', fqdn: 'mail02.contoso.com', site: 'Default-First-Site-Name' });
+  await setupOrganization(dir, { organization: 'Contoso', domain: 'contoso.com', server: 'MAIL01', fqdn: options.fqdn ?? 'mail01.contoso.com', adminPassword: 'Admin-Pass-2026' });
+  // MAIL02 runs nothing in these tests: an address where nobody listens.
+  await dir.addServer({ name: 'MAIL02', fqdn: '127.0.0.9', site: 'Default-First-Site-Name' });
   await dir.addMailboxDatabase({ name: 'Mailbox Database MAIL02', server: 'MAIL02' });
   await dir.addMailboxDatabase({ name: 'Second Database', server: 'MAIL01' });
   const mail02Material = await createSelfSignedCertificate(['mail02.contoso.com', 'mail02', 'localhost']);
