@@ -290,8 +290,23 @@ export class LmtpClient {
       const why = failure ? (failure.response ?? failure.message) : 'no reply';
       return { address, code: failure?.responseCode ?? 0, line: `${target.server}: ${why}` };
     });
-    // A session that failed other than by refusing recipients is not used again.
-    this.release(pooled, !failure || (failure.code === 'EENVELOPE' && !!failure.rejectedErrors?.length));
+    // A session where every recipient was refused still has its transaction open: RSET ends it.
+    // One that failed any other way is not used again.
+    let healthy = !failure;
+    if (failure && failure.code === 'EENVELOPE' && failure.rejectedErrors?.length && pooled.alive) {
+      healthy = await new Promise<boolean>((resolve) => {
+        const done = (ok: boolean) => {
+          conn.removeListener('error', gone);
+          conn.removeListener('end', gone);
+          resolve(ok);
+        };
+        const gone = () => done(false);
+        conn.once('error', gone);
+        conn.once('end', gone);
+        conn.reset((err) => done(!err));
+      });
+    }
+    this.release(pooled, healthy);
     return replies;
   }
 

@@ -338,7 +338,7 @@ export class LmtpDeliveryService {
   private async onRcptTo(address: SMTPServerAddress, session: SMTPServerSession): Promise<void> {
     this.requireTrust(session);
     const transaction = this.state(session).transaction;
-    if (!transaction) throw LmtpReplies.lhloFirst();
+    if (!transaction) throw LmtpReplies.mailFirst();
     const mailbox = await this.localMailbox(address.address);
     const quota = await this.deps.delivery.quota(mailbox);
     const full = transaction.size !== undefined
@@ -353,7 +353,7 @@ export class LmtpDeliveryService {
     const transaction = this.state(session).transaction;
     const all = (reply: LmtpReply) => rcptTo.map(() => reply);
     const data = await readAll(stream, Math.ceil(this.limit * 1.4));
-    if (!transaction) return all(LmtpReplies.lhloFirst());
+    if (!transaction) return all(LmtpReplies.mailFirst());
     if (!data) return all(LmtpReplies.tooBig(this.limit));
     const message = transaction.base64 ? decodeBase64Lines(data) : data;
     if (!message) return all(LmtpReplies.damaged(transaction.size ?? 0, 0));

@@ -14,7 +14,6 @@
 //     The front end's quota checks (ProhibitSendQuota at MAIL FROM, ProhibitSendReceiveQuota at
 //     RCPT and before DATA) for a mailbox on another server. 550 5.1.1 when the mailbox is not
 //     in a database mounted on the answering server.
-import { X509Certificate } from 'node:crypto';
 import type { Certificate, Directory } from '../directory/directory.ts';
 import type { MailboxQuota, QuotaLimit } from '../smtp/delivery.ts';
 import { hasBareLineBreak } from '../smtp/message-checks.ts';
@@ -45,6 +44,7 @@ export const LmtpReplies = {
   tlsRequired: () => new LmtpReply(530, '5.7.0', 'Must issue a STARTTLS command first'),
   notTrusted: () => new LmtpReply(535, '5.7.1', 'Not authorized: present the certificate of a server of this organization'),
   lhloFirst: () => new LmtpReply(503, '5.5.1', 'Send LHLO first'),
+  mailFirst: () => new LmtpReply(503, '5.5.1', 'Send MAIL FROM first'),
   badFolder: () => new LmtpReply(501, '5.5.4', `${FOLDER_PARAM} must be INBOX or JUNK`),
   badEncoding: () => new LmtpReply(501, '5.5.4', `${ENCODING_PARAM} must be BASE64`),
   tooBig: (limit: number) => new LmtpReply(552, '5.3.4', `Message size exceeds fixed maximum message size (${limit} bytes)`),
@@ -122,11 +122,6 @@ export function uidOf(line: string): number {
 export function thumbprintOf(cert: { fingerprint?: string } | undefined | null): string | undefined {
   const fp = cert?.fingerprint;
   return fp ? fp.replace(/:/g, '').toUpperCase() : undefined;
-}
-
-/** The thumbprint of a PEM certificate. */
-export function pemThumbprint(pem: string): string {
-  return new X509Certificate(pem).fingerprint.replace(/:/g, '').toUpperCase();
 }
 
 /**

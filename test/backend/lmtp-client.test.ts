@@ -85,6 +85,12 @@ test('per-recipient failures: over quota is reason quota, an unknown address is 
   assert.ok(!results[2]!.ok && results[2]!.reason === 'failed' && /^550 5\.1\.1 /.test(results[2]!.detail));
   assert.deepEqual(results[3], { address: 'bob@contoso.com', ok: false, reason: 'failed', detail: 'not attempted' });
   assert.ok(!(await h.messages('bob')).some((m) => m.raw.equals(other)));
+
+  // Every recipient refused at RCPT: the session stays usable for the next message.
+  const [refused] = await network.deliver([await item('carol', big)]);
+  assert.ok(refused && !refused.ok && refused.reason === 'quota' && /^452 4\.2\.2 /.test(refused.detail), JSON.stringify(refused));
+  const [next] = await network.deliver([await item('bob', other)]);
+  assert.ok(next?.ok);
 });
 
 test('deliveries and quota questions in a row share one connection', async () => {

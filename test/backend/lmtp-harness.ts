@@ -4,7 +4,6 @@
 // nobody. Mailboxes: alice, bob, carol (MAIL01, carol with a tiny quota), dave (MAIL02), erin (a
 // second database on MAIL01). breakBlobWrite() makes the store fail to write one message.
 import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
-import { createHash } from 'node:crypto';
 import { connect as netConnect, type Socket } from 'node:net';
 import { connect as tlsConnect, type TLSSocket } from 'node:tls';
 import { tmpdir } from 'node:os';
@@ -18,6 +17,7 @@ import { createSelfSignedCertificate, type CertificateMaterial } from '../../src
 import { silentLogger } from '../../src/lib/log.ts';
 import { pickCertificate, SecureContextCache, ServiceHost } from '../../src/host/server.ts';
 import { setupOrganization } from '../../src/host/setup.ts';
+import { BlobFiles } from '../../src/store/blob/files.ts';
 import { databaseFolder } from '../../src/store/open.ts';
 import { freePortOffset } from '../helpers.ts';
 
@@ -79,7 +79,7 @@ export async function startLmtpBackend(options: { fqdn?: string } = {}): Promise
     breakBlobWrite(message) {
       const blobs = join(databaseFolder('Mailbox Database MAIL01'), 'blobs');
       mkdirSync(blobs, { recursive: true });
-      writeFileSync(join(blobs, createHash('sha256').update(message).digest('hex').slice(0, 2)), 'not a folder');
+      writeFileSync(join(blobs, BlobFiles.idOf(message).slice(0, 2)), 'not a folder');
     },
     async stop() {
       await service.stop(0);

@@ -4,6 +4,7 @@
 // XQUOTA, XFOLDER=JUNK, XENCODING=BASE64 and the SIZE check.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { INLINE_BLOB_LIMIT } from '../../src/store/sqlite/engine.ts';
 import { CAROL_QUOTA, LmtpTestClient, startLmtpBackend, testMessage, type LmtpBackend } from './lmtp-harness.ts';
 
 let h: LmtpBackend;
@@ -131,7 +132,7 @@ test('a store failure is 451 4.3.0 for that recipient only', async () => {
   const c = await trusted();
   try {
     // Over the inline limit, so the store writes a blob file, which cannot be written.
-    const large = testMessage('Store failure', 'y'.repeat(200 * 1024));
+    const large = testMessage('Store failure', 'y'.repeat(INLINE_BLOB_LIMIT + 1));
     h.breakBlobWrite(large);
     assert.equal((await c.command(`MAIL FROM:<alice@contoso.com> SIZE=${large.length}`)).code, 250);
     assert.equal((await c.command('RCPT TO:<alice@contoso.com>')).code, 250);
