@@ -1,8 +1,9 @@
-// Subject and sender of a message, decoded, for the Recoverable Items list an admin reads.
+// Subject and sender of a message, decoded, for the Recoverable Items list an admin reads and
+// SORT; and the Date field's time, for SENTBEFORE/SENTON/SENTSINCE and SORT DATE.
 import libmime from 'libmime';
 
 /** Reads only the header block (up to 64 KB) and never throws. */
-export function summarizeHeaders(raw: Buffer): { subject: string; sender: string } {
+export function summarizeHeaders(raw: Buffer): { subject: string; sender: string; sentDate: number | null } {
   const head = raw.subarray(0, Math.min(raw.length, 64 * 1024)).toString('utf8');
   const end = head.search(/\r?\n\r?\n/);
   const block = (end >= 0 ? head.slice(0, end) : head).replace(/\r?\n[ \t]+/g, ' ');
@@ -15,5 +16,6 @@ export function summarizeHeaders(raw: Buffer): { subject: string; sender: string
       return m[1]!.trim().slice(0, 500);
     }
   };
-  return { subject: field('Subject'), sender: field('From') };
+  const date = Date.parse(field('Date'));
+  return { subject: field('Subject'), sender: field('From'), sentDate: Number.isNaN(date) ? null : date };
 }

@@ -37,7 +37,6 @@ export interface IndexedText {
   sentDate: number | null;
 }
 
-export type TextExtractor = (raw: Buffer) => IndexedText;
 
 /** RFC 3501 dates compare by day, disregarding time and timezone: `on` is that whole day. */
 export function dayOf(ms: number, offsetMinutes = 0): string {

@@ -2,7 +2,7 @@
 // SQLite engine for one machine and room for a PostgreSQL engine. The IMAP4 and POP3 back ends
 // and local delivery use only this interface; the conformance suite in test/store/ runs it
 // against every engine.
-import type { SearchKey, TextExtractor } from './search.ts';
+import type { SearchKey } from './search.ts';
 
 /** Roles of the folders created with every mailbox (RFC 6154 special-use where one exists). */
 export type FolderRole = 'inbox' | 'sent' | 'trash' | 'drafts' | 'junk' | 'archive';
@@ -164,8 +164,8 @@ export interface MailStore {
 }
 
 export interface StoreOptions {
-  /** Decoded text for the full-text index; the MIME engine's extractor by default. */
-  textExtractor?: TextExtractor;
+  /** Told when the full-text indexer (a worker thread) reports a failure. */
+  onIndexError?: (message: string) => void;
   /** Bytes a mailbox may hold (ProhibitSendReceiveQuota), asked at each append and copy. */
   quotaLimit?: (mailboxId: string) => Promise<number | 'unlimited'>;
   /** How long deleted messages stay recoverable, in seconds (DeletedItemRetention). */

@@ -17,6 +17,11 @@ export class BlobFiles {
     return { dir, file: join(dir, id) };
   }
 
+  /** Where the file of a blob kept outside the database is. */
+  fileOf(id: string): string {
+    return this.pathOf(id).file;
+  }
+
   async write(id: string, data: Buffer): Promise<void> {
     const { dir, file } = this.pathOf(id);
     try {

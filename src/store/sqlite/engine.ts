@@ -4,13 +4,12 @@
 // transaction, so a crash can never leave them disagreeing.
 import Database from 'better-sqlite3';
 import { StatementCache } from '../../lib/sql/sqlite.ts';
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { BlobFiles } from '../blob/files.ts';
 import { canonicalFolderName, defaultFolderNames, DEFAULT_ROLES, folderNameProblem } from '../folder-names.ts';
 import { summarizeHeaders } from '../header-summary.ts';
-import type { DateOp, IndexedText, SearchKey, TextExtractor } from '../search.ts';
-import { extractIndexedText } from '../index-text.ts';
+import type { DateOp, SearchKey } from '../search.ts';
 import { normalizeFlags, applyFlagOperation, hasSeen } from '../flags.ts';
 import {
   FolderError,
@@ -33,7 +32,8 @@ import {
   type StoreOptions,
 } from '../types.ts';
 import { STORE_SCHEMA } from './schema.ts';
-import { cjkBigrams, isCjk } from '../cjk.ts';
+import { isCjk } from '../cjk.ts';
+import { TextIndex } from './text-index.ts';
 
 /** Messages up to this size live inside the database; larger ones are files (streamed later). */
 export const INLINE_BLOB_LIMIT = 128 * 1024;
@@ -67,6 +67,9 @@ interface MessageRow {
   flags: string;
   seen: number;
   recent: number;
+  subject: string;
+  sender: string;
+  sent_date: number | null;
 }
 
 interface RecoverableRow {
@@ -104,18 +107,29 @@ export class SqliteMailStore implements MailStore {
   private readonly pendingEvents: { mailboxId: string; folderId: number; highestModseq: number }[] = [];
   private readonly now: () => Date;
   private readonly retentionSeconds: number;
-  private readonly extract: TextExtractor;
   private readonly statements: StatementCache;
+  /** Searches run here: mailbox.db read-only with index.db attached as `ix` (see search()). */
+  private readonly reader: Database.Database;
+  private readonly readerStatements: StatementCache;
+  private readonly textIndex: TextIndex;
+  /** Set when a transaction queued index work; the indexer is woken after its commit. */
+  private indexWorkQueued = false;
+  /** index_queue rows up to this seq are deleted (the indexer has applied them). */
+  private prunedUpTo = 0;
 
   private constructor(
     private readonly db: Database.Database,
+    reader: Database.Database,
+    textIndex: TextIndex,
     private readonly blobs: BlobFiles,
     private readonly options: StoreOptions,
   ) {
     this.now = options.now ?? (() => new Date());
     this.retentionSeconds = options.retentionSeconds ?? DEFAULT_RETENTION_SECONDS;
-    this.extract = options.textExtractor ?? extractIndexedText;
     this.statements = new StatementCache(db);
+    this.reader = reader;
+    this.readerStatements = new StatementCache(reader);
+    this.textIndex = textIndex;
   }
 
   /** Opens (creating if needed) the mailbox database kept in `folder`. */
@@ -129,19 +143,48 @@ export class SqliteMailStore implements MailStore {
     db.pragma('busy_timeout = 10000');
     db.pragma('foreign_keys = ON');
     db.exec(STORE_SCHEMA);
-    db.function('header_has', { deterministic: true }, headerHas);
+    SqliteMailStore.moveTextIndex(db, folder);
     db.prepare(`INSERT INTO meta (key, value) VALUES ('next_uid_validity', ?) ON CONFLICT (key) DO NOTHING`).run(
       Math.floor(Date.now() / 1000),
     );
+    const reader = new Database(join(folder, 'mailbox.db'), { readonly: true });
+    reader.pragma('busy_timeout = 10000');
+    reader.prepare(`ATTACH DATABASE ? AS ix`).run(join(folder, 'index.db'));
+    reader.function('header_has', { deterministic: true }, headerHas);
+    const textIndex = new TextIndex(folder, (message) => options.onIndexError?.(message));
     const blobs = new BlobFiles(join(folder, 'blobs'));
-    const store = new SqliteMailStore(db, blobs, options);
+    const store = new SqliteMailStore(db, reader, textIndex, blobs, options);
     await store.removeOrphanBlobFiles();
     return store;
   }
 
   async close(): Promise<void> {
     if (this.queue.length > 0) this.flush();
+    await this.textIndex.close();
+    this.reader.close();
     this.db.close();
+  }
+
+  /**
+   * The full-text index lives in index.db, written by a worker thread. A database from before
+   * that (FTS tables inside mailbox.db), or one whose index.db was deleted to rebuild it, gets
+   * every message queued for indexing.
+   */
+  private static moveTextIndex(db: Database.Database, folder: string): void {
+    const hadIndex = existsSync(join(folder, 'index.db'));
+    const oldTables = db.prepare(`SELECT name FROM sqlite_master WHERE name IN ('message_text', 'message_cjk') AND type = 'table'`).pluck().all() as string[];
+    TextIndex.prepare(folder);
+    if (hadIndex && oldTables.length === 0) return;
+    db.transaction(() => {
+      db.prepare(`INSERT INTO index_queue (message_id, op) SELECT id, 1 FROM messages ORDER BY id`).run();
+      for (const table of oldTables) db.exec(`DROP TABLE ${table}`);
+    }).immediate();
+  }
+
+  /** Queues a message's full-text index entry to be written (add) or removed. */
+  private queueIndex(messageId: number, op: 'add' | 'remove'): void {
+    this.statements.get(`INSERT INTO index_queue (message_id, op) VALUES (?, ?)`).run(messageId, op === 'add' ? 1 : 0);
+    this.indexWorkQueued = true;
   }
 
   // ── Transactions and notifications ─────────────────────────────────────────
@@ -151,7 +194,20 @@ export class SqliteMailStore implements MailStore {
    * changed. Listeners hear only of committed changes, and of every one of them.
    */
   private write<T>(fn: () => T): T {
-    const result = this.db.transaction(fn).immediate();
+    const result = this.db.transaction(() => {
+      const value = fn();
+      // The indexer has applied these; keeping them would only grow the file.
+      const indexed = this.textIndex.indexed;
+      if (indexed - this.prunedUpTo >= 256) {
+        this.statements.get(`DELETE FROM index_queue WHERE seq <= ?`).run(indexed);
+        this.prunedUpTo = indexed;
+      }
+      return value;
+    }).immediate();
+    if (this.indexWorkQueued) {
+      this.indexWorkQueued = false;
+      this.textIndex.wake();
+    }
     const events = this.pendingEvents.splice(0);
     for (const e of events) {
       for (const l of this.listeners.get(e.mailboxId) ?? []) {
@@ -288,9 +344,8 @@ export class SqliteMailStore implements MailStore {
         )
         .all(mailboxId, mailboxId) as { blob_id: string }[];
       for (const b of blobs) freed.push(...this.releaseBlob(b.blob_id));
-      for (const table of ['message_text', 'message_cjk']) {
-        this.statements.get(`DELETE FROM ${table} WHERE rowid IN (SELECT m.id FROM messages m JOIN folders f ON f.id = m.folder_id WHERE f.mailbox_id = ?)`).run(mailboxId);
-      }
+      this.statements.get(`INSERT INTO index_queue (message_id, op) SELECT m.id, 0 FROM messages m JOIN folders f ON f.id = m.folder_id WHERE f.mailbox_id = ?`).run(mailboxId);
+      this.indexWorkQueued = true;
       this.statements.get(`DELETE FROM recoverable WHERE mailbox_id = ?`).run(mailboxId);
       this.statements.get(`DELETE FROM folders WHERE mailbox_id = ?`).run(mailboxId);
       this.statements.get(`DELETE FROM usage WHERE mailbox_id = ?`).run(mailboxId);
@@ -414,47 +469,21 @@ export class SqliteMailStore implements MailStore {
       .run(messages, unseen, recent, size, folder.id);
   }
 
-  /**
-   * Inserts a message row with the next UID and its full-text row: `text` is freshly extracted,
-   * or the id of an existing row whose text is copied (COPY, MOVE).
-   */
+  /** Inserts a message row with the next UID, and queues its full-text index entry. */
   private insertMessage(
     folder: FolderRow, blobId: string, size: number, internalDate: number, flags: Flag[], modseq: number,
-    headers: { subject: string; sender: string }, text: IndexedText | { copyFrom: number },
+    headers: { subject: string; sender: string; sentDate: number | null },
   ): number {
     const uid = folder.uid_next;
     folder.uid_next = uid + 1;
     this.statements.get(`UPDATE folders SET uid_next = ? WHERE id = ?`).run(folder.uid_next, folder.id);
     const seen = hasSeen(flags);
-    const sentDate = 'copyFrom' in text
-      ? ((this.statements.get(`SELECT sent_date FROM messages WHERE id = ?`).get(text.copyFrom) as { sent_date: number | null } | undefined)?.sent_date ?? null)
-      : text.sentDate;
     const info = this.statements.get(
         `INSERT INTO messages (folder_id, uid, modseq, blob_id, size, internal_date, flags, seen, recent, subject, sender, sent_date)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?)`,
       )
-      .run(folder.id, uid, modseq, blobId, size, internalDate, JSON.stringify(flags), seen ? 1 : 0, headers.subject, headers.sender, sentDate);
-    const id = Number(info.lastInsertRowid);
-    if ('copyFrom' in text) {
-      for (const table of ['message_text', 'message_cjk']) {
-        this.statements.get(
-          `INSERT INTO ${table} (rowid, subject, sender, recipients_to, recipients_cc, recipients_bcc, headers, body)
-           SELECT ?, subject, sender, recipients_to, recipients_cc, recipients_bcc, headers, body FROM ${table} WHERE rowid = ?`,
-        ).run(id, text.copyFrom);
-      }
-    } else {
-      const values = [text.subject, text.from, text.to, text.cc, text.bcc, text.headers, text.body];
-      this.statements.get(
-        `INSERT INTO message_text (rowid, subject, sender, recipients_to, recipients_cc, recipients_bcc, headers, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-      ).run(id, ...values);
-      // Text without CJK has no bigrams: no row, which no CJK search can match anyway.
-      const bigrams = values.map(cjkBigrams);
-      if (bigrams.some((b) => b !== '')) {
-        this.statements.get(
-          `INSERT INTO message_cjk (rowid, subject, sender, recipients_to, recipients_cc, recipients_bcc, headers, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-        ).run(id, ...bigrams);
-      }
-    }
+      .run(folder.id, uid, modseq, blobId, size, internalDate, JSON.stringify(flags), seen ? 1 : 0, headers.subject, headers.sender, headers.sentDate);
+    this.queueIndex(Number(info.lastInsertRowid), 'add');
     this.adjustCounters(folder, 1, seen ? 0 : 1, 1, size);
     return uid;
   }
@@ -503,13 +532,12 @@ export class SqliteMailStore implements MailStore {
     const flags = normalizeFlags(input.flags ?? []);
     const internalDate = (input.internalDate ?? this.now()).getTime();
     const headers = summarizeHeaders(raw);
-    const text = this.extract(raw);
     return this.enqueueWrite(() => {
       const folder = this.folderRow(folderId);
       this.checkQuota(folder.mailbox_id, limit, raw.length);
       const modseq = this.nextModseq(folder);
       this.retainBlob(blobId, raw.length, inline ? raw : null);
-      const uid = this.insertMessage(folder, blobId, raw.length, internalDate, flags, modseq, headers, text);
+      const uid = this.insertMessage(folder, blobId, raw.length, internalDate, flags, modseq, headers);
       this.addUsage(folder.mailbox_id, raw.length, 1, 0);
       return { uid, modseq, uidValidity: folder.uid_validity };
     });
@@ -582,8 +610,8 @@ export class SqliteMailStore implements MailStore {
     const mapping: [number, number][] = [];
     for (const row of rows) {
       if (retain) this.retainBlob(row.blob_id, row.size, null);
-      const meta = this.statements.get(`SELECT subject, sender FROM messages WHERE id = ?`).get(row.id) as { subject: string; sender: string };
-      const uid = this.insertMessage(target, row.blob_id, row.size, row.internal_date, JSON.parse(row.flags) as Flag[], modseq, meta, { copyFrom: row.id });
+      const meta = { subject: row.subject, sender: row.sender, sentDate: row.sent_date };
+      const uid = this.insertMessage(target, row.blob_id, row.size, row.internal_date, JSON.parse(row.flags) as Flag[], modseq, meta);
       mapping.push([row.uid, uid]);
     }
     return mapping;
@@ -626,16 +654,13 @@ export class SqliteMailStore implements MailStore {
 
   private removeRows(folder: FolderRow, rows: MessageRow[], modseq: number): void {
     const del = this.statements.get(`DELETE FROM messages WHERE id = ?`);
-    const delText = this.statements.get(`DELETE FROM message_text WHERE rowid = ?`);
-    const delCjk = this.statements.get(`DELETE FROM message_cjk WHERE rowid = ?`);
     const log = this.statements.get(`INSERT INTO expunged (folder_id, uid, modseq) VALUES (?, ?, ?) ON CONFLICT (folder_id, uid) DO UPDATE SET modseq = excluded.modseq`);
     let unseen = 0;
     let recent = 0;
     let size = 0;
     for (const row of rows) {
       del.run(row.id);
-      delText.run(row.id);
-      delCjk.run(row.id);
+      this.queueIndex(row.id, 'remove');
       log.run(folder.id, row.uid, modseq);
       unseen += row.seen ? 0 : 1;
       recent += row.recent;
@@ -710,8 +735,12 @@ export class SqliteMailStore implements MailStore {
     const params: unknown[] = [folderId];
     const ctx = { now: (options.now ?? this.now()).getTime(), tz: options.timezoneOffsetMinutes ?? 0, params };
     const where = compileSearch(key, ctx);
-    const rows = this.statements.get(`SELECT uid FROM messages m WHERE m.folder_id = ? AND (${where}) ORDER BY uid`).pluck().all(...params) as number[];
-    return rows;
+    const sql = `SELECT uid FROM messages m WHERE m.folder_id = ? AND (${where}) ORDER BY uid`;
+    if (!where.includes('ix.message_')) return this.statements.get(sql).pluck().all(...params) as number[];
+    // Text keys read index.db: first every message committed so far must be in it.
+    const queued = (this.statements.get(`SELECT max(seq) FROM index_queue`).pluck().get() as number | null) ?? 0;
+    await this.textIndex.caughtUp(queued);
+    return this.readerStatements.get(sql).pluck().all(...params) as number[];
   }
 
   // ── Usage and Recoverable Items ────────────────────────────────────────────
@@ -733,11 +762,11 @@ export class SqliteMailStore implements MailStore {
   }
 
   async restoreRecoverableItems(mailboxId: string, ids: number[]): Promise<number> {
-    // The text index entry went with the message; rebuild it from the stored bytes first.
-    const texts = new Map<number, IndexedText>();
+    // Recoverable Items keep subject and sender but not the Date field; read it again.
+    const sentDates = new Map<number, number | null>();
     for (const id of ids) {
       const row = this.statements.get(`SELECT blob_id FROM recoverable WHERE id = ? AND mailbox_id = ?`).get(id, mailboxId) as { blob_id: string } | undefined;
-      if (row) texts.set(id, this.extract(await this.readBlob(row.blob_id)));
+      if (row) sentDates.set(id, summarizeHeaders(await this.readBlob(row.blob_id)).sentDate);
     }
     return this.safeWrite(() => {
       let restored = 0;
@@ -755,7 +784,7 @@ export class SqliteMailStore implements MailStore {
         const modseq = this.nextModseq(folder);
         let bytes = 0;
         for (const row of rows) {
-          this.insertMessage(folder, row.blob_id, row.size, row.internal_date, JSON.parse(row.flags) as Flag[], modseq, { subject: row.subject, sender: row.sender }, texts.get(row.id)!);
+          this.insertMessage(folder, row.blob_id, row.size, row.internal_date, JSON.parse(row.flags) as Flag[], modseq, { subject: row.subject, sender: row.sender, sentDate: sentDates.get(row.id) ?? null });
           this.statements.get(`DELETE FROM recoverable WHERE id = ?`).run(row.id);
           bytes += row.size;
           restored++;
@@ -818,14 +847,14 @@ function textTest(columns: string[], value: string, ctx: SearchContext): string 
   const parts = columns.map((column) => {
     if (chars.length === 2 && chars.every(isCjk)) {
       ctx.params.push(`"${value}"`);
-      return `m.id IN (SELECT rowid FROM message_cjk WHERE ${column} MATCH ?)`;
+      return `m.id IN (SELECT rowid FROM ix.message_cjk WHERE ${column} MATCH ?)`;
     }
     if (chars.length >= 3) {
       ctx.params.push(`"${value.replace(/"/g, '""')}"`);
-      return `m.id IN (SELECT rowid FROM message_text WHERE ${column} MATCH ?)`;
+      return `m.id IN (SELECT rowid FROM ix.message_text WHERE ${column} MATCH ?)`;
     }
     ctx.params.push(`%${value.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
-    return `m.id IN (SELECT rowid FROM message_text WHERE ${column} LIKE ? ESCAPE '\\')`;
+    return `m.id IN (SELECT rowid FROM ix.message_text WHERE ${column} LIKE ? ESCAPE '\\')`;
   });
   return parts.length === 1 ? parts[0]! : `(${parts.join(' OR ')})`;
 }
@@ -865,7 +894,7 @@ function compileSearch(k: SearchKey, ctx: SearchContext): string {
       // Any other field: narrow with the index, then check the field itself.
       const narrow = k.value.length >= 3 ? `${textTest(['headers'], k.value, ctx)} AND ` : '';
       ctx.params.push(k.field, k.value);
-      return `(${narrow}m.id IN (SELECT rowid FROM message_text WHERE header_has(headers, ?, ?)))`;
+      return `(${narrow}m.id IN (SELECT rowid FROM ix.message_text WHERE header_has(headers, ?, ?)))`;
     }
     case 'body': return textTest(['body'], k.value, ctx);
     case 'text': return textTest(['headers', 'body'], k.value, ctx);

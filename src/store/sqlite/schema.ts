@@ -1,4 +1,5 @@
-// Tables of one mailbox database. `messages.id` is the row id the full-text index points at.
+// Tables of one mailbox database (mailbox.db) and of its full-text index (index.db).
+// `messages.id` is the row id the full-text index points at.
 export const STORE_SCHEMA = `
 CREATE TABLE IF NOT EXISTS meta (
   key TEXT PRIMARY KEY,
@@ -44,18 +45,14 @@ CREATE TABLE IF NOT EXISTS messages (
   sent_date INTEGER,
   UNIQUE (folder_id, uid)
 );
--- Decoded text for SEARCH: trigram tokens match any substring of 3+ characters, so Chinese
--- words without spaces are found too; shorter strings fall back to LIKE on the same table.
-CREATE VIRTUAL TABLE IF NOT EXISTS message_text USING fts5(
-  subject, sender, recipients_to, recipients_cc, recipients_bcc, headers, body,
-  tokenize = 'trigram case_sensitive 0'
-);
--- The same text with every run of CJK characters rewritten as overlapping two-character
--- words ("會議室" → "會議 議室"), so that two-character Chinese and Japanese words, too short
--- for trigrams, are still found through an index.
-CREATE VIRTUAL TABLE IF NOT EXISTS message_cjk USING fts5(
-  subject, sender, recipients_to, recipients_cc, recipients_bcc, headers, body,
-  tokenize = 'unicode61'
+-- Messages whose full-text index entry is still to be written (op 1) or removed (op 0). The
+-- index lives in index.db and is written by a worker thread (text-index-worker.ts); a row here
+-- is committed with the message, so nothing is ever left unindexed by a crash. AUTOINCREMENT:
+-- the worker's progress is a seq, which must only grow.
+CREATE TABLE IF NOT EXISTS index_queue (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  message_id INTEGER NOT NULL,
+  op INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS messages_by_modseq ON messages (folder_id, modseq);
 CREATE TABLE IF NOT EXISTS expunged (
@@ -87,4 +84,27 @@ CREATE TABLE IF NOT EXISTS recoverable (
 );
 CREATE INDEX IF NOT EXISTS recoverable_by_mailbox ON recoverable (mailbox_id, deleted_at);
 CREATE INDEX IF NOT EXISTS recoverable_by_purge ON recoverable (purge_after);
+`;
+
+/** index.db: the full-text index of one mailbox database, written only by its worker thread. */
+export const TEXT_INDEX_SCHEMA = `
+-- Decoded text for SEARCH: trigram tokens match any substring of 3+ characters, so Chinese
+-- words without spaces are found too; shorter strings fall back to LIKE on the same table.
+CREATE VIRTUAL TABLE IF NOT EXISTS message_text USING fts5(
+  subject, sender, recipients_to, recipients_cc, recipients_bcc, headers, body,
+  tokenize = 'trigram case_sensitive 0'
+);
+-- The same text with every run of CJK characters rewritten as overlapping two-character
+-- words ("會議室" → "會議 議室"), so that two-character Chinese and Japanese words, too short
+-- for trigrams, are still found through an index. Messages without CJK text have no row.
+CREATE VIRTUAL TABLE IF NOT EXISTS message_cjk USING fts5(
+  subject, sender, recipients_to, recipients_cc, recipients_bcc, headers, body,
+  tokenize = 'unicode61'
+);
+-- The last index_queue seq whose operation is in the index: committed with the index rows.
+CREATE TABLE IF NOT EXISTS progress (
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  seq INTEGER NOT NULL
+);
+INSERT INTO progress (id, seq) VALUES (1, 0) ON CONFLICT (id) DO NOTHING;
 `;

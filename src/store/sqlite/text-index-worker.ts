@@ -1,0 +1,125 @@
+// The full-text indexer of one mailbox database, in a worker thread: it takes the operations
+// queued in mailbox.db's index_queue (committed with the messages they are about), extracts and
+// decodes each message's text (the MIME engine) and writes it to index.db's FTS5 tables.
+// Tokenizing costs about four times what storing the message does, so doing it here keeps it
+// off the thread that answers clients and puts it on another core; it is the design Dovecot's
+// indexer-worker has. index.db has this one writer, mailbox.db stays the main thread's.
+//
+// Progress (the last queue seq applied) is committed in index.db with the rows it covers, so a
+// batch interrupted by a crash is simply done again.
+import Database from 'better-sqlite3';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parentPort, workerData } from 'node:worker_threads';
+import { BlobFiles } from '../blob/files.ts';
+import { cjkBigrams } from '../cjk.ts';
+import { extractIndexedText } from '../index-text.ts';
+import { TEXT_INDEX_SCHEMA } from './schema.ts';
+
+/** Operations per index.db transaction: small enough that progress is reported often. */
+const BATCH = 64;
+/** How often the queue is looked at without a wake-up (other processes append too). */
+const POLL_MS = 1000;
+
+export interface TextIndexWorkerData {
+  folder: string;
+}
+
+export type TextIndexMessage = { type: 'progress'; seq: number } | { type: 'error'; message: string };
+
+const { folder } = workerData as TextIndexWorkerData;
+const port = parentPort!;
+const store = new Database(join(folder, 'mailbox.db'), { readonly: true, fileMustExist: true });
+store.pragma('busy_timeout = 10000');
+const index = new Database(join(folder, 'index.db'));
+index.pragma('journal_mode = WAL');
+// FULL as for mailbox.db: the queue rows below progress are pruned, so progress must not run
+// ahead of what survives a power loss.
+index.pragma('synchronous = FULL');
+index.pragma('busy_timeout = 10000');
+index.exec(TEXT_INDEX_SCHEMA);
+const blobs = new BlobFiles(join(folder, 'blobs'));
+
+const readProgress = index.prepare(`SELECT seq FROM progress WHERE id = 1`).pluck();
+const writeProgress = index.prepare(`UPDATE progress SET seq = ? WHERE id = 1`);
+const pending = store.prepare(`SELECT seq, message_id, op FROM index_queue WHERE seq > ? ORDER BY seq LIMIT ?`);
+const messageBlob = store.prepare(`SELECT m.blob_id AS blob_id, b.data AS data FROM messages m JOIN blobs b ON b.id = m.blob_id WHERE m.id = ?`);
+const COLUMNS = 'subject, sender, recipients_to, recipients_cc, recipients_bcc, headers, body';
+const insertText = index.prepare(`INSERT INTO message_text (rowid, ${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`);
+const insertCjk = index.prepare(`INSERT INTO message_cjk (rowid, ${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`);
+const deleteText = index.prepare(`DELETE FROM message_text WHERE rowid = ?`);
+const deleteCjk = index.prepare(`DELETE FROM message_cjk WHERE rowid = ?`);
+
+/** The message's bytes, or null when it is gone (expunged before its turn came). */
+function messageBytes(id: number): Buffer | null {
+  const row = messageBlob.get(id) as { blob_id: string; data: Buffer | null } | undefined;
+  if (!row) return null;
+  if (row.data) return row.data;
+  try {
+    return readFileSync(blobs.fileOf(row.blob_id));
+  } catch {
+    return null;
+  }
+}
+
+function apply(messageId: number, op: number): void {
+  // Remove first in both cases: an add done twice (a batch redone after a crash) stays one row.
+  deleteText.run(messageId);
+  deleteCjk.run(messageId);
+  if (op !== 1) return;
+  const raw = messageBytes(messageId);
+  if (!raw) return;
+  const t = extractIndexedText(raw);
+  const values = [t.subject, t.from, t.to, t.cc, t.bcc, t.headers, t.body];
+  insertText.run(messageId, ...values);
+  const bigrams = values.map(cjkBigrams);
+  if (bigrams.some((b) => b !== '')) insertCjk.run(messageId, ...bigrams);
+}
+
+/** Applies one batch; returns how many operations it held. */
+const runBatch = index.transaction((): number => {
+  const from = readProgress.get() as number;
+  const ops = pending.all(from, BATCH) as { seq: number; message_id: number; op: number }[];
+  for (const o of ops) apply(o.message_id, o.op);
+  if (ops.length > 0) writeProgress.run(ops.at(-1)!.seq);
+  return ops.length;
+});
+
+let wake: (() => void) | null = null;
+/** A wake-up that came while a batch ran: the next sleep is skipped. */
+let woken = false;
+port.on('message', (m) => {
+  if (m !== 'wake') return;
+  if (wake) wake();
+  else woken = true;
+});
+
+function sleep(ms: number): Promise<void> {
+  if (woken) {
+    woken = false;
+    return Promise.resolve();
+  }
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      wake = null;
+      resolve();
+    }
+    wake = done;
+  });
+}
+
+for (;;) {
+  let done: number;
+  try {
+    // IMMEDIATE: another process's indexer of the same database waits instead of redoing work.
+    done = runBatch.immediate();
+    port.postMessage({ type: 'progress', seq: readProgress.get() as number } satisfies TextIndexMessage);
+  } catch (err) {
+    port.postMessage({ type: 'error', message: err instanceof Error ? err.message : String(err) } satisfies TextIndexMessage);
+    done = 0;
+  }
+  if (done < BATCH) await sleep(POLL_MS);
+  else await new Promise((r) => setImmediate(r));
+}
