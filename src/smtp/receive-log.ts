@@ -39,6 +39,7 @@ export function receiveLogFolder(dataFolder: string): string {
 export class SmtpReceiveLog {
   private fd: number | null = null;
   private day = '';
+  private readonly pending: { date: Date; line: string }[] = [];
 
   constructor(
     private readonly folder: string,
@@ -50,18 +51,33 @@ export class SmtpReceiveLog {
     const line = [
       date.toISOString(), record.connector, record.session, record.sequence, record.local, record.remote, record.event, record.data, record.context ?? '',
     ].map(csv).join(',');
-    try {
-      writeSync(this.fileFor(date), `${line}\r\n`);
-    } catch (err) {
-      this.close();
-      this.onError(err);
+    // Lines of one turn of the event loop go out in one write: a Verbose log has about ten
+    // lines per message, and a write each was a measurable share of a delivery's CPU.
+    if (this.pending.length === 0) setImmediate(() => this.flush());
+    this.pending.push({ date, line });
+  }
+
+  private flush(): void {
+    const lines = this.pending.splice(0);
+    let i = 0;
+    while (i < lines.length) {
+      const day = lines[i]!.date.toISOString().slice(0, 10);
+      let j = i;
+      while (j < lines.length && lines[j]!.date.toISOString().slice(0, 10) === day) j++;
+      try {
+        writeSync(this.fileFor(lines[i]!.date), lines.slice(i, j).map((l) => `${l.line}\r\n`).join(''));
+      } catch (err) {
+        this.closeFile();
+        this.onError(err);
+      }
+      i = j;
     }
   }
 
   private fileFor(date: Date): number {
     const day = date.toISOString().slice(0, 10).replace(/-/g, '');
     if (this.fd !== null && day === this.day) return this.fd;
-    this.close();
+    this.closeFile();
     mkdirSync(this.folder, { recursive: true });
     const taken = readdirSync(this.folder).map((n) => new RegExp(`^RECV${day}-(\\d+)\\.LOG$`).exec(n)?.[1]).filter((n): n is string => n !== undefined).map(Number);
     // A restarted process starts a new file rather than mixing its header into an old one.
@@ -73,6 +89,11 @@ export class SmtpReceiveLog {
   }
 
   close(): void {
+    this.flush();
+    this.closeFile();
+  }
+
+  private closeFile(): void {
     if (this.fd === null) return;
     try {
       closeSync(this.fd);

@@ -120,6 +120,8 @@ for (;;) {
     port.postMessage({ type: 'error', message: err instanceof Error ? err.message : String(err) } satisfies TextIndexMessage);
     done = 0;
   }
-  if (done < BATCH) await sleep(POLL_MS);
+  // Work found: look again at once (more may have been committed meanwhile). None: wait for a
+  // wake-up, or poll for what other processes queue.
+  if (done === 0) await sleep(POLL_MS);
   else await new Promise((r) => setImmediate(r));
 }

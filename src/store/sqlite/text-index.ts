@@ -28,6 +28,8 @@ export class TextIndex {
   private waiters: Waiter[] = [];
   private closed = false;
   private lastError = '';
+  /** A wake-up is on its way or being worked on: the worker reports progress after it. */
+  private wakeSent = false;
 
   constructor(
     private readonly folder: string,
@@ -52,7 +54,10 @@ export class TextIndex {
 
   /** Work was queued and committed: have it indexed soon. */
   wake(): void {
-    if (this.closed) return;
+    // One message per batch of work, not per commit: a busy worker goes on to the next batch
+    // by itself, and reports progress after each, which re-arms this.
+    if (this.closed || (this.wakeSent && this.worker)) return;
+    this.wakeSent = true;
     this.start().postMessage('wake');
   }
 
@@ -90,8 +95,11 @@ export class TextIndex {
     const worker = new Worker(new URL('./text-index-worker.mjs', import.meta.url), { workerData: data });
     worker.on('message', (m: TextIndexMessage) => {
       if (m.type === 'progress') {
+        this.wakeSent = false;
         this.progress = Math.max(this.progress, m.seq);
         this.settle();
+        // A search waits for operations the worker had not seen when it looked.
+        if (this.waiters.length > 0) this.wake();
       } else if (m.message !== this.lastError) {
         this.lastError = m.message;
         this.onError(m.message);
@@ -100,6 +108,7 @@ export class TextIndex {
     const lost = (reason: string) => {
       if (this.worker !== worker) return;
       this.worker = undefined;
+      this.wakeSent = false;
       if (this.closed) return;
       this.onError(reason);
       if (this.waiters.length > 0) setTimeout(() => this.waiters.length > 0 && this.wake(), RESTART_MS).unref();
