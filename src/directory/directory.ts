@@ -168,6 +168,15 @@ export class Directory {
       [String(SCHEMA_VERSION)],
     );
     await db.run(`INSERT INTO meta (key, value) VALUES ('revision', '0') ON CONFLICT (key) DO NOTHING`);
+    // A service added in a later version (smtp-backend) gets its row, with its initial startup
+    // type, on servers set up before it existed; rows already there are left as the admin set them.
+    // ("WHERE true": SQLite needs it to tell the upsert clause from a join after SELECT.)
+    for (const service of SERVICES) {
+      await db.run(
+        `INSERT INTO services (server_key, name, startup_type, state) SELECT name_key, ?, ?, NULL FROM servers WHERE true ON CONFLICT (server_key, name) DO NOTHING`,
+        [service.name, service.initialStartupType],
+      );
+    }
     return new Directory(db);
   }
 

@@ -126,6 +126,15 @@ for (const engine of ENGINES) {
       assert.deepEqual([pop.startupType, pop.explicit], ['Automatic', null]);
     });
 
+    test('a service added by a later version gets its row when a directory set up before it opens', async () => {
+      await directory.db.run(`DELETE FROM services WHERE name = 'smtp-backend'`);
+      assert.equal((await directory.services('MAIL01')).find((s) => s.name === 'smtp-backend'), undefined);
+      const reopened = await Directory.openWith(directory.db);
+      const services = await reopened.services('MAIL01');
+      assert.equal(services.find((s) => s.name === 'smtp-backend')?.startupType, 'Automatic');
+      assert.equal(services.find((s) => s.name === 'pop3')?.startupType, 'Automatic', 'rows already there keep what the admin set');
+    });
+
     test('receive connectors by SERVER\\Name or Name', async () => {
       const c = await directory.updateReceiveConnector('Client Frontend MAIL01', { AdvertiseClientSettings: true, Fqdn: 'Dublin01.Contoso.com' });
       assert.equal(c.identity, 'MAIL01\\Client Frontend MAIL01');
