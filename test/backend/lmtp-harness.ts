@@ -4,8 +4,6 @@
 // nobody. Mailboxes: alice, bob, carol (MAIL01, carol with a tiny quota), dave (MAIL02), erin (a
 // second database on MAIL01). breakBlobWrite() makes the store fail to write one message.
 import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
-import { connect as netConnect, type Socket } from 'node:net';
-import { connect as tlsConnect, type TLSSocket } from 'node:tls';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MailboxDelivery } from '../../src/backend/delivery.ts';
@@ -88,112 +86,6 @@ export async function startLmtpBackend(options: { fqdn?: string } = {}): Promise
       rmSync(data, { recursive: true, force: true });
     },
   };
-}
-
-export interface Reply {
-  code: number;
-  lines: string[];
-  text: string;
-}
-
-/** A raw LMTP client for transcripts: exact bytes out, whole replies in, STARTTLS with a client certificate. */
-export class LmtpTestClient {
-  private buffer = '';
-  private waiters: (() => void)[] = [];
-  closed = false;
-
-  private constructor(private socket: Socket | TLSSocket) {
-    this.attach(socket);
-  }
-
-  static connect(port: number): Promise<LmtpTestClient> {
-    return new Promise((resolve, reject) => {
-      const socket = netConnect({ host: '127.0.0.1', port }, () => resolve(new LmtpTestClient(socket)));
-      socket.once('error', reject);
-    });
-  }
-
-  private attach(socket: Socket | TLSSocket): void {
-    socket.on('data', (d: Buffer) => {
-      this.buffer += d.toString('latin1');
-      this.wake();
-    });
-    socket.on('close', () => {
-      this.closed = true;
-      this.wake();
-    });
-    socket.on('error', () => undefined);
-  }
-
-  private wake(): void {
-    const w = this.waiters;
-    this.waiters = [];
-    for (const f of w) f();
-  }
-
-  async read(timeoutMs = 10_000): Promise<Reply> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const lines = this.buffer.split('\r\n');
-      for (let i = 0; i < lines.length - 1; i++) {
-        if (/^\d{3}( |$)/.test(lines[i]!)) {
-          const taken = lines.slice(0, i + 1);
-          this.buffer = lines.slice(i + 1).join('\r\n');
-          return { code: Number(taken[i]!.slice(0, 3)), lines: taken, text: taken.join('\n') };
-        }
-      }
-      if (this.closed) throw new Error(`connection closed; unread: ${JSON.stringify(this.buffer)}`);
-      const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`no reply within ${timeoutMs} ms; buffer: ${JSON.stringify(this.buffer)}`);
-      await new Promise<void>((resolve) => {
-        const t = setTimeout(resolve, left);
-        this.waiters.push(() => {
-          clearTimeout(t);
-          resolve();
-        });
-      });
-    }
-  }
-
-  write(data: string | Buffer): void {
-    this.socket.write(data);
-  }
-
-  async command(line: string): Promise<Reply> {
-    this.write(`${line}\r\n`);
-    return this.read();
-  }
-
-  /** STARTTLS, then the handshake with `identity` as the client certificate (none when absent). */
-  async starttls(identity?: { certPem: string; keyPem: string }): Promise<Reply> {
-    const reply = await this.command('STARTTLS');
-    if (reply.code !== 220) return reply;
-    const plain = this.socket as Socket;
-    plain.removeAllListeners('data');
-    plain.removeAllListeners('close');
-    const secure = await new Promise<TLSSocket>((resolve, reject) => {
-      const s = tlsConnect({
-        socket: plain, rejectUnauthorized: false, servername: 'mail01.contoso.com',
-        ...(identity ? { cert: identity.certPem, key: identity.keyPem } : {}),
-      }, () => resolve(s));
-      s.once('error', reject);
-    });
-    this.socket = secure;
-    this.attach(secure);
-    return reply;
-  }
-
-  async waitClosed(timeoutMs = 5000): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    while (!this.closed) {
-      if (Date.now() > deadline) throw new Error('connection still open');
-      await new Promise((r) => setTimeout(r, 20));
-    }
-  }
-
-  close(): void {
-    this.socket.destroy();
-  }
 }
 
 /** A test message with CRLF line ends. */

@@ -5,7 +5,8 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { INLINE_BLOB_LIMIT } from '../../src/store/sqlite/engine.ts';
-import { CAROL_QUOTA, LmtpTestClient, startLmtpBackend, testMessage, type LmtpBackend } from './lmtp-harness.ts';
+import { CAROL_QUOTA, startLmtpBackend, testMessage, type LmtpBackend } from './lmtp-harness.ts';
+import { SmtpTestClient } from '../smtp/smtp-client.ts';
 
 let h: LmtpBackend;
 
@@ -17,8 +18,8 @@ after(async () => {
   await h?.stop();
 });
 
-async function trusted(): Promise<LmtpTestClient> {
-  const c = await LmtpTestClient.connect(h.port);
+async function trusted(): Promise<SmtpTestClient> {
+  const c = await SmtpTestClient.connect(h.port);
   assert.equal((await c.read()).code, 220);
   assert.equal((await c.command('LHLO mail02.contoso.com')).code, 250);
   assert.equal((await c.starttls(h.certificates.mail02)).code, 220);
@@ -27,7 +28,7 @@ async function trusted(): Promise<LmtpTestClient> {
 }
 
 /** DATA with dot-stuffing; resolves with one reply per recipient. */
-async function data(c: LmtpTestClient, message: Buffer, recipients: number) {
+async function data(c: SmtpTestClient, message: Buffer, recipients: number) {
   assert.equal((await c.command('DATA')).code, 354);
   const stuffed = message.toString('latin1').replace(/(^|\r\n)\./g, '$1..');
   c.write(Buffer.from(`${stuffed}${stuffed.endsWith('\r\n') ? '' : '\r\n'}.\r\n`, 'latin1'));
@@ -37,7 +38,7 @@ async function data(c: LmtpTestClient, message: Buffer, recipients: number) {
 }
 
 test('greeting and LHLO: LMTP, STARTTLS offered, no AUTH; HELO and EHLO are refused', async () => {
-  const c = await LmtpTestClient.connect(h.port);
+  const c = await SmtpTestClient.connect(h.port);
   try {
     assert.match((await c.read()).text, /^220 mail01\.contoso\.com LMTP Mailroom mail delivery service ready$/);
     assert.equal((await c.command('EHLO mail02.contoso.com')).code, 500);
@@ -54,7 +55,7 @@ test('greeting and LHLO: LMTP, STARTTLS offered, no AUTH; HELO and EHLO are refu
 });
 
 test('before STARTTLS, MAIL FROM and XQUOTA get 530 5.7.0', async () => {
-  const c = await LmtpTestClient.connect(h.port);
+  const c = await SmtpTestClient.connect(h.port);
   try {
     await c.read();
     await c.command('LHLO mail02.contoso.com');
@@ -68,7 +69,7 @@ test('before STARTTLS, MAIL FROM and XQUOTA get 530 5.7.0', async () => {
 
 test('TLS without a client certificate, or with one the directory does not hold, is refused and closed', async () => {
   for (const identity of [undefined, h.certificates.stranger]) {
-    const c = await LmtpTestClient.connect(h.port);
+    const c = await SmtpTestClient.connect(h.port);
     try {
       await c.read();
       await c.command('LHLO mail02.contoso.com');

@@ -1,4 +1,4 @@
-// A bare SMTP client for transcript tests: it sends exactly the bytes it is given (so tests can
+// A bare SMTP (and LMTP) client for transcript tests: it sends exactly the bytes it is given (so tests can
 // send what no library would, such as bare LF sequences) and reads whole replies, multi-line
 // ones included.
 import { connect as netConnect, type Socket } from 'node:net';
@@ -92,14 +92,18 @@ export class SmtpTestClient {
     return this.read();
   }
 
-  async starttls(): Promise<Reply> {
+  /** STARTTLS, then the handshake, with `identity` as the client certificate when given (LMTP between servers). */
+  async starttls(identity?: { certPem: string; keyPem: string }): Promise<Reply> {
     const reply = await this.command('STARTTLS');
     if (reply.code !== 220) return reply;
     const plain = this.socket as Socket;
     plain.removeAllListeners('data');
     plain.removeAllListeners('close');
     const secure = await new Promise<TLSSocket>((resolve, reject) => {
-      const s = tlsConnect({ socket: plain, rejectUnauthorized: false, servername: 'mail01.contoso.com' }, () => resolve(s));
+      const s = tlsConnect({
+        socket: plain, rejectUnauthorized: false, servername: 'mail01.contoso.com',
+        ...(identity ? { cert: identity.certPem, key: identity.keyPem } : {}),
+      }, () => resolve(s));
       s.once('error', reject);
     });
     this.socket = secure;
