@@ -24,7 +24,7 @@ import type { SettingsDocument } from '../config/model.ts';
 import type { Certificate, Directory, Mailbox, Server } from '../directory/directory.ts';
 import type { Logger } from '../lib/log.ts';
 import { overLimit, type DeliveryFolder, type LocalDelivery } from '../smtp/delivery.ts';
-import { ConnectorListeners } from '../smtp/listeners.ts';
+import { ConnectorListeners, stopSmtpServers } from '../smtp/listeners.ts';
 import { resolveRecipient } from '../smtp/recipients.ts';
 import {
   decodeBase64Lines, DELIVERY_BINDINGS, ENCODING_PARAM, FOLDER_PARAM, LmtpReplies, LmtpReply, QUOTA_COMMAND, serverOfCertificate, thumbprintOf,
@@ -394,13 +394,9 @@ export class LmtpDeliveryService {
   }
 
   async stop(graceMs = CLOSE_GRACE_MS): Promise<void> {
-    this.listeners.close(false);
     const servers = [...this.retired, ...(this.server ? [this.server] : [])];
     this.retired.clear();
     this.server = undefined;
-    for (const s of servers) s.close();
-    const deadline = Date.now() + graceMs;
-    while (Date.now() < deadline && servers.some((s) => s.connections.size > 0)) await new Promise((r) => setTimeout(r, 50));
-    this.listeners.close(true);
+    await stopSmtpServers(this.listeners, servers, graceMs);
   }
 }

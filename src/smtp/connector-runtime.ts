@@ -9,7 +9,7 @@ import type { Certificate } from '../directory/directory.ts';
 import type { Logger } from '../lib/log.ts';
 import { serverShapeKey, type ConnectorConfig } from './connector-config.ts';
 import type { SmtpContext } from './context.ts';
-import { ConnectorListeners } from './listeners.ts';
+import { ConnectorListeners, stopSmtpServers } from './listeners.ts';
 import { MessageIntake } from './message-intake.ts';
 import { receiveLogger, type SmtpReceiveLog } from './receive-log.ts';
 import { SmtpReply } from './replies.ts';
@@ -166,13 +166,9 @@ export class ConnectorRuntime {
    * still open after the grace period is cut.
    */
   async stop(graceMs = CLOSE_GRACE_MS): Promise<void> {
-    this.listeners.close(false);
     const servers = [...this.retired, ...(this.server ? [this.server] : [])];
     this.retired.clear();
     this.server = undefined;
-    for (const s of servers) s.close();
-    const deadline = Date.now() + graceMs;
-    while (Date.now() < deadline && servers.some((s) => s.connections.size > 0)) await new Promise((r) => setTimeout(r, 50));
-    this.listeners.close(true);
+    await stopSmtpServers(this.listeners, servers, graceMs);
   }
 }

@@ -3,6 +3,7 @@
 // sessions. Every accepted socket is counted against MaxInboundConnection and, per client
 // address, MaxInboundConnectionPerSource before it reaches the SMTP session.
 import { createServer, type Server, type Socket } from 'node:net';
+import type { SMTPServer } from 'smtp-server';
 import { formatBinding, parseBinding } from '../config/endpoints.ts';
 import type { Logger } from '../lib/log.ts';
 import { Replies } from './replies.ts';
@@ -139,4 +140,16 @@ export class ConnectorListeners {
     this.servers.clear();
     if (drop) for (const s of this.sockets.keys()) s.destroy();
   }
+}
+
+/**
+ * Stops listening and ends the sessions of `servers` (smtp-server instances fed by `listeners`):
+ * each session gets 421 at its next command, and whatever is still open after `graceMs` is cut.
+ */
+export async function stopSmtpServers(listeners: ConnectorListeners, servers: SMTPServer[], graceMs: number): Promise<void> {
+  listeners.close(false);
+  for (const s of servers) s.close();
+  const deadline = Date.now() + graceMs;
+  while (Date.now() < deadline && servers.some((s) => s.connections.size > 0)) await new Promise((r) => setTimeout(r, 50));
+  listeners.close(true);
 }
