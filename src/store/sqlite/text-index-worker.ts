@@ -20,6 +20,8 @@ import { TEXT_INDEX_SCHEMA } from './schema.ts';
 const BATCH = 64;
 /** How often the queue is looked at without a wake-up (other processes append too). */
 const POLL_MS = 1000;
+/** How long newly stored mail is gathered before it is indexed, unless a search is waiting. */
+const GATHER_MS = 50;
 
 export interface TextIndexWorkerData {
   folder: string;
@@ -86,27 +88,40 @@ const runBatch = index.transaction((): number => {
 });
 
 let wake: (() => void) | null = null;
-/** A wake-up that came while a batch ran: the next sleep is skipped. */
-let woken = false;
+/** A wake-up that came while a batch ran: the next sleep is cut short. */
+let woken: 'soon' | 'now' | null = null;
 port.on('message', (m) => {
-  if (m !== 'wake') return;
-  if (wake) wake();
-  else woken = true;
+  if (m !== 'soon' && m !== 'now') return;
+  if (m === 'now' || woken !== 'now') woken = m;
+  wake?.();
 });
 
+/**
+ * Waits up to `ms`, less when woken: at once for 'now' (a search is waiting), after GATHER_MS
+ * for 'soon' (mail was stored), so that one transaction takes several messages. Each index.db
+ * transaction costs an fsync and a new FTS5 segment that must be merged later; at a few
+ * hundred messages a second, indexing them one at a time cost more than the indexing itself.
+ */
 function sleep(ms: number): Promise<void> {
-  if (woken) {
-    woken = false;
-    return Promise.resolve();
-  }
   return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
+    let timer = setTimeout(done, ms);
+    let gathering = false;
+    function check() {
+      if (woken === 'now') done();
+      else if (woken === 'soon' && !gathering) {
+        gathering = true;
+        clearTimeout(timer);
+        timer = setTimeout(done, GATHER_MS);
+      }
+    }
     function done() {
       clearTimeout(timer);
       wake = null;
+      woken = null;
       resolve();
     }
-    wake = done;
+    wake = check;
+    check();
   });
 }
 
@@ -120,8 +135,8 @@ for (;;) {
     port.postMessage({ type: 'error', message: err instanceof Error ? err.message : String(err) } satisfies TextIndexMessage);
     done = 0;
   }
-  // Work found: look again at once (more may have been committed meanwhile). None: wait for a
-  // wake-up, or poll for what other processes queue.
-  if (done === 0) await sleep(POLL_MS);
-  else await new Promise((r) => setImmediate(r));
+  // A full batch: more is waiting, go on at once. Otherwise wait for a wake-up, or poll for
+  // what other processes queue.
+  if (done === BATCH) await new Promise((r) => setImmediate(r));
+  else await sleep(POLL_MS);
 }

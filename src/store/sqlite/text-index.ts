@@ -58,7 +58,13 @@ export class TextIndex {
     // by itself, and reports progress after each, which re-arms this.
     if (this.closed || (this.wakeSent && this.worker)) return;
     this.wakeSent = true;
-    this.start().postMessage('wake');
+    this.start().postMessage('soon');
+  }
+
+  /** A search is waiting: index what is queued without gathering more first. */
+  private hurry(): void {
+    if (this.closed) return;
+    this.start().postMessage('now');
   }
 
   /** Resolves once every queue operation up to `seq` is in the index. */
@@ -74,7 +80,7 @@ export class TextIndex {
         }, CATCH_UP_TIMEOUT_MS),
       };
       this.waiters.push(waiter);
-      this.wake();
+      this.hurry();
     });
   }
 
@@ -99,7 +105,7 @@ export class TextIndex {
         this.progress = Math.max(this.progress, m.seq);
         this.settle();
         // A search waits for operations the worker had not seen when it looked.
-        if (this.waiters.length > 0) this.wake();
+        if (this.waiters.length > 0) this.hurry();
       } else if (m.message !== this.lastError) {
         this.lastError = m.message;
         this.onError(m.message);
@@ -111,7 +117,7 @@ export class TextIndex {
       this.wakeSent = false;
       if (this.closed) return;
       this.onError(reason);
-      if (this.waiters.length > 0) setTimeout(() => this.waiters.length > 0 && this.wake(), RESTART_MS).unref();
+      if (this.waiters.length > 0) setTimeout(() => this.waiters.length > 0 && this.hurry(), RESTART_MS).unref();
     };
     worker.on('error', (err) => lost(`the indexer stopped: ${err.message}`));
     worker.on('exit', (code) => lost(`the indexer exited (${code})`));
