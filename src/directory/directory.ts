@@ -148,7 +148,38 @@ interface MailboxRow {
 const key = (s: string) => s.trim().toLowerCase();
 const now = () => new Date().toISOString();
 
+/**
+ * How long a mailbox or mailbox database read may be reused. Delivery reads the same few rows
+ * several times per message; a change made through this Directory object clears the cache at
+ * once, one made by another process (a `mailroom Set-Mailbox`) is seen within this time.
+ */
+const READ_CACHE_MS = 100;
+
+class ReadCache<T> {
+  private readonly entries = new Map<string, { value: T; writes: number; at: number }>();
+
+  constructor(private readonly writes: () => number) {}
+
+  async get(key: string, load: () => Promise<T>): Promise<T> {
+    const hit = this.entries.get(key);
+    const now = Date.now();
+    if (hit && hit.writes === this.writes() && now - hit.at < READ_CACHE_MS) return hit.value;
+    const before = this.writes();
+    const value = await load();
+    // Not kept when a write ran meanwhile: the value may predate it.
+    if (this.writes() !== before) return value;
+    if (this.entries.size > 10_000) this.entries.clear();
+    this.entries.set(key, { value, writes: before, at: now });
+    return value;
+  }
+}
+
 export class Directory {
+  /** Writes made through this object, so that its read caches never outlive one. */
+  private writes = 0;
+  private readonly mailboxCache = new ReadCache<Mailbox | undefined>(() => this.writes);
+  private readonly databaseCache = new ReadCache<MailboxDatabase | undefined>(() => this.writes);
+
   private constructor(readonly db: SqlDatabase) {}
 
   /** Opens the directory named by MAILROOM_DIRECTORY, or the SQLite file in the data folder. */
@@ -185,12 +216,18 @@ export class Directory {
   }
 
   /** Every write goes through here so the revision moves in the same transaction. */
-  private write<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
-    return this.db.transaction(async (tx) => {
-      const result = await fn(tx);
-      await tx.run(`UPDATE meta SET value = CAST(CAST(value AS BIGINT) + 1 AS TEXT) WHERE key = 'revision'`);
-      return result;
-    });
+  private async write<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
+    this.writes++;
+    try {
+      return await this.db.transaction(async (tx) => {
+        const result = await fn(tx);
+        await tx.run(`UPDATE meta SET value = CAST(CAST(value AS BIGINT) + 1 AS TEXT) WHERE key = 'revision'`);
+        return result;
+      });
+    } finally {
+      // Again after the commit: a read that started during the write must not be kept.
+      this.writes++;
+    }
   }
 
   async revision(): Promise<number> {
@@ -353,8 +390,11 @@ export class Directory {
   async mailboxDatabase(name?: string): Promise<MailboxDatabase> {
     // By name it is one indexed row: delivery asks for it several times per message.
     if (name !== undefined) {
-      const row = await this.db.get<DatabaseRow>(`SELECT name, server, engine, settings FROM mailbox_databases WHERE name_key = ?`, [key(name)]);
-      if (row) return toMailboxDatabase(row);
+      const found = await this.databaseCache.get(key(name), async () => {
+        const row = await this.db.get<DatabaseRow>(`SELECT name, server, engine, settings FROM mailbox_databases WHERE name_key = ?`, [key(name)]);
+        return row && toMailboxDatabase(row);
+      });
+      if (found) return found;
     }
     const all = await this.mailboxDatabases();
     const found = name === undefined ? all[0] : undefined;
@@ -526,9 +566,11 @@ export class Directory {
   }
 
   async mailboxById(id: string): Promise<Mailbox | undefined> {
-    const row = await this.db.get<MailboxRow>(`SELECT ${Directory.MAILBOX_COLUMNS} FROM mailboxes WHERE id = ?`, [id]);
-    if (!row) return undefined;
-    return this.toMailbox(row, (await this.addressesOf([row.id])).get(row.id) ?? []);
+    return this.mailboxCache.get(id, async () => {
+      const row = await this.db.get<MailboxRow>(`SELECT ${Directory.MAILBOX_COLUMNS} FROM mailboxes WHERE id = ?`, [id]);
+      if (!row) return undefined;
+      return this.toMailbox(row, (await this.addressesOf([row.id])).get(row.id) ?? []);
+    });
   }
 
   /** The mailbox that owns an SMTP address (primary or alias), for delivery and logon. */
