@@ -5,7 +5,7 @@
 const STUB = `export async function authenticate() { return { headers: '', dmarc: false }; }`;
 
 export async function resolve(specifier, context, nextResolve) {
-  if (specifier === 'mailauth' && context.parentURL?.endsWith('/src/smtp/inbound-auth.ts')) {
+  if (specifier === 'mailauth' && (context.parentURL?.endsWith('/src/smtp/inbound-auth.ts') || context.parentURL?.endsWith('/src/smtp/inbound-auth-worker.ts'))) {
     return { url: `data:text/javascript,${encodeURIComponent(STUB)}`, shortCircuit: true };
   }
   return nextResolve(specifier, context);

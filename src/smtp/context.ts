@@ -65,6 +65,8 @@ export interface InboundChecker {
     receiver: string;
     rejectAction: 'Reject' | 'Junk' | 'Accept';
   }): Promise<InboundVerdict>;
+  /** Stops what the checks run on (a worker thread), when the service stops. */
+  close?(): Promise<void>;
 }
 
 /** Rewrites a message for one local recipient (calendar parts for POP3/IMAP4 users). */

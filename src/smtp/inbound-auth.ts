@@ -6,8 +6,9 @@
 //   p=quarantine → Junk Email, unless DmarcRejectAction is Accept;
 //   p=none       → delivered.
 // A failed check of our own (DNS down) never loses mail: it is delivered with what is known.
-import { authenticate } from 'mailauth';
+// The checks themselves run in a worker thread (inbound-auth-worker.ts).
 import type { Logger } from '../lib/log.ts';
+import { InboundAuthThread } from './inbound-auth-thread.ts';
 import type { InboundChecker, InboundVerdict } from './context.ts';
 import type { DnsResolver } from './dns.ts';
 import { readHeader } from './message-checks.ts';
@@ -35,25 +36,22 @@ export function removeForgedResults(message: Buffer, authservId: string): Buffer
 }
 
 export class MailauthChecker implements InboundChecker {
+  private readonly thread: InboundAuthThread;
+
   constructor(
-    private readonly resolver: DnsResolver,
+    resolver: DnsResolver,
     private readonly log: Logger,
-  ) {}
+  ) {
+    this.thread = new InboundAuthThread(resolver);
+  }
 
   async check(input: Parameters<InboundChecker['check']>[0]): Promise<InboundVerdict> {
     const message = removeForgedResults(input.message, input.receiver);
     try {
-      const result = await authenticate(message, {
-        ip: input.clientAddress,
-        helo: input.helo,
-        sender: input.sender,
-        mta: input.receiver,
-        resolver: this.resolver as never,
-        disableBimi: true,
-      });
+      const result = await this.thread.run({ message, ip: input.clientAddress, helo: input.helo, sender: input.sender, mta: input.receiver });
       const dmarc = result.dmarc;
       let action: InboundVerdict['action'] = { kind: 'deliver' };
-      if (dmarc && dmarc.status?.result === 'fail') {
+      if (dmarc && dmarc.result === 'fail') {
         const policy = String(dmarc.policy ?? 'none').toLowerCase();
         if (policy === 'reject') {
           action = input.rejectAction === 'Reject' ? { kind: 'reject', domain: dmarc.domain } : input.rejectAction === 'Junk' ? { kind: 'junk' } : { kind: 'deliver' };
@@ -70,5 +68,9 @@ export class MailauthChecker implements InboundChecker {
         ...(message !== input.message ? { message } : {}),
       };
     }
+  }
+
+  close(): Promise<void> {
+    return this.thread.close();
   }
 }

@@ -142,6 +142,7 @@ export class SmtpService {
     this.connectors.clear();
     await Promise.all([...all.map((c) => c.stop(graceMs)), ...this.stopping]);
     await this.deps.outbound?.stop?.();
+    await this.ctx.inbound?.close?.();
     this.receiveLog.close();
   }
 }
