@@ -28,12 +28,31 @@ const port = parentPort!;
 const lookups = new Map<number, { resolve: (answer: unknown[]) => void; reject: (err: Error) => void }>();
 let nextLookup = 0;
 
+/**
+ * Answers (and "no such record" answers) kept for a minute. Mail from one domain comes in runs,
+ * and each message asks for the same SPF, DKIM key and DMARC records; the records' own TTLs are
+ * almost always longer (node's resolver does not give them to us).
+ */
+const DNS_CACHE_MS = 60_000;
+const cache = new Map<string, { answer: Promise<unknown[]>; until: number }>();
+
 function resolver(name: string, rrtype: string): Promise<unknown[]> {
-  return new Promise((resolve, reject) => {
+  const key = `${rrtype} ${name.toLowerCase()}`;
+  const now = Date.now();
+  const hit = cache.get(key);
+  if (hit && hit.until > now) return hit.answer;
+  const answer = new Promise<unknown[]>((resolve, reject) => {
     const id = nextLookup++;
     lookups.set(id, { resolve, reject });
     port.postMessage({ type: 'dns', id, name, rrtype } satisfies AuthReply);
   });
+  if (cache.size > 10_000) cache.clear();
+  cache.set(key, { answer, until: now + DNS_CACHE_MS });
+  // Only answers and definite absences are kept: a timeout or a server failure is asked again.
+  answer.catch((err: Error & { code?: string }) => {
+    if (err.code !== 'ENOTFOUND' && err.code !== 'ENODATA') cache.delete(key);
+  });
+  return answer;
 }
 
 async function check(request: Extract<AuthRequest, { type: 'check' }>): Promise<AuthReply> {
