@@ -90,3 +90,27 @@ test('work queued by a process that exited before indexing it is done by the nex
   assert.equal((await next.search(inbox, { type: 'body', value: 'nightly backup' })).length, 1);
   await next.close();
 });
+
+test('signature fields are found by HEADER but not indexed for TEXT; an index.db of an older layout is rebuilt', async () => {
+  const store = await SqliteMailStore.open(folder);
+  const inbox = await inboxOf(store);
+  const signed = Buffer.from(
+    'DKIM-Signature: v=1; a=rsa-sha256; d=fabrikam.example; s=sel; b=QmFzZTY0U2lnbmF0dXJlVmFsdWVYWVo=\r\n'
+    + 'From: news@fabrikam.example\r\nTo: bob@contoso.com\r\nSubject: Signed\r\n\r\nsigned body text\r\n',
+  );
+  const { uid } = await store.append(inbox, { raw: signed });
+  assert.deepEqual(await store.search(inbox, { type: 'header', field: 'DKIM-Signature', value: 'd=fabrikam.example' }), [uid]);
+  assert.deepEqual(await store.search(inbox, { type: 'text', value: 'QmFzZTY0U2lnbmF0dXJl' }), [], 'signature values are not tokenized');
+  assert.deepEqual(await store.search(inbox, { type: 'text', value: 'signed body' }), [uid]);
+  const budget = await store.search(inbox, { type: 'body', value: 'budget' });
+  await store.close();
+  // An index.db from another layout version is thrown away and built again from the messages.
+  const index = new Database(join(folder, 'index.db'));
+  index.pragma('user_version = 1');
+  index.exec('DELETE FROM message_text');
+  index.close();
+  const again = await SqliteMailStore.open(folder);
+  assert.deepEqual(await again.search(inbox, { type: 'text', value: 'signed body' }), [uid]);
+  assert.deepEqual(await again.search(inbox, { type: 'body', value: 'budget' }), budget);
+  await again.close();
+});

@@ -4,7 +4,7 @@
 // transaction, so a crash can never leave them disagreeing.
 import Database from 'better-sqlite3';
 import { StatementCache } from '../../lib/sql/sqlite.ts';
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { BlobFiles } from '../blob/files.ts';
 import { canonicalFolderName, defaultFolderNames, DEFAULT_ROLES, folderNameProblem } from '../folder-names.ts';
@@ -34,6 +34,7 @@ import {
 import { STORE_SCHEMA } from './schema.ts';
 import { isCjk } from '../cjk.ts';
 import { TextIndex } from './text-index.ts';
+import { SIGNATURE_FIELDS } from './signature-fields.ts';
 
 /** Messages up to this size live inside the database; larger ones are files (streamed later). */
 export const INLINE_BLOB_LIMIT = 128 * 1024;
@@ -171,10 +172,9 @@ export class SqliteMailStore implements MailStore {
    * every message queued for indexing.
    */
   private static moveTextIndex(db: Database.Database, folder: string): void {
-    const hadIndex = existsSync(join(folder, 'index.db'));
     const oldTables = db.prepare(`SELECT name FROM sqlite_master WHERE name IN ('message_text', 'message_cjk') AND type = 'table'`).pluck().all() as string[];
-    TextIndex.prepare(folder);
-    if (hadIndex && oldTables.length === 0) return;
+    const current = TextIndex.prepare(folder);
+    if (current && oldTables.length === 0) return;
     db.transaction(() => {
       db.prepare(`INSERT INTO index_queue (message_id, op) SELECT id, 1 FROM messages ORDER BY id`).run();
       for (const table of oldTables) db.exec(`DROP TABLE ${table}`);
@@ -891,10 +891,13 @@ function compileSearch(k: SearchKey, ctx: SearchContext): string {
     case 'header': {
       const column = TEXT_COLUMNS[k.field.toLowerCase()];
       if (column) return textTest([column], k.value, ctx);
-      // Any other field: narrow with the index, then check the field itself.
-      const narrow = k.value.length >= 3 ? `${textTest(['headers'], k.value, ctx)} AND ` : '';
+      // Any other field: narrow with the index, then check the field itself. Signature fields
+      // are stored but not indexed, so they are only checked.
+      const signature = SIGNATURE_FIELDS.has(k.field.toLowerCase());
+      const narrow = k.value.length >= 3 && !signature ? `${textTest(['headers'], k.value, ctx)} AND ` : '';
       ctx.params.push(k.field, k.value);
-      return `(${narrow}m.id IN (SELECT rowid FROM ix.message_text WHERE header_has(headers, ?, ?)))`;
+      const text = signature ? 'signatures' : 'headers';
+      return `(${narrow}m.id IN (SELECT rowid FROM ix.message_text WHERE header_has(${text}, ?, ?)))`;
     }
     case 'body': return textTest(['body'], k.value, ctx);
     case 'text': return textTest(['headers', 'body'], k.value, ctx);

@@ -86,12 +86,17 @@ CREATE INDEX IF NOT EXISTS recoverable_by_mailbox ON recoverable (mailbox_id, de
 CREATE INDEX IF NOT EXISTS recoverable_by_purge ON recoverable (purge_after);
 `;
 
+/** index.db's layout version (PRAGMA user_version): an index.db of another version is rebuilt. */
+export const TEXT_INDEX_VERSION = 2;
+
 /** index.db: the full-text index of one mailbox database, written only by its worker thread. */
 export const TEXT_INDEX_SCHEMA = `
 -- Decoded text for SEARCH: trigram tokens match any substring of 3+ characters, so Chinese
 -- words without spaces are found too; shorter strings fall back to LIKE on the same table.
+-- "signatures" holds the DKIM-Signature and ARC signature fields, kept for SEARCH HEADER but not
+-- tokenized: long base64 values nobody searches, a fifth of a typical message's text.
 CREATE VIRTUAL TABLE IF NOT EXISTS message_text USING fts5(
-  subject, sender, recipients_to, recipients_cc, recipients_bcc, headers, body,
+  subject, sender, recipients_to, recipients_cc, recipients_bcc, headers, body, signatures UNINDEXED,
   tokenize = 'trigram case_sensitive 0'
 );
 -- The same text with every run of CJK characters rewritten as overlapping two-character

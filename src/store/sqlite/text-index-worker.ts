@@ -15,6 +15,7 @@ import { BlobFiles } from '../blob/files.ts';
 import { cjkBigrams } from '../cjk.ts';
 import { extractIndexedText } from '../index-text.ts';
 import { TEXT_INDEX_SCHEMA } from './schema.ts';
+import { splitSignatures } from './signature-fields.ts';
 
 /** Operations per index.db transaction: small enough that progress is reported often. */
 const BATCH = 64;
@@ -47,7 +48,7 @@ const writeProgress = index.prepare(`UPDATE progress SET seq = ? WHERE id = 1`);
 const pending = store.prepare(`SELECT seq, message_id, op FROM index_queue WHERE seq > ? ORDER BY seq LIMIT ?`);
 const messageBlob = store.prepare(`SELECT m.blob_id AS blob_id, b.data AS data FROM messages m JOIN blobs b ON b.id = m.blob_id WHERE m.id = ?`);
 const COLUMNS = 'subject, sender, recipients_to, recipients_cc, recipients_bcc, headers, body';
-const insertText = index.prepare(`INSERT INTO message_text (rowid, ${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`);
+const insertText = index.prepare(`INSERT INTO message_text (rowid, ${COLUMNS}, signatures) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`);
 const insertCjk = index.prepare(`INSERT INTO message_cjk (rowid, ${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`);
 const deleteText = index.prepare(`DELETE FROM message_text WHERE rowid = ?`);
 const deleteCjk = index.prepare(`DELETE FROM message_cjk WHERE rowid = ?`);
@@ -72,8 +73,9 @@ function apply(messageId: number, op: number): void {
   const raw = messageBytes(messageId);
   if (!raw) return;
   const t = extractIndexedText(raw);
-  const values = [t.subject, t.from, t.to, t.cc, t.bcc, t.headers, t.body];
-  insertText.run(messageId, ...values);
+  const { indexed, signatures } = splitSignatures(t.headers);
+  const values = [t.subject, t.from, t.to, t.cc, t.bcc, indexed, t.body];
+  insertText.run(messageId, ...values, signatures);
   const bigrams = values.map(cjkBigrams);
   if (bigrams.some((b) => b !== '')) insertCjk.run(messageId, ...bigrams);
 }

@@ -5,7 +5,8 @@
 import Database from 'better-sqlite3';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { TEXT_INDEX_SCHEMA } from './schema.ts';
+import { existsSync, rmSync } from 'node:fs';
+import { TEXT_INDEX_SCHEMA, TEXT_INDEX_VERSION } from './schema.ts';
 import type { TextIndexMessage, TextIndexWorkerData } from './text-index-worker.ts';
 
 /** How long a search waits for the indexer before it fails rather than answer from a stale index. */
@@ -36,15 +37,32 @@ export class TextIndex {
     private readonly onError: (message: string) => void = () => undefined,
   ) {}
 
-  /** Creates index.db's tables, so that readers can attach it before the worker first runs. */
-  static prepare(folder: string): void {
-    const db = new Database(join(folder, 'index.db'));
+  /**
+   * Creates index.db's tables, so that readers can attach it before the worker first runs.
+   * Returns false when the index had to be started afresh (none yet, or another layout version),
+   * and so every message must be queued for it.
+   */
+  static prepare(folder: string): boolean {
+    const path = join(folder, 'index.db');
+    let current = false;
+    if (existsSync(path)) {
+      const old = new Database(path);
+      try {
+        current = old.pragma('user_version', { simple: true }) === TEXT_INDEX_VERSION;
+      } finally {
+        old.close();
+      }
+      if (!current) for (const suffix of ['', '-wal', '-shm']) rmSync(`${path}${suffix}`, { force: true });
+    }
+    const db = new Database(path);
     try {
       db.pragma('journal_mode = WAL');
       db.exec(TEXT_INDEX_SCHEMA);
+      db.pragma(`user_version = ${TEXT_INDEX_VERSION}`);
     } finally {
       db.close();
     }
+    return current;
   }
 
   /** The last queue seq known to be in the index. */
