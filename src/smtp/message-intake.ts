@@ -154,8 +154,9 @@ export class MessageIntake {
       const message = Buffer.concat([Buffer.from(returnPathHeader(sender), 'utf8'), body]);
       items.push({ address: r.address, mailbox, message, folder });
     }
-    // Step 1: room for this message in every mailbox, before anything is stored.
-    for (const item of items) {
+    // Step 1: room for this message in every mailbox, before anything is stored. With a single
+    // recipient the append's own quota check (in its transaction) gives the same 452.
+    if (items.length > 1) for (const item of items) {
       const quota = await this.ctx.delivery.quota(item.mailbox);
       if (quota.prohibitSendReceive !== 'unlimited' && quota.usage + item.message.length > quota.prohibitSendReceive) throw Replies.deliveryFull();
     }
