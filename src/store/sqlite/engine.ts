@@ -103,6 +103,11 @@ function toSummary(r: MessageRow): MessageSummary {
   };
 }
 
+/** A commit this recent means writes are streaming in: the next one waits to gather more. */
+const BUSY_WITHIN_MS = 5;
+/** How long a commit under load waits for more writes to share its fsync. */
+const GATHER_MS = 2;
+
 export class SqliteMailStore implements MailStore {
   private readonly listeners = new Map<string, Set<ChangeListener>>();
   private readonly pendingEvents: { mailboxId: string; folderId: number; highestModseq: number }[] = [];
@@ -247,13 +252,19 @@ export class SqliteMailStore implements MailStore {
       this.queue.push({ run, resolve: resolve as (v: unknown) => void, reject });
       if (!this.flushScheduled) {
         this.flushScheduled = true;
-        setImmediate(() => this.flush());
+        // Under load (the last commit was moments ago) wait GATHER_MS for more writes to share
+        // this commit's fsync; a lone write is committed at once.
+        if (performance.now() - this.lastFlushAt < BUSY_WITHIN_MS) setTimeout(() => this.flush(), GATHER_MS);
+        else setImmediate(() => this.flush());
       }
     });
   }
 
+  private lastFlushAt = -Infinity;
+
   private flush(): void {
     this.flushScheduled = false;
+    this.lastFlushAt = performance.now();
     const jobs = this.queue.splice(0);
     if (jobs.length === 0) return;
     const outcomes: { ok: boolean; value: unknown }[] = [];
