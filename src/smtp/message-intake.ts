@@ -128,7 +128,9 @@ export class MessageIntake {
       }
     }
     await this.reportDelivered(session, local.filter((r) => deliveredLocal.includes(r.rcpt.address)).map((r) => r.rcpt), stamped, mailFrom);
-    this.ctx.rate.record(rateKey(session));
+    // Only counted where a MessageRateLimit applies: the Internet connector's is unlimited, and a
+    // minute of mail from one busy sender would be a list of tens of thousands of times.
+    if (Number.isFinite(config.messageRateLimit)) this.ctx.rate.record(rateKey(session));
     this.ctx.log.info({ id, sender: mailFrom, local: local.length, remote: remote.length, size: stamped.length, user: user?.username }, 'smtp: message accepted');
     return `2.6.0 ${/^<[^<>\s]{1,250}>$/.test(msgId) ? msgId : `<${id}@${config.fqdn}>`} [InternalId=${id}] Queued mail for delivery`;
   }

@@ -1,6 +1,6 @@
 // Trace and origin fields Mailroom adds to a message: Received (RFC 5321 §4.4), Return-Path at
 // final delivery, and Message-ID/Date for submissions that lack them (RFC 6409 §8.3, §8.4).
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 
 const DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
@@ -55,7 +55,8 @@ export function returnPathHeader(sender: string): string {
 
 /** A queue/message id: 12 hex digits, unique enough per server and safe in any header. */
 export function newMessageId(): string {
-  return randomBytes(6).toString('hex').toUpperCase();
+  // randomUUID draws from a cached pool of random bytes; randomBytes asks OpenSSL every time.
+  return randomUUID().replace(/-/g, '').slice(0, 12).toUpperCase();
 }
 
 /** A new RFC 5322 msg-id, angle brackets included. */
