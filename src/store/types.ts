@@ -164,6 +164,11 @@ export interface MailStore {
 }
 
 export interface StoreOptions {
+  /**
+   * Folders of up to this many messages answer SEARCH text keys by reading each message's
+   * indexed text rather than querying the whole database's index (2,000 by default).
+   */
+  textScanLimit?: number;
   /** Told when the full-text indexer (a worker thread) reports a failure. */
   onIndexError?: (message: string) => void;
   /** Bytes a mailbox may hold (ProhibitSendReceiveQuota), asked at each append and copy. */

@@ -108,6 +108,16 @@ const BUSY_WITHIN_MS = 5;
 /** How long a commit under load waits for more writes to share its fsync. */
 const GATHER_MS = 2;
 
+/**
+ * message_text's columns in order. FTS5 keeps a table's text in its "<table>_content" table as
+ * columns c0, c1, …; message-by-message tests read that table by id, a plain b-tree lookup,
+ * where a rowid query on the FTS5 table itself costs several times more.
+ */
+const TEXT_INDEX_COLUMNS = ['subject', 'sender', 'recipients_to', 'recipients_cc', 'recipients_bcc', 'headers', 'body', 'signatures'];
+
+/** Folders of up to this many messages answer text keys message by message (see SearchContext.perRow). */
+const DEFAULT_TEXT_SCAN_LIMIT = 2000;
+
 export class SqliteMailStore implements MailStore {
   private readonly listeners = new Map<string, Set<ChangeListener>>();
   private readonly pendingEvents: { mailboxId: string; folderId: number; highestModseq: number }[] = [];
@@ -157,6 +167,7 @@ export class SqliteMailStore implements MailStore {
     reader.pragma('busy_timeout = 10000');
     reader.prepare(`ATTACH DATABASE ? AS ix`).run(join(folder, 'index.db'));
     reader.function('header_has', { deterministic: true }, headerHas);
+    reader.function('text_has', { deterministic: true }, textHas);
     const textIndex = new TextIndex(folder, (message) => options.onIndexError?.(message));
     const blobs = new BlobFiles(join(folder, 'blobs'));
     const store = new SqliteMailStore(db, reader, textIndex, blobs, options);
@@ -744,12 +755,17 @@ export class SqliteMailStore implements MailStore {
    */
   async search(folderId: number, key: SearchKey, options: { now?: Date; timezoneOffsetMinutes?: number } = {}): Promise<number[]> {
     const params: unknown[] = [folderId];
-    const ctx = { now: (options.now ?? this.now()).getTime(), tz: options.timezoneOffsetMinutes ?? 0, params };
+    const size = (this.statements.get(`SELECT messages FROM folders WHERE id = ?`).pluck().get(folderId) as number | undefined) ?? 0;
+    const perRow = size <= (this.options.textScanLimit ?? DEFAULT_TEXT_SCAN_LIMIT);
+    const ctx: SearchContext = { now: (options.now ?? this.now()).getTime(), tz: options.timezoneOffsetMinutes ?? 0, params, perRow };
     const where = compileSearch(key, ctx);
     const sql = `SELECT uid FROM messages m WHERE m.folder_id = ? AND (${where}) ORDER BY uid`;
     if (!where.includes('ix.message_')) return this.statements.get(sql).pluck().all(...params) as number[];
-    // Text keys read index.db: first every message committed so far must be in it.
-    const queued = (this.statements.get(`SELECT max(seq) FROM index_queue`).pluck().get() as number | null) ?? 0;
+    // Text keys read index.db: first every message of this folder committed so far must be in
+    // it. (Only this folder's: other mailboxes' mail arriving meanwhile need not be waited for.)
+    const queued = (this.statements.get(
+      `SELECT max(q.seq) FROM index_queue q JOIN messages m ON m.id = q.message_id WHERE q.seq > ? AND q.op = 1 AND m.folder_id = ?`,
+    ).pluck().get(this.textIndex.indexed, folderId) as number | null) ?? 0;
     await this.textIndex.caughtUp(queued);
     return this.readerStatements.get(sql).pluck().all(...params) as number[];
   }
@@ -832,6 +848,13 @@ interface SearchContext {
   now: number;
   tz: number;
   params: unknown[];
+  /**
+   * Text keys tested on each message of the folder (its stored text read by rowid) instead of
+   * through the index. The index is one per database: a query for a string made of common
+   * trigrams ("sender5@fabrikam.com") reads posting lists for every mailbox's mail, which for a
+   * folder of a few hundred messages costs far more than reading those messages' text.
+   */
+  perRow: boolean;
 }
 
 const TEXT_COLUMNS: Record<string, string> = { from: 'sender', to: 'recipients_to', cc: 'recipients_cc', bcc: 'recipients_bcc', subject: 'subject' };
@@ -854,6 +877,11 @@ function dayTest(column: string, op: DateOp, day: string, tz: number, ctx: Searc
 
 function textTest(columns: string[], value: string, ctx: SearchContext): string {
   if (value.length === 0) return '1';
+  if (ctx.perRow) {
+    ctx.params.push(value);
+    const haystack = columns.map((c) => `t.c${TEXT_INDEX_COLUMNS.indexOf(c)}`).join(` || char(10) || `);
+    return `EXISTS (SELECT 1 FROM ix.message_text_content t WHERE t.id = m.id AND text_has(${haystack}, ?))`;
+  }
   const chars = [...value];
   const parts = columns.map((column) => {
     if (chars.length === 2 && chars.every(isCjk)) {
@@ -905,9 +933,13 @@ function compileSearch(k: SearchKey, ctx: SearchContext): string {
       // Any other field: narrow with the index, then check the field itself. Signature fields
       // are stored but not indexed, so they are only checked.
       const signature = SIGNATURE_FIELDS.has(k.field.toLowerCase());
+      const text = signature ? 'signatures' : 'headers';
+      if (ctx.perRow) {
+        ctx.params.push(k.field, k.value);
+        return `EXISTS (SELECT 1 FROM ix.message_text_content t WHERE t.id = m.id AND header_has(t.c${TEXT_INDEX_COLUMNS.indexOf(text)}, ?, ?))`;
+      }
       const narrow = k.value.length >= 3 && !signature ? `${textTest(['headers'], k.value, ctx)} AND ` : '';
       ctx.params.push(k.field, k.value);
-      const text = signature ? 'signatures' : 'headers';
       return `(${narrow}m.id IN (SELECT rowid FROM ix.message_text WHERE header_has(${text}, ?, ?)))`;
     }
     case 'body': return textTest(['body'], k.value, ctx);
@@ -916,6 +948,14 @@ function compileSearch(k: SearchKey, ctx: SearchContext): string {
     case 'or': return `((${compileSearch(k.left, ctx)}) OR (${compileSearch(k.right, ctx)}))`;
     case 'and': return k.keys.length === 0 ? '1' : k.keys.map((x) => `(${compileSearch(x, ctx)})`).join(' AND ');
   }
+}
+
+/**
+ * text_has(text, value): the text holds the value, case-insensitively — what a trigram MATCH of
+ * the quoted value answers (and a LIKE for shorter values), for one message at a time.
+ */
+function textHas(text: unknown, value: unknown): number {
+  return String(text ?? '').toLowerCase().includes(String(value).toLowerCase()) ? 1 : 0;
 }
 
 /** header_has(headers, field, value): the decoded "Name: value" lines hold that field containing value. */
