@@ -20,6 +20,7 @@ import { Directory } from '../../src/directory/directory.ts';
 import { createSelfSignedCertificate } from '../../src/lib/certificates.ts';
 import { dovecotAvailable } from '../pop3/targets.ts';
 import type { ImapUser } from './corpus.ts';
+import { stopChild } from '../support/processes.ts';
 
 export { dovecotAvailable };
 
@@ -81,15 +82,6 @@ async function greeted(port: number, banner: string, timeoutMs = 30_000): Promis
   }
 }
 
-function stopChild(child: ChildProcess, timeoutMs = 30_000): Promise<void> {
-  return new Promise((res) => {
-    if (child.exitCode !== null || child.signalCode !== null) return res();
-    // Thousands of sessions can take a while to wind down; past the limit, SIGKILL.
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    child.once('exit', () => (clearTimeout(timer), res()));
-    child.kill('SIGTERM');
-  });
-}
 
 /**
  * Starts a server with its file-descriptor limit raised to `fds` where the hard limit allows

@@ -14,6 +14,7 @@ import { MailboxDatabases } from '../../src/backend/mailbox-databases.ts';
 import { Directory } from '../../src/directory/directory.ts';
 import { createSelfSignedCertificate } from '../../src/lib/certificates.ts';
 import type { BenchUser } from './corpus.ts';
+import { stopChild } from '../support/processes.ts';
 
 export interface Target {
   name: string;
@@ -53,13 +54,6 @@ async function greeted(port: number, timeoutMs = 20_000): Promise<void> {
   }
 }
 
-function stopChild(child: ChildProcess): Promise<void> {
-  return new Promise((res) => {
-    if (child.exitCode !== null) return res();
-    child.once('exit', () => res());
-    child.kill('SIGTERM');
-  });
-}
 
 // --- Mailroom --------------------------------------------------------------------------------
 

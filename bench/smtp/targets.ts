@@ -25,6 +25,7 @@ import { MailboxDatabases } from '../../src/backend/mailbox-databases.ts';
 import { Directory } from '../../src/directory/directory.ts';
 import { dovecotAvailable } from '../pop3/targets.ts';
 import { benchIdOf } from './corpus.ts';
+import { stopChild } from '../support/processes.ts';
 
 export { dovecotAvailable };
 
@@ -109,14 +110,6 @@ async function greeted(port: number, banner: string, timeoutMs = 30_000): Promis
   }
 }
 
-function stopChild(child: ChildProcess, timeoutMs = 30_000): Promise<void> {
-  return new Promise((res) => {
-    if (child.exitCode !== null || child.signalCode !== null) return res();
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    child.once('exit', () => (clearTimeout(timer), res()));
-    child.kill('SIGTERM');
-  });
-}
 
 const tail = (file: string, bytes = 4000) => {
   try {

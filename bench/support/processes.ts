@@ -1,0 +1,15 @@
+// What the benchmarks share for the servers they start as child processes.
+import type { ChildProcess } from 'node:child_process';
+
+/**
+ * Stops a server with SIGTERM and waits for it to exit; past `timeoutMs` (thousands of sessions
+ * can take a while to wind down) it is killed.
+ */
+export function stopChild(child: ChildProcess, timeoutMs = 30_000): Promise<void> {
+  return new Promise((res) => {
+    if (child.exitCode !== null || child.signalCode !== null) return res();
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.once('exit', () => (clearTimeout(timer), res()));
+    child.kill('SIGTERM');
+  });
+}
