@@ -34,11 +34,19 @@ export interface QueueSubmission {
   envid?: string | null;
 }
 
+/** A local recipient whose copy failed after others were stored, with its RFC 3461 parameters. */
+export interface LocalFailure {
+  address: string;
+  detail: string;
+  notify?: string[];
+  orcpt?: string;
+}
+
 /** The outbound queue as SMTP sessions use it: durable when enqueue() resolves. */
 export interface OutboundQueue {
   enqueue(submission: QueueSubmission): Promise<string>;
   /** Sends a delivery status notification for local recipients that failed after the message was accepted. */
-  bounceLocal(sender: string, failures: { address: string; detail: string }[], original: Buffer): Promise<void>;
+  bounceLocal(sender: string, failures: LocalFailure[], original: Buffer, envelope: { ret?: string | null; envid?: string | null }): Promise<void>;
   /**
    * Told of the local recipients whose copy is committed; sends the sender an RFC 3464
    * "delivered" report for those whose NOTIFY includes SUCCESS (none for the null sender).

@@ -18,7 +18,7 @@
 import type { Readable } from 'node:stream';
 import type { SMTPServerSession } from 'smtp-server';
 import type { ConnectorConfig } from './connector-config.ts';
-import type { QueuedRecipient, SmtpContext } from './context.ts';
+import type { LocalFailure, QueuedRecipient, SmtpContext } from './context.ts';
 import type { DeliveryFolder, DeliveryItem } from './delivery.ts';
 import { headerValue } from '../mime/index.ts';
 import { countReceived, hasBareLineBreak, hasField, headerLength, originatorAddresses, readHeader } from './message-checks.ts';
@@ -111,7 +111,7 @@ export class MessageIntake {
     if (user && !hasField(header, 'date')) prefix += dateHeader();
     const stamped = Buffer.concat([Buffer.from(prefix, 'utf8'), body]);
 
-    const deliveredLocal = await this.deliverLocal(local.map((r) => ({ address: r.rcpt.address, resolution: r.resolution })), stamped, mailFrom, folder);
+    const deliveredLocal = await this.deliverLocal(local.map((r) => ({ rcpt: r.rcpt, resolution: r.resolution })), stamped, mailFrom, folder, session);
     if (remote.length > 0) {
       const outbound = this.ctx.outbound;
       if (!outbound) throw Replies.relayUnavailable();
@@ -145,10 +145,14 @@ export class MessageIntake {
   }
 
   /** Stores the local copies; resolves with the addresses whose copy is committed. */
-  private async deliverLocal(recipients: { address: string; resolution: Resolution }[], stamped: Buffer, sender: string, folder: DeliveryFolder): Promise<string[]> {
+  private async deliverLocal(
+    recipients: { rcpt: SMTPServerSession['envelope']['rcptTo'][number]; resolution: Resolution }[], stamped: Buffer, sender: string,
+    folder: DeliveryFolder, session: SMTPServerSession,
+  ): Promise<string[]> {
     if (recipients.length === 0) return [];
     const items: DeliveryItem[] = [];
-    for (const r of recipients) {
+    for (const { rcpt, resolution } of recipients) {
+      const r = { address: rcpt.address, resolution };
       if (r.resolution.kind !== 'local') continue;
       const mailbox = r.resolution.mailbox;
       const body = this.ctx.rewriteForRecipient ? await this.ctx.rewriteForRecipient(stamped, mailbox) : stamped;
@@ -168,9 +172,13 @@ export class MessageIntake {
     const delivered = results.length - failed.length;
     if (delivered === 0) throw failed[0]!.ok === false && failed[0]!.reason === 'quota' ? Replies.deliveryFull() : Replies.deliveryFailed();
     // Step 3: accepted for some, so the others get a notification instead of a retry for all.
-    const failures = failed.map((r) => ({ address: r.address, detail: r.ok ? '' : r.detail }));
+    const failures: LocalFailure[] = failed.map((r) => {
+      const dsn = recipients.find((x) => x.rcpt.address === r.address)?.rcpt.dsn;
+      return { address: r.address, detail: r.ok ? '' : r.detail, ...(dsn?.notify ? { notify: dsn.notify } : {}), ...(dsn?.orcpt ? { orcpt: dsn.orcpt } : {}) };
+    });
     this.ctx.log.warn({ failures }, 'smtp: local delivery failed for some recipients after others succeeded');
-    if (this.ctx.outbound && sender !== '') await this.ctx.outbound.bounceLocal(sender, failures, stamped).catch((err: unknown) => this.ctx.log.error({ err }, 'smtp: bounce failed'));
+    const envelope = { ret: session.envelope.dsn?.ret ?? null, envid: session.envelope.dsn?.envid ?? null };
+    if (this.ctx.outbound && sender !== '') await this.ctx.outbound.bounceLocal(sender, failures, stamped, envelope).catch((err: unknown) => this.ctx.log.error({ err }, 'smtp: bounce failed'));
     return results.filter((r) => r.ok).map((r) => r.address);
   }
 }

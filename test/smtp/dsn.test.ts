@@ -403,3 +403,18 @@ test('a queue file from before delay notifications is upgraded when opened', asy
     temp.cleanup();
   }
 });
+
+test('a local copy that failed after others were stored: the report follows NOTIFY, ORCPT, RET and ENVID', async () => {
+  const original = Buffer.from('From: alice@contoso.com\r\nTo: bob@contoso.com, carol@contoso.com\r\nSubject: Partly stored\r\n\r\nPrivate body.\r\n');
+  await runner.bounceLocal('alice@contoso.com', [{ address: 'carol@contoso.com', detail: 'mailbox full', notify: ['NEVER'] }], original, {});
+  await runner.bounceLocal('alice@contoso.com', [{ address: 'bob@contoso.com', detail: 'store failure', notify: ['SUCCESS'] }], original, {});
+  assert.deepEqual(await reports('Undeliverable: Partly stored'), [], 'NOTIFY=NEVER, or a list without FAILURE: no report');
+  await runner.bounceLocal('alice@contoso.com', [{ address: 'carol@contoso.com', detail: 'mailbox full', orcpt: 'rfc822;carol@contoso.com' }], original,
+    { ret: 'HDRS', envid: 'ENV-LOCAL' });
+  const report = await oneReport('Undeliverable: Partly stored');
+  assert.equal(report.perMessage['Original-Envelope-Id'], 'ENV-LOCAL');
+  assert.equal(report.perRecipient[0]!['Original-Recipient'], 'rfc822;carol@contoso.com');
+  assert.equal(report.perRecipient[0]!['Action'], 'failed');
+  assert.equal(report.returnedType, 'text/rfc822-headers');
+  assert.doesNotMatch(report.returned, /Private body/);
+});

@@ -11,7 +11,7 @@
 // changes up at its next look.
 import type { Directory } from '../../directory/directory.ts';
 import type { Logger } from '../../lib/log.ts';
-import type { OutboundQueue, QueuedRecipient, QueueSubmission } from '../context.ts';
+import type { LocalFailure, OutboundQueue, QueuedRecipient, QueueSubmission } from '../context.ts';
 import type { LocalDelivery } from '../delivery.ts';
 import { dkimSignMessage } from '../dkim/dkim-signer.ts';
 import type { DnsResolver } from '../dns.ts';
@@ -116,8 +116,13 @@ export class OutboundQueueRunner implements OutboundQueue {
     return id;
   }
 
-  async bounceLocal(sender: string, failures: { address: string; detail: string }[], original: Buffer): Promise<void> {
-    await this.notify(sender, failures.map((f) => ({ address: f.address, diagnostic: `550 5.2.2 ${f.detail}` })), original, null, null, new Date(this.now()));
+  async bounceLocal(sender: string, failures: LocalFailure[], original: Buffer, envelope: { ret?: string | null; envid?: string | null }): Promise<void> {
+    // NOTIFY=NEVER (or a list without FAILURE) asked for no report; ORCPT, RET and ENVID as for
+    // any failure report.
+    const wanted = failures.filter((f) => wantsNotice(sender, f.notify, 'FAILURE'));
+    if (wanted.length === 0) return;
+    await this.notify(sender, wanted.map((f) => ({ address: f.address, diagnostic: `550 5.2.2 ${f.detail}`, orcpt: f.orcpt ?? null })), original,
+      envelope.ret ?? null, envelope.envid ?? null, new Date(this.now()));
   }
 
   async reportDelivered(sender: string, recipients: QueuedRecipient[], original: Buffer, envelope: { ret?: string | null; envid?: string | null }): Promise<void> {
