@@ -151,10 +151,18 @@ export class MessageIntake {
   ): Promise<string[]> {
     if (recipients.length === 0) return [];
     const items: DeliveryItem[] = [];
+    // Addresses of one mailbox (bob@ and his alias robert@ on one message) get one copy, as
+    // Exchange's categorizer gives them: the others share the first one's result.
+    const sameMailbox = new Map<string, string[]>();
     for (const { rcpt, resolution } of recipients) {
       const r = { address: rcpt.address, resolution };
       if (r.resolution.kind !== 'local') continue;
       const mailbox = r.resolution.mailbox;
+      const first = items.find((i) => i.mailbox.id === mailbox.id);
+      if (first) {
+        sameMailbox.set(first.address, [...(sameMailbox.get(first.address) ?? []), r.address]);
+        continue;
+      }
       const body = this.ctx.rewriteForRecipient ? await this.ctx.rewriteForRecipient(stamped, mailbox) : stamped;
       // RFC 5321 §4.4: the delivering server records the envelope sender in Return-Path.
       const message = Buffer.concat([Buffer.from(returnPathHeader(sender), 'utf8'), body]);
@@ -166,7 +174,8 @@ export class MessageIntake {
       const quota = await this.ctx.delivery.quota(item.mailbox);
       if (quota.prohibitSendReceive !== 'unlimited' && quota.usage + item.message.length > quota.prohibitSendReceive) throw Replies.deliveryFull();
     }
-    const results = await this.ctx.delivery.deliver(items);
+    const results = (await this.ctx.delivery.deliver(items))
+      .flatMap((r) => [r, ...(sameMailbox.get(r.address) ?? []).map((address) => ({ ...r, address }))]);
     const failed = results.filter((r) => !r.ok);
     if (failed.length === 0) return results.map((r) => r.address);
     const delivered = results.length - failed.length;

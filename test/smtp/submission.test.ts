@@ -71,6 +71,15 @@ describe('nodemailer', () => {
     assert.doesNotMatch(carol.split('\r\n\r\n')[0]!, /for <carol/, 'no "for" clause with several recipients (it would show Bcc recipients)');
   });
 
+  test('an address and an alias of the same mailbox on one message: one copy', async () => {
+    const before = (await s.messages('bob')).length;
+    const raw = message({ from: 'alice@contoso.com', to: 'bob@contoso.com, robert@contoso.com', subject: 'Once only' });
+    await transport(s.ports.secure, true).sendMail({ envelope: { from: 'alice@contoso.com', to: ['bob@contoso.com', 'robert@contoso.com', 'info@contoso.com'] }, raw });
+    const after = await s.messages('bob');
+    assert.equal(after.length, before + 1);
+    assert.match(after.at(-1)!.raw.toString(), /Subject: Once only/);
+  });
+
   test('a wrong password is refused with 535 5.7.3', async () => {
     await assert.rejects(transport(s.ports.secure, true, 'alice@contoso.com', 'wrong').sendMail({ from: 'alice@contoso.com', to: 'bob@contoso.com', text: 'x' }),
       (err: Error & { response?: string }) => err.response === '535 5.7.3 Authentication unsuccessful');
