@@ -91,7 +91,14 @@ type ServiceFactory = (snapshot: ConfigSnapshot, deps: ServiceDeps) => Promise<R
 function frontendFactory(protocol: FrontendProtocol): ServiceFactory {
   return async (snapshot, deps) => {
     const service = new ProtocolFrontend(protocol, deps, portOffset());
-    await service.reconfigure(snapshot);
+    try {
+      await service.reconfigure(snapshot);
+    } catch (err) {
+      // One binding failed (a port in use): the ones already open must not stay behind, serving
+      // sessions for a service the host does not know it runs.
+      await service.stop();
+      throw err;
+    }
     return service;
   };
 }
