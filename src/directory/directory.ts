@@ -215,6 +215,20 @@ export class Directory {
     return this.db.close();
   }
 
+  private readonly createdTables = new Set<string>();
+
+  /**
+   * The directory database, with the tables of a module that keeps its own records there (DKIM
+   * keys, send connectors, meeting requests) created the first time it asks.
+   */
+  async tables(schema: string): Promise<SqlDatabase> {
+    if (!this.createdTables.has(schema)) {
+      await this.db.exec(schema);
+      this.createdTables.add(schema);
+    }
+    return this.db;
+  }
+
   /** Every write goes through here so the revision moves in the same transaction. */
   private async write<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
     this.writes++;

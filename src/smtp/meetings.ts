@@ -14,15 +14,7 @@ CREATE TABLE IF NOT EXISTS meetings (
 );
 `;
 
-const prepared = new WeakSet<SqlDatabase>();
-
-async function db(directory: Directory): Promise<SqlDatabase> {
-  if (!prepared.has(directory.db)) {
-    await directory.db.exec(SCHEMA);
-    prepared.add(directory.db);
-  }
-  return directory.db;
-}
+const db = (directory: Directory): Promise<SqlDatabase> => directory.tables(SCHEMA);
 
 /** Keeps the latest version of a meeting for a mailbox (an update replaces the request). */
 export async function saveMeeting(directory: Directory, mailboxId: string, uid: string, ics: string): Promise<void> {

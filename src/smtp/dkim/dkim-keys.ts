@@ -31,15 +31,7 @@ export interface DkimKey {
   createdAt: string;
 }
 
-const prepared = new WeakSet<SqlDatabase>();
-
-async function db(directory: Directory): Promise<SqlDatabase> {
-  if (!prepared.has(directory.db)) {
-    await directory.db.exec(SCHEMA);
-    prepared.add(directory.db);
-  }
-  return directory.db;
-}
+const db = (directory: Directory): Promise<SqlDatabase> => directory.tables(SCHEMA);
 
 interface Row {
   domain: string;

@@ -54,15 +54,7 @@ export interface SendConnector {
 }
 
 const key = (s: string) => s.trim().toLowerCase();
-const prepared = new WeakSet<SqlDatabase>();
-
-async function db(directory: Directory): Promise<SqlDatabase> {
-  if (!prepared.has(directory.db)) {
-    await directory.db.exec(SCHEMA);
-    prepared.add(directory.db);
-  }
-  return directory.db;
-}
+const db = (directory: Directory): Promise<SqlDatabase> => directory.tables(SCHEMA);
 
 /** Cross-parameter rules, as Exchange checks them. */
 function checkConnector(doc: SettingsDocument): void {
