@@ -5,6 +5,7 @@
 // comes from one of 17 senders; every third message is \Seen. Generated from a seed, so every
 // run and both servers get the same bytes.
 import type { BenchUser } from '../pop3/corpus.ts';
+import { prng } from '../../test/support/random.ts';
 
 export interface ImapUser extends BenchUser {
   /** Whether each message starts out \Seen (same index as messages). */
@@ -34,18 +35,6 @@ const VOCABULARY = (
   'project team client invoice contract draft agenda minutes proposal deadline update status office travel ' +
   'expense approval manager service delivery order shipment account payment balance forecast target figures'
 ).split(' ');
-
-/** A small fast PRNG (mulberry32): the same seed gives the same words on every run. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function seedOf(text: string): number {
   let h = 2166136261;
@@ -93,3 +82,5 @@ export function imapCorpus(options: { prefix: string; users: number; messages: n
     return { name, password: options.password(u), messages, seen };
   });
 }
+
+export { prng };

@@ -2,14 +2,14 @@
 // their own processes on loopback ports. This follows bench/pop3/targets.ts (same seeding: the
 // store API for Mailroom, maildirs with the same bytes for Dovecot) but cannot import it as is:
 // IMAP needs other services and settings, higher connection limits for the idle test, and the
-// server's process id for the memory figures. What is shared unchanged (dovecotAvailable) is
-// imported.
+// server's process id for the memory figures. What the benchmarks share is in bench/support
+// (process and Dovecot helpers).
 //   Mailroom: `mailroom setup`, the IMAP4 services enabled with Set-Service, messages appended
 //             through the store API, then `mailroom start`.
 //   Dovecot:  a private instance (its own dovecot.conf, base_dir and log) with passwd-file users
 //             and maildirs holding the same bytes, run with `dovecot -F`.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { chmodSync, chownSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { tmpdir, userInfo } from 'node:os';
@@ -18,7 +18,7 @@ import { credentialsFor } from '../../src/auth/credentials.ts';
 import { MailboxDatabases } from '../../src/backend/mailbox-databases.ts';
 import { Directory } from '../../src/directory/directory.ts';
 import { createSelfSignedCertificate } from '../../src/lib/certificates.ts';
-import { dovecotAvailable } from '../pop3/targets.ts';
+import { chownTree, dovecotAvailable, mailOwner } from '../support/dovecot.ts';
 import type { ImapUser } from './corpus.ts';
 import { stopChild } from '../support/processes.ts';
 
@@ -232,23 +232,6 @@ export async function startMailroomTarget(options: TargetOptions): Promise<Targe
 }
 
 // --- Dovecot ---------------------------------------------------------------------------------
-
-/**
- * Dovecot refuses to give mail access to root, so the maildirs belong to `nobody` when the
- * benchmark runs as root, and to the caller otherwise.
- */
-function mailOwner(): { uid: number; gid: number } {
-  const me = userInfo();
-  if (me.uid !== 0) return { uid: me.uid, gid: me.gid };
-  const line = spawnSync('getent', ['passwd', 'nobody'], { encoding: 'utf8' }).stdout.split(':');
-  return { uid: Number(line[2] ?? 65534), gid: Number(line[3] ?? 65534) };
-}
-
-function chownTree(path: string, uid: number, gid: number): void {
-  chownSync(path, uid, gid);
-  if (!statSync(path).isDirectory()) return;
-  for (const name of readdirSync(path)) chownTree(join(path, name), uid, gid);
-}
 
 /** Dovecot's IDLE watches the maildir with inotify: one instance per imap process, per uid. */
 export function inotifyInstanceLimit(): number | null {

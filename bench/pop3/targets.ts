@@ -4,8 +4,8 @@
 //             through the store API, then `mailroom start`.
 //   Dovecot:  a private instance (its own dovecot.conf, base_dir and log) with passwd-file
 //             users and maildirs holding the same bytes, run with `dovecot -F`.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { chmodSync, chownSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -15,6 +15,7 @@ import { Directory } from '../../src/directory/directory.ts';
 import { createSelfSignedCertificate } from '../../src/lib/certificates.ts';
 import type { BenchUser } from './corpus.ts';
 import { stopChild } from '../support/processes.ts';
+import { chownTree, dovecotAvailable, mailOwner } from '../support/dovecot.ts';
 
 export interface Target {
   name: string;
@@ -110,28 +111,6 @@ export async function startMailroomTarget(users: BenchUser[]): Promise<Target> {
 
 // --- Dovecot ---------------------------------------------------------------------------------
 
-export function dovecotAvailable(): string | null {
-  const r = spawnSync('dovecot', ['--version'], { encoding: 'utf8' });
-  return r.status === 0 ? r.stdout.trim() : null;
-}
-
-/**
- * Dovecot refuses to give mail access to root, so the maildirs belong to `nobody` when the
- * benchmark runs as root, and to the caller otherwise.
- */
-function mailOwner(): { uid: number; gid: number } {
-  const me = userInfo();
-  if (me.uid !== 0) return { uid: me.uid, gid: me.gid };
-  const line = spawnSync('getent', ['passwd', 'nobody'], { encoding: 'utf8' }).stdout.split(':');
-  return { uid: Number(line[2] ?? 65534), gid: Number(line[3] ?? 65534) };
-}
-
-function chownTree(path: string, uid: number, gid: number): void {
-  chownSync(path, uid, gid);
-  if (!statSync(path).isDirectory()) return;
-  for (const name of readdirSync(path)) chownTree(join(path, name), uid, gid);
-}
-
 export async function startDovecotTarget(users: BenchUser[]): Promise<Target> {
   const version = dovecotAvailable();
   if (!version) throw new Error('dovecot is not installed (apt-get install dovecot-pop3d)');
@@ -193,3 +172,5 @@ export async function startDovecotTarget(users: BenchUser[]): Promise<Target> {
     },
   };
 }
+
+export { dovecotAvailable };

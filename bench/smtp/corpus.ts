@@ -10,6 +10,7 @@
 import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { dkimSign } from 'mailauth';
 import { dataPayload } from './client.ts';
+import { prng } from '../../test/support/random.ts';
 
 export const SENDER_DOMAIN = 'fabrikam.example';
 export const ENVELOPE_SENDER = `bounces@${SENDER_DOMAIN}`;
@@ -22,18 +23,6 @@ const WORDS = (
   + 'training session onboarding handbook policy travel expense approval manager director sales '
   + 'marketing campaign launch product roadmap milestone release notes support ticket escalation'
 ).split(' ');
-
-/** A deterministic pseudo-random generator, so every run sends the same bytes. */
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function paragraph(random: () => number, bytes: number): string {
   const lines: string[] = [];
@@ -82,7 +71,7 @@ function publicKeyRecord(publicKey: KeyObject): string[] {
 export async function buildCorpus(options: CorpusOptions): Promise<Corpus> {
   const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
   const privateKeyPem = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
-  const random = rng(20261126);
+  const random = prng(20261126);
   const messages: Buffer[] = [];
   for (let i = 0; i < options.variants; i++) {
     const header = [

@@ -23,7 +23,7 @@ import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { MailboxDatabases } from '../../src/backend/mailbox-databases.ts';
 import { Directory } from '../../src/directory/directory.ts';
-import { dovecotAvailable } from '../pop3/targets.ts';
+import { dovecotAvailable, mailOwner } from '../support/dovecot.ts';
 import { benchIdOf } from './corpus.ts';
 import { stopChild } from '../support/processes.ts';
 
@@ -292,17 +292,6 @@ function readFileSafe(file: string): string {
 }
 
 // --- Dovecot (LMTP) --------------------------------------------------------------------------
-
-/**
- * Dovecot refuses to give mail access to root, so the maildirs belong to `nobody` when the
- * benchmark runs as root, and to the caller otherwise.
- */
-function mailOwner(): { uid: number; gid: number } {
-  const me = userInfo();
-  if (me.uid !== 0) return { uid: me.uid, gid: me.gid };
-  const line = spawnSync('getent', ['passwd', 'nobody'], { encoding: 'utf8' }).stdout.split(':');
-  return { uid: Number(line[2] ?? 65534), gid: Number(line[3] ?? 65534) };
-}
 
 export interface DovecotLmtp {
   version: string;
