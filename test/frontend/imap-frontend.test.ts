@@ -277,7 +277,7 @@ describe('IMAP4 front end', () => {
     assert.deepEqual(await c.command('a3', 'ID NIL'), ['* ID ("name" "Mailroom")', 'a3 OK ID completed.']);
     assert.match(await last(c, 'a4', 'ID ("odd")'), /^a4 BAD /);
     assert.deepEqual(await c.command('a5', 'logout'), ['* BYE Mailroom IMAP4 server signing off.', 'a5 OK LOGOUT completed.']);
-    await c.closed();
+    await c.waitClosed();
   });
 
   for (const loginType of LOGIN_TYPES) {
@@ -580,7 +580,7 @@ describe('IMAP4 front end', () => {
       const started = Date.now();
       assert.equal(await c.line(), '* BYE Connection timed out.');
       assert.ok(Date.now() - started >= 250);
-      await c.closed();
+      await c.waitClosed();
     } finally {
       server.close();
     }

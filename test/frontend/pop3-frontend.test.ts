@@ -141,7 +141,7 @@ describe('POP3 front end', () => {
       'IMPLEMENTATION Mailroom',
     ]);
     assert.equal(await c.command('QUIT'), '+OK Mailroom POP3 server signing off.');
-    await c.closed();
+    await c.waitClosed();
   });
 
   for (const loginType of LOGIN_TYPES) {
@@ -408,7 +408,7 @@ describe('POP3 front end', () => {
       assert.equal(await c.command('NOOP'), '-ERR Command is not valid in this state.'); // resets the timer
       await new Promise((r) => setTimeout(r, 150));
       assert.ok(!c.isClosed);
-      await c.closed();
+      await c.waitClosed();
       await assert.rejects(c.line(), /connection closed; unread: ""/);
     } finally {
       server.close();

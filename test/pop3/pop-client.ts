@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { connect as netConnect, type Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
+import { SocketTestClient } from '../support/socket-client.ts';
 
 export interface ConnectOptions {
   port: number;
@@ -11,21 +12,23 @@ export interface ConnectOptions {
   localAddress?: string;
 }
 
-export class PopClient {
+export class PopClient extends SocketTestClient {
   /** Received bytes not yet returned, as latin1 text (one char per byte, so nothing is lost). */
   private text = '';
-  private waiter: (() => void) | null = null;
-  private ended = false;
   /** While a multi-line answer is read, data goes here instead of into `text`. */
   private sink: ((chunk: Buffer) => void) | null = null;
-  private readonly onData = (chunk: Buffer) => {
-    if (this.sink) return this.sink(chunk);
-    this.text += chunk.toString('latin1');
-    this.wake();
-  };
 
-  private constructor(public socket: Socket) {
-    this.listen();
+  private constructor(socket: Socket) {
+    super(socket);
+  }
+
+  protected received(chunk: Buffer): void {
+    if (this.sink) this.sink(chunk);
+    else this.text += chunk.toString('latin1');
+  }
+
+  protected unread(): string {
+    return this.text;
   }
 
   static async connect(options: ConnectOptions): Promise<PopClient> {
@@ -36,37 +39,6 @@ export class PopClient {
       socket.once('error', reject);
     });
     return new PopClient(socket);
-  }
-
-  private listen(): void {
-    this.socket.on('data', this.onData);
-    this.socket.on('close', () => {
-      this.ended = true;
-      this.wake();
-    });
-    this.socket.on('error', () => undefined);
-  }
-
-  private wake(): void {
-    const w = this.waiter;
-    this.waiter = null;
-    w?.();
-  }
-
-  private async waitFor(ready: () => boolean, timeoutMs: number): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    while (!ready()) {
-      if (this.ended) throw new Error(`connection closed; unread: ${JSON.stringify(this.text.slice(0, 200))}`);
-      const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`timed out; unread: ${JSON.stringify(this.text.slice(0, 200))}`);
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, left);
-        this.waiter = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
-    }
   }
 
   /** The next line, without its CRLF. */
@@ -80,10 +52,6 @@ export class PopClient {
 
   send(line: string): void {
     this.socket.write(Buffer.from(`${line}\r\n`, 'latin1'));
-  }
-
-  write(data: string | Buffer): void {
-    this.socket.write(data);
   }
 
   async command(line: string): Promise<string> {
@@ -156,30 +124,7 @@ export class PopClient {
 
   async startTls(): Promise<void> {
     assert.equal(this.text, '', 'nothing may follow the STLS reply in clear text');
-    this.socket.removeListener('data', this.onData);
-    const secure = tlsConnect({ socket: this.socket, rejectUnauthorized: false });
-    await new Promise<void>((resolve, reject) => {
-      secure.once('secureConnect', () => resolve());
-      secure.once('error', reject);
-    });
-    this.socket = secure;
-    this.listen();
-  }
-
-  get isClosed(): boolean {
-    return this.ended;
-  }
-
-  async closed(timeoutMs = 5000): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    while (!this.ended) {
-      if (Date.now() > deadline) throw new Error('connection still open');
-      await new Promise((r) => setTimeout(r, 10));
-    }
-  }
-
-  close(): void {
-    this.socket.destroy();
+    await this.upgrade();
   }
 
   /**

@@ -170,7 +170,7 @@ describe('TRANSACTION state', () => {
       C: QUIT
       S: ${SIGN_OFF}
     `);
-    await client.closed();
+    await client.waitClosed();
     // RSET took the mark back: nothing was deleted.
     const { store, inboxId } = await srv.store('alice');
     assert.equal((await store.messages(inboxId)).length, 3);
@@ -221,7 +221,7 @@ describe('TRANSACTION state', () => {
       C: QUIT
       S: ${SIGN_OFF}
     `);
-    await client.closed();
+    await client.waitClosed();
   });
 
   test('STLS on 110, then the same session', async () => {
@@ -304,7 +304,7 @@ describe('TRANSACTION state', () => {
       S: +OK Maildrop has 3 messages (* octets).
       S: ${SIGN_OFF}
     `);
-    await client.closed();
+    await client.waitClosed();
   });
 
   test('a second session on a mailbox in TRANSACTION gets [IN-USE]; after QUIT it gets in', async () => {
@@ -329,7 +329,7 @@ describe('TRANSACTION state', () => {
     const answers = await Promise.all([a, b].map(async (c) => [await c.line(), await c.line()][1]));
     assert.deepEqual(answers.sort(), [LOGGED_ON, '-ERR [IN-USE] The mailbox is already in use by another POP3 session.'].sort());
     for (const c of [a, b]) c.send('QUIT');
-    await Promise.all([a, b].map((c) => c.closed()));
+    await Promise.all([a, b].map((c) => c.waitClosed()));
   });
 
   test('a shared mailbox through FullAccess is locked on its own; MaxConnectionsPerUser counts the user', async () => {
@@ -426,7 +426,7 @@ describe('TRANSACTION state', () => {
     await client.multiline('TOP 2 0');
     assert.equal(await client.command('DELE 4'), '+OK Message 4 deleted.');
     assert.equal(await client.command('QUIT'), SIGN_OFF);
-    await client.closed();
+    await client.waitClosed();
     const left = await store.messages(inboxId);
     assert.ok(!left.some((m) => m.uid === uid));
     assert.ok(left[0]!.flags.includes('\\Seen'), 'RETR marks read');
@@ -479,7 +479,7 @@ describe('TRANSACTION state', () => {
       await srv.append('bob', message('for bob'));
       await new Promise((r) => setTimeout(r, 150));
       assert.equal(await c.command('NOOP'), '+OK'); // resets the timer
-      await c.closed(3000);
+      await c.waitClosed(3000);
       await assert.rejects(c.line(), /connection closed; unread: ""/);
       // The lock went with the connection.
       const again = await PopClient.connect({ port });
@@ -504,7 +504,7 @@ describe('protocol log', () => {
       await c.command('LIST');
       await c.command('BOGUS whatever');
       await c.command('QUIT');
-      await c.closed();
+      await c.waitClosed();
       const sasl = await connect('implicit');
       assert.equal(await sasl.command('AUTH PLAIN'), '+ ');
       assert.equal(await sasl.command(Buffer.from(`\0bob\0${PASSWORDS.bob}`).toString('base64')), LOGGED_ON);

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { connect as netConnect, type Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
+import { SocketTestClient } from '../../support/socket-client.ts';
 import { pino } from 'pino';
 import { ImapFlow } from 'imapflow';
 import { Authenticator } from '../../../src/auth/authenticator.ts';
@@ -151,23 +152,21 @@ export function imapflow(server: TestServer, user: string, options: { port?: num
  * A raw IMAP client for transcripts: sends lines and literals as written, reads response lines
  * with literal contents folded in, so a `{n}` literal never splits a response.
  */
-export class RawClient {
+export class RawClient extends SocketTestClient {
   private buffer = Buffer.alloc(0);
   private readonly lines: string[] = [];
-  private waiter: (() => void) | null = null;
-  private ended = false;
 
-  private constructor(readonly socket: Socket) {
-    socket.on('data', (chunk: Buffer) => {
-      this.buffer = Buffer.concat([this.buffer, chunk]);
-      this.split();
-      this.wake();
-    });
-    socket.on('close', () => {
-      this.ended = true;
-      this.wake();
-    });
-    socket.on('error', () => undefined);
+  private constructor(socket: Socket) {
+    super(socket);
+  }
+
+  protected received(chunk: Buffer): void {
+    this.buffer = Buffer.concat([this.buffer, chunk]);
+    this.split();
+  }
+
+  protected unread(): string {
+    return this.buffer.toString('latin1');
   }
 
   static async connect(port: number, options: { tls?: boolean; localAddress?: string } = {}): Promise<RawClient> {
@@ -212,26 +211,8 @@ export class RawClient {
     }
   }
 
-  private wake(): void {
-    const w = this.waiter;
-    this.waiter = null;
-    w?.();
-  }
-
   async line(timeoutMs = 5000): Promise<string> {
-    const deadline = Date.now() + timeoutMs;
-    while (this.lines.length === 0) {
-      if (this.ended) throw new Error(`connection closed; unread: ${JSON.stringify(this.buffer.toString('latin1'))}`);
-      const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`timed out waiting for a line; unread: ${JSON.stringify(this.buffer.toString('latin1'))}`);
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, left);
-        this.waiter = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
-    }
+    await this.waitFor(() => this.lines.length > 0, timeoutMs);
     return this.lines.shift()!;
   }
 
@@ -239,10 +220,6 @@ export class RawClient {
   async drain(ms = 150): Promise<string[]> {
     await new Promise((r) => setTimeout(r, ms));
     return this.lines.splice(0);
-  }
-
-  write(data: string | Buffer): void {
-    this.socket.write(data);
   }
 
   send(line: string | Buffer): void {
@@ -267,22 +244,6 @@ export class RawClient {
   /** The tagged completion alone. */
   async status(tag: string, text: string | Buffer): Promise<string> {
     return (await this.command(tag, text)).at(-1)!;
-  }
-
-  get closed(): boolean {
-    return this.ended;
-  }
-
-  async waitClosed(timeoutMs = 5000): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    while (!this.ended) {
-      if (Date.now() > deadline) throw new Error('connection still open');
-      await new Promise((r) => setTimeout(r, 10));
-    }
-  }
-
-  close(): void {
-    this.socket.destroy();
   }
 }
 
