@@ -10,6 +10,32 @@ import { DELIVERY_PORT, DELIVERY_SERVICE, parseQuotaReply, returnPathOf, uidOf }
 
 const notAttempted = (address: string): DeliveryResult => ({ address, ok: false, reason: 'failed', detail: 'not attempted' });
 
+/**
+ * Delivers `items` as runs of consecutive items (`joins` says whether the next item goes with the
+ * run so far), one run after another; once a run has a failure, the items after it are reported
+ * not attempted, as LocalDelivery.deliver promises.
+ */
+async function deliverInRuns(
+  items: readonly DeliveryItem[],
+  joins: (run: readonly DeliveryItem[], next: DeliveryItem) => boolean | Promise<boolean>,
+  deliverRun: (run: DeliveryItem[]) => Promise<DeliveryResult[]>,
+): Promise<DeliveryResult[]> {
+  const results: DeliveryResult[] = [];
+  let i = 0;
+  while (i < items.length) {
+    if (results.some((r) => !r.ok)) {
+      results.push(notAttempted(items[i]!.address));
+      i++;
+      continue;
+    }
+    const run = [items[i]!];
+    while (i + run.length < items.length && (await joins(run, items[i + run.length]!))) run.push(items[i + run.length]!);
+    results.push(...(await deliverRun(run)));
+    i += run.length;
+  }
+  return results;
+}
+
 /** The port a server's delivery service reported in its heartbeat ("0.0.0.0:2525, [::]:2525"). */
 export function reportedPort(status: Record<string, string> | null | undefined): number | undefined {
   const listening = status?.[DELIVERY_SERVICE];
@@ -83,35 +109,23 @@ export class NetworkDelivery implements LocalDelivery {
    * After a transaction with a failure, the items after it are not attempted.
    */
   async deliver(items: readonly DeliveryItem[]): Promise<DeliveryResult[]> {
-    const results: DeliveryResult[] = [];
-    let i = 0;
-    while (i < items.length) {
-      if (results.some((r) => !r.ok)) {
-        results.push(notAttempted(items[i]!.address));
-        i++;
-        continue;
-      }
-      const first = items[i]!;
+    const sameTransaction = async (run: readonly DeliveryItem[], next: DeliveryItem) => {
+      const first = run[0]!;
+      if ((next.folder ?? 'inbox') !== (first.folder ?? 'inbox') || !next.message.equals(first.message)) return false;
+      if (run.some((r) => r.address.toLowerCase() === next.address.toLowerCase())) return false;
+      return (await this.serverOf(next.mailbox)).toLowerCase() === (await this.serverOf(first.mailbox)).toLowerCase();
+    };
+    return deliverInRuns(items, sameTransaction, async (batch) => {
+      const first = batch[0]!;
       const server = await this.serverOf(first.mailbox);
-      const batch: DeliveryItem[] = [first];
-      const addresses = new Set([first.address.toLowerCase()]);
-      for (let j = i + 1; j < items.length; j++) {
-        const next = items[j]!;
-        if ((next.folder ?? 'inbox') !== (first.folder ?? 'inbox') || !next.message.equals(first.message)) break;
-        if (addresses.has(next.address.toLowerCase()) || (await this.serverOf(next.mailbox)).toLowerCase() !== server.toLowerCase()) break;
-        batch.push(next);
-        addresses.add(next.address.toLowerCase());
-      }
       const target = await this.targetFor(server);
       const replies = await this.client.deliver(target, {
         sender: returnPathOf(first.message), recipients: batch.map((b) => b.address), message: first.message, folder: first.folder ?? 'inbox',
       });
-      for (const reply of replies) results.push(resultOf(reply));
       const failed = replies.filter((r) => r.code < 200 || r.code >= 300);
       if (failed.length > 0) this.options.log.warn({ server, failures: failed.map((r) => ({ address: r.address, reply: r.line })) }, 'smtp: delivery to another server failed for some recipients');
-      i += batch.length;
-    }
-    return results;
+      return replies.map(resultOf);
+    });
   }
 
   close(): void {
@@ -145,23 +159,11 @@ export class DeliveryRouter implements LocalDelivery {
 
   /** Runs of local and remote items go to their delivery in order; after a failure the rest is not attempted. */
   async deliver(items: readonly DeliveryItem[]): Promise<DeliveryResult[]> {
-    const local = await Promise.all(items.map((item) => this.isLocal(item.mailbox)));
-    if (local.every((l) => l)) return this.options.local.deliver(items);
-    const results: DeliveryResult[] = [];
-    let i = 0;
-    while (i < items.length) {
-      if (results.some((r) => !r.ok)) {
-        results.push(notAttempted(items[i]!.address));
-        i++;
-        continue;
-      }
-      let j = i + 1;
-      while (j < items.length && local[j] === local[i]) j++;
-      const run = items.slice(i, j);
-      results.push(...(await (local[i] ? this.options.local : this.network).deliver(run)));
-      i = j;
-    }
-    return results;
+    const local = new Map<DeliveryItem, boolean>();
+    for (const item of items) local.set(item, await this.isLocal(item.mailbox));
+    if ([...local.values()].every((l) => l)) return this.options.local.deliver(items);
+    return deliverInRuns(items, (run, next) => local.get(next) === local.get(run[0]!),
+      (run) => (local.get(run[0]!) ? this.options.local : this.network).deliver(run));
   }
 
   close(): void {
