@@ -1,9 +1,6 @@
 // Prometheus metrics of this process (/metrics). Each web service has its own registry, so two
-// services in one test process never collide over metric names.
-//
-// Not here yet: sessions per protocol (the front ends do not expose their connection counts to
-// the host), command latency per protocol, deliveries and queue size (they come with the SMTP
-// service).
+// services in one test process never collide over metric names. The protocol services' own
+// metrics (command latency, deliveries, queue size: src/lib/metrics.ts) are added to it.
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { Authenticator, LogonProtocol } from '../auth/authenticator.ts';
 import type { LiveSession } from '../auth/session-logon.ts';

@@ -126,20 +126,3 @@ describe('Set-WebSettings -MetricsBindings', () => {
     await assert.rejects(send(`${metricsBase}/metrics`));
   });
 });
-
-test('/metrics carries command latency, deliveries and the queue size from the protocol services', async () => {
-  const { commandSeconds, deliveries, setQueueSizeSource } = await import('../../src/lib/metrics.ts');
-  const h = await startWebHarness('mailroom-web-service-metrics-');
-  try {
-    commandSeconds.observe({ protocol: 'imap', command: 'FETCH' }, 0.004);
-    deliveries.inc({ result: 'ok' });
-    setQueueSizeSource(async () => 3);
-    const body = (await send(`${h.http}/metrics`)).body;
-    assert.match(body, /mailroom_command_duration_seconds_count\{protocol="imap",command="FETCH"\} [1-9]/);
-    assert.match(body, /mailroom_deliveries_total\{result="ok"\} [1-9]/);
-    assert.match(body, /mailroom_queue_messages 3/);
-  } finally {
-    setQueueSizeSource(undefined);
-    await h.close();
-  }
-});
