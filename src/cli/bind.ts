@@ -88,6 +88,9 @@ function editDistance(a: string, b: string): number {
   return d[a.length]![b.length]!;
 }
 
+/** A name as errors show it: a pasted page of text is cut to its start. */
+const shortened = (name: string): string => (name.length > 60 ? `${name.slice(0, 60)}…` : name);
+
 const spellings = (spec: ParameterSpec): string[] => [spec.name, ...(spec.aliases ?? [])].map((n) => n.toLowerCase());
 
 const listNames = (specs: readonly ParameterSpec[]): string => specs.map((s) => `-${s.name}`).join(', ');
@@ -417,14 +420,17 @@ class Binder {
     if (matches.length > 1) {
       throw new CmdletSyntaxError(`Parameter -${name} is ambiguous: it could be ${listNames(matches)}.`, name);
     }
-    throw new CmdletSyntaxError(`Unknown parameter -${name}. ${this.suggest(lower)}`, name);
+    throw new CmdletSyntaxError(`Unknown parameter -${shortened(name)}. ${this.suggest(lower)}`, shortened(name));
   }
 
   private suggest(lower: string): string {
     const limit = Math.max(2, Math.floor(lower.length / 3));
+    // The edit distance is at least the difference in length: spellings that far apart are not
+    // measured, so a pasted 30 KB "name" costs nothing (the distance table is length × length).
+    const within = (n: string) => (Math.abs(n.length - lower.length) <= limit ? editDistance(lower, n) : Infinity);
     const scored = this.all
       .map((spec) => {
-        const distance = Math.min(...spellings(spec).map((n) => editDistance(lower, n)));
+        const distance = Math.min(...spellings(spec).map(within));
         const contains = lower.length >= 3 && spellings(spec).some((n) => n.includes(lower));
         return { spec, score: contains ? 0 : distance };
       })

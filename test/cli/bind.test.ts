@@ -233,6 +233,8 @@ const errors: [CmdletName, string[], RegExp][] = [
   ['RECEIVE_CONNECTOR', ['x', '-Fdqn', 'a.com'], /Unknown parameter -Fdqn\. Did you mean -Fqdn\?/],
   ['RECEIVE_CONNECTOR', ['x', '-Settings', 'a'], /Unknown parameter -Settings\. Did you mean -AdvertiseClientSettings\?/],
   ['RECEIVE_CONNECTOR', ['x', '-Zzyzx', 'a'], /^Unknown parameter -Zzyzx\. This command's parameters are -Identity, -AdvertiseClientSettings, -Fqdn, .*-Port\.$/],
+  // A page of text pasted as a name: the message shows its start, and no suggestion is searched for.
+  ['RECEIVE_CONNECTOR', ['x', `-Delay${'Noty'.repeat(8000)}`, '1'], /^Unknown parameter -Delay(Noty){13}Not…\. This command's parameters are /],
   ['RECEIVE_CONNECTOR', ['x', '-Max', '1'], /^Parameter -Max is ambiguous: it could be -MaxMessageSize, -MaxInboundConnection\.$/],
   ['RECEIVE_CONNECTOR', ['x', '-Co', '1'], /ambiguous: it could be -ConnectionTimeout, -Comment, -Confirm\./],
   ['RECEIVE_CONNECTOR', ['x', '-Fqdn=a.com'], /Write -Fqdn value or -Fqdn:value/],
