@@ -162,7 +162,9 @@ class ReadCache<T> {
 
   async get(key: string, load: () => Promise<T>): Promise<T> {
     const hit = this.entries.get(key);
-    const now = Date.now();
+    // Monotonic: with the wall clock stepped back, Date.now() differences go negative and an
+    // entry would be reused until the clock caught up, hiding other processes' changes.
+    const now = performance.now();
     if (hit && hit.writes === this.writes() && now - hit.at < READ_CACHE_MS) return hit.value;
     const before = this.writes();
     const value = await load();

@@ -265,7 +265,7 @@ export class ProtocolLogWriter {
 export class ProtocolLogEntry {
   private responseBytes = 0;
   private status = '';
-  private readonly started = Date.now();
+  private readonly started = performance.now();
   private done = false;
 
   constructor(
@@ -311,7 +311,7 @@ export class ProtocolLogEntry {
     this.owner.settle(this);
     const parts = [this.status && `R=${this.status}`, context].filter(Boolean);
     this.session?.write({
-      command: this.command, parameters: this.parameters, duration: Date.now() - this.started,
+      command: this.command, parameters: this.parameters, duration: Math.round(performance.now() - this.started),
       rqsize: this.requestBytes, rpsize: this.responseBytes, context: parts.join(';'),
     });
   }
@@ -338,7 +338,7 @@ export class ProtocolLogSession {
    */
   current: ProtocolLogEntry | null = null;
   private sequence = 0;
-  private readonly opened = Date.now();
+  private readonly opened = performance.now();
   private closed = false;
 
   constructor(
@@ -374,7 +374,7 @@ export class ProtocolLogSession {
     if (this.closed) return;
     this.closed = true;
     if (!this.enabled) return;
-    this.write({ command: 'CloseSession', parameters: '', duration: Date.now() - this.opened, rqsize: 0, rpsize: 0, context: reason });
+    this.write({ command: 'CloseSession', parameters: '', duration: Math.round(performance.now() - this.opened), rqsize: 0, rpsize: 0, context: reason });
   }
 
   /** @internal Used by ProtocolLogEntry. */
@@ -396,7 +396,7 @@ export interface ProtocolLogKind {
 
 const writers = new Map<string, ProtocolLogWriter>();
 const ERROR_REPORT_INTERVAL_MS = 60_000;
-let lastErrorReport = 0;
+let lastErrorReport = -Infinity;
 
 /**
  * Starts the log of a new connection and writes its OpenSession line. One writer per kind in
@@ -413,8 +413,8 @@ export function startProtocolLog(
     writer = new ProtocolLogWriter(kind, {
       // A log that cannot be written must not stop mail; say so now and then, not per line.
       onError: (err) => {
-        if (Date.now() - lastErrorReport < ERROR_REPORT_INTERVAL_MS) return;
-        lastErrorReport = Date.now();
+        if (performance.now() - lastErrorReport < ERROR_REPORT_INTERVAL_MS) return;
+        lastErrorReport = performance.now();
         reportError(err);
       },
     });

@@ -38,7 +38,8 @@ const cache = new Map<string, { answer: Promise<unknown[]>; until: number }>();
 
 function resolver(name: string, rrtype: string): Promise<unknown[]> {
   const key = `${rrtype} ${name.toLowerCase()}`;
-  const now = Date.now();
+  // Monotonic, so a wall clock stepped back does not keep answers for days.
+  const now = performance.now();
   const hit = cache.get(key);
   if (hit && hit.until > now) return hit.answer;
   const answer = new Promise<unknown[]>((resolve, reject) => {

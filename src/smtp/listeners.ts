@@ -149,7 +149,7 @@ export class ConnectorListeners {
 export async function stopSmtpServers(listeners: ConnectorListeners, servers: SMTPServer[], graceMs: number): Promise<void> {
   listeners.close(false);
   for (const s of servers) s.close();
-  const deadline = Date.now() + graceMs;
-  while (Date.now() < deadline && servers.some((s) => s.connections.size > 0)) await new Promise((r) => setTimeout(r, 50));
+  const deadline = performance.now() + graceMs;
+  while (performance.now() < deadline && servers.some((s) => s.connections.size > 0)) await new Promise((r) => setTimeout(r, 50));
   listeners.close(true);
 }

@@ -92,8 +92,15 @@ export interface StoredMessage {
 }
 
 /** Every message of a folder with its UID and bytes, plus the folder's STATUS. */
+/** STATUS of a folder; imapflow answers false when the server refused it. */
+export async function statusOf(client: ImapFlow, folder: string, items: { messages?: true; uidNext?: true; uidValidity?: true }) {
+  const status = await client.status(folder, items);
+  assert.ok(status, `STATUS ${folder} refused`);
+  return status;
+}
+
 export async function readFolder(client: ImapFlow, folder = 'INBOX'): Promise<{ messages: StoredMessage[]; status: { messages: number; uidNext: number } }> {
-  const status = await client.status(folder, { messages: true, uidNext: true });
+  const status = await statusOf(client, folder, { messages: true, uidNext: true });
   const lock = await client.getMailboxLock(folder);
   const messages: StoredMessage[] = [];
   try {

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { connect } from 'node:tls';
 import { tempDataDir } from '../helpers.ts';
-import { FaultServer, PASSWORD, tokenMessage } from './harness.ts';
+import { FaultServer, PASSWORD, statusOf, tokenMessage } from './harness.ts';
 
 const data = tempDataDir('mailroom-faults-slow-');
 let server: FaultServer;
@@ -64,7 +64,7 @@ test('a client that stops reading mid-FETCH holds back its own answer only', { t
   // Everyone else is still served, quickly enough for a mail client to notice nothing.
   const other = server.imap('alice');
   await other.connect();
-  const status = await other.status('INBOX', { messages: true });
+  const status = await statusOf(other, 'INBOX', { messages: true });
   assert.equal(typeof status.messages, 'number');
   await other.noop();
   await other.logout();
