@@ -14,7 +14,7 @@ import { checkMailbox, FaultServer, PASSWORD, tokenIn, tokenMessage } from './ha
 
 const mountPoint = mkdtempSync(join(tmpdir(), 'mailroom-faults-disk-'));
 const mounted = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=48m,mode=0700', 'tmpfs', mountPoint]).status === 0;
-const skip = mounted ? false : 'mounting a tmpfs needs root';
+const skip = mounted || process.env.MAILROOM_CI_TOOLS === '1' ? false : 'mounting a tmpfs needs root';
 const dataPath = join(mountPoint, 'data');
 const filler = join(mountPoint, 'filler');
 let server: FaultServer;
@@ -31,7 +31,10 @@ function leaveFree(bytes: number): void {
 }
 
 before(async () => {
-  if (!mounted) return;
+  if (!mounted) {
+    if (process.env.MAILROOM_CI_TOOLS === '1') throw new Error(`could not mount a tmpfs on ${mountPoint}`);
+    return;
+  }
   mkdirSync(dataPath, { mode: 0o700 });
   server = await FaultServer.create(dataPath);
   await server.start();
