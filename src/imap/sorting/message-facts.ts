@@ -1,7 +1,23 @@
 // The header facts SORT and THREAD need, read from the stored messages: decoded subject, first
 // From/To/Cc address and display name, the Date header, Message-ID and References.
+// headerFacts is pure (bytes in, facts out); messageFacts reads the headers from the store.
 import { charsetHint, decodeHeaderBinary, decodeHeaderText, headerValue, isGroup, parseAddressList, scanMessage, type AddressItem } from '../../mime/index.ts';
 import type { MailStore, MessageSummary } from '../../store/types.ts';
+
+/** What SORT compares for one address field. */
+export interface AddressFacts {
+  /**
+   * RFC 5256 §3 FROM/TO/CC: the local part of the first address. When the field starts with a
+   * group ("undisclosed-recipients:;") that is the group's name, as in Dovecot: a group is the
+   * first thing in the field, and its members are not.
+   */
+  mailbox: string;
+  /**
+   * RFC 5957 DISPLAYFROM/DISPLAYTO: the first address's decoded display name, else its
+   * addr-spec ("local@domain", or the local part alone when there is no domain).
+   */
+  display: string;
+}
 
 export interface MessageFacts {
   uid: number;
@@ -9,58 +25,73 @@ export interface MessageFacts {
   arrival: number;
   /** Date header, or arrival when it is missing or unreadable (RFC 5256 §2.2). */
   sent: number;
+  /** Decoded Subject ("" when there is none). */
   subject: string;
-  from: { mailbox: string; display: string };
-  to: { mailbox: string; display: string };
-  cc: { mailbox: string; display: string };
+  from: AddressFacts;
+  to: AddressFacts;
+  cc: AddressFacts;
   messageId: string | null;
   references: string[];
 }
 
 const HEADER_BYTES = 64 * 1024;
 
-function firstAddress(items: AddressItem[]): { mailbox: string; display: string } {
-  for (const item of items) {
-    const a = isGroup(item) ? item.members[0] : item;
-    if (!a) continue;
-    const mailbox = (a.mailbox ?? '').toLowerCase();
-    const name = a.name ? decodeHeaderText(a.name) : '';
-    // RFC 5957: DISPLAYFROM uses the display name, else the address.
-    return { mailbox, display: (name || `${a.mailbox ?? ''}@${a.host ?? ''}`).toLowerCase() };
+const NO_ADDRESS: AddressFacts = { mailbox: '', display: '' };
+
+export function firstAddress(items: readonly AddressItem[]): AddressFacts {
+  const first = items[0];
+  if (!first) return NO_ADDRESS;
+  if (isGroup(first)) {
+    const name = decodeHeaderText(first.group);
+    return { mailbox: name, display: name };
   }
-  return { mailbox: '', display: '' };
+  const mailbox = first.mailbox ?? '';
+  const name = first.name ? decodeHeaderText(first.name).trim() : '';
+  const spec = first.host ? `${mailbox}@${first.host}` : mailbox;
+  return { mailbox, display: name || spec };
 }
 
-function ids(text: string | null): string[] {
+/** Message ids ("<…>") in a References or In-Reply-To value; the scan is linear. */
+export function messageIds(text: string | null): string[] {
   return text ? [...text.matchAll(/<[^<>\s]+>/g)].map((m) => m[0]) : [];
 }
 
-export async function messageFacts(store: MailStore, summaries: MessageSummary[]): Promise<MessageFacts[]> {
+/** "Fri, 22 Feb 2008 00:00:00 +0200 (EET)" without the "(EET)" that Date.parse refuses. */
+function withoutTrailingComment(value: string): string {
+  const v = value.trimEnd();
+  if (!v.endsWith(')')) return v;
+  const open = v.lastIndexOf('(');
+  return open < 0 ? v : v.slice(0, open);
+}
+
+/** The facts of one message from the first bytes of its header. */
+export function headerFacts(head: Buffer, message: Pick<MessageSummary, 'uid' | 'size' | 'internalDate'>): MessageFacts {
+  // The first 64 KB hold the header; a body cut short there does not disturb the scanner.
+  const root = scanMessage(head);
+  const fields = root.fields;
+  const hint = charsetHint(root);
+  const get = (name: string) => headerValue(head, fields, name);
+  const addresses = (name: string) => firstAddress(parseAddressList(decodeHeaderBinary(get(name) ?? '', hint)));
+  const date = Date.parse(withoutTrailingComment(get('date') ?? ''));
+  const references = messageIds(get('references'));
+  const arrival = message.internalDate.getTime();
+  return {
+    uid: message.uid,
+    size: message.size,
+    arrival,
+    sent: Number.isNaN(date) ? arrival : date,
+    subject: decodeHeaderText(get('subject') ?? '', hint),
+    from: addresses('from'),
+    to: addresses('to'),
+    cc: addresses('cc'),
+    messageId: messageIds(get('message-id'))[0] ?? null,
+    // RFC 5256 §2.2: References, else the first id of In-Reply-To.
+    references: references.length > 0 ? references : messageIds(get('in-reply-to')).slice(0, 1),
+  };
+}
+
+export async function messageFacts(store: MailStore, summaries: readonly MessageSummary[]): Promise<MessageFacts[]> {
   const out: MessageFacts[] = [];
-  for (const m of summaries) {
-    const head = await store.readBlob(m.blobId, { start: 0, end: HEADER_BYTES });
-    // The first 64 KB hold the header; a body cut short there does not disturb the scanner.
-    const root = scanMessage(head);
-    const fields = root.fields;
-    const hint = charsetHint(root);
-    const get = (name: string) => headerValue(head, fields, name);
-    const addresses = (name: string) => firstAddress(parseAddressList(decodeHeaderBinary(get(name) ?? '', hint)));
-    const date = Date.parse((get('date') ?? '').replace(/\s*\([^)]*\)\s*$/, ''));
-    const references = ids(get('references'));
-    const inReplyTo = ids(get('in-reply-to'));
-    out.push({
-      uid: m.uid,
-      size: m.size,
-      arrival: m.internalDate.getTime(),
-      sent: Number.isNaN(date) ? m.internalDate.getTime() : date,
-      subject: decodeHeaderText(get('subject') ?? '', hint),
-      from: addresses('from'),
-      to: addresses('to'),
-      cc: addresses('cc'),
-      messageId: ids(get('message-id'))[0] ?? null,
-      // RFC 5256 §3 step 1.A: References, else the first id of In-Reply-To.
-      references: references.length > 0 ? references : inReplyTo.slice(0, 1),
-    });
-  }
+  for (const m of summaries) out.push(headerFacts(await store.readBlob(m.blobId, { start: 0, end: HEADER_BYTES }), m));
   return out;
 }

@@ -1,31 +1,40 @@
 // SORT ordering (RFC 5256 §3, RFC 5957 DISPLAYFROM/DISPLAYTO): compare by each criterion in
-// turn, ties broken by arrival order (sequence number order, which is UID order here).
-import type { SortCriterion } from '../protocol/index.ts';
+// turn, strings in i;unicode-casemap order; ties are broken by sequence number order (UID
+// order here), which REVERSE does not turn round (RFC 5256 §3: REVERSE applies to its key).
+import type { SortCriterion, SortKey } from '../protocol/index.ts';
 import { baseSubject } from './base-subject.ts';
+import { casemapKey, compareKeys } from './collation.ts';
 import type { MessageFacts } from './message-facts.ts';
 
-const collator = new Intl.Collator('en', { sensitivity: 'base' });
+type Key = number | string;
 
-function compareBy(key: SortCriterion['key'], a: MessageFacts, b: MessageFacts): number {
+function keyOf(key: SortKey, f: MessageFacts): Key {
   switch (key) {
-    case 'ARRIVAL': return a.arrival - b.arrival;
-    case 'DATE': return a.sent - b.sent;
-    case 'SIZE': return a.size - b.size;
-    case 'SUBJECT': return collator.compare(baseSubject(a.subject), baseSubject(b.subject));
-    case 'FROM': return collator.compare(a.from.mailbox, b.from.mailbox);
-    case 'TO': return collator.compare(a.to.mailbox, b.to.mailbox);
-    case 'CC': return collator.compare(a.cc.mailbox, b.cc.mailbox);
-    case 'DISPLAYFROM': return collator.compare(a.from.display, b.from.display);
-    case 'DISPLAYTO': return collator.compare(a.to.display, b.to.display);
+    case 'ARRIVAL': return f.arrival;
+    case 'DATE': return f.sent;
+    case 'SIZE': return f.size;
+    case 'SUBJECT': return casemapKey(baseSubject(f.subject));
+    case 'FROM': return casemapKey(f.from.mailbox);
+    case 'TO': return casemapKey(f.to.mailbox);
+    case 'CC': return casemapKey(f.cc.mailbox);
+    case 'DISPLAYFROM': return casemapKey(f.from.display);
+    case 'DISPLAYTO': return casemapKey(f.to.display);
   }
 }
 
-export function sortMessages(facts: MessageFacts[], criteria: readonly SortCriterion[]): MessageFacts[] {
-  return [...facts].sort((a, b) => {
-    for (const c of criteria) {
-      const d = compareBy(c.key, a, b);
-      if (d !== 0) return c.reverse ? -d : d;
+function compare(a: Key, b: Key): number {
+  return typeof a === 'number' ? a - (b as number) : compareKeys(a, b as string);
+}
+
+export function sortMessages(facts: readonly MessageFacts[], criteria: readonly SortCriterion[]): MessageFacts[] {
+  // Keys are computed once per message, not once per comparison.
+  const rows = facts.map((f) => ({ f, keys: criteria.map((c) => keyOf(c.key, f)) }));
+  rows.sort((a, b) => {
+    for (let i = 0; i < criteria.length; i++) {
+      const d = compare(a.keys[i]!, b.keys[i]!);
+      if (d !== 0) return criteria[i]!.reverse ? -d : d;
     }
-    return a.uid - b.uid;
+    return a.f.uid - b.f.uid;
   });
+  return rows.map((r) => r.f);
 }

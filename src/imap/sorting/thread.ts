@@ -1,132 +1,237 @@
 // THREAD (RFC 5256 §3): ORDEREDSUBJECT groups by base subject; REFERENCES builds the tree from
-// Message-ID/References (the "jwz" algorithm, steps 1–6), then merges by subject.
-import { baseSubject, isReplyOrForward } from './base-subject.ts';
+// Message-ID and References (§2.2 steps 1–6), then merges threads by subject.
+// Subjects are compared as casemapped base subjects; the tree is walked without recursion, so
+// a reply chain thousands of messages deep cannot exhaust the stack.
+import { extractBaseSubject } from './base-subject.ts';
+import { casemapKey, compareKeys } from './collation.ts';
 import type { MessageFacts } from './message-facts.ts';
 
+/** A thread node; `message` is null for a dummy (a parent that is not in the result). */
 export interface ThreadNode {
   message: MessageFacts | null;
   children: ThreadNode[];
 }
 
-const byDate = (a: ThreadNode, b: ThreadNode) => dateOf(a) - dateOf(b) || uidOf(a) - uidOf(b);
+/**
+ * References beyond the last ones are ignored. MUAs shorten long References headers
+ * themselves (RFC 5322 §3.6.4), so nothing real is lost, and a header of thousands of ids
+ * cannot make linking quadratic.
+ */
+const MAX_REFERENCES = 100;
 
-function dateOf(n: ThreadNode): number {
-  if (n.message) return n.message.sent;
-  return n.children.length > 0 ? Math.min(...n.children.map(dateOf)) : 0;
+/** Sent date, then sequence (= UID) order: RFC 5256 §2.2 step 6 and ORDEREDSUBJECT. */
+function compareMessages(a: MessageFacts, b: MessageFacts): number {
+  return a.sent - b.sent || a.uid - b.uid;
 }
 
-function uidOf(n: ThreadNode): number {
-  if (n.message) return n.message.uid;
-  return n.children.length > 0 ? Math.min(...n.children.map(uidOf)) : 0;
+/** A dummy sorts as its first child (the children are sorted first). */
+function sortMessageOf(n: ThreadNode): MessageFacts | null {
+  return n.message ?? n.children[0]?.message ?? null;
 }
 
-export function orderedSubject(facts: MessageFacts[]): ThreadNode[] {
-  const groups = new Map<string, MessageFacts[]>();
-  for (const f of facts) {
-    const key = baseSubject(f.subject);
-    groups.set(key, [...(groups.get(key) ?? []), f]);
+function compareNodes(a: ThreadNode, b: ThreadNode): number {
+  const x = sortMessageOf(a);
+  const y = sortMessageOf(b);
+  if (!x || !y) return x ? -1 : y ? 1 : 0;
+  return compareMessages(x, y);
+}
+
+/** Sorts the siblings of every level by sent date (step 6), children before their parents. */
+function sortTrees(roots: ThreadNode[]): void {
+  const stack = [...roots];
+  const order: ThreadNode[] = [];
+  while (stack.length > 0) {
+    const n = stack.pop()!;
+    order.push(n);
+    stack.push(...n.children);
   }
+  for (let i = order.length - 1; i >= 0; i--) order[i]!.children.sort(compareNodes);
+  roots.sort(compareNodes);
+}
+
+export function orderedSubject(facts: readonly MessageFacts[]): ThreadNode[] {
+  // Sorted by base subject, then sent date; each run of one subject is a thread whose first
+  // message is the parent of all the others.
+  const keyed = facts.map((f) => ({ f, key: casemapKey(extractBaseSubject(f.subject).text) }));
+  keyed.sort((a, b) => compareKeys(a.key, b.key) || compareMessages(a.f, b.f));
   const threads: ThreadNode[] = [];
-  for (const members of groups.values()) {
-    members.sort((a, b) => a.sent - b.sent || a.uid - b.uid);
-    const [first, ...rest] = members;
-    threads.push({ message: first!, children: rest.map((m) => ({ message: m, children: [] })) });
+  let current: ThreadNode | null = null;
+  let currentKey = '';
+  for (const { f, key } of keyed) {
+    if (current && key === currentKey) current.children.push({ message: f, children: [] });
+    else {
+      current = { message: f, children: [] };
+      currentKey = key;
+      threads.push(current);
+    }
   }
-  return threads.sort(byDate);
+  // Threads in the order of their first messages' sent dates.
+  return threads.sort(compareNodes);
 }
 
-export function references(facts: MessageFacts[]): ThreadNode[] {
-  interface Container { id: string; message: MessageFacts | null; parent: Container | null; children: Container[] }
-  const table = new Map<string, Container>();
-  const get = (id: string): Container => {
-    let c = table.get(id);
-    if (!c) table.set(id, (c = { id, message: null, parent: null, children: [] }));
+interface Container {
+  message: MessageFacts | null;
+  parent: Container | null;
+  children: Set<Container>;
+}
+
+function newContainer(): Container {
+  return { message: null, parent: null, children: new Set() };
+}
+
+/** True when `ancestor` is `node` or above it. */
+function isAncestor(ancestor: Container, node: Container): boolean {
+  for (let p: Container | null = node; p; p = p.parent) if (p === ancestor) return true;
+  return false;
+}
+
+function unlink(child: Container): void {
+  child.parent?.children.delete(child);
+  child.parent = null;
+}
+
+/** Links parent → child unless that would make a loop (a link to itself included). */
+function link(parent: Container, child: Container): void {
+  // Only a container with children can be above its new parent; a new message has none, so a
+  // long reply chain is linked without walking up it each time.
+  if (parent === child || (child.children.size > 0 && isAncestor(child, parent))) return;
+  child.parent = parent;
+  parent.children.add(child);
+}
+
+/** Step 1: the containers of all messages and referenced ids, linked into trees. */
+function linkMessages(facts: readonly MessageFacts[]): Container[] {
+  const byId = new Map<string, Container>();
+  const all: Container[] = [];
+  const containerFor = (id: string): Container => {
+    let c = byId.get(id);
+    if (!c) {
+      byId.set(id, (c = newContainer()));
+      all.push(c);
+    }
     return c;
   };
-  const isAncestor = (a: Container, b: Container) => {
-    for (let p: Container | null = b; p; p = p.parent) if (p === a) return true;
-    return false;
-  };
-  const link = (parent: Container, child: Container) => {
-    if (child.parent || parent === child || isAncestor(child, parent)) return;
-    child.parent = parent;
-    parent.children.push(child);
-  };
-  // Step 1: containers for every message and every referenced id.
-  for (const f of facts) {
-    const id = f.messageId && !(table.get(f.messageId)?.message) ? f.messageId : `<uid-${f.uid}@mailroom>`;
-    const c = get(id);
-    c.message = f;
-    let prev: Container | null = null;
-    for (const ref of f.references) {
-      const r = get(ref);
-      if (prev) link(prev, r);
-      prev = r;
+  for (const f of [...facts].sort((a, b) => a.uid - b.uid)) {
+    // A missing Message-ID, or one an earlier message already has, gets a unique id (1.A).
+    let own = f.messageId === null ? undefined : containerFor(f.messageId);
+    if (!own || own.message) all.push((own = newContainer()));
+    own.message = f;
+    // 1.A: each reference is the parent of the next, unless it already has a parent.
+    const refs = f.references.slice(-MAX_REFERENCES).map(containerFor);
+    for (let i = 1; i < refs.length; i++) {
+      if (refs[i]!.parent === null) link(refs[i - 1]!, refs[i]!);
     }
-    if (prev && prev !== c && !isAncestor(c, prev)) {
-      if (c.parent) c.parent.children = c.parent.children.filter((x) => x !== c);
-      c.parent = null;
-      link(prev, c);
+    // 1.B: the last reference (or none) is the message's parent; a parent found through another
+    // message's References gives way, even when the new link cannot be made for a loop.
+    const parent = refs.at(-1) ?? null;
+    if (own.parent !== parent) {
+      unlink(own);
+      if (parent) link(parent, own);
     }
   }
-  // Steps 2–4: the roots, with empty containers pruned or promoted.
-  const prune = (c: Container): Container[] => {
-    c.children = c.children.flatMap(prune);
-    if (c.message) return [c];
-    if (c.children.length === 0) return [];
-    // An empty container's children move up, except a lone child of a root stays (step 4.B).
-    return c.parent === null && c.children.length > 1 ? [c] : c.children;
+  return all;
+}
+
+export function references(facts: readonly MessageFacts[]): ThreadNode[] {
+  const containers = linkMessages(facts);
+  // Steps 2–4: the root set, with dummies pruned. A message hangs under its nearest ancestor
+  // that is a message; without one, under the top dummy. A top dummy stays only when it
+  // holds two or more messages, as promoting them would make them roots.
+  const nodes = new Map<Container, ThreadNode>();
+  const nodeOf = (c: Container): ThreadNode => {
+    let n = nodes.get(c);
+    if (!n) nodes.set(c, (n = { message: c.message, children: [] }));
+    return n;
   };
-  const roots = [...table.values()].filter((c) => c.parent === null).flatMap((c) => {
-    const kept = prune(c);
-    for (const k of kept) k.parent = null;
-    return kept;
-  });
-  // Step 5: merge roots with the same base subject.
-  const toNode = (c: Container): ThreadNode => ({ message: c.message, children: c.children.map(toNode) });
-  const bySubject = new Map<string, ThreadNode>();
-  const result: ThreadNode[] = [];
-  for (const root of roots.map(toNode)) {
-    const subject = root.message?.subject ?? root.children[0]?.message?.subject ?? '';
-    const key = baseSubject(subject);
-    const existing = key === '' ? undefined : bySubject.get(key);
-    if (!existing) {
-      if (key !== '') bySubject.set(key, root);
-      result.push(root);
+  const tops: Container[] = [];
+  for (const c of containers) {
+    if (c.parent === null) {
+      tops.push(c);
       continue;
     }
-    if (existing.message === null && root.message === null) existing.children.push(...root.children);
-    else if (existing.message === null) existing.children.push(root);
-    else if (root.message !== null && isReplyOrForward(root.message.subject) && !isReplyOrForward(existing.message.subject)) existing.children.push(root);
+    if (!c.message) continue;
+    let above = c.parent;
+    while (!above.message && above.parent) above = above.parent;
+    nodeOf(above).children.push(nodeOf(c));
+  }
+  let roots: ThreadNode[] = [];
+  for (const c of tops) {
+    if (c.message) roots.push(nodeOf(c));
     else {
-      const merged: ThreadNode = { message: null, children: [existing, root] };
-      result[result.indexOf(existing)] = merged;
-      bySubject.set(key, merged);
+      const kids = nodes.get(c)?.children ?? [];
+      if (kids.length === 1) roots.push(kids[0]!);
+      else if (kids.length > 1) roots.push(nodeOf(c));
     }
   }
-  // Step 6: siblings in date order.
-  const sortTree = (n: ThreadNode) => {
-    n.children.sort(byDate);
-    n.children.forEach(sortTree);
-  };
-  result.forEach(sortTree);
-  return result.sort(byDate);
+  sortTrees(roots);
+  roots = mergeBySubject(roots);
+  // Step 6: siblings, and the threads, in sent date order.
+  sortTrees(roots);
+  return roots;
+}
+
+/** Step 5: threads whose base subjects match are gathered under one root. */
+function mergeBySubject(roots: ThreadNode[]): ThreadNode[] {
+  interface Root { node: ThreadNode; key: string; replyOrForward: boolean; gone: boolean }
+  const entries: Root[] = roots.map((node) => {
+    // 5.B.i: the thread subject is the root's, or for a dummy its first child's.
+    const base = extractBaseSubject(sortMessageOf(node)?.subject ?? '');
+    return { node, key: casemapKey(base.text), replyOrForward: base.replyOrForward, gone: false };
+  });
+  // 5.B: one root per subject: a dummy if there is one, else a root that is not a reply.
+  const table = new Map<string, Root>();
+  for (const e of entries) {
+    if (e.key === '') continue;
+    const held = table.get(e.key);
+    if (!held) table.set(e.key, e);
+    else if (held.node.message !== null && (e.node.message === null || (held.replyOrForward && !e.replyOrForward))) table.set(e.key, e);
+  }
+  // 5.C: every other root with that subject joins it.
+  const added: Root[] = [];
+  for (const cur of entries) {
+    if (cur.key === '') continue;
+    const held = table.get(cur.key)!;
+    if (held === cur) continue;
+    cur.gone = true;
+    if (cur.node.message === null) {
+      // Both dummies (5.B put a dummy in the table): the children become siblings.
+      held.node.children.push(...cur.node.children);
+    } else if (held.node.message === null || (cur.replyOrForward && !held.replyOrForward)) {
+      held.node.children.push(cur.node);
+    } else {
+      const dummy: Root = { node: { message: null, children: [held.node, cur.node] }, key: cur.key, replyOrForward: false, gone: false };
+      held.gone = true;
+      table.set(cur.key, dummy);
+      added.push(dummy);
+    }
+  }
+  return [...entries, ...added].filter((e) => !e.gone).map((e) => e.node);
 }
 
 /** `(1 2 (3)(4 5))` per RFC 5256 §4: a chain is written flat, branches in parentheses. */
-export function formatThreads(threads: ThreadNode[], number: (uid: number) => number): string {
-  const write = (n: ThreadNode): string => {
-    const parts: string[] = [];
-    let node: ThreadNode | undefined = n;
-    while (node) {
-      if (node.message) parts.push(String(number(node.message.uid)));
-      if (node.children.length === 1) node = node.children[0];
-      else {
-        if (node.children.length > 1) parts.push(node.children.map((c) => `(${write(c)})`).join(''));
-        node = undefined;
-      }
+export function formatThreads(threads: readonly ThreadNode[], number: (uid: number) => number): string {
+  // Iterative: each stack entry is text to write or a node to open.
+  const out: string[] = [];
+  const stack: (string | ThreadNode)[] = [];
+  for (let i = threads.length - 1; i >= 0; i--) stack.push(')', threads[i]!, '(');
+  while (stack.length > 0) {
+    const item = stack.pop()!;
+    if (typeof item === 'string') {
+      out.push(item);
+      continue;
     }
-    return parts.join(' ');
-  };
-  return threads.map((t) => `(${write(t)})`).join('');
+    // A chain of only children is written flat: "1 2 3".
+    let node = item;
+    const chain: string[] = [];
+    while (node.children.length === 1 && node.message) {
+      chain.push(String(number(node.message.uid)));
+      node = node.children[0]!;
+    }
+    if (node.message) chain.push(String(number(node.message.uid)));
+    const branches = node.children.length > 1 || !node.message ? node.children : [];
+    if (chain.length > 0) out.push(chain.join(' ') + (branches.length > 0 ? ' ' : ''));
+    // A single child under a dummy cannot happen (pruned), but would be written as a branch.
+    for (let i = branches.length - 1; i >= 0; i--) stack.push(')', branches[i]!, '(');
+  }
+  return out.join('');
 }
