@@ -1,4 +1,6 @@
-// SORT and UID SORT (RFC 5256 §3, DISPLAYFROM/DISPLAYTO of RFC 5957).
+// SORT and UID SORT (RFC 5256 §3, DISPLAYFROM/DISPLAYTO of RFC 5957), and ESORT's RETURN
+// options (RFC 5267 §3), answered with ESEARCH like a SEARCH RETURN but in sort order.
+import { esearch, orderedSet } from '../protocol/index.ts';
 import { defineCommand } from '../session/command.ts';
 import { messageFacts } from '../sorting/message-facts.ts';
 import { sortMessages } from '../sorting/sort.ts';
@@ -15,7 +17,30 @@ export const sortCommand = defineCommand({
     const summaries = found.length === 0 ? [] : (await session.store.messages(folder.id, { fromUid: found[0]!, toUid: found[found.length - 1]! })).filter((m) => wanted.has(m.uid));
     const sorted = sortMessages(await messageFacts(session.store, summaries), command.args.criteria);
     const numbers = sorted.map((f) => (command.uid ? f.uid : view.seqOf(f.uid)));
-    session.send(`* SORT${numbers.map((n) => ` ${n}`).join('')}`);
+    const options = command.args.returnOptions;
+    if (options === null) {
+      session.send(`* SORT${numbers.map((n) => ` ${n}`).join('')}`);
+      return session.complete(command, 'SORT completed.', null, true);
+    }
+    // ESORT: MIN and MAX are the first and last messages in sort order, ALL lists them in that
+    // order (runs compressed, never re-sorted), COUNT as for SEARCH.
+    const asked = new Set(options);
+    const uids = sorted.map((f) => f.uid);
+    if (asked.has('SAVE')) {
+      // RFC 5182 §2.4: with MIN and/or MAX but neither ALL nor COUNT, `$` holds just those.
+      const extremesOnly = (asked.has('MIN') || asked.has('MAX')) && !asked.has('ALL') && !asked.has('COUNT');
+      const saved = !extremesOnly || uids.length === 0 ? uids
+        : [...(asked.has('MIN') ? [uids[0]!] : []), ...(asked.has('MAX') ? [uids[uids.length - 1]!] : [])];
+      session.savedUids = [...new Set(saved)].sort((a, b) => a - b);
+    }
+    if (!(asked.size === 1 && asked.has('SAVE'))) {
+      const result: Parameters<typeof esearch>[2] = {};
+      if (asked.has('MIN') && numbers.length > 0) result.min = numbers[0]!;
+      if (asked.has('MAX') && numbers.length > 0) result.max = numbers[numbers.length - 1]!;
+      if (asked.has('COUNT')) result.count = numbers.length;
+      if (asked.has('ALL') && numbers.length > 0) result.all = orderedSet(numbers);
+      session.send(esearch(command.tag, command.uid, result));
+    }
     await session.complete(command, 'SORT completed.', null, true);
   },
 });

@@ -194,9 +194,10 @@ function setText(set: string | readonly number[]): string {
 
 /**
  * A set whose order matters (COPYUID, RFC 4315 §3: the n-th source UID became the n-th
- * destination UID): runs are compressed, but the numbers are never sorted.
+ * destination UID; ESORT's ALL, RFC 5267 §3.1: the sort order): runs are compressed, but the
+ * numbers are never sorted.
  */
-function orderedSet(set: string | readonly number[]): string {
+export function orderedSet(set: string | readonly number[]): string {
   if (typeof set === 'string') return set;
   const parts: string[] = [];
   let i = 0;

@@ -25,6 +25,7 @@ export function capabilities(session: ImapSession): string[] {
     'ESEARCH',
     'SORT',
     'SORT=DISPLAY',
+    'ESORT',
     'THREAD=ORDEREDSUBJECT',
     'THREAD=REFERENCES',
     'QUOTA',
