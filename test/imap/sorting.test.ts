@@ -145,6 +145,9 @@ test('header facts: first address, group names, display names, ids and dates', (
     assert.deepEqual(f.from, { mailbox, display }, from);
     assert.deepEqual(f.cc, { mailbox, display }, from);
   }
+  // Raw UTF-8 (RFC 6532) and an 8-bit header in the message's charset are decoded once.
+  const raw8 = headerFacts(header(['From: 李大同 <li@contoso.com>', 'To: José Ñ <jose@contoso.com>', 'Cc: 團隊: amy@contoso.com;']), meta(1));
+  assert.deepEqual([raw8.from, raw8.to, raw8.cc], [{ mailbox: 'li', display: '李大同' }, { mailbox: 'jose', display: 'José Ñ' }, { mailbox: '團隊', display: '團隊' }]);
   const none = headerFacts(header(['X-Other: 1']), meta(2));
   assert.deepEqual([none.subject, none.to, none.messageId, none.references], ['', { mailbox: '', display: '' }, null, []]);
   assert.equal(none.sent, none.arrival, 'no Date: the internal date (RFC 5256 §2.2)');

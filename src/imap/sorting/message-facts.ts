@@ -1,7 +1,7 @@
 // The header facts SORT and THREAD need, read from the stored messages: decoded subject, first
 // From/To/Cc address and display name, the Date header, Message-ID and References.
 // headerFacts is pure (bytes in, facts out); messageFacts reads the headers from the store.
-import { charsetHint, decodeHeaderBinary, decodeHeaderText, headerValue, isGroup, parseAddressList, scanMessage, type AddressItem } from '../../mime/index.ts';
+import { charsetHint, decodeEncodedWords, decodeHeaderBinary, decodeHeaderText, headerValue, isGroup, parseAddressList, scanMessage, type AddressItem } from '../../mime/index.ts';
 import type { MailStore, MessageSummary } from '../../store/types.ts';
 
 /** What SORT compares for one address field. */
@@ -38,15 +38,17 @@ const HEADER_BYTES = 64 * 1024;
 
 const NO_ADDRESS: AddressFacts = { mailbox: '', display: '' };
 
+/** The keys of the first item of an address list parsed from text (8-bit bytes decoded already). */
 export function firstAddress(items: readonly AddressItem[]): AddressFacts {
   const first = items[0];
   if (!first) return NO_ADDRESS;
+  // Only encoded words are left to decode: decoding the bytes again would garble raw UTF-8.
   if (isGroup(first)) {
-    const name = decodeHeaderText(first.group);
+    const name = decodeEncodedWords(first.group);
     return { mailbox: name, display: name };
   }
   const mailbox = first.mailbox ?? '';
-  const name = first.name ? decodeHeaderText(first.name).trim() : '';
+  const name = first.name ? decodeEncodedWords(first.name).trim() : '';
   const spec = first.host ? `${mailbox}@${first.host}` : mailbox;
   return { mailbox, display: name || spec };
 }
