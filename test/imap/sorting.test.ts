@@ -161,6 +161,26 @@ test('header facts: first address, group names, display names, ids and dates', (
   assert.deepEqual(both.references, ['<a@x>', '<b@x>']);
 });
 
+test('header facts: random header bytes never throw', () => {
+  const seed = Number(process.env.SORT_FUZZ_SEED ?? 6532);
+  const random = prng(seed);
+  const names = ['From', 'To', 'Cc', 'Subject', 'Date', 'Message-ID', 'References', 'In-Reply-To'];
+  const pieces = ['<', '>', '@', ':', ';', ',', '"', '(', ')', '\\', ' ', '\r\n ', '=?utf-8?q?', '=?big5?b?', '?=', 'a', '李', '\u00ff', '\u0000', 'Re:', '[x]'];
+  for (let i = 0; i < 1000; i++) {
+    const lines = Array.from({ length: randomInt(random, 8) }, () => {
+      let value = '';
+      for (let n = randomInt(random, 12); n > 0; n--) value += pick(random, pieces);
+      return `${pick(random, names)}: ${value}`;
+    });
+    const bytes = random() < 0.5 ? header(lines) : Buffer.from(header(lines).toString('utf8'), 'latin1');
+    const f = headerFacts(bytes, meta(i + 1));
+    const context = `seed ${seed}, case ${i}: ${JSON.stringify(lines)}`;
+    for (const text of [f.subject, f.from.mailbox, f.from.display, f.to.display, f.cc.mailbox]) assert.equal(typeof text, 'string', context);
+    assert.ok(Number.isFinite(f.sent), context);
+    assert.ok(f.references.every((id) => id.startsWith('<') && id.endsWith('>')), context);
+  }
+});
+
 function facts(uid: number, subject: string, sent: number, extra: Partial<MessageFacts> = {}): MessageFacts {
   const addr = { mailbox: '', display: '' };
   return { uid, size: 100 * uid, arrival: uid, sent, subject, from: addr, to: addr, cc: addr, messageId: null, references: [], ...extra };
