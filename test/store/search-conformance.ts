@@ -89,6 +89,37 @@ export function searchConformance(name: string, open: OpenStore): void {
       });
     }
 
+    // Header fields in the forms imaptest's search-header and search-addresses groups use:
+    // fields present or absent, address comments, groups, encoded display names.
+    describe('header fields', () => {
+      let fieldsId: number;
+      before(async () => {
+        fieldsId = (await store.createFolder('searcher', 'Fields')).id;
+        const add = (headers: Record<string, string>) => store.append(fieldsId, { raw: message(headers, 'body\r\n'), flags: [], internalDate: now });
+        await add({ From: 'user-from@domain.org', To: 'user-to@domain.org', Cc: 'user-cc@domain.org', Bcc: 'user-bcc@domain.org',
+          Subject: 'hello beautiful world', Date: 'Sun, 25 Mar 2007 01:00:00 +0300' });
+        await add({ From: '<user-from (comment)@ (comment) domain.org>', To: 'groupname: groupuser1@domain.org, groupuser2@domain.org;,\r\n  groupname2: groupuser3@domain.org;',
+          Date: 'Sat, 24 Mar 2007 23:00:00 -0500', 'X-Extra': 'hello' });
+        await add({ From: '=?utf-8?q?J=C3=B6rg_M=C3=BCller?= <joerg@x.org>', To: 'undisclosed-recipients:;', Cc: 'user-cc@domain.org (RealCc)' });
+        await add({ From: 'RealFrom <user-from@domain.org>', Subject: '', Date: 'not a date' });
+      });
+
+      const fieldCases: [string, SearchKey, number[]][] = [
+        ['HEADER Cc "" matches the messages that have the field', { type: 'header', field: 'cc', value: '' }, [1, 3]],
+        ['HEADER X-Extra ""', { type: 'header', field: 'x-extra', value: '' }, [2]],
+        ['HEADER Date ""', { type: 'header', field: 'date', value: '' }, [1, 2, 4]],
+        ['SUBJECT "": an empty Subject field is still the field', { type: 'header', field: 'subject', value: '' }, [1, 4]],
+        ['BCC ""', { type: 'header', field: 'bcc', value: '' }, [1]],
+        ['NOT HEADER Cc ""', { type: 'not', key: { type: 'header', field: 'cc', value: '' } }, [2, 4]],
+        ['OR of two presence tests', { type: 'or', left: { type: 'header', field: 'bcc', value: '' }, right: { type: 'header', field: 'x-extra', value: '' } }, [1, 2]],
+      ];
+      for (const [title, key, expected] of fieldCases) {
+        test(title, async () => {
+          assert.deepEqual(await store.search(fieldsId, key), expected);
+        });
+      }
+    });
+
     test('MODSEQ finds only messages changed since', async () => {
       const result = await store.storeFlags(folderId, [2], 'add', ['\\Flagged']);
       const modseq = result.changed[0]!.modseq;

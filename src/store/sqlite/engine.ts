@@ -928,12 +928,19 @@ function compileSearch(k: SearchKey, ctx: SearchContext): string {
       ctx.params.push(ctx.now - k.seconds * 1000);
       return k.op === 'older' ? 'm.internal_date <= ?' : 'm.internal_date > ?';
     case 'header': {
+      const signature = SIGNATURE_FIELDS.has(k.field.toLowerCase());
+      const text = signature ? 'signatures' : 'headers';
+      // RFC 3501 §6.4.4: HEADER with an empty string matches every message that has the field.
+      // FROM, TO, CC, BCC and SUBJECT "" are answered the same way, as Dovecot does. No index
+      // can say which messages lack a field, so this reads each message's stored fields.
+      if (k.value === '') {
+        ctx.params.push(k.field);
+        return `EXISTS (SELECT 1 FROM ix.message_text_content t WHERE t.id = m.id AND header_has(t.c${TEXT_INDEX_COLUMNS.indexOf(text)}, ?, ''))`;
+      }
       const column = TEXT_COLUMNS[k.field.toLowerCase()];
       if (column) return textTest([column], k.value, ctx);
       // Any other field: narrow with the index, then check the field itself. Signature fields
       // are stored but not indexed, so they are only checked.
-      const signature = SIGNATURE_FIELDS.has(k.field.toLowerCase());
-      const text = signature ? 'signatures' : 'headers';
       if (ctx.perRow) {
         ctx.params.push(k.field, k.value);
         return `EXISTS (SELECT 1 FROM ix.message_text_content t WHERE t.id = m.id AND header_has(t.c${TEXT_INDEX_COLUMNS.indexOf(text)}, ?, ?))`;

@@ -21,7 +21,7 @@ const untaggedOf = (lines: string[]) => lines.filter((l) => l.startsWith('* '));
 
 before(async () => {
   server = await startServer();
-  for (const alias of ['states', 'lit', 'expunge', 'quota', 'limit', 'pipe', 'saver', 'vanish']) await server.addUser(alias);
+  for (const alias of ['states', 'lit', 'expunge', 'quota', 'limit', 'pipe', 'saver', 'vanish', 'fields']) await server.addUser(alias);
   await server.addUser('off', { settings: { ImapEnabled: false } });
 });
 
@@ -342,6 +342,20 @@ describe('IMAP4 back end transcripts', () => {
     assert.deepEqual(await c.command('s6', 'UID SEARCH UID $'), [`* SEARCH ${all[0]}`, 's6 OK SEARCH completed.']);
     assert.deepEqual(await c.command('s7', 'UID SEARCH RETURN (SAVE) SUBJECT saved'), ['s7 OK SEARCH completed.']);
     assert.deepEqual(await c.command('s8', 'UID FETCH $ (UID)'), all.map((u, i) => `* ${i + 1} FETCH (UID ${u})`).concat('s8 OK FETCH completed.'));
+  });
+
+  test('SEARCH HEADER <field> "" finds the messages that have the field (RFC 3501 §6.4.4)', async () => {
+    await server.seed('fields', 'From: a@fabrikam.com\r\nSubject: hello beautiful world\r\n\r\nbody\r\n');
+    await server.seed('fields', 'From: b@fabrikam.com\r\nX-Extra: hello beautiful header\r\nCc: c@fabrikam.com\r\n\r\nbody\r\n');
+    const c = await login('fields@contoso.com');
+    await c.command('f1', 'SELECT INBOX');
+    assert.deepEqual(await c.command('f2', 'SEARCH HEADER SUBJECT ""'), ['* SEARCH 1', 'f2 OK SEARCH completed.']);
+    assert.deepEqual(await c.command('f3', 'SEARCH NOT HEADER SUBJECT ""'), ['* SEARCH 2', 'f3 OK SEARCH completed.']);
+    assert.deepEqual(await c.command('f4', 'SEARCH HEADER X-Extra ""'), ['* SEARCH 2', 'f4 OK SEARCH completed.']);
+    assert.deepEqual(await c.command('f5', 'SEARCH CC ""'), ['* SEARCH 2', 'f5 OK SEARCH completed.']);
+    assert.deepEqual(await c.command('f6', 'SEARCH HEADER FROM ""'), ['* SEARCH 1 2', 'f6 OK SEARCH completed.']);
+    // BODY and TEXT "" are no field: every message matches.
+    assert.deepEqual(await c.command('f7', 'SEARCH BODY ""'), ['* SEARCH 1 2', 'f7 OK SEARCH completed.']);
   });
 
   test('the Administrator and a user with ImapEnabled $false cannot log on', async () => {
