@@ -590,6 +590,9 @@ class AddressParser {
       this.pos++;
       host = this.parseDomain();
     }
+    // Inside the brackets a comment is only folding white space (RFC 5322 §3.4.1 CFWS), never
+    // a display name: "<user (x)@ (y) host>" is user@host.
+    while (this.peek()?.type === 'comment') this.pos++;
     if (isSpecial(this.peek(), '>')) this.pos++;
     const mailbox = joinTight(local);
     return { route, mailbox: mailbox || null, host: host || null };
@@ -599,8 +602,16 @@ class AddressParser {
     const parts: Token[] = [];
     while (this.pos < this.tokens.length && !isSpecial(this.peek(), ',;>< :')) {
       const t = this.peek()!;
-      // A comment after the domain ends it; it is picked up as a display name.
-      if (t.type === 'comment') break;
+      if (t.type === 'comment') {
+        // A comment before the domain ("user@ (x) host") is CFWS; one after it ends the domain
+        // and is picked up as a display name ("user@host (Full Name)").
+        const next = this.tokens[this.pos + 1];
+        if (parts.length === 0 && (next?.type === 'word' || next?.type === 'literal')) {
+          this.pos++;
+          continue;
+        }
+        break;
+      }
       // A word after whitespace starts something else (junk after the address).
       if (parts.length > 0 && t.space && t.type === 'word' && !isSpecial(parts[parts.length - 1], '.')) break;
       parts.push(t);

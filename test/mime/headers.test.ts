@@ -148,6 +148,12 @@ test('addresses: obsolete and broken forms are tolerated', () => {
     ['张三 <zhang@例子.cn>', [addr('张三', 'zhang', '例子.cn')]],
     ['g1: a@b; g2: ; c@d', [{ group: 'g1', members: [addr(null, 'a', 'b')] }, { group: 'g2', members: [] }, addr(null, 'c', 'd')]],
     ['group: a@b, inner: c@d; e@f', [{ group: 'group', members: [addr(null, 'a', 'b'), addr(null, 'c', 'd')] }, addr(null, 'e', 'f')]],
+    // Comments are white space inside the brackets and before a domain (RFC 5322 §3.4.1 CFWS).
+    ['<user-from (comment)@ (comment) domain.org>', [addr(null, 'user-from', 'domain.org')]],
+    ['<joe@example.com (x)>', [addr(null, 'joe', 'example.com')]],
+    ['Joe <joe (x) @ (y) example.com (z)>, b@c', [addr('Joe', 'joe', 'example.com'), addr(null, 'b', 'c')]],
+    ['joe@ (x) example.com (Joe Bloggs)', [addr('Joe Bloggs', 'joe', 'example.com')]],
+    ['joe@(Joe Bloggs)', [addr('Joe Bloggs', 'joe', null)]],
   ];
   for (const [input, want] of cases) assert.deepEqual(parseAddressList(input), want, input);
 });

@@ -112,6 +112,14 @@ export function searchConformance(name: string, open: OpenStore): void {
         ['BCC ""', { type: 'header', field: 'bcc', value: '' }, [1]],
         ['NOT HEADER Cc ""', { type: 'not', key: { type: 'header', field: 'cc', value: '' } }, [2, 4]],
         ['OR of two presence tests', { type: 'or', left: { type: 'header', field: 'bcc', value: '' }, right: { type: 'header', field: 'x-extra', value: '' } }, [1, 2]],
+        ['FROM the address, with or without a display name or comments', { type: 'header', field: 'from', value: 'user-from@domain.org' }, [1, 2, 4]],
+        ['FROM does not match a comment inside the address', { type: 'header', field: 'from', value: 'comment' }, []],
+        ['FROM the display name', { type: 'header', field: 'from', value: 'realfrom' }, [4]],
+        ['FROM a decoded display name in other case', { type: 'header', field: 'from', value: 'JÖRG MÜLLER' }, [3]],
+        ['TO a group name', { type: 'header', field: 'to', value: 'groupname2' }, [2]],
+        ['TO a group member', { type: 'header', field: 'to', value: 'groupuser3' }, [2]],
+        ['TO an empty group', { type: 'header', field: 'to', value: 'undisclosed' }, [3]],
+        ['CC a comment standing in for the display name', { type: 'header', field: 'cc', value: 'realcc' }, [3]],
       ];
       for (const [title, key, expected] of fieldCases) {
         test(title, async () => {

@@ -358,6 +358,42 @@ describe('IMAP4 back end transcripts', () => {
     assert.deepEqual(await c.command('f7', 'SEARCH BODY ""'), ['* SEARCH 1 2', 'f7 OK SEARCH completed.']);
   });
 
+  test('SEARCH FROM/TO/CC match the address and the display name in every form', async () => {
+    const c = await login('fields@contoso.com');
+    await c.command('a0', 'CREATE Addresses');
+    const heads = [
+      'From: user-from@domain.org\r\nTo: user-to@domain.org\r\nCc: user-cc@domain.org',
+      'From: RealFrom <user-from@domain.org>\r\nTo: RealTo <user-to@domain.org>',
+      'From: <user-from (comment)@ (comment) domain.org>\r\nTo: <user-to@domain.org>',
+      'From: user-from@domain.org (RealFrom)\r\nCc: user-cc@domain.org (RealCc)',
+      'From: user-from1@domain.org, user-from2@domain.org\r\nCc: user-cc@domain.org',
+      'From: RealFrom <user-from@domain.org>\r\nTo: groupname: groupuser1@domain.org, groupuser2@domain.org;,\r\n  groupname2: groupuser3@domain.org;',
+      'From: =?utf-8?q?J=C3=B6rg_M=C3=BCller?= <joerg@x.org>\r\nTo: groupname:;',
+    ];
+    for (const [i, head] of heads.entries()) {
+      const raw = `${head}\r\nSubject: ${i + 1}\r\n\r\nbody\r\n`;
+      assert.match(await c.status(`a${i + 1}`, `APPEND Addresses {${Buffer.byteLength(raw)}+}\r\n${raw}`), /OK/);
+    }
+    await c.command('s0', 'SELECT Addresses');
+    const searches: [string, string][] = [
+      ['FROM user-from@domain.org', '1 2 3 4 6'],
+      ['FROM realfrom', '2 4 6'],
+      ['FROM comment', ''],
+      ['FROM user-from2', '5'],
+      ['TO user-to@domain.org', '1 2 3'],
+      ['TO groupname', '6 7'],
+      ['TO groupname2', '6'],
+      ['TO groupuser3', '6'],
+      ['CC realcc', '4'],
+      ['HEADER TO ""', '1 2 3 6 7'],
+      // The search string in UTF-8 as a literal, matched against the decoded display name.
+      [`CHARSET UTF-8 FROM {${Buffer.byteLength('JÖRG')}+}\r\nJÖRG`, '7'],
+    ];
+    for (const [i, [criteria, want]] of searches.entries()) {
+      assert.deepEqual(await c.command(`s${i + 1}`, Buffer.from(`SEARCH ${criteria}`)), [`* SEARCH${want ? ` ${want}` : ''}`, `s${i + 1} OK SEARCH completed.`], criteria);
+    }
+  });
+
   test('the Administrator and a user with ImapEnabled $false cannot log on', async () => {
     for (const [user, password] of [['administrator@contoso.com', ADMIN_PW], ['off@contoso.com', PASSWORD]] as const) {
       const c = await RawClient.connect(server.tlsPort);
