@@ -51,3 +51,5 @@ export {
 } from './text.ts';
 export type { SearchText } from './text.ts';
 export { imapString, imapList, MAX_QUOTED_LENGTH } from './imap-format.ts';
+export { parseMessageDate, dayNumber } from './date.ts';
+export type { MessageDate } from './date.ts';

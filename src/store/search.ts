@@ -33,20 +33,6 @@ export interface IndexedText {
   /** Every header field, decoded, as "Name: value" lines. */
   headers: string;
   body: string;
-  /** The Date header, as epoch milliseconds, or null when absent or unreadable. */
-  sentDate: number | null;
-}
-
-
-/** RFC 3501 dates compare by day, disregarding time and timezone: `on` is that whole day. */
-export function dayOf(ms: number, offsetMinutes = 0): string {
-  return new Date(ms + offsetMinutes * 60_000).toISOString().slice(0, 10);
-}
-
-export function compareDay(op: DateOp, valueDay: string, wantedDay: string): boolean {
-  if (op === 'on') return valueDay === wantedDay;
-  if (op === 'before') return valueDay < wantedDay;
-  return valueDay >= wantedDay;
 }
 
 /** Folds case the way IMAP SEARCH compares (RFC 3501 §6.4.4: case-insensitive substring). */

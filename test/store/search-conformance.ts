@@ -89,8 +89,9 @@ export function searchConformance(name: string, open: OpenStore): void {
       });
     }
 
-    // Header fields in the forms imaptest's search-header and search-addresses groups use:
-    // fields present or absent, address comments, groups, encoded display names.
+    // Header fields in the forms imaptest's search-header, search-addresses and search-date
+    // groups use: fields present or absent, address comments, groups, encoded display names,
+    // dates in zones east and west of UTC, no date.
     describe('header fields', () => {
       let fieldsId: number;
       before(async () => {
@@ -120,6 +121,15 @@ export function searchConformance(name: string, open: OpenStore): void {
         ['TO a group member', { type: 'header', field: 'to', value: 'groupuser3' }, [2]],
         ['TO an empty group', { type: 'header', field: 'to', value: 'undisclosed' }, [3]],
         ['CC a comment standing in for the display name', { type: 'header', field: 'cc', value: 'realcc' }, [3]],
+        // SENT* keys: the Date field's day as written, whatever its zone (RFC 3501 §6.4.4); no
+        // readable Date field counts as 1 January 1970, as in Dovecot.
+        ['SENTON the written day, east of UTC', { type: 'sentdate', op: 'on', date: '2007-03-25' }, [1]],
+        ['SENTON the written day, west of UTC', { type: 'sentdate', op: 'on', date: '2007-03-24' }, [2]],
+        ['SENTBEFORE', { type: 'sentdate', op: 'before', date: '2007-03-25' }, [2, 3, 4]],
+        ['SENTSINCE', { type: 'sentdate', op: 'since', date: '2007-03-25' }, [1]],
+        ['SENTON 1-Jan-1970: no Date field, or no date in it', { type: 'sentdate', op: 'on', date: '1970-01-01' }, [3, 4]],
+        ['NOT SENTSINCE 2-Jan-1970', { type: 'not', key: { type: 'sentdate', op: 'since', date: '1970-01-02' } }, [3, 4]],
+        ['SENTSINCE 1-Jan-1970', { type: 'sentdate', op: 'since', date: '1970-01-01' }, [1, 2, 3, 4]],
       ];
       for (const [title, key, expected] of fieldCases) {
         test(title, async () => {

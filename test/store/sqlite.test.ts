@@ -1,10 +1,13 @@
 // The SQLite engine against the MailStore conformance suite: each block gets a fresh temporary
 // folder (database file and content-addressed blobs), and `reopen` closes the store and opens the
 // same folder again with the same options, as a restarted back end would.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import Database from 'better-sqlite3';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SqliteMailStore } from '../../src/store/sqlite/engine.ts';
+import { INLINE_BLOB_LIMIT, SqliteMailStore } from '../../src/store/sqlite/engine.ts';
 import type { MailStore, StoreOptions } from '../../src/store/types.ts';
 import { mailStoreConformance } from './conformance.ts';
 import { searchConformance } from './search-conformance.ts';
@@ -35,3 +38,48 @@ for (const [name, textScanLimit] of [['sqlite, message by message', undefined], 
     return { store, cleanup: async () => { await store.close(); rmSync(folder, { recursive: true, force: true }); } };
   });
 }
+
+// Databases written before messages.sent_day held the Date field as an instant (sent_date).
+test('an older database gets each message\'s Date day from its stored header, once', async () => {
+  const folder = mkdtempSync(join(tmpdir(), 'mailroom-sentday-'));
+  try {
+    let store = await SqliteMailStore.open(folder);
+    await store.provisionMailbox('m', 'en-US');
+    const inbox = (await store.folder('m', 'INBOX'))!.id;
+    const raw = (date: string, body = 'x') => Buffer.from(`Date: ${date}\r\nSubject: s\r\n\r\n${body}\r\n`);
+    await store.append(inbox, { raw: raw('Sun, 25 Mar 2007 01:00:00 +0300') });
+    await store.append(inbox, { raw: raw('Sat, 24 Mar 2007 23:00:00 -0500') });
+    // Large enough to be kept as a file beside the database.
+    await store.append(inbox, { raw: raw('Sun, 25 Mar 2007 23:30:00 -0700', 'y'.repeat(INLINE_BLOB_LIMIT + 1)) });
+    await store.append(inbox, { raw: Buffer.from('Subject: no date\r\n\r\nz\r\n') });
+    await store.close();
+
+    const rewind = (sql: string) => {
+      const db = new Database(join(folder, 'mailbox.db'));
+      db.exec(sql);
+      db.close();
+    };
+    // The older layout: an instant in sent_date, no sent_day.
+    rewind(`ALTER TABLE messages ADD COLUMN sent_date INTEGER; UPDATE messages SET sent_date = 0; ALTER TABLE messages DROP COLUMN sent_day`);
+    store = await SqliteMailStore.open(folder);
+    const senton = (date: string) => store.search(inbox, { type: 'sentdate', op: 'on', date });
+    assert.deepEqual(await senton('2007-03-25'), [1, 3]);
+    assert.deepEqual(await senton('2007-03-24'), [2]);
+    assert.deepEqual(await senton('1970-01-01'), [4]);
+    await store.close();
+    const db = new Database(join(folder, 'mailbox.db'), { readonly: true });
+    const columns = db.prepare(`SELECT name FROM pragma_table_info('messages')`).pluck().all();
+    assert.ok(columns.includes('sent_day') && !columns.includes('sent_date'), String(columns));
+    assert.equal(db.prepare(`SELECT count(*) FROM meta WHERE key = 'fill_sent_day'`).pluck().get(), 0);
+    db.close();
+
+    // A fill cut short (the process died after the first message) goes on at the next open.
+    rewind(`UPDATE messages SET sent_day = NULL WHERE uid > 1; INSERT INTO meta (key, value) SELECT 'fill_sent_day', id FROM messages WHERE uid = 1`);
+    store = await SqliteMailStore.open(folder);
+    assert.deepEqual(await senton('2007-03-25'), [1, 3]);
+    assert.deepEqual(await senton('2007-03-24'), [2]);
+    await store.close();
+  } finally {
+    rmSync(folder, { recursive: true, force: true });
+  }
+});

@@ -8,6 +8,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { BlobFiles } from '../blob/files.ts';
 import { canonicalFolderName, defaultFolderNames, DEFAULT_ROLES, folderNameProblem } from '../folder-names.ts';
+import { dayNumber } from '../../mime/index.ts';
 import { summarizeHeaders } from '../header-summary.ts';
 import type { DateOp, SearchKey } from '../search.ts';
 import { normalizeFlags, applyFlagOperation, hasSeen } from '../flags.ts';
@@ -70,7 +71,7 @@ interface MessageRow {
   recent: number;
   subject: string;
   sender: string;
-  sent_date: number | null;
+  sent_day: number | null;
 }
 
 interface RecoverableRow {
@@ -159,6 +160,7 @@ export class SqliteMailStore implements MailStore {
     db.pragma('busy_timeout = 10000');
     db.pragma('foreign_keys = ON');
     db.exec(STORE_SCHEMA);
+    SqliteMailStore.addSentDayColumn(db);
     SqliteMailStore.moveTextIndex(db, folder);
     db.prepare(`INSERT INTO meta (key, value) VALUES ('next_uid_validity', ?) ON CONFLICT (key) DO NOTHING`).run(
       Math.floor(Date.now() / 1000),
@@ -172,7 +174,48 @@ export class SqliteMailStore implements MailStore {
     const blobs = new BlobFiles(join(folder, 'blobs'));
     const store = new SqliteMailStore(db, reader, textIndex, blobs, options);
     await store.removeOrphanBlobFiles();
+    await store.fillSentDays();
     return store;
+  }
+
+  /**
+   * Databases from before messages.sent_day kept the Date field as an instant (sent_date), which
+   * has lost the day as written that SENTBEFORE/SENTON/SENTSINCE compare. The column is added
+   * and marked to be filled from each message's header (fillSentDays).
+   */
+  private static addSentDayColumn(db: Database.Database): void {
+    const columns = db.prepare(`SELECT name FROM pragma_table_info('messages')`).pluck().all() as string[];
+    if (columns.includes('sent_day')) return;
+    db.transaction(() => {
+      db.exec(`ALTER TABLE messages ADD COLUMN sent_day INTEGER`);
+      if (columns.includes('sent_date')) db.exec(`ALTER TABLE messages DROP COLUMN sent_date`);
+      // The value is the last message id filled, so a fill cut short goes on where it stopped.
+      db.prepare(`INSERT INTO meta (key, value) VALUES ('fill_sent_day', 0) ON CONFLICT (key) DO NOTHING`).run();
+    }).immediate();
+  }
+
+  /** Fills messages.sent_day from the stored headers where addSentDayColumn asked for it. */
+  private async fillSentDays(): Promise<void> {
+    const progress = this.statements.get(`SELECT value FROM meta WHERE key = 'fill_sent_day'`).pluck();
+    let lastId = progress.get() as number | undefined;
+    if (lastId === undefined) return;
+    const next = this.statements.get(`SELECT id, blob_id FROM messages WHERE id > ? ORDER BY id LIMIT 256`);
+    for (;;) {
+      const rows = next.all(lastId) as { id: number; blob_id: string }[];
+      if (rows.length === 0) break;
+      const days: [number, number | null][] = [];
+      for (const row of rows) {
+        const head = await this.readBlob(row.blob_id, { start: 0, end: 64 * 1024 }).catch(() => null);
+        days.push([row.id, head ? summarizeHeaders(head).sentDay : null]);
+      }
+      lastId = rows.at(-1)!.id;
+      const upTo = lastId;
+      this.db.transaction(() => {
+        for (const [id, day] of days) this.statements.get(`UPDATE messages SET sent_day = ? WHERE id = ?`).run(day, id);
+        this.statements.get(`UPDATE meta SET value = ? WHERE key = 'fill_sent_day'`).run(upTo);
+      }).immediate();
+    }
+    this.statements.get(`DELETE FROM meta WHERE key = 'fill_sent_day'`).run();
   }
 
   async close(): Promise<void> {
@@ -494,17 +537,17 @@ export class SqliteMailStore implements MailStore {
   /** Inserts a message row with the next UID, and queues its full-text index entry. */
   private insertMessage(
     folder: FolderRow, blobId: string, size: number, internalDate: number, flags: Flag[], modseq: number,
-    headers: { subject: string; sender: string; sentDate: number | null },
+    headers: { subject: string; sender: string; sentDay: number | null },
   ): number {
     const uid = folder.uid_next;
     folder.uid_next = uid + 1;
     this.statements.get(`UPDATE folders SET uid_next = ? WHERE id = ?`).run(folder.uid_next, folder.id);
     const seen = hasSeen(flags);
     const info = this.statements.get(
-        `INSERT INTO messages (folder_id, uid, modseq, blob_id, size, internal_date, flags, seen, recent, subject, sender, sent_date)
+        `INSERT INTO messages (folder_id, uid, modseq, blob_id, size, internal_date, flags, seen, recent, subject, sender, sent_day)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?)`,
       )
-      .run(folder.id, uid, modseq, blobId, size, internalDate, JSON.stringify(flags), seen ? 1 : 0, headers.subject, headers.sender, headers.sentDate);
+      .run(folder.id, uid, modseq, blobId, size, internalDate, JSON.stringify(flags), seen ? 1 : 0, headers.subject, headers.sender, headers.sentDay);
     this.queueIndex(Number(info.lastInsertRowid), 'add');
     this.adjustCounters(folder, 1, seen ? 0 : 1, 1, size);
     return uid;
@@ -632,7 +675,7 @@ export class SqliteMailStore implements MailStore {
     const mapping: [number, number][] = [];
     for (const row of rows) {
       if (retain) this.retainBlob(row.blob_id, row.size, null);
-      const meta = { subject: row.subject, sender: row.sender, sentDate: row.sent_date };
+      const meta = { subject: row.subject, sender: row.sender, sentDay: row.sent_day };
       const uid = this.insertMessage(target, row.blob_id, row.size, row.internal_date, JSON.parse(row.flags) as Flag[], modseq, meta);
       mapping.push([row.uid, uid]);
     }
@@ -790,10 +833,10 @@ export class SqliteMailStore implements MailStore {
 
   async restoreRecoverableItems(mailboxId: string, ids: number[]): Promise<number> {
     // Recoverable Items keep subject and sender but not the Date field; read it again.
-    const sentDates = new Map<number, number | null>();
+    const sentDays = new Map<number, number | null>();
     for (const id of ids) {
       const row = this.statements.get(`SELECT blob_id FROM recoverable WHERE id = ? AND mailbox_id = ?`).get(id, mailboxId) as { blob_id: string } | undefined;
-      if (row) sentDates.set(id, summarizeHeaders(await this.readBlob(row.blob_id)).sentDate);
+      if (row) sentDays.set(id, summarizeHeaders(await this.readBlob(row.blob_id)).sentDay);
     }
     return this.safeWrite(() => {
       let restored = 0;
@@ -811,7 +854,7 @@ export class SqliteMailStore implements MailStore {
         const modseq = this.nextModseq(folder);
         let bytes = 0;
         for (const row of rows) {
-          this.insertMessage(folder, row.blob_id, row.size, row.internal_date, JSON.parse(row.flags) as Flag[], modseq, { subject: row.subject, sender: row.sender, sentDate: sentDates.get(row.id) ?? null });
+          this.insertMessage(folder, row.blob_id, row.size, row.internal_date, JSON.parse(row.flags) as Flag[], modseq, { subject: row.subject, sender: row.sender, sentDay: sentDays.get(row.id) ?? null });
           this.statements.get(`DELETE FROM recoverable WHERE id = ?`).run(row.id);
           bytes += row.size;
           restored++;
@@ -916,8 +959,13 @@ function compileSearch(k: SearchKey, ctx: SearchContext): string {
       return `(${parts.join(' OR ')})`;
     }
     case 'internaldate': return dayTest('m.internal_date', k.op, k.date, ctx.tz, ctx);
-    // RFC 3501: SENT* compare the Date header's day, disregarding its time and timezone.
-    case 'sentdate': return `(m.sent_date IS NOT NULL AND ${dayTest('m.sent_date', k.op, k.date, 0, ctx)})`;
+    case 'sentdate': {
+      // RFC 3501 §6.4.4: the Date field's day as written, "disregarding time and timezone". A
+      // message without a readable Date field counts as sent on 1 January 1970, as in Dovecot
+      // (so SENTBEFORE finds it, SENTSINCE does not).
+      ctx.params.push(dayNumber(k.date));
+      return `IFNULL(m.sent_day, 0) ${k.op === 'on' ? '=' : k.op === 'before' ? '<' : '>='} ?`;
+    }
     case 'size':
       ctx.params.push(k.bytes);
       return k.op === 'larger' ? 'm.size > ?' : 'm.size < ?';

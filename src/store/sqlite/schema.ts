@@ -42,7 +42,9 @@ CREATE TABLE IF NOT EXISTS messages (
   recent INTEGER NOT NULL,
   subject TEXT NOT NULL DEFAULT '',
   sender TEXT NOT NULL DEFAULT '',
-  sent_date INTEGER,
+  -- The Date field's calendar day as written (RFC 3501 SENT* keys), days since 1970-01-01;
+  -- NULL when the message has no readable Date field.
+  sent_day INTEGER,
   UNIQUE (folder_id, uid)
 );
 -- Messages whose full-text index entry is still to be written (op 1) or removed (op 0). The

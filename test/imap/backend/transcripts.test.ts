@@ -394,6 +394,39 @@ describe('IMAP4 back end transcripts', () => {
     }
   });
 
+  test('SEARCH SENTBEFORE/SENTON/SENTSINCE compare the Date field\'s own day, whatever its zone', async () => {
+    const c = await login('fields@contoso.com');
+    await c.command('d0', 'CREATE Dates');
+    const dates = [
+      'Sat, 24 Mar 2007 23:00:00 +0200',
+      'Sun, 25 Mar 2007 00:00:00 +0200', // 24 March in UTC
+      'Sun, 25 Mar 2007 04:00:00 +0300',
+      'Sun, 25 Mar 2007 23:00:00 +0300',
+      'Mon, 26 Mar 2007 00:00:00 +0300', // 25 March in UTC
+      'Sat, 24 Mar 2007 20:00:00 -0500', // 25 March in UTC
+      null,
+    ];
+    for (const [i, date] of dates.entries()) {
+      const raw = `${date ? `Date: ${date}\r\n` : ''}Subject: ${i + 1}\r\n\r\nbody\r\n`;
+      assert.match(await c.status(`d${i + 1}`, `APPEND Dates {${raw.length}+}\r\n${raw}`), /OK/);
+    }
+    await c.command('s0', 'SELECT Dates');
+    const searches: [string, string][] = [
+      ['SENTON 24-Mar-2007', '1 6'],
+      ['SENTON 25-Mar-2007', '2 3 4'],
+      ['SENTON 26-Mar-2007', '5'],
+      ['SENTBEFORE 25-Mar-2007', '1 6 7'],
+      ['SENTSINCE 26-Mar-2007', '5'],
+      ['NOT SENTON 25-Mar-2007', '1 5 6 7'],
+      // No Date field: sent on 1 January 1970, as Dovecot counts it.
+      ['SENTON 1-Jan-1970', '7'],
+      ['1:6 SENTSINCE 24-Mar-2007', '1 2 3 4 5 6'],
+    ];
+    for (const [i, [criteria, want]] of searches.entries()) {
+      assert.deepEqual(await c.command(`s${i + 1}`, `SEARCH ${criteria}`), [`* SEARCH${want ? ` ${want}` : ''}`, `s${i + 1} OK SEARCH completed.`], criteria);
+    }
+  });
+
   test('the Administrator and a user with ImapEnabled $false cannot log on', async () => {
     for (const [user, password] of [['administrator@contoso.com', ADMIN_PW], ['off@contoso.com', PASSWORD]] as const) {
       const c = await RawClient.connect(server.tlsPort);
