@@ -102,8 +102,8 @@ async function run(session: ImapSession, command: CommandOf<'FETCH'>): Promise<v
   const uidAt = items.findIndex((i) => i.kind === 'attribute' && i.name === 'UID');
   if (uidAt > 0) items.unshift(...items.splice(uidAt, 1));
   else if (uidAt < 0 && command.uid) items.unshift({ kind: 'attribute', name: 'UID' });
-  const condstore = args.changedSince !== null || session.enabled.has('CONDSTORE');
-  if (args.changedSince !== null) session.enabled.add('CONDSTORE');
+  if (args.changedSince !== null || has('MODSEQ')) session.enableCondstore();
+  const condstore = session.enabled.has('CONDSTORE');
   if (condstore && !has('MODSEQ') && (args.changedSince !== null || items.some((i) => i.kind === 'attribute' && i.name === 'FLAGS'))) {
     items.push({ kind: 'attribute', name: 'MODSEQ' });
   }

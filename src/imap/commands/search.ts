@@ -42,20 +42,28 @@ export const searchCommand = defineCommand({
   usesSequenceNumbers: true,
   async run(session, command) {
     const { folder, view } = session.selection!;
+    const withModseq = usesModseq(command.args.criteria);
+    if (withModseq) session.enableCondstore();
     const found = await searchUids(session, command.args.criteria);
     const results = command.uid ? found : found.map((uid) => view.seqOf(uid));
-    // RFC 7162 §3.1.5: a search with MODSEQ reports the highest MODSEQ of what it found.
+    // IMAP4rev2 answers every SEARCH with ESEARCH (RFC 9051 §6.4.4).
+    const options = command.args.returnOptions ?? (session.rev2 ? ['ALL' as const] : null);
+    // RFC 7162 §3.1.5: a search with MODSEQ reports the highest MODSEQ of the messages it
+    // returns. RFC 4731 §3.2: with MIN and/or MAX but neither ALL nor COUNT, those are just the
+    // MIN and MAX messages.
     let modseq: number | null = null;
-    if (usesModseq(command.args.criteria) && found.length > 0) {
-      session.enabled.add('CONDSTORE');
-      const wanted = new Set(found);
+    if (withModseq && found.length > 0) {
+      const extremesOnly = options !== null && !options.includes('ALL') && !options.includes('COUNT') && (options.includes('MIN') || options.includes('MAX'));
+      // Found UIDs are ascending: the returned ones lie between the first and the last.
+      const returned = extremesOnly
+        ? [...(options.includes('MIN') ? [found[0]!] : []), ...(options.includes('MAX') ? [found[found.length - 1]!] : [])]
+        : found;
+      const wanted = new Set(returned);
       modseq = 0;
-      for (const m of await session.store.messages(folder.id, { fromUid: found[0]!, toUid: found[found.length - 1]! })) {
+      for (const m of await session.store.messages(folder.id, { fromUid: returned[0]!, toUid: returned[returned.length - 1]! })) {
         if (wanted.has(m.uid) && m.modseq > modseq) modseq = m.modseq;
       }
     }
-    // IMAP4rev2 answers every SEARCH with ESEARCH (RFC 9051 §6.4.4).
-    const options = command.args.returnOptions ?? (session.rev2 ? ['ALL' as const] : null);
     if (options === null) {
       session.send(`* SEARCH${results.map((n) => ` ${n}`).join('')}${modseq !== null ? ` (MODSEQ ${modseq})` : ''}`);
       return session.complete(command, 'SEARCH completed.', null, true);

@@ -33,7 +33,7 @@ export const statusCommand = defineCommand({
   states: ['authenticated', 'selected'],
   async run(session, command) {
     const { folder, target } = await session.requireFolder(session.nameFromWire(command.args.mailbox));
-    if (command.args.items.includes('HIGHESTMODSEQ')) session.enabled.add('CONDSTORE');
+    if (command.args.items.includes('HIGHESTMODSEQ')) session.enableCondstore();
     session.send(await statusLine(session, folder, command.args.items, target));
     await session.complete(command, 'STATUS completed.');
   },

@@ -10,7 +10,7 @@ export const storeCommand = defineCommand({
     const { folder, view, readOnly } = session.selection!;
     if (readOnly) throw no('The folder is read-only.', 'READ-ONLY');
     const { args } = command;
-    if (args.unchangedSince !== null) session.enabled.add('CONDSTORE');
+    if (args.unchangedSince !== null) session.enableCondstore();
     const uids = session.messageSet(args.set, command.uid);
     const result = await session.store.storeFlags(folder.id, uids, args.operation, args.flags, args.unchangedSince ?? undefined);
     const condstore = session.enabled.has('CONDSTORE');

@@ -334,6 +334,18 @@ export class ImapSession {
     return view;
   }
 
+  /**
+   * A CONDSTORE enabling command (RFC 7162 §3.1: FETCH or SEARCH with MODSEQ, STORE
+   * UNCHANGEDSINCE, FETCH CHANGEDSINCE, STATUS HIGHESTMODSEQ): from now on FETCH responses carry
+   * MODSEQ. With a folder selected, the client also needs the folder's HIGHESTMODSEQ, which SELECT
+   * gave it before it cared: it is sent again, as Dovecot does.
+   */
+  enableCondstore(): void {
+    if (this.enabled.has('CONDSTORE')) return;
+    this.enabled.add('CONDSTORE');
+    if (this.selection) this.send(`* OK [HIGHESTMODSEQ ${this.selection.view.highestModseq}] Highest MODSEQ.`);
+  }
+
   unselect(): void {
     this.unsubscribe?.();
     this.unsubscribe = null;

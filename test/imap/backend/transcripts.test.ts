@@ -21,7 +21,7 @@ const untaggedOf = (lines: string[]) => lines.filter((l) => l.startsWith('* '));
 
 before(async () => {
   server = await startServer();
-  for (const alias of ['states', 'lit', 'expunge', 'quota', 'limit', 'pipe', 'saver', 'vanish', 'fields']) await server.addUser(alias);
+  for (const alias of ['states', 'lit', 'expunge', 'quota', 'limit', 'pipe', 'saver', 'vanish', 'fields', 'condstore']) await server.addUser(alias);
   await server.addUser('off', { settings: { ImapEnabled: false } });
 });
 
@@ -391,6 +391,55 @@ describe('IMAP4 back end transcripts', () => {
     ];
     for (const [i, [criteria, want]] of searches.entries()) {
       assert.deepEqual(await c.command(`s${i + 1}`, Buffer.from(`SEARCH ${criteria}`)), [`* SEARCH${want ? ` ${want}` : ''}`, `s${i + 1} OK SEARCH completed.`], criteria);
+    }
+  });
+
+  test('CONDSTORE turned on by FETCH MODSEQ: HIGHESTMODSEQ once, MODSEQ in STORE replies and ESEARCH (RFC 7162, RFC 4731 §3.2)', async () => {
+    for (let i = 1; i <= 4; i++) await server.seed('condstore', message(`m${i}`, 'x'));
+    const c = await login('condstore@contoso.com');
+    const selected = await c.command('c1', 'SELECT INBOX');
+    const highest = selected.find((l) => l.startsWith('* OK [HIGHESTMODSEQ '));
+    assert.ok(highest, selected.join('\n'));
+    // The first CONDSTORE enabling command with a folder selected repeats its HIGHESTMODSEQ.
+    const first = await c.command('c2', 'FETCH 1 MODSEQ');
+    assert.deepEqual(first.slice(0, 1).concat(first.slice(-1)), [highest, 'c2 OK FETCH completed.']);
+    assert.match(first[1]!, /^\* 1 FETCH \(MODSEQ \(\d+\)\)$/);
+    assert.equal(first.length, 3);
+    assert.equal((await c.command('c3', 'FETCH 1 MODSEQ')).length, 2, 'only once');
+    // STORE replies carry MODSEQ from then on. Stored in the order 1, 3, 2, 4.
+    const modseqs = new Map<number, number>();
+    for (const n of [1, 3, 2, 4]) {
+      const reply = await c.command(`s${n}`, `STORE ${n} +FLAGS (\\Seen)`);
+      const m = new RegExp(`^\\* ${n} FETCH \\(FLAGS \\([^)]*\\) MODSEQ \\((\\d+)\\)\\)$`).exec(reply[0]!);
+      assert.ok(m, reply.join('\n'));
+      modseqs.set(n, Number(m[1]));
+    }
+    const [m1, m2, m3, m4] = [1, 2, 3, 4].map((n) => modseqs.get(n)!);
+    // The MODSEQ of an ESEARCH is the highest of the messages it returns: MIN's, MAX's, the
+    // higher of the two, or all of them with ALL or COUNT.
+    const searches: [string, string][] = [
+      ['RETURN (MIN) 1:3 MODSEQ "/flags/\\\\seen" all 1', `MIN 1 MODSEQ ${m1}`],
+      ['RETURN (MAX) 1:3 MODSEQ "/flags/\\\\seen" all 1', `MAX 3 MODSEQ ${m3}`],
+      ['RETURN () 1:3 MODSEQ "/flags/\\\\seen" all 1', `ALL 1:3 MODSEQ ${m2}`],
+      ['RETURN (MIN MAX) 2:3 MODSEQ "/flags/\\\\seen" all 1', `MIN 2 MAX 3 MODSEQ ${m2}`],
+      [`RETURN (ALL) 2:3 MODSEQ "/flags/\\\\seen" all ${m3}`, `ALL 2:3 MODSEQ ${m2}`],
+      [`RETURN (ALL) 2:3 MODSEQ "/flags/\\\\seen" all ${m2}`, `ALL 2 MODSEQ ${m2}`],
+      [`RETURN (COUNT) 1:4 MODSEQ ${m3}`, `COUNT 3 MODSEQ ${m4}`],
+      [`RETURN (ALL) 2:3 MODSEQ "/flags/\\\\seen" all ${m4}`, ''],
+    ];
+    for (const [i, [criteria, want]] of searches.entries()) {
+      assert.deepEqual(await c.command(`e${i}`, `SEARCH ${criteria}`), [`* ESEARCH (TAG "e${i}")${want ? ` ${want}` : ''}`, `e${i} OK SEARCH completed.`], criteria);
+    }
+    assert.deepEqual(await c.command('p1', `SEARCH MODSEQ ${m3}`), [`* SEARCH 2 3 4 (MODSEQ ${m4})`, 'p1 OK SEARCH completed.']);
+
+    // STATUS HIGHESTMODSEQ and SEARCH MODSEQ enable CONDSTORE as well, and say so the same way.
+    for (const [tag, command, change] of [['t1', 'STATUS Drafts (HIGHESTMODSEQ)', '+'], ['t2', 'SEARCH MODSEQ 1', '-']] as const) {
+      const d = await login('condstore@contoso.com');
+      const again = (await d.command('d1', 'SELECT INBOX')).find((l) => l.startsWith('* OK [HIGHESTMODSEQ '));
+      const reply = await d.command(tag, command);
+      assert.equal(reply[0], again, command);
+      assert.equal(reply.filter((l) => l.startsWith('* OK [HIGHESTMODSEQ ')).length, 1, command);
+      assert.match((await d.command('d2', `STORE 1 ${change}FLAGS (\\Flagged)`))[0]!, /MODSEQ \(\d+\)\)$/, command);
     }
   });
 
