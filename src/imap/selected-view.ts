@@ -2,6 +2,8 @@
 // announced, the flags it has shown, and the MODSEQ up to which it is in step with the store.
 // Changes made by anyone (this session, another session, POP3, delivery) reach the client only
 // when the view syncs, which happens at points the protocol allows (RFC 3501 §5.2, §7.4.1).
+// The view also remembers which keywords the client has been told about in FLAGS: a keyword may
+// appear in a FETCH response only after a FLAGS response named it (RFC 3501 §7.2.6).
 import type { ChangesSince, Flag, MessageSummary } from '../store/types.ts';
 
 export interface ViewUpdate {
@@ -13,12 +15,21 @@ export interface ViewUpdate {
   exists: number | null;
   /** Messages whose flags changed: `* n FETCH (FLAGS (...) [UID u] [MODSEQ (m)])`. */
   flagChanges: { seq: number; uid: number; flags: Flag[]; modseq: number }[];
+  /** A message brought a keyword the client has not been told about: FLAGS must be sent again. */
+  keywordsAdded: boolean;
   highestModseq: number;
+}
+
+/** Keywords are the flags without a backslash; they compare without regard to case (RFC 3501 §2.3.2). */
+function isKeyword(flag: Flag): boolean {
+  return !flag.startsWith('\\');
 }
 
 export class SelectedView {
   private uids: number[] = [];
   private readonly flags = new Map<number, Flag[]>();
+  /** Keywords named in the FLAGS responses sent so far, by lower case; the list only grows. */
+  private readonly known = new Map<string, Flag>();
   private modseq = 0;
 
   constructor(
@@ -30,8 +41,34 @@ export class SelectedView {
   load(messages: readonly MessageSummary[], highestModseq: number): void {
     this.uids = messages.map((m) => m.uid);
     this.flags.clear();
-    for (const m of messages) this.flags.set(m.uid, m.flags);
+    this.known.clear();
+    for (const m of messages) {
+      this.flags.set(m.uid, m.flags);
+      this.admitKeywords(m.flags);
+    }
     this.modseq = highestModseq;
+  }
+
+  /** The keywords for the FLAGS response, in the order they became known. */
+  keywords(): Flag[] {
+    return [...this.known.values()];
+  }
+
+  /**
+   * Adds the keywords of `flags` to those the client knows; true when one was new, and the
+   * caller must send FLAGS before it shows these flags. The list never shrinks while the folder
+   * is selected, so a client never sees a keyword it holds on a message dropped from FLAGS.
+   */
+  admitKeywords(flags: readonly Flag[]): boolean {
+    let added = false;
+    for (const f of flags) {
+      if (!isKeyword(f)) continue;
+      const key = f.toLowerCase();
+      if (this.known.has(key)) continue;
+      this.known.set(key, f);
+      added = true;
+    }
+    return added;
   }
 
   get exists(): number {
@@ -93,7 +130,7 @@ export class SelectedView {
    * until a later sync, so sequence numbers do not shift under the client.
    */
   apply(changes: ChangesSince, allowExpunge: boolean): ViewUpdate {
-    const update: ViewUpdate = { expunged: [], vanished: [], exists: null, flagChanges: [], highestModseq: this.modseq };
+    const update: ViewUpdate = { expunged: [], vanished: [], exists: null, flagChanges: [], keywordsAdded: false, highestModseq: this.modseq };
     let keepModseq = false;
     if (changes.expunged.length > 0) {
       if (allowExpunge) {
@@ -120,9 +157,11 @@ export class SelectedView {
       if (m.uid > max) {
         this.uids.push(m.uid);
         this.flags.set(m.uid, m.flags);
+        if (this.admitKeywords(m.flags)) update.keywordsAdded = true;
       } else if (this.flags.has(m.uid)) {
         const previous = this.flags.get(m.uid)!;
         this.flags.set(m.uid, m.flags);
+        if (this.admitKeywords(m.flags)) update.keywordsAdded = true;
         if (previous.join(' ') !== m.flags.join(' ')) {
           update.flagChanges.push({ seq: this.seqOf(m.uid), uid: m.uid, flags: m.flags, modseq: m.modseq });
         }

@@ -55,3 +55,34 @@ test('sync announces EXISTS, flag changes and EXPUNGE in a valid order', async (
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('the view knows which keywords the client was told about, and says when one is new', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'mailroom-view-'));
+  const store = await SqliteMailStore.open(dir);
+  try {
+    await store.provisionMailbox('m', 'en');
+    const inbox = (await store.folder('m', 'INBOX'))!.id;
+    await store.append(inbox, { raw: msg(1), flags: ['\\Seen', '$Work'] });
+    const view = new SelectedView(inbox, false);
+    view.load(await store.messages(inbox), (await store.status(inbox)).highestModseq);
+    assert.deepEqual(view.keywords(), ['$Work']);
+
+    // Another session adds a keyword to the message, and appends one with another keyword.
+    await store.storeFlags(inbox, [1], 'add', ['$Todo']);
+    await store.append(inbox, { raw: msg(2), flags: ['$Later'] });
+    const update = view.apply(await store.changesSince(inbox, view.highestModseq), true);
+    assert.equal(update.keywordsAdded, true);
+    assert.deepEqual(view.keywords(), ['$Work', '$Todo', '$Later']);
+
+    // Known keywords, in any case, are not new; removed ones stay known.
+    await store.storeFlags(inbox, [1, 2], 'replace', ['$work', '$LATER']);
+    assert.equal(view.apply(await store.changesSince(inbox, view.highestModseq), true).keywordsAdded, false);
+    assert.deepEqual(view.keywords(), ['$Work', '$Todo', '$Later']);
+    assert.equal(view.admitKeywords(['\\Seen', '\\Recent', '$todo']), false);
+    assert.equal(view.admitKeywords(['$New']), true);
+    assert.equal(view.admitKeywords(['$New']), false);
+  } finally {
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -3,8 +3,6 @@ import { flagList, mailboxName, rangesContain, resolveSequenceSet, vanished, typ
 import { bad, defineCommand, type CommandOf } from '../session/command.ts';
 import type { ImapSession } from '../session/session.ts';
 
-const FLAGS = '\\Answered \\Flagged \\Deleted \\Seen \\Draft';
-
 /**
  * QRESYNC (RFC 7162 §3.2.5): what the client missed since its MODSEQ, in one round trip —
  * VANISHED (EARLIER) for removed UIDs it knew, FETCH for messages that changed.
@@ -17,7 +15,7 @@ async function resynchronize(session: ImapSession, folderId: number, q: QresyncP
   if (gone.length > 0) session.send(vanished(gone, true));
   for (const m of changes.changed) {
     const seq = view.seqOf(m.uid);
-    if (seq > 0) session.send(`* ${seq} FETCH (UID ${m.uid} FLAGS ${flagList(m.flags)} MODSEQ (${m.modseq}))`);
+    if (seq > 0) session.send(`* ${seq} FETCH (UID ${m.uid} FLAGS ${flagList(session.shownFlags(m.uid, m.flags))} MODSEQ (${m.modseq}))`);
   }
 }
 
@@ -42,13 +40,7 @@ async function open(session: ImapSession, command: CommandOf<'SELECT'> | Command
     recent = claimed.length;
   }
   const status = await session.store.status(folder.id);
-  const keywords = new Set<string>();
-  for (const uid of view.allUids()) for (const f of view.flagsOf(uid)) if (!f.startsWith('\\')) keywords.add(f);
-  const flags = [FLAGS, ...keywords].join(' ');
-  session.send(`* FLAGS (${flags})`);
-  session.send(readOnly
-    ? '* OK [PERMANENTFLAGS ()] Read-only folder.'
-    : `* OK [PERMANENTFLAGS (${flags} \\*)] Flags permitted.`);
+  session.sendMailboxFlags(true);
   session.send(`* ${view.exists} EXISTS`);
   if (session.rev2) {
     // RFC 9051 §6.3.2: a LIST reply with the name instead of rev1's RECENT and UNSEEN.

@@ -17,7 +17,11 @@ export const storeCommand = defineCommand({
     const changed = new Map(result.changed.map((c) => [c.uid, c]));
     for (const uid of uids) {
       const c = changed.get(uid);
-      if (c) view.noteFlags(uid, c.flags);
+      if (c) {
+        view.noteFlags(uid, c.flags);
+        // A keyword new to the folder is announced with FLAGS even for .SILENT (RFC 3501 §7.2.6).
+        session.admitFlags(c.flags);
+      }
       // Without .SILENT the client hears the new flags of every message it named; with
       // UNCHANGEDSINCE, .SILENT still reports changes (RFC 7162 §3.1.3), MODSEQ included.
       const report = !args.silent || (c !== undefined && args.unchangedSince !== null);

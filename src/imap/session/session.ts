@@ -79,6 +79,7 @@ export interface Selection {
 export type Enabled = 'CONDSTORE' | 'QRESYNC' | 'UTF8=ACCEPT' | 'IMAP4REV2';
 
 const KEEPALIVE_MS = 2 * 60_000;
+const SYSTEM_FLAGS = '\\Answered \\Flagged \\Deleted \\Seen \\Draft';
 
 /** A command's arguments for the protocol log: the text after tag and name, literals as {n}. */
 function logParameters(segments: readonly Segment[]): string {
@@ -164,9 +165,33 @@ export class ImapSession {
     return this.enabled.has('IMAP4REV2');
   }
 
-  /** Flags as shown to this client: \Recent exists only in IMAP4rev1 (RFC 9051 §2.3.2). */
+  /**
+   * Flags as shown to this client in a FETCH response. A keyword the client has not been told
+   * about is announced first with FLAGS (RFC 3501 §7.2.6), so every path that shows flags (FETCH,
+   * STORE, a sync, QRESYNC) goes through here. \Recent exists only in IMAP4rev1 (RFC 9051 §2.3.2).
+   */
   shownFlags(uid: number, flags: string[]): string[] {
+    this.admitFlags(flags);
     return !this.rev2 && this.recentUids.has(uid) ? [...flags, '\\Recent'] : flags;
+  }
+
+  /** Announces the keywords of `flags` the client does not know yet, before anything shows them. */
+  admitFlags(flags: readonly string[]): void {
+    if (this.selection?.view.admitKeywords(flags)) this.sendMailboxFlags(false);
+  }
+
+  /**
+   * FLAGS and PERMANENTFLAGS for the selected folder: at SELECT, and again whenever a keyword
+   * is new to the client (RFC 3501 §7.1, §7.2.6). A read-only folder's PERMANENTFLAGS () is
+   * said once, at SELECT.
+   */
+  sendMailboxFlags(selecting: boolean): void {
+    const selection = this.selection;
+    if (!selection) return;
+    const flags = [SYSTEM_FLAGS, ...selection.view.keywords()].join(' ');
+    this.send(`* FLAGS (${flags})`);
+    if (!selection.readOnly) this.send(`* OK [PERMANENTFLAGS (${flags} \\*)] Flags permitted.`);
+    else if (selecting) this.send('* OK [PERMANENTFLAGS ()] Read-only folder.');
   }
 
   get state(): SessionState {
@@ -379,11 +404,12 @@ export class ImapSession {
   announce(update: ViewUpdate): void {
     if (update.vanished.length > 0 && this.enabled.has('QRESYNC')) this.send(vanished(update.vanished, false));
     else for (const seq of update.expunged) this.send(`* ${seq} EXPUNGE`);
+    if (update.keywordsAdded) this.sendMailboxFlags(false);
     if (update.exists !== null) this.send(`* ${update.exists} EXISTS`);
     const condstore = this.enabled.has('CONDSTORE') || this.enabled.has('QRESYNC');
     for (const f of update.flagChanges) {
       const extra = `${this.enabled.has('QRESYNC') ? ` UID ${f.uid}` : ''}${condstore ? ` MODSEQ (${f.modseq})` : ''}`;
-      this.send(`* ${f.seq} FETCH (FLAGS ${flagList(f.flags)}${extra})`);
+      this.send(`* ${f.seq} FETCH (FLAGS ${flagList(this.shownFlags(f.uid, f.flags))}${extra})`);
     }
   }
 

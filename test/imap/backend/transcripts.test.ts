@@ -253,7 +253,13 @@ describe('IMAP4 back end transcripts', () => {
     const raw = message('from b', 'x');
     await b.command('b3', `APPEND INBOX {${raw.length}+}\r\n${raw}`);
     const noop = untaggedOf(await a.command('a2', 'NOOP'));
-    assert.deepEqual(noop, ['* 4 EXISTS', '* 2 FETCH (FLAGS (\\Answered $Label1))']);
+    // $Label1 is new to the folder: FLAGS names it before any FETCH shows it (RFC 3501 §7.2.6).
+    assert.deepEqual(noop, [
+      '* FLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft $Label1)',
+      '* OK [PERMANENTFLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft $Label1 \\*)] Flags permitted.',
+      '* 4 EXISTS',
+      '* 2 FETCH (FLAGS (\\Answered $Label1 \\Recent))',
+    ]);
     // Nothing twice.
     assert.deepEqual(await a.command('a3', 'NOOP'), ['a3 OK NOOP completed.']);
     // With CONDSTORE enabled the MODSEQ comes along.

@@ -1,0 +1,127 @@
+// What a session tells its client about the selected folder, over real sockets, with several
+// sessions on one mailbox:
+// - a keyword reaches the client in FLAGS (and PERMANENTFLAGS) before any FETCH shows it, however
+//   it got into the folder: this session's STORE, another session's STORE, APPEND or COPY, a
+//   delivery, or a FETCH that reads newer flags than the session last announced (RFC 3501 §7.2.6).
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { message, RawClient, startServer, type TestServer } from './harness.ts';
+
+let server: TestServer;
+const open: RawClient[] = [];
+
+async function login(user: string): Promise<RawClient> {
+  const c = await RawClient.login(server.tlsPort, `${user}@contoso.com`);
+  open.push(c);
+  return c;
+}
+
+const SYSTEM = '\\Answered \\Flagged \\Deleted \\Seen \\Draft';
+const flagsLine = (keywords: string) => `* FLAGS (${SYSTEM}${keywords ? ` ${keywords}` : ''})`;
+const permanentLine = (keywords: string) => `* OK [PERMANENTFLAGS (${SYSTEM}${keywords ? ` ${keywords}` : ''} \\*)] Flags permitted.`;
+const untagged = (lines: string[]) => lines.filter((l) => l.startsWith('* '));
+
+/** Asserts that FLAGS naming `keyword` comes before the first line matching `shown`. */
+function announcedBefore(lines: string[], keyword: string, shown: RegExp): void {
+  const flags = lines.findIndex((l) => l.startsWith('* FLAGS (') && l.includes(` ${keyword}`));
+  const use = lines.findIndex((l) => shown.test(l));
+  assert.ok(flags >= 0, `FLAGS names ${keyword}:\n${lines.join('\n')}`);
+  assert.ok(use >= 0, `${shown} is there:\n${lines.join('\n')}`);
+  assert.ok(flags < use, `FLAGS comes first:\n${lines.join('\n')}`);
+}
+
+before(async () => {
+  server = await startServer();
+  for (const alias of ['kw1', 'kw2', 'kw3']) await server.addUser(alias);
+});
+
+after(async () => {
+  for (const c of open) c.close();
+  await server?.stop();
+});
+
+describe('keywords are announced in FLAGS before they are used', () => {
+  test("this session's STORE: FLAGS and PERMANENTFLAGS come first, for .SILENT too", async () => {
+    await server.seed('kw1', message('one', 'x'));
+    await server.seed('kw1', message('two', 'x'));
+    const c = await login('kw1');
+    const select = await c.command('k1', 'SELECT INBOX');
+    assert.ok(select.includes(flagsLine('')), select.join('\n'));
+    assert.deepEqual(await c.command('k2', 'STORE 1 +FLAGS ($Todo)'), [
+      flagsLine('$Todo'),
+      permanentLine('$Todo'),
+      '* 1 FETCH (FLAGS ($Todo \\Recent))',
+      'k2 OK STORE completed.',
+    ]);
+    // Keywords compare without regard to case: $todo is not new.
+    assert.deepEqual(await c.command('k3', 'STORE 2 +FLAGS ($todo)'), ['* 2 FETCH (FLAGS ($todo \\Recent))', 'k3 OK STORE completed.']);
+    // .SILENT asks for no FETCH, but the new keyword is still announced.
+    assert.deepEqual(await c.command('k4', 'STORE 2 +FLAGS.SILENT (Work)'), [
+      flagsLine('$Todo Work'),
+      permanentLine('$Todo Work'),
+      'k4 OK STORE completed.',
+    ]);
+    // Taking a keyword off every message does not take it out of FLAGS while the folder stays
+    // selected: the list only grows, so the client never loses a keyword it still holds.
+    assert.deepEqual(await c.command('k5', 'STORE 1:2 -FLAGS.SILENT ($Todo)'), ['k5 OK STORE completed.']);
+    // A new SELECT lists the keywords its messages carry.
+    const again = await c.command('k6', 'SELECT INBOX');
+    assert.ok(again.includes(flagsLine('Work')), again.join('\n'));
+    assert.ok(again.includes(permanentLine('Work')), again.join('\n'));
+  });
+
+  test("another session's STORE, APPEND and COPY, a delivery, and a FETCH that reads newer flags", async () => {
+    await server.seed('kw2', message('first', 'x'));
+    await server.seed('kw2', message('draft', 'x'), { folder: 'Drafts', flags: ['$Copied'] });
+    const a = await login('kw2');
+    const b = await login('kw2');
+    await a.command('a1', 'SELECT INBOX');
+    await b.command('b1', 'SELECT INBOX');
+
+    // STORE elsewhere: at a's next sync, FLAGS before the FETCH.
+    await b.command('b2', 'STORE 1 +FLAGS.SILENT ($Urgent)');
+    assert.deepEqual(untagged(await a.command('a2', 'NOOP')), [flagsLine('$Urgent'), permanentLine('$Urgent'), '* 1 FETCH (FLAGS ($Urgent \\Recent))']);
+
+    // APPEND with a keyword: FLAGS before the EXISTS that brings the message.
+    const raw = message('later', 'x');
+    await b.command('b3', `APPEND INBOX ($Later) {${raw.length}+}\r\n${raw}`);
+    const afterAppend = await a.command('a3', 'NOOP');
+    announcedBefore(afterAppend, '$Later', /^\* 2 EXISTS$/);
+    assert.ok(afterAppend.includes(permanentLine('$Urgent $Later')), afterAppend.join('\n'));
+    assert.match((await a.command('a4', 'FETCH 2 (FLAGS)'))[0]!, /^\* 2 FETCH \(FLAGS \(\$Later( \\Recent)?\)\)$/);
+
+    // COPY from another folder.
+    const c = await login('kw2');
+    await c.command('c1', 'SELECT Drafts');
+    assert.match(await c.status('c2', 'COPY 1 INBOX'), /^c2 OK \[COPYUID /);
+    announcedBefore(await a.command('a5', 'NOOP'), '$Copied', /^\* 3 EXISTS$/);
+
+    // A delivery while the session is in IDLE.
+    a.send('i1 IDLE');
+    assert.equal(await a.line(), '+ idling');
+    await server.seed('kw2', message('delivered', 'x'), { flags: ['$Delivered'] });
+    const pushed = [await a.line(1000), await a.line(1000), await a.line(1000)];
+    assert.deepEqual(pushed, [flagsLine('$Urgent $Later $Copied $Delivered'), permanentLine('$Urgent $Later $Copied $Delivered'), '* 4 EXISTS']);
+    a.send('DONE');
+    const done = await a.until('i1');
+    assert.equal(done.at(-1), 'i1 OK IDLE terminated.');
+
+    // FETCH reads the store, which may be ahead of what the session last announced: the keyword
+    // is announced before that FETCH shows it, not only at the sync after it.
+    await b.command('b4', 'STORE 1 +FLAGS.SILENT ($Fresh)');
+    const fetched = await a.command('a6', 'FETCH 1 (FLAGS)');
+    announcedBefore(fetched, '$Fresh', /^\* 1 FETCH \(FLAGS \(\$Fresh \$Urgent \\Recent\)\)$/);
+    assert.equal(fetched.filter((l) => l.startsWith('* FLAGS ')).length, 1, fetched.join('\n'));
+  });
+
+  test('EXAMINE: a new keyword is announced in FLAGS; PERMANENTFLAGS stays the empty list of SELECT time', async () => {
+    await server.seed('kw3', message('one', 'x'));
+    const e = await login('kw3');
+    const b = await login('kw3');
+    const examine = await e.command('e1', 'EXAMINE INBOX');
+    assert.ok(examine.includes('* OK [PERMANENTFLAGS ()] Read-only folder.'), examine.join('\n'));
+    await b.command('b1', 'SELECT INBOX');
+    await b.command('b2', 'STORE 1 +FLAGS.SILENT ($Seen2)');
+    assert.deepEqual(untagged(await e.command('e2', 'NOOP')), [flagsLine('$Seen2'), '* 1 FETCH (FLAGS ($Seen2))']);
+  });
+});
