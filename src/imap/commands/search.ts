@@ -1,7 +1,7 @@
 // SEARCH and UID SEARCH (RFC 3501 §6.4.4) with ESEARCH (RFC 4731) and SEARCHRES (RFC 5182).
 // The pure parser has already decoded CHARSET strings; sequence numbers and `$` become UIDs
 // here, and the store evaluates the rest.
-import { compressNumbers, esearch, resolveSearchKey, resolveSequenceSet, type SearchKey } from '../protocol/index.ts';
+import { compressNumbers, esearch, rangesFromNumbers, resolveSearchKey, resolveSequenceSet, type SearchKey } from '../protocol/index.ts';
 import type { SearchKey as StoreSearchKey } from '../../store/search.ts';
 import { defineCommand } from '../session/command.ts';
 import type { ImapSession } from '../session/session.ts';
@@ -21,6 +21,7 @@ export async function searchUids(session: ImapSession, criteria: SearchKey): Pro
       return out;
     },
     savedUids: () => session.savedUids.map((u) => [u, u] as [number, number]),
+    recentUids: () => rangesFromNumbers(session.recentUids),
   });
   // Messages the view does not hold yet (arrived since its last sync) are left out.
   return (await session.store.search(folder.id, key as StoreSearchKey)).filter((uid) => view.seqOf(uid) > 0);

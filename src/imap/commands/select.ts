@@ -32,13 +32,6 @@ async function open(session: ImapSession, command: CommandOf<'SELECT'> | Command
   const name = session.nameFromWire(command.args.mailbox);
   const { folder, target } = await session.requireFolder(name);
   const view = await session.select(folder, readOnly, target);
-  let recent: number;
-  if (readOnly) recent = (await session.store.status(folder.id)).recent;
-  else {
-    const claimed = await session.store.claimRecent(folder.id);
-    session.recentUids = new Set(claimed);
-    recent = claimed.length;
-  }
   const status = await session.store.status(folder.id);
   session.sendMailboxFlags(true);
   session.send(`* ${view.exists} EXISTS`);
@@ -46,7 +39,7 @@ async function open(session: ImapSession, command: CommandOf<'SELECT'> | Command
     // RFC 9051 §6.3.2: a LIST reply with the name instead of rev1's RECENT and UNSEEN.
     session.send(`* LIST () "/" ${mailboxName(session.clientName(target, folder.name), { utf8: true })}`);
   } else {
-    session.send(`* ${recent} RECENT`);
+    session.send(`* ${session.recentCount()} RECENT`);
     const firstUnseen = view.allUids().findIndex((uid) => !view.flagsOf(uid).includes('\\Seen'));
     if (firstUnseen >= 0) session.send(`* OK [UNSEEN ${firstUnseen + 1}] First unseen message.`);
   }

@@ -29,9 +29,12 @@ export type SearchKey =
   | { type: 'or'; left: SearchKey; right: SearchKey }
   | { type: 'and'; keys: SearchKey[] };
 
-type SearchLeaf = Exclude<SearchKey, { type: 'seq' | 'saved' | 'not' | 'or' | 'and' }>;
+type SearchLeaf = Exclude<SearchKey, { type: 'seq' | 'saved' | 'recent' | 'not' | 'or' | 'and' }>;
 
-/** The same tree with sequence numbers and `$` turned into UID ranges: what the store takes. */
+/**
+ * The same tree with sequence numbers, `$` and RECENT/OLD/NEW turned into UID ranges: what the
+ * store takes.
+ */
 export type UidSearchKey =
   | SearchLeaf
   | { type: 'not'; key: UidSearchKey }
@@ -45,15 +48,24 @@ export interface SearchResolver {
   seqToUids(set: SequenceSet): NumberRanges;
   /** UIDs saved by the last SEARCH RETURN (SAVE); empty when nothing was saved (RFC 5182 §2.1). */
   savedUids(): NumberRanges;
+  /**
+   * UIDs of the messages that are \Recent in this session. \Recent belongs to a session, not to
+   * the message (RFC 3501 §2.3.2), so RECENT, OLD and NEW are answered from it.
+   */
+  recentUids(): NumberRanges;
 }
 
-/** Replaces sequence-number, `$` and `*` references with UID ranges, leaving the rest alone. */
+/** Replaces sequence-number, `$`, `*` and \Recent references with UID ranges, leaving the rest alone. */
 export function resolveSearchKey(key: SearchKey, resolver: SearchResolver): UidSearchKey {
   switch (key.type) {
     case 'seq':
       return { type: 'uid', ranges: resolver.seqToUids(key.set) };
     case 'saved':
       return { type: 'uid', ranges: resolver.savedUids() };
+    case 'recent': {
+      const recent: UidSearchKey = { type: 'uid', ranges: resolver.recentUids() };
+      return key.present ? recent : { type: 'not', key: recent };
+    }
     case 'uid':
       return { type: 'uid', ranges: resolveSequenceSet({ ranges: key.ranges }, resolver.maxUid) };
     case 'not':

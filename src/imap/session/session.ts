@@ -100,8 +100,13 @@ export class ImapSession {
   selection: Selection | null = null;
   /** UIDs saved by SEARCH RETURN (SAVE) for `$` (RFC 5182). */
   savedUids: number[] = [];
-  /** Messages this session holds \Recent for (RFC 3501 §2.3.2), taken at SELECT. */
+  /**
+   * Messages this session holds \Recent for (RFC 3501 §2.3.2): taken from the store at SELECT
+   * and whenever a sync finds new messages, so each message is recent in one session only.
+   */
   recentUids = new Set<number>();
+  /** The count last sent in `* n RECENT`. */
+  private announcedRecent = 0;
   private conn: LineConnection;
   private segments: Segment[] = [];
   private literalBytes = 0;
@@ -192,6 +197,15 @@ export class ImapSession {
     this.send(`* FLAGS (${flags})`);
     if (!selection.readOnly) this.send(`* OK [PERMANENTFLAGS (${flags} \\*)] Flags permitted.`);
     else if (selecting) this.send('* OK [PERMANENTFLAGS ()] Read-only folder.');
+  }
+
+  /** How many of the messages the client can see hold \Recent in this session. */
+  recentCount(): number {
+    const view = this.selection?.view;
+    if (!view) return 0;
+    let n = 0;
+    for (const uid of this.recentUids) if (view.seqOf(uid) > 0) n++;
+    return n;
   }
 
   get state(): SessionState {
@@ -348,7 +362,10 @@ export class ImapSession {
     const view = new SelectedView(folder.id, readOnly);
     const status = await target.store.status(folder.id);
     view.load(await target.store.messages(folder.id), status.highestModseq);
-    this.selection = { folder, view, readOnly, target };
+    const selection: Selection = { folder, view, readOnly, target };
+    this.selection = selection;
+    await this.collectRecent(selection, 0);
+    this.announcedRecent = this.recentCount();
     // A change made elsewhere only marks the session dirty; the next sync point reads the
     // change log, so a burst of changes never queues up notifications (and none is lost).
     this.unsubscribe = target.store.subscribe(target.mailbox.id, (event) => {
@@ -377,6 +394,23 @@ export class ImapSession {
     this.selection = null;
     this.savedUids = [];
     this.recentUids = new Set();
+    this.announcedRecent = 0;
+  }
+
+  /**
+   * \Recent for the messages above `afterUid` that no session has taken yet (RFC 3501 §2.3.2).
+   * A read-write session takes them from the store, so no other session will see them as
+   * recent; a read-only one (EXAMINE) shows them as recent and leaves them for the next.
+   */
+  private async collectRecent(selection: Selection, afterUid: number): Promise<void> {
+    const { store } = selection.target;
+    const folderId = selection.folder.id;
+    const uids = selection.readOnly
+      ? await store.search(folderId, { type: 'and', keys: [{ type: 'recent', present: true }, { type: 'uid', ranges: [[afterUid + 1, Number.MAX_SAFE_INTEGER]] }] })
+      : await store.claimRecent(folderId);
+    // A sync that lost a race with UNSELECT or another SELECT must not touch the new selection.
+    if (this.selection !== selection) return;
+    for (const uid of uids) this.recentUids.add(uid);
   }
 
   /** Sends what changed in the selected folder; `allowExpunge` false holds removals back. */
@@ -398,7 +432,20 @@ export class ImapSession {
       return;
     }
     if (this.selection !== selection) return;
-    this.announce(selection.view.apply(changes, allowExpunge));
+    const previousMax = selection.view.maxUid();
+    const update = selection.view.apply(changes, allowExpunge);
+    for (const uid of update.vanished) this.recentUids.delete(uid);
+    this.announce(update);
+    // New messages are recent in the first session to hear of them. EXISTS has gone out already:
+    // taking \Recent is a write, and an IDLE push should not wait for it.
+    if (selection.view.maxUid() > previousMax) await this.collectRecent(selection, previousMax);
+    if (this.selection !== selection || this.rev2) return;
+    // RFC 3501 §7.3.2: the count changes with arrivals and expunges; the client records it.
+    const recent = this.recentCount();
+    if (update.exists !== null && recent !== this.announcedRecent) {
+      this.announcedRecent = recent;
+      this.send(`* ${recent} RECENT`);
+    }
   }
 
   announce(update: ViewUpdate): void {

@@ -779,6 +779,9 @@ export class SqliteMailStore implements MailStore {
   }
 
   async claimRecent(folderId: number): Promise<number[]> {
+    // Sessions claim each time new messages reach them; usually another has claimed them already,
+    // and a read of the folder's counter spares the write (and its fsync).
+    if (!this.statements.get(`SELECT recent FROM folders WHERE id = ?`).pluck().get(folderId)) return [];
     return this.enqueueWrite(() => {
       const rows = this.statements.get(`SELECT uid FROM messages WHERE folder_id = ? AND recent = 1 ORDER BY uid`).all(folderId) as { uid: number }[];
       if (rows.length > 0) {

@@ -2,7 +2,9 @@
 // sessions on one mailbox:
 // - a keyword reaches the client in FLAGS (and PERMANENTFLAGS) before any FETCH shows it, however
 //   it got into the folder: this session's STORE, another session's STORE, APPEND or COPY, a
-//   delivery, or a FETCH that reads newer flags than the session last announced (RFC 3501 §7.2.6).
+//   delivery, or a FETCH that reads newer flags than the session last announced (RFC 3501 §7.2.6);
+// - \Recent belongs to exactly one session, the first to hear of the message; STATUS counts the
+//   messages no session has heard of; SEARCH RECENT/NEW/OLD follow the session (RFC 3501 §2.3.2).
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { message, RawClient, startServer, type TestServer } from './harness.ts';
@@ -32,7 +34,7 @@ function announcedBefore(lines: string[], keyword: string, shown: RegExp): void 
 
 before(async () => {
   server = await startServer();
-  for (const alias of ['kw1', 'kw2', 'kw3']) await server.addUser(alias);
+  for (const alias of ['kw1', 'kw2', 'kw3', 'rc1', 'rc2', 'rc3', 'rc4']) await server.addUser(alias);
 });
 
 after(async () => {
@@ -122,6 +124,90 @@ describe('keywords are announced in FLAGS before they are used', () => {
     assert.ok(examine.includes('* OK [PERMANENTFLAGS ()] Read-only folder.'), examine.join('\n'));
     await b.command('b1', 'SELECT INBOX');
     await b.command('b2', 'STORE 1 +FLAGS.SILENT ($Seen2)');
-    assert.deepEqual(untagged(await e.command('e2', 'NOOP')), [flagsLine('$Seen2'), '* 1 FETCH (FLAGS ($Seen2))']);
+    // e heard of the message first, so it stays \Recent here, though b's SELECT took it.
+    assert.deepEqual(untagged(await e.command('e2', 'NOOP')), [flagsLine('$Seen2'), '* 1 FETCH (FLAGS ($Seen2 \\Recent))']);
+  });
+});
+
+describe('\\Recent belongs to one session (RFC 3501 §2.3.2)', () => {
+  test('a new message is recent in the first session to hear of it; STATUS counts it until then', async () => {
+    const a = await login('rc1');
+    const b = await login('rc1');
+    const c = await login('rc1');
+    await a.command('a1', 'SELECT INBOX');
+    await b.command('b1', 'SELECT INBOX');
+    const raw = message('arrives', 'x');
+    assert.match(await c.status('c1', `APPEND INBOX {${raw.length}+}\r\n${raw}`), /^c1 OK /);
+    // Neither selected session has synced yet: nobody has heard of it.
+    assert.deepEqual(await c.command('c2', 'STATUS INBOX (MESSAGES RECENT)'), ['* STATUS INBOX (MESSAGES 1 RECENT 1)', 'c2 OK STATUS completed.']);
+    assert.deepEqual(await a.command('a2', 'NOOP'), ['* 1 EXISTS', '* 1 RECENT', 'a2 OK NOOP completed.']);
+    assert.deepEqual(await b.command('b2', 'NOOP'), ['* 1 EXISTS', 'b2 OK NOOP completed.']);
+    assert.deepEqual(await a.command('a3', 'FETCH 1 (FLAGS)'), ['* 1 FETCH (FLAGS (\\Recent))', 'a3 OK FETCH completed.']);
+    assert.deepEqual(await b.command('b3', 'FETCH 1 (FLAGS)'), ['* 1 FETCH (FLAGS ())', 'b3 OK FETCH completed.']);
+    assert.deepEqual(await c.command('c3', 'STATUS INBOX (RECENT)'), ['* STATUS INBOX (RECENT 0)', 'c3 OK STATUS completed.']);
+
+    // SEARCH answers RECENT, NEW (RECENT UNSEEN) and OLD for the session that asks.
+    assert.equal((await a.command('a4', 'SEARCH RECENT'))[0], '* SEARCH 1');
+    assert.equal((await a.command('a5', 'SEARCH NEW'))[0], '* SEARCH 1');
+    assert.equal((await a.command('a6', 'SEARCH OLD'))[0], '* SEARCH');
+    assert.equal((await b.command('b4', 'SEARCH RECENT'))[0], '* SEARCH');
+    assert.equal((await b.command('b5', 'SEARCH OLD'))[0], '* SEARCH 1');
+    await a.command('a7', 'STORE 1 +FLAGS.SILENT (\\Seen)');
+    assert.equal((await a.command('a8', 'SEARCH NEW'))[0], '* SEARCH');
+    assert.equal((await a.command('a9', 'UID SEARCH RECENT SEEN'))[0], '* SEARCH 1');
+
+    // A later session finds nothing recent.
+    const d = await login('rc1');
+    assert.ok((await d.command('d1', 'SELECT INBOX')).includes('* 0 RECENT'));
+  });
+
+  test('APPEND from a session with another folder selected: STATUS counts it recent; its next SELECT takes it', async () => {
+    const a = await login('rc2');
+    await a.command('a1', 'SELECT Drafts');
+    const raw = message('for later', 'x');
+    assert.match(await a.status('a2', `APPEND INBOX (\\Seen) {${raw.length}+}\r\n${raw}`), /^a2 OK \[APPENDUID /);
+    // The APPEND alone does not make the session hear of it: it has Drafts selected.
+    assert.deepEqual(await a.command('a3', 'STATUS INBOX (MESSAGES UNSEEN RECENT)'), ['* STATUS INBOX (MESSAGES 1 UNSEEN 0 RECENT 1)', 'a3 OK STATUS completed.']);
+    const select = await a.command('a4', 'SELECT INBOX');
+    assert.ok(select.includes('* 1 RECENT'), select.join('\n'));
+    assert.deepEqual(await a.command('a5', 'FETCH 1 (FLAGS)'), ['* 1 FETCH (FLAGS (\\Seen \\Recent))', 'a5 OK FETCH completed.']);
+    const b = await login('rc2');
+    assert.ok((await b.command('b1', 'SELECT INBOX')).includes('* 0 RECENT'));
+    assert.deepEqual(await a.command('a6', 'STATUS INBOX (RECENT)'), ['* STATUS INBOX (RECENT 0)', 'a6 OK STATUS completed.']);
+  });
+
+  test('COPY: into the selected folder, EXISTS and RECENT come with the reply; into a folder another session has selected, at its NOOP', async () => {
+    await server.seed('rc3', message('one', 'x'));
+    await server.seed('rc3', message('two', 'x'), { flags: ['\\Flagged'] });
+    const a = await login('rc3');
+    const b = await login('rc3');
+    assert.ok((await a.command('a1', 'SELECT INBOX')).includes('* 2 RECENT'));
+    const copy = await a.command('a2', 'COPY 1:2 INBOX');
+    assert.deepEqual(untagged(copy), ['* 4 EXISTS', '* 4 RECENT']);
+    assert.match(copy.at(-1)!, /^a2 OK \[COPYUID \d+ 1:2 3:4\] /);
+    assert.deepEqual(await a.command('a3', 'FETCH 3:4 (FLAGS)'), [
+      '* 3 FETCH (FLAGS (\\Recent))',
+      '* 4 FETCH (FLAGS (\\Flagged \\Recent))',
+      'a3 OK FETCH completed.',
+    ]);
+    await b.command('b1', 'SELECT Drafts');
+    await a.command('a4', 'COPY 2 Drafts');
+    assert.deepEqual(await b.command('b2', 'NOOP'), ['* 1 EXISTS', '* 1 RECENT', 'b2 OK NOOP completed.']);
+    assert.deepEqual(await b.command('b3', 'FETCH 1 (FLAGS)'), ['* 1 FETCH (FLAGS (\\Flagged \\Recent))', 'b3 OK FETCH completed.']);
+    // An expunge lowers the count, and the client is told.
+    await a.command('a5', 'STORE 4 +FLAGS.SILENT (\\Deleted)');
+    assert.deepEqual(untagged(await a.command('a6', 'EXPUNGE')), ['* 4 EXPUNGE', '* 3 EXISTS', '* 3 RECENT']);
+  });
+
+  test('EXAMINE shows \\Recent without taking it; the next SELECT takes it', async () => {
+    await server.seed('rc4', message('one', 'x'));
+    const e = await login('rc4');
+    assert.ok((await e.command('e1', 'EXAMINE INBOX')).includes('* 1 RECENT'));
+    assert.deepEqual(await e.command('e2', 'FETCH 1 (FLAGS)'), ['* 1 FETCH (FLAGS (\\Recent))', 'e2 OK FETCH completed.']);
+    assert.equal((await e.command('e3', 'SEARCH RECENT'))[0], '* SEARCH 1');
+    const s = await login('rc4');
+    assert.ok((await s.command('s1', 'SELECT INBOX')).includes('* 1 RECENT'));
+    const e2 = await login('rc4');
+    assert.ok((await e2.command('f1', 'EXAMINE INBOX')).includes('* 0 RECENT'));
   });
 });

@@ -240,6 +240,7 @@ test('resolveSearchKey: sequence numbers, $ and * become UID ranges the store un
     seqToUids: (set: Parameters<typeof resolveSequenceSet>[0]) =>
       resolveSequenceSet(set, uids.length).map(([a, b]): [number, number] => [uids[a - 1]!, uids[b - 1]!]),
     savedUids: (): [number, number][] => [[20, 20], [40, 40]],
+    recentUids: (): [number, number][] => [[40, 50]],
   };
   const key = criteria('OR 2:* NOT $ UID 45:* SEEN');
   const resolved: UidSearchKey = resolveSearchKey(key, resolver);
@@ -253,6 +254,12 @@ test('resolveSearchKey: sequence numbers, $ and * become UID ranges the store un
   });
   // RFC 3501 §6.4.8: "UID 559:*" still names the last message when 559 is past the end.
   assert.deepEqual(resolveSearchKey(criteria('UID 559:*'), resolver), { type: 'uid', ranges: [[50, 50]] });
+  // \Recent is the session's: RECENT, OLD and NEW (RECENT UNSEEN) name its UIDs.
+  assert.deepEqual(resolveSearchKey(criteria('RECENT'), resolver), { type: 'uid', ranges: [[40, 50]] });
+  assert.deepEqual(resolveSearchKey(criteria('OLD'), resolver), { type: 'not', key: { type: 'uid', ranges: [[40, 50]] } });
+  assert.deepEqual(resolveSearchKey(criteria('NEW'), resolver), {
+    type: 'and', keys: [{ type: 'uid', ranges: [[40, 50]] }, { type: 'flag', flag: '\\Seen', present: false }],
+  });
   // The resolved tree is the store's SearchKey.
   const forStore: StoreSearchKey = resolved;
   assert.ok(forStore);
