@@ -4,7 +4,11 @@
 //   it got into the folder: this session's STORE, another session's STORE, APPEND or COPY, a
 //   delivery, or a FETCH that reads newer flags than the session last announced (RFC 3501 §7.2.6);
 // - \Recent belongs to exactly one session, the first to hear of the message; STATUS counts the
-//   messages no session has heard of; SEARCH RECENT/NEW/OLD follow the session (RFC 3501 §2.3.2).
+//   messages no session has heard of; SEARCH RECENT/NEW/OLD follow the session (RFC 3501 §2.3.2);
+// - with QRESYNC, SELECT reports what vanished since the client's MODSEQ, and expunges arrive as
+//   VANISHED rather than EXPUNGE (RFC 7162 §3.2.5, §3.2.10);
+// - a client that announces a literal shorter than what it sends gets BAD for the command and
+//   for each stray line, and the session stays in step.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { message, RawClient, startServer, type TestServer } from './harness.ts';
@@ -34,7 +38,7 @@ function announcedBefore(lines: string[], keyword: string, shown: RegExp): void 
 
 before(async () => {
   server = await startServer();
-  for (const alias of ['kw1', 'kw2', 'kw3', 'rc1', 'rc2', 'rc3', 'rc4']) await server.addUser(alias);
+  for (const alias of ['kw1', 'kw2', 'kw3', 'rc1', 'rc2', 'rc3', 'rc4', 'qr1', 'qr2', 'strays']) await server.addUser(alias);
 });
 
 after(async () => {
@@ -209,5 +213,105 @@ describe('\\Recent belongs to one session (RFC 3501 §2.3.2)', () => {
     assert.ok((await s.command('s1', 'SELECT INBOX')).includes('* 1 RECENT'));
     const e2 = await login('rc4');
     assert.ok((await e2.command('f1', 'EXAMINE INBOX')).includes('* 0 RECENT'));
+  });
+});
+
+describe('QRESYNC (RFC 7162) through a session', () => {
+  test('SELECT (QRESYNC (uidvalidity modseq known-uids)) answers VANISHED (EARLIER) and the changed flags', async () => {
+    for (let i = 1; i <= 5; i++) await server.seed('qr1', message(`m${i}`, 'x'));
+    const a = await login('qr1');
+    await a.command('a1', 'ENABLE QRESYNC');
+    const first = await a.command('a2', 'SELECT INBOX');
+    const uidValidity = Number(/UIDVALIDITY (\d+)/.exec(first.join('\n'))![1]);
+    const modseq = Number(/HIGHESTMODSEQ (\d+)/.exec(first.join('\n'))![1]);
+    await a.command('a3', 'LOGOUT');
+
+    // While the client is away: 2 and 4 are expunged, 1 is flagged.
+    const b = await login('qr1');
+    await b.command('b1', 'SELECT INBOX');
+    await b.command('b2', 'STORE 2,4 +FLAGS.SILENT (\\Deleted)');
+    await b.command('b3', 'EXPUNGE');
+    await b.command('b4', 'STORE 1 +FLAGS.SILENT (\\Flagged)');
+
+    const c = await login('qr1');
+    await c.command('c1', 'ENABLE QRESYNC');
+    const resync = await c.command('c2', `SELECT INBOX (QRESYNC (${uidValidity} ${modseq} 1:5))`);
+    assert.equal(resync.at(-1), 'c2 OK [READ-WRITE] SELECT completed.');
+    assert.ok(resync.includes('* 3 EXISTS'), resync.join('\n'));
+    assert.ok(resync.includes('* VANISHED (EARLIER) 2,4'), resync.join('\n'));
+    assert.ok(resync.some((l) => /^\* 1 FETCH \(UID 1 FLAGS \(\\Flagged\) MODSEQ \(\d+\)\)$/.test(l)), resync.join('\n'));
+    assert.ok(!resync.some((l) => / EXPUNGE$/.test(l)), resync.join('\n'));
+
+    // Known UIDs narrow the report to what the client had; another UIDVALIDITY gets none.
+    const narrow = await c.command('c3', `SELECT INBOX (QRESYNC (${uidValidity} ${modseq} 1:3))`);
+    assert.ok(narrow.includes('* VANISHED (EARLIER) 2'), narrow.join('\n'));
+    const stale = await c.command('c4', `SELECT INBOX (QRESYNC (${uidValidity + 1} ${modseq}))`);
+    assert.ok(!stale.some((l) => l.startsWith('* VANISHED')), stale.join('\n'));
+    // QRESYNC in SELECT needs ENABLE QRESYNC first.
+    const d = await login('qr1');
+    assert.match(await d.status('d1', `SELECT INBOX (QRESYNC (${uidValidity} ${modseq}))`), /^d1 BAD /);
+  });
+
+  test('with QRESYNC enabled, expunges arrive as VANISHED, not EXPUNGE: at NOOP, in IDLE and for its own EXPUNGE', async () => {
+    for (let i = 1; i <= 4; i++) await server.seed('qr2', message(`m${i}`, 'x'));
+    const a = await login('qr2');
+    const b = await login('qr2');
+    await a.command('a1', 'ENABLE QRESYNC');
+    await a.command('a2', 'SELECT INBOX');
+    await b.command('b1', 'SELECT INBOX');
+
+    await b.command('b2', 'STORE 2 +FLAGS.SILENT (\\Deleted)');
+    assert.ok((await b.command('b3', 'EXPUNGE')).includes('* 2 EXPUNGE'), 'without QRESYNC, EXPUNGE');
+    const noop = untagged(await a.command('a3', 'NOOP'));
+    assert.equal(noop[0], '* VANISHED 2');
+    assert.ok(noop.includes('* 3 EXISTS'), noop.join('\n'));
+    assert.ok(!noop.some((l) => / EXPUNGE$/.test(l)), noop.join('\n'));
+
+    a.send('i1 IDLE');
+    assert.equal(await a.line(), '+ idling');
+    await b.command('b4', 'UID STORE 3 +FLAGS.SILENT (\\Deleted)');
+    assert.match(await a.line(1000), /^\* 2 FETCH \(FLAGS \(\\Deleted( \\Recent)?\) UID 3 MODSEQ \(\d+\)\)$/);
+    await b.command('b5', 'EXPUNGE');
+    assert.equal(await a.line(1000), '* VANISHED 3');
+    a.send('DONE');
+    assert.equal((await a.until('i1')).at(-1), 'i1 OK IDLE terminated.');
+
+    await a.command('a4', 'STORE 1 +FLAGS.SILENT (\\Deleted)');
+    const own = untagged(await a.command('a5', 'EXPUNGE'));
+    assert.equal(own[0], '* VANISHED 1');
+    assert.ok(!own.some((l) => / EXPUNGE$/.test(l)), own.join('\n'));
+
+    // UID FETCH ... (CHANGEDSINCE m VANISHED) reports what went, as EARLIER.
+    assert.deepEqual(untagged(await a.command('a6', 'UID FETCH 1:* (FLAGS) (CHANGEDSINCE 1 VANISHED)')).filter((l) => l.startsWith('* VANISHED')), ['* VANISHED (EARLIER) 1:3']);
+  });
+});
+
+describe('a client whose literal is shorter than what it sends', () => {
+  test('the command is BAD, each stray line is BAD, and the next command is answered as usual', async () => {
+    const c = await login('strays');
+    await c.command('s0', 'SELECT INBOX');
+    // What Dovecot's imaptest sends for an mbox message holding NUL: it counts each line up to
+    // its first NUL, so it announces 83 bytes and sends 96, then the CRLF that ends the command.
+    const sent = Buffer.from('From: a@example.com\r\nSubject: nul\0inside\r\nContent-Type: application/octet-stream\r\n\r\n\0\x01\x02\xff\xfe\r\n\0\r\n\r\n', 'latin1');
+    assert.equal(sent.length, 96);
+    c.write(Buffer.concat([Buffer.from('s1 APPEND INBOX {83+}\r\n'), sent, Buffer.from('\r\n')]));
+    // The 83 bytes end in the middle of a CRLF; the LF left over ends the APPEND's line. Its
+    // literal holds NUL, which only literal8 may (RFC 3501 §4.3, RFC 3516 §4.1).
+    assert.equal(await c.line(), 's1 BAD NUL in literal (only literal8 may hold NUL)');
+    // The rest of the message, then the command's own CRLF, are read as command lines.
+    assert.deepEqual([await c.line(), await c.line(), await c.line(), await c.line()], [
+      '* BAD Invalid characters in atom',
+      '* BAD Invalid characters in atom',
+      '* BAD Empty command',
+      '* BAD Empty command',
+    ]);
+    assert.deepEqual(await c.command('s2', 'NOOP'), ['s2 OK NOOP completed.']);
+    assert.deepEqual(await c.command('s3', 'STATUS INBOX (MESSAGES)'), ['* STATUS INBOX (MESSAGES 0)', 's3 OK STATUS completed.']);
+    // Sent as literal8 with its true size, the same message is stored byte for byte.
+    const stored = await c.command('s4', Buffer.concat([Buffer.from(`APPEND INBOX ~{${sent.length}+}\r\n`), sent]));
+    assert.match(stored.at(-1)!, /^s4 OK \[APPENDUID \d+ 1\] /);
+    const { store, folder } = await server.folderOf('strays');
+    const [row] = await store.messages(folder.id);
+    assert.deepEqual(await store.readBlob(row!.blobId), sent);
   });
 });
