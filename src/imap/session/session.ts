@@ -405,9 +405,11 @@ export class ImapSession {
   private async collectRecent(selection: Selection, afterUid: number): Promise<void> {
     const { store } = selection.target;
     const folderId = selection.folder.id;
-    const uids = selection.readOnly
-      ? await store.search(folderId, { type: 'and', keys: [{ type: 'recent', present: true }, { type: 'uid', ranges: [[afterUid + 1, Number.MAX_SAFE_INTEGER]] }] })
-      : await store.claimRecent(folderId);
+    let uids: number[];
+    if (!selection.readOnly) uids = await store.claimRecent(folderId);
+    // The folder's count first: a search of a large folder for nothing would read every row.
+    else if ((await store.status(folderId)).recent === 0) uids = [];
+    else uids = await store.search(folderId, { type: 'and', keys: [{ type: 'recent', present: true }, { type: 'uid', ranges: [[afterUid + 1, Number.MAX_SAFE_INTEGER]] }] });
     // A sync that lost a race with UNSELECT or another SELECT must not touch the new selection.
     if (this.selection !== selection) return;
     for (const uid of uids) this.recentUids.add(uid);
