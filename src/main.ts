@@ -11,6 +11,7 @@ import { splitCommandLine } from './cli/syntax.ts';
 import { CmdletSyntaxError } from './cli/types.ts';
 import type { Role } from './host/server.ts';
 import { setupOrganization, SetupError } from './host/setup.ts';
+import { restrictProcessUmask } from './lib/private-files.ts';
 
 const USAGE = `Usage:
   mailroom setup --organization NAME --domain DOMAIN [--fqdn FQDN] [--server NAME] --admin-password PW
@@ -26,6 +27,8 @@ port), MAILROOM_DIRECTORY (postgres:// URL of a shared directory), MAILROOM_LOG_
 
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
+  // Whatever a command creates in the data folder is for the service's user alone (docs/security.md).
+  restrictProcessUmask();
   try {
     if (command === undefined || command === 'help' || command === '--help' || command === '-h') {
       console.log(USAGE);

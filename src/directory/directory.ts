@@ -2,9 +2,9 @@
 // configuration every server reads. Every write bumps one revision counter in the same
 // transaction, which is how running servers notice a change made by another process.
 import { randomUUID } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { dataFolder, directoryUrl } from '../lib/env.ts';
+import { makePrivateDir } from '../lib/private-files.ts';
 import { PostgresDatabase } from '../lib/sql/postgres.ts';
 import { SqliteDatabase } from '../lib/sql/sqlite.ts';
 import type { SqlDatabase, SqlExecutor } from '../lib/sql/types.ts';
@@ -190,7 +190,7 @@ export class Directory {
     if (url && /^postgres(ql)?:\/\//.test(url)) return Directory.openWith(PostgresDatabase.connect(url));
     if (url) throw new DirectoryError(`MAILROOM_DIRECTORY must be a postgres:// URL (got '${url}')`);
     const folder = dataFolder();
-    mkdirSync(folder, { recursive: true });
+    makePrivateDir(folder);
     return Directory.openWith(new SqliteDatabase(join(folder, 'directory.db')));
   }
 

@@ -13,7 +13,8 @@ import type { SettingsDocument } from '../config/model.ts';
 import { Directory, type Certificate, type ReceiveConnector, type Server } from '../directory/directory.ts';
 import { ProtocolFrontend, type FrontendProtocol } from '../frontend/protocol-frontend.ts';
 import { certificateCovers } from '../lib/certificates.ts';
-import { portOffset } from '../lib/env.ts';
+import { dataFolder, portOffset } from '../lib/env.ts';
+import { dataFolderWarning } from '../lib/private-files.ts';
 import { createLogger, type Logger } from '../lib/log.ts';
 import { ListenerError } from '../frontend/listeners.ts';
 
@@ -290,6 +291,10 @@ const HEARTBEAT_MS = 1000;
 
 export async function runServer(options: { role: Role; server?: string }): Promise<number> {
   const log = createLogger({ role: options.role });
+  // Checked before anything is created: a folder made by an older version, or copied with
+  // another umask, keeps its modes, and only the admin should widen or narrow them.
+  const exposed = dataFolderWarning(dataFolder());
+  if (exposed) log.warn({ folder: dataFolder() }, exposed);
   const directory = await Directory.open();
   const org = await directory.organization();
   if (!org) {

@@ -1,5 +1,6 @@
 import Database from 'better-sqlite3';
 import { AsyncLock } from '../async-lock.ts';
+import { ensurePrivateFile } from '../private-files.ts';
 import type { SqlDatabase, SqlExecutor, SqlRunResult, SqlValue } from './types.ts';
 
 type Native = Database.Database;
@@ -65,6 +66,7 @@ export class SqliteDatabase extends SqliteExecutor implements SqlDatabase {
   private readonly lock = new AsyncLock();
 
   constructor(path: string) {
+    if (path !== ':memory:') ensurePrivateFile(path);
     const db = new Database(path);
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = FULL');

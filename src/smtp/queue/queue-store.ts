@@ -2,9 +2,9 @@
 // remote recipient. enqueue() commits before it resolves (WAL, synchronous=FULL), which is what
 // lets the SMTP service answer 250 for remote recipients. The running server and the queue
 // cmdlets (Get-Queue, Retry-Queue, …) share the file.
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { SqliteDatabase } from '../../lib/sql/sqlite.ts';
+import { makePrivateDir } from '../../lib/private-files.ts';
 
 export type RecipientStatus = 'ready' | 'retry' | 'delivered' | 'failed' | 'suspended';
 
@@ -160,7 +160,7 @@ export class QueueStore {
 
   static async open(dataFolder: string): Promise<QueueStore> {
     const folder = queueFolder(dataFolder);
-    mkdirSync(folder, { recursive: true });
+    makePrivateDir(folder);
     const db = new SqliteDatabase(join(folder, 'queue.db'));
     await db.exec(SCHEMA);
     await db.transaction(async (tx) => {

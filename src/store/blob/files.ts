@@ -4,6 +4,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, promises as fs, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE } from '../../lib/private-files.ts';
 
 export class BlobFiles {
   constructor(private readonly root: string) {}
@@ -30,9 +31,9 @@ export class BlobFiles {
     } catch {
       // not there yet
     }
-    await fs.mkdir(dir, { recursive: true });
+    await fs.mkdir(dir, { recursive: true, mode: PRIVATE_DIR_MODE });
     const tmp = join(dir, `.${id}.${randomBytes(4).toString('hex')}.tmp`);
-    const handle = await fs.open(tmp, 'w');
+    const handle = await fs.open(tmp, 'w', PRIVATE_FILE_MODE);
     try {
       await handle.writeFile(data);
       await handle.sync();

@@ -4,7 +4,7 @@
 // transaction, so a crash can never leave them disagreeing.
 import Database from 'better-sqlite3';
 import { StatementCache } from '../../lib/sql/sqlite.ts';
-import { mkdirSync } from 'node:fs';
+import { ensurePrivateFile, makePrivateDir } from '../../lib/private-files.ts';
 import { join } from 'node:path';
 import { BlobFiles } from '../blob/files.ts';
 import { canonicalFolderName, defaultFolderNames, DEFAULT_ROLES, folderNameProblem } from '../folder-names.ts';
@@ -151,7 +151,8 @@ export class SqliteMailStore implements MailStore {
 
   /** Opens (creating if needed) the mailbox database kept in `folder`. */
   static async open(folder: string, options: StoreOptions = {}): Promise<SqliteMailStore> {
-    mkdirSync(folder, { recursive: true });
+    makePrivateDir(folder);
+    ensurePrivateFile(join(folder, 'mailbox.db'));
     const db = new Database(join(folder, 'mailbox.db'));
     db.pragma('journal_mode = WAL');
     // FULL: a commit is on disk before append() resolves, so an acknowledged message

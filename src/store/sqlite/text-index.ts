@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { existsSync, rmSync } from 'node:fs';
 import { TEXT_INDEX_SCHEMA, TEXT_INDEX_VERSION } from './schema.ts';
+import { ensurePrivateFile } from '../../lib/private-files.ts';
 import type { TextIndexMessage, TextIndexWorkerData } from './text-index-worker.ts';
 
 /** How long a search waits for the indexer before it fails rather than answer from a stale index. */
@@ -54,6 +55,7 @@ export class TextIndex {
       }
       if (!current) for (const suffix of ['', '-wal', '-shm']) rmSync(`${path}${suffix}`, { force: true });
     }
+    ensurePrivateFile(path);
     const db = new Database(path);
     try {
       db.pragma('journal_mode = WAL');
