@@ -27,6 +27,9 @@ export const ENGINES: TestEngine[] = [
   {
     name: 'postgres',
     async open() {
+      // A PostgreSQL directory's secrets are sealed with a key every server shares (docs/security.md,
+      // "Data at rest"): given in the environment, which the servers a test starts inherit.
+      process.env.MAILROOM_SECRETS_KEY ??= randomBytes(32).toString('base64');
       const name = `mailroom_test_${randomBytes(6).toString('hex')}`;
       const admin = new pg.Client({ connectionString: POSTGRES_ADMIN_URL });
       await admin.connect();

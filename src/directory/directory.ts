@@ -2,9 +2,10 @@
 // configuration every server reads. Every write bumps one revision counter in the same
 // transaction, which is how running servers notice a change made by another process.
 import { randomUUID } from 'node:crypto';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { dataFolder, directoryUrl } from '../lib/env.ts';
 import { makePrivateDir } from '../lib/private-files.ts';
+import { SecretBox } from '../lib/secrets.ts';
 import { PostgresDatabase } from '../lib/sql/postgres.ts';
 import { SqliteDatabase } from '../lib/sql/sqlite.ts';
 import type { SqlDatabase, SqlExecutor } from '../lib/sql/types.ts';
@@ -182,7 +183,11 @@ export class Directory {
   private readonly mailboxCache = new ReadCache<Mailbox | undefined>(() => this.writes);
   private readonly databaseCache = new ReadCache<MailboxDatabase | undefined>(() => this.writes);
 
-  private constructor(readonly db: SqlDatabase) {}
+  private constructor(
+    readonly db: SqlDatabase,
+    /** Seals the secrets kept here with a key kept elsewhere (lib/secrets.ts). */
+    readonly secrets: SecretBox,
+  ) {}
 
   /** Opens the directory named by MAILROOM_DIRECTORY, or the SQLite file in the data folder. */
   static async open(): Promise<Directory> {
@@ -210,7 +215,22 @@ export class Directory {
         [service.name, service.initialStartupType],
       );
     }
-    return new Directory(db);
+    // The key sits beside directory.db (the data folder); a PostgreSQL directory uses this
+    // server's data folder, or MAILROOM_SECRETS_KEY, which every server must share.
+    const directory = new Directory(db, new SecretBox(db instanceof SqliteDatabase ? dirname(db.path) : dataFolder()));
+    await directory.sealPlainCertificateKeys();
+    return directory;
+  }
+
+  /** Certificates' private keys stored before they were sealed are sealed now, once. */
+  private async sealPlainCertificateKeys(): Promise<void> {
+    const plain = await this.db.all<{ thumbprint: string; key_pem: string }>(`SELECT thumbprint, key_pem FROM certificates WHERE key_pem NOT LIKE 'mrsec1:%'`);
+    for (const row of plain) {
+      // Compared with the old value: another process sealing it at the same time wins, once.
+      await this.db.run(`UPDATE certificates SET key_pem = ? WHERE thumbprint = ? AND key_pem = ?`, [
+        this.secrets.seal(row.key_pem, CERTIFICATE_KEY_PURPOSE), row.thumbprint, row.key_pem,
+      ]);
+    }
   }
 
   close(): Promise<void> {
@@ -837,7 +857,7 @@ export class Directory {
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (thumbprint) DO NOTHING`,
         [
           cert.thumbprint, key(cert.server), cert.subject, cert.issuer, JSON.stringify(cert.names), cert.notBefore,
-          cert.notAfter, JSON.stringify(cert.services), cert.selfSigned ? 1 : 0, cert.certPem, cert.keyPem,
+          cert.notAfter, JSON.stringify(cert.services), cert.selfSigned ? 1 : 0, cert.certPem, this.secrets.seal(cert.keyPem, CERTIFICATE_KEY_PURPOSE),
         ],
       ),
     );
@@ -855,7 +875,7 @@ export class Directory {
         server: servers.find((s) => key(s.name) === r.server_key)?.name ?? String(r.server_key),
         subject: String(r.subject), issuer: String(r.issuer), names: JSON.parse(String(r.names)) as string[],
         notBefore: String(r.not_before), notAfter: String(r.not_after), services: JSON.parse(String(r.services)) as string[],
-        selfSigned: Number(r.self_signed) === 1, certPem: String(r.cert_pem), keyPem: String(r.key_pem),
+        selfSigned: Number(r.self_signed) === 1, certPem: String(r.cert_pem), keyPem: this.secrets.open(String(r.key_pem), CERTIFICATE_KEY_PURPOSE),
       }));
   }
 
@@ -868,6 +888,8 @@ export class Directory {
     return { ...cert, services: next };
   }
 }
+
+const CERTIFICATE_KEY_PURPOSE = 'certificate-private-key';
 
 export function deriveAlias(name: string): string {
   const ascii = name.normalize('NFKD').replace(/[^A-Za-z0-9._-]+/g, '').replace(/^\.+|\.+$/g, '');

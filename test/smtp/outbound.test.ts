@@ -83,6 +83,8 @@ describe('MX routing', () => {
     const key = await newDkimKey(s.dir, { domain: 'contoso.com', selector: 'test1', keySize: 1024 });
     const record = dkimTxtRecord(key);
     assert.equal(record.name, 'test1._domainkey.contoso.com');
+    const stored = await s.dir.db.get<{ private_key: string }>(`SELECT private_key FROM dkim_keys WHERE selector = 'test1'`);
+    assert.ok(!stored!.private_key.includes('PRIVATE KEY'), 'the private key is stored sealed (docs/security.md, Data at rest)');
     await alice().sendMail({ from: 'Alice <alice@contoso.com>', to: 'friend@example.net', subject: 'Signed', text: 'Body\n' });
     await eventually(() => /Subject: Signed/.test(lastMx().raw.toString()), 5000);
     const raw = lastMx().raw;
@@ -196,6 +198,8 @@ describe('smart host', () => {
       const shown = await cmdlet('Get-SendConnector', 'Via provider');
       assert.match(shown, /DNSRoutingEnabled\s+: False/);
       assert.match(shown, /AuthenticationPassword\s+: \*{8}/);
+      const stored = await s.dir.db.get<{ value: string }>(`SELECT value FROM send_connectors WHERE name_key = 'via provider'`);
+      assert.ok(!stored!.value.includes('Relay-Pass-2026'), 'the password is stored sealed (docs/security.md, Data at rest)');
       await alice().sendMail({ from: 'alice@contoso.com', to: 'partner@fabrikam.example', subject: 'Via smart host', text: 'x' });
       await eventually(() => relay.received.length > 0, 5000);
       assert.deepEqual(relay.received[0]!.to, ['partner@fabrikam.example']);

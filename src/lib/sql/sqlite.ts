@@ -65,7 +65,7 @@ class SqliteExecutor implements SqlExecutor {
 export class SqliteDatabase extends SqliteExecutor implements SqlDatabase {
   private readonly lock = new AsyncLock();
 
-  constructor(path: string) {
+  constructor(readonly path: string) {
     if (path !== ':memory:') ensurePrivateFile(path);
     const db = new Database(path);
     db.pragma('journal_mode = WAL');

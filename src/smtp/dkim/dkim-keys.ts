@@ -31,7 +31,30 @@ export interface DkimKey {
   createdAt: string;
 }
 
-const db = (directory: Directory): Promise<SqlDatabase> => directory.tables(SCHEMA);
+/** The AAD of sealed DKIM keys (lib/secrets.ts). */
+const PURPOSE = 'dkim-private-key';
+const sealedIn = new WeakSet<Directory>();
+
+/**
+ * The table, with private keys stored before they were sealed (plain PEM) sealed now: once per
+ * directory and process. The update compares with the old value, so two processes doing it at
+ * once seal each key once.
+ */
+async function db(directory: Directory): Promise<SqlDatabase> {
+  const database = await directory.tables(SCHEMA);
+  if (!sealedIn.has(directory)) {
+    const plain = await database.all<{ domain_key: string; selector: string; private_key: string }>(
+      `SELECT domain_key, selector, private_key FROM dkim_keys WHERE private_key NOT LIKE 'mrsec1:%'`,
+    );
+    for (const row of plain) {
+      await database.run(`UPDATE dkim_keys SET private_key = ? WHERE domain_key = ? AND selector = ? AND private_key = ?`, [
+        directory.secrets.seal(row.private_key, PURPOSE), row.domain_key, row.selector, row.private_key,
+      ]);
+    }
+    sealedIn.add(directory);
+  }
+  return database;
+}
 
 interface Row {
   domain: string;
@@ -43,8 +66,8 @@ interface Row {
   created_at: string;
 }
 
-const toKey = (r: Row): DkimKey => ({
-  domain: r.domain, selector: r.selector, privateKeyPem: r.private_key, publicKey: r.public_key,
+const toKey = (directory: Directory, r: Row): DkimKey => ({
+  domain: r.domain, selector: r.selector, privateKeyPem: directory.secrets.open(r.private_key, PURPOSE), publicKey: r.public_key,
   keySize: Number(r.key_size), enabled: Number(r.enabled) === 1, createdAt: r.created_at,
 });
 
@@ -65,7 +88,7 @@ export async function dkimKeys(directory: Directory, domain?: string): Promise<D
   const rows = domain === undefined
     ? await (await db(directory)).all<Row>(`SELECT * FROM dkim_keys ORDER BY domain, created_at`)
     : await (await db(directory)).all<Row>(`SELECT * FROM dkim_keys WHERE domain_key = ? ORDER BY created_at`, [domain.toLowerCase()]);
-  return rows.map(toKey);
+  return rows.map((r) => toKey(directory, r));
 }
 
 export async function newDkimKey(directory: Directory, input: { domain: string; selector?: string; keySize?: number }): Promise<DkimKey> {
@@ -91,7 +114,7 @@ export async function newDkimKey(directory: Directory, input: { domain: string; 
     await tx.run(`UPDATE dkim_keys SET enabled = 0 WHERE domain_key = ?`, [domain]);
     await tx.run(
       `INSERT INTO dkim_keys (domain_key, selector, domain, private_key, public_key, key_size, enabled, created_at) VALUES (?, ?, ?, ?, ?, ?, 1, ?)`,
-      [domain, selector, domain, key.privateKeyPem, key.publicKey, keySize, key.createdAt],
+      [domain, selector, domain, directory.secrets.seal(key.privateKeyPem, PURPOSE), key.publicKey, keySize, key.createdAt],
     );
   });
   return key;

@@ -5,6 +5,7 @@
 // each delivery attempt, so a change applies to the next attempt.
 import { applySettings, defaultsOf, SettingsValidationError, type SettingDef, type SettingsDocument } from '../../config/model.ts';
 import type { Directory } from '../../directory/directory.ts';
+import { SecretBox } from '../../lib/secrets.ts';
 import type { SqlDatabase } from '../../lib/sql/types.ts';
 
 const SCHEMA = `
@@ -54,7 +55,43 @@ export interface SendConnector {
 }
 
 const key = (s: string) => s.trim().toLowerCase();
-const db = (directory: Directory): Promise<SqlDatabase> => directory.tables(SCHEMA);
+
+/** The AAD of sealed smart-host passwords (lib/secrets.ts). */
+const PURPOSE = 'send-connector-password';
+const sealedIn = new WeakSet<Directory>();
+
+/** The settings as stored: AuthenticationPassword sealed. */
+function stored(directory: Directory, settings: SettingsDocument): string {
+  const password = settings.AuthenticationPassword;
+  const sealed = typeof password === 'string' && password !== '' && !SecretBox.isSealed(password)
+    ? directory.secrets.seal(password, PURPOSE) : password;
+  return JSON.stringify({ ...settings, AuthenticationPassword: sealed ?? null });
+}
+
+/** The settings as used: AuthenticationPassword opened. */
+function loaded(directory: Directory, value: string): SettingsDocument {
+  const settings = JSON.parse(value) as SettingsDocument;
+  const password = settings.AuthenticationPassword;
+  if (typeof password === 'string') settings.AuthenticationPassword = directory.secrets.open(password, PURPOSE);
+  return settings;
+}
+
+/**
+ * The table, with passwords stored before they were sealed sealed now: once per directory and
+ * process, each row compared with its old value so concurrent processes seal it once.
+ */
+async function db(directory: Directory): Promise<SqlDatabase> {
+  const database = await directory.tables(SCHEMA);
+  if (!sealedIn.has(directory)) {
+    for (const row of await database.all<{ name_key: string; value: string }>(`SELECT name_key, value FROM send_connectors`)) {
+      const password = (JSON.parse(row.value) as SettingsDocument).AuthenticationPassword;
+      if (typeof password !== 'string' || password === '' || SecretBox.isSealed(password)) continue;
+      await database.run(`UPDATE send_connectors SET value = ? WHERE name_key = ? AND value = ?`, [stored(directory, JSON.parse(row.value) as SettingsDocument), row.name_key, row.value]);
+    }
+    sealedIn.add(directory);
+  }
+  return database;
+}
 
 /** Cross-parameter rules, as Exchange checks them. */
 function checkConnector(doc: SettingsDocument): void {
@@ -82,7 +119,7 @@ function impliedRouting(changes: Record<string, unknown>): Record<string, unknow
 
 export async function sendConnectors(directory: Directory): Promise<SendConnector[]> {
   const rows = await (await db(directory)).all<{ name: string; value: string }>(`SELECT name, value FROM send_connectors ORDER BY name`);
-  return rows.map((r) => ({ name: r.name, settings: { ...defaultsOf(SEND_CONNECTOR_SETTINGS, { serverName: '', fqdn: '' }), ...JSON.parse(r.value) } }));
+  return rows.map((r) => ({ name: r.name, settings: { ...defaultsOf(SEND_CONNECTOR_SETTINGS, { serverName: '', fqdn: '' }), ...loaded(directory, r.value) } }));
 }
 
 export async function sendConnector(directory: Directory, name: string): Promise<SendConnector> {
@@ -99,7 +136,7 @@ export async function newSendConnector(directory: Directory, name: string, chang
   const database = await db(directory);
   await database.transaction(async (tx) => {
     if (await tx.get(`SELECT name FROM send_connectors WHERE name_key = ?`, [key(name)])) throw new Error(`The send connector '${name}' already exists.`);
-    await tx.run(`INSERT INTO send_connectors (name_key, name, value) VALUES (?, ?, ?)`, [key(name), name.trim(), JSON.stringify(settings)]);
+    await tx.run(`INSERT INTO send_connectors (name_key, name, value) VALUES (?, ?, ?)`, [key(name), name.trim(), stored(directory, settings)]);
   });
   return { name: name.trim(), settings };
 }
@@ -108,7 +145,7 @@ export async function setSendConnector(directory: Directory, name: string, chang
   const current = await sendConnector(directory, name);
   const settings = applySettings(SEND_CONNECTOR_SETTINGS, current.settings, impliedRouting(changes));
   checkConnector(settings);
-  await (await db(directory)).run(`UPDATE send_connectors SET value = ? WHERE name_key = ?`, [JSON.stringify(settings), key(current.name)]);
+  await (await db(directory)).run(`UPDATE send_connectors SET value = ? WHERE name_key = ?`, [stored(directory, settings), key(current.name)]);
   return { name: current.name, settings };
 }
 
