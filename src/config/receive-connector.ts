@@ -31,6 +31,11 @@ export const RECEIVE_CONNECTOR_SETTINGS: readonly SettingDef[] = [
     help: 'Tls offers STARTTLS; BasicAuth offers AUTH; BasicAuthRequireTLS offers AUTH only after TLS.' },
   { name: 'PermissionGroups', kind: 'enum', multi: true, values: PERMISSION_GROUPS, default: ['ExchangeUsers'],
     help: 'Who may use the connector: AnonymousUsers for Internet mail, ExchangeUsers for authenticated mailbox users.' },
+  // Mailroom's own, stricter than Exchange (docs/security.md, "SMTP: spoofed senders and relaying").
+  // $true is Exchange with ms-Exch-SMTP-Accept-Authoritative-Domain-Sender removed from Anonymous
+  // Logon, extended to From:/Sender: and to mail that SPF, DKIM or DMARC shows genuine.
+  { name: 'RejectUnauthenticatedInternalSenders', kind: 'bool', default: true,
+    help: 'Refuse unauthenticated mail whose MAIL FROM, From or Sender is in an accepted domain, unless SPF, DKIM or DMARC passes for that domain.' },
   { name: 'RequireTLS', kind: 'bool', default: false, help: 'Refuse mail until the client has started TLS.' },
   { name: 'ImplicitTls', kind: 'bool', default: false, help: 'TLS starts on connect (RFC 8314 submission on 465) instead of STARTTLS.' },
   { name: 'AdvertiseClientSettings', kind: 'bool', default: false,

@@ -26,6 +26,8 @@ export interface ConnectorConfig {
   anonymous: boolean;
   /** PermissionGroups ExchangeUsers: authenticated mailbox users may submit and relay. */
   exchangeUsers: boolean;
+  /** RejectUnauthenticatedInternalSenders: anonymous mail claiming an accepted domain needs SPF, DKIM or DMARC to pass for it. */
+  rejectUnauthenticatedInternalSenders: boolean;
   requireTls: boolean;
   implicitTls: boolean;
   tlsCertificateName: string | null;
@@ -90,6 +92,7 @@ export function readConnector(connector: ReceiveConnector, transport: SettingsDo
     basicAuthRequiresTls: auth.includes('BasicAuthRequireTLS'),
     anonymous,
     exchangeUsers: groups.includes('ExchangeUsers'),
+    rejectUnauthenticatedInternalSenders: s.RejectUnauthenticatedInternalSenders !== false,
     requireTls: s.RequireTLS === true,
     implicitTls: s.ImplicitTls === true,
     tlsCertificateName: typeof s.TlsCertificateName === 'string' ? s.TlsCertificateName : null,

@@ -61,6 +61,8 @@ export interface InboundVerdict {
   action: { kind: 'deliver' } | { kind: 'junk' } | { kind: 'reject'; domain: string };
   /** The message with forged Authentication-Results removed, when there were any. */
   message?: Buffer;
+  /** Domains SPF (envelope sender), DKIM (d=) or DMARC (From) passed for, lower case. */
+  authenticatedDomains: string[];
 }
 
 /** SPF, DKIM, DMARC and ARC for mail arriving from the Internet (connectors with AnonymousUsers). */

@@ -17,6 +17,8 @@ export interface AuthInput {
 export interface AuthOutcome {
   headers: string;
   dmarc: AuthDmarc | null;
+  /** Domains SPF, DKIM or DMARC passed for (inbound-auth-worker.ts passedDomains). */
+  passed: string[];
 }
 
 export class InboundAuthThread {
@@ -65,7 +67,7 @@ export class InboundAuthThread {
       const p = this.pending.get(m.id);
       this.pending.delete(m.id);
       if (!p) return;
-      if (m.type === 'result') p.resolve({ headers: m.headers, dmarc: m.dmarc });
+      if (m.type === 'result') p.resolve({ headers: m.headers, dmarc: m.dmarc, passed: m.passed });
       else p.reject(new Error(m.message));
     });
     const lost = (reason: string) => {

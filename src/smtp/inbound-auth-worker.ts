@@ -14,7 +14,7 @@ export type AuthRequest =
 /** What the worker sends back. */
 export type AuthReply =
   | { type: 'dns'; id: number; name: string; rrtype: string }
-  | { type: 'result'; id: number; headers: string; dmarc: AuthDmarc | null }
+  | { type: 'result'; id: number; headers: string; dmarc: AuthDmarc | null; passed: string[] }
   | { type: 'failed'; id: number; message: string };
 
 /** The part of mailauth's DMARC result the policy decision needs. */
@@ -56,6 +56,25 @@ function resolver(name: string, rrtype: string): Promise<unknown[]> {
   return answer;
 }
 
+/** The parts of mailauth's result that say which domains a check passed for. */
+interface MailauthResult {
+  spf?: { domain?: string; status?: { result?: string } } | false;
+  dkim?: { results?: { signingDomain?: string; status?: { result?: string } }[] };
+  dmarc?: { domain?: string; status?: { result?: string } } | false;
+}
+
+/**
+ * The domains this message is shown to come from, lower case: the envelope sender's domain when
+ * SPF passed, each d= whose DKIM signature verified, the From domain when DMARC passed.
+ */
+export function passedDomains(result: MailauthResult): string[] {
+  const out = new Set<string>();
+  if (result.spf && result.spf.status?.result === 'pass' && result.spf.domain) out.add(result.spf.domain.toLowerCase());
+  for (const r of result.dkim?.results ?? []) if (r.status?.result === 'pass' && r.signingDomain) out.add(r.signingDomain.toLowerCase());
+  if (result.dmarc && result.dmarc.status?.result === 'pass' && result.dmarc.domain) out.add(result.dmarc.domain.toLowerCase());
+  return [...out];
+}
+
 async function check(request: Extract<AuthRequest, { type: 'check' }>): Promise<AuthReply> {
   try {
     const message = Buffer.from(request.message.buffer, request.message.byteOffset, request.message.byteLength);
@@ -63,7 +82,7 @@ async function check(request: Extract<AuthRequest, { type: 'check' }>): Promise<
       ip: request.ip, helo: request.helo, sender: request.sender, mta: request.mta, resolver: resolver as never, disableBimi: true,
     });
     const dmarc = result.dmarc ? { result: result.dmarc.status?.result, policy: result.dmarc.policy ? String(result.dmarc.policy) : undefined, domain: String(result.dmarc.domain ?? '') } : null;
-    return { type: 'result', id: request.id, headers: result.headers, dmarc };
+    return { type: 'result', id: request.id, headers: result.headers, dmarc, passed: passedDomains(result as unknown as MailauthResult) };
   } catch (err) {
     return { type: 'failed', id: request.id, message: err instanceof Error ? err.message : String(err) };
   }

@@ -59,12 +59,13 @@ export class MailauthChecker implements InboundChecker {
           action = { kind: 'junk' };
         }
       }
-      return { headers: result.headers, action, ...(message !== input.message ? { message } : {}) };
+      return { headers: result.headers, action, authenticatedDomains: result.passed, ...(message !== input.message ? { message } : {}) };
     } catch (err) {
       this.log.warn({ err, client: input.clientAddress }, 'smtp: authentication checks failed; delivering without a verdict');
       return {
         headers: `Authentication-Results: ${input.receiver}; none (checks could not be completed)\r\n`,
         action: { kind: 'deliver' },
+        authenticatedDomains: [],
         ...(message !== input.message ? { message } : {}),
       };
     }

@@ -23,7 +23,7 @@ import type { DeliveryFolder, DeliveryItem } from './delivery.ts';
 import { headerValue } from '../mime/index.ts';
 import { countReceived, hasBareLineBreak, hasField, headerLength, originatorAddresses, readHeader } from './message-checks.ts';
 import { Replies } from './replies.ts';
-import type { Resolution } from './recipients.ts';
+import { splitAddress, type Resolution } from './recipients.ts';
 import { authenticatedUser, rateKey, type SessionHandlers } from './session-handlers.ts';
 import { maySendAs } from './submission-policy.ts';
 import { dateHeader, newMessageId, newMsgId, receivedHeader, returnPathHeader, withProtocol } from './trace-headers.ts';
@@ -91,6 +91,10 @@ export class MessageIntake {
         receiver: config.fqdn, rejectAction: config.dmarcRejectAction,
       });
       if (verdict.action.kind === 'reject') throw Replies.dmarcReject(verdict.action.domain);
+      if (config.rejectUnauthenticatedInternalSenders) {
+        const spoofed = await this.unvouchedInternalSender(mailFrom, originatorAddresses(data, header), verdict.authenticatedDomains);
+        if (spoofed) throw Replies.unauthenticatedInternalSender(spoofed);
+      }
       if (verdict.action.kind === 'junk') folder = 'junk';
       if (verdict.message) body = verdict.message;
       prefix += verdict.headers;
@@ -133,6 +137,22 @@ export class MessageIntake {
     if (Number.isFinite(config.messageRateLimit)) this.ctx.rate.record(rateKey(session));
     this.ctx.log.info({ id, sender: mailFrom, local: local.length, remote: remote.length, size: stamped.length, user: user?.username }, 'smtp: message accepted');
     return `2.6.0 ${/^<[^<>\s]{1,250}>$/.test(msgId) ? msgId : `<${id}@${config.fqdn}>`} [InternalId=${id}] Queued mail for delivery`;
+  }
+
+  /**
+   * RejectUnauthenticatedInternalSenders: the first address of MAIL FROM, From and Sender that is
+   * in an accepted domain although no SPF, DKIM or DMARC result vouches for that domain (or for a
+   * parent or child of it, as DMARC's relaxed alignment allows). Without it anyone on the Internet
+   * could write to bob as alice; an organization's own server relaying through port 25 passes SPF.
+   */
+  private async unvouchedInternalSender(mailFrom: string, originators: { from: string[]; sender: string[] }, vouched: readonly string[]): Promise<string | undefined> {
+    const covered = (domain: string) => vouched.some((v) => v === domain || domain.endsWith(`.${v}`) || v.endsWith(`.${domain}`));
+    for (const address of [mailFrom, ...originators.from, ...originators.sender]) {
+      const domain = splitAddress(address).domain.toLowerCase();
+      if (domain === '' || covered(domain)) continue;
+      if (await this.ctx.directory.isAcceptedDomain(domain)) return address;
+    }
+    return undefined;
   }
 
   /** RFC 3461 NOTIFY=SUCCESS for local recipients: the sender gets a "delivered" report once the copies are committed. */
