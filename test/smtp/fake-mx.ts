@@ -23,11 +23,13 @@ export interface FakeMx {
   answer: (address: string) => string | undefined;
   /** Called for every connection, so a test can count attempts. */
   connections: number;
+  /** AUTH commands received, accepted or not: a password sent where it should not be shows here. */
+  authAttempts: number;
   close(): Promise<void>;
 }
 
 export async function startFakeMx(options: { certPem: string; keyPem: string; auth?: { user: string; pass: string }; startTls?: boolean; dsn?: boolean }): Promise<FakeMx> {
-  const mx: FakeMx = { port: 0, received: [], answer: () => undefined, connections: 0, close: async () => undefined };
+  const mx: FakeMx = { port: 0, received: [], answer: () => undefined, connections: 0, authAttempts: 0, close: async () => undefined };
   const server = new SMTPServer({
     key: options.keyPem,
     cert: options.certPem,
@@ -37,12 +39,15 @@ export async function startFakeMx(options: { certPem: string; keyPem: string; au
     hideENHANCEDSTATUSCODES: true,
     hideDSN: options.dsn === false,
     authOptional: !options.auth,
+    // Without STARTTLS a client could still send AUTH in clear: accepted here so a test sees it.
+    allowInsecureAuth: options.startTls === false,
     disabledCommands: [...(options.auth ? [] : ['AUTH']), ...(options.startTls === false ? ['STARTTLS'] : [])],
     onConnect(_session, callback) {
       mx.connections++;
       callback();
     },
     onAuth(auth, _session, callback) {
+      mx.authAttempts++;
       if (options.auth && auth.username === options.auth.user && auth.password === options.auth.pass) callback(null, { user: auth.username });
       else callback(new Error('Invalid credentials'));
     },

@@ -189,7 +189,21 @@ describe('queue commands', () => {
 });
 
 describe('smart host', () => {
-  test('through a smart host with AUTH after STARTTLS (BasicAuthRequireTLS)', async () => {
+  /** Sends one message to partner@<domain> and waits until its attempt failed; its queue entry. */
+  async function failedAttempt(domain: string, subject: string) {
+    await alice().sendMail({ from: 'alice@contoso.com', to: `partner@${domain}`, subject, text: 'x' });
+    let id = '';
+    await eventually(async () => {
+      const queued = (await runner.store.messages()).find((m) => m.subject === subject);
+      if (!queued) return false;
+      id = queued.id;
+      return (await runner.store.recipients(id)).some((r) => r.status === 'retry');
+    }, 5000);
+    return { id, recipient: (await runner.store.recipients(id))[0]! };
+  }
+
+  test('a smart host whose certificate is not trusted never gets the password; the message waits, saying why', async () => {
+    // The organization's self-signed certificate: nothing on this machine trusts it.
     const cert = (await s.dir.certificates())[0]!;
     const relay = await startFakeMx({ certPem: cert.certPem, keyPem: cert.keyPem, auth: { user: 'relay@contoso.com', pass: 'Relay-Pass-2026' } });
     try {
@@ -200,14 +214,54 @@ describe('smart host', () => {
       assert.match(shown, /AuthenticationPassword\s+: \*{8}/);
       const stored = await s.dir.db.get<{ value: string }>(`SELECT value FROM send_connectors WHERE name_key = 'via provider'`);
       assert.ok(!stored!.value.includes('Relay-Pass-2026'), 'the password is stored sealed (docs/security.md, Data at rest)');
-      await alice().sendMail({ from: 'alice@contoso.com', to: 'partner@fabrikam.example', subject: 'Via smart host', text: 'x' });
-      await eventually(() => relay.received.length > 0, 5000);
-      assert.deepEqual(relay.received[0]!.to, ['partner@fabrikam.example']);
-      assert.equal(relay.received[0]!.secure, true);
-      assert.equal(relay.received[0]!.user, 'relay@contoso.com');
+      const { id, recipient } = await failedAttempt('fabrikam.example', 'Via untrusted smart host');
+      assert.ok(relay.connections > 0, 'the smart host was reached');
+      assert.equal(relay.authAttempts, 0, 'no AUTH was sent');
+      assert.equal(relay.received.length, 0);
+      assert.match(recipient.lastError!, /^TLS: 127\.0\.0\.1:\d+ did not present a trusted certificate for 127\.0\.0\.1; the send connector needs one before it sends the smart host password: /);
+      assert.match(await cmdlet('Get-Queue'), /LastError\s+: TLS: 127\.0\.0\.1:\d+ did not present a trusted certificate/);
+      await runner.store.remove(id, false);
     } finally {
       await removeSendConnector(s.dir, 'Via provider');
       await relay.close();
+    }
+  });
+
+  test('-SmartHostAuthMechanism BasicAuth does not send the password in clear to a smart host without STARTTLS', async () => {
+    const cert = (await s.dir.certificates())[0]!;
+    const relay = await startFakeMx({ certPem: cert.certPem, keyPem: cert.keyPem, startTls: false, auth: { user: 'relay@contoso.com', pass: 'Relay-Pass-2026' } });
+    try {
+      await newSendConnector(s.dir, 'Plain provider', { AddressSpaces: ['plain.example'], SmartHosts: ['127.0.0.1'], Port: relay.port, SmartHostAuthMechanism: 'BasicAuth',
+        AuthenticationUserName: 'relay@contoso.com', AuthenticationPassword: 'Relay-Pass-2026' });
+      const { id, recipient } = await failedAttempt('plain.example', 'Via plain smart host');
+      assert.equal(relay.authAttempts, 0, 'no AUTH was sent');
+      assert.match(recipient.lastError!, /TLS required by the send connector but not available at 127\.0\.0\.1/);
+      await runner.store.remove(id, false);
+    } finally {
+      await removeSendConnector(s.dir, 'Plain provider');
+      await relay.close();
+    }
+  });
+
+  test('-TlsAuthLevel and -TlsDomain keep Exchange\'s rules, and a password never goes with EncryptionOnly', async () => {
+    await assert.rejects(newSendConnector(s.dir, 'Broken', { TlsAuthLevel: 'CertificateValidation' }), /-TlsAuthLevel can be set only with -RequireTLS \$true/);
+    await assert.rejects(newSendConnector(s.dir, 'Broken', { RequireTLS: true, TlsAuthLevel: 'CertificateValidation', TlsDomain: 'relay.example' }), /-TlsDomain is used only with -TlsAuthLevel DomainValidation/);
+    await assert.rejects(newSendConnector(s.dir, 'Broken', { RequireTLS: true, TlsAuthLevel: 'EncryptionOnly', SmartHosts: ['relay.example'], SmartHostAuthMechanism: 'BasicAuthRequireTLS', AuthenticationUserName: 'u', AuthenticationPassword: 'p' }), /EncryptionOnly would send the smart host password/);
+  });
+
+  test('-RequireTLS with -TlsAuthLevel CertificateValidation refuses an untrusted MX certificate; EncryptionOnly accepts it', async () => {
+    await cmdlet('Set-SendConnector', 'To Internet', '-RequireTLS', '$true', '-TlsAuthLevel', 'CertificateValidation');
+    try {
+      const before = mx.received.length;
+      const { id, recipient } = await failedAttempt('example.net', 'Needs a trusted MX');
+      assert.match(recipient.lastError!, /^TLS: mx1\.example\.net \[127\.0\.0\.1\]:\d+ did not present a trusted certificate; the send connector needs one \(-TlsAuthLevel CertificateValidation\)/);
+      assert.equal(mx.received.length, before);
+      await cmdlet('Set-SendConnector', 'To Internet', '-TlsAuthLevel', 'EncryptionOnly');
+      await cmdlet('Retry-Queue', 'MAIL01\\example.net');
+      await eventually(() => mx.received.length > before, 5000);
+      await eventually(async () => (await runner.store.message(id)) === undefined, 3000);
+    } finally {
+      await cmdlet('Set-SendConnector', 'To Internet', '-TlsAuthLevel', '$null', '-RequireTLS', '$false');
     }
   });
 

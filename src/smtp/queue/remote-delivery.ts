@@ -5,8 +5,31 @@
 // ENVID on MAIL FROM, NOTIFY and ORCPT on each RCPT TO) are passed on when the server offers DSN;
 // recipients with different NOTIFY or ORCPT values go in separate transactions on the same
 // connection, as the SMTP client sets them per transaction.
+import { checkServerIdentity, type PeerCertificate } from 'node:tls';
 import SMTPConnection from 'nodemailer/lib/smtp-connection';
 import type { Route } from './routing.ts';
+
+/** OpenSSL's and Node's codes for a certificate that did not verify (nodemailer keeps them as originalCode). */
+const CERTIFICATE_ERRORS = new Set([
+  'DEPTH_ZERO_SELF_SIGNED_CERT', 'SELF_SIGNED_CERT_IN_CHAIN', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY', 'CERT_HAS_EXPIRED', 'CERT_NOT_YET_VALID', 'CERT_REVOKED', 'CERT_UNTRUSTED', 'CERT_REJECTED',
+  'INVALID_CA', 'ERR_TLS_CERT_ALTNAME_INVALID', 'CERT_SIGNATURE_FAILURE', 'INVALID_PURPOSE',
+]);
+
+/** The `tls` options for the route's certificate check (see CertificateCheck in routing.ts). */
+export function tlsOptionsFor(route: Route, target: Route['targets'][number]): Record<string, unknown> {
+  const servername = /^[\d.]+$|:/.test(target.hostname) ? undefined : target.hostname;
+  const base = { minVersion: 'TLSv1.2', ...(servername ? { servername } : {}) };
+  if (route.certificateCheck === 'none') return { ...base, rejectUnauthorized: false };
+  const name = route.tlsDomain ?? target.hostname;
+  return {
+    ...base,
+    // The system's CAs (and NODE_EXTRA_CA_CERTS) decide trust; the name is checked here because
+    // the connection is made to an address, and the name may be -TlsDomain rather than the host.
+    rejectUnauthorized: true,
+    checkServerIdentity: (_host: string, cert: PeerCertificate) => (route.certificateCheck === 'name' ? checkServerIdentity(name, cert) : undefined),
+  };
+}
 
 export type OutcomeKind = 'delivered' | 'temporary' | 'permanent';
 
@@ -30,6 +53,8 @@ export interface RemoteEnvelope {
 
 interface SmtpError extends Error {
   code?: string;
+  /** The socket's own error code, which nodemailer replaces with its own (ESOCKET). */
+  originalCode?: string;
   responseCode?: number;
   response?: string;
   recipient?: string;
@@ -69,7 +94,6 @@ async function deliverTo(
   envelope: RemoteEnvelope,
   ehloName: string,
 ): Promise<RecipientOutcome[]> {
-  const servername = /^[\d.]+$|:/.test(target.hostname) ? undefined : target.hostname;
   const conn = new SMTPConnection({
     host: target.address,
     port: target.port,
@@ -78,7 +102,7 @@ async function deliverTo(
     // MTA-to-MTA TLS is opportunistic (RFC 3207 §4): encrypt when offered, without requiring a
     // certificate the sender could verify, unless the connector requires TLS.
     opportunisticTLS: !route.requireTls,
-    tls: { rejectUnauthorized: false, ...(servername ? { servername } : {}) },
+    tls: tlsOptionsFor(route, target),
     connectionTimeout: 30_000,
     greetingTimeout: 30_000,
     socketTimeout: route.inactivityTimeoutMs,
@@ -92,10 +116,18 @@ async function deliverTo(
   } catch (err) {
     conn.close();
     const e = err as SmtpError;
+    if (route.certificateCheck !== 'none' && CERTIFICATE_ERRORS.has(e.originalCode ?? '')) {
+      const check = route.certificateCheck === 'name' ? `a trusted certificate for ${route.tlsDomain ?? target.hostname}` : 'a trusted certificate';
+      const why = route.auth ? 'before it sends the smart host password' : `(-TlsAuthLevel ${route.certificateCheck === 'name' ? 'DomainValidation' : 'CertificateValidation'})`;
+      return all('temporary', `TLS: ${remoteMta}:${target.port} did not present ${check}; the send connector needs one ${why}: ${e.message}`);
+    }
+    if (e.code === 'ETLS') return all('temporary', `TLS required by the send connector but not available at ${remoteMta}: ${e.message}`);
     return all('temporary', `connection: ${remoteMta}:${target.port}: ${e.response ?? e.message}`);
   }
   try {
     if (route.auth) {
+      // requireTLS above already refuses a server without STARTTLS; this is the last guard.
+      if (!(conn as unknown as { secure: boolean }).secure) return all('temporary', `TLS: ${remoteMta} did not start TLS; the smart host password is sent only over verified TLS`);
       await new Promise<void>((resolve, reject) => conn.login({ user: route.auth!.user, pass: route.auth!.pass }, (err) => (err ? reject(err) : resolve())));
     }
     const outcomes: RecipientOutcome[] = [];

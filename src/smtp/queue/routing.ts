@@ -13,11 +13,21 @@ export interface DeliveryTarget {
   port: number;
 }
 
+/**
+ * How much of the remote certificate is checked: nothing (opportunistic TLS, EncryptionOnly),
+ * its chain up to a trusted CA (CertificateValidation), or its chain and its name
+ * (DomainValidation, and always before a password is sent).
+ */
+export type CertificateCheck = 'none' | 'chain' | 'name';
+
 export interface Route {
   /** Undefined when no send connector exists: DNS routing on port 25 (see docs/smtp.md). */
   connector: SendConnector | undefined;
   targets: DeliveryTarget[];
   requireTls: boolean;
+  certificateCheck: CertificateCheck;
+  /** The name the certificate must carry when certificateCheck is 'name'; the target's host name when absent. */
+  tlsDomain?: string;
   auth?: { user: string; pass: string; requireTls: boolean };
   /** EHLO name. */
   fqdn?: string;
@@ -87,13 +97,19 @@ export async function routeFor(domain: string, connectors: readonly SendConnecto
     throw new RoutingError(viaSmartHosts ? `no address for the smart hosts of "${connector!.name}"` : `${domain} has no mail server address (no MX, A or AAAA record)`, !viaSmartHosts);
   }
   const mechanism = s?.SmartHostAuthMechanism;
+  const auth = viaSmartHosts && mechanism !== 'None' && s.AuthenticationUserName && s.AuthenticationPassword
+    ? { user: String(s.AuthenticationUserName), pass: String(s.AuthenticationPassword), requireTls: true }
+    : undefined;
+  const level = s?.RequireTLS === true ? s.TlsAuthLevel : null;
   return {
     connector,
     targets,
-    requireTls: s?.RequireTLS === true || mechanism === 'BasicAuthRequireTLS',
-    ...(viaSmartHosts && mechanism !== 'None' && s.AuthenticationUserName && s.AuthenticationPassword
-      ? { auth: { user: String(s.AuthenticationUserName), pass: String(s.AuthenticationPassword), requireTls: mechanism === 'BasicAuthRequireTLS' } }
-      : {}),
+    // Credentials travel only inside TLS with a verified certificate, whatever the mechanism's
+    // name says: BasicAuth without TLS would hand the password to anyone on the path.
+    requireTls: s?.RequireTLS === true || mechanism === 'BasicAuthRequireTLS' || auth !== undefined,
+    certificateCheck: auth || level === 'DomainValidation' ? 'name' : level === 'CertificateValidation' ? 'chain' : 'none',
+    ...(typeof s?.TlsDomain === 'string' && s.TlsDomain !== '' ? { tlsDomain: s.TlsDomain } : {}),
+    ...(auth ? { auth } : {}),
     ...(typeof s?.Fqdn === 'string' && s.Fqdn !== '' ? { fqdn: s.Fqdn } : {}),
     inactivityTimeoutMs: (typeof s?.ConnectionInactivityTimeOut === 'number' ? s.ConnectionInactivityTimeOut : 600) * 1000,
   };

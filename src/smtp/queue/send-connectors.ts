@@ -40,6 +40,10 @@ export const SEND_CONNECTOR_SETTINGS: readonly SettingDef[] = [
     help: 'Relays to deliver through when DNSRoutingEnabled is $false, tried in order.' },
   { name: 'Port', kind: 'int', min: 1, max: 65535, default: 25, help: 'TCP port of the MX hosts or smart hosts.' },
   { name: 'RequireTLS', kind: 'bool', default: false, help: 'Refuse to deliver unless STARTTLS succeeds.' },
+  { name: 'TlsAuthLevel', kind: 'enum', values: ['EncryptionOnly', 'CertificateValidation', 'DomainValidation'], nullable: true, default: null,
+    help: 'With -RequireTLS $true: EncryptionOnly accepts any certificate; CertificateValidation needs one the system trusts; DomainValidation also needs it to name -TlsDomain (else the host).' },
+  { name: 'TlsDomain', kind: 'string', nullable: true, default: null,
+    help: 'With -TlsAuthLevel DomainValidation: the name the remote certificate must carry; $null uses the smart host or MX host name.' },
   { name: 'SmartHostAuthMechanism', kind: 'enum', values: ['None', 'BasicAuth', 'BasicAuthRequireTLS'], default: 'None',
     help: 'Authentication at the smart host; BasicAuthRequireTLS sends the password only after STARTTLS.' },
   { name: 'AuthenticationUserName', kind: 'string', nullable: true, default: null, help: 'User name for the smart host.' },
@@ -104,6 +108,17 @@ function checkConnector(doc: SettingsDocument): void {
   }
   if (doc.SmartHostAuthMechanism !== 'None' && (!doc.AuthenticationUserName || !doc.AuthenticationPassword)) {
     throw new SettingsValidationError(`-SmartHostAuthMechanism ${String(doc.SmartHostAuthMechanism)} needs -AuthenticationUserName and -AuthenticationPassword.`, 'SmartHostAuthMechanism');
+  }
+  // As in Exchange: the level applies to connections that must use TLS, the domain to DomainValidation.
+  if (doc.TlsAuthLevel !== null && doc.RequireTLS !== true) {
+    throw new SettingsValidationError('-TlsAuthLevel can be set only with -RequireTLS $true.', 'TlsAuthLevel');
+  }
+  if (doc.TlsDomain !== null && doc.TlsAuthLevel !== 'DomainValidation') {
+    throw new SettingsValidationError('-TlsDomain is used only with -TlsAuthLevel DomainValidation.', 'TlsDomain');
+  }
+  // Mailroom's rule: a password goes only to a server whose certificate was verified (docs/security.md).
+  if (doc.TlsAuthLevel === 'EncryptionOnly' && doc.SmartHostAuthMechanism !== 'None') {
+    throw new SettingsValidationError(`-TlsAuthLevel EncryptionOnly would send the smart host password to a server whose certificate is not checked; use CertificateValidation or DomainValidation, or $null.`, 'TlsAuthLevel');
   }
 }
 
