@@ -2,6 +2,7 @@
 // (shared/research/exchange-features.md §4.6), plus an implicit-TLS submission connector on 465
 // (RFC 8314), which Exchange does not have.
 import { checkBinding } from './endpoints.ts';
+import { checkIpRange } from './ip-ranges.ts';
 import type { DefaultsContext, SettingDef, SettingsDocument } from './model.ts';
 import { defaultsOf } from './model.ts';
 
@@ -21,8 +22,8 @@ export const RECEIVE_CONNECTOR_SETTINGS: readonly SettingDef[] = [
     help: 'The transport service the connector belongs to.' },
   { name: 'Bindings', kind: 'string', multi: true, check: checkBinding, default: ['[::]:25', '0.0.0.0:25'],
     help: 'Addresses and ports the connector listens on.' },
-  { name: 'RemoteIPRanges', kind: 'string', multi: true, default: ['::-ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff', '0.0.0.0-255.255.255.255'],
-    help: 'Client addresses the connector accepts.' },
+  { name: 'RemoteIPRanges', kind: 'string', multi: true, check: checkIpRange, default: ['::-ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff', '0.0.0.0-255.255.255.255'],
+    help: 'Client addresses the connector serves: addresses, ranges (a-b), CIDR or address(mask). Connectors sharing a binding: the most specific match serves.' },
   { name: 'Fqdn', kind: 'string', default: (ctx: DefaultsContext) => ctx.fqdn,
     help: 'Name used in the banner, the EHLO reply and to choose the certificate; published when AdvertiseClientSettings is $true.' },
   { name: 'Banner', kind: 'string', nullable: true, default: null,

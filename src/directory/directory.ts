@@ -557,6 +557,23 @@ export class Directory {
     throw new DirectoryError(`There is no receive connector '${identity}' (connectors: ${all.map((c) => `"${c.identity}"`).join(', ')}).`);
   }
 
+  /** New-ReceiveConnector: a connector of the server with Exchange's defaults and `changes`. */
+  async newReceiveConnector(serverName: string | undefined, name: string, changes: Record<string, unknown>): Promise<ReceiveConnector> {
+    const trimmed = name.trim();
+    if (trimmed === '' || trimmed.includes('\\')) throw new DirectoryError(`-Name must be a name without '\\' (got '${name}').`);
+    const server = await this.server(serverName);
+    const settings = applySettings(RECEIVE_CONNECTOR_SETTINGS, defaultsOf(RECEIVE_CONNECTOR_SETTINGS, { serverName: server.name, fqdn: server.fqdn }), changes);
+    await this.write(async (tx) => {
+      if (await tx.get(`SELECT name FROM receive_connectors WHERE identity_key = ?`, [key(`${server.name}\\${trimmed}`)])) {
+        throw new DirectoryError(`The receive connector '${server.name}\\${trimmed}' already exists.`);
+      }
+      await tx.run(`INSERT INTO receive_connectors (identity_key, server, name, value) VALUES (?, ?, ?, ?)`, [
+        key(`${server.name}\\${trimmed}`), server.name, trimmed, JSON.stringify(settings),
+      ]);
+    });
+    return { identity: `${server.name}\\${trimmed}`, server: server.name, name: trimmed, settings };
+  }
+
   async updateReceiveConnector(identity: string, changes: Record<string, unknown>): Promise<ReceiveConnector> {
     const connector = await this.receiveConnector(identity);
     const next = applySettings(RECEIVE_CONNECTOR_SETTINGS, connector.settings, changes);

@@ -2,6 +2,7 @@
 // values the SMTP service works with, combined with the organization's transport limits
 // (Set-TransportConfig). The smallest applicable size and recipient limits win, as in Exchange
 // (research notes §4.6): with the defaults that is 10 MB and 200 recipients.
+import { parseIpRange, type IpRange } from '../config/ip-ranges.ts';
 import type { SettingsDocument } from '../config/model.ts';
 import type { ReceiveConnector } from '../directory/directory.ts';
 
@@ -13,6 +14,8 @@ export interface ConnectorConfig {
   name: string;
   enabled: boolean;
   bindings: string[];
+  /** RemoteIPRanges, parsed (entries that do not parse were refused when set). */
+  remoteIpRanges: IpRange[];
   fqdn: string;
   /** The whole 220 line when the admin set -Banner; null for the default greeting. */
   banner: string | null;
@@ -85,6 +88,7 @@ export function readConnector(connector: ReceiveConnector, transport: SettingsDo
     name: connector.name,
     enabled: s.Enabled === true,
     bindings: list(s.Bindings),
+    remoteIpRanges: list(s.RemoteIPRanges).map(parseIpRange).filter((r): r is IpRange => r !== undefined),
     fqdn: String(s.Fqdn ?? ''),
     banner: typeof s.Banner === 'string' && s.Banner.trim() !== '' ? s.Banner : null,
     startTls: auth.includes('Tls'),

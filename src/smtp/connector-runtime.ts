@@ -9,7 +9,7 @@ import type { Certificate } from '../directory/directory.ts';
 import type { Logger } from '../lib/log.ts';
 import { serverShapeKey, type ConnectorConfig } from './connector-config.ts';
 import type { SmtpContext } from './context.ts';
-import { ConnectorListeners, stopSmtpServers } from './listeners.ts';
+import { ConnectorListeners, stopSmtpServers, type SharedBindings } from './listeners.ts';
 import { MessageIntake } from './message-intake.ts';
 import { receiveLogger, type SmtpReceiveLog } from './receive-log.ts';
 import { SmtpReply } from './replies.ts';
@@ -43,6 +43,7 @@ export class ConnectorRuntime {
     private readonly log: Logger,
     portOffset: number,
     private readonly receiveLog: SmtpReceiveLog,
+    bindings: SharedBindings,
   ) {
     this.config = config;
     this.handlers = new SessionHandlers(ctx, () => this.config);
@@ -52,6 +53,7 @@ export class ConnectorRuntime {
       portOffset,
       limits: () => ({ total: this.config.maxInboundConnections, perSource: this.config.maxConnectionsPerSource, implicitTls: this.config.implicitTls }),
       onSocket: (socket: Socket) => this.accept(socket),
+      shared: { bindings, identity: config.identity, ranges: () => this.config.remoteIpRanges },
     });
   }
 

@@ -46,6 +46,8 @@ export const Replies = {
   hopCount: (count: number, max: number) => new SmtpReply(554, '5.4.6', `Hop count exceeded - possible mail loop (${count} Received headers, limit ${max})`),
   dmarcReject: (domain: string) =>
     new SmtpReply(550, '5.7.1', `Message rejected: DMARC policy of ${domain} says reject and the message failed authentication`),
+  noConnectorForClient: (address: string) =>
+    new SmtpReply(554, '5.7.1', `Connection from ${address || 'this address'} refused: no receive connector here accepts clients from it (RemoteIPRanges)`),
   unauthenticatedInternalSender: (address: string) =>
     new SmtpReply(550, '5.7.1', `Client does not have permissions to send as this sender (${address}): mail from an accepted domain must be authenticated (submit on port 587) or pass SPF, DKIM or DMARC`),
   fromNotAllowed: (address: string) =>

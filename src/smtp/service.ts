@@ -16,6 +16,7 @@ import type { InboundChecker, OutboundQueue, RecipientRewriter, SmtpContext } fr
 import type { LocalDelivery } from './delivery.ts';
 import { systemResolver, type DnsResolver } from './dns.ts';
 import { MailauthChecker } from './inbound-auth.ts';
+import { SharedBindings } from './listeners.ts';
 import { OutboundQueueRunner } from './queue/outbound-queue.ts';
 import { receiveLogFolder, SmtpReceiveLog } from './receive-log.ts';
 import { SubmissionRate } from './submission-policy.ts';
@@ -59,8 +60,11 @@ export class SmtpService {
   private fqdn = '';
   private calendar: CalendarSettings = { popSettings: {}, imapSettings: {}, serverFqdn: '' };
   private readonly receiveLog: SmtpReceiveLog;
+  /** One listener per binding, shared by the connectors that name it (RemoteIPRanges choose). */
+  private readonly bindings: SharedBindings;
 
   private constructor(private readonly deps: SmtpServiceDeps) {
+    this.bindings = new SharedBindings({ log: deps.log, portOffset: deps.portOffset });
     this.receiveLog = new SmtpReceiveLog(receiveLogFolder(deps.dataFolder ?? dataFolder()), (err) => deps.log.error({ err }, 'smtp: receive protocol log not written'));
     this.ctx = {
       directory: deps.directory,
@@ -123,7 +127,7 @@ export class SmtpService {
     for (const config of mine) {
       let runtime = this.connectors.get(config.identity);
       if (!runtime) {
-        runtime = new ConnectorRuntime(config, this.ctx, this.deps.log, this.deps.portOffset, this.receiveLog);
+        runtime = new ConnectorRuntime(config, this.ctx, this.deps.log, this.deps.portOffset, this.receiveLog, this.bindings);
         this.connectors.set(config.identity, runtime);
       }
       const certificate = this.deps.pickCertificate(snapshot.certificates, 'SMTP', certificateNameOf(config));

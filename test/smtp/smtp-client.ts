@@ -27,12 +27,14 @@ export class SmtpTestClient extends SocketTestClient {
     return this.buffer;
   }
 
-  static connect(port: number, options: { tls?: boolean; host?: string } = {}): Promise<SmtpTestClient> {
+  /** `localAddress`: the client's own address (127.0.0.2, …) for tests of RemoteIPRanges. */
+  static connect(port: number, options: { tls?: boolean; host?: string; localAddress?: string } = {}): Promise<SmtpTestClient> {
     const host = options.host ?? '127.0.0.1';
+    const local = options.localAddress ? { localAddress: options.localAddress } : {};
     return new Promise((resolve, reject) => {
       const socket = options.tls
-        ? tlsConnect({ host, port, rejectUnauthorized: false, servername: 'mail01.contoso.com' }, () => resolve(new SmtpTestClient(socket)))
-        : netConnect({ host, port }, () => resolve(new SmtpTestClient(socket)));
+        ? tlsConnect({ host, port, rejectUnauthorized: false, servername: 'mail01.contoso.com', ...local }, () => resolve(new SmtpTestClient(socket)))
+        : netConnect({ host, port, ...local }, () => resolve(new SmtpTestClient(socket)));
       socket.once('error', reject);
     });
   }

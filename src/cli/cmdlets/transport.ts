@@ -1,4 +1,4 @@
-// Get-ReceiveConnector, Set-ReceiveConnector, Get-TransportConfig, Set-TransportConfig.
+// Get-ReceiveConnector, New-ReceiveConnector, Set-ReceiveConnector, Get-TransportConfig, Set-TransportConfig.
 import { RECEIVE_CONNECTOR_SETTINGS } from '../../config/receive-connector.ts';
 import { TRANSPORT_CONFIG } from '../../config/transport.ts';
 import type { ReceiveConnector } from '../../directory/directory.ts';
@@ -20,6 +20,23 @@ export const transportCmdlets: Cmdlet[] = [
     async run(args, ctx) {
       if (args.Identity) return [show(await ctx.directory.receiveConnector(args.Identity as string))];
       return (await ctx.directory.receiveConnectors(args.Server as string | undefined)).map(show);
+    },
+  },
+  {
+    name: 'New-ReceiveConnector',
+    synopsis: 'Creates a receive connector. Several may share a binding when their RemoteIPRanges differ: the most specific match serves a client.',
+    parameters: [
+      { name: 'Name', kind: 'string', positional: 0, required: true, help: 'Name of the connector.' },
+      { name: 'Server', kind: 'string', help: 'Server the connector runs on; the organization\'s first server when omitted.' },
+      { name: 'Custom', kind: 'switch', help: 'Accepted for compatibility.' },
+      ...settingParameters(RECEIVE_CONNECTOR_SETTINGS),
+    ],
+    examples: [
+      'New-ReceiveConnector "Scanners" -Bindings 0.0.0.0:25 -RemoteIPRanges 192.168.1.50,192.168.1.51 -PermissionGroups AnonymousUsers -RejectUnauthenticatedInternalSenders $false',
+    ],
+    async run(args, ctx) {
+      const { Name, Server, Custom: _custom, ...changes } = args;
+      return [show(await ctx.directory.newReceiveConnector(Server as string | undefined, Name as string, changes))];
     },
   },
   {
