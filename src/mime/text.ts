@@ -57,15 +57,34 @@ function hexValue(c: number | undefined): number {
   return -1;
 }
 
+function isBlank(c: number | undefined): boolean {
+  return c === 0x20 || c === 0x09;
+}
+
+/** Whether a line ends at input[j]: CRLF, LF or the end of the input. */
+function lineEndsAt(input: Uint8Array, j: number): boolean {
+  return j >= input.length || input[j] === 0x0a || (input[j] === 0x0d && input[j + 1] === 0x0a);
+}
+
 /**
  * Quoted-printable (RFC 2045 §6.7): "=XX" is a byte, "=" before a line break (blanks
- * allowed between) is a soft break; any other "=" stays as it is.
+ * allowed between) is a soft break; any other "=" stays as it is. Blanks at the end of a
+ * line are dropped: rule (3) says an encoder never leaves them there, so they were added in
+ * transport (and IMAP BINARY[] must not return them, RFC 3516 §4.2).
  */
 export function decodeQuotedPrintable(input: Uint8Array): Buffer {
   const out = Buffer.alloc(input.length);
   let n = 0;
   for (let i = 0; i < input.length; i++) {
     const c = input[i]!;
+    if (isBlank(c)) {
+      // The whole run at once, so a long run of blanks is read once, not once per blank.
+      let j = i + 1;
+      while (isBlank(input[j])) j++;
+      if (!lineEndsAt(input, j)) for (let k = i; k < j; k++) out[n++] = input[k]!;
+      i = j - 1;
+      continue;
+    }
     if (c !== 0x3d) {
       out[n++] = c;
       continue;
@@ -78,7 +97,7 @@ export function decodeQuotedPrintable(input: Uint8Array): Buffer {
       continue;
     }
     let j = i + 1;
-    while (input[j] === 0x20 || input[j] === 0x09) j++;
+    while (isBlank(input[j])) j++;
     if (input[j] === 0x0d && input[j + 1] === 0x0a) {
       i = j + 1;
     } else if (input[j] === 0x0a) {

@@ -11,6 +11,7 @@ import {
   scanMessage,
 } from '../../src/mime/index.ts';
 import { FIXTURE_DIR } from './make-fixtures.ts';
+import { pick, prng, randomInt } from '../support/random.ts';
 
 const fixture = (name: string) => {
   const raw = readFileSync(join(FIXTURE_DIR, `${name}.eml`));
@@ -34,6 +35,41 @@ test('quoted-printable: soft breaks, lower-case hex, invalid escapes kept, trail
   assert.equal(qp('lower=e9'), 'lower\xe9');
   assert.equal(qp('bad=ZZ=4'), 'bad=ZZ=4');
   assert.equal(qp('end='), 'end');
+});
+
+test('quoted-printable: blanks at the end of a line were added in transport and are dropped (RFC 2045 §6.7 rule 3)', () => {
+  const qp = (s: string) => decodeQuotedPrintable(Buffer.from(s, 'latin1')).toString('latin1');
+  // The body of imaptest's fetch-binary-mime-qp part, line by line.
+  const body = 'hello  \r\nbar=\r\n\r\nfoo\t=\r\nbar\r\nfoo\t \t= \r\n=62\r\nfoo = \t\r\nbar\r\nfoo =\r\n=62\r\nfoo  \r\nbar=\r\n\r\nfoo_bar\r\n';
+  assert.equal(qp(body), 'hello\r\nbar\r\nfoo\tbar\r\nfoo\t \tb\r\nfoo bar\r\nfoo b\r\nfoo\r\nbar\r\nfoo_bar\r\n');
+  assert.equal(qp('a \t \nb'), 'a\nb');
+  assert.equal(qp('last line  '), 'last line');
+  assert.equal(qp('inner  blanks\tstay'), 'inner  blanks\tstay');
+  assert.equal(qp('=20\r\n'), ' \r\n', 'an encoded blank is data');
+  assert.equal(qp('a \rb'), 'a \rb', 'a bare CR does not end a line');
+});
+
+test('quoted-printable: transport padding never changes the decoded bytes (property)', () => {
+  const random = prng(0x9e3779b9);
+  const alphabet = ['a', 'Z', '=', '=3D', '=C3=A9', ' x', '\tq', '_', '=\r\n', '.'];
+  for (let round = 0; round < 500; round++) {
+    const lines: string[] = [];
+    for (let l = randomInt(random, 6); l >= 0; l--) {
+      let line = '';
+      for (let k = randomInt(random, 8); k > 0; k--) line += pick(random, alphabet);
+      lines.push(line.replace(/[ \t]+$/, ''));
+    }
+    const clean = lines.join('\r\n');
+    const padded = lines.map((line) => line + pick(random, ['', ' ', '\t', ' \t  '])).join('\r\n');
+    assert.deepEqual(decodeQuotedPrintable(Buffer.from(padded)), decodeQuotedPrintable(Buffer.from(clean)), JSON.stringify(padded));
+  }
+});
+
+test('quoted-printable reads a long run of blanks once (a quadratic decoder would not finish)', () => {
+  const blanks = ' '.repeat(400_000);
+  assert.equal(decodeQuotedPrintable(Buffer.from(`${blanks}x`)).length, 400_001);
+  assert.equal(decodeQuotedPrintable(Buffer.from(`x${blanks}\r\n`)).length, 3);
+  assert.equal(decodeQuotedPrintable(Buffer.from('= '.repeat(200_000))).length, 399_998, 'the last "= " is a soft break');
 });
 
 test('HTML to text: tags, blocks, comments, script/style/head, entities, stray "<"', () => {
