@@ -120,6 +120,16 @@ function resolve(root: MessagePart, spec: SectionSpec): { part: MessagePart; mes
   return { part, messageNode };
 }
 
+/**
+ * The part whose body BODY[path] names (BINARY[path] decodes it, RFC 3516 §4.2), or null when
+ * the path names none. As there, part 1 of a message that is not multipart is the message
+ * itself, and a message/rfc822 part is the part, not the message inside it.
+ */
+export function sectionPart(root: MessagePart, path: readonly number[]): MessagePart | null {
+  if (path.length === 0) return root;
+  return resolve(root, { path: [...path], text: null, fields: [] })?.part ?? null;
+}
+
 function slice(start: number, end: number): SectionResult {
   return { found: true, start, end, data: null };
 }

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseSection, partNumbers, partialWindow, scanMessage, sectionBytes, sectionRange, walkParts } from '../../src/mime/index.ts';
+import { parseSection, partNumbers, partialWindow, scanMessage, sectionBytes, sectionPart, sectionRange, walkParts } from '../../src/mime/index.ts';
 import { leaf, message, multi, render } from './fixture-builder.ts';
 import type { ExpectedPart } from './fixture-builder.ts';
 
@@ -143,4 +143,28 @@ test('partial fetch windows', () => {
 test('part numbers as FETCH names them', () => {
   const numbers = partNumbers(root);
   assert.deepEqual(walkParts(root).map((p) => numbers.get(p)), ['', '1', '2', '3', '3', '3.1', '3.2', '4', '4.1', '4.2', '4.2', '4.2.1', '4.2.2', '4.2.2.1', '4.2.2.2']);
+});
+
+test('sectionPart: the part whose body BODY[n] names, for BINARY[n] to decode (RFC 3516 §4.2)', () => {
+  const parts = walkParts(root);
+  const numbered = (path: number[]) => sectionPart(root, path);
+  assert.equal(numbered([]), root);
+  // Document order as above: 1 = part 1, 3 = the message/rfc822 part 3 (not its message), 7 = part 4.
+  assert.equal(numbered([1]), parts[1]);
+  assert.equal(numbered([3]), parts[3]);
+  assert.equal(numbered([3, 2]), parts[6]);
+  assert.equal(numbered([4]), parts[7]);
+  assert.equal(numbered([4, 2]), parts[9]);
+  assert.equal(numbered([4, 2, 2, 1]), parts[13]);
+  // Its bytes are always what BODY[n] returns.
+  for (const path of [[1], [2], [3], [3, 1], [4], [4, 1], [4, 2], [4, 2, 1], [4, 2, 2], [4, 2, 2, 2]]) {
+    const part = numbered(path)!;
+    assert.equal(str(raw.subarray(part.bodyStart, part.bodyEnd)), get(path.join('.')), path.join('.'));
+  }
+  for (const missing of [[5], [1, 1], [3, 3], [4, 2, 2, 3], [0], [Number.POSITIVE_INFINITY]]) assert.equal(numbered(missing), null, missing.join('.'));
+  // A single-part message: part 1 is the message itself, so its Content-Transfer-Encoding applies.
+  const single = scanMessage(Buffer.from('Content-Transfer-Encoding: base64\r\n\r\naGVsbG8=\r\n'));
+  assert.equal(sectionPart(single, [1]), single);
+  assert.equal(sectionPart(single, [1])!.encoding, 'base64');
+  assert.equal(sectionPart(single, [2]), null);
 });

@@ -1,7 +1,7 @@
 // FETCH and UID FETCH (RFC 3501 §6.4.5, RFC 7162 §3.1.4 CHANGEDSINCE and MODSEQ). Every byte
 // comes from the stored message: BODY[] and RFC822.SIZE are exact, sections are slices, and
 // each message's response is written before the next is read, so memory stays bounded.
-import { bodyBasic, bodyStructure, decodeTransferEncoding, envelope, partialWindow, partNumbers, scanMessage, sectionBytes, sectionRange, type MessagePart } from '../../mime/index.ts';
+import { bodyBasic, bodyStructure, decodeTransferEncoding, envelope, partialWindow, scanMessage, sectionBytes, sectionPart, sectionRange, type MessagePart } from '../../mime/index.ts';
 import type { MessageSummary } from '../../store/types.ts';
 import { fetchItemLabel, flagList, formatDateTime, rangesContain, resolveSequenceSet, vanished, type FetchItem } from '../protocol/index.ts';
 import { defineCommand, no, type CommandOf } from '../session/command.ts';
@@ -24,17 +24,19 @@ function setsSeen(item: FetchItem): boolean {
 
 /**
  * BINARY[part] (RFC 3516 §4.2): the part's body with its Content-Transfer-Encoding undone.
- * An encoding the server cannot undo is refused with [UNKNOWN-CTE].
+ * Part 1 of a single-part message is its body; a multipart or message/rfc822 part is never
+ * encoded (RFC 2045 §6.4), so its bytes come as they are. An encoding the server cannot undo
+ * is refused with [UNKNOWN-CTE].
  */
 function binaryContent(content: Loaded, path: number[]): Buffer {
   if (path.length === 0) return content.raw;
-  const wanted = path.join('.');
-  let part: MessagePart | undefined;
-  for (const [p, number] of partNumbers(content.root)) if (number === wanted && p.kind !== 'message') part = p;
-  if (!part || part.kind === 'multipart') throw no(`There is no part ${wanted} to decode.`, 'NONEXISTENT');
+  const part = sectionPart(content.root, path);
+  if (!part) throw no(`There is no part ${path.join('.')} to decode.`, 'NONEXISTENT');
+  const body = content.raw.subarray(part.bodyStart, part.bodyEnd);
+  if (part.kind === 'multipart' || part.kind === 'message') return body;
   const encoding = (part.encoding ?? '7bit').toLowerCase();
   if (!['7bit', '8bit', 'binary', 'base64', 'quoted-printable'].includes(encoding)) throw no(`Cannot decode ${encoding}.`, 'UNKNOWN-CTE');
-  return decodeTransferEncoding(content.raw.subarray(part.bodyStart, part.bodyEnd), encoding);
+  return decodeTransferEncoding(body, encoding);
 }
 
 function literal(data: Buffer): Buffer[] {
