@@ -39,6 +39,8 @@ export { envelope, readEnvelope, formatEnvelope, encodeWordsUtf8, MISSING_MAILBO
 export type { Envelope } from './envelope.ts';
 export { parseSection, sectionRange, sectionBytes, sectionPart, partialWindow, partNumbers } from './sections.ts';
 export type { SectionSpec, SectionResult, SectionText } from './sections.ts';
+export { storeBinaryParts } from './binary-parts.ts';
+export type { BinaryStorage } from './binary-parts.ts';
 export {
   extractSearchText,
   partText,

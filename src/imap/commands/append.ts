@@ -1,9 +1,21 @@
-// APPEND with MULTIAPPEND (RFC 3502) and UIDPLUS's APPENDUID (RFC 4315 §3). All messages of one
-// command are stored, or none: a full mailbox ([OVERQUOTA]) or a missing folder ([TRYCREATE])
+// APPEND with MULTIAPPEND (RFC 3502), UIDPLUS's APPENDUID (RFC 4315 §3) and BINARY's literal8
+// (RFC 3516 §4.4). All messages of one command are stored, or none: a full mailbox
+// ([OVERQUOTA]), a missing folder ([TRYCREATE]) or NUL that cannot be stored ([UNKNOWN-CTE])
 // stops before anything is kept.
+import { scanMessage, storeBinaryParts } from '../../mime/index.ts';
 import { QuotaExceededError } from '../../store/types.ts';
 import { compressNumbers } from '../protocol/index.ts';
 import { defineCommand, no } from '../session/command.ts';
+
+/**
+ * A literal8 message (RFC 3516 §4.4) with its binary parts in base64, so BODY[] can return it
+ * and BINARY[] still gives back the bytes sent; NUL anywhere else cannot be stored ([UNKNOWN-CTE]).
+ */
+function storableBinary(data: Buffer): Buffer {
+  const stored = storeBinaryParts(data, scanMessage(data));
+  if (!stored.ok) throw no(stored.reason, 'UNKNOWN-CTE');
+  return stored.data;
+}
 
 export const appendCommand = defineCommand({
   name: 'APPEND',
@@ -14,9 +26,11 @@ export const appendCommand = defineCommand({
     const folder = target.folderName === '' ? undefined : await store.folder(mailbox.id, target.folderName);
     if (!folder) throw no('The folder does not exist.', 'TRYCREATE');
     const limit = session.options.appendLimit();
+    const raws: Buffer[] = [];
     for (const m of command.args.messages) {
       if (m.data.length > limit) throw no(`The message is larger than the ${limit}-byte APPENDLIMIT.`, 'TOOBIG');
       if (m.data.length === 0) throw no('An empty message cannot be appended.');
+      raws.push(m.binary ? storableBinary(m.data) : m.data);
     }
     // The store checks the quota per message; for several, check their sum first, so a
     // MULTIAPPEND that cannot fit is refused before anything is stored (and has to be taken back
@@ -32,8 +46,8 @@ export const appendCommand = defineCommand({
     let uidValidity = folder.uidValidity;
     const appended: number[] = [];
     try {
-      for (const m of command.args.messages) {
-        const r = await store.append(folder.id, { raw: m.data, flags: m.flags, internalDate: m.date ? m.date.date : undefined });
+      for (const [i, m] of command.args.messages.entries()) {
+        const r = await store.append(folder.id, { raw: raws[i]!, flags: m.flags, internalDate: m.date ? m.date.date : undefined });
         uids.push(r.uid);
         appended.push(r.uid);
         uidValidity = r.uidValidity;
