@@ -292,10 +292,14 @@ export class ImapSession {
 
   // ── Mailbox names ─────────────────────────────────────────────────────────
 
-  /** A mailbox name as the client sent it → the stored (Unicode) name; BAD when not valid modified UTF-7. */
+  /**
+   * A mailbox name as the client sent it → the stored (Unicode) name. One that is not valid
+   * modified UTF-7 is a well-formed astring naming no mailbox that can exist, so NO, not BAD
+   * (BAD is for syntax, RFC 3501 §7.1.3).
+   */
   nameFromWire(raw: string): string {
     const name = mailboxNameFromWire(raw, this.utf8);
-    if (name === null) throw new CommandFailure('BAD', null, 'The mailbox name is not valid modified UTF-7.');
+    if (name === null) throw no('The mailbox name is not valid modified UTF-7.', 'CANNOT');
     return name.toUpperCase() === 'INBOX' ? 'INBOX' : name;
   }
 

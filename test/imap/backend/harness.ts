@@ -155,6 +155,8 @@ export function imapflow(server: TestServer, user: string, options: { port?: num
 export class RawClient extends SocketTestClient {
   private buffer = Buffer.alloc(0);
   private readonly lines: string[] = [];
+  /** How response bytes become strings: 'latin1' keeps every octet of a binary literal as one char. */
+  decoding: 'utf8' | 'latin1' = 'utf8';
 
   private constructor(socket: Socket) {
     super(socket);
@@ -206,7 +208,7 @@ export class RawClient extends SocketTestClient {
         if (this.buffer.length < next) return;
         at = next;
       }
-      this.lines.push(this.buffer.subarray(0, end).toString('utf8'));
+      this.lines.push(this.buffer.subarray(0, end).toString(this.decoding));
       this.buffer = this.buffer.subarray(end + 2);
     }
   }
