@@ -23,6 +23,7 @@ import {
 } from '../auth/session-logon.ts';
 import { LineConnection, type DetachedConnection, type LineReaderItem } from '../lib/line-reader.ts';
 import type { ProtocolLogEntry, ProtocolLogSession } from '../lib/protocol-log.ts';
+import { commandLineLimit } from './protocol/index.ts';
 import { startImapProtocolLog } from './session-log.ts';
 
 // ---------------------------------------------------------------------------------------------
@@ -176,6 +177,8 @@ class ImapFrontendSession {
   ) {
     this.conn = new LineConnection(socket, {
       maxLineLength: this.maxCommandSize(),
+      // ID may be longer than MaxCommandSize allows (RFC 2971 §3.3); everything else may not.
+      lineLimit: commandLineLimit,
       tls: ctx.implicitTls,
       idleTimeoutMs: () => preAuthTimeoutMs(ctx.settings()),
     });
@@ -254,8 +257,10 @@ class ImapFrontendSession {
     const size = Number(marker[1]);
     const synchronizing = marker[2] === '';
     // RFC 3501 §7.5: refusing a synchronizing literal with BAD instead of "+" tells the client
-    // not to send it. Before logon nothing legitimate needs more than MaxCommandSize in all.
-    if (command.size + size > this.maxCommandSize()) {
+    // not to send it. Before logon nothing legitimate needs more than MaxCommandSize in all,
+    // but for ID's RFC 2971 maximum.
+    const limit = Math.max(this.maxCommandSize(), commandLineLimit(command.segments[0]!.text));
+    if (command.size + size > limit) {
       this.send(`${command.tag} BAD Command line too long.`);
       // A non-synchronizing literal is on its way regardless; its bytes cannot be told apart
       // from commands, so the connection cannot continue.

@@ -5,7 +5,8 @@
 // caller (IMAP `{n}`), and an "overflow" item when a line is longer than allowed. An over-long
 // line is dropped as soon as next() sees it and its tail is discarded as it arrives, so while a
 // consumer keeps calling next() the reader holds at most maxLineLength + 1 bytes of a partial
-// line plus the last chunk pushed (or the literal the consumer asked for).
+// line (or the longer limit `lineLimit` gives that line) plus the last chunk pushed (or the
+// literal the consumer asked for).
 //
 // LineConnection drives a LineReader over a socket: it hands items to an async handler one at a
 // time (so pipelined commands run in order), stops reading while the handler is behind, keeps an
@@ -35,9 +36,20 @@ export interface LiteralOptions {
   chunked?: boolean;
 }
 
+export interface LineReaderOptions {
+  maxLineLength: number;
+  /**
+   * The limit of a line that has outgrown maxLineLength, judged by its first bytes: a command
+   * whose own grammar bounds it higher (IMAP ID, RFC 2971 §3.3) may have more. Never below
+   * maxLineLength.
+   */
+  lineLimit?: (head: Buffer) => number;
+}
+
 export class LineReader {
   /** Longest line accepted, terminator excluded. May be changed between items (live settings). */
   maxLineLength: number;
+  private readonly lineLimit: ((head: Buffer) => number) | undefined;
   private pending: Buffer = Buffer.alloc(0);
   // Bytes of `pending` already searched for LF, so a line trickling in byte by byte is not
   // rescanned from the start each time.
@@ -45,8 +57,9 @@ export class LineReader {
   private discarding = false;
   private literal: { remaining: number; chunked: boolean } | null = null;
 
-  constructor(options: { maxLineLength: number }) {
+  constructor(options: LineReaderOptions) {
     this.maxLineLength = options.maxLineLength;
+    this.lineLimit = options.lineLimit;
   }
 
   /** Bytes held and not yet returned. */
@@ -110,8 +123,8 @@ export class LineReader {
     const lf = this.pending.indexOf(LF, this.scanned);
     if (lf < 0) {
       this.scanned = this.pending.length;
-      // maxLineLength + 1 allows for the CR of a line of exactly maxLineLength bytes.
-      if (this.pending.length <= this.maxLineLength + 1) return null;
+      // The limit + 1 allows for the CR of a line of exactly the limit's length.
+      if (this.pending.length <= this.maxLineLength + 1 || this.pending.length <= this.limitOf(this.pending) + 1) return null;
       const head = Buffer.from(this.pending.subarray(0, this.headLength()));
       this.take(this.pending.length);
       this.discarding = true;
@@ -119,8 +132,13 @@ export class LineReader {
     }
     const raw = this.take(lf + 1);
     const end = raw.length >= 2 && raw[raw.length - 2] === CR ? raw.length - 2 : raw.length - 1;
-    if (end > this.maxLineLength) return { type: 'overflow', head: Buffer.from(raw.subarray(0, this.headLength())) };
+    if (end > this.maxLineLength && end > this.limitOf(raw)) return { type: 'overflow', head: Buffer.from(raw.subarray(0, this.headLength())) };
     return { type: 'line', data: raw.subarray(0, end) };
+  }
+
+  /** The limit of the line that `line` starts with; asked only once it is over maxLineLength. */
+  private limitOf(line: Buffer): number {
+    return this.lineLimit ? Math.max(this.maxLineLength, this.lineLimit(line.subarray(0, OVERFLOW_HEAD_BYTES))) : this.maxLineLength;
   }
 
   /** The same whatever the chunking: an over-long line always has more than this. */
@@ -151,6 +169,8 @@ export interface LineConnectionHandler {
 
 export interface LineConnectionOptions {
   maxLineLength: number;
+  /** See LineReaderOptions.lineLimit. */
+  lineLimit?: (head: Buffer) => number;
   /** True when the socket is already TLS (implicit-TLS port). */
   tls: boolean;
   /** Read each time the timer is armed, so a settings change applies to the next wait. */
@@ -187,7 +207,7 @@ export class LineConnection {
   constructor(socket: Socket, private readonly options: LineConnectionOptions) {
     this.current = socket;
     this.secure = options.tls;
-    this.reader = new LineReader({ maxLineLength: options.maxLineLength });
+    this.reader = new LineReader({ maxLineLength: options.maxLineLength, lineLimit: options.lineLimit });
     this.highWaterMark = options.highWaterMark ?? Math.max(64 * 1024, 2 * options.maxLineLength);
   }
 

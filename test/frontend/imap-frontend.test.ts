@@ -90,6 +90,22 @@ describe('LineReader', () => {
     assert.deepEqual(seen, [['line', '{7}'], ['literal', 'abc', false], ['literal', 'de', false], ['literal', 'fg', true], ['line', '']]);
   });
 
+  test('lineLimit: a line that begins a certain way may be longer, up to its own limit', () => {
+    const reader = new LineReader({ maxLineLength: 10, lineLimit: (head) => (head.toString('latin1').startsWith('a ID ') ? 30 : 0) });
+    const seen: string[] = [];
+    let peak = 0;
+    const input = `a ID ${'x'.repeat(25)}\r\nb NOOP ${'y'.repeat(20)}\r\na ID ${'z'.repeat(40)}\r\nc NOOP\r\n`;
+    // Byte by byte: the limit must hold while a long line is still arriving, too.
+    for (const byte of Buffer.from(input)) {
+      reader.push(Buffer.from([byte]));
+      peak = Math.max(peak, reader.buffered);
+      for (let item: LineReaderItem | null; (item = reader.next()); ) seen.push(`${item.type}:${(item.type === 'overflow' ? item.head : item.data).toString().slice(0, 8)}`);
+    }
+    assert.deepEqual(seen, ['line:a ID xxx', 'overflow:b NOOP y', 'overflow:a ID zzz', 'line:c NOOP']);
+    // The limit, a CR, and the byte just pushed.
+    assert.ok(peak <= 30 + 1 + 1, `peak ${peak}`);
+  });
+
   test('takeBuffered() hands over what is left and resets the reader', () => {
     const reader = new LineReader({ maxLineLength: 100 });
     reader.push(Buffer.from('a STARTTLS\r\nb LOGIN x y\r\npartial'));
@@ -276,6 +292,21 @@ describe('IMAP4 front end', () => {
     assert.deepEqual(await c.command('a2', 'ID ("name" "Thunderbird" "version" NIL)'), ['* ID ("name" "Mailroom")', 'a2 OK ID completed.']);
     assert.deepEqual(await c.command('a3', 'ID NIL'), ['* ID ("name" "Mailroom")', 'a3 OK ID completed.']);
     assert.match(await last(c, 'a4', 'ID ("odd")'), /^a4 BAD /);
+    // RFC 2971's largest ID (30 pairs, 1024-octet values) is longer than MaxCommandSize allows
+    // any other command; as quoted strings and as literals.
+    const pairs = Array.from({ length: 30 }, (_, i) => `"field-${String(i).padStart(24, '0')}" "${'v'.repeat(1024)}"`);
+    assert.deepEqual(await c.command('a6', `ID (${pairs.join(' ')})`), ['* ID ("name" "Mailroom")', 'a6 OK ID completed.']);
+    assert.match(await last(c, 'a7', `NOOP ${'n'.repeat(31_000)}`), /^a7 BAD Command line too long\.$/);
+    c.send(`a8 ID ("name" {1024}`);
+    for (let i = 0; i < 12; i++) {
+      assert.equal(await c.line(), '+ Ready for additional command text.');
+      c.send(`${'w'.repeat(1024)} "f${i}" {1024}`);
+    }
+    assert.equal(await c.line(), '+ Ready for additional command text.');
+    c.send(`${'w'.repeat(1024)})`);
+    assert.deepEqual(await c.until('a8'), ['* ID ("name" "Mailroom")', 'a8 OK ID completed.']);
+    // Past ID's own maximum the line is refused like any other.
+    assert.match(await last(c, 'a9', `ID ("name" "${'x'.repeat(70_000)}")`), /^a9 BAD Command line too long\.$/);
     assert.deepEqual(await c.command('a5', 'logout'), ['* BYE Mailroom IMAP4 server signing off.', 'a5 OK LOGOUT completed.']);
     await c.waitClosed();
   });

@@ -24,6 +24,7 @@ export type {
 } from './parser/mailbox.ts';
 export type { CopyArgs, ExpungeArgs, StoreArgs, StoreOperation } from './parser/message.ts';
 export type { SearchArgs, SearchReturnOption } from './parser/search.ts';
+export { commandLineLimit, ID_COMMAND_MAX } from './parser/session.ts';
 export type { AuthenticateArgs, CompressArgs, EnableArgs, IdArgs, LoginArgs, NoArgs } from './parser/session.ts';
 export { SORT_KEYS, THREAD_ALGORITHMS } from './parser/sort-thread.ts';
 export type { SortArgs, SortCriterion, SortKey, ThreadAlgorithm, ThreadArgs } from './parser/sort-thread.ts';

@@ -11,6 +11,7 @@ import { commandSeconds } from '../../lib/metrics.ts';
 import type { ProtocolLogEntry, ProtocolLogSession } from '../../lib/protocol-log.ts';
 import { FolderError, type Folder, type MailStore } from '../../store/types.ts';
 import {
+  commandLineLimit,
   flagList,
   literalAnnouncement,
   mailboxNameFromWire,
@@ -132,6 +133,7 @@ export class ImapSession {
     const { socket, tls, pending } = connection;
     this.conn = new LineConnection(socket, {
       maxLineLength: this.settings().MaxCommandSize as number,
+      lineLimit: commandLineLimit,
       tls,
       idleTimeoutMs: () => (this.settings().AuthenticatedConnectionTimeout as number) * 1000,
     });
@@ -529,14 +531,15 @@ export class ImapSession {
   /**
    * Bounds a literal before any of it is read: each message of an APPEND may have up to
    * APPENDLIMIT bytes (RFC 7889 limits messages, so MULTIAPPEND may carry several, up to
-   * MULTIAPPEND_BYTES in all); any other command only MaxCommandSize in all. A synchronizing
+   * MULTIAPPEND_BYTES in all); ID up to its RFC 2971 maximum; any other command only
+   * MaxCommandSize in all. A synchronizing
    * literal that is too big is refused before the client sends it; a non-synchronizing one
    * (LITERAL+) cannot be, so the connection ends.
    */
   private expectLiteral(size: number, nonSync: boolean): void {
     const first = this.segments[0]!.text.toString('latin1');
     const isAppend = /^\S+\s+APPEND\s/i.test(first);
-    const limit = isAppend ? this.options.appendLimit() : (this.settings().MaxCommandSize as number);
+    const limit = isAppend ? this.options.appendLimit() : Math.max(this.settings().MaxCommandSize as number, commandLineLimit(this.segments[0]!.text));
     this.literalBytes += size;
     const tooBig = isAppend ? size > limit || this.literalBytes > Math.max(limit, MULTIAPPEND_BYTES) : this.literalBytes > limit;
     if (tooBig) {

@@ -1,5 +1,5 @@
 // Raw-socket transcripts for what the back end advertises beyond RFC 3501's core and no client
-// test reaches: mailbox names that are not modified UTF-7.
+// test reaches: mailbox names that are not modified UTF-7, ID at its RFC 2971 maximum.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { RawClient, startServer, type TestServer } from './harness.ts';
@@ -36,6 +36,26 @@ describe('IMAP4 extension transcripts', () => {
     assert.deepEqual(await c.command('l1', `LIST "" ${name}%*`), ['l1 OK LIST completed.']);
     assert.deepEqual(await c.command('l2', 'LIST "" ~foo'), ['l2 OK LIST completed.']);
     assert.match(await c.status('l3', 'SELECT ~foo'), /^l3 NO /);
+    assert.deepEqual(await c.command('n1', 'NOOP'), ['n1 OK NOOP completed.']);
+  });
+
+  test('ID after logon: RFC 2971\'s largest is accepted although it is longer than MaxCommandSize; other commands are not', async () => {
+    const c = await login('names@contoso.com');
+    const pairs = Array.from({ length: 30 }, (_, i) => `"${String.fromCharCode(97 + (i % 26))}${'2'.repeat(29)}" "${'1'.repeat(1024)}"`);
+    assert.deepEqual(await c.command('i1', `ID (${pairs.join(' ')})`), ['* ID ("name" "Mailroom" "vendor" "Mailroom")', 'i1 OK ID completed.']);
+    assert.equal(await c.status('i2', `STATUS INBOX (MESSAGES) ${'x'.repeat(20_000)}`), 'i2 BAD Command line too long.');
+    // ID values as literals: within ID's bound, though more than MaxCommandSize in all.
+    c.send('i3 ID ("name" {1024}');
+    for (let i = 0; i < 12; i++) {
+      assert.match(await c.line(), /^\+ /);
+      c.send(`${'w'.repeat(1024)} "f${i}" {1024}`);
+    }
+    assert.match(await c.line(), /^\+ /);
+    c.send(`${'w'.repeat(1024)})`);
+    assert.equal((await c.until('i3')).at(-1), 'i3 OK ID completed.');
+    // A literal of another command is still held to MaxCommandSize.
+    c.send('i4 SELECT {12000}');
+    assert.match(await c.line(), /^i4 NO \[TOOBIG\] /);
     assert.deepEqual(await c.command('n1', 'NOOP'), ['n1 OK NOOP completed.']);
   });
 });

@@ -2,7 +2,8 @@
 // APPEND. FETCH/STORE/COPY/MOVE/EXPUNGE and SEARCH/SORT/THREAD have their own files.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { COMMAND_NAMES, isIdleDone, parseCommand, readAuthenticateResponse, readTag, ParseError } from '../../../src/imap/protocol/index.ts';
+import { COMMAND_NAMES, commandLineLimit, ID_COMMAND_MAX, isIdleDone, parseCommand, readAuthenticateResponse, readTag, ParseError } from '../../../src/imap/protocol/index.ts';
+import { pick, prng, randomInt } from '../../support/random.ts';
 import { argsOf, parse, parseError } from './helpers.ts';
 
 test('envelope: tag, command name in any case, UID prefix', () => {
@@ -115,6 +116,32 @@ test('ID (RFC 2971)', () => {
   assert.match(parseError(`A ID ("f" "${'x'.repeat(1025)}")`).message, /too long/);
   const many = Array.from({ length: 31 }, (_, i) => `"f${i}" "v"`).join(' ');
   assert.match(parseError(`A ID (${many})`).message, /Too many ID parameters/);
+});
+
+test('ID: the longest command RFC 2971 allows parses and fits ID_COMMAND_MAX; only ID lines get that limit', () => {
+  // 30 pairs, 30-octet fields, 1024-octet values made of the characters a quoted string must escape.
+  const pairs = Array.from({ length: 30 }, (_, i) => [`"${'\\"'.repeat(28)}${String(i).padStart(2, '0')}"`, `"${'\\\\'.repeat(1024)}"`]);
+  const longest = `${'t'.repeat(64)} ID (${pairs.map((p) => p.join(' ')).join(' ')})`;
+  assert.ok(Buffer.byteLength(longest) <= ID_COMMAND_MAX, `${Buffer.byteLength(longest)} > ${ID_COMMAND_MAX}`);
+  const args = argsOf(longest, 'ID');
+  assert.equal(args.params!.length, 30);
+  assert.equal(args.params![0]![1], '\\'.repeat(1024));
+  for (const head of ['a ID (', 'A1 id NIL', `${'t'.repeat(55)} ID ("x"`]) assert.equal(commandLineLimit(Buffer.from(head)), ID_COMMAND_MAX, head);
+  for (const head of ['a NOOP ID (', 'ID (', 'a IDLE', 'a ID(', '"a" ID (', 'a  ID (', 'a UID ID', `${'t'.repeat(70)} ID (`, '']) {
+    assert.equal(commandLineLimit(Buffer.from(head)), 0, head);
+  }
+});
+
+test('property: commandLineLimit never throws and is ID_COMMAND_MAX or 0', () => {
+  const random = prng(0x2971);
+  const pieces = ['a', 'ID', ' ', 'id', '(', '"', '\x00', '\xff', 'NOOP', '{5}', '*', '%', '+', ']'];
+  for (let i = 0; i < 2000; i++) {
+    let head = '';
+    for (let n = randomInt(random, 12); n > 0; n--) head += pick(random, pieces);
+    const limit = commandLineLimit(Buffer.from(head, 'latin1'));
+    assert.ok(limit === 0 || limit === ID_COMMAND_MAX);
+    assert.equal(limit > 0, /^[^\x00-\x20"%()*+\\{\x7f-\xff]+ ID /i.test(head), JSON.stringify(head));
+  }
 });
 
 test('COMPRESS (RFC 4978)', () => {

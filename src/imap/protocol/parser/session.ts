@@ -39,6 +39,23 @@ const ID_MAX_FIELD = 30;
 const ID_MAX_VALUE = 1024;
 const SASL_MECHANISM = /^[A-Z0-9_-]{1,20}$/;
 
+/**
+ * The longest ID command RFC 2971 §3.3 allows: 30 pairs of a 30-octet field and a 1024-octet
+ * value, each quoted with every octet escaped, and room for the tag. About 62 KB, more than any
+ * MaxCommandSize (at most 16 KB) allows, so an ID line and its literals get this bound instead.
+ */
+export const ID_COMMAND_MAX = 128 + ID_MAX_PAIRS * (2 * ID_MAX_FIELD + 2 + 1 + 2 * ID_MAX_VALUE + 2 + 1);
+// tag SP "ID" SP: the tag's characters exclude SP, so this cannot backtrack.
+const ID_COMMAND_START = /^[\x21\x23\x24\x26\x27\x2c-\x5b\x5d-\x7a\x7c-\x7e]+ ID /i;
+
+/**
+ * The limit of a command line that begins with `head` (its first bytes) when the command's own
+ * grammar bounds it above MaxCommandSize: ID_COMMAND_MAX for ID, else 0 (MaxCommandSize holds).
+ */
+export function commandLineLimit(head: Buffer): number {
+  return ID_COMMAND_START.test(head.toString('latin1', 0, Math.min(head.length, 64))) ? ID_COMMAND_MAX : 0;
+}
+
 export function parseNoArgs(r: ArgReader): NoArgs {
   r.end();
   return {};
