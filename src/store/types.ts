@@ -13,7 +13,6 @@ export interface Folder {
   /** Full name with '/' as the hierarchy delimiter, e.g. `寄件備份/2026`. The Inbox is `INBOX`. */
   name: string;
   role: FolderRole | null;
-  subscribed: boolean;
   hidden: boolean;
   uidValidity: number;
   uidNext: number;
@@ -129,7 +128,16 @@ export interface MailStore {
   renameFolder(mailboxId: string, from: string, to: string): Promise<void>;
   /** Deletes a folder; its messages go to Recoverable Items. Refused for INBOX and for folders with children. */
   deleteFolder(mailboxId: string, name: string): Promise<void>;
-  setSubscribed(mailboxId: string, name: string, subscribed: boolean): Promise<void>;
+  /**
+   * The mailbox's subscription list (RFC 3501 §6.3.6), in name order: names, whether or not a
+   * folder has them now. The default folders start on it; a folder created later does not.
+   */
+  subscriptions(mailboxId: string): Promise<string[]>;
+  /**
+   * Adds a name to the list or takes it off; true when the list changed. A name stays when its
+   * folder is deleted (RFC 3501 §6.3.6 forbids dropping it) and follows its folder on a rename.
+   */
+  setSubscribed(mailboxId: string, name: string, subscribed: boolean): Promise<boolean>;
   status(folderId: number): Promise<FolderStatus>;
 
   /** Durable before it resolves: the UID is acknowledged only after the commit. */

@@ -365,16 +365,62 @@ export function mailStoreConformance(name: string, open: OpenStore): void {
         await assert.rejects(store.append(doomed.id, { raw: makeMessage() }), 'append to a deleted folder id rejects');
       });
 
-      test('setSubscribed changes the subscribed flag seen in folders()', async () => {
+      test('subscriptions: the default folders start subscribed, a created folder does not', async () => {
         const { store } = ctx();
         const { id } = await newMailbox(store);
+        const defaults = (await store.folders(id)).map((f) => f.name).sort();
+        assert.deepEqual(await store.subscriptions(id), defaults);
         await store.createFolder(id, 'News');
-        await store.setSubscribed(id, 'News', true);
-        assert.equal((await mustFolder(store, id, 'News')).subscribed, true);
-        assert.equal(mustFind(await store.folders(id), (f) => f.name === 'News', 'News').subscribed, true);
-        await store.setSubscribed(id, 'News', false);
-        assert.equal((await mustFolder(store, id, 'News')).subscribed, false);
-        assert.equal(mustFind(await store.folders(id), (f) => f.name === 'News', 'News').subscribed, false);
+        assert.deepEqual(await store.subscriptions(id), defaults);
+      });
+
+      test('setSubscribed adds and removes names, says whether the list changed, and is per mailbox', async () => {
+        const { store } = ctx();
+        const { id } = await newMailbox(store);
+        const other = await newMailbox(store);
+        const before = await store.subscriptions(other.id);
+        await store.createFolder(id, 'News');
+        assert.equal(await store.setSubscribed(id, 'News', true), true);
+        assert.equal(await store.setSubscribed(id, 'News', true), false, 'already subscribed');
+        assert.ok((await store.subscriptions(id)).includes('News'));
+        // Any name: the list is the client's (RFC 3501 §6.3.6), and a shared folder's name is "Other Users/...".
+        assert.equal(await store.setSubscribed(id, 'Other Users/bob/Projects', true), true);
+        assert.equal(await store.setSubscribed(id, 'inbox', false), true, 'INBOX in any case');
+        assert.ok(!(await store.subscriptions(id)).includes('INBOX'));
+        assert.equal(await store.setSubscribed(id, 'News', false), true);
+        assert.equal(await store.setSubscribed(id, 'News', false), false, 'not subscribed any more');
+        assert.deepEqual((await store.subscriptions(id)).filter((n) => n === 'News' || n.startsWith('Other')), ['Other Users/bob/Projects']);
+        assert.deepEqual(await store.subscriptions(other.id), before, 'another mailbox is untouched');
+      });
+
+      test('a deleted folder stays subscribed (RFC 3501 §6.3.6); one created again under the name is subscribed', async () => {
+        const { store } = ctx();
+        const { id } = await newMailbox(store);
+        await store.createFolder(id, 'Gone');
+        await store.setSubscribed(id, 'Gone', true);
+        await store.deleteFolder(id, 'Gone');
+        assert.ok((await store.subscriptions(id)).includes('Gone'));
+        await store.createFolder(id, 'Gone');
+        assert.ok((await store.subscriptions(id)).includes('Gone'));
+      });
+
+      test('a renamed folder and its children keep their subscriptions under the new names', async () => {
+        const { store } = ctx();
+        const { id } = await newMailbox(store);
+        for (const name of ['Old', 'Old/Sub', 'Old/Other', 'Oldish']) await store.createFolder(id, name);
+        for (const name of ['Old', 'Old/Sub', 'Oldish']) await store.setSubscribed(id, name, true);
+        await store.renameFolder(id, 'Old', 'New');
+        const list = await store.subscriptions(id);
+        assert.ok(list.includes('New') && list.includes('New/Sub') && list.includes('Oldish'), list.join(', '));
+        assert.ok(!list.includes('Old') && !list.includes('Old/Sub') && !list.includes('New/Other'), list.join(', '));
+      });
+
+      test('removeMailbox clears its subscriptions', async () => {
+        const { store } = ctx();
+        const { id } = await newMailbox(store);
+        await store.setSubscribed(id, 'Whatever', true);
+        await store.removeMailbox(id);
+        assert.deepEqual(await store.subscriptions(id), []);
       });
 
       test('renameFolder renames the folder and all its children, keeping their messages', async () => {

@@ -83,3 +83,27 @@ test('an older database gets each message\'s Date day from its stored header, on
     rmSync(folder, { recursive: true, force: true });
   }
 });
+
+test('a database from before the subscriptions table: subscribed folders become the list, the column goes', async () => {
+  const folder = mkdtempSync(join(tmpdir(), 'mailroom-store-'));
+  try {
+    const store = await SqliteMailStore.open(folder);
+    await store.provisionMailbox('mbx-old', 'en-US');
+    for (const name of ['Kept', 'Dropped']) await store.createFolder('mbx-old', name);
+    await store.close();
+    // The old layout: a subscribed flag on folders (default 1), no subscriptions table.
+    const db = new Database(join(folder, 'mailbox.db'));
+    db.exec(`DROP TABLE subscriptions; ALTER TABLE folders ADD COLUMN subscribed INTEGER NOT NULL DEFAULT 1;
+      UPDATE folders SET subscribed = 0 WHERE name = 'Dropped'`);
+    db.close();
+    const reopened = await SqliteMailStore.open(folder);
+    const names = (await reopened.folders('mbx-old')).map((f) => f.name).filter((n) => n !== 'Dropped').sort();
+    assert.deepEqual(await reopened.subscriptions('mbx-old'), names);
+    await reopened.close();
+    const check = new Database(join(folder, 'mailbox.db'), { readonly: true });
+    assert.equal(check.prepare(`SELECT COUNT(*) FROM pragma_table_info('folders') WHERE name = 'subscribed'`).pluck().get(), 0);
+    check.close();
+  } finally {
+    rmSync(folder, { recursive: true, force: true });
+  }
+});

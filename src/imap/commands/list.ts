@@ -34,10 +34,6 @@ export function patternMatcher(reference: string, pattern: string): (name: strin
   return (name) => regex.test(name);
 }
 
-function visible(session: ImapSession, folders: Folder[]): Folder[] {
-  return session.settings().ShowHiddenFoldersEnabled ? folders : folders.filter((f) => !f.hidden);
-}
-
 function childAttribute(folder: Folder, all: Folder[]): string {
   return all.some((f) => f.name.startsWith(`${folder.name}/`)) ? '\\HasChildren' : '\\HasNoChildren';
 }
@@ -52,22 +48,78 @@ interface Entry {
   target: MailboxAccess;
 }
 
+interface Entries {
+  /** In the order LIST sends them. */
+  all: Entry[];
+  byName: Map<string, Entry>;
+  /** Names of hidden folders: not listed, and their subscriptions are not shown either. */
+  hidden: Set<string>;
+}
+
 /**
  * The user's folders, then "Other Users", each shared mailbox's level and its folders. Special
  * uses are reported for the user's own folders only, so a client never finds two Sent folders.
  */
-async function entries(session: ImapSession): Promise<Entry[]> {
-  const own = visible(session, await session.home.store.folders(session.mailbox.id));
-  const out: Entry[] = own.map((f) => ({ name: f.name, folder: f, attributes: [childAttribute(f, own)], role: f.role, target: session.home }));
+async function entries(session: ImapSession): Promise<Entries> {
+  const showHidden = session.settings().ShowHiddenFoldersEnabled === true;
+  const hidden = new Set<string>();
+  const visible = (folders: Folder[], prefix: string) => folders.filter((f) => {
+    if (f.hidden && !showHidden) hidden.add(`${prefix}${f.name}`);
+    return showHidden || !f.hidden;
+  });
+  const own = visible(await session.home.store.folders(session.mailbox.id), '');
+  const all: Entry[] = own.map((f) => ({ name: f.name, folder: f, attributes: [childAttribute(f, own)], role: f.role, target: session.home }));
   const shared = await session.sharedMailboxes();
-  if (shared.length > 0) out.push({ name: OTHER_USERS, folder: null, attributes: ['\\Noselect', '\\HasChildren'], role: null, target: session.home });
+  if (shared.length > 0) all.push({ name: OTHER_USERS, folder: null, attributes: ['\\Noselect', '\\HasChildren'], role: null, target: session.home });
   for (const access of shared) {
     const prefix = `${OTHER_USERS}/${access.mailbox.alias}`;
-    out.push({ name: prefix, folder: null, attributes: ['\\Noselect', '\\HasChildren'], role: null, target: access });
-    const folders = visible(session, await access.store.folders(access.mailbox.id));
-    for (const f of folders) out.push({ name: `${prefix}/${f.name}`, folder: f, attributes: [childAttribute(f, folders)], role: null, target: access });
+    all.push({ name: prefix, folder: null, attributes: ['\\Noselect', '\\HasChildren'], role: null, target: access });
+    const folders = visible(await access.store.folders(access.mailbox.id), `${prefix}/`);
+    for (const f of folders) all.push({ name: `${prefix}/${f.name}`, folder: f, attributes: [childAttribute(f, folders)], role: null, target: access });
   }
+  return { all, byName: new Map(all.map((e) => [e.name, e])), hidden };
+}
+
+/** The user's subscription list (RFC 3501 §6.3.6), as client names, less hidden folders. */
+async function subscriptions(session: ImapSession, hidden: Set<string>): Promise<Set<string>> {
+  const names = await session.home.store.subscriptions(session.home.mailbox.id);
+  return new Set(names.filter((n) => !hidden.has(n)));
+}
+
+/** "a/b/c" → "a", "a/b". */
+function ancestors(name: string): string[] {
+  const out: string[] = [];
+  for (let i = name.indexOf('/'); i > 0; i = name.indexOf('/', i + 1)) out.push(name.slice(0, i));
   return out;
+}
+
+/**
+ * Existing names in LIST's order, then names that exist only on the subscription list (or as
+ * their parents), by name.
+ */
+function inListOrder(names: Set<string>, all: Entry[]): string[] {
+  const position = new Map(all.map((e, i) => [e.name, i]));
+  return [...names].sort((a, b) => {
+    const pa = position.get(a) ?? Number.POSITIVE_INFINITY;
+    const pb = position.get(b) ?? Number.POSITIVE_INFINITY;
+    return pa !== pb ? pa - pb : a < b ? -1 : a > b ? 1 : 0;
+  });
+}
+
+/**
+ * Names the pattern matches that have a qualifying descendant the pattern does not match. With
+ * RECURSIVEMATCH they carry CHILDINFO (RFC 5258 §3.5), returned even when they do not qualify
+ * themselves; LSUB returns the unsubscribed ones as \Noselect (RFC 3501 §6.3.9: "foo" for a
+ * subscribed "foo/bar" with "%"). A descendant the pattern matches is returned itself, so it
+ * brings in no parent.
+ */
+function parentsOfUnmatched(qualifying: Iterable<string>, matches: (name: string) => boolean): Set<string> {
+  const parents = new Set<string>();
+  for (const name of qualifying) {
+    if (matches(name)) continue;
+    for (const a of ancestors(name)) if (matches(a)) parents.add(a);
+  }
+  return parents;
 }
 
 async function list(session: ImapSession, command: CommandOf<'LIST'>): Promise<void> {
@@ -78,35 +130,65 @@ async function list(session: ImapSession, command: CommandOf<'LIST'>): Promise<v
     return session.complete(command, 'LIST completed.');
   }
   const matchers = patterns.map((p) => patternMatcher(ref, mailboxNameFromWire(p, session.utf8) ?? p));
-  for (const entry of await entries(session)) {
-    if (!matchers.some((m) => m(entry.name))) continue;
-    const subscribed = entry.folder?.subscribed === true;
-    if (selection.subscribed && !subscribed) continue;
-    if (selection.specialUse && !(entry.role && SPECIAL_USE[entry.role])) continue;
-    const attributes = [...entry.attributes];
-    if (entry.role && SPECIAL_USE[entry.role]) attributes.push(SPECIAL_USE[entry.role]!);
-    if ((returns.subscribed || selection.subscribed) && subscribed) attributes.push('\\Subscribed');
-    session.send(`* LIST (${attributes.join(' ')}) "/" ${mailboxName(entry.name, { utf8: session.utf8 })}`);
-    if (returns.status && entry.folder) session.send(await statusLine(session, entry.folder, returns.status, entry.target));
+  const matches = (name: string) => matchers.some((m) => m(name));
+  const { all, byName, hidden } = await entries(session);
+  const subscribed = selection.subscribed || returns.subscribed ? await subscriptions(session, hidden) : new Set<string>();
+  const specialUse = (entry: Entry | undefined) => (entry?.role ? SPECIAL_USE[entry.role] : null) ?? null;
+  // RFC 5258 §3: with SUBSCRIBED the candidates are the subscribed names, whether or not they
+  // exist (those that do not are \NonExistent); otherwise the existing names. SPECIAL-USE
+  // narrows them to folders with a special use.
+  const candidates = selection.subscribed ? [...subscribed] : all.map((e) => e.name);
+  const qualifying = new Set(candidates.filter((n) => !selection.specialUse || specialUse(byName.get(n)) !== null));
+  const withChildInfo = selection.recursiveMatch ? parentsOfUnmatched(qualifying, matches) : new Set<string>();
+  const childInfo = [selection.subscribed ? '"SUBSCRIBED"' : null, selection.specialUse ? '"SPECIAL-USE"' : null].filter((x) => x !== null).join(' ');
+  const shown = [...[...qualifying].filter(matches), ...withChildInfo];
+  for (const name of inListOrder(new Set(shown), all)) {
+    const entry = byName.get(name);
+    // RFC 5258 §3.4: \NonExistent implies \Noselect, so it stands alone.
+    const attributes = entry ? [...entry.attributes] : ['\\NonExistent'];
+    const use = specialUse(entry);
+    if (use) attributes.push(use);
+    if ((returns.subscribed || selection.subscribed) && subscribed.has(name)) attributes.push('\\Subscribed');
+    const extended = withChildInfo.has(name) ? ` ("CHILDINFO" (${childInfo}))` : '';
+    session.send(`* LIST (${attributes.join(' ')}) "/" ${mailboxName(name, { utf8: session.utf8 })}${extended}`);
+    if (returns.status && entry?.folder) session.send(await statusLine(session, entry.folder, returns.status, entry.target));
   }
   await session.complete(command, 'LIST completed.');
 }
 
-async function lsub(session: ImapSession, command: CommandOf<'LSUB'> | CommandOf<'XLIST'>): Promise<void> {
+/**
+ * LSUB (RFC 3501 §6.3.9): the subscribed names that match, existing or not (a name that no longer
+ * exists is \Noselect), and for "%" the unsubscribed levels above subscribed names, \Noselect.
+ */
+async function lsub(session: ImapSession, command: CommandOf<'LSUB'>): Promise<void> {
   const { reference, pattern } = command.args;
   const ref = mailboxNameFromWire(reference, session.utf8) ?? reference;
   const matches = patternMatcher(ref, mailboxNameFromWire(pattern, session.utf8) ?? pattern);
-  const xlist = command.command === 'XLIST';
-  for (const entry of await entries(session)) {
-    if (!matches(entry.name)) continue;
-    if (!xlist && entry.folder?.subscribed !== true) continue;
-    const extra = xlist && entry.role ? [XLIST_ROLE[entry.role]] : [];
-    // XLIST keeps the name INBOX (Gmail sent "Inbox"): Outlook finds it by the \Inbox attribute.
-    session.send(`* ${command.command} (${[...entry.attributes, ...extra].join(' ')}) "/" ${mailboxName(entry.name, { utf8: session.utf8 })}`);
+  const { all, byName, hidden } = await entries(session);
+  const subscribed = await subscriptions(session, hidden);
+  const parents = [...parentsOfUnmatched(subscribed, matches)].filter((n) => !subscribed.has(n));
+  for (const name of inListOrder(new Set([...[...subscribed].filter(matches), ...parents]), all)) {
+    const entry = byName.get(name);
+    const attributes = subscribed.has(name) && entry ? entry.attributes : ['\\Noselect'];
+    session.send(`* LSUB (${attributes.join(' ')}) "/" ${mailboxName(name, { utf8: session.utf8 })}`);
   }
-  await session.complete(command, `${command.command} completed.`);
+  await session.complete(command, 'LSUB completed.');
+}
+
+/** XLIST: every folder, with the roles under XLIST's names. */
+async function xlist(session: ImapSession, command: CommandOf<'XLIST'>): Promise<void> {
+  const { reference, pattern } = command.args;
+  const ref = mailboxNameFromWire(reference, session.utf8) ?? reference;
+  const matches = patternMatcher(ref, mailboxNameFromWire(pattern, session.utf8) ?? pattern);
+  for (const entry of (await entries(session)).all) {
+    if (!matches(entry.name)) continue;
+    const extra = entry.role ? [XLIST_ROLE[entry.role]] : [];
+    // XLIST keeps the name INBOX (Gmail sent "Inbox"): Outlook finds it by the \Inbox attribute.
+    session.send(`* XLIST (${[...entry.attributes, ...extra].join(' ')}) "/" ${mailboxName(entry.name, { utf8: session.utf8 })}`);
+  }
+  await session.complete(command, 'XLIST completed.');
 }
 
 export const listCommand = defineCommand({ name: 'LIST', states: ['authenticated', 'selected'], run: list });
 export const lsubCommand = defineCommand({ name: 'LSUB', states: ['authenticated', 'selected'], run: lsub });
-export const xlistCommand = defineCommand({ name: 'XLIST', states: ['authenticated', 'selected'], run: lsub });
+export const xlistCommand = defineCommand({ name: 'XLIST', states: ['authenticated', 'selected'], run: xlist });

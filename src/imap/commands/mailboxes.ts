@@ -79,12 +79,23 @@ export const renameCommand = defineCommand({
   },
 });
 
+/**
+ * The subscription list is the user's own (RFC 3501 §6.3.6), kept with their mailbox under the
+ * names their client sees, shared folders included ("Other Users/<alias>/...").
+ */
+async function setSubscribed(session: ImapSession, name: string, subscribed: boolean): Promise<boolean> {
+  return session.home.store.setSubscribed(session.home.mailbox.id, name, subscribed);
+}
+
 export const subscribeCommand = defineCommand({
   name: 'SUBSCRIBE',
   states: ['authenticated', 'selected'],
   async run(session, command) {
     const t = await target(session, command.args.mailbox);
-    await folderOp(() => t.store.setSubscribed(t.mailbox.id, t.folderName, true));
+    // Only a folder that exists can be subscribed (RFC 3501 §6.3.6 lets the server refuse a name).
+    const folder = await t.store.folder(t.mailbox.id, t.folderName);
+    if (!folder || (folder.hidden && !session.settings().ShowHiddenFoldersEnabled)) throw no(`There is no folder '${t.folderName}'.`, 'NONEXISTENT');
+    await setSubscribed(session, session.clientName(t, folder.name), true);
     await session.complete(command, 'SUBSCRIBE completed.');
   },
 });
@@ -93,8 +104,14 @@ export const unsubscribeCommand = defineCommand({
   name: 'UNSUBSCRIBE',
   states: ['authenticated', 'selected'],
   async run(session, command) {
-    const t = await target(session, command.args.mailbox);
-    await folderOp(() => t.store.setSubscribed(t.mailbox.id, t.folderName, false));
+    const raw = session.nameFromWire(command.args.mailbox).replace(/\/$/, '');
+    // A name stays subscribed after its folder, or the access to a shared mailbox, is gone;
+    // it can still be taken off the list under the name LSUB showed.
+    const t = await session.resolve(raw).catch(() => null);
+    const name = t && !(t.shared && t.folderName === '') ? session.clientName(t, t.folderName) : raw;
+    if (await setSubscribed(session, name, false)) return session.complete(command, 'UNSUBSCRIBE completed.');
+    const exists = t !== null && t.folderName !== '' && (await t.store.folder(t.mailbox.id, t.folderName)) !== undefined;
+    if (!exists) throw no(`'${name}' is not subscribed.`, 'NONEXISTENT');
     await session.complete(command, 'UNSUBSCRIBE completed.');
   },
 });

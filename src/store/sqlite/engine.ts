@@ -47,7 +47,6 @@ interface FolderRow {
   mailbox_id: string;
   name: string;
   role: string | null;
-  subscribed: number;
   hidden: number;
   uid_validity: number;
   uid_next: number;
@@ -92,7 +91,7 @@ interface RecoverableRow {
 function toFolder(r: FolderRow): Folder {
   return {
     id: r.id, mailboxId: r.mailbox_id, name: r.name, role: r.role as FolderRole | null,
-    subscribed: r.subscribed === 1, hidden: r.hidden === 1,
+    hidden: r.hidden === 1,
     uidValidity: r.uid_validity, uidNext: r.uid_next, highestModseq: r.highest_modseq,
   };
 }
@@ -162,6 +161,7 @@ export class SqliteMailStore implements MailStore {
     db.pragma('foreign_keys = ON');
     db.exec(STORE_SCHEMA);
     SqliteMailStore.addSentDayColumn(db);
+    SqliteMailStore.moveSubscriptions(db);
     SqliteMailStore.moveTextIndex(db, folder);
     db.prepare(`INSERT INTO meta (key, value) VALUES ('next_uid_validity', ?) ON CONFLICT (key) DO NOTHING`).run(
       Math.floor(Date.now() / 1000),
@@ -224,6 +224,19 @@ export class SqliteMailStore implements MailStore {
     await this.textIndex.close();
     this.reader.close();
     this.db.close();
+  }
+
+  /**
+   * Databases from before the subscriptions table kept a subscribed flag on each folder: those
+   * folders become the list's names, and the column goes, so there is one place to look.
+   */
+  private static moveSubscriptions(db: Database.Database): void {
+    const old = db.prepare(`SELECT 1 FROM pragma_table_info('folders') WHERE name = 'subscribed'`).get();
+    if (!old) return;
+    db.transaction(() => {
+      db.prepare(`INSERT INTO subscriptions (mailbox_id, name) SELECT mailbox_id, name FROM folders WHERE subscribed = 1 ON CONFLICT DO NOTHING`).run();
+      db.exec(`ALTER TABLE folders DROP COLUMN subscribed`);
+    }).immediate();
   }
 
   /**
@@ -384,7 +397,7 @@ export class SqliteMailStore implements MailStore {
 
   private insertFolder(mailboxId: string, name: string, role: FolderRole | null, hidden: boolean): FolderRow {
     const uidValidity = this.nextUidValidity();
-    const info = this.statements.get(`INSERT INTO folders (mailbox_id, name, role, subscribed, hidden, uid_validity) VALUES (?, ?, ?, 1, ?, ?)`)
+    const info = this.statements.get(`INSERT INTO folders (mailbox_id, name, role, hidden, uid_validity) VALUES (?, ?, ?, ?, ?)`)
       .run(mailboxId, name, role, hidden ? 1 : 0, uidValidity);
     return this.folderRow(Number(info.lastInsertRowid));
   }
@@ -393,10 +406,11 @@ export class SqliteMailStore implements MailStore {
     const names = defaultFolderNames(language);
     this.safeWrite(() => {
       this.statements.get(`INSERT INTO usage (mailbox_id) VALUES (?) ON CONFLICT (mailbox_id) DO NOTHING`).run(mailboxId);
-      if (!this.folderByName(mailboxId, 'INBOX')) this.insertFolder(mailboxId, 'INBOX', 'inbox', false);
+      // The default folders start subscribed, so clients that show only subscribed folders show them.
+      if (!this.folderByName(mailboxId, 'INBOX')) this.subscribeName(mailboxId, this.insertFolder(mailboxId, 'INBOX', 'inbox', false).name);
       for (const role of DEFAULT_ROLES) {
         const existing = this.statements.get(`SELECT id FROM folders WHERE mailbox_id = ? AND role = ?`).get(mailboxId, role);
-        if (!existing && !this.folderByName(mailboxId, names[role])) this.insertFolder(mailboxId, names[role], role, false);
+        if (!existing && !this.folderByName(mailboxId, names[role])) this.subscribeName(mailboxId, this.insertFolder(mailboxId, names[role], role, false).name);
       }
     });
   }
@@ -414,6 +428,7 @@ export class SqliteMailStore implements MailStore {
       this.indexWorkQueued = true;
       this.statements.get(`DELETE FROM recoverable WHERE mailbox_id = ?`).run(mailboxId);
       this.statements.get(`DELETE FROM folders WHERE mailbox_id = ?`).run(mailboxId);
+      this.statements.get(`DELETE FROM subscriptions WHERE mailbox_id = ?`).run(mailboxId);
       this.statements.get(`DELETE FROM usage WHERE mailbox_id = ?`).run(mailboxId);
     });
     this.blobs.removeNow(freed);
@@ -462,6 +477,8 @@ export class SqliteMailStore implements MailStore {
         const renamed = target + r.name.slice(source.length);
         if (this.folderByName(mailboxId, renamed)) throw new FolderError(`The folder '${renamed}' already exists.`, 'exists');
         this.statements.get(`UPDATE folders SET name = ? WHERE id = ?`).run(renamed, r.id);
+        // A subscribed folder stays subscribed under its new name.
+        if (this.statements.get(`DELETE FROM subscriptions WHERE mailbox_id = ? AND name = ?`).run(mailboxId, r.name).changes > 0) this.subscribeName(mailboxId, renamed);
       }
       // Parents of the new name are implied (RFC 3501 §6.3.5); create them so the tree stays whole.
       this.ensureParents(mailboxId, target);
@@ -492,12 +509,19 @@ export class SqliteMailStore implements MailStore {
     });
   }
 
-  async setSubscribed(mailboxId: string, name: string, subscribed: boolean): Promise<void> {
-    this.safeWrite(() => {
-      const folder = this.folderByName(mailboxId, name);
-      if (!folder) throw new FolderError(`There is no folder '${canonicalFolderName(name)}'.`, 'not-found');
-      this.statements.get(`UPDATE folders SET subscribed = ? WHERE id = ?`).run(subscribed ? 1 : 0, folder.id);
+  async subscriptions(mailboxId: string): Promise<string[]> {
+    return this.statements.get(`SELECT name FROM subscriptions WHERE mailbox_id = ? ORDER BY name`).pluck().all(mailboxId) as string[];
+  }
+
+  async setSubscribed(mailboxId: string, name: string, subscribed: boolean): Promise<boolean> {
+    return this.safeWrite(() => {
+      if (subscribed) return this.subscribeName(mailboxId, canonicalFolderName(name));
+      return this.statements.get(`DELETE FROM subscriptions WHERE mailbox_id = ? AND name = ?`).run(mailboxId, canonicalFolderName(name)).changes > 0;
     });
+  }
+
+  private subscribeName(mailboxId: string, name: string): boolean {
+    return this.statements.get(`INSERT INTO subscriptions (mailbox_id, name) VALUES (?, ?) ON CONFLICT DO NOTHING`).run(mailboxId, name).changes > 0;
   }
 
   async status(folderId: number): Promise<FolderStatus> {

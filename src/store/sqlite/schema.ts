@@ -12,7 +12,6 @@ CREATE TABLE IF NOT EXISTS folders (
   mailbox_id TEXT NOT NULL,
   name TEXT NOT NULL,
   role TEXT,
-  subscribed INTEGER NOT NULL DEFAULT 1,
   hidden INTEGER NOT NULL DEFAULT 0,
   uid_validity INTEGER NOT NULL,
   uid_next INTEGER NOT NULL DEFAULT 1,
@@ -22,6 +21,14 @@ CREATE TABLE IF NOT EXISTS folders (
   recent INTEGER NOT NULL DEFAULT 0,
   size INTEGER NOT NULL DEFAULT 0,
   UNIQUE (mailbox_id, name)
+);
+-- The subscription list (RFC 3501 §6.3.6): names, not a property of folders, because a name
+-- stays subscribed when its folder is deleted. Names of shared folders are as the subscriber's
+-- client sees them ("Other Users/<alias>/...").
+CREATE TABLE IF NOT EXISTS subscriptions (
+  mailbox_id TEXT NOT NULL,
+  name TEXT NOT NULL,
+  PRIMARY KEY (mailbox_id, name)
 );
 CREATE TABLE IF NOT EXISTS blobs (
   id TEXT PRIMARY KEY,

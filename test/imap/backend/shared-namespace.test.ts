@@ -71,3 +71,26 @@ test('a user without FullAccess cannot reach the shared mailbox by name', async 
   assert.match((await d.command('D2', Buffer.from('APPEND "Other Users/sales/INBOX" {4}\r\nx\r\n\r\n'))).at(-1)!, /^D2 NO/);
   await d.command('Z', 'LOGOUT');
 });
+
+test("subscribing a shared folder puts it on the user's own list, not the owner's; it stays after access ends", async () => {
+  await server.addUser('erin');
+  const sales = await server.dir.requireMailbox('sales');
+  await server.dir.addMailboxPermission(sales.id, 'erin', 'FullAccess');
+  const { store } = await server.folderOf('sales');
+  const ownersBefore = await store.subscriptions(sales.id);
+  const e = await RawClient.login(server.tlsPort, 'erin@contoso.com');
+  assert.match((await e.command('U1', 'SUBSCRIBE "Other Users/sales/inbox"')).at(-1)!, /^U1 OK/);
+  assert.ok((await e.command('U2', 'LSUB "" "Other Users/*"')).includes('* LSUB (\\HasNoChildren) "/" "Other Users/sales/INBOX"'));
+  const top = await e.command('U3', 'LSUB "" %');
+  assert.ok(top.includes('* LSUB (\\Noselect) "/" "Other Users"'), top.join('\n'));
+  assert.ok((await e.command('U4', 'LIST (SUBSCRIBED) "" "Other Users/*"')).includes('* LIST (\\HasNoChildren \\Subscribed) "/" "Other Users/sales/INBOX"'));
+  assert.deepEqual(await store.subscriptions(sales.id), ownersBefore, "the owner's list is untouched");
+  await e.command('Z', 'LOGOUT');
+  // Access taken away: the name stays on erin's list, shown as gone, and can be unsubscribed.
+  await server.dir.removeMailboxPermission(sales.id, 'erin', 'FullAccess');
+  const again = await RawClient.login(server.tlsPort, 'erin@contoso.com');
+  assert.ok((await again.command('U5', 'LIST (SUBSCRIBED) "" "Other Users/*"')).includes('* LIST (\\NonExistent \\Subscribed) "/" "Other Users/sales/INBOX"'));
+  assert.match((await again.command('U6', 'UNSUBSCRIBE "Other Users/sales/INBOX"')).at(-1)!, /^U6 OK/);
+  assert.deepEqual(await again.command('U7', 'LSUB "" "Other Users/*"'), ['U7 OK LSUB completed.']);
+  await again.command('Z', 'LOGOUT');
+});
