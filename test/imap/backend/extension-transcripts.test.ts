@@ -115,6 +115,63 @@ describe('IMAP4 extension transcripts', () => {
   });
 
 
+  test('BINARY: FETCH BINARY[n] and BINARY.SIZE[n] undo the transfer encoding; NUL comes as literal8 (RFC 3516 §4.2)', async () => {
+    const bytes = Buffer.from([0x00, 0x01, 0xfe, 0xff, 0x0d, 0x0a, 0x41]);
+    const mime = [
+      'From: a@fabrikam.com', 'Subject: parts', 'MIME-Version: 1.0', 'Content-Type: multipart/mixed; boundary="b"', '',
+      '--b', 'Content-Type: text/plain; charset=utf-8', 'Content-Transfer-Encoding: quoted-printable', '',
+      'caf=C3=A9 soft=', 'break   ', 'next', '--b', 'Content-Type: application/octet-stream', 'Content-Transfer-Encoding: base64', '',
+      bytes.toString('base64'), '--b', 'Content-Type: message/rfc822', '', 'Subject: inner', '', 'inner body', '--b',
+      'Content-Type: application/x-odd', 'Content-Transfer-Encoding: x-uuencode', '', 'begin 644 x', '--b--', '',
+    ].join('\r\n');
+    await server.seed('binary', mime);
+    await server.seed('binary', 'Subject: single\r\nContent-Transfer-Encoding: base64\r\n\r\naGVsbG8gd29ybGQ=\r\n');
+    const c = await login('binary@contoso.com');
+    c.decoding = 'latin1';
+    await c.command('s1', 'SELECT INBOX');
+    const utf8 = (text: string) => Buffer.from(text, 'utf8').toString('latin1');
+    const text = utf8('café softbreak\r\nnext');
+    assert.deepEqual(await untagged(c, 'f1', 'FETCH 1 (BINARY.SIZE[1] BINARY.PEEK[1])'), [`* 1 FETCH (BINARY.SIZE[1] ${text.length} BINARY[1] {${text.length}}\r\n${text})`]);
+    assert.deepEqual(await untagged(c, 'f2', 'FETCH 1 (BINARY.PEEK[2] BINARY.SIZE[2])'), [`* 1 FETCH (BINARY[2] ~{7}\r\n${bytes.toString('latin1')} BINARY.SIZE[2] 7)`]);
+    assert.deepEqual(await untagged(c, 'f3', 'FETCH 1 (BINARY.PEEK[2]<2.3>)'), [`* 1 FETCH (BINARY[2]<2> {3}\r\n\xfe\xff\r)`]);
+    // A message/rfc822 part and the whole message are not encoded: their bytes as stored.
+    assert.deepEqual(await untagged(c, 'f4', 'FETCH 1 (BINARY.PEEK[3])'), ['* 1 FETCH (BINARY[3] {28}\r\nSubject: inner\r\n\r\ninner body)']);
+    assert.deepEqual(await untagged(c, 'f5', 'FETCH 1 (BINARY.SIZE[])'), [`* 1 FETCH (BINARY.SIZE[] ${Buffer.byteLength(mime)})`]);
+    // Part 1 of a single-part message is its body.
+    assert.deepEqual(await untagged(c, 'f6', 'FETCH 2 (BINARY.PEEK[1] BINARY.SIZE[1])'), ['* 2 FETCH (BINARY[1] {11}\r\nhello world BINARY.SIZE[1] 11)']);
+    assert.equal(await c.status('f7', 'FETCH 1 (BINARY.PEEK[4])'), 'f7 NO [UNKNOWN-CTE] Cannot decode x-uuencode.');
+    assert.equal(await c.status('f8', 'FETCH 1 (BINARY.PEEK[9])'), 'f8 NO [NONEXISTENT] There is no part 9 to decode.');
+    // BINARY without .PEEK sets \Seen, as BODY does.
+    assert.match((await untagged(c, 'f9', 'FETCH 2 (BINARY[1])'))[0]!, /^\* 2 FETCH \(BINARY\[1\] \{11\}\r\nhello world FLAGS \(\\Seen( \\Recent)?\)\)$/);
+  });
+
+  test('APPEND literal8: binary parts are stored in base64, so BODY[] holds no NUL and BINARY[] gives the bytes back (RFC 3516 §4.4)', async () => {
+    const c = await login('binary@contoso.com');
+    c.decoding = 'latin1';
+    const payload = Buffer.from([0x00, 0x2d, 0xe4, 0x0d, 0x0a, 0x00, 0x0a]);
+    const raw = Buffer.concat([Buffer.from('Subject: bin\r\nContent-Type: application/octet-stream\r\nContent-Transfer-Encoding: binary\r\n\r\n'), payload]);
+    c.send(Buffer.concat([Buffer.from(`b1 APPEND Drafts ~{${raw.length}}`)]));
+    assert.match(await c.line(), /^\+ /);
+    c.write(Buffer.concat([raw, Buffer.from('\r\n')]));
+    assert.match(await c.line(), /^b1 OK \[APPENDUID \d+ 1\] /);
+    await c.command('s1', 'SELECT Drafts');
+    const body = await untagged(c, 'f1', 'FETCH 1 (BODY.PEEK[1] BODY.PEEK[1.MIME])');
+    const header = 'Subject: bin\r\nContent-Type: application/octet-stream\r\nContent-Transfer-Encoding: base64\r\n\r\n';
+    assert.deepEqual(body, [`* 1 FETCH (BODY[1] {14}\r\n${payload.toString('base64')}\r\n BODY[1.MIME] {${header.length}}\r\n${header})`]);
+    assert.deepEqual(await untagged(c, 'f2', 'FETCH 1 (BINARY.SIZE[1] BINARY.PEEK[1])'), [`* 1 FETCH (BINARY.SIZE[1] 7 BINARY[1] ~{7}\r\n${payload.toString('latin1')})`]);
+    // With LITERAL+ too.
+    c.write(Buffer.concat([Buffer.from(`b2 APPEND Drafts ~{${raw.length}+}\r\n`), raw, Buffer.from('\r\n')]));
+    assert.match(await c.line(), /^(\* \d+ EXISTS|b2 OK)/);
+    // NUL in a plain literal is a syntax error (RFC 3501 §4.3); NUL in a header cannot be stored.
+    c.write(Buffer.concat([Buffer.from(`b3 APPEND Drafts {${raw.length}+}\r\n`), raw, Buffer.from('\r\n')]));
+    assert.match((await c.until('b3')).at(-1)!, /^b3 BAD /);
+    const nulHeader = Buffer.from('Subject: a\x00b\r\n\r\nbody\r\n', 'latin1');
+    c.write(Buffer.concat([Buffer.from(`b4 APPEND Drafts ~{${nulHeader.length}+}\r\n`), nulHeader, Buffer.from('\r\n')]));
+    assert.match((await c.until('b4')).at(-1)!, /^b4 NO \[UNKNOWN-CTE\] /);
+    const { store, folder } = await server.folderOf('binary', 'Drafts');
+    assert.equal((await store.status(folder.id)).messages, 2);
+  });
+
   test('a name with atom-specials that is not modified UTF-7 is NO, never BAD, and the session goes on', async () => {
     const c = await login('names@contoso.com');
     // imaptest's atoms script: every ATOM-CHAR that is not alphanumeric, "&" opening no valid shift.
