@@ -59,7 +59,11 @@ export interface MessagePart {
   bodyEnd: number;
   /** bodyEnd - bodyStart: the size in its transfer encoding, as IMAP reports it. */
   bodySize: number;
-  /** Lines of the body: its LFs, plus one for a last line without one. */
+  /**
+   * Lines of the body (RFC 3501 body-fld-lines): its line ends. A line is text ended by a line
+   * break (RFC 5322 §2.1), and a part's last bytes before a boundary have none (RFC 2046
+   * §5.1.1 gives that break to the boundary), so they are not counted.
+   */
   bodyLines: number;
   /** Header fields by byte offset, in order. */
   fields: HeaderField[];
@@ -273,7 +277,7 @@ class Scanner {
     const bodyEnd = Math.max(end, part.bodyStart);
     part.bodyEnd = bodyEnd;
     part.bodySize = bodyEnd - part.bodyStart;
-    part.bodyLines = part.bodySize === 0 ? 0 : Math.max(0, lfAtEnd - frame.lfAtBody) + (this.raw[bodyEnd - 1] === LF ? 0 : 1);
+    part.bodyLines = part.bodySize === 0 ? 0 : Math.max(0, lfAtEnd - frame.lfAtBody);
   }
 
   /**

@@ -889,7 +889,7 @@ export const FIXTURES: FixtureDef[] = [
       { type: 'application/octet-stream', body: 'AAECAwQFBgcICQ==\nAAEC' },
     ],
     bodystructure: (p) =>
-      `(("text" "plain" NIL NIL NIL "7bit" 5 1 NIL NIL NIL NIL)("application" "octet-stream" NIL NIL NIL "base64" ${sz(p, 2)} NIL NIL NIL NIL) "mixed" ("boundary" "cut") NIL NIL NIL)`,
+      `(("text" "plain" NIL NIL NIL "7bit" 5 0 NIL NIL NIL NIL)("application" "octet-stream" NIL NIL NIL "base64" ${sz(p, 2)} NIL NIL NIL NIL) "mixed" ("boundary" "cut") NIL NIL NIL)`,
   },
   {
     name: 'boundary-never-found',
@@ -1071,7 +1071,7 @@ export const FIXTURES: FixtureDef[] = [
       { type: 'image/gif', body: 'R0lGODlhAQABAAAAACw=' },
     ],
     bodystructure: () =>
-      '((("text" "plain" NIL NIL NIL "7bit" 5 1 NIL NIL NIL NIL)("text" "html" NIL NIL NIL "7bit" 11 1 NIL NIL NIL NIL) "alternative" ("boundary" "inner") NIL NIL NIL)' +
+      '((("text" "plain" NIL NIL NIL "7bit" 5 0 NIL NIL NIL NIL)("text" "html" NIL NIL NIL "7bit" 11 0 NIL NIL NIL NIL) "alternative" ("boundary" "inner") NIL NIL NIL)' +
       '("image" "gif" NIL NIL NIL "base64" 20 NIL NIL NIL NIL) "mixed" ("boundary" "outer") NIL NIL NIL)',
   },
   {
@@ -1084,7 +1084,7 @@ export const FIXTURES: FixtureDef[] = [
       { type: 'text/plain', body: 'body of the second part' },
     ],
     bodystructure: () =>
-      '(("text" "plain" NIL NIL NIL "7bit" 0 0 NIL ("inline" NIL) NIL NIL)("text" "plain" ("charset" "us-ascii") NIL NIL "7bit" 23 1 NIL NIL NIL NIL) "mixed" ("boundary" "hb") NIL NIL NIL)',
+      '(("text" "plain" NIL NIL NIL "7bit" 0 0 NIL ("inline" NIL) NIL NIL)("text" "plain" ("charset" "us-ascii") NIL NIL "7bit" 23 0 NIL NIL NIL NIL) "mixed" ("boundary" "hb") NIL NIL NIL)',
   },
   {
     name: 'nul-bytes',
@@ -1168,7 +1168,7 @@ export const FIXTURES: FixtureDef[] = [
       { type: 'text/plain', body: '' },
     ],
     bodystructure: () =>
-      '(("text" "plain" ("charset" "us-ascii") NIL NIL "7bit" 14 1 NIL NIL NIL NIL)("text" "plain" ("charset" "utf-8") NIL NIL "7bit" 0 0 NIL NIL NIL NIL) "mixed" ("boundary" "e") NIL NIL NIL)',
+      '(("text" "plain" ("charset" "us-ascii") NIL NIL "7bit" 14 0 NIL NIL NIL NIL)("text" "plain" ("charset" "utf-8") NIL NIL "7bit" 0 0 NIL NIL NIL NIL) "mixed" ("boundary" "e") NIL NIL NIL)',
   },
   {
     name: 'invalid-content-type',
@@ -1219,7 +1219,7 @@ export const FIXTURES: FixtureDef[] = [
       { type: 'multipart/mixed', body: '--fold (not a comment)\ncontent-type: TEXT/Plain; CHARSET=US-ASCII (Plain text)\ncontent-transfer-encoding: 7BIT (nothing to decode)\n\nok\n--fold (not a comment)--\n' },
       { type: 'text/plain', body: 'ok' },
     ],
-    bodystructure: () => '(("text" "plain" ("charset" "US-ASCII") NIL NIL "7bit" 2 1 NIL NIL NIL NIL) "mixed" ("boundary" "fold (not a comment)" "report-type" "x") NIL NIL NIL)',
+    bodystructure: () => '(("text" "plain" ("charset" "US-ASCII") NIL NIL "7bit" 2 0 NIL NIL NIL NIL) "mixed" ("boundary" "fold (not a comment)" "report-type" "x") NIL NIL NIL)',
   },
   {
     name: 'duplicate-boundaries',

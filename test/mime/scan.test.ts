@@ -17,10 +17,36 @@ test('single part: header range includes the blank line, body follows it', () =>
   assert.deepEqual(root.fields.map((f) => f.name), ['Subject', 'Content-Type']);
 });
 
-test('line count includes a last line without its line break', () => {
-  const root = scanMessage(crlf('Subject: x\n\na\nb'));
-  assert.equal(root.bodyLines, 2);
-  assert.equal(root.bodySize, 4);
+test('body-fld-lines counts line ends: text after the last one is not a line (RFC 5322 §2.1)', () => {
+  const single: [string, number][] = [
+    ['', 0],
+    ['a', 0],
+    ['a\r\n', 1],
+    ['a\r\nb', 1],
+    ['a\r\nb\r\n', 2],
+    ['\r\n\r\n', 2],
+    ['a\nb\n', 2],
+    ['a\rb', 0],
+  ];
+  for (const [body, lines] of single) {
+    const root = scanMessage(Buffer.from(`Subject: x\r\n\r\n${body}`, 'latin1'));
+    assert.equal(root.bodySize, body.length, JSON.stringify(body));
+    assert.equal(root.bodyLines, lines, JSON.stringify(body));
+  }
+  // In a multipart the line break before a boundary is the boundary's (RFC 2046 §5.1.1).
+  const inPart: [string, number][] = [
+    ['', 0],
+    ['a', 0],
+    ['a\r\n', 1],
+    ['a\r\nb', 1],
+    ['a\r\n\r\n', 2],
+  ];
+  for (const [body, lines] of inPart) {
+    const raw = Buffer.from(`Content-Type: multipart/mixed; boundary=m\r\n\r\n--m\r\n\r\n${body}\r\n--m--\r\n`, 'latin1');
+    const part = scanMessage(raw).children[0]!;
+    assert.equal(bodyOf(raw, part), body);
+    assert.equal(part.bodyLines, lines, JSON.stringify(body));
+  }
 });
 
 test('a header without a blank line owns the whole message', () => {
@@ -44,7 +70,7 @@ test('bare CR is data, not a line end', () => {
   const root = scanMessage(raw);
   assert.equal(root.fields.length, 1);
   assert.equal(bodyOf(raw, root), 'body\rmore');
-  assert.equal(root.bodyLines, 1);
+  assert.equal(root.bodyLines, 0);
 });
 
 test('mixed CRLF and LF line ends', () => {

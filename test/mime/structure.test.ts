@@ -69,10 +69,10 @@ test('BODYSTRUCTURE: message/rfc822 inside, non-extensible BODY has no extension
   const root = scanMessage(raw);
   assert.equal(
     bodyBasic(raw, root),
-    '(("message" "rfc822" NIL NIL NIL "7bit" 83 (NIL "inner" NIL NIL NIL NIL NIL NIL NIL NIL) ("text" "plain" ("charset" "utf-8") NIL NIL "7bit" 2 1) 5) "mixed")',
+    '(("message" "rfc822" NIL NIL NIL "7bit" 83 (NIL "inner" NIL NIL NIL NIL NIL NIL NIL NIL) ("text" "plain" ("charset" "utf-8") NIL NIL "7bit" 2 0) 4) "mixed")',
   );
   assert.equal(
     bodyStructure(raw, root),
-    '(("message" "rfc822" NIL NIL NIL "7bit" 83 (NIL "inner" NIL NIL NIL NIL NIL NIL NIL NIL) ("text" "plain" ("charset" "utf-8") NIL NIL "7bit" 2 1 NIL NIL ("en") NIL) 5 NIL ("attachment" NIL) NIL NIL) "mixed" ("boundary" "b") NIL NIL NIL)',
+    '(("message" "rfc822" NIL NIL NIL "7bit" 83 (NIL "inner" NIL NIL NIL NIL NIL NIL NIL NIL) ("text" "plain" ("charset" "utf-8") NIL NIL "7bit" 2 0 NIL NIL ("en") NIL) 4 NIL ("attachment" NIL) NIL NIL) "mixed" ("boundary" "b") NIL NIL NIL)',
   );
 });
