@@ -5,6 +5,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT } from '../helpers.ts';
+import { cpuCost } from '../support/cpu-time.ts';
 import { prng, randomInt } from '../support/random.ts';
 import { mutate } from './mutate.ts';
 import { FuzzDefect, type FuzzTarget } from './targets.ts';
@@ -12,13 +13,13 @@ import { FuzzDefect, type FuzzTarget } from './targets.ts';
 export const CORPUS_DIR = join(ROOT, 'test', 'fuzz', 'corpus');
 
 /**
- * One input that takes this long is a hang, not a slow machine: the inputs are at most 64 KB and
- * every target is meant to be linear in them (milliseconds; a 26 KB From: of 6,500 addresses
- * takes about 0.3 s, over a second on a loaded machine before the JIT warms up). A quadratic
- * path on 64 KB takes longer than this; super-linear regular expressions are measured apart,
- * on inputs built to make them backtrack.
+ * One input that costs this much CPU is a hang: the inputs are at most 64 KB and every target is
+ * meant to be linear in them (milliseconds; a 26 KB From: of 6,500 addresses costs about 0.3 s,
+ * more before the JIT warms up). CPU time, so that a busy machine is not taken for one. A
+ * quadratic path on 64 KB costs more than this; super-linear regular expressions are measured
+ * apart, on inputs built to make them backtrack.
  */
-export const HANG_MS = 10_000;
+export const HANG_MS = 5_000;
 
 export function corpusOf(target: FuzzTarget): Buffer[] {
   const dir = join(CORPUS_DIR, target.name);
@@ -44,15 +45,16 @@ export interface Finding {
 
 /** Runs one input; a defect or a hang comes back as a Finding (and the input is kept under tmp/). */
 export function runOne(target: FuzzTarget, input: Buffer): Finding | null {
-  const started = performance.now();
-  let problem: string | null = null;
-  try {
-    target.run(input);
-  } catch (err) {
-    problem = err instanceof FuzzDefect ? err.message : `uncaught ${err instanceof Error ? err.stack : String(err)}`;
-  }
-  const ms = performance.now() - started;
-  if (problem === null && ms > HANG_MS) problem = `took ${Math.round(ms)} ms on ${input.length} bytes`;
+  const { result: thrown, ms } = cpuCost((): string | null => {
+    try {
+      target.run(input);
+      return null;
+    } catch (err) {
+      return err instanceof FuzzDefect ? err.message : `uncaught ${err instanceof Error ? err.stack : String(err)}`;
+    }
+  });
+  let problem = thrown;
+  if (problem === null && ms > HANG_MS) problem = `took ${Math.round(ms)} ms of CPU on ${input.length} bytes`;
   if (problem === null) return null;
   const dir = join(ROOT, 'tmp', 'fuzz-findings', target.name);
   mkdirSync(dir, { recursive: true });

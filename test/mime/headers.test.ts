@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { cpuCost } from '../support/cpu-time.ts';
 import iconv from 'iconv-lite';
 import {
   decodeCharset,
@@ -174,14 +175,15 @@ test('raw ISO-2022-JP in a header (7-bit escapes, no encoded word) is decoded', 
 
 test('hostile header values are handled in linear time', () => {
   const blanks = ' '.repeat(100_000);
-  const started = performance.now();
-  assert.equal(unfold(`a${blanks}b${blanks}`), `a${blanks}b`);
-  assert.equal(parseStructured('a/b; name=x' + ' (c)'.repeat(30_000) + ' z').params[0]!.value.length > 0, true);
-  parseStructured('a/b; n*' + '1'.repeat(100_000) + 'x=1');
-  parseAddressList('a <'.repeat(30_000));
-  parseAddressList('(a) '.repeat(30_000) + '('.repeat(10_000));
-  decodeEncodedWords('=?a?'.repeat(30_000));
-  assert.ok(performance.now() - started < 2000);
+  const { ms } = cpuCost(() => {
+    assert.equal(unfold(`a${blanks}b${blanks}`), `a${blanks}b`);
+    assert.equal(parseStructured('a/b; name=x' + ' (c)'.repeat(30_000) + ' z').params[0]!.value.length > 0, true);
+    parseStructured('a/b; n*' + '1'.repeat(100_000) + 'x=1');
+    parseAddressList('a <'.repeat(30_000));
+    parseAddressList('(a) '.repeat(30_000) + '('.repeat(10_000));
+    decodeEncodedWords('=?a?'.repeat(30_000));
+  });
+  assert.ok(ms < 2000, `${ms} ms of CPU`);
 });
 
 test('trailing comments are dropped from unquoted values only after a blank', () => {
