@@ -110,12 +110,6 @@ async function waitFor(check: () => boolean, what: string, timeoutMs = 3000): Pr
   }
 }
 
-/** Lets asynchronous notifications that would have been sent arrive. */
-async function settle(): Promise<void> {
-  await new Promise((resolve) => setImmediate(resolve));
-  await sleep(50);
-}
-
 async function expectFolderError(promise: Promise<unknown>, code: FolderError['code'], what: string): Promise<void> {
   try {
     await promise;
@@ -1379,6 +1373,19 @@ export function mailStoreConformance(name: string, open: OpenStore): void {
       /** The event's contract fields (an engine may add more). */
       const pick = (e: Event | undefined) => e && { mailboxId: e.mailboxId, folderId: e.folderId, highestModseq: e.highestModseq };
 
+      /**
+       * Shows that every event the changes so far were going to send has been heard, so that a
+       * test can say none more came: one more change (an append to `folderId`), whose event
+       * comes after theirs since listeners hear a mailbox's changes in commit order. The
+       * marker's event is then taken out of `events`.
+       */
+      async function heardEverythingBefore(store: MailStore, folderId: number, events: Event[]): Promise<void> {
+        const marker = await store.append(folderId, { raw: makeMessage() });
+        const isMarker = (e: Event) => e.folderId === folderId && e.highestModseq === marker.modseq;
+        await waitFor(() => events.some(isMarker), 'the marker event');
+        events.splice(events.findIndex(isMarker), 1);
+      }
+
       test('a listener hears append, flags, expunge and copy with the folder and its new HIGHESTMODSEQ', async () => {
         const { store } = ctx();
         const { id, inbox } = await newMailbox(store);
@@ -1405,7 +1412,7 @@ export function mailStoreConformance(name: string, open: OpenStore): void {
           const expungeEvent = events[events.length - 1]!;
           assert.equal(expungeEvent.folderId, inbox.id);
           assert.equal(expungeEvent.highestModseq, (await store.status(inbox.id)).highestModseq);
-          await settle();
+          await heardEverythingBefore(store, archive.id, events);
           assert.equal(events.length, 4, `one event per change: ${JSON.stringify(events)}`);
         } finally {
           unsubscribe();
@@ -1422,7 +1429,7 @@ export function mailStoreConformance(name: string, open: OpenStore): void {
         try {
           await store.move(inbox.id, [1], trash.id);
           await waitFor(() => events.some((e) => e.folderId === inbox.id) && events.some((e) => e.folderId === trash.id), 'events for both folders');
-          await settle();
+          await heardEverythingBefore(store, (await mustFolder(store, id, 'Archive')).id, events);
           const last = (folderId: number) => Math.max(...events.filter((e) => e.folderId === folderId).map((e) => e.highestModseq));
           assert.equal(last(inbox.id), (await store.status(inbox.id)).highestModseq);
           assert.equal(last(trash.id), (await store.status(trash.id)).highestModseq);
@@ -1444,7 +1451,7 @@ export function mailStoreConformance(name: string, open: OpenStore): void {
           await store.storeFlags(b.inbox.id, [uid], 'add', ['\\Flagged']);
           await store.expunge(b.inbox.id, [uid]);
           await waitFor(() => heardB.length >= 3, 'mailbox B events');
-          await settle();
+          await heardEverythingBefore(store, a.inbox.id, heardA);
           assert.deepEqual(heardA, []);
           assert.ok(heardB.every((e) => e.mailboxId === b.id && e.folderId === b.inbox.id));
         } finally {
@@ -1466,7 +1473,7 @@ export function mailStoreConformance(name: string, open: OpenStore): void {
           offFirst();
           await store.append(inbox.id, { raw: makeMessage() });
           await waitFor(() => second.length === 2, 'the remaining listener');
-          await settle();
+          await heardEverythingBefore(store, inbox.id, second);
           assert.equal(first.length, 1, 'an unsubscribed listener hears nothing more');
         } finally {
           offFirst();
@@ -1482,7 +1489,7 @@ export function mailStoreConformance(name: string, open: OpenStore): void {
         try {
           const results = await Promise.all(Array.from({ length: 200 }, () => store.append(inbox.id, { raw: makeMessage() })));
           await waitFor(() => events.length >= 200, `200 events (have ${events.length})`, 10_000);
-          await settle();
+          await heardEverythingBefore(store, (await mustFolder(store, id, 'Archive')).id, events);
           assert.equal(events.length, 200);
           const status = await store.status(inbox.id);
           assert.equal(Math.max(...events.map((e) => e.highestModseq)), status.highestModseq, 'the last event carries the final HIGHESTMODSEQ');
