@@ -218,12 +218,6 @@ export class RawClient extends SocketTestClient {
     return this.lines.shift()!;
   }
 
-  /** Lines that arrive within `ms`, without waiting for any in particular. */
-  async drain(ms = 150): Promise<string[]> {
-    await new Promise((r) => setTimeout(r, ms));
-    return this.lines.splice(0);
-  }
-
   send(line: string | Buffer): void {
     this.write(Buffer.concat([Buffer.isBuffer(line) ? line : Buffer.from(line, 'utf8'), Buffer.from('\r\n')]));
   }
