@@ -1,5 +1,6 @@
-// A running `mailroom start` applies admin commands made by other processes within a second:
-// services started and stopped, banners, bindings. Real processes, real sockets.
+// A running `mailroom start` applies admin commands made by other processes without a restart:
+// services started and stopped, banners, bindings. Real processes, real sockets. The tests wait
+// for each change to show, not for a time: how soon it shows is the host's poll interval.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect } from 'node:net';
@@ -48,10 +49,9 @@ test('POP3 and IMAP4 are off until enabled', async () => {
   assert.equal(await greeting(110), null);
 });
 
-test('Set-Service from another process starts IMAP4 within a second', async () => {
+test('Set-Service from another process starts IMAP4', async () => {
   admin('Set-Service', 'MSExchangeIMAP4,MSExchangeIMAP4BE', '-StartupType', 'Automatic');
-  const ms = await eventually(async () => (await greeting(143)) !== null, 3000);
-  assert.ok(ms < 1500, `took ${ms} ms`);
+  await eventually(async () => (await greeting(143)) !== null, 10_000);
   assert.equal(await greeting(143), '* OK The Mailroom IMAP4 service is ready.');
   await eventually(() => {
     const imap = JSON.parse(mailroom(['Get-Service', 'imap4', '--json'], env).stdout)[0];
@@ -75,7 +75,12 @@ test('new bindings open and old ones close without a restart', async () => {
 
 test('Start-Service of a Manual service, then Stop-Service', async () => {
   admin('Set-Service', 'pop3', '-StartupType', 'Manual');
-  await new Promise((r) => setTimeout(r, 600));
+  // A banner set after it shows once the server has read the change; a second one shows once
+  // that whole pass is over. Only then does "POP3 is not listening" mean it was not started.
+  for (const marker of ['one', 'two']) {
+    admin('Set-ImapSettings', '-Banner', `Contoso pass ${marker}`);
+    await eventually(async () => (await greeting(1143)) === `* OK Contoso pass ${marker}`, 10_000);
+  }
   assert.equal(await greeting(110), null);
   admin('Start-Service', 'pop3');
   await eventually(async () => (await greeting(110)) === '+OK The Mailroom POP3 service is ready.', 5000);

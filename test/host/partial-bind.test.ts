@@ -20,11 +20,11 @@ test('a taken SSL port: start fails with the message and the plain port is close
   const squatter = createServer();
   await new Promise<void>((resolve) => squatter.listen(995 + offset, '127.0.0.1', resolve));
   try {
-    const started = Date.now();
+    // Exits by itself instead of serving on 110: mailroom() would kill a process still running
+    // after a minute, and its status would not be 1.
     const r = mailroom(['start'], env);
     assert.equal(r.status, 1, r.stderr);
     assert.match(r.stderr, new RegExp(`Port ${995 + offset} .* already in use`));
-    assert.ok(Date.now() - started < 30_000, 'the process exits instead of serving on 110');
     const open = await new Promise<boolean>((resolve) => {
       const s = connect({ port: 110 + offset, host: '127.0.0.1' }, () => (s.destroy(), resolve(true)));
       s.on('error', () => resolve(false));

@@ -5,7 +5,7 @@
 // QUIT do to the store, UIDL stability, and the protocol log.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { pino } from 'pino';
@@ -15,6 +15,7 @@ import { Pop3Backend } from '../../src/backend/pop3-backend.ts';
 import { MailboxDatabases } from '../../src/backend/mailbox-databases.ts';
 import { Authenticator } from '../../src/auth/authenticator.ts';
 import { startPopSession } from '../../src/pop3/frontend-session.ts';
+import { eventually } from '../helpers.ts';
 import { message, PASSWORDS, startPopServer, type PopTestServer } from './harness.ts';
 import { PopClient } from './pop-client.ts';
 
@@ -56,15 +57,20 @@ async function logon(user: keyof typeof PASSWORDS | string = 'alice', transport:
  * dropped connection close, which takes a moment.
  */
 async function logonWhenFree(user: string, password: string): Promise<PopClient> {
-  for (let attempt = 0; ; attempt++) {
+  let session: PopClient | undefined;
+  await eventually(async () => {
     const c = await connect('implicit');
     await c.command(`USER ${user}`);
     const answer = await c.command(`PASS ${password}`);
-    if (answer === LOGGED_ON) return c;
+    if (answer === LOGGED_ON) {
+      session = c;
+      return true;
+    }
     c.close();
-    assert.ok(attempt < 100 && answer.startsWith('-ERR [IN-USE]'), answer);
-    await new Promise((r) => setTimeout(r, 20));
-  }
+    assert.ok(answer.startsWith('-ERR [IN-USE]'), answer);
+    return false;
+  }, 5000, 20);
+  return session!;
 }
 
 /** Sizes of Alice's three messages, in Inbox order. */
@@ -453,7 +459,7 @@ describe('TRANSACTION state', () => {
 
   test('an idle session is closed after AuthenticatedConnectionTimeout, without UPDATE', async () => {
     // Settings below the 30-second minimum need a session built by hand.
-    const popSettings = { ...(await srv.dir.settings('PopSettings', 'MAIL01')), AuthenticatedConnectionTimeout: 0.3, LoginType: 'PlainTextLogin' };
+    const popSettings = { ...(await srv.dir.settings('PopSettings', 'MAIL01')), AuthenticatedConnectionTimeout: 1, LoginType: 'PlainTextLogin' };
     const log = pino({ level: 'silent' });
     const databases = new MailboxDatabases(srv.dir);
     const backend = new Pop3Backend({ databases, log }, popSettings);
@@ -476,10 +482,10 @@ describe('TRANSACTION state', () => {
       await c.line();
       await c.command('USER bob');
       assert.equal(await c.command(`PASS ${PASSWORDS.bob}`), LOGGED_ON);
+      assert.equal(await c.command('NOOP'), '+OK');
       await srv.append('bob', message('for bob'));
-      await new Promise((r) => setTimeout(r, 150));
-      assert.equal(await c.command('NOOP'), '+OK'); // resets the timer
-      await c.waitClosed(3000);
+      // Then nothing: the server closes the session.
+      await c.waitClosed(10_000);
       await assert.rejects(c.line(), /connection closed; unread: ""/);
       // The lock went with the connection.
       const again = await PopClient.connect({ port });
@@ -516,9 +522,11 @@ describe('protocol log', () => {
       wrong.send(Buffer.from('Not-Bobs-Password-2026').toString('base64'));
       assert.match(await wrong.line(), /^-ERR \[AUTH\]/);
       wrong.close();
-      await new Promise((r) => setTimeout(r, 100));
 
       const folder = join(srv.data, 'Logging', 'Pop3');
+      // Each session's last line is CloseSession: once the three are there, so is the rest.
+      const closed = () => (existsSync(folder) ? readdirSync(folder) : []).map((n) => readFileSync(join(folder, n), 'utf8').split(',CloseSession,').length - 1).reduce((a, b) => a + b, 0);
+      await eventually(() => closed() === 3, 5000);
       const names = readdirSync(folder);
       assert.equal(names.length, 1);
       assert.match(names[0]!, /^POP3\d{10}-1\.LOG$/);
