@@ -21,7 +21,10 @@ const STARTUP_MS = 15_000;
 const folder = mkdtempSync(join(tmpdir(), 'mailroom-crash-'));
 after(() => rmSync(folder, { recursive: true, force: true }));
 
-/** Runs the child until it has acknowledged WANTED_ACKS appends (or MAX_APPEND_MS passed), then SIGKILLs it. */
+/**
+ * Runs the child until it has acknowledged WANTED_ACKS appends (or MAX_APPEND_MS passed and at
+ * least one was acknowledged: a loaded machine may be slow to the first), then SIGKILLs it.
+ */
 function runAndKill(run: string): Promise<Map<number, string>> {
   return new Promise((resolvePromise, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', CHILD, folder, run], {
@@ -33,6 +36,7 @@ function runAndKill(run: string): Promise<Map<number, string>> {
     let pending = '';
     let stderr = '';
     let killed = false;
+    let killAtFirstAck = false;
     let appendTimer: NodeJS.Timeout | undefined;
     const kill = () => {
       if (killed) return;
@@ -50,7 +54,7 @@ function runAndKill(run: string): Promise<Map<number, string>> {
       for (const line of lines) {
         if (line === 'READY') {
           clearTimeout(startupTimer);
-          appendTimer = setTimeout(kill, MAX_APPEND_MS);
+          appendTimer = setTimeout(() => (acks.size > 0 ? kill() : (killAtFirstAck = true)), MAX_APPEND_MS);
           continue;
         }
         const m = /^ACK (\d+) ([0-9a-f]{64})$/.exec(line);
@@ -62,7 +66,7 @@ function runAndKill(run: string): Promise<Map<number, string>> {
           return;
         }
         acks.set(uid, m[2]!);
-        if (acks.size >= WANTED_ACKS) kill();
+        if (acks.size >= WANTED_ACKS || killAtFirstAck) kill();
       }
     });
     child.on('error', reject);
