@@ -24,9 +24,9 @@ const isRecentCount = (line: string) => /^\* \d+ RECENT$/.test(line);
 const untaggedOf = (lines: string[]) => lines.filter((l) => l.startsWith('* ') && !isRecentCount(l));
 
 /** The next line that is not a `* n RECENT` count. */
-async function nextUpdate(c: RawClient, timeoutMs = 1000): Promise<string> {
+async function nextUpdate(c: RawClient): Promise<string> {
   for (;;) {
-    const line = await c.line(timeoutMs);
+    const line = await c.line();
     if (!isRecentCount(line)) return line;
   }
 }
@@ -303,7 +303,7 @@ describe('IMAP4 back end transcripts', () => {
     await b.command('b5', 'EXPUNGE');
     assert.deepEqual([await nextUpdate(a), await nextUpdate(a)], ['* 1 EXPUNGE', `* ${exists} EXISTS`]);
     a.send('DONE');
-    assert.equal(await nextUpdate(a, 5000), 'i1 OK IDLE terminated.');
+    assert.equal(await nextUpdate(a), 'i1 OK IDLE terminated.');
     assert.deepEqual(await a.command('a3', 'NOOP'), ['a3 OK NOOP completed.']);
     // IDLE in the authenticated state is allowed too, and anything but DONE ends it with BAD.
     await a.command('a4', 'UNSELECT');
@@ -336,7 +336,7 @@ describe('IMAP4 back end transcripts', () => {
       }
       await b.command('d11', 'DELETE Doomed');
       if (!idle) c.send('d10 NOOP');
-      assert.equal(await c.line(1000), '* BYE The selected folder was deleted.');
+      assert.equal(await c.line(), '* BYE The selected folder was deleted.');
       await c.waitClosed();
     }
   });
