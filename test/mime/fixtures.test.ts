@@ -7,7 +7,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { bodyBasic, bodyStructure, envelope, mimeType, scanMessage, walkParts } from '../../src/mime/index.ts';
 import { FIXTURES } from './fixture-defs.ts';
-import { FIXTURE_DIR, materialize } from './make-fixtures.ts';
+import { expectationFor, FIXTURE_DIR, materialize } from './make-fixtures.ts';
 import type { ExpectedJson } from './make-fixtures.ts';
 
 const names = readdirSync(FIXTURE_DIR)
@@ -27,6 +27,8 @@ test('fixture files match their definitions (run make-fixtures.ts after editing 
   for (const def of FIXTURES) {
     const onDisk = readFileSync(join(FIXTURE_DIR, `${def.name}.eml`));
     assert.ok(materialize(def).raw.equals(onDisk), `${def.name}.eml is stale`);
+    const expected = JSON.parse(readFileSync(join(FIXTURE_DIR, `${def.name}.expected.json`), 'utf8')) as ExpectedJson;
+    assert.deepEqual(expected, expectationFor(def).expected, `${def.name}.expected.json is stale`);
   }
 });
 
