@@ -12,7 +12,49 @@ import {
   type BinaryLike,
   type ScryptOptions,
 } from 'node:crypto';
+import { availableParallelism } from 'node:os';
 import saslprep from '@mongodb-js/saslprep';
+import { Semaphore } from '../lib/semaphore.ts';
+
+// ---------------------------------------------------------------------------------------------
+// Cost, and how much of the machine hashing may take
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * The work factors of new credentials (Set-OrganizationConfig -PasswordHashCostFactor and
+ * -ScramIterationCount). A stored directory is attacked through the cheapest of the two
+ * strings kept per user, so both are raised together.
+ */
+export interface PasswordCost {
+  /** scrypt N = 2^scryptLn, with r = 8 and p = 1. */
+  scryptLn: number;
+  /** PBKDF2-HMAC-SHA-256 iterations of the SCRAM-SHA-256 keys. */
+  scramIterations: number;
+}
+
+/**
+ * OWASP Password Storage Cheat Sheet: scrypt N = 2^17, r = 8, p = 1 (128 MiB, the minimum it
+ * recommends) and PBKDF2-HMAC-SHA256 with 600,000 iterations.
+ */
+export const DEFAULT_PASSWORD_COST: Readonly<PasswordCost> = Object.freeze({ scryptLn: 17, scramIterations: 600_000 });
+
+/**
+ * Hash and key derivations allowed to run at once. scrypt and PBKDF2 run on libuv's thread pool
+ * (UV_THREADPOOL_SIZE, 4 by default), which file system and DNS work share; a burst of logons
+ * must leave two of its threads free, and more hashes at once than there are cores only makes
+ * each one slower. Two on the usual 2-4 core server; raise UV_THREADPOOL_SIZE to give hashing
+ * more of a bigger machine.
+ */
+export function hashConcurrency(threadPoolSize = Number(process.env.UV_THREADPOOL_SIZE) || 4, cores = availableParallelism()): number {
+  return Math.max(1, Math.min(cores, threadPoolSize - 2));
+}
+
+const hashSlots = new Semaphore(hashConcurrency());
+
+/** Hash work running or waiting now, for /metrics and tests. */
+export function hashWork(): { active: number; waiting: number; size: number } {
+  return { active: hashSlots.active, waiting: hashSlots.waiting, size: hashSlots.size };
+}
 
 // ---------------------------------------------------------------------------------------------
 // Normalisation
@@ -64,8 +106,8 @@ export interface ScryptPhc {
   hash: Buffer;
 }
 
-/** What new hashes use. ln=15, r=8 is 32 MiB and roughly 50-100 ms per hash on a server core. */
-export const SCRYPT_DEFAULTS: Readonly<ScryptParams> = Object.freeze({ ln: 15, r: 8, p: 1 });
+/** What new hashes use unless the organization says otherwise: 128 MiB, about 0.3-0.4 s per hash on a server core. */
+export const SCRYPT_DEFAULTS: Readonly<ScryptParams> = Object.freeze({ ln: DEFAULT_PASSWORD_COST.scryptLn, r: 8, p: 1 });
 const SALT_BYTES = 16;
 const HASH_BYTES = 32;
 
@@ -132,7 +174,7 @@ function formatScryptPhc(params: ScryptParams, salt: Buffer, hash: Buffer): stri
   return `$scrypt$ln=${params.ln},r=${params.r},p=${params.p}$${toB64NoPad(salt)}$${toB64NoPad(hash)}`;
 }
 
-/** Promise wrapper over the callback scrypt, which runs on the libuv thread pool. */
+/** Promise wrapper over the callback scrypt, which runs on the libuv thread pool, one of the hash slots at a time. */
 function scryptAsync(password: BinaryLike, salt: Buffer, keylen: number, params: ScryptParams): Promise<Buffer> {
   const options: ScryptOptions = {
     N: 2 ** params.ln,
@@ -141,14 +183,14 @@ function scryptAsync(password: BinaryLike, salt: Buffer, keylen: number, params:
     // Node's default maxmem is 32 MiB, which ln=15,r=8 (exactly 32 MiB plus overhead) exceeds.
     maxmem: 2 * scryptMemory(params),
   };
-  return new Promise((resolve, reject) => {
+  return hashSlots.run(() => new Promise((resolve, reject) => {
     scrypt(password, salt, keylen, options, (err, key) => (err ? reject(err) : resolve(key)));
-  });
+  }));
 }
 
 /**
- * Hashes a password for storage. `params` exists for tests and for a future cost increase; the
- * defaults are what needsRehash() expects. Throws on an empty password (after SASLprep, which
+ * Hashes a password for storage. `params` carries the organization's cost (`{ ln }`, see
+ * credentialsFor) and cheap ones for tests; the defaults are what needsRehash() expects. Throws on an empty password (after SASLprep, which
  * maps a lone soft hyphen to nothing): an empty password is never a valid credential here.
  */
 export async function hashPassword(password: string, params: Partial<ScryptParams> = {}): Promise<string> {
@@ -181,19 +223,26 @@ export async function verifyPassword(password: string, phc: string): Promise<boo
 
 /**
  * True when the stored string should be replaced by hashPassword() output at the next
- * successful login: another algorithm, weaker parameters, or a short salt or hash.
+ * successful login: another algorithm, another cost than the organization's (either way: an
+ * administrator who lowers the cost means it), or a short salt or hash.
  */
-export function needsRehash(phc: string): boolean {
+export function needsRehash(phc: string, cost: Pick<PasswordCost, 'scryptLn'> = DEFAULT_PASSWORD_COST): boolean {
   const parsed = parseScryptPhc(phc);
   if (!parsed) return true;
   const { ln, r, p } = parsed.params;
   return (
-    ln < SCRYPT_DEFAULTS.ln ||
+    ln !== cost.scryptLn ||
     r !== SCRYPT_DEFAULTS.r ||
     p !== SCRYPT_DEFAULTS.p ||
     parsed.salt.length < SALT_BYTES ||
     parsed.hash.length !== HASH_BYTES
   );
+}
+
+/** True when stored SCRAM keys are missing, unreadable or derived with another iteration count. */
+export function scramNeedsRehash(scram: string | null, cost: Pick<PasswordCost, 'scramIterations'> = DEFAULT_PASSWORD_COST): boolean {
+  const parsed = scram === null ? null : parseScramCredentials(scram);
+  return parsed === null || parsed.iterations !== cost.scramIterations || parsed.salt.length < SALT_BYTES;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -321,7 +370,7 @@ export interface ScramCredentials {
 
 /** RFC 7677 §4: "the iteration count ... SHOULD be at least 4096". */
 export const SCRAM_MIN_ITERATIONS = 4096;
-const SCRAM_MAX_ITERATIONS = 10_000_000;
+export const SCRAM_MAX_ITERATIONS = 10_000_000;
 const SCRAM_KEY_BYTES = 32; // SHA-256 output
 const SCRAM_PREFIX = 'SCRAM-SHA-256$';
 
@@ -334,9 +383,9 @@ function sha256(data: Buffer): Buffer {
 }
 
 function pbkdf2Async(password: string, salt: Buffer, iterations: number): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
+  return hashSlots.run(() => new Promise((resolve, reject) => {
     pbkdf2(password, salt, iterations, SCRAM_KEY_BYTES, 'sha256', (err, key) => (err ? reject(err) : resolve(key)));
-  });
+  }));
 }
 
 /** ClientKey, StoredKey and ServerKey from SaltedPassword (RFC 5802 §3). */
@@ -355,7 +404,7 @@ export function scramKeysFromSaltedPassword(saltedPassword: Buffer): { clientKey
  */
 export async function deriveScramCredentials(
   password: string,
-  iterations: number = SCRAM_MIN_ITERATIONS,
+  iterations: number = DEFAULT_PASSWORD_COST.scramIterations,
   salt: Buffer = randomBytes(SALT_BYTES),
 ): Promise<ScramCredentials> {
   if (!Number.isInteger(iterations) || iterations < 1 || iterations > SCRAM_MAX_ITERATIONS) {
@@ -377,7 +426,7 @@ export function formatScramCredentials(c: ScramCredentials): string {
  * New SCRAM-SHA-256 credentials for a password, as the string to store next to the PHC hash.
  * Below 4096 iterations is refused here (RFC 7677 §4), although parsing accepts imported ones.
  */
-export async function scramCredentials(password: string, iterations: number = SCRAM_MIN_ITERATIONS, salt?: Buffer): Promise<string> {
+export async function scramCredentials(password: string, iterations: number = DEFAULT_PASSWORD_COST.scramIterations, salt?: Buffer): Promise<string> {
   if (iterations < SCRAM_MIN_ITERATIONS) throw new RangeError(`SCRAM iteration count must be at least ${SCRAM_MIN_ITERATIONS}`);
   return formatScramCredentials(await deriveScramCredentials(password, iterations, salt));
 }

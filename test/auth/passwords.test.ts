@@ -3,12 +3,16 @@ import assert from 'node:assert/strict';
 import {
   deriveScramCredentials,
   formatScramCredentials,
+  DEFAULT_PASSWORD_COST,
+  hashConcurrency,
   hashPassword,
+  hashWork,
   needsRehash,
   normalizePassword,
   parseScramCredentials,
   parseScryptPhc,
   scramCredentials,
+  scramNeedsRehash,
   VerificationCache,
   verifyPassword,
   verifyPasswordCached,
@@ -19,7 +23,8 @@ const FAST = { ln: 4, r: 8, p: 1 };
 
 test('hashPassword output is a PHC scrypt string at the default cost, and verifies', async () => {
   const phc = await hashPassword('correct horse battery staple');
-  assert.match(phc, /^\$scrypt\$ln=15,r=8,p=1\$[A-Za-z0-9+/]{22}\$[A-Za-z0-9+/]{43}$/);
+  // OWASP Password Storage Cheat Sheet's minimum: N = 2^17, r = 8, p = 1.
+  assert.match(phc, /^\$scrypt\$ln=17,r=8,p=1\$[A-Za-z0-9+/]{22}\$[A-Za-z0-9+/]{43}$/);
   const parsed = parseScryptPhc(phc);
   assert.equal(parsed?.salt.length, 16);
   assert.equal(parsed?.hash.length, 32);
@@ -87,18 +92,61 @@ test('verifyPassword returns false, never throws, on malformed or foreign hashes
   assert.equal(await verifyPassword('pw', good), true);
 });
 
-test('needsRehash flags weaker parameters and short salts', async () => {
+test('needsRehash flags another cost than the organization\'s, other parameters and short salts', async () => {
   const salt16 = Buffer.alloc(16, 1).toString('base64').replace(/=+$/, '');
   const salt8 = Buffer.alloc(8, 1).toString('base64').replace(/=+$/, '');
   const hash32 = Buffer.alloc(32, 2).toString('base64').replace(/=+$/, '');
   const hash16 = Buffer.alloc(16, 2).toString('base64').replace(/=+$/, '');
-  assert.equal(needsRehash(`$scrypt$ln=15,r=8,p=1$${salt16}$${hash32}`), false);
-  assert.equal(needsRehash(`$scrypt$ln=16,r=8,p=1$${salt16}$${hash32}`), false); // stronger is fine
-  assert.equal(needsRehash(`$scrypt$ln=14,r=8,p=1$${salt16}$${hash32}`), true);
-  assert.equal(needsRehash(`$scrypt$ln=15,r=4,p=1$${salt16}$${hash32}`), true);
-  assert.equal(needsRehash(`$scrypt$ln=15,r=8,p=2$${salt16}$${hash32}`), true);
-  assert.equal(needsRehash(`$scrypt$ln=15,r=8,p=1$${salt8}$${hash32}`), true);
-  assert.equal(needsRehash(`$scrypt$ln=15,r=8,p=1$${salt16}$${hash16}`), true);
+  assert.equal(needsRehash(`$scrypt$ln=17,r=8,p=1$${salt16}$${hash32}`), false);
+  assert.equal(needsRehash(`$scrypt$ln=15,r=8,p=1$${salt16}$${hash32}`), true); // the old default
+  assert.equal(needsRehash(`$scrypt$ln=15,r=8,p=1$${salt16}$${hash32}`, { scryptLn: 15 }), false);
+  // Either way: an administrator who lowers the cost (tests do) means it.
+  assert.equal(needsRehash(`$scrypt$ln=16,r=8,p=1$${salt16}$${hash32}`, { scryptLn: 15 }), true);
+  assert.equal(needsRehash(`$scrypt$ln=14,r=8,p=1$${salt16}$${hash32}`, { scryptLn: 15 }), true);
+  assert.equal(needsRehash(`$scrypt$ln=17,r=4,p=1$${salt16}$${hash32}`), true);
+  assert.equal(needsRehash(`$scrypt$ln=17,r=8,p=2$${salt16}$${hash32}`), true);
+  assert.equal(needsRehash(`$scrypt$ln=17,r=8,p=1$${salt8}$${hash32}`), true);
+  assert.equal(needsRehash(`$scrypt$ln=17,r=8,p=1$${salt16}$${hash16}`), true);
+  assert.equal(needsRehash('$argon2id$v=19$m=65536,t=3,p=4$c2FsdA$aGFzaA'), true);
+});
+
+test('scramNeedsRehash flags missing keys and another iteration count', () => {
+  const key = Buffer.alloc(32, 7).toString('base64');
+  const salt = Buffer.alloc(16, 3).toString('base64');
+  assert.equal(scramNeedsRehash(`SCRAM-SHA-256$600000:${salt}$${key}:${key}`), false);
+  assert.equal(scramNeedsRehash(`SCRAM-SHA-256$4096:${salt}$${key}:${key}`), true);
+  assert.equal(scramNeedsRehash(`SCRAM-SHA-256$4096:${salt}$${key}:${key}`, { scramIterations: 4096 }), false);
+  assert.equal(scramNeedsRehash(null), true);
+  assert.equal(scramNeedsRehash('garbage'), true);
+});
+
+test('the default cost is OWASP\'s: scrypt 2^17 and PBKDF2-HMAC-SHA256 600,000', () => {
+  assert.deepEqual({ ...DEFAULT_PASSWORD_COST }, { scryptLn: 17, scramIterations: 600_000 });
+});
+
+test('hash work is sized to leave two of libuv\'s pool threads free, and to the cores', () => {
+  assert.equal(hashConcurrency(4, 2), 2);
+  assert.equal(hashConcurrency(4, 16), 2);
+  assert.equal(hashConcurrency(16, 4), 4);
+  assert.equal(hashConcurrency(3, 8), 1);
+  assert.equal(hashConcurrency(1, 8), 1);
+});
+
+test('no more hashes run at once than the slots allow, however many are asked for', async () => {
+  const { size } = hashWork();
+  let peak = 0;
+  const probe = setInterval(() => { peak = Math.max(peak, hashWork().active); }, 1);
+  try {
+    const hashes = Array.from({ length: size * 4 }, (_, i) => hashPassword(`pw-${i}`, { ln: 12 }));
+    // All were asked for at once: the ones past the slots wait in line.
+    assert.equal(hashWork().active, size);
+    assert.equal(hashWork().waiting, size * 3);
+    await Promise.all(hashes);
+  } finally {
+    clearInterval(probe);
+  }
+  assert.ok(peak <= size, `peak ${peak} > ${size}`);
+  assert.deepEqual({ active: hashWork().active, waiting: hashWork().waiting }, { active: 0, waiting: 0 });
 });
 
 test('VerificationCache expires entries after the TTL and keys on hash and password', () => {
@@ -169,7 +217,7 @@ test('SCRAM credentials reproduce RFC 7677 §3 and round-trip through RFC 5803 t
   assert.deepEqual(derived, parsed);
 
   const fresh = parseScramCredentials(await scramCredentials('pencil'));
-  assert.equal(fresh?.iterations, 4096);
+  assert.equal(fresh?.iterations, 600_000);
   assert.equal(fresh?.salt.length, 16);
   await assert.rejects(scramCredentials('pencil', 1000), RangeError);
   await assert.rejects(scramCredentials(''), RangeError);
@@ -201,7 +249,7 @@ test('parseScramCredentials rejects malformed text', () => {
 
 test('concurrent checks of one password share a single scrypt', async () => {
   const { VerificationCache, hashPassword, verifyPasswordCached } = await import('../../src/auth/passwords.ts');
-  const phc = await hashPassword('Shared-Check-2026');
+  const phc = await hashPassword('Shared-Check-2026', { ln: 10 });
   const cache = new VerificationCache();
   let runs = 0;
   const started = await Promise.all(Array.from({ length: 8 }, () => cache.shared(phc, 'Shared-Check-2026', async () => { runs++; await new Promise((r) => setTimeout(r, 20)); return true; })));
