@@ -1,12 +1,26 @@
 // Logon for POP3, IMAP4, SMTP and the web pages: resolves the logon name to a mailbox user, checks the password
 // (or SCRAM keys), applies the blocked-account rule, the per-user protocol switch and the
 // FullAccess rule for `user\alias` logons, and feeds the failed-logon throttle.
+import { createHmac, randomBytes } from 'node:crypto';
 import type { Directory, Mailbox } from '../directory/directory.ts';
 import type { Logger } from '../lib/log.ts';
-import { tryParseLogonName, type LogonName } from './login-name.ts';
+import { KeyedGate } from '../lib/keyed-gate.ts';
+import { credentialsFor, organizationPasswordCost } from './credentials.ts';
+import { KnownLogonAddresses } from './known-addresses.ts';
+import { formatLogonName, tryParseLogonName, type LogonName, type LogonNameResult } from './login-name.ts';
 import { isBlockedAccountName } from './logon-policy.ts';
-import { parseScramCredentials, type ScramCredentials, VerificationCache, verifyPasswordCached, hashPassword } from './passwords.ts';
-import { LogonThrottle } from './throttle.ts';
+import {
+  DEFAULT_PASSWORD_COST,
+  hashPassword,
+  needsRehash,
+  parseScramCredentials,
+  scramNeedsRehash,
+  type PasswordCost,
+  type ScramCredentials,
+  VerificationCache,
+  verifyPasswordCached,
+} from './passwords.ts';
+import { LogonThrottle, throttleAddress, type ThrottledAttempt } from './throttle.ts';
 
 export type LogonProtocol = 'imap' | 'pop' | 'smtp' | 'web';
 
@@ -22,8 +36,10 @@ export type LogonResult =
        * shared or system mailbox as itself; disabled: PopEnabled/ImapEnabled is $false;
        * no-access: `\alias` names a mailbox without FullAccess for this user.
        * All of them reach the client as the same failure; the reason is for logs.
+       * busy: too many attempts on this account or from this address are already waiting; nothing
+       * was checked, and the client is told to try again later.
        */
-      reason: 'credentials' | 'blocked' | 'disabled' | 'no-access' | 'unavailable';
+      reason: 'credentials' | 'blocked' | 'disabled' | 'no-access' | 'unavailable' | 'busy';
       user?: Mailbox;
     };
 
@@ -34,19 +50,64 @@ export interface LogonRequest {
   clientAddress: string;
 }
 
-// A hash of a random password, verified when the user does not exist, so an unknown name
-// costs the same time as a wrong password.
-let decoyHash: Promise<string> | undefined;
+/** A SCRAM exchange refused before its lookup because too many attempts are queued. */
+export class LogonBusyError extends Error {
+  constructor() {
+    super('too many logon attempts at once');
+    this.name = 'LogonBusyError';
+  }
+}
+
+/** A SCRAM exchange between its key lookup and its proof: the throttled attempt it counts as. */
+export interface ScramAttempt {
+  credentials: ScramCredentials | null;
+  attempt: ThrottledAttempt;
+  /** The iteration count to show for an unknown name: the organization's, like real users' keys. */
+  fakeIterations: number;
+}
+
+export interface AuthenticatorOptions {
+  throttle?: LogonThrottle;
+  knownAddresses?: KnownLogonAddresses;
+  /** How long the organization's password cost is reused before it is read again. */
+  costTtlMs?: number;
+}
+
+// Keys the digests of passwords kept while an attempt is in flight (to join identical ones) and
+// in the throttle (to recognise a repeated wrong password). Never leaves the process.
+const PROCESS_KEY = randomBytes(32);
+
+function digest(...parts: string[]): string {
+  const mac = createHmac('sha256', PROCESS_KEY);
+  for (const part of parts) mac.update(`${Buffer.byteLength(part)}:`).update(part);
+  return mac.digest('base64');
+}
 
 export class Authenticator {
-  readonly throttle = new LogonThrottle();
+  readonly throttle: LogonThrottle;
+  readonly knownAddresses: KnownLogonAddresses;
   private readonly cache = new VerificationCache();
   private readonly observers = new Set<LogonObserver>();
+  /** At most one password check per account at a time: concurrent logons of one user share it. */
+  private readonly verifying = new KeyedGate(Number.MAX_SAFE_INTEGER);
+  /** Identical logons in flight (same account, address, target and password): they share one answer. */
+  private readonly inflight = new Map<string, Promise<LogonResult>>();
+  /** Users whose stored hash is being redone at the organization's cost. */
+  private readonly rehashing = new Map<string, Promise<void>>();
+  /** A hash of a random password per cost, verified when the user does not exist, so an unknown name costs what a wrong password does. */
+  private readonly decoys = new Map<number, Promise<string>>();
+  private readonly costTtlMs: number;
+  private costRead: { at: number; cost: Promise<PasswordCost> } | undefined;
 
   constructor(
     private readonly directory: Directory,
     private readonly log: Logger,
-  ) {}
+    options: AuthenticatorOptions = {},
+  ) {
+    this.throttle = options.throttle ?? new LogonThrottle();
+    this.knownAddresses = options.knownAddresses ?? new KnownLogonAddresses(directory);
+    this.costTtlMs = options.costTtlMs ?? 1000;
+  }
 
   /** Subscribes to logon outcomes; returns the way to unsubscribe. */
   observe(observer: LogonObserver): () => void {
@@ -56,6 +117,24 @@ export class Authenticator {
 
   private report(protocol: LogonProtocol, ok: boolean): void {
     for (const observer of this.observers) observer(protocol, ok);
+  }
+
+  /** The organization's cost for new hashes (Set-OrganizationConfig), re-read at most once a second. */
+  passwordCost(): Promise<PasswordCost> {
+    const now = Date.now();
+    if (!this.costRead || now - this.costRead.at >= this.costTtlMs) {
+      const cost = organizationPasswordCost(this.directory).catch((err: unknown) => {
+        this.log.error({ err }, 'reading the password cost failed; using the default');
+        return { ...DEFAULT_PASSWORD_COST };
+      });
+      this.costRead = { at: now, cost };
+    }
+    return this.costRead.cost;
+  }
+
+  /** Resolves once every background rehash started so far has ended (tests, shutdown). */
+  async settled(): Promise<void> {
+    await Promise.all([...this.rehashing.values()]);
   }
 
   /** The mailbox user a logon name names, ignoring any `\alias` suffix. */
@@ -74,69 +153,150 @@ export class Authenticator {
     return this.directory.findMailbox(name.user);
   }
 
-  private async wait(user: string, address: string): Promise<void> {
-    const delay = this.throttle.delayFor(user, address);
-    if (delay > 0) await new Promise((r) => setTimeout(r, delay));
+  /**
+   * What the throttle counts an attempt against: the mailbox when the name resolves, so that
+   * `CONTOSO\bob`, `contoso \bob`, `bob` and `bob@contoso.com` are one account; otherwise the
+   * parsed name's canonical text (parts trimmed, NFC, lower case).
+   */
+  private static accountKey(parsed: LogonNameResult, user: Mailbox | undefined, logonName: string): string {
+    if (user) return `id:${user.id}`;
+    if (parsed.ok) return `name:${formatLogonName(parsed.name, { includeAlias: false }).toLowerCase()}`;
+    return `raw:${logonName.trim().normalize('NFC').toLowerCase()}`;
   }
 
-  /** LOGIN, USER/PASS, SASL PLAIN and LOGIN. */
+  private async lane(parsed: LogonNameResult, logonName: string, clientAddress: string): Promise<{ user: Mailbox | undefined; account: string; known: boolean }> {
+    const user = parsed.ok ? await this.resolveUser(parsed.name) : undefined;
+    const account = Authenticator.accountKey(parsed, user, logonName);
+    const known = user ? await this.knownAddresses.has(user.id, clientAddress).catch(() => false) : false;
+    return { user, account, known };
+  }
+
+  /** LOGIN, USER/PASS, SASL PLAIN and LOGIN, web sign-in. */
   async logon(req: LogonRequest): Promise<LogonResult> {
     const parsed = tryParseLogonName(req.logonName);
-    const throttleKey = req.logonName.trim().toLowerCase();
-    await this.wait(throttleKey, req.clientAddress);
-    const user = parsed.ok ? await this.resolveUser(parsed.name) : undefined;
-    const creds = user ? await this.directory.credentials(user.id) : undefined;
-    let good = false;
-    if (creds?.passwordHash) {
-      good = await verifyPasswordCached(req.password, creds.passwordHash, this.cache);
-    } else {
-      decoyHash ??= hashPassword(`decoy-${Math.random()}`);
-      await verifyPasswordCached(req.password, await decoyHash, this.cache);
-    }
-    if (!good || !user || !parsed.ok) {
-      this.throttle.recordFailure(throttleKey, req.clientAddress);
-      this.log.info({ protocol: req.protocol, user: throttleKey, client: req.clientAddress, reason: 'credentials' }, 'logon failed');
-      this.report(req.protocol, false);
-      return { ok: false, reason: 'credentials' };
-    }
-    const result = await this.authorize(req.protocol, user, parsed.name.targetAlias);
-    if (result.ok) this.throttle.recordSuccess(throttleKey, req.clientAddress);
-    else this.throttle.recordFailure(throttleKey, req.clientAddress);
-    this.log.info({ protocol: req.protocol, user: user.userPrincipalName, mailbox: result.ok ? result.mailbox.userPrincipalName : undefined, client: req.clientAddress, ok: result.ok, reason: result.ok ? undefined : result.reason }, result.ok ? 'logon' : 'logon refused');
-    this.report(req.protocol, result.ok);
+    const lane = await this.lane(parsed, req.logonName, req.clientAddress);
+    const target = parsed.ok ? (parsed.name.targetAlias ?? '').toLowerCase() : '';
+    // A client opening several connections at once with one password (Thunderbird opens up to
+    // five) makes one attempt, not five: the same answer for all, one count in the throttle.
+    const same = digest(req.protocol, lane.account, throttleAddress(req.clientAddress), target, req.password);
+    const joined = this.inflight.get(same);
+    if (joined) return joined;
+    const result = this.attemptLogon(req, parsed, lane).finally(() => this.inflight.delete(same));
+    this.inflight.set(same, result);
     return result;
   }
 
-  /** SCRAM-SHA-256: the stored keys of the user a logon name names, or null. */
-  async scramCredentials(logonName: string): Promise<ScramCredentials | null> {
-    const parsed = tryParseLogonName(logonName);
-    if (!parsed.ok) return null;
-    const user = await this.resolveUser(parsed.name);
-    if (!user) return null;
-    const creds = await this.directory.credentials(user.id);
-    return creds?.scram ? parseScramCredentials(creds.scram) : null;
+  private async attemptLogon(req: LogonRequest, parsed: LogonNameResult, lane: { user: Mailbox | undefined; account: string; known: boolean }): Promise<LogonResult> {
+    const { user } = lane;
+    const attempt = await this.throttle.admit({
+      account: lane.account, address: req.clientAddress, knownAddress: lane.known, fingerprint: digest(lane.account, req.password),
+    });
+    if (!attempt) {
+      this.log.warn({ protocol: req.protocol, user: req.logonName, client: req.clientAddress }, 'logon refused: too many attempts waiting');
+      this.report(req.protocol, false);
+      return { ok: false, reason: 'busy' };
+    }
+    try {
+      const cost = await this.passwordCost();
+      const creds = user ? await this.directory.credentials(user.id) : undefined;
+      const good = creds?.passwordHash
+        ? await this.verifyOnce(user!.id, req.password, creds.passwordHash)
+        : (await verifyPasswordCached(req.password, await this.decoyHash(cost), this.cache), false);
+      if (!good || !user || !parsed.ok) {
+        attempt.settle(false);
+        this.log.info({ protocol: req.protocol, user: req.logonName, client: req.clientAddress, reason: 'credentials', waitedMs: attempt.waitedMs }, 'logon failed');
+        this.report(req.protocol, false);
+        return { ok: false, reason: 'credentials' };
+      }
+      const result = await this.authorize(req.protocol, user, parsed.name.targetAlias);
+      attempt.settle(result.ok);
+      if (result.ok) {
+        this.knownAddresses.remember(user.id, req.clientAddress).catch((err: unknown) => this.log.warn({ err }, 'recording the logon address failed'));
+        this.rehashIfNeeded(user, req.password, creds!.passwordHash!, creds!.scram, cost);
+      }
+      this.log.info({ protocol: req.protocol, user: user.userPrincipalName, mailbox: result.ok ? result.mailbox.userPrincipalName : undefined, client: req.clientAddress, ok: result.ok, reason: result.ok ? undefined : result.reason, waitedMs: attempt.waitedMs }, result.ok ? 'logon' : 'logon refused');
+      this.report(req.protocol, result.ok);
+      return result;
+    } finally {
+      attempt.release();
+    }
   }
 
-  /** After a SCRAM exchange proved the password: the same rules as logon() minus the password. */
-  async authorizeScram(protocol: LogonProtocol, logonName: string, clientAddress: string, proved: boolean): Promise<LogonResult> {
-    const key = logonName.trim().toLowerCase();
+  /** One password check per account at a time; the cache answers the ones queued behind a success. */
+  private async verifyOnce(userId: string, password: string, phc: string): Promise<boolean> {
+    const release = await this.verifying.acquire(userId);
+    try {
+      return await verifyPasswordCached(password, phc, this.cache);
+    } finally {
+      release?.();
+    }
+  }
+
+  private decoyHash(cost: PasswordCost): Promise<string> {
+    let decoy = this.decoys.get(cost.scryptLn);
+    if (!decoy) {
+      decoy = hashPassword(`decoy-${randomBytes(16).toString('hex')}`, { ln: cost.scryptLn });
+      this.decoys.set(cost.scryptLn, decoy);
+    }
+    return decoy;
+  }
+
+  /**
+   * After a successful password logon, redoes the stored hash and SCRAM keys when they were made
+   * at another cost than the organization's. In the background: the client has its answer.
+   * The write is skipped if the password changed meanwhile.
+   */
+  private rehashIfNeeded(user: Mailbox, password: string, phc: string, scram: string | null, cost: PasswordCost): void {
+    if (!needsRehash(phc, cost) && !scramNeedsRehash(scram, cost)) return;
+    if (this.rehashing.has(user.id)) return;
+    const work = (async () => {
+      const fresh = await credentialsFor(password, cost);
+      if (await this.directory.replaceCredentials(user.id, phc, fresh)) {
+        // The next logon finds the new hash verified already, instead of paying for it again.
+        this.cache.add(fresh.passwordHash, password);
+        this.log.info({ user: user.userPrincipalName, scryptLn: cost.scryptLn, scramIterations: cost.scramIterations }, 'password hash redone at the organization\'s cost');
+      }
+    })()
+      .catch((err: unknown) => this.log.error({ err, user: user.userPrincipalName }, 'redoing a password hash failed'))
+      .finally(() => this.rehashing.delete(user.id));
+    this.rehashing.set(user.id, work);
+  }
+
+  /**
+   * SCRAM-SHA-256: admits the attempt (the throttle's turn, delay and count), then looks up the
+   * stored keys of the user the name names (null for an unknown name: the exchange goes on
+   * with fake keys). The gates are released before the client answers, so a client that never
+   * sends its proof holds nobody up; the attempt stays counted until authorizeScram settles it.
+   * Throws LogonBusyError when too many attempts are queued.
+   */
+  async beginScram(logonName: string, clientAddress: string): Promise<ScramAttempt> {
+    const parsed = tryParseLogonName(logonName);
+    const lane = await this.lane(parsed, logonName, clientAddress);
+    const attempt = await this.throttle.admit({ account: lane.account, address: clientAddress, knownAddress: lane.known });
+    if (!attempt) throw new LogonBusyError();
+    try {
+      const creds = lane.user ? await this.directory.credentials(lane.user.id) : undefined;
+      const fakeIterations = (await this.passwordCost()).scramIterations;
+      return { credentials: creds?.scram ? parseScramCredentials(creds.scram) : null, attempt, fakeIterations };
+    } finally {
+      attempt.release();
+    }
+  }
+
+  /** After a SCRAM exchange: the same rules as logon() minus the password. */
+  async authorizeScram(protocol: LogonProtocol, logonName: string, clientAddress: string, proved: boolean, attempt?: ThrottledAttempt): Promise<LogonResult> {
     const parsed = tryParseLogonName(logonName);
     const user = parsed.ok ? await this.resolveUser(parsed.name) : undefined;
     if (!proved || !user || !parsed.ok) {
-      this.throttle.recordFailure(key, clientAddress);
+      attempt?.settle(false);
       this.report(protocol, false);
       return { ok: false, reason: 'credentials' };
     }
     const result = await this.authorize(protocol, user, parsed.name.targetAlias);
-    if (result.ok) this.throttle.recordSuccess(key, clientAddress);
-    else this.throttle.recordFailure(key, clientAddress);
+    attempt?.settle(result.ok);
+    if (result.ok) this.knownAddresses.remember(user.id, clientAddress).catch((err: unknown) => this.log.warn({ err }, 'recording the logon address failed'));
     this.report(protocol, result.ok);
     return result;
-  }
-
-  /** Throttle delay to apply before a SASL exchange that checks no password itself (SCRAM). */
-  async delayBeforeAttempt(logonName: string, clientAddress: string): Promise<void> {
-    await this.wait(logonName.trim().toLowerCase(), clientAddress);
   }
 
   private async authorize(protocol: LogonProtocol, user: Mailbox, targetAlias: string | undefined): Promise<LogonResult> {

@@ -1,16 +1,34 @@
 // New credentials for a mailbox: the scrypt hash for password logons and the SCRAM-SHA-256
-// keys, derived together whenever a password is set.
+// keys, derived together whenever a password is set, at the organization's cost.
 import { randomBytes } from 'node:crypto';
-import { hashPassword, scramCredentials } from './passwords.ts';
+import type { SettingsDocument } from '../config/model.ts';
+import type { Directory } from '../directory/directory.ts';
+import { DEFAULT_PASSWORD_COST, hashPassword, scramCredentials, type PasswordCost } from './passwords.ts';
 
 export interface NewCredentials {
   passwordHash: string;
   scram: string;
 }
 
-export async function credentialsFor(password: string): Promise<NewCredentials> {
-  const [passwordHash, scram] = await Promise.all([hashPassword(password), scramCredentials(password)]);
+export async function credentialsFor(password: string, cost: PasswordCost = DEFAULT_PASSWORD_COST): Promise<NewCredentials> {
+  const [passwordHash, scram] = await Promise.all([
+    hashPassword(password, { ln: cost.scryptLn }),
+    scramCredentials(password, cost.scramIterations),
+  ]);
   return { passwordHash, scram };
+}
+
+/** The cost in an OrganizationConfig document (Set-OrganizationConfig -PasswordHashCostFactor, -ScramIterationCount). */
+export function passwordCostOf(organizationConfig: SettingsDocument): PasswordCost {
+  return {
+    scryptLn: Number(organizationConfig.PasswordHashCostFactor ?? DEFAULT_PASSWORD_COST.scryptLn),
+    scramIterations: Number(organizationConfig.ScramIterationCount ?? DEFAULT_PASSWORD_COST.scramIterations),
+  };
+}
+
+/** The organization's current cost for new credentials. */
+export async function organizationPasswordCost(directory: Directory): Promise<PasswordCost> {
+  return passwordCostOf(await directory.settings('OrganizationConfig'));
 }
 
 /** A password people can read aloud: 4 groups of 4 from an alphabet without look-alikes. */

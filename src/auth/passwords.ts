@@ -50,10 +50,19 @@ export function hashConcurrency(threadPoolSize = Number(process.env.UV_THREADPOO
 }
 
 const hashSlots = new Semaphore(hashConcurrency());
+let hashesStarted = 0;
 
-/** Hash work running or waiting now, for /metrics and tests. */
-export function hashWork(): { active: number; waiting: number; size: number } {
-  return { active: hashSlots.active, waiting: hashSlots.waiting, size: hashSlots.size };
+/** Runs one scrypt or PBKDF2 derivation in a hash slot. */
+function inHashSlot<T>(derive: () => Promise<T>): Promise<T> {
+  return hashSlots.run(() => {
+    hashesStarted++;
+    return derive();
+  });
+}
+
+/** Hash work running or waiting now, and started since the process began, for /metrics and tests. */
+export function hashWork(): { active: number; waiting: number; size: number; started: number } {
+  return { active: hashSlots.active, waiting: hashSlots.waiting, size: hashSlots.size, started: hashesStarted };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -183,7 +192,7 @@ function scryptAsync(password: BinaryLike, salt: Buffer, keylen: number, params:
     // Node's default maxmem is 32 MiB, which ln=15,r=8 (exactly 32 MiB plus overhead) exceeds.
     maxmem: 2 * scryptMemory(params),
   };
-  return hashSlots.run(() => new Promise((resolve, reject) => {
+  return inHashSlot(() => new Promise((resolve, reject) => {
     scrypt(password, salt, keylen, options, (err, key) => (err ? reject(err) : resolve(key)));
   }));
 }
@@ -383,7 +392,7 @@ function sha256(data: Buffer): Buffer {
 }
 
 function pbkdf2Async(password: string, salt: Buffer, iterations: number): Promise<Buffer> {
-  return hashSlots.run(() => new Promise((resolve, reject) => {
+  return inHashSlot(() => new Promise((resolve, reject) => {
     pbkdf2(password, salt, iterations, SCRAM_KEY_BYTES, 'sha256', (err, key) => (err ? reject(err) : resolve(key)));
   }));
 }

@@ -2,9 +2,10 @@
 // session context a front end gives a protocol, and the SASL driver on top of the Authenticator
 // that turns mechanism steps into a checked logon.
 import type { SecureContext } from 'node:tls';
-import type { Authenticator, LogonProtocol, LogonResult } from './authenticator.ts';
+import { LogonBusyError, type Authenticator, type LogonProtocol, type LogonResult } from './authenticator.ts';
 import type { LoginType } from './logon-policy.ts';
-import { createSaslExchange, type SaslExchange } from './sasl/index.ts';
+import { createSaslExchange, type SaslExchange, type SaslHooks } from './sasl/index.ts';
+import type { ThrottledAttempt } from './throttle.ts';
 import type { SettingsDocument } from '../config/model.ts';
 import type { Logger } from '../lib/log.ts';
 import type { DetachedConnection } from '../lib/line-reader.ts';
@@ -120,31 +121,36 @@ export type SaslOutcome =
 
 /**
  * One SASL exchange tied to the Authenticator. PLAIN and LOGIN check the password through
- * Authenticator.logon() (which applies the throttle and every logon rule); SCRAM-SHA-256 waits
- * out the throttle before the key lookup, then authorizes the proven identity.
+ * Authenticator.logon() (which applies the throttle and every logon rule); SCRAM-SHA-256 is
+ * admitted by the throttle before the key lookup (Authenticator.beginScram), then authorizes the
+ * proven identity and settles the attempt.
  */
 export class SaslLogon {
   /** Null when the mechanism is not implemented. */
   static start(mechanism: string, protocol: LogonProtocol, ctx: SaslLogonContext): SaslLogon | null {
-    const checked: { result?: LogonResult } = {};
-    const exchange = createSaslExchange(mechanism, {
+    const checked: SaslAttemptState = {};
+    const hooks: SaslHooks = {
       verifyPassword: async (authcid, password, authzid) => {
         const logonName = await logonNameFor(ctx.authenticator, authcid, authzid);
         checked.result = await ctx.authenticator.logon({ protocol, logonName, password, clientAddress: ctx.clientAddress });
         return checked.result.ok;
       },
       lookupScram: async (authcid) => {
-        await ctx.authenticator.delayBeforeAttempt(authcid, ctx.clientAddress);
-        return ctx.authenticator.scramCredentials(authcid);
+        const begun = await ctx.authenticator.beginScram(authcid, ctx.clientAddress);
+        checked.scram = begun.attempt;
+        // Read by the exchange after this lookup, for the fake keys of an unknown name.
+        hooks.scramFakeIterations = begun.fakeIterations;
+        return begun.credentials;
       },
-    });
+    };
+    const exchange = createSaslExchange(mechanism, hooks);
     return exchange ? new SaslLogon(exchange, checked, protocol, ctx) : null;
   }
 
   private constructor(
     private readonly exchange: SaslExchange,
-    /** Set by PLAIN and LOGIN, whose password check is a full Authenticator.logon(). */
-    private readonly checked: { result?: LogonResult },
+    /** PLAIN and LOGIN: the full Authenticator.logon(); SCRAM: the throttled attempt to settle. */
+    private readonly checked: SaslAttemptState,
     private readonly protocol: LogonProtocol,
     private readonly ctx: SaslLogonContext,
   ) {}
@@ -164,19 +170,30 @@ export class SaslLogon {
         // PLAIN/LOGIN: logon() already ran inside the verifier. SCRAM: the proof is checked.
         return {
           type: 'done',
-          result: this.checked.result ?? (await authenticator.authorizeScram(this.protocol, await logonNameFor(authenticator, step.authcid, step.authzid), clientAddress, true)),
+          result: this.checked.result ?? (await authenticator.authorizeScram(this.protocol, await logonNameFor(authenticator, step.authcid, step.authzid), clientAddress, true, this.checked.scram)),
         };
       case 'failure':
+        if (step.code === 'internal' && step.cause instanceof LogonBusyError) {
+          this.ctx.log.warn({ client: clientAddress, mechanism: this.mechanism }, 'authentication refused: too many attempts waiting');
+          return { type: 'done', result: { ok: false, reason: 'busy' } };
+        }
         if (step.code === 'internal') {
           this.ctx.log.error({ err: step.cause, client: clientAddress, mechanism: this.mechanism }, 'authentication error');
           return { type: 'error' };
         }
         // A wrong SCRAM proof feeds the failed-logon throttle like a wrong password does.
         if (step.code === 'rejected' && !this.checked.result && step.authcid !== undefined) {
-          await authenticator.authorizeScram(this.protocol, step.authcid, clientAddress, false);
+          await authenticator.authorizeScram(this.protocol, step.authcid, clientAddress, false, this.checked.scram);
         }
         this.ctx.log.info({ client: clientAddress, mechanism: this.mechanism, code: step.code }, 'authentication failed');
         return { type: 'done', result: this.checked.result ?? { ok: false, reason: 'credentials' } };
     }
   }
+}
+
+interface SaslAttemptState {
+  /** Set by PLAIN and LOGIN, whose password check is a full Authenticator.logon(). */
+  result?: LogonResult;
+  /** Set by SCRAM's key lookup: the attempt the proof settles. */
+  scram?: ThrottledAttempt;
 }

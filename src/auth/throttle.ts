@@ -1,111 +1,252 @@
-// Failed-logon throttling: a growing delay per user and per client address, never a lockout.
+// Failed-logon throttling: a growing delay per account and per client address, never a lockout.
 //
 // A lockout would let anyone who knows a user name deny that user service from anywhere by
 // typing wrong passwords. A delay makes online guessing slow while the real user, at worst,
 // waits 30 seconds. (Exchange's own throttling likewise prefers "microdelays" to blocking.)
 //
-// Intended use by the protocol layers: wait delayFor(user, address) before checking the
-// credentials, whether they turn out right or wrong (delaying only failures would let a guesser
-// spot the success by its quick answer and drop slow connections), then record the outcome.
+// How an attempt goes (Authenticator.logon and the SASL SCRAM exchange):
+// 1. admit(): wait for the account's and the address's gate. One attempt per account and one
+//    per address is in flight at a time; a few more wait in a short queue, the rest are refused
+//    at once. Without this, N parallel connections would all read the same delay and all guess
+//    at the same moment.
+// 2. Wait out the delay: the time left until the last attempt on the same keys plus the delay
+//    their failures have earned. It is served whether the password turns out right or wrong
+//    (delaying only failures would let a guesser spot the success by its quick answer).
+// 3. The attempt is counted as a failure before the password is checked, so a client that drops
+//    the connection during the check has still spent its guess.
+// 4. settle(ok): a success takes the count back; a failure keeps it.
+//
+// Shared addresses (an office behind one NAT address, a mobile carrier's gateway) must not lock
+// out the people behind them because one phone keeps trying an old password. Three things see to
+// that:
+// - An account that has logged on successfully from an address before ("known address") has its
+//   own lane there: no address gate, no address delay, and its failures count against that
+//   (account, address) pair only. A guesser cannot enter a lane without the password.
+// - The address itself has a budget of failures before any address delay starts, and the delay
+//   is a spacing between attempts: a phone retrying every few minutes never makes anyone wait.
+// - The same wrong password tried again (a phone with an old password, a client retrying) is
+//   not a new guess and is not counted again.
 
 import { isIPv4, isIPv6 } from 'node:net';
+import { KeyedGate } from '../lib/keyed-gate.ts';
 
 export interface LogonThrottleOptions {
   /** Clock in milliseconds; tests inject a fake one. */
   now?: () => number;
-  /** Failures that cost nothing: typos and a phone retrying an old password a few times. */
+  /** How to wait; tests inject one that moves their clock instead of sleeping. */
+  sleep?: (ms: number) => Promise<void>;
+  /** Failures of one account that cost nothing: typos and a client retrying a few times. */
   freeFailures?: number;
+  /**
+   * Failures from one address, over all accounts not known there, before the address is slowed
+   * down: room for the few people behind a NAT address who mistype. Defaults to the larger of 10
+   * and freeFailures.
+   */
+  addressFreeFailures?: number;
   /** Delay after the first non-free failure; doubles with each further one. */
   baseDelayMs?: number;
   maxDelayMs?: number;
-  /** A key with no failure for this long is forgotten. */
+  /** A key with no attempt for this long is forgotten. */
   forgetAfterMs?: number;
-  /** Cap on tracked users + addresses, so a spray from many addresses cannot exhaust memory. */
+  /** Cap on tracked accounts + addresses, so a spray from many addresses cannot exhaust memory. */
   maxEntries?: number;
+  /** Attempts allowed to queue behind the one in flight, per account and per address; more are refused. */
+  maxWaiting?: number;
+}
+
+/** What one logon attempt is throttled by. */
+export interface AttemptKeys {
+  /**
+   * The account tried: the mailbox id when the name resolves, else a canonical form of the
+   * logon name, so that every spelling of one account shares one key.
+   */
+  account: string;
+  /** The client's address; undefined when there is none (throttled by the account alone). */
+  address?: string | undefined;
+  /** The account has logged on successfully from this address before. */
+  knownAddress?: boolean;
+  /** A keyed digest of the password tried, never the password: repeats are not counted again. */
+  fingerprint?: string;
+}
+
+/** An admitted attempt. Until settle(true), it counts as a failure. */
+export interface ThrottledAttempt {
+  /** Milliseconds it waited for its turn and its delay. */
+  readonly waitedMs: number;
+  settle(ok: boolean): void;
+  /** Lets the next attempt on the same account and address begin; idempotent. */
+  release(): void;
 }
 
 interface Entry {
   failures: number;
-  lastFailure: number;
+  lastAttempt: number;
+  /** Fingerprints of the latest wrong passwords on an account key. */
+  wrong?: string[];
 }
 
 // The count stops growing here; the delay reached the cap long before.
 const MAX_COUNTED_FAILURES = 1000;
+// Wrong passwords remembered per account key, to recognise a repeat.
+const REMEMBERED_WRONG_PASSWORDS = 4;
 
 export class LogonThrottle {
   private readonly now: () => number;
+  private readonly sleep: (ms: number) => Promise<void>;
   private readonly freeFailures: number;
+  private readonly addressFreeFailures: number;
   private readonly baseDelayMs: number;
   private readonly maxDelayMs: number;
   private readonly forgetAfterMs: number;
   private readonly maxEntries: number;
-  // Ordered by last failure, oldest first (re-inserted on each failure), so pruning only ever
+  // Ordered by last attempt, oldest first (re-inserted on each one), so pruning only ever
   // looks at the front.
   private readonly entries = new Map<string, Entry>();
+  private readonly gates: KeyedGate;
 
   constructor(options: LogonThrottleOptions = {}) {
     this.now = options.now ?? Date.now;
+    this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
     this.freeFailures = options.freeFailures ?? 3;
+    this.addressFreeFailures = options.addressFreeFailures ?? Math.max(10, this.freeFailures);
     this.baseDelayMs = options.baseDelayMs ?? 1000;
     this.maxDelayMs = options.maxDelayMs ?? 30_000;
     this.forgetAfterMs = options.forgetAfterMs ?? 15 * 60_000;
     this.maxEntries = Math.max(2, options.maxEntries ?? 100_000);
-  }
-
-  /** Milliseconds to wait before checking this attempt: the larger of the two keys' delays. */
-  delayFor(user: string | undefined, address: string | undefined): number {
-    return Math.max(this.delayOfKey(userKey(user)), this.delayOfKey(addressKey(address)));
-  }
-
-  recordFailure(user: string | undefined, address: string | undefined): void {
-    const now = this.now();
-    for (const key of [userKey(user), addressKey(address)]) {
-      if (key === null) continue;
-      const entry = this.live(key, now);
-      const failures = Math.min((entry?.failures ?? 0) + 1, MAX_COUNTED_FAILURES);
-      this.entries.delete(key);
-      this.entries.set(key, { failures, lastFailure: now });
-    }
-    this.prune(now);
+    this.gates = new KeyedGate(Math.max(0, options.maxWaiting ?? 8));
   }
 
   /**
-   * Clears the user's record. The address keeps its count: otherwise a guesser could log in to
-   * an account of their own between guesses at other users' passwords to wipe the slate.
+   * Waits for the attempt's turn and its delay, then counts it. Null when too many attempts on
+   * the same account or address are already queued: the caller answers "try again later"
+   * without checking anything.
    */
-  recordSuccess(user: string | undefined, _address: string | undefined): void {
-    const key = userKey(user);
-    if (key !== null) this.entries.delete(key);
+  async admit(keys: AttemptKeys): Promise<ThrottledAttempt | null> {
+    const started = this.now();
+    const lane = this.keysOf(keys);
+    const releases: (() => void)[] = [];
+    const releaseAll = () => {
+      for (const release of releases.splice(0)) release();
+    };
+    // Always the account first, then the address: one order, so two attempts never hold one
+    // gate each while waiting for the other's.
+    for (const key of lane.gates) {
+      const release = await this.gates.acquire(key);
+      if (!release) {
+        releaseAll();
+        return null;
+      }
+      releases.push(release);
+    }
+    const wait = this.waitFor(lane);
+    if (wait > 0) await this.sleep(wait);
+    const counted = this.count(lane, keys.fingerprint);
+    const waitedMs = this.now() - started;
+    let settled = false;
+    return {
+      waitedMs,
+      settle: (ok) => {
+        if (settled) return;
+        settled = true;
+        if (ok) this.succeeded(lane, counted);
+        else if (counted) this.rememberWrong(lane.account, keys.fingerprint);
+      },
+      release: releaseAll,
+    };
   }
 
-  /** Failures currently remembered for a user or an address (for logs and tests). */
-  failures(kind: 'user' | 'address', value: string): number {
-    const key = kind === 'user' ? userKey(value) : addressKey(value);
+  /** Milliseconds an attempt with these keys would wait now, not counting the queue. */
+  delayFor(keys: AttemptKeys): number {
+    return this.waitFor(this.keysOf(keys));
+  }
+
+  /** Failures remembered for an account (its own lane at no address) or an address. */
+  failures(kind: 'account' | 'address', value: string): number {
+    const key = kind === 'account' ? accountKey(value) : addressKey(value);
     return key === null ? 0 : this.live(key, this.now())?.failures ?? 0;
   }
 
-  /** Number of users and addresses tracked. */
+  /** Number of accounts, lanes and addresses tracked. */
   get size(): number {
     return this.entries.size;
   }
 
-  /** 0 for the first `freeFailures`, then base, 2 x base, 4 x base ... up to the cap. */
-  delayForFailureCount(failures: number): number {
-    const over = failures - this.freeFailures;
+  /** Attempts holding or queued at gates now (for tests and metrics). */
+  get inFlight(): number {
+    return this.gates.size;
+  }
+
+  /** 0 for the first `free` failures, then base, 2 x base, 4 x base ... up to the cap. */
+  delayForFailureCount(failures: number, free = this.freeFailures): number {
+    const over = failures - free;
     if (over <= 0) return 0;
     return Math.min(this.maxDelayMs, this.baseDelayMs * 2 ** Math.min(over - 1, 30));
   }
 
-  private delayOfKey(key: string | null): number {
-    if (key === null) return 0;
-    const entry = this.live(key, this.now());
-    return entry ? this.delayForFailureCount(entry.failures) : 0;
+  private keysOf(keys: AttemptKeys): { account: string; address: string | null; gates: string[] } {
+    const address = addressKey(keys.address);
+    const base = accountKey(keys.account) ?? 'a:';
+    if (keys.knownAddress && address !== null) {
+      // The account's own lane at an address it logged on from: nothing shared with strangers.
+      const lane = `k:${base.slice(2)}|${address.slice(2)}`;
+      return { account: lane, address: null, gates: [lane] };
+    }
+    return { account: base, address, gates: address === null ? [base] : [base, address] };
+  }
+
+  private waitFor(lane: { account: string; address: string | null }): number {
+    const now = this.now();
+    const spacing = (key: string | null, free: number) => {
+      const entry = key === null ? undefined : this.live(key, now);
+      if (!entry) return 0;
+      return Math.max(0, entry.lastAttempt + this.delayForFailureCount(entry.failures, free) - now);
+    };
+    return Math.max(spacing(lane.account, this.freeFailures), spacing(lane.address, this.addressFreeFailures));
+  }
+
+  /** Counts the attempt against its keys; false when it repeats a wrong password already counted. */
+  private count(lane: { account: string; address: string | null }, fingerprint: string | undefined): boolean {
+    const now = this.now();
+    const account = this.live(lane.account, now);
+    if (fingerprint !== undefined && account?.wrong?.includes(fingerprint)) return false;
+    for (const key of [lane.account, lane.address]) {
+      if (key === null) continue;
+      const entry = key === lane.account ? account : this.live(key, now);
+      this.entries.delete(key);
+      this.entries.set(key, {
+        failures: Math.min((entry?.failures ?? 0) + 1, MAX_COUNTED_FAILURES),
+        lastAttempt: now,
+        ...(entry?.wrong ? { wrong: entry.wrong } : {}),
+      });
+    }
+    this.prune(now);
+    return true;
+  }
+
+  /**
+   * Clears the account's record. The address only gets this attempt's count back: otherwise a
+   * guesser could log on to an account of their own between guesses at other users' passwords
+   * to wipe the slate.
+   */
+  private succeeded(lane: { account: string; address: string | null }, counted: boolean): void {
+    this.entries.delete(lane.account);
+    if (!counted || lane.address === null) return;
+    const entry = this.entries.get(lane.address);
+    if (!entry) return;
+    if (entry.failures <= 1) this.entries.delete(lane.address);
+    else entry.failures--;
+  }
+
+  private rememberWrong(account: string, fingerprint: string | undefined): void {
+    const entry = this.entries.get(account);
+    if (!entry || fingerprint === undefined) return;
+    entry.wrong = [...(entry.wrong ?? []), fingerprint].slice(-REMEMBERED_WRONG_PASSWORDS);
   }
 
   /** The entry for a key, dropping it if it has expired. */
   private live(key: string, now: number): Entry | undefined {
     const entry = this.entries.get(key);
-    if (entry && now - entry.lastFailure >= this.forgetAfterMs) {
+    if (entry && now - entry.lastAttempt >= this.forgetAfterMs) {
       this.entries.delete(key);
       return undefined;
     }
@@ -114,22 +255,22 @@ export class LogonThrottle {
 
   private prune(now: number): void {
     for (const [key, entry] of this.entries) {
-      const expired = now - entry.lastFailure >= this.forgetAfterMs;
+      const expired = now - entry.lastAttempt >= this.forgetAfterMs;
       if (!expired && this.entries.size <= this.maxEntries) break;
       this.entries.delete(key);
     }
   }
 }
 
-function userKey(user: string | undefined): string | null {
-  if (typeof user !== 'string') return null;
-  const normalized = user.trim().normalize('NFC').toLowerCase();
-  return normalized.length === 0 ? null : `u:${normalized}`;
+function accountKey(account: string | undefined): string | null {
+  if (typeof account !== 'string') return null;
+  const normalized = account.trim().normalize('NFC').toLowerCase();
+  return normalized.length === 0 ? null : `a:${normalized}`;
 }
 
 function addressKey(address: string | undefined): string | null {
   if (typeof address !== 'string' || address.trim().length === 0) return null;
-  return `a:${throttleAddress(address.trim())}`;
+  return `n:${throttleAddress(address.trim())}`;
 }
 
 /**

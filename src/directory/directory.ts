@@ -25,6 +25,7 @@ import {
   RECEIVE_CONNECTOR_SETTINGS,
 } from '../config/receive-connector.ts';
 import { SERVICES, type ExplicitState, type ServiceName, type StartupType } from '../config/services.ts';
+import { ORGANIZATION_CONFIG } from '../config/organization.ts';
 import { TRANSPORT_CONFIG } from '../config/transport.ts';
 import { WEB_SETTINGS } from '../config/web.ts';
 import { SCHEMA, SCHEMA_VERSION } from './schema.ts';
@@ -106,7 +107,10 @@ export interface ReceiveConnector {
   settings: SettingsDocument;
 }
 
-export type SettingsName = 'PopSettings' | 'ImapSettings' | 'TransportConfig' | 'WebSettings';
+export type SettingsName = 'PopSettings' | 'ImapSettings' | 'TransportConfig' | 'WebSettings' | 'OrganizationConfig';
+
+/** Settings objects that came after the first organizations were set up: no row means the defaults. */
+const ADDED_LATER: ReadonlySet<SettingsName> = new Set(['WebSettings', 'OrganizationConfig']);
 
 interface DatabaseRow {
   name: string;
@@ -486,6 +490,7 @@ export class Directory {
       case 'ImapSettings': return IMAP_SETTINGS;
       case 'TransportConfig': return TRANSPORT_CONFIG;
       case 'WebSettings': return WEB_SETTINGS;
+      case 'OrganizationConfig': return ORGANIZATION_CONFIG;
       default: throw new DirectoryError(`Unknown settings object ${name}`);
     }
   }
@@ -497,15 +502,14 @@ export class Directory {
   }
 
   private scopeOf(name: string, serverName?: string): Promise<string> | string {
-    if (name === 'TransportConfig') return 'org';
+    if (name === 'TransportConfig' || name === 'OrganizationConfig') return 'org';
     return this.server(serverName).then((s) => `server:${key(s.name)}`);
   }
 
   async settings(name: SettingsName, serverName?: string): Promise<SettingsDocument> {
     const scope = await this.scopeOf(name, serverName);
     const row = await this.db.get<{ value: string }>(`SELECT value FROM settings WHERE scope = ? AND name = ?`, [scope, name]);
-    // WebSettings came after the first organizations were set up: absent means the defaults.
-    if (!row && name === 'WebSettings') return completeDocument(WEB_SETTINGS, {}, await this.serverContext(scope));
+    if (!row && ADDED_LATER.has(name)) return completeDocument(Directory.settingsDefs(name), {}, await this.serverContext(scope));
     if (!row) throw new DirectoryError(`No ${name} for ${scope}: run \`mailroom setup\` first.`);
     return completeDocument(Directory.settingsDefs(name), JSON.parse(row.value), await this.serverContext(scope));
   }
@@ -520,7 +524,7 @@ export class Directory {
     const ctx = await this.serverContext(scope);
     return this.write(async (tx) => {
       const row = await tx.get<{ value: string }>(`SELECT value FROM settings WHERE scope = ? AND name = ?`, [scope, name]);
-      if (!row && name !== 'WebSettings') throw new DirectoryError(`No ${name} for ${scope}.`);
+      if (!row && !ADDED_LATER.has(name)) throw new DirectoryError(`No ${name} for ${scope}.`);
       const defs = Directory.settingsDefs(name);
       const next = applySettings(defs, completeDocument(defs, row ? JSON.parse(row.value) : {}, ctx), changes);
       if (name === 'PopSettings' || name === 'ImapSettings') checkProtocolSettings(next);
@@ -781,6 +785,19 @@ export class Directory {
       [mailboxId],
     );
     return row && { passwordHash: row.password_hash, scram: row.scram };
+  }
+
+  /**
+   * Stores credentials redone at a new cost for the same password, unless the password changed
+   * since `previousHash` was read. Not a password change and not a configuration change: the
+   * revision stays, and sessions logged on with the password go on. True when stored.
+   */
+  async replaceCredentials(mailboxId: string, previousHash: string, next: { passwordHash: string; scram: string }): Promise<boolean> {
+    const result = await this.db.run(
+      `UPDATE mailboxes SET password_hash = ?, scram = ? WHERE id = ? AND password_hash = ?`,
+      [next.passwordHash, next.scram, mailboxId, previousHash],
+    );
+    return result.changes > 0;
   }
 
   // ── Permissions and role groups ──────────────────────────────────────────────

@@ -152,6 +152,9 @@ const AFTER_LOGON = new Set([
 
 const CONTINUE = '+ Ready for additional command text.\r\n';
 const TEMPORARY_FAILURE = 'NO [UNAVAILABLE] Temporary server error; try again later.';
+// The failed-logon throttle refused the attempt unchecked: RFC 5530 UNAVAILABLE, so clients retry
+// later instead of asking for a new password.
+const TOO_MANY_ATTEMPTS = 'NO [UNAVAILABLE] Too many logon attempts are waiting; try again later.';
 
 interface PendingCommand {
   tag: string;
@@ -362,6 +365,7 @@ class ImapFrontendSession {
     const result = await this.ctx.authenticator.logon({ protocol: 'imap', logonName, password, clientAddress: this.ctx.clientAddress });
     // The same text whatever the reason (bad password, blocked account, ImapEnabled off, no
     // FullAccess), so a guesser learns nothing about which accounts exist.
+    if (!result.ok && result.reason === 'busy') return this.send(`${tag} ${TOO_MANY_ATTEMPTS}`);
     if (!result.ok) return this.send(`${tag} NO [AUTHENTICATIONFAILED] LOGIN failed.`);
     return this.loggedOn(tag, result);
   }
@@ -410,6 +414,7 @@ class ImapFrontendSession {
       return this.send(`+ ${outcome.data.toString('base64')}`);
     }
     if (outcome.type === 'error') return this.send(`${tag} ${TEMPORARY_FAILURE}`);
+    if (!outcome.result.ok && outcome.result.reason === 'busy') return this.send(`${tag} ${TOO_MANY_ATTEMPTS}`);
     if (!outcome.result.ok) return this.send(`${tag} NO [AUTHENTICATIONFAILED] AUTHENTICATE failed.`);
     return this.loggedOn(tag, outcome.result);
   }

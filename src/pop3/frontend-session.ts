@@ -39,6 +39,9 @@ const LOGGED_KEYWORDS = new Set([...AFTER_LOGON, 'CAPA', 'QUIT', 'STLS', 'USER',
 const SP = 0x20;
 const LOGON_FAILURE = '-ERR [AUTH] Logon failure: unknown user name or bad password.';
 const TEMPORARY_FAILURE = '-ERR [SYS/TEMP] Temporary server error; try again later.';
+// The failed-logon throttle refused the attempt unchecked: RFC 3206 SYS/TEMP, so clients retry
+// later instead of asking for a new password.
+const TOO_MANY_ATTEMPTS = '-ERR [SYS/TEMP] Too many logon attempts are waiting; try again later.';
 const PLAIN_TEXT_NEEDS_TLS = '-ERR [AUTH] Plain-text logon is allowed only after STLS.';
 
 class PopFrontendSession {
@@ -256,7 +259,7 @@ class PopFrontendSession {
   }
 
   private refused(reason: string): void {
-    this.send(LOGON_FAILURE);
+    this.send(reason === 'busy' ? TOO_MANY_ATTEMPTS : LOGON_FAILURE);
     this.entry?.finish(`Reason=${reason}`);
   }
 

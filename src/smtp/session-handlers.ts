@@ -130,6 +130,11 @@ export class SessionHandlers {
         callback(null, { user });
         return;
       }
+      if (result.reason === 'busy') {
+        const busy = Replies.authUnavailable();
+        callback(Object.assign(new Error(busy.message), { responseCode: busy.responseCode }));
+        return;
+      }
       // AuthTarpitInterval: a failed AUTH is answered late, which slows password guessing.
       await sleep(this.config().authTarpitMs);
       const reply = Replies.authFailed();
@@ -148,6 +153,7 @@ export class SessionHandlers {
       session.user = user as unknown as string;
       return null;
     }
+    if (result.reason === 'busy') return Replies.authUnavailable();
     await sleep(this.config().authTarpitMs);
     return Replies.authFailed();
   }

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import nodemailer from 'nodemailer';
 import { MailboxDatabases } from '../../src/backend/mailbox-databases.ts';
-import { credentialsFor } from '../../src/auth/credentials.ts';
+import { fastCredentials, useFastPasswords } from '../support/passwords.ts';
 import { Directory } from '../../src/directory/directory.ts';
 import { createSelfSignedCertificate } from '../../src/lib/certificates.ts';
 import { setupOrganization } from '../../src/host/setup.ts';
@@ -32,6 +32,7 @@ before(async () => {
   dir = await Directory.openWith(pg.db);
   // Each server is known by a loopback address of its own (Linux answers on all of 127/8).
   await setupOrganization(dir, { organization: 'Contoso', domain: 'contoso.com', server: 'MAIL01', fqdn: '127.0.0.2', adminPassword: 'Admin-Pass-2026' });
+  await useFastPasswords(dir);
   await dir.addServer({ name: 'MAIL02', fqdn: '127.0.0.3', site: 'Default-First-Site-Name' });
   await dir.addMailboxDatabase({ name: 'Mailbox Database MAIL02', server: 'MAIL02' });
   const cert = await createSelfSignedCertificate(['127.0.0.3', 'mail02']);
@@ -40,8 +41,8 @@ before(async () => {
   for (const [name, port] of [['Default Frontend MAIL01', 25], ['Client Frontend MAIL01', 587], ['Client Frontend Secure MAIL01', 465]] as const) {
     await dir.updateReceiveConnector(name, { Bindings: [`127.0.0.1:${port}`] });
   }
-  await dir.createMailbox({ name: 'Alice Wong', alias: 'alice', credentials: await credentialsFor(PASSWORD) });
-  await dir.createMailbox({ name: 'Bob Kelly', alias: 'bob', database: 'Mailbox Database MAIL02', credentials: await credentialsFor(PASSWORD) });
+  await dir.createMailbox({ name: 'Alice Wong', alias: 'alice', credentials: await fastCredentials(PASSWORD) });
+  await dir.createMailbox({ name: 'Bob Kelly', alias: 'bob', database: 'Mailbox Database MAIL02', credentials: await fastCredentials(PASSWORD) });
 
   offsetB = await freePortOffset();
   const base = { MAILROOM_DIRECTORY: pg.url! };

@@ -3,6 +3,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mailroom, tempDataDir } from '../helpers.ts';
+import { FAST_PASSWORDS_CMDLET } from '../support/passwords.ts';
 
 const data = tempDataDir();
 const env = { MAILROOM_DATA: data.path };
@@ -18,6 +19,8 @@ before(() => {
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stdout, /Organization\s+: Contoso/);
   assert.match(r.stdout, /POP3 and IMAP4 are disabled/);
+  // Cheap password hashes: these tests are about the cmdlets, not the hashing cost.
+  assert.equal(run(...FAST_PASSWORDS_CMDLET).status, 0);
 });
 after(() => data.cleanup());
 

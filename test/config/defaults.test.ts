@@ -7,6 +7,7 @@ import { defaultsOf } from '../../src/config/model.ts';
 import { IMAP_SETTINGS, POP_SETTINGS } from '../../src/config/pop-imap.ts';
 import { connectorDefaults, DEFAULT_CONNECTORS } from '../../src/config/receive-connector.ts';
 import { TRANSPORT_CONFIG } from '../../src/config/transport.ts';
+import { ORGANIZATION_CONFIG } from '../../src/config/organization.ts';
 import { CAS_MAILBOX_SETTINGS, DATABASE_SETTINGS } from '../../src/config/mailbox.ts';
 import { SERVICES } from '../../src/config/services.ts';
 
@@ -158,4 +159,9 @@ test('POP3 and IMAP4 services are disabled after setup; transport and web are au
       ['web', 'W3SVC', 'Automatic'],
     ],
   );
+});
+
+test('OrganizationConfig (Mailroom\'s own) defaults to OWASP\'s password storage cost', () => {
+  // OWASP Password Storage Cheat Sheet: scrypt N=2^17, r=8, p=1; PBKDF2-HMAC-SHA256 600,000.
+  assert.deepEqual(defaultsOf(ORGANIZATION_CONFIG, ctx), { PasswordHashCostFactor: 17, ScramIterationCount: 600_000 });
 });

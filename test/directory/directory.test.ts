@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { Directory, DirectoryError } from '../../src/directory/directory.ts';
 import { SettingsValidationError } from '../../src/config/model.ts';
 import { setupOrganization } from '../../src/host/setup.ts';
-import { credentialsFor } from '../../src/auth/credentials.ts';
+import { fastCredentials } from '../support/passwords.ts';
 import { verifyPassword } from '../../src/auth/passwords.ts';
 import { ENGINES } from '../engines.ts';
 
@@ -41,7 +41,7 @@ for (const engine of ENGINES) {
     });
 
     test('mailboxes are found by name, alias, UPN, any address and DOMAIN\\alias', async () => {
-      const creds = await credentialsFor('Pa55-word-2026');
+      const creds = await fastCredentials('Pa55-word-2026');
       const m = await directory.createMailbox({ name: 'Chris Ashton', alias: 'chris', credentials: creds });
       assert.equal(m.userPrincipalName, 'chris@contoso.com');
       await directory.updateMailbox('chris', { addAddresses: ['c.ashton@contoso.com'] });

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import { Authenticator } from '../../src/auth/authenticator.ts';
 import { MailboxDatabases } from '../../src/backend/mailbox-databases.ts';
-import { credentialsFor } from '../../src/auth/credentials.ts';
+import { fastCredentials, useFastPasswords } from '../support/passwords.ts';
 import { LOGIN_TYPES } from '../../src/auth/logon-policy.ts';
 import { LogonThrottle } from '../../src/auth/throttle.ts';
 import { Directory } from '../../src/directory/directory.ts';
@@ -212,7 +212,8 @@ before(async () => {
   tmp = mkdtempSync(join(tmpdir(), 'mailroom-imap-fe-'));
   dir = await Directory.openWith(new SqliteDatabase(join(tmp, 'directory.db')));
   await setupOrganization(dir, { organization: 'Contoso', domain: 'contoso.com', server: 'MAIL01', adminPassword: ADMIN_PW });
-  const [alice, bob, carol] = await Promise.all([credentialsFor(ALICE_PW), credentialsFor(BOB_PW), credentialsFor(CAROL_PW)]);
+  await useFastPasswords(dir);
+  const [alice, bob, carol] = await Promise.all([fastCredentials(ALICE_PW), fastCredentials(BOB_PW), fastCredentials(CAROL_PW)]);
   await dir.createMailbox({ name: 'Alice Wong', alias: 'alice', credentials: alice });
   await dir.createMailbox({ name: 'Bob Kelly', alias: 'bob', credentials: bob });
   await dir.createMailbox({ name: 'Carol Diaz', alias: 'carol', credentials: carol });

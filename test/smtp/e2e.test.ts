@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { ImapFlow } from 'imapflow';
 import nodemailer from 'nodemailer';
 import { eventually, freePortOffset, mailroom, startMailroom, tempDataDir, type RunningServer } from '../helpers.ts';
-import { credentialsFor } from '../../src/auth/credentials.ts';
+import { fastCredentials, useFastPasswords } from '../support/passwords.ts';
 import { Directory } from '../../src/directory/directory.ts';
 import { setupOrganization } from '../../src/host/setup.ts';
 import { python } from '../frontend/python.ts';
@@ -33,6 +33,7 @@ before(async () => {
   process.env.MAILROOM_DATA = data.path;
   const dir = await Directory.open();
   await setupOrganization(dir, { organization: 'Contoso', domain: 'contoso.com', server: 'MAIL01', adminPassword: 'Admin-Pass-2026' });
+  await useFastPasswords(dir);
   await dir.updateSettings('ImapSettings', { UnencryptedOrTLSBindings: ['127.0.0.1:143'], SSLBindings: ['127.0.0.1:993'] }, 'MAIL01');
   await dir.updateSettings('PopSettings', { UnencryptedOrTLSBindings: ['127.0.0.1:110'], SSLBindings: ['127.0.0.1:995'] }, 'MAIL01');
   for (const service of ['imap4', 'imap4-backend', 'pop3', 'pop3-backend'] as const) await dir.setServiceStartupType('MAIL01', service, 'Automatic');
@@ -41,7 +42,7 @@ before(async () => {
     await dir.updateReceiveConnector(name, { Bindings: [`127.0.0.1:${port}`] });
   }
   for (const [name, alias] of [['Alice Wong', 'alice'], ['Bob Kelly', 'bob']]) {
-    await dir.createMailbox({ name: name!, alias: alias!, credentials: await credentialsFor(PASSWORD) });
+    await dir.createMailbox({ name: name!, alias: alias!, credentials: await fastCredentials(PASSWORD) });
   }
   await dir.close();
   server = await startMailroom(['start'], env);

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino, type Logger } from 'pino';
 import { Authenticator } from '../../src/auth/authenticator.ts';
-import { credentialsFor } from '../../src/auth/credentials.ts';
+import { fastCredentials, useFastPasswords } from '../support/passwords.ts';
 import { LogonThrottle } from '../../src/auth/throttle.ts';
 import { MailboxDelivery } from '../../src/backend/delivery.ts';
 import { MailboxDatabases } from '../../src/backend/mailbox-databases.ts';
@@ -63,7 +63,8 @@ export async function startSmtpServer(options: HarnessOptions = {}): Promise<Smt
   const log: Logger = pino({ level: 'debug' }, { write: (line: string) => void logLines.push(line) });
   const dir = await Directory.open();
   await setupOrganization(dir, { organization: 'Contoso', domain: options.domain ?? 'contoso.com', server: 'MAIL01', adminPassword: PASSWORDS.admin });
-  const [alice, bob, carol] = await Promise.all([credentialsFor(PASSWORDS.alice), credentialsFor(PASSWORDS.bob), credentialsFor(PASSWORDS.carol)]);
+  await useFastPasswords(dir);
+  const [alice, bob, carol] = await Promise.all([fastCredentials(PASSWORDS.alice), fastCredentials(PASSWORDS.bob), fastCredentials(PASSWORDS.carol)]);
   await dir.createMailbox({ name: 'Alice Wong', alias: 'alice', credentials: alice });
   await dir.createMailbox({ name: 'Bob Kelly', alias: 'bob', credentials: bob });
   await dir.createMailbox({ name: 'Carol Diaz', alias: 'carol', credentials: carol });

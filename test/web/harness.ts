@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Authenticator } from '../../src/auth/authenticator.ts';
-import { credentialsFor } from '../../src/auth/credentials.ts';
+import { fastCredentials, useFastPasswords } from '../support/passwords.ts';
 import { MailboxDatabases } from '../../src/backend/mailbox-databases.ts';
 import { Directory } from '../../src/directory/directory.ts';
 import { ListenerError } from '../../src/frontend/listeners.ts';
@@ -34,7 +34,8 @@ export async function startWebHarness(prefix = 'mailroom-web-'): Promise<WebHarn
   process.env.MAILROOM_DATA = tmp;
   const dir = await Directory.openWith(new SqliteDatabase(join(tmp, 'directory.db')));
   await setupOrganization(dir, { organization: 'Contoso', domain: 'contoso.com', fqdn: 'mail01.contoso.com', server: 'MAIL01', adminPassword: ADMIN_PW });
-  const [alice, bob] = await Promise.all([credentialsFor(ALICE_PW), credentialsFor(BOB_PW)]);
+  await useFastPasswords(dir);
+  const [alice, bob] = await Promise.all([fastCredentials(ALICE_PW), fastCredentials(BOB_PW)]);
   await dir.createMailbox({ name: 'Alice Wong', alias: 'alice', credentials: alice });
   await dir.createMailbox({ name: '王小明', alias: 'xiaoming', credentials: bob, settings: { Languages: ['zh-TW'] } });
   await dir.createMailbox({ name: 'Sales Department', alias: 'sales', type: 'shared' });

@@ -6,7 +6,7 @@ import { Browser } from './client.ts';
 import { cmdlet } from './cmdlets.ts';
 import { ALICE_PW, BOB_PW, startWebHarness, type WebHarness } from './harness.ts';
 import { blocks, pageText, type Block } from './page.ts';
-import { credentialsFor } from '../../src/auth/credentials.ts';
+import { fastCredentials } from '../support/passwords.ts';
 
 let h: WebHarness;
 let alice: Browser;
@@ -163,7 +163,7 @@ describe('language', () => {
   });
 
   test('a mailbox in a language we lack follows Accept-Language; English mailboxes stay English', async () => {
-    await h.dir.createMailbox({ name: 'Claire Dubois', alias: 'claire', credentials: await credentialsFor('Claire-Pass-2026'), settings: { Languages: ['fr-FR'] } });
+    await h.dir.createMailbox({ name: 'Claire Dubois', alias: 'claire', credentials: await fastCredentials('Claire-Pass-2026'), settings: { Languages: ['fr-FR'] } });
     const claire = new Browser(h.https, '127.0.0.23');
     await claire.signIn('claire', 'Claire-Pass-2026');
     assert.match((await claire.get(PAGE, { 'accept-language': 'fr-FR, zh-TW;q=0.8, en;q=0.5' })).body, /<html lang="zh-TW">/);

@@ -166,9 +166,11 @@ describe('sign-in', () => {
   test('repeated failures are slowed down by the logon throttle', async () => {
     const b = browser();
     const page = await b.get('/signin');
+    let guess = 0;
     const attempt = async () => {
       const started = Date.now();
-      const res = await b.post('/signin', { username: 'throttled@contoso.com', password: 'Wrong-2026' }, page.body);
+      // A new password each time: the same wrong one again is not a new guess and is not counted.
+      const res = await b.post('/signin', { username: 'throttled@contoso.com', password: `Wrong-2026-${guess++}` }, page.body);
       assert.equal(res.status, 403);
       return Date.now() - started;
     };

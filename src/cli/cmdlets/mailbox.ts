@@ -1,5 +1,5 @@
 // Mailboxes, their POP3/IMAP4 settings, permissions and role groups.
-import { credentialsFor, generatePassword, passwordProblem } from '../../auth/credentials.ts';
+import { credentialsFor, generatePassword, organizationPasswordCost, passwordProblem } from '../../auth/credentials.ts';
 import { CAS_MAILBOX_SETTINGS, DATABASE_SETTINGS, MAILBOX_SETTINGS } from '../../config/mailbox.ts';
 import type { Mailbox } from '../../directory/directory.ts';
 import { displaySettings, settingParameters, type Cmdlet, type OutputObject } from '../cmdlet.ts';
@@ -82,7 +82,7 @@ export const mailboxCmdlets: Cmdlet[] = [
       const settings: Record<string, unknown> = {};
       if (args.DisplayName) settings.DisplayName = args.DisplayName;
       if (args.Languages) settings.Languages = args.Languages;
-      const credentials = password === undefined ? undefined : await credentialsFor(password);
+      const credentials = password === undefined ? undefined : await credentialsFor(password, await organizationPasswordCost(ctx.directory));
       const mailbox = await ctx.directory.createMailbox({
         name: args.Name as string,
         alias: args.Alias as string | undefined,
@@ -149,7 +149,7 @@ export const mailboxCmdlets: Cmdlet[] = [
         addAddresses: add,
         removeAddresses: remove,
         primarySmtpAddress: PrimarySmtpAddress as string | undefined,
-        credentials: Password === undefined ? undefined : await credentialsFor(Password as string),
+        credentials: Password === undefined ? undefined : await credentialsFor(Password as string, await organizationPasswordCost(ctx.directory)),
       });
     },
   },

@@ -1,5 +1,6 @@
-// Accepted domains and servers.
-import type { Cmdlet } from '../cmdlet.ts';
+// Accepted domains, servers and the organization's own settings.
+import { ORGANIZATION_CONFIG } from '../../config/organization.ts';
+import { displaySettings, settingParameters, type Cmdlet } from '../cmdlet.ts';
 
 export const organizationCmdlets: Cmdlet[] = [
   {
@@ -48,7 +49,21 @@ export const organizationCmdlets: Cmdlet[] = [
     parameters: [],
     async run(_args, ctx) {
       const org = await ctx.directory.requireOrganization();
-      return [{ Name: org.name, ShortDomainName: org.shortDomain, DefaultDomain: await ctx.directory.defaultDomain(), WhenCreated: org.createdAt, Guid: org.id }];
+      return [{
+        Name: org.name, ShortDomainName: org.shortDomain, DefaultDomain: await ctx.directory.defaultDomain(), WhenCreated: org.createdAt, Guid: org.id,
+        ...displaySettings(ORGANIZATION_CONFIG, await ctx.directory.settings('OrganizationConfig')),
+      }];
+    },
+  },
+  {
+    name: 'Set-OrganizationConfig',
+    synopsis: 'Changes Mailroom\'s organization-wide settings: the cost of new password hashes and SCRAM keys.',
+    parameters: settingParameters(ORGANIZATION_CONFIG),
+    examples: ['Set-OrganizationConfig -PasswordHashCostFactor 18 -ScramIterationCount 1000000'],
+    async run(args, ctx) {
+      if (Object.keys(args).length === 0) throw new Error('Set-OrganizationConfig needs at least one setting to change.');
+      await ctx.directory.requireOrganization();
+      await ctx.directory.updateSettings('OrganizationConfig', args);
     },
   },
 ];

@@ -59,6 +59,7 @@ export function authRoutes(app: FastifyInstance, ctx: WebContext): void {
       return showSignIn(req, reply, 400, { userName, returnTo, error: 'signin.error.missing' });
     }
     const result = await ctx.authenticator.logon({ protocol: 'web', logonName: userName, password, clientAddress: clientAddress(req) });
+    if (!result.ok && result.reason === 'busy') return showSignIn(req, reply, 503, { userName, returnTo, error: 'signin.error.busy' });
     if (!result.ok) return showSignIn(req, reply, 403, { userName, returnTo, error: 'signin.error.credentials' });
     // A new session id at every sign-in, so an id planted before sign-in is worth nothing.
     ctx.sessions.destroy(cookies(req).get(SESSION_COOKIE));

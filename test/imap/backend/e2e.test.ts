@@ -11,6 +11,7 @@ import { connect as tlsConnect } from 'node:tls';
 import { ImapFlow } from 'imapflow';
 import { freePortOffset, mailroom, startMailroom, tempDataDir, type RunningServer } from '../../helpers.ts';
 import { message } from './harness.ts';
+import { FAST_PASSWORDS_CMDLET } from '../../support/passwords.ts';
 
 const PASSWORD = 'E2e-Pass-2026';
 const data = tempDataDir('mailroom-imap-e2e-');
@@ -40,6 +41,7 @@ before(async () => {
   tlsPort = 993 + offset;
   env = { MAILROOM_DATA: data.path, MAILROOM_PORT_OFFSET: String(offset) };
   admin('setup', '--organization', 'Contoso', '--domain', 'contoso.com', '--server', 'MAIL01', '--admin-password', 'Admin-Pass-2026');
+  admin(...FAST_PASSWORDS_CMDLET);
   admin('Set-ImapSettings', '-UnencryptedOrTLSBindings', '127.0.0.1:143', '-SSLBindings', '127.0.0.1:993');
   admin('Set-Service', 'MSExchangeIMAP4,MSExchangeIMAP4BE', '-StartupType', 'Automatic');
   admin('New-Mailbox', '-Name', 'Chris Ashton', '-Alias', 'chris', '-Password', PASSWORD);

@@ -10,7 +10,7 @@ import { pino } from 'pino';
 import { ImapFlow } from 'imapflow';
 import { Authenticator } from '../../../src/auth/authenticator.ts';
 import type { SessionBackend } from '../../../src/auth/session-logon.ts';
-import { credentialsFor } from '../../../src/auth/credentials.ts';
+import { fastCredentials, useFastPasswords } from '../../support/passwords.ts';
 import { LogonThrottle } from '../../../src/auth/throttle.ts';
 import { MailboxDatabases } from '../../../src/backend/mailbox-databases.ts';
 import { Directory, type Mailbox } from '../../../src/directory/directory.ts';
@@ -54,6 +54,7 @@ export async function startServer(): Promise<TestServer> {
   process.env.MAILROOM_PORT_OFFSET = String(offset);
   const dir = await Directory.open();
   await setupOrganization(dir, { organization: 'Contoso', domain: 'contoso.com', server: 'MAIL01', adminPassword: ADMIN_PW });
+  await useFastPasswords(dir);
   await dir.updateSettings('ImapSettings', { UnencryptedOrTLSBindings: ['127.0.0.1:143'], SSLBindings: ['127.0.0.1:993'] }, 'MAIL01');
   await dir.setServiceStartupType('MAIL01', 'imap4', 'Automatic');
   await dir.setServiceStartupType('MAIL01', 'imap4-backend', 'Automatic');
@@ -78,7 +79,7 @@ export async function startServer(): Promise<TestServer> {
     if (gate) await gate;
     return open(request);
   };
-  const credentials = await credentialsFor(PASSWORD);
+  const credentials = await fastCredentials(PASSWORD);
   const server: TestServer = {
     dir, databases, host,
     plainPort: 143 + offset,
