@@ -1,6 +1,6 @@
 // PopSettings and ImapSettings: every parameter of Exchange 2013's Set-PopSettings and
 // Set-ImapSettings with its default (shared/research/exchange-features.md §2). Only the banner
-// differs from Exchange: it names Mailroom.
+// (it names Mailroom) and MaxConnectionFromSingleIP differ from Exchange.
 import {
   checkBinding,
   checkConnectionSetting,
@@ -12,6 +12,7 @@ import { SettingsValidationError, type SettingDef, type SettingsDocument } from 
 export type Protocol = 'pop' | 'imap';
 
 const MAX_INT32 = 2147483647;
+export const DEFAULT_MAX_CONNECTIONS_FROM_ONE_ADDRESS = 2000;
 
 export const MIME_FORMATS = [
   'TextOnly', 'HtmlOnly', 'HtmlAndTextAlternative', 'TextEnrichedOnly',
@@ -53,8 +54,12 @@ function protocolDefs(p: Protocol): SettingDef[] {
       help: 'Longest command line accepted, in bytes.' },
     { name: 'MaxConnections', kind: 'int', min: 1, max: MAX_INT32, default: MAX_INT32,
       help: 'Connections the server accepts at once.' },
-    { name: 'MaxConnectionFromSingleIP', kind: 'int', min: 1, max: MAX_INT32, default: MAX_INT32,
-      help: 'Connections accepted at once from one client address.' },
+    // Exchange 2013's default is 2147483647: one address could hold every connection the server
+    // can take, logged on or not. 2000 was Exchange 2010's default; at about six connections per
+    // person (a desktop client keeps up to five, a phone one or two) it is an office of 300
+    // behind one NAT address. docs/security.md lists the difference.
+    { name: 'MaxConnectionFromSingleIP', kind: 'int', min: 1, max: MAX_INT32, default: DEFAULT_MAX_CONNECTIONS_FROM_ONE_ADDRESS,
+      help: 'Connections accepted at once from one client address. Mailroom: 2000 by default (Exchange 2013: 2147483647).' },
     { name: 'MaxConnectionsPerUser', kind: 'int', min: 1, max: MAX_INT32, default: 16,
       help: 'Connections one user may hold at once.' },
     { name: 'MessageRetrievalMimeFormat', kind: 'enum', values: MIME_FORMATS, default: 'BestBodyFormat',

@@ -27,7 +27,8 @@ const COMMON = {
   X509CertificateName: null,
   LoginType: 'SecureLogin',
   MaxConnections: 2147483647,
-  MaxConnectionFromSingleIP: 2147483647,
+  // Mailroom's one deliberate difference here (docs/security.md): Exchange 2013 says 2147483647.
+  MaxConnectionFromSingleIP: 2000,
   MaxConnectionsPerUser: 16,
   MessageRetrievalMimeFormat: 'BestBodyFormat',
   SuppressReadReceipt: false,
