@@ -7,6 +7,15 @@ import type { Directory } from '../directory/directory.ts';
 import type { Logger } from '../lib/log.ts';
 import { ImapSession } from '../imap/session/session.ts';
 import type { MailboxDatabases } from './mailbox-databases.ts';
+import { revokedSessions, type RevocableSession, type RevocationReason } from './session-revocation.ts';
+
+// Unsolicited BYE (RFC 3501 §7.1.5) when the logon no longer holds. A client that logs on again
+// with the old password fails and asks its user for the new one.
+const REVOKED: Record<RevocationReason, string> = {
+  'password changed': '* BYE The password of this account was changed; log on again.',
+  'account removed or disabled': '* BYE This account can no longer log on.',
+  'FullAccess removed': '* BYE Access to this mailbox was removed.',
+};
 
 /** APPENDLIMIT when the organization sets no size limit. */
 const UNLIMITED_APPEND = 2 * 1024 * 1024 * 1024 - 1;
@@ -20,6 +29,7 @@ export interface ImapBackendDeps {
 export class ImapBackend implements SessionBackend {
   private readonly perUser = new Map<string, number>();
   private readonly sessions = new Map<ImapSession, LiveSession>();
+  private readonly logons = new Map<ImapSession, RevocableSession>();
   private appendLimit = UNLIMITED_APPEND;
 
   constructor(
@@ -74,8 +84,15 @@ export class ImapBackend implements SessionBackend {
               ...(protocolLog ? { protocolLog } : {}),
               onClose: () => {
                 this.sessions.delete(session);
+                this.logons.delete(session);
                 release();
               },
+            });
+            this.logons.set(session, {
+              userId: user.id,
+              credentialSerial: user.credentialSerial,
+              // The logon's own mailbox when it came through FullAccess, and a shared folder selected now.
+              sharedMailboxIds: () => [mailbox.id, session.selection?.target.mailbox.id].filter((id): id is string => id !== undefined && id !== user.id),
             });
             this.sessions.set(session, {
               protocol: 'IMAP4', user: user.userPrincipalName, mailbox: mailbox.primarySmtpAddress, client: ctx.clientAddress, since: new Date(),
@@ -97,6 +114,17 @@ export class ImapBackend implements SessionBackend {
 
   liveSessions(): LiveSession[] {
     return [...this.sessions.values()];
+  }
+
+  /** Ends the sessions whose password, account or FullAccess changed since they logged on. */
+  async endRevokedSessions(): Promise<number> {
+    const revoked = await revokedSessions(this.deps.directory, [...this.logons].map(([session, logon]) => ({ ...logon, session })));
+    for (const { session, reason } of revoked) {
+      const live = this.sessions.get(session.session);
+      this.deps.log.info({ user: live?.user, mailbox: live?.mailbox, client: live?.client, reason }, 'IMAP4 session ended: its logon no longer holds');
+      session.session.close(REVOKED[reason]);
+    }
+    return revoked.length;
   }
 
   async stop(): Promise<void> {

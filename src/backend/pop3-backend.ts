@@ -12,7 +12,9 @@ import type { SettingsDocument } from '../config/model.ts';
 import type { Logger } from '../lib/log.ts';
 import { Maildrop, type SortOrder } from '../pop3/maildrop.ts';
 import { PopTransactionSession } from '../pop3/transaction-session.ts';
+import type { Directory } from '../directory/directory.ts';
 import type { MailboxDatabases } from './mailbox-databases.ts';
+import { revokedSessions, type RevocableSession } from './session-revocation.ts';
 
 // RFC 2449 §8.1.1: [IN-USE] says the credentials were right but the mailbox cannot be had now,
 // so a client neither asks for a new password nor gives up for good.
@@ -24,6 +26,7 @@ const NO_INBOX = '-ERR [SYS/PERM] The mailbox has no Inbox; ask your administrat
 
 export interface Pop3BackendDeps {
   databases: MailboxDatabases;
+  directory: Directory;
   log: Logger;
 }
 
@@ -34,6 +37,7 @@ export class Pop3Backend implements SessionBackend {
   private readonly perUser = new Map<string, number>();
   private readonly sessions = new Set<PopTransactionSession>();
   private readonly described = new Map<PopTransactionSession, LiveSession>();
+  private readonly logons = new Map<PopTransactionSession, RevocableSession>();
 
   constructor(
     private readonly deps: Pop3BackendDeps,
@@ -73,8 +77,14 @@ export class Pop3Backend implements SessionBackend {
         release: () => {
           this.sessions.delete(session);
           this.described.delete(session);
+          this.logons.delete(session);
           release();
         },
+      });
+      this.logons.set(session, {
+        userId: user.id,
+        credentialSerial: user.credentialSerial,
+        sharedMailboxIds: () => (mailbox.id === user.id ? [] : [mailbox.id]),
       });
       this.sessions.add(session);
       this.described.set(session, {
@@ -91,6 +101,20 @@ export class Pop3Backend implements SessionBackend {
   /** Cuts every session without UPDATE: nothing they marked is deleted. */
   liveSessions(): LiveSession[] {
     return [...this.described.values()];
+  }
+
+  /**
+   * Ends the sessions whose password, account or FullAccess changed since they logged on. POP3
+   * has no unsolicited answer, so the connection is closed; nothing is deleted (no UPDATE).
+   */
+  async endRevokedSessions(): Promise<number> {
+    const revoked = await revokedSessions(this.deps.directory, [...this.logons].map(([session, logon]) => ({ ...logon, session })));
+    for (const { session, reason } of revoked) {
+      const live = this.described.get(session.session);
+      this.deps.log.info({ user: live?.user, mailbox: live?.mailbox, client: live?.client, reason }, 'POP3 session ended: its logon no longer holds');
+      session.session.stop(`logon no longer holds: ${reason}`);
+    }
+    return revoked.length;
   }
 
   async stop(): Promise<void> {

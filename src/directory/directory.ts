@@ -28,7 +28,7 @@ import { SERVICES, type ExplicitState, type ServiceName, type StartupType } from
 import { ORGANIZATION_CONFIG } from '../config/organization.ts';
 import { TRANSPORT_CONFIG } from '../config/transport.ts';
 import { WEB_SETTINGS } from '../config/web.ts';
-import { SCHEMA, SCHEMA_VERSION } from './schema.ts';
+import { ADDED_COLUMNS, SCHEMA, SCHEMA_VERSION } from './schema.ts';
 
 export type MailboxType = 'user' | 'shared' | 'system';
 /** Accounts that may never open a mailbox by POP3 or IMAP4 (exchange-features.md §1.4). */
@@ -69,6 +69,8 @@ export interface Mailbox {
   builtin: BuiltinAccount | null;
   accountDisabled: boolean;
   hasPassword: boolean;
+  /** Moves each time a password is set (not when its hash is redone at a new cost). */
+  credentialSerial: number;
   /** DisplayName, Languages, quotas (MAILBOX_SETTINGS) and CAS settings (CAS_MAILBOX_SETTINGS). */
   settings: SettingsDocument;
   createdAt: string;
@@ -148,6 +150,7 @@ interface MailboxRow {
   password_hash: string | null;
   settings: string;
   created_at: string;
+  credential_serial: number | string;
 }
 
 const key = (s: string) => s.trim().toLowerCase();
@@ -205,6 +208,7 @@ export class Directory {
 
   static async openWith(db: SqlDatabase): Promise<Directory> {
     await db.exec(SCHEMA);
+    for (const [table, column, definition] of ADDED_COLUMNS) await addColumnIfMissing(db, table, column, definition);
     await db.run(
       `INSERT INTO meta (key, value) VALUES ('schema_version', ?) ON CONFLICT (key) DO NOTHING`,
       [String(SCHEMA_VERSION)],
@@ -608,13 +612,14 @@ export class Directory {
       type: row.type as MailboxType, database: row.database_name,
       builtin: row.builtin as BuiltinAccount | null, accountDisabled: row.account_disabled === 1,
       hasPassword: row.password_hash !== null,
+      credentialSerial: Number(row.credential_serial),
       settings: completeDocument(ALL_MAILBOX_SETTINGS, JSON.parse(row.settings), { serverName: '', fqdn: '' }),
       createdAt: row.created_at,
     };
   }
 
   private static readonly MAILBOX_COLUMNS =
-    'id, name, alias, upn, primary_smtp, type, database_name, builtin, account_disabled, password_hash, settings, created_at';
+    'id, name, alias, upn, primary_smtp, type, database_name, builtin, account_disabled, password_hash, settings, created_at, credential_serial';
 
   async mailboxes(): Promise<Mailbox[]> {
     const rows = await this.db.all<MailboxRow>(`SELECT ${Directory.MAILBOX_COLUMNS} FROM mailboxes ORDER BY name`);
@@ -758,7 +763,7 @@ export class Directory {
         await tx.run(`DELETE FROM addresses WHERE address_key = ? AND mailbox_id = ?`, [key(a), mailbox.id]);
       }
       if (changes.credentials) {
-        await tx.run(`UPDATE mailboxes SET password_hash = ?, scram = ? WHERE id = ?`, [
+        await tx.run(`UPDATE mailboxes SET password_hash = ?, scram = ?, credential_serial = credential_serial + 1 WHERE id = ?`, [
           changes.credentials.passwordHash, changes.credentials.scram, mailbox.id,
         ]);
       }
@@ -798,6 +803,30 @@ export class Directory {
       [next.passwordHash, next.scram, mailboxId, previousHash],
     );
     return result.changes > 0;
+  }
+
+  /**
+   * What running sessions of these users were allowed on: each user's credential serial and
+   * whether the account is disabled (a removed user is missing), and the FullAccess grants they
+   * hold (`mailbox id|user id`). Read fresh, for the sessions' check after each change.
+   */
+  async logonStates(userIds: readonly string[]): Promise<{ users: Map<string, { credentialSerial: number; accountDisabled: boolean }>; fullAccess: Set<string> }> {
+    const users = new Map<string, { credentialSerial: number; accountDisabled: boolean }>();
+    const fullAccess = new Set<string>();
+    const ids = [...new Set(userIds)];
+    for (let i = 0; i < ids.length; i += 500) {
+      const chunk = ids.slice(i, i + 500);
+      const marks = chunk.map(() => '?').join(',');
+      const rows = await this.db.all<{ id: string; credential_serial: number | string; account_disabled: number | string }>(
+        `SELECT id, credential_serial, account_disabled FROM mailboxes WHERE id IN (${marks})`, chunk,
+      );
+      for (const r of rows) users.set(r.id, { credentialSerial: Number(r.credential_serial), accountDisabled: Number(r.account_disabled) === 1 });
+      const grants = await this.db.all<{ mailbox_id: string; user_id: string }>(
+        `SELECT mailbox_id, user_id FROM mailbox_permissions WHERE right_name = 'FullAccess' AND user_id IN (${marks})`, chunk,
+      );
+      for (const g of grants) fullAccess.add(`${g.mailbox_id}|${g.user_id}`);
+    }
+    return { users, fullAccess };
   }
 
   // ── Permissions and role groups ──────────────────────────────────────────────
@@ -924,6 +953,20 @@ export class Directory {
 }
 
 const CERTIFICATE_KEY_PURPOSE = 'certificate-private-key';
+
+async function hasColumn(db: SqlDatabase, table: string, column: string): Promise<boolean> {
+  return db.get(`SELECT ${column} FROM ${table} WHERE 1 = 0`).then(() => true, () => false);
+}
+
+async function addColumnIfMissing(db: SqlDatabase, table: string, column: string, definition: string): Promise<void> {
+  if (await hasColumn(db, table, column)) return;
+  try {
+    await db.exec(`ALTER TABLE ${table} ADD COLUMN ${column} ${definition}`);
+  } catch (err) {
+    // Another process opening the same directory added it first.
+    if (!(await hasColumn(db, table, column))) throw err;
+  }
+}
 
 export function deriveAlias(name: string): string {
   const ascii = name.normalize('NFKD').replace(/[^A-Za-z0-9._-]+/g, '').replace(/^\.+|\.+$/g, '');

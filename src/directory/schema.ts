@@ -3,6 +3,17 @@
 
 export const SCHEMA_VERSION = 1;
 
+/**
+ * Columns added to tables of directories created before them: [table, column, definition]. Added
+ * when missing each time a directory is opened (CREATE TABLE IF NOT EXISTS leaves old tables as
+ * they are).
+ */
+export const ADDED_COLUMNS: readonly (readonly [string, string, string])[] = [
+  // Moves when a password is set, not when its hash is redone: sessions logged on with the
+  // previous password end (src/backend/session-revocation.ts).
+  ['mailboxes', 'credential_serial', 'INTEGER NOT NULL DEFAULT 0'],
+];
+
 export const SCHEMA = `
 CREATE TABLE IF NOT EXISTS meta (
   key TEXT PRIMARY KEY,
@@ -55,7 +66,8 @@ CREATE TABLE IF NOT EXISTS mailboxes (
   builtin TEXT,
   account_disabled INTEGER NOT NULL DEFAULT 0,
   settings TEXT NOT NULL,
-  created_at TEXT NOT NULL
+  created_at TEXT NOT NULL,
+  credential_serial INTEGER NOT NULL DEFAULT 0
 );
 CREATE TABLE IF NOT EXISTS addresses (
   address_key TEXT PRIMARY KEY,

@@ -150,7 +150,11 @@ const FACTORIES: Partial<Record<ServiceName, ServiceFactory>> = {
     return {
       open: (request) => backend.open(request),
       liveSessions: () => backend.liveSessions(),
-      reconfigure: (next) => backend.reconfigure(next.imapSettings),
+      // Every directory change may be a password reset or a removed FullAccess.
+      reconfigure: async (next) => {
+        await backend.reconfigure(next.imapSettings);
+        await backend.endRevokedSessions();
+      },
       stop: () => backend.stop(),
     };
   }),
@@ -187,7 +191,10 @@ const FACTORIES: Partial<Record<ServiceName, ServiceFactory>> = {
     return {
       open: (request) => backend.open(request),
       liveSessions: () => backend.liveSessions(),
-      reconfigure: (next) => backend.reconfigure(next.popSettings),
+      reconfigure: async (next) => {
+        backend.reconfigure(next.popSettings);
+        await backend.endRevokedSessions();
+      },
       stop: () => backend.stop(),
     };
   }),

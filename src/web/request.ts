@@ -67,8 +67,12 @@ export async function loadViewer(ctx: WebContext, req: FastifyRequest): Promise<
   const session = ctx.sessions.get(cookies(req).get(SESSION_COOKIE));
   if (!session) return undefined;
   const [user, mailbox] = await Promise.all([ctx.directory.mailboxById(session.userId), ctx.directory.mailboxById(session.mailboxId)]);
-  // An account removed or disabled since sign-in loses its session at once.
-  if (!user || !mailbox || user.accountDisabled) {
+  // An account removed or disabled since sign-in loses its session at once; so does one whose
+  // password was set since (a reset after a theft must shut the thief out), and a mailbox opened
+  // through a FullAccess permission that was removed.
+  const revoked = !user || !mailbox || user.accountDisabled || user.credentialSerial !== session.credentialSerial
+    || (mailbox.id !== user.id && !(await ctx.directory.hasMailboxPermission(mailbox.id, user.id, 'FullAccess')));
+  if (revoked) {
     ctx.sessions.destroy(session.id);
     return undefined;
   }

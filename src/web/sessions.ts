@@ -1,6 +1,7 @@
 // Signed-in web sessions, kept in the memory of the process that serves them. A session holds
 // only ids: the mailbox, its settings and its role-group membership are read again on every
-// request, so a disabled account or a removed admin loses access at the next click.
+// request, so a disabled account, a changed password, a removed FullAccess or a removed admin
+// loses access at the next click.
 //
 // Being in memory, sessions do not survive a restart and are not shared between hosts; behind
 // a load balancer, use sticky sessions (docs/web.md).
@@ -14,6 +15,8 @@ export interface WebSession {
   readonly mailboxId: string;
   /** The logon name as typed, to prefill the user name for mail clients. */
   readonly logonName: string;
+  /** The account's credential serial at sign-in: a password set since then ends the session. */
+  readonly credentialSerial: number;
   /** Sent back in every form; a POST without it is refused. */
   readonly csrf: string;
   readonly createdAt: number;
@@ -62,7 +65,7 @@ export class SessionStore {
     return Math.floor(this.maxAgeMs / 1000);
   }
 
-  create(input: { userId: string; mailboxId: string; logonName: string }): WebSession {
+  create(input: { userId: string; mailboxId: string; logonName: string; credentialSerial: number }): WebSession {
     const now = this.now();
     this.prune(now);
     // Oldest first (insertion order): when full, the longest-standing session makes room.

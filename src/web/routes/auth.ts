@@ -63,7 +63,7 @@ export function authRoutes(app: FastifyInstance, ctx: WebContext): void {
     if (!result.ok) return showSignIn(req, reply, 403, { userName, returnTo, error: 'signin.error.credentials' });
     // A new session id at every sign-in, so an id planted before sign-in is worth nothing.
     ctx.sessions.destroy(cookies(req).get(SESSION_COOKIE));
-    const session = ctx.sessions.create({ userId: result.user.id, mailboxId: result.mailbox.id, logonName: userName });
+    const session = ctx.sessions.create({ userId: result.user.id, mailboxId: result.mailbox.id, logonName: userName, credentialSerial: result.user.credentialSerial });
     addCookie(reply, serializeCookie(SESSION_COOKIE, session.id, {
       httpOnly: true, secure: true, sameSite: 'Lax', maxAgeSeconds: ctx.sessions.maxAgeSeconds,
     }));
