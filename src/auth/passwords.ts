@@ -60,7 +60,7 @@ function inHashSlot<T>(derive: () => Promise<T>): Promise<T> {
   });
 }
 
-/** Hash work running or waiting now, and started since the process began, for /metrics and tests. */
+/** Hash work running or waiting now, and started since the process began (tests, diagnostics). */
 export function hashWork(): { active: number; waiting: number; size: number; started: number } {
   return { active: hashSlots.active, waiting: hashSlots.waiting, size: hashSlots.size, started: hashesStarted };
 }
