@@ -121,7 +121,7 @@ export class Authenticator {
 
   /** The organization's cost for new hashes (Set-OrganizationConfig), re-read at most once a second. */
   passwordCost(): Promise<PasswordCost> {
-    const now = Date.now();
+    const now = performance.now();
     if (!this.costRead || now - this.costRead.at >= this.costTtlMs) {
       const cost = organizationPasswordCost(this.directory).catch((err: unknown) => {
         this.log.error({ err }, 'reading the password cost failed; using the default');

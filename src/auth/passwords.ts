@@ -283,7 +283,8 @@ export class VerificationCache {
   constructor(options: VerificationCacheOptions = {}) {
     this.ttlMs = options.ttlMs ?? 60_000;
     this.maxEntries = Math.max(1, options.maxEntries ?? 10_000);
-    this.now = options.now ?? Date.now;
+    // Monotonic: a wall clock stepped back must not keep verifications for days.
+    this.now = options.now ?? (() => performance.now());
   }
 
   /** Length-prefixed so that (phc, password) pairs cannot collide by shifting characters. */

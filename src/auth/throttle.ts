@@ -105,7 +105,8 @@ export class LogonThrottle {
   private readonly gates: KeyedGate;
 
   constructor(options: LogonThrottleOptions = {}) {
-    this.now = options.now ?? Date.now;
+    // Monotonic: a wall clock stepped back must not turn a 30 s delay into days.
+    this.now = options.now ?? (() => performance.now());
     this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
     this.freeFailures = options.freeFailures ?? 3;
     this.addressFreeFailures = options.addressFreeFailures ?? Math.max(10, this.freeFailures);

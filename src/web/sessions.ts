@@ -53,7 +53,9 @@ export class SessionStore {
     this.idleMs = options.idleMs ?? 60 * 60_000;
     this.maxAgeMs = options.maxAgeMs ?? 12 * 60 * 60_000;
     this.maxSessions = options.maxSessions ?? 100_000;
-    this.now = options.now ?? Date.now;
+    // Sessions live in memory only: their idle and age limits count elapsed time (monotonic),
+    // so a wall clock stepped back or forward neither keeps nor drops them.
+    this.now = options.now ?? (() => performance.now());
   }
 
   get size(): number {

@@ -71,8 +71,23 @@ test('clock jumps back and forward: mail, UIDs, UIDVALIDITY, admin changes and s
 
   for (let i = 0; i < 5; i++) await deliver(`before-${i}`);
   await appendAndNote('append-before');
+  // Enough wrong passwords for bob that his next logon is spaced out by the throttle (a second).
+  for (let i = 0; i < 4; i++) {
+    const wrong = server.imap('bob', `Wrong-${i}-2026`);
+    wrong.on('error', () => undefined);
+    await assert.rejects(wrong.connect());
+  }
 
   setClock('-2d');
+  // The spacing is measured on the monotonic clock: the correct password gets in after it, not
+  // after the two days the wall clock went back.
+  const late = server.imap('bob');
+  late.on('error', () => undefined);
+  await Promise.race([
+    late.connect(),
+    new Promise((_, reject) => setTimeout(() => reject(new Error('the logon was held back by the clock step')), 20_000)),
+  ]);
+  await late.logout();
   for (let i = 0; i < 5; i++) await deliver(`back-${i}`);
   await appendAndNote('append-back');
   await session.mailboxDelete('Projects');

@@ -67,9 +67,9 @@ export class FaultServer {
     this.server = undefined;
   }
 
-  imap(user: string = 'bob'): ImapFlow {
+  imap(user: string = 'bob', pass = PASSWORD): ImapFlow {
     return new ImapFlow({
-      host: '127.0.0.1', port: this.port(993), secure: true, auth: { user: `${user}@contoso.com`, pass: PASSWORD },
+      host: '127.0.0.1', port: this.port(993), secure: true, auth: { user: `${user}@contoso.com`, pass },
       tls: { rejectUnauthorized: false }, logger: false,
     });
   }
