@@ -232,11 +232,15 @@ async function main(): Promise<void> {
   const fds = () => readdirSync(`/proc/${pid}/fd`).length;
   console.log(`soak: ${MINUTES} min, sample every ${INTERVAL_S} s, server pid ${pid}, data ${data}`);
 
+  // The clients come up one after another, as people's do, rather than all in the same
+  // millisecond from one address (which the logon throttle answers with "try again later" for
+  // all but one attempt in flight and eight waiting).
+  const staggered = (n: number, run: () => Promise<void>) => pause(n * 250).then(run);
   const workers = [
-    smtpSender(offset, 1), smtpSender(offset, 2),
-    ...Array.from({ length: 8 }, (_, i) => imapWorker(offset, 1 + i, 100 + i)),
-    ...Array.from({ length: 4 }, (_, i) => idler(offset, 11 + i)),
-    popWorker(offset, 200), popWorker(offset, 201),
+    staggered(0, () => smtpSender(offset, 1)), staggered(1, () => smtpSender(offset, 2)),
+    ...Array.from({ length: 8 }, (_, i) => staggered(2 + i, () => imapWorker(offset, 1 + i, 100 + i))),
+    ...Array.from({ length: 4 }, (_, i) => staggered(10 + i, () => idler(offset, 11 + i))),
+    staggered(14, () => popWorker(offset, 200)), staggered(15, () => popWorker(offset, 201)),
   ];
   const samples: Sample[] = [];
   const started = performance.now();
