@@ -18,9 +18,7 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ImapFlow } from 'imapflow';
 import nodemailer from 'nodemailer';
-import { credentialsFor } from '../../src/auth/credentials.ts';
-import { Directory } from '../../src/directory/directory.ts';
-import { setupOrganization } from '../../src/host/setup.ts';
+import { createTestOrganization } from '../../test/support/organization.ts';
 import { freePortOffset, startMailroom } from '../../test/helpers.ts';
 import { PopClient } from '../../test/pop3/pop-client.ts';
 import { prng, randomInt } from '../../test/support/random.ts';
@@ -212,19 +210,7 @@ interface Sample {
 async function main(): Promise<void> {
   const data = mkdtempSync(join(tmpdir(), 'mailroom-soak-'));
   const offset = await freePortOffset([25, 587, 465, 143, 993, 110, 995, 2525]);
-  process.env.MAILROOM_DATA = data;
-  const dir = await Directory.open();
-  await setupOrganization(dir, { organization: 'Contoso', domain: 'contoso.com', server: 'MAIL01', adminPassword: 'Admin-Pass-2026' });
-  await dir.updateSettings('ImapSettings', { UnencryptedOrTLSBindings: ['127.0.0.1:143'], SSLBindings: ['127.0.0.1:993'] }, 'MAIL01');
-  await dir.updateSettings('PopSettings', { UnencryptedOrTLSBindings: ['127.0.0.1:110'], SSLBindings: ['127.0.0.1:995'] }, 'MAIL01');
-  for (const s of ['imap4', 'imap4-backend', 'pop3', 'pop3-backend'] as const) await dir.setServiceStartupType('MAIL01', s, 'Automatic');
-  await dir.setServiceStartupType('MAIL01', 'web', 'Disabled');
-  for (const [name, port] of [['Default Frontend MAIL01', 25], ['Client Frontend MAIL01', 587], ['Client Frontend Secure MAIL01', 465]] as const) {
-    await dir.updateReceiveConnector(name, { Bindings: [`127.0.0.1:${port}`] });
-  }
-  const credentials = await credentialsFor(PASSWORD);
-  for (let k = 1; k <= USERS; k++) await dir.createMailbox({ name: `u${k}`, alias: `u${k}`, credentials });
-  await dir.close();
+  await createTestOrganization(data, { mailboxes: Array.from({ length: USERS }, (_, i) => [`u${i + 1}`, `u${i + 1}`] as const), password: PASSWORD });
 
   const server = await startMailroom(['start'], { MAILROOM_DATA: data, MAILROOM_PORT_OFFSET: String(offset), MAILROOM_LOG_LEVEL: 'info' });
   const pid = server.child.pid!;

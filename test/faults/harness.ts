@@ -6,9 +6,7 @@ import { createHash } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
 import { ImapFlow } from 'imapflow';
 import { BIN, freePortOffset, mailroom, startMailroom, type RunningServer } from '../helpers.ts';
-import { credentialsFor } from '../../src/auth/credentials.ts';
-import { Directory } from '../../src/directory/directory.ts';
-import { setupOrganization } from '../../src/host/setup.ts';
+import { createTestOrganization } from '../support/organization.ts';
 
 export const PASSWORD = 'Fault-Pass-2026';
 export const USERS = ['alice', 'bob'] as const;
@@ -26,21 +24,7 @@ export class FaultServer {
   /** An organization with alice and bob, IMAP4, POP3 and submission on loopback; web off. */
   static async create(dataPath: string, extraEnv: Record<string, string> = {}): Promise<FaultServer> {
     const offset = await freePortOffset([25, 587, 465, 143, 993, 110, 995, 2525]);
-    const previous = process.env.MAILROOM_DATA;
-    process.env.MAILROOM_DATA = dataPath;
-    const dir = await Directory.open();
-    await setupOrganization(dir, { organization: 'Contoso', domain: 'contoso.com', server: 'MAIL01', adminPassword: 'Admin-Pass-2026' });
-    await dir.updateSettings('ImapSettings', { UnencryptedOrTLSBindings: ['127.0.0.1:143'], SSLBindings: ['127.0.0.1:993'] }, 'MAIL01');
-    await dir.updateSettings('PopSettings', { UnencryptedOrTLSBindings: ['127.0.0.1:110'], SSLBindings: ['127.0.0.1:995'] }, 'MAIL01');
-    for (const service of ['imap4', 'imap4-backend', 'pop3', 'pop3-backend'] as const) await dir.setServiceStartupType('MAIL01', service, 'Automatic');
-    await dir.setServiceStartupType('MAIL01', 'web', 'Disabled');
-    for (const [name, port] of [['Default Frontend MAIL01', 25], ['Client Frontend MAIL01', 587], ['Client Frontend Secure MAIL01', 465]] as const) {
-      await dir.updateReceiveConnector(name, { Bindings: [`127.0.0.1:${port}`] });
-    }
-    for (const alias of USERS) await dir.createMailbox({ name: alias, alias, credentials: await credentialsFor(PASSWORD) });
-    await dir.close();
-    if (previous === undefined) delete process.env.MAILROOM_DATA;
-    else process.env.MAILROOM_DATA = previous;
+    await createTestOrganization(dataPath, { mailboxes: USERS.map((alias) => [alias, alias] as const), password: PASSWORD });
     return new FaultServer(dataPath, offset, extraEnv);
   }
 

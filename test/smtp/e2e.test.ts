@@ -7,9 +7,7 @@ import assert from 'node:assert/strict';
 import { ImapFlow } from 'imapflow';
 import nodemailer from 'nodemailer';
 import { eventually, freePortOffset, mailroom, startMailroom, tempDataDir, type RunningServer } from '../helpers.ts';
-import { fastCredentials, useFastPasswords } from '../support/passwords.ts';
-import { Directory } from '../../src/directory/directory.ts';
-import { setupOrganization } from '../../src/host/setup.ts';
+import { createTestOrganization } from '../support/organization.ts';
 import { python } from '../frontend/python.ts';
 import { SmtpTestClient } from './smtp-client.ts';
 
@@ -28,23 +26,9 @@ function admin(...args: string[]): string {
 before(async () => {
   offset = await freePortOffset([25, 587, 465, 143, 993, 110, 995]);
   env = { MAILROOM_DATA: data.path, MAILROOM_PORT_OFFSET: String(offset) };
-  // Set up in this process (each `mailroom` command costs a process start); the changes made
-  // while the server runs go through the command line, from another process.
-  process.env.MAILROOM_DATA = data.path;
-  const dir = await Directory.open();
-  await setupOrganization(dir, { organization: 'Contoso', domain: 'contoso.com', server: 'MAIL01', adminPassword: 'Admin-Pass-2026' });
-  await useFastPasswords(dir);
-  await dir.updateSettings('ImapSettings', { UnencryptedOrTLSBindings: ['127.0.0.1:143'], SSLBindings: ['127.0.0.1:993'] }, 'MAIL01');
-  await dir.updateSettings('PopSettings', { UnencryptedOrTLSBindings: ['127.0.0.1:110'], SSLBindings: ['127.0.0.1:995'] }, 'MAIL01');
-  for (const service of ['imap4', 'imap4-backend', 'pop3', 'pop3-backend'] as const) await dir.setServiceStartupType('MAIL01', service, 'Automatic');
-  await dir.setServiceStartupType('MAIL01', 'web', 'Disabled');
-  for (const [name, port] of [['Default Frontend MAIL01', 25], ['Client Frontend MAIL01', 587], ['Client Frontend Secure MAIL01', 465]] as const) {
-    await dir.updateReceiveConnector(name, { Bindings: [`127.0.0.1:${port}`] });
-  }
-  for (const [name, alias] of [['Alice Wong', 'alice'], ['Bob Kelly', 'bob']]) {
-    await dir.createMailbox({ name: name!, alias: alias!, credentials: await fastCredentials(PASSWORD) });
-  }
-  await dir.close();
+  // Set up in this process; the changes made while the server runs go through the command line,
+  // from another process.
+  await createTestOrganization(data.path, { mailboxes: [['Alice Wong', 'alice'], ['Bob Kelly', 'bob']], password: PASSWORD });
   server = await startMailroom(['start'], env);
 });
 

@@ -7,9 +7,7 @@ import assert from 'node:assert/strict';
 import { ImapFlow } from 'imapflow';
 import nodemailer from 'nodemailer';
 import { eventually, freePortOffset, mailroom, startMailroom, tempDataDir, type RunningServer } from '../helpers.ts';
-import { credentialsFor } from '../../src/auth/credentials.ts';
-import { Directory } from '../../src/directory/directory.ts';
-import { setupOrganization } from '../../src/host/setup.ts';
+import { createTestOrganization } from '../support/organization.ts';
 import { send } from './client.ts';
 
 const PASSWORD = 'Metrics-Pass-2026';
@@ -32,20 +30,9 @@ async function scrape(): Promise<string> {
 }
 
 before(async () => {
-  offset = await freePortOffset([25, 587, 465, 143, 993, 80, 443, 2525]);
+  offset = await freePortOffset([25, 587, 465, 143, 993, 110, 995, 80, 443, 2525]);
   env = { MAILROOM_DATA: data.path, MAILROOM_PORT_OFFSET: String(offset) };
-  process.env.MAILROOM_DATA = data.path;
-  const dir = await Directory.open();
-  await setupOrganization(dir, { organization: 'Contoso', domain: 'contoso.com', server: 'MAIL01', adminPassword: 'Admin-Pass-2026' });
-  await dir.updateSettings('ImapSettings', { UnencryptedOrTLSBindings: ['127.0.0.1:143'], SSLBindings: ['127.0.0.1:993'] }, 'MAIL01');
-  for (const service of ['imap4', 'imap4-backend'] as const) await dir.setServiceStartupType('MAIL01', service, 'Automatic');
-  for (const [name, port] of [['Default Frontend MAIL01', 25], ['Client Frontend MAIL01', 587], ['Client Frontend Secure MAIL01', 465]] as const) {
-    await dir.updateReceiveConnector(name, { Bindings: [`127.0.0.1:${port}`] });
-  }
-  for (const [name, alias] of [['Alice Wong', 'alice'], ['Bob Kelly', 'bob']]) {
-    await dir.createMailbox({ name: name!, alias: alias!, credentials: await credentialsFor(PASSWORD) });
-  }
-  await dir.close();
+  await createTestOrganization(data.path, { mailboxes: [['Alice Wong', 'alice'], ['Bob Kelly', 'bob']], password: PASSWORD, web: true });
   // Remote mail goes through a smart host on a port where nothing listens, so it stays queued.
   const r = mailroom(['New-SendConnector', '-Name', 'Out', '-AddressSpaces', '*', '-DNSRoutingEnabled', '$false', '-SmartHosts', '127.0.0.1', '-Port', '9'], env);
   assert.equal(r.status, 0, r.stderr);
