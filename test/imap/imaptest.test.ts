@@ -10,6 +10,7 @@ import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { FAST_PASSWORDS_CMDLET } from '../support/passwords.ts';
 import { BIN, ROOT, freePortOffset, mailroom, startMailroom, tempDataDir, type RunningServer } from '../helpers.ts';
 
 const TOOL = process.env.MAILROOM_IMAPTEST ?? join(ROOT, 'tmp', 'imaptest', 'imaptest');
@@ -86,7 +87,8 @@ before(async () => {
   admin('Set-Service', 'MSExchangeIMAP4,MSExchangeIMAP4BE', '-StartupType', 'Automatic');
   admin('Set-Service', 'smtp,smtp-backend,web', '-StartupType', 'Disabled');
   const users = ['a', 'b', ...Array.from({ length: STRESS_USERS }, (_, i) => `u${i + 1}`)];
-  const lines = users.map((u) => `New-Mailbox -Name ${u} -Alias ${u} -Password '${PASSWORD}'`).join('\n');
+  // Cheap password hashing: this is about IMAP, not about what a logon costs.
+  const lines = [FAST_PASSWORDS_CMDLET.join(' '), ...users.map((u) => `New-Mailbox -Name ${u} -Alias ${u} -Password '${PASSWORD}'`)].join('\n');
   const r = spawnSync(process.execPath, [BIN, 'shell'], {
     input: `${lines}\n`,
     env: { ...process.env, MAILROOM_LOG_LEVEL: 'silent', ...env },
