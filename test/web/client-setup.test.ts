@@ -4,7 +4,9 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { PassThrough } from 'node:stream';
+import { connect } from 'node:net';
 import { cmdletCommand } from '../../src/cli/run.ts';
+import { AUTOCONFIG_BODY_LIMIT, AUTODISCOVER_BODY_LIMIT } from '../../src/web/routes/client-setup.ts';
 import { Browser, send } from './client.ts';
 import { cmdlet } from './cmdlets.ts';
 import { ALICE_PW, startWebHarness, type WebHarness } from './harness.ts';
@@ -39,6 +41,21 @@ const autodiscoverRequest = (address: string, schema = 'http://schemas.microsoft
     <AcceptableResponseSchema>${schema}</AcceptableResponseSchema>
   </Request>
 </Autodiscover>`;
+
+/** Writes the pieces to the plain HTTP port in turn and returns everything read until the server closes. */
+function rawExchange(offset: number, pieces: string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(80 + offset, '127.0.0.1');
+    let text = '';
+    socket.on('data', (d: Buffer) => (text += d.toString('latin1')));
+    socket.on('error', (err) => (text ? resolve(text) : reject(err)));
+    socket.on('close', () => resolve(text));
+    socket.on('connect', () => {
+      for (const piece of pieces) socket.write(piece);
+      socket.end();
+    });
+  });
+}
 
 describe('Thunderbird autoconfig', () => {
   test('both paths, over HTTP and HTTPS, list every published server with SSL first', async () => {
@@ -131,6 +148,27 @@ describe('Autodiscover (POX)', () => {
 <Autodiscover><Request><EMailAddress>&x;@contoso.com</EMailAddress></Request></Autodiscover>`;
     const res = await send(`${h.https}/autodiscover/autodiscover.xml`, { method: 'POST', body: hostile, headers: { 'content-type': 'application/xml' } });
     assert.doesNotMatch(res.body, /root:/);
+  });
+});
+
+describe('client setup requests are small', () => {
+  test('an Autodiscover body over 8 KB is refused with 413, announced or chunked; an autoconfig GET with a body too', async () => {
+    const big = autodiscoverRequest('alice@contoso.com').replace('<Request>', `<Request>${' '.repeat(AUTODISCOVER_BODY_LIMIT)}`);
+    const announced = await send(`${h.http}/autodiscover/autodiscover.xml`, { method: 'POST', body: big, headers: { 'content-type': 'text/xml' } });
+    assert.equal(announced.status, 413);
+    const chunked = await rawExchange(h.offset, [
+      'POST /autodiscover/autodiscover.xml HTTP/1.1\r\nHost: x\r\nContent-Type: text/xml\r\nTransfer-Encoding: chunked\r\n\r\n',
+      `${big.length.toString(16)}\r\n${big}\r\n0\r\n\r\n`,
+    ]);
+    assert.match(chunked, /^HTTP\/1\.1 413 /);
+    const getWithBody = await send(`${h.http}/mail/config-v1.1.xml`, { method: 'GET', body: 'x'.repeat(AUTOCONFIG_BODY_LIMIT + 1) });
+    assert.equal(getWithBody.status, 413);
+    // Just under the limit is still read.
+    const fits = autodiscoverRequest('alice@contoso.com').replace('<Request>', `<Request>${' '.repeat(AUTODISCOVER_BODY_LIMIT - 600)}`);
+    assert.ok(Buffer.byteLength(fits) <= AUTODISCOVER_BODY_LIMIT);
+    const ok = await send(`${h.http}/autodiscover/autodiscover.xml`, { method: 'POST', body: fits, headers: { 'content-type': 'text/xml' } });
+    assert.equal(ok.status, 200);
+    assert.equal(child(child(child(parseXml(ok.body), 'Response'), 'User'), 'AutoDiscoverSMTPAddress').text, 'alice@contoso.com');
   });
 });
 

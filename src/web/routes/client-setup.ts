@@ -1,7 +1,7 @@
 // Automatic client setup: Thunderbird autoconfig and Microsoft Autodiscover (POX). Public, as
 // clients ask before they have a password; the answers hold only what the settings page
 // publishes, and never say whether a mailbox exists (the address is echoed, not looked up).
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { readClientSettings, setupSettings } from '../client-settings.ts';
 import { autoconfigXml } from '../client-setup/autoconfig.ts';
 import {
@@ -11,6 +11,26 @@ import type { WebContext } from '../context.ts';
 
 export const AUTOCONFIG_PATHS = ['/.well-known/autoconfig/mail/config-v1.1.xml', '/mail/config-v1.1.xml'] as const;
 export const AUTODISCOVER_PATHS = ['/autodiscover/autodiscover.xml', '/Autodiscover/Autodiscover.xml'] as const;
+
+/**
+ * An Autodiscover request is a few hundred bytes (Outlook's is about 400), and these routes
+ * answer anyone before a logon, so a larger body is refused (413) before it is read. Autoconfig
+ * is a GET: it takes no body at all beyond a stray few bytes.
+ */
+export const AUTODISCOVER_BODY_LIMIT = 8 * 1024;
+export const AUTOCONFIG_BODY_LIMIT = 1024;
+
+/** A 413 for a request that announces more body than `limit`, before any of it is read. */
+function refuseLargeBody(limit: number) {
+  return async (req: FastifyRequest, reply: FastifyReply) => {
+    const length = Number(req.headers['content-length'] ?? 0);
+    // A chunked body announces no size; POST routes count it as it comes (bodyLimit).
+    const chunkedOnGet = req.headers['transfer-encoding'] !== undefined && (req.method === 'GET' || req.method === 'HEAD');
+    if (!(length > limit) && !chunkedOnGet) return;
+    // The rest of the body is not wanted: close rather than read it to reach a next request.
+    return reply.code(413).header('connection', 'close').type('text/plain; charset=utf-8').send('Request body is too large\n');
+  };
+}
 
 function sendXml(reply: FastifyReply, body: string, status = 200): FastifyReply {
   // Settings apply at once, so clients and proxies must ask again rather than reuse a copy.
@@ -24,7 +44,7 @@ function domainOf(address: string): string | undefined {
 
 export function clientSetupRoutes(app: FastifyInstance, ctx: WebContext): void {
   for (const path of AUTOCONFIG_PATHS) {
-    app.get(path, async (req, reply) => {
+    app.get(path, { onRequest: refuseLargeBody(AUTOCONFIG_BODY_LIMIT) }, async (req, reply) => {
       const address = (req.query as Record<string, string | undefined>).emailaddress;
       const domains = (await ctx.directory.acceptedDomains()).map((d) => d.name);
       if (address !== undefined) {
@@ -38,8 +58,9 @@ export function clientSetupRoutes(app: FastifyInstance, ctx: WebContext): void {
   }
 
   for (const path of AUTODISCOVER_PATHS) {
-    app.get(path, async (_req, reply) => sendXml(reply, autodiscoverErrorXml(600, 'Invalid Request'), 200));
-    app.post(path, async (req, reply) => {
+    const limits = { bodyLimit: AUTODISCOVER_BODY_LIMIT, onRequest: refuseLargeBody(AUTODISCOVER_BODY_LIMIT) };
+    app.get(path, limits, async (_req, reply) => sendXml(reply, autodiscoverErrorXml(600, 'Invalid Request'), 200));
+    app.post(path, limits, async (req, reply) => {
       const body = typeof req.body === 'string' ? req.body : Buffer.isBuffer(req.body) ? req.body.toString('utf8') : '';
       const request = parseAutodiscoverRequest(body);
       if (!request.emailAddress) return sendXml(reply, autodiscoverErrorXml(600, 'Invalid Request'));
