@@ -367,3 +367,28 @@ test('LIST patterns join the reference as RFC 3501 §6.3.8 says', async () => {
     assert.equal(patternMatcher(reference, pattern)(name), expected, `${reference} ${pattern} ${name}`);
   }
 });
+
+test('property: LIST wildcards match what the regular expression of the pattern matches', async () => {
+  const { wildcardMatcher } = await import('../../src/imap/commands/list.ts');
+  // The translation the matcher replaced; exponential in the wildcards, so only short names.
+  const byRegex = (pattern: string, name: string) => {
+    let re = '';
+    for (const ch of pattern) re += ch === '*' ? '.*' : ch === '%' ? '[^/]*' : ch.replace(/[.+?^${}()|[\]\\]/g, '\\$&');
+    return new RegExp(`^${re}$`, 'su').test(name);
+  };
+  const seed = Date.now() % 1_000_000;
+  const random = prng(seed);
+  const patternPieces = ['*', '%', 'a', 'b', '/', '.', '寄', '😀'];
+  const namePieces = ['a', 'b', '/', '.', '寄', '😀'];
+  let matched = 0;
+  for (let run = 0; run < 20_000; run++) {
+    let pattern = '';
+    let name = '';
+    for (let i = randomInt(random, 7); i > 0; i--) pattern += pick(random, patternPieces);
+    for (let i = randomInt(random, 7); i > 0; i--) name += pick(random, namePieces);
+    const expected = byRegex(pattern, name);
+    assert.equal(wildcardMatcher(pattern)(name), expected, `seed ${seed}: ${JSON.stringify(pattern)} ${JSON.stringify(name)}`);
+    if (expected) matched++;
+  }
+  assert.ok(matched > 500, `only ${matched} matches`);
+});

@@ -17,21 +17,65 @@ const XLIST_ROLE: Record<FolderRole, string> = {
   inbox: '\\Inbox', sent: '\\Sent', trash: '\\Trash', drafts: '\\Drafts', junk: '\\Spam', archive: '\\AllMail',
 };
 
-/** RFC 3501 §6.3.8: `*` matches anything, `%` anything but the hierarchy delimiter. */
+/**
+ * RFC 3501 §6.3.8: `*` matches anything, `%` anything but the hierarchy delimiter. The pattern
+ * is run as a set of positions over the name, one character at a time, so a LIST costs at most
+ * name length × pattern length per folder; a regular expression built from the pattern
+ * backtracked exponentially in the number of wildcards (`*a*a*a*b` against a long folder name
+ * of a's stalled the server for minutes).
+ */
 export function patternMatcher(reference: string, pattern: string): (name: string) => boolean {
   // RFC 3501 §6.3.8: the reference and the pattern are simply joined ("Foo" and "*" is
   // "Foo*", as Dovecot reads it); a pattern starting with the delimiter stands alone.
   const joined = pattern.startsWith('/') ? pattern : `${reference}${pattern}`;
   // INBOX is case-insensitive (RFC 3501 §5.1); the stored name is always upper-case.
   const full = /^inbox(?=$|\/)/i.test(joined) ? `INBOX${joined.slice(5)}` : joined;
-  let re = '';
-  for (const ch of full) {
-    if (ch === '*') re += '.*';
-    else if (ch === '%') re += '[^/]*';
-    else re += ch.replace(/[.+?^${}()|[\]\\]/g, '\\$&');
+  return wildcardMatcher(full);
+}
+
+/** A matcher for a joined LIST pattern: characters match themselves, `*` and `%` as above. */
+export function wildcardMatcher(pattern: string): (name: string) => boolean {
+  // Runs of wildcards are one wildcard: `*` wins over `%`, and `%%` is `%`.
+  const tokens: string[] = [];
+  for (const ch of pattern) {
+    const last = tokens.at(-1);
+    if ((ch === '*' || ch === '%') && (last === '*' || last === '%')) {
+      if (ch === '*') tokens[tokens.length - 1] = '*';
+    } else {
+      tokens.push(ch);
+    }
   }
-  const regex = new RegExp(`^${re}$`, 'su');
-  return (name) => regex.test(name);
+  const literals = tokens.filter((t) => t !== '*' && t !== '%').length;
+  const m = tokens.length;
+  return (name) => {
+    const chars = Array.from(name);
+    // Each literal takes one character of the name: a longer pattern cannot match.
+    if (literals > chars.length) return false;
+    let current = new Uint8Array(m + 1);
+    let next = new Uint8Array(m + 1);
+    const close = (states: Uint8Array) => {
+      // A wildcard may match nothing: reaching it reaches what follows it.
+      for (let j = 0; j < m; j++) if (states[j] && (tokens[j] === '*' || tokens[j] === '%')) states[j + 1] = 1;
+    };
+    current[0] = 1;
+    close(current);
+    for (const ch of chars) {
+      next.fill(0);
+      let any = false;
+      for (let j = 0; j < m; j++) {
+        if (!current[j]) continue;
+        const t = tokens[j];
+        if (t === '*' || (t === '%' && ch !== '/')) next[j] = 1;
+        else if (t === ch) next[j + 1] = 1;
+        else continue;
+        any = true;
+      }
+      if (!any) return false;
+      close(next);
+      [current, next] = [next, current];
+    }
+    return current[m] === 1;
+  };
 }
 
 function childAttribute(folder: Folder, all: Folder[]): string {
