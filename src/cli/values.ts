@@ -93,7 +93,19 @@ type UnitKey = keyof typeof UNIT_BYTES;
 
 const SIZE = /^([+-]?)(\d+(?:\.\d*)?|\.\d+)\s*(b|kb|mb|gb|tb)?$/i;
 // Exchange prints `36 MB (37,748,736 bytes)`: a rounded figure, then the exact count.
-const EXCHANGE_SIZE = /^(.*?)\s*\(\s*(\d{1,3}(?:,\d{3})+|\d+)\s*bytes\s*\)$/i;
+const EXCHANGE_COUNT = /^\s*(\d{1,3}(?:,\d{3})+|\d+)\s*bytes\s*$/i;
+
+/**
+ * `36 MB (37,748,736 bytes)` as the figure shown and the exact count, or null. The count is the
+ * last parenthesis, found without a pattern over the figure (`(.*?)\s*\(` was quadratic on
+ * a run of spaces).
+ */
+function exchangeSize(text: string): { shown: string; count: string } | null {
+  if (!text.endsWith(')')) return null;
+  const open = text.lastIndexOf('(');
+  const count = open < 0 ? null : EXCHANGE_COUNT.exec(text.slice(open + 1, -1));
+  return count ? { shown: text.slice(0, open).trimEnd(), count: count[1]! } : null;
+}
 
 function describeSize(options: UnlimitedOptions, text: string): string {
   const alternative = options.allowUnlimited ? ', or Unlimited' : '';
@@ -115,11 +127,11 @@ export function parseSize(text: string, options: UnlimitedOptions = {}): number 
     fail(options, `${subject(options)} cannot be Unlimited; give a size such as 10MB.`);
   }
 
-  const exchange = EXCHANGE_SIZE.exec(t);
+  const exchange = exchangeSize(t);
   if (exchange) {
-    const shown = SIZE.exec(exchange[1]!);
+    const shown = SIZE.exec(exchange.shown);
     if (!shown || shown[1] === '-') fail(options, describeSize(options, text));
-    return toSafeBytes(BigInt(exchange[2]!.replaceAll(',', '')), options, text);
+    return toSafeBytes(BigInt(exchange.count.replaceAll(',', '')), options, text);
   }
 
   const m = SIZE.exec(t);

@@ -969,7 +969,13 @@ async function addColumnIfMissing(db: SqlDatabase, table: string, column: string
 }
 
 export function deriveAlias(name: string): string {
-  const ascii = name.normalize('NFKD').replace(/[^A-Za-z0-9._-]+/g, '').replace(/^\.+|\.+$/g, '');
+  const kept = name.normalize('NFKD').replace(/[^A-Za-z0-9._-]+/g, '');
+  // Dots off both ends by index: `\.+$` was quadratic on a long run of inner dots.
+  let start = 0;
+  let end = kept.length;
+  while (start < end && kept[start] === '.') start++;
+  while (end > start && kept[end - 1] === '.') end--;
+  const ascii = kept.slice(start, end);
   return ascii.length > 0 ? ascii.slice(0, 64) : `user${Date.now().toString(36)}`;
 }
 

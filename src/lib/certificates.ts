@@ -18,6 +18,42 @@ export interface CertificateMaterial {
   keyPem: string;
 }
 
+/**
+ * The PEM blocks of `text` that open with one of `begins` and close with the first of `ends`
+ * after it, with the line break that follows, in order. Found by index: a lazy pattern over the
+ * file searched to its end again for every unclosed BEGIN line (quadratic).
+ */
+export function pemBlocks(text: string, begins: readonly string[], ends: readonly string[]): string[] {
+  // The next position of each marker, searched again only once the scan has passed it.
+  const next = new Map<string, number>();
+  const find = (marker: string, from: number) => {
+    let at = next.get(marker);
+    if (at === undefined || (at >= 0 && at < from)) next.set(marker, (at = text.indexOf(marker, from)));
+    return at;
+  };
+  const earliest = (markers: readonly string[], from: number): [number, string] | null => {
+    let best: [number, string] | null = null;
+    for (const m of markers) {
+      const at = find(m, from);
+      if (at >= 0 && (best === null || at < best[0])) best = [at, m];
+    }
+    return best;
+  };
+  const blocks: string[] = [];
+  let from = 0;
+  for (;;) {
+    const begin = earliest(begins, from);
+    if (!begin) return blocks;
+    // At least one character between the markers, as a PEM body has.
+    const end = earliest(ends, begin[0] + begin[1].length + 1);
+    if (!end) return blocks;
+    let stop = end[0] + end[1].length;
+    if (text[stop] === '\n') stop++;
+    blocks.push(text.slice(begin[0], stop));
+    from = stop;
+  }
+}
+
 function toPem(der: ArrayBuffer, label: string): string {
   const b64 = Buffer.from(der).toString('base64').replace(/.{1,64}/g, '$&\n');
   return `-----BEGIN ${label}-----\n${b64}-----END ${label}-----\n`;

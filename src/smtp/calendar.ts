@@ -28,6 +28,13 @@ function wantsICalendar(protocol: Protocol, settings: SettingsDocument, mailbox:
   return mailbox.settings[`${protocol}UseProtocolDefaults`] === false && mailbox.settings[`${protocol}ForceICalForCalendarRetrievalOption`] === true;
 }
 
+/** `url` without its trailing slashes, by index (`\/+$` was quadratic on a run of inner slashes). */
+function withoutTrailingSlashes(url: string): string {
+  let end = url.length;
+  while (end > 0 && url[end - 1] === '/') end--;
+  return url.slice(0, end);
+}
+
 /** The web base URL a link mode names, or undefined when the part stays iCalendar. */
 export function calendarLinkBase(settings: CalendarSettings, mailbox: Mailbox): string | undefined {
   const enabled = (['Imap', 'Pop'] as const).filter((p) => mailbox.settings[`${p}Enabled`] !== false);
@@ -37,7 +44,7 @@ export function calendarLinkBase(settings: CalendarSettings, mailbox: Mailbox): 
   const doc = docs[enabled[0]!];
   switch (doc.CalendarItemRetrievalOption) {
     case 'Custom':
-      return typeof doc.OwaServerUrl === 'string' ? doc.OwaServerUrl.replace(/\/+$/, '') : undefined;
+      return typeof doc.OwaServerUrl === 'string' ? withoutTrailingSlashes(doc.OwaServerUrl) : undefined;
     case 'InternetUrl': {
       // The name users reach from outside: the published host of the protocol, as the web pages show it.
       const published = ((doc.ExternalConnectionSettings as string[] | undefined) ?? []).map((s) => parseConnectionSetting(s)).find((s) => s !== undefined);

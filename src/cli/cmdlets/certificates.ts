@@ -1,6 +1,6 @@
 // New-ExchangeCertificate, Import-ExchangeCertificate, Enable-ExchangeCertificate, Get-ExchangeCertificate.
 import { readFileSync } from 'node:fs';
-import { createSelfSignedCertificate, describeCertificate } from '../../lib/certificates.ts';
+import { createSelfSignedCertificate, describeCertificate, pemBlocks } from '../../lib/certificates.ts';
 import type { Certificate } from '../../directory/directory.ts';
 import type { Cmdlet, OutputObject } from '../cmdlet.ts';
 
@@ -64,11 +64,12 @@ export const certificateCmdlets: Cmdlet[] = [
       };
       const certText = read(args.FileName as string, 'FileName');
       const keyText = args.PrivateKeyFileName ? read(args.PrivateKeyFileName as string, 'PrivateKeyFileName') : certText;
-      const chain = certText.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----\n?/g);
-      const key = keyText.match(/-----BEGIN (?:RSA |EC )?PRIVATE KEY-----[\s\S]+?-----END (?:RSA |EC )?PRIVATE KEY-----\n?/);
-      if (!chain) throw new Error('-FileName holds no PEM certificate.');
+      const chain = pemBlocks(certText, ['-----BEGIN CERTIFICATE-----'], ['-----END CERTIFICATE-----']);
+      const keyMarkers = (edge: string) => ['', 'RSA ', 'EC '].map((kind) => `-----${edge} ${kind}PRIVATE KEY-----`);
+      const [key] = pemBlocks(keyText, keyMarkers('BEGIN'), keyMarkers('END'));
+      if (chain.length === 0) throw new Error('-FileName holds no PEM certificate.');
       if (!key) throw new Error('No PEM private key found; give it with -PrivateKeyFileName.');
-      const material = describeCertificate(chain.join(''), key[0]);
+      const material = describeCertificate(chain.join(''), key);
       const cert: Certificate = { ...material, server: server.name, services: servicesOf(args.Services) };
       await ctx.directory.addCertificate(cert);
       return [show(cert)];
