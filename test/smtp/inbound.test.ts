@@ -4,7 +4,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
-import { dkimSign } from 'mailauth';
+import { authenticate, dkimSign } from 'mailauth';
 import nodemailer from 'nodemailer';
 import { removeForgedResults } from '../../src/smtp/inbound-auth.ts';
 import { message, startSmtpServer, withoutPrependedHeaders, type SmtpTestServer } from './harness.ts';
@@ -84,6 +84,28 @@ describe('SPF, DKIM and DMARC', () => {
     assert.match(ar, /spf=pass/);
     assert.match(ar, /dmarc=pass/);
     assert.match(stored.toString(), /Received-SPF: pass/);
+  });
+
+  test('a message forwarded with an ARC seal: arc=pass beside the signature checks', async () => {
+    const original = Buffer.from(message({ from: 'news@fabrikam.example', to: 'list@fabrikam.example', subject: 'Sealed' }));
+    const { signatures } = await dkimSign(original, { signatureData: [{ signingDomain: 'fabrikam.example', selector: 'sel1', privateKey: PRIVATE_PEM }] } as never);
+    const signed = Buffer.concat([Buffer.from(signatures), original]);
+    // The forwarder (fabrikam.example's list server) checks the message and seals what it saw.
+    const resolver = async (name: string, rrtype: string) => {
+      const answer = DNS[`${name} ${rrtype}`];
+      if (answer) return answer;
+      throw Object.assign(new Error(`no ${rrtype} for ${name}`), { code: 'ENOTFOUND' });
+    };
+    const forwarded = await authenticate(signed, {
+      ip: '127.0.0.1', helo: 'list.fabrikam.example', sender: 'news@fabrikam.example', mta: 'list.fabrikam.example', resolver,
+      seal: { signingDomain: 'fabrikam.example', selector: 'sel1', privateKey: PRIVATE_PEM },
+    } as never) as { headers: string };
+    assert.match(forwarded.headers, /^ARC-Seal: i=1;/m);
+    assert.match(await deliver('news@fabrikam.example', Buffer.concat([Buffer.from(forwarded.headers), signed])), /^250 2\.6\.0 /);
+    const ar = authResults((await s.messages('bob')).at(-1)!.raw);
+    assert.match(ar, /arc=pass/);
+    assert.match(ar, /dkim=pass header\.i=@fabrikam\.example/);
+    assert.match(ar, /dmarc=pass/);
   });
 
   test('DMARC p=reject and the message fails: 550 5.7.1 and nothing stored (DmarcRejectAction Reject, the default)', async () => {

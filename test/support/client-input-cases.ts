@@ -2,6 +2,7 @@
 // characters cannot reach (a tag name, a wildcard pattern, a PEM marker), each with inputs
 // built for it, about 100 KB: client-input-cpu.test.ts runs them under a CPU budget. Those that
 // used a pattern with a super-linear worst case say so; they took seconds to hours here.
+import { createRequire } from 'node:module';
 import { parseSize } from '../../src/cli/values.ts';
 import { deriveAlias, isEmailAddress } from '../../src/directory/directory.ts';
 import { looksLikeDomain } from '../../src/host/setup.ts';
@@ -35,6 +36,10 @@ const swallow = (run: () => unknown) => {
     // refusing the input is an answer too; only the time it took matters here
   }
 };
+
+// mailauth loads nodemailer's address parser for the From field of every inbound message.
+const mailauthRequire = createRequire(createRequire(import.meta.url).resolve('mailauth'));
+const mailauthAddressParser = mailauthRequire('nodemailer/lib/addressparser') as (text: string) => unknown;
 
 export const CLIENT_INPUT_CASES: ClientInputCase[] = [
   {
@@ -120,6 +125,16 @@ export const CLIENT_INPUT_CASES: ClientInputCase[] = [
       ['angle brackets', '<'.repeat(N)],
     ),
     run: (text) => [parseStructured(text), parseAddressList(text)],
+  },
+  {
+    // GHSA-2x7j-588g-ccc2: nodemailer 8.0.7, which mailauth 4.13.3 asks for, is quadratic here.
+    name: 'address parser mailauth runs on every inbound From',
+    inputs: inputs(
+      ['a. repeated', 'a.'.repeat(N / 2)],
+      ['a + spaces + b', `a${' '.repeat(N)}b`],
+      ['comment-joined', 'a(b)'.repeat(N / 4)],
+    ),
+    run: (text) => mailauthAddressParser(text),
   },
   {
     name: 'forged Authentication-Results removal',
