@@ -13,6 +13,7 @@ export type AuthRequest =
 
 /** What the worker sends back. */
 export type AuthReply =
+  | { type: 'ready' }
   | { type: 'dns'; id: number; name: string; rrtype: string }
   | { type: 'result'; id: number; headers: string; dmarc: AuthDmarc | null; passed: string[] }
   | { type: 'failed'; id: number; message: string };
@@ -99,3 +100,6 @@ port.on('message', (m: AuthRequest) => {
   }
   void check(m).then((reply) => port.postMessage(reply));
 });
+
+// mailauth is loaded and messages are heard: the main thread starts the checks' clocks now.
+port.postMessage({ type: 'ready' } satisfies AuthReply);

@@ -6,9 +6,12 @@
 //   p=quarantine → Junk Email, unless DmarcRejectAction is Accept;
 //   p=none       → delivered.
 // A failed check of our own (DNS down) never loses mail: it is delivered with what is known.
+// A check past its time limit (inbound-auth-thread.ts) counts as temporarily unverifiable: the
+// message is delivered with spf, dkim and dmarc temperror (RFC 8601 §2.7) and no DMARC policy
+// is applied, as when the sender's DNS times out.
 // The checks themselves run in a worker thread (inbound-auth-worker.ts).
 import type { Logger } from '../lib/log.ts';
-import { InboundAuthThread } from './inbound-auth-thread.ts';
+import { InboundAuthThread, InboundCheckTimeout, type InboundAuthThreadOptions } from './inbound-auth-thread.ts';
 import type { InboundChecker, InboundVerdict } from './context.ts';
 import type { DnsResolver } from './dns.ts';
 import { readHeader } from './message-checks.ts';
@@ -35,14 +38,22 @@ export function removeForgedResults(message: Buffer, authservId: string): Buffer
   return Buffer.concat(parts);
 }
 
+/** The Authentication-Results field of a message whose checks ran out of time. */
+export function timedOutResults(receiver: string, sender: string, limitMs: number): string {
+  const mailfrom = sender ? ` smtp.mailfrom=${sender}` : '';
+  const why = `(checks took longer than ${limitMs / 1000} s)`;
+  return `Authentication-Results: ${receiver}; spf=temperror ${why}${mailfrom}; dkim=temperror ${why}; dmarc=temperror ${why}\r\n`;
+}
+
 export class MailauthChecker implements InboundChecker {
-  private readonly thread: InboundAuthThread;
+  readonly thread: InboundAuthThread;
 
   constructor(
     resolver: DnsResolver,
     private readonly log: Logger,
+    options: InboundAuthThreadOptions = {},
   ) {
-    this.thread = new InboundAuthThread(resolver);
+    this.thread = new InboundAuthThread(resolver, options);
   }
 
   async check(input: Parameters<InboundChecker['check']>[0]): Promise<InboundVerdict> {
@@ -61,6 +72,14 @@ export class MailauthChecker implements InboundChecker {
       }
       return { headers: result.headers, action, authenticatedDomains: result.passed, ...(message !== input.message ? { message } : {}) };
     } catch (err) {
+      if (err instanceof InboundCheckTimeout) {
+        this.log.warn({ client: input.clientAddress, sender: input.sender, limitMs: err.limitMs }, 'smtp: authentication checks timed out; delivering with temperror, check worker replaced');
+        return {
+          headers: timedOutResults(input.receiver, input.sender, err.limitMs),
+          action: { kind: 'deliver' },
+          ...(message !== input.message ? { message } : {}),
+        };
+      }
       this.log.warn({ err, client: input.clientAddress }, 'smtp: authentication checks failed; delivering without a verdict');
       return {
         headers: `Authentication-Results: ${input.receiver}; none (checks could not be completed)\r\n`,
