@@ -212,10 +212,10 @@ export const REGEX_INVENTORY: Record<string, Record<string, RegexOrigin>> = {
     '/CN=([^\\n,]+)/': 'admin',
     '/:/g': 'internal',
   },
+  'lib/csv.ts': {
+    '/[\\r\\n]+|[\\u0000-\\u001f\\u007f-\\u009f\\u2028\\u2029\\u202a-\\u202e\\u2066-\\u2069]/g': 'client',
+  },
   'lib/protocol-log.ts': {
-    '/[\\r\\n]+/g': 'client',
-    '/[",]/': 'client',
-    '/"/g': 'client',
     'new RegExp(`^${prefix}(\\\\d{10})-(\\\\d+)\\\\.LOG$`)': 'internal',
     '/^::ffff:/': 'internal',
   },
@@ -336,9 +336,6 @@ export const REGEX_INVENTORY: Record<string, Record<string, RegexOrigin>> = {
     '/^(\\[[0-9A-Fa-f:.]+\\]|[A-Za-z0-9.-]+)$/': 'admin',
   },
   'smtp/receive-log.ts': {
-    '/[\\r\\n]+/g': 'client',
-    '/[",]/': 'client',
-    '/"/g': 'client',
     '/-/g': 'internal',
     'new RegExp(`^RECV${day}-(\\\\d+)\\\\.LOG$`)': 'internal',
   },

@@ -3,7 +3,7 @@
 // FullAccess rule for `user\alias` logons, and feeds the failed-logon throttle.
 import { createHmac, randomBytes } from 'node:crypto';
 import type { Directory, Mailbox } from '../directory/directory.ts';
-import type { Logger } from '../lib/log.ts';
+import { logonNameTag, type Logger } from '../lib/log.ts';
 import { KeyedGate } from '../lib/keyed-gate.ts';
 import { credentialsFor, organizationPasswordCost } from './credentials.ts';
 import { KnownLogonAddresses } from './known-addresses.ts';
@@ -192,7 +192,7 @@ export class Authenticator {
       account: lane.account, address: req.clientAddress, knownAddress: lane.known, fingerprint: digest(lane.account, req.password),
     });
     if (!attempt) {
-      this.log.warn({ protocol: req.protocol, user: req.logonName, client: req.clientAddress }, 'logon refused: too many attempts waiting');
+      this.log.warn({ protocol: req.protocol, user: user?.userPrincipalName ?? logonNameTag(req.logonName), client: req.clientAddress }, 'logon refused: too many attempts waiting');
       this.report(req.protocol, false);
       return { ok: false, reason: 'busy' };
     }
@@ -204,7 +204,7 @@ export class Authenticator {
         : (await verifyPasswordCached(req.password, await this.decoyHash(cost), this.cache), false);
       if (!good || !user || !parsed.ok) {
         attempt.settle(false);
-        this.log.info({ protocol: req.protocol, user: req.logonName, client: req.clientAddress, reason: 'credentials', waitedMs: attempt.waitedMs }, 'logon failed');
+        this.log.info({ protocol: req.protocol, user: user?.userPrincipalName ?? logonNameTag(req.logonName), client: req.clientAddress, reason: 'credentials', waitedMs: attempt.waitedMs }, 'logon failed');
         this.report(req.protocol, false);
         return { ok: false, reason: 'credentials' };
       }

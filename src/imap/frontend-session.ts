@@ -22,6 +22,7 @@ import {
   type SuccessfulLogon,
 } from '../auth/session-logon.ts';
 import { LineConnection, type DetachedConnection, type LineReaderItem } from '../lib/line-reader.ts';
+import { logonNameTag } from '../lib/log.ts';
 import type { ProtocolLogEntry, ProtocolLogSession } from '../lib/protocol-log.ts';
 import { commandLineLimit } from './protocol/index.ts';
 import { startImapProtocolLog } from './session-log.ts';
@@ -285,7 +286,7 @@ class ImapFrontendSession {
     if (!args || name === null) return this.send(`${tag} BAD ${args && args.length < 2 ? 'Missing command.' : 'Syntax error.'}`);
     // Only the command name is logged: LOGIN and AUTHENTICATE arguments are credentials.
     this.ctx.log.debug({ client: this.ctx.clientAddress, command: name }, 'IMAP4 command');
-    const parameters = name === 'LOGIN' ? `${args[2] ? astring(args[2]) ?? '' : ''} *****` : name === 'AUTHENTICATE' && args[2]?.kind === 'atom' ? args[2].value : '';
+    const parameters = name === 'LOGIN' ? `${logonNameTag(args[2] ? astring(args[2]) ?? '' : '')} *****` : name === 'AUTHENTICATE' && args[2]?.kind === 'atom' ? args[2].value : '';
     this.entry = { tag, line: this.protocolLog.begin(name.toLowerCase(), parameters, command.size) };
     try {
       await this.execute(tag, name, args.slice(2));

@@ -1,5 +1,6 @@
 // Structured logs. Anything that could carry a credential is redacted by path, so a careless
 // `log.info({ command })` of a LOGIN line still never writes the password.
+import { createHmac, randomBytes } from 'node:crypto';
 import { pino, type Logger } from 'pino';
 import { logLevel } from './env.ts';
 
@@ -19,3 +20,18 @@ export function createLogger(bindings: Record<string, unknown> = {}): Logger {
 }
 
 export const silentLogger: Logger = pino({ level: 'silent' });
+
+/** Random per process: a tag cannot be looked up in a table made from common passwords. */
+const LOGON_TAG_KEY = randomBytes(32);
+
+/**
+ * How a logon name a client typed is logged when it names no account (or before it is known to
+ * name one): its first three characters, then a short keyed hash. A user sometimes types the
+ * password into the user name field; this keeps it out of the logs, while repeated attempts
+ * with one name still show as one (within one process: each process has its own key). A known
+ * account is logged by its user principal name instead.
+ */
+export function logonNameTag(name: string): string {
+  const tag = createHmac('sha256', LOGON_TAG_KEY).update(name, 'utf8').digest('hex').slice(0, 8);
+  return `${Array.from(name).slice(0, 3).join('')}...#${tag}`;
+}

@@ -20,6 +20,7 @@ import { randomBytes } from 'node:crypto';
 import { closeSync, mkdirSync, openSync, readdirSync, statSync, writeSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { isAbsolute, join, resolve } from 'node:path';
+import { csvCell } from './csv.ts';
 import { dataFolder } from './env.ts';
 
 export const PROTOCOL_LOG_FIELDS = [
@@ -71,16 +72,10 @@ export interface ProtocolLogRecord {
   context: string;
 }
 
-/** A CSV field: quoted when it holds a comma or quote; line breaks never split a record. */
-function csvField(value: string | number): string {
-  const text = String(value).replace(/[\r\n]+/g, ' ');
-  return /[",]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
-}
-
 export function formatRecord(r: ProtocolLogRecord): string {
   return [
     r.dateTime.toISOString(), r.sessionId, r.seqNumber, r.sIp, r.cIp, r.user, r.duration, r.rqsize, r.rpsize, r.command, r.parameters, r.context,
-  ].map(csvField).join(',') + '\r\n';
+  ].map(csvCell).join(',') + '\r\n';
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -25,6 +25,7 @@ import {
   type SuccessfulLogon,
 } from '../auth/session-logon.ts';
 import { LineConnection, type LineReaderItem } from '../lib/line-reader.ts';
+import { logonNameTag } from '../lib/log.ts';
 import { REDACTED, type ProtocolLogEntry, type ProtocolLogSession } from '../lib/protocol-log.ts';
 import { capaResponse } from './capabilities.ts';
 import { COMMANDS } from './commands/index.ts';
@@ -309,7 +310,8 @@ function logFields(keyword: string, argument: Buffer | null): [string, string] {
       return [command, rest.length > 0 ? `${mechanism} ${REDACTED}` : mechanism];
     }
     case 'USER':
-      return [command, decodeUtf8(argument) ?? REDACTED];
+      // The typed name may be a password pasted into the wrong field: see logonNameTag.
+      return [command, logonNameTag(decodeUtf8(argument) ?? argument.toString('latin1'))];
     default:
       return [command, argument.toString('latin1')];
   }

@@ -10,6 +10,8 @@
 // logged, and AUTH arguments reach this file already replaced by smtp-server ("/* secured */").
 import { closeSync, mkdirSync, openSync, readdirSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
+import { csvCell } from '../lib/csv.ts';
+import { logonNameTag } from '../lib/log.ts';
 
 export const RECEIVE_LOG_FIELDS = ['date-time', 'connector-id', 'session-id', 'sequence-number', 'local-endpoint', 'remote-endpoint', 'event', 'data', 'context'] as const;
 
@@ -25,11 +27,6 @@ export interface ReceiveLogRecord {
   data: string;
   context?: string;
   date?: Date;
-}
-
-function csv(value: string | number): string {
-  const text = String(value).replace(/[\r\n]+/g, ' ');
-  return /[",]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
 
 export function receiveLogFolder(dataFolder: string): string {
@@ -48,9 +45,11 @@ export class SmtpReceiveLog {
 
   write(record: ReceiveLogRecord): void {
     const date = record.date ?? new Date();
+    // The event is one of + - > < * (Exchange's own column): written as it is, not as a formula.
     const line = [
-      date.toISOString(), record.connector, record.session, record.sequence, record.local, record.remote, record.event, record.data, record.context ?? '',
-    ].map(csv).join(',');
+      csvCell(date.toISOString()), csvCell(record.connector), csvCell(record.session), record.sequence, csvCell(record.local), csvCell(record.remote),
+      record.event, csvCell(record.data), csvCell(record.context ?? ''),
+    ].join(',');
     // Lines of one turn of the event loop go out in one write: a Verbose log has about ten
     // lines per message, and a write each was a measurable share of a delivery's CPU.
     if (this.pending.length === 0) setImmediate(() => this.flush());
@@ -160,10 +159,15 @@ export function receiveLogger(options: {
         context = 'TLS negotiation succeeded';
         break;
       case 'auth':
-      case 'authfail':
         event = '*';
         data = String(entry.user ?? '');
-        context = entry.tnx === 'auth' ? 'authenticated' : 'Inbound authentication failed';
+        context = 'authenticated';
+        break;
+      case 'authfail':
+        // The typed name may be a password pasted into the wrong field: see logonNameTag.
+        event = '*';
+        data = logonNameTag(String(entry.user ?? ''));
+        context = 'Inbound authentication failed';
         break;
       default:
         return;

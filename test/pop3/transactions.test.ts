@@ -538,9 +538,10 @@ describe('protocol log', () => {
       assert.ok(!text.includes(Buffer.from(`\0bob\0${PASSWORDS.bob}`).toString('base64')));
       const rows = text.split('\r\n').filter((l) => l && !l.startsWith('#')).map((l) => l.split(','));
       const carol = rows.filter((r) => r[5] === 'carol@contoso.com' || rows.some((o) => o[1] === r[1] && o[5] === 'carol@contoso.com'));
-      const commands = carol.map((r) => [r[9], r[10]]);
+      // The typed user name shows as its first characters and a tag (logonNameTag).
+      const commands = carol.map((r) => [r[9], r[10]?.replace(/^(car)\.\.\.#[0-9a-f]{8}$/, '$1…')]);
       assert.deepEqual(commands, [
-        ['OpenSession', ''], ['user', 'carol'], ['pass', '*****'], ['stat', ''], ['list', ''], ['unknown', ''], ['quit', ''], ['CloseSession', ''],
+        ['OpenSession', ''], ['user', 'car…'], ['pass', '*****'], ['stat', ''], ['list', ''], ['unknown', ''], ['quit', ''], ['CloseSession', ''],
       ]);
       const pass = carol.find((r) => r[9] === 'pass')!;
       assert.equal(pass[11], 'R=+OK User successfully logged on.');
@@ -565,6 +566,40 @@ describe('protocol log', () => {
       const movedText = readdirSync(join(srv.data, 'Logging', 'Pop3-moved')).map((n) => readFileSync(join(srv.data, 'Logging', 'Pop3-moved', n), 'utf8')).join('');
       assert.match(movedText, /,bob@contoso\.com,\d+,\d+,\d+,quit,/);
       assert.ok(!movedText.includes(',noop,'));
+    } finally {
+      await srv.apply({ ProtocolLogEnabled: false, LogFileLocation: 'Logging/Pop3' });
+    }
+  });
+
+  test('a password typed as the user name reaches no log; command text cannot become a spreadsheet formula', async () => {
+    await srv.apply({ ProtocolLogEnabled: true, LogFileLocation: 'Logging/Pop3-hostile' });
+    try {
+      const pasted = 'Summer-Secret-2026!';
+      const c = await connect('implicit');
+      assert.equal(await c.command(`USER ${pasted}`), '+OK');
+      assert.equal(await c.command('PASS anything'), '-ERR [AUTH] Logon failure: unknown user name or bad password.');
+      assert.equal(await c.command('USER carol'), '+OK');
+      assert.equal(await c.command('PASS Not-Carols-Password-2026'), '-ERR [AUTH] Logon failure: unknown user name or bad password.');
+      await c.command(`LIST =cmd|' /C calc'!A0`);
+      await c.command('UIDL @SUM(1+1)\x1b[2J');
+      await c.command('QUIT');
+      await c.waitClosed();
+
+      const folder = join(srv.data, 'Logging', 'Pop3-hostile');
+      const text = readdirSync(folder).map((n) => readFileSync(join(folder, n), 'utf8')).join('');
+      assert.ok(!text.includes(pasted), 'the pasted password is in the protocol log');
+      assert.match(text, /,user,Sum\.\.\.#[0-9a-f]{8},/);
+      // A leading ' and quotes, so no spreadsheet reads a formula; control characters replaced.
+      assert.match(text, /,list,"'=cmd\|' \/C calc'!A0",/);
+      assert.match(text, /,uidl,"'@SUM\(1\+1\)\ufffd\[2J",/);
+      assert.ok(!/[\x00-\x09\x0b\x0c\x0e-\x1f]/.test(text), 'a control character reached the log');
+
+      const failures = srv.logLines.map((l) => JSON.parse(l) as { msg: string; user?: string }).filter((l) => l.msg === 'logon failed');
+      assert.ok(!srv.logLines.join('').includes(pasted), 'the pasted password is in the service log');
+      // An unknown name is tagged the same way in both logs; a known account by its name.
+      const tag = /,user,(Sum\.\.\.#[0-9a-f]{8}),/.exec(text)![1];
+      assert.ok(failures.some((f) => f.user === tag), JSON.stringify(failures.slice(-3)));
+      assert.ok(failures.some((f) => f.user === 'carol@contoso.com'), JSON.stringify(failures.slice(-3)));
     } finally {
       await srv.apply({ ProtocolLogEnabled: false, LogFileLocation: 'Logging/Pop3' });
     }

@@ -308,6 +308,28 @@ test('ProtocolLoggingLevel Verbose writes Exchange\'s receive log; credentials n
   assert.ok(lines.some((l) => /,\*,alice@contoso\.com,authenticated$/.test(l)));
 });
 
+test('the receive log: client text cannot become a spreadsheet formula; a failed AUTH logs a tag, not the name typed', async () => {
+  await s.setConnector('secure', { ProtocolLoggingLevel: 'Verbose' });
+  const pasted = 'Winter-Secret-2026!';
+  const c = await open(s.ports.secure, true);
+  await c.command('EHLO sender.example');
+  // Lines that are formulas from their first character, as a client may send any line.
+  await c.command(`=HYPERLINK("http://x.example","y")`);
+  await c.command('@SUM(1+1)\x07');
+  assert.equal((await c.command(`AUTH PLAIN ${plainAuth(pasted, 'whatever')}`)).code, 535);
+  await c.command('QUIT');
+  await c.waitClosed();
+  await s.setConnector('secure', { ProtocolLoggingLevel: 'None' });
+  const folder = receiveLogFolder(s.data);
+  const text = readdirSync(folder).map((f) => readFileSync(join(folder, f), 'utf8')).join('');
+  assert.ok(text.includes(`,<,"'=HYPERLINK(""http://x.example"",""y"")",`), text.slice(-1500));
+  assert.ok(text.includes(`,<,"'@SUM(1+1)\ufffd",`), text.slice(-1500));
+  assert.ok(!text.includes(pasted), 'the typed user name is in the log');
+  assert.match(text, /,\*,Win\.\.\.#[0-9a-f]{8},Inbound authentication failed\r\n/);
+  // Exchange's own event column stays as it is.
+  assert.match(text, /,-,,Local\r\n/);
+});
+
 test('a client that talks before the greeting gets nothing delivered and a clean refusal', async () => {
   const socket = netConnect({ host: '127.0.0.1', port: s.ports.inbound });
   await new Promise<void>((r) => socket.once('connect', () => r()));
