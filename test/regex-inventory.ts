@@ -145,6 +145,9 @@ export const REGEX_INVENTORY: Record<string, Record<string, RegexOrigin>> = {
   'imap/commands/list.ts': {
     '/^inbox(?=$|\\/)/i': 'client',
   },
+  'imap/commands/mailboxes.ts': {
+    '/\\/$/': 'client',
+  },
   'imap/frontend-session.ts': {
     '/^[\\x21\\x23\\x24\\x26\\x27\\x2c-\\x5b\\x5d-\\x7a\\x7c-\\x7e]+$/': 'client',
     '/\\{(\\d{1,10})(\\+?)\\}$/': 'client',
@@ -172,6 +175,7 @@ export const REGEX_INVENTORY: Record<string, Record<string, RegexOrigin>> = {
   },
   'imap/protocol/parser/session.ts': {
     '/^[A-Z0-9_-]{1,20}$/': 'client',
+    '/^[\\x21\\x23\\x24\\x26\\x27\\x2c-\\x5b\\x5d-\\x7a\\x7c-\\x7e]+ ID /i': 'client',
     '/^(?:[A-Za-z0-9+/]*={0,2})$/': 'client',
   },
   'imap/protocol/parser.ts': {
@@ -215,9 +219,16 @@ export const REGEX_INVENTORY: Record<string, Record<string, RegexOrigin>> = {
   'lib/csv.ts': {
     '/[\\r\\n]+|[\\u0000-\\u001f\\u007f-\\u009f\\u2028\\u2029\\u202a-\\u202e\\u2066-\\u2069]/g': 'client',
   },
+  'lib/private-files.ts': {
+    "/'/g": 'admin', // the data folder's path, quoted for the chmod it suggests
+  },
   'lib/protocol-log.ts': {
     'new RegExp(`^${prefix}(\\\\d{10})-(\\\\d+)\\\\.LOG$`)': 'internal',
     '/^::ffff:/': 'internal',
+  },
+  'lib/secrets.ts': {
+    '/^[0-9a-fA-F]{64}$/': 'admin', // MAILROOM_SECRETS_KEY or secrets.key
+    '/^[A-Za-z0-9+/]{43}=?$/': 'admin',
   },
   'main.ts': {
     '/^mailroom\\s+/': 'admin',

@@ -77,6 +77,8 @@ export class MailauthChecker implements InboundChecker {
         return {
           headers: timedOutResults(input.receiver, input.sender, err.limitMs),
           action: { kind: 'deliver' },
+          // Nothing was verified: a claim to an accepted domain stays unproven.
+          authenticatedDomains: [],
           ...(message !== input.message ? { message } : {}),
         };
       }
