@@ -185,6 +185,9 @@ class ImapFrontendSession {
       lineLimit: commandLineLimit,
       tls: ctx.implicitTls,
       idleTimeoutMs: () => preAuthTimeoutMs(ctx.settings()),
+      // PreAuthenticatedConnectionTimeout also bounds the whole logon phase, counted from the
+      // connect: commands that never log on (NOOPs, failed logons) do not extend it.
+      deadlineMs: preAuthTimeoutMs(ctx.settings()),
     });
     this.protocolLog = startImapProtocolLog(socket, ctx);
     socket.once('close', () => {
@@ -196,6 +199,7 @@ class ImapFrontendSession {
     this.conn.start({
       onItem: (item) => this.onItem(item),
       onIdle: () => this.conn.close('* BYE Connection timed out.\r\n'),
+      onDeadline: () => this.conn.close('* BYE Connection timed out: no logon within the time allowed.\r\n'),
       onError: (err) => {
         this.ctx.log.error({ err, client: this.ctx.clientAddress }, 'IMAP4 session error');
         this.conn.close('* BYE Internal server error; please reconnect.\r\n');

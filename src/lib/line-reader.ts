@@ -10,7 +10,8 @@
 //
 // LineConnection drives a LineReader over a socket: it hands items to an async handler one at a
 // time (so pipelined commands run in order), stops reading while the handler is behind, keeps an
-// idle timer, and performs the STARTTLS/STLS upgrade.
+// idle timer that only complete commands restart and an optional absolute deadline, and performs
+// the STARTTLS/STLS upgrade.
 
 import type { Socket } from 'node:net';
 import { TLSSocket, type SecureContext } from 'node:tls';
@@ -161,10 +162,15 @@ export class LineReader {
 export interface LineConnectionHandler {
   /** One item at a time: the next is not delivered before the returned promise settles. */
   onItem(item: LineReaderItem): void | Promise<void>;
-  /** No item arrived for idleTimeoutMs() while the handler was waiting for one. */
+  /**
+   * No complete line or literal arrived for idleTimeoutMs(). Bytes of a line that never ends do
+   * not count: a client dripping one byte at a time is as idle as a silent one.
+   */
   onIdle(): void;
   /** onItem threw; the connection stays open unless the handler closes it. */
   onError(err: unknown): void;
+  /** deadlineMs passed; without this handler onIdle is called. */
+  onDeadline?(): void;
 }
 
 export interface LineConnectionOptions {
@@ -177,6 +183,11 @@ export interface LineConnectionOptions {
   idleTimeoutMs: () => number;
   /** Stop reading from the socket when this much input waits (backpressure). */
   highWaterMark?: number;
+  /**
+   * An absolute limit counted from start() that no traffic extends (the logon phase), ended by
+   * detach(). If it passes while a command runs, onDeadline is called when the command is done.
+   */
+  deadlineMs?: number;
 }
 
 /** What a back end receives when it takes over a connection. */
@@ -199,6 +210,9 @@ export class LineConnection {
   private ended = false;
   private detached = false;
   private idleTimer: NodeJS.Timeout | undefined;
+  private deadlineTimer: NodeJS.Timeout | undefined;
+  /** The deadline passed while a command was running. */
+  private deadlinePassed = false;
   private readonly highWaterMark: number;
   private readonly onData = (chunk: Buffer) => this.receive(chunk);
   private readonly onError = () => this.current.destroy();
@@ -227,6 +241,10 @@ export class LineConnection {
     this.handler = handler;
     this.attach(this.current);
     this.armIdle();
+    if (this.options.deadlineMs !== undefined) {
+      this.deadlineTimer = setTimeout(() => this.deadlineReached(), this.options.deadlineMs);
+      this.deadlineTimer.unref();
+    }
   }
 
   write(text: string): void {
@@ -289,6 +307,7 @@ export class LineConnection {
     const socket = this.current;
     this.detached = true;
     this.clearIdle();
+    this.clearDeadline();
     socket.removeListener('data', this.onData);
     socket.removeListener('error', this.onError);
     socket.removeListener('close', this.onClose);
@@ -306,6 +325,7 @@ export class LineConnection {
   private markClosed(): void {
     this.ended = true;
     this.clearIdle();
+    this.clearDeadline();
   }
 
   private receive(chunk: Buffer): void {
@@ -325,7 +345,11 @@ export class LineConnection {
       while (!this.closed) {
         const item = this.reader.next();
         if (!item) break;
-        this.clearIdle();
+        // Only a complete line or literal is activity; it stops the idle clock while it is
+        // answered, and the clock starts again from zero afterwards. The pieces of a chunked
+        // literal and an over-long line leave it running.
+        const complete = item.type === 'line' || (item.type === 'literal' && item.final);
+        if (complete) this.clearIdle();
         try {
           await this.handler.onItem(item);
         } catch (err) {
@@ -334,12 +358,16 @@ export class LineConnection {
         // A client that pipelines commands without reading the answers must not make the
         // replies pile up in memory: wait until it has read them.
         if (this.current.writableNeedDrain) await this.drained();
+        if (this.deadlinePassed && !this.closed) {
+          this.deadlinePassed = false;
+          this.expire();
+        }
       }
     } finally {
       this.busy = false;
     }
     if (this.closed) return;
-    this.armIdle();
+    if (this.idleTimer === undefined) this.armIdle();
     if (this.current.isPaused()) this.current.resume();
   }
 
@@ -365,8 +393,11 @@ export class LineConnection {
   private armIdle(): void {
     this.clearIdle();
     if (this.closed) return;
+    // The clock is stopped while a complete command is answered, so when it runs out the
+    // handler is at most busy with bytes of an unfinished one.
     this.idleTimer = setTimeout(() => {
-      if (!this.closed && !this.busy) this.handler?.onIdle();
+      this.idleTimer = undefined;
+      if (!this.closed) this.handler?.onIdle();
     }, this.options.idleTimeoutMs());
     this.idleTimer.unref();
   }
@@ -374,5 +405,25 @@ export class LineConnection {
   private clearIdle(): void {
     if (this.idleTimer) clearTimeout(this.idleTimer);
     this.idleTimer = undefined;
+  }
+
+  private deadlineReached(): void {
+    this.deadlineTimer = undefined;
+    if (this.closed) return;
+    // A command under way (a logon being checked) finishes first; pump() calls expire() then.
+    if (this.busy) this.deadlinePassed = true;
+    else this.expire();
+  }
+
+  private expire(): void {
+    const handler = this.handler;
+    if (!handler) return;
+    if (handler.onDeadline) handler.onDeadline();
+    else handler.onIdle();
+  }
+
+  private clearDeadline(): void {
+    if (this.deadlineTimer) clearTimeout(this.deadlineTimer);
+    this.deadlineTimer = undefined;
   }
 }

@@ -66,6 +66,9 @@ class PopFrontendSession {
       maxLineLength: this.maxCommandSize(),
       tls: ctx.implicitTls,
       idleTimeoutMs: () => preAuthTimeoutMs(ctx.settings()),
+      // PreAuthenticatedConnectionTimeout also bounds the whole logon phase, counted from the
+      // connect: commands that never log on (NOOPs, failed logons) do not extend it.
+      deadlineMs: preAuthTimeoutMs(ctx.settings()),
     });
     this.protocolLog = startPopProtocolLog(socket, ctx);
     // Listening on the TCP socket covers the TLS socket STLS puts on top of it.

@@ -23,6 +23,7 @@ import { parseImapArgs, startImapSession } from '../../src/imap/frontend-session
 import type { ProtocolSessionContext, SessionBackend } from '../../src/auth/session-logon.ts';
 import { LineReader, type LineReaderItem } from '../../src/lib/line-reader.ts';
 import { SqliteDatabase } from '../../src/lib/sql/sqlite.ts';
+import { dripUntilClosed } from '../support/drip.ts';
 import { prng } from '../support/random.ts';
 import { LineClient, LOOPBACK_ALIASES } from './line-client.ts';
 import { python } from './python.ts';
@@ -607,12 +608,81 @@ describe('IMAP4 front end', () => {
     try {
       const c = await ImapClient.open({ port, tls: false });
       await c.line();
-      await new Promise((r) => setTimeout(r, 200));
-      assert.deepEqual(await c.command('i1', 'NOOP'), ['i1 OK NOOP completed.']); // resets the timer
-      const started = Date.now();
       assert.equal(await c.line(), '* BYE Connection timed out.');
-      assert.ok(Date.now() - started >= 250);
       await c.waitClosed();
+    } finally {
+      server.close();
+    }
+  });
+
+  test('slow drip: bytes of a command line that never ends do not keep the connection open', async () => {
+    // One byte every 20 ms, a timeout of 0.5 s: if any byte restarted the clock, the
+    // connection would stay open for as long as the client keeps dripping.
+    const { server, port } = await directSession({ settings: { PreAuthenticatedConnectionTimeout: 0.5 } });
+    try {
+      const c = await ImapClient.open({ port, tls: false });
+      await c.line();
+      await dripUntilClosed(c, 'd1 LOGIN someone@contoso.com secret', 20, 10_000);
+      assert.equal(await c.line(), '* BYE Connection timed out.');
+    } finally {
+      server.close();
+    }
+  });
+
+  test('the logon phase has an absolute deadline: NOOPs and failed logons do not extend it', async () => {
+    const { server, port } = await directSession({ settings: { PreAuthenticatedConnectionTimeout: 0.5 } });
+    try {
+      const c = await ImapClient.open({ port, tls: false });
+      await c.line();
+      let n = 0;
+      const replies: string[] = [];
+      // Complete commands, each well inside the timeout: only the deadline can end this.
+      const until = Date.now() + 10_000;
+      while (!replies.at(-1)?.startsWith('* BYE') && Date.now() < until) {
+        c.send(`n${++n} ${n % 3 === 0 ? 'LOGIN nobody@contoso.com wrong' : 'NOOP'}`);
+        do replies.push(await c.line());
+        while (!replies.at(-1)!.startsWith(`n${n} `) && !replies.at(-1)!.startsWith('* BYE'));
+        // The BYE may follow the reply to the command that was running when time ran out.
+        if (!replies.at(-1)!.startsWith('* BYE')) await new Promise((r) => setTimeout(r, 50));
+        if (c.isClosed) replies.push(await c.line().catch(() => 'closed'));
+      }
+      assert.equal(replies.at(-1), '* BYE Connection timed out: no logon within the time allowed.', replies.slice(-3).join('\n'));
+      assert.ok(n >= 3, `only ${n} commands were sent`);
+      await c.waitClosed();
+    } finally {
+      server.close();
+    }
+  });
+
+  test('a successful logon ends the logon deadline', async () => {
+    // An echoing back end: the session it takes over must outlive the front end's deadline.
+    const backend: SessionBackend = {
+      open: async ({ tag }) => ({
+        ok: true,
+        session: {
+          start: (connection) => {
+            connection.socket.write(`${tag} OK LOGIN completed.\r\n`);
+            connection.socket.on('data', (d: Buffer) => connection.socket.write(`* echo ${d.toString().trim()}\r\n`));
+            connection.socket.resume();
+          },
+        },
+      }),
+    };
+    const { server, port } = await directSession({ settings: { PreAuthenticatedConnectionTimeout: 0.3 }, backend });
+    try {
+      const c = await ImapClient.open({ port, tls: false });
+      await c.line();
+      assert.deepEqual(await c.command('a1', `LOGIN alice ${ALICE_PW}`), ['a1 OK LOGIN completed.']);
+      // Well past the deadline, counted from the connect.
+      const until = Date.now() + 1000;
+      let n = 0;
+      while (Date.now() < until) {
+        c.send(`p${++n} NOOP`);
+        assert.equal(await c.line(), `* echo p${n} NOOP`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      assert.equal(c.isClosed, false);
+      c.close();
     } finally {
       server.close();
     }
@@ -665,7 +735,7 @@ print(json.dumps(out))
 });
 
 /** A session started directly on a plain server, for contexts the front end cannot produce. */
-async function directSession(overrides: { settings?: Record<string, unknown>; authenticator?: Authenticator }): Promise<{ server: Server; port: number }> {
+async function directSession(overrides: { settings?: Record<string, unknown>; authenticator?: Authenticator; backend?: SessionBackend }): Promise<{ server: Server; port: number }> {
   const snapshot = await host.readSnapshot();
   const ctx: ProtocolSessionContext = {
     settings: () => ({ ...snapshot.imapSettings, LoginType: 'PlainTextLogin', ...overrides.settings }) as typeof snapshot.imapSettings,
@@ -676,6 +746,7 @@ async function directSession(overrides: { settings?: Record<string, unknown>; au
     log,
     clientAddress: '127.0.0.1',
     implicitTls: false,
+    ...(overrides.backend ? { backend: () => overrides.backend } : {}),
   };
   const server = createServer((socket) => startImapSession(socket, ctx));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

@@ -22,6 +22,7 @@ import { setupOrganization } from '../../src/host/setup.ts';
 import type { ProtocolSessionContext, SessionBackend } from '../../src/auth/session-logon.ts';
 import { startPopSession } from '../../src/pop3/frontend-session.ts';
 import { SqliteDatabase } from '../../src/lib/sql/sqlite.ts';
+import { dripUntilClosed } from '../support/drip.ts';
 import { LineClient, LOOPBACK_ALIASES } from './line-client.ts';
 import { python } from './python.ts';
 import { ScramClient } from './scram.ts';
@@ -405,12 +406,50 @@ describe('POP3 front end', () => {
     try {
       const c = await PopClient.open({ port, tls: false });
       await c.line();
-      await new Promise((r) => setTimeout(r, 200));
-      assert.equal(await c.command('NOOP'), '-ERR Command is not valid in this state.'); // resets the timer
-      await new Promise((r) => setTimeout(r, 150));
-      assert.ok(!c.isClosed);
       await c.waitClosed();
       await assert.rejects(c.line(), /connection closed; unread: ""/);
+    } finally {
+      server.close();
+    }
+  });
+
+  test('slow drip: bytes of a command line that never ends do not keep the connection open', async () => {
+    // One byte every 20 ms, a timeout of 0.5 s: if any byte restarted the clock, the
+    // connection would stay open for as long as the client keeps dripping.
+    const { server, port } = await directSession({ settings: { PreAuthenticatedConnectionTimeout: 0.5 } });
+    try {
+      const c = await PopClient.open({ port, tls: false });
+      await c.line();
+      await dripUntilClosed(c, 'USER someone@contoso.com', 20, 10_000);
+      await assert.rejects(c.line(), /connection closed; unread: ""/);
+    } finally {
+      server.close();
+    }
+  });
+
+  test('the logon phase has an absolute deadline: commands and failed logons do not extend it', async () => {
+    const { server, port } = await directSession({ settings: { PreAuthenticatedConnectionTimeout: 0.5 } });
+    try {
+      const c = await PopClient.open({ port, tls: false });
+      await c.line();
+      let n = 0;
+      // Complete commands, each well inside the timeout: only the deadline can end this.
+      const until = Date.now() + 10_000;
+      while (!c.isClosed && Date.now() < until) {
+        n++;
+        if (n % 3 === 0) {
+          c.send('USER nobody@contoso.com');
+          c.send('PASS wrong');
+          const replies = [await c.line().catch(() => ''), await c.line().catch(() => '')];
+          if (!c.isClosed) assert.match(replies[1]!, /^-ERR \[AUTH\]/);
+        } else {
+          const reply = await c.command('CAPA').catch(() => '');
+          if (reply === '+OK') while ((await c.line().catch(() => '.')) !== '.');
+        }
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      assert.ok(c.isClosed, 'the connection outlived its logon deadline');
+      assert.ok(n >= 3, `only ${n} commands were sent`);
     } finally {
       server.close();
     }

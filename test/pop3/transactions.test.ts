@@ -18,6 +18,7 @@ import { startPopSession } from '../../src/pop3/frontend-session.ts';
 import { eventually } from '../helpers.ts';
 import { message, PASSWORDS, startPopServer, type PopTestServer } from './harness.ts';
 import { PopClient } from './pop-client.ts';
+import { dripUntilClosed } from '../support/drip.ts';
 
 let srv: PopTestServer;
 const LOGGED_ON = '+OK User successfully logged on.';
@@ -494,6 +495,48 @@ describe('TRANSACTION state', () => {
       assert.equal(await again.command(`PASS ${PASSWORDS.bob}`), LOGGED_ON);
       assert.equal(await again.command('DELE 1'), '+OK Message 1 deleted.');
       await again.command('QUIT');
+    } finally {
+      server.close();
+      await databases.closeAll();
+    }
+  });
+
+  test('after logon only complete commands keep a session: a slow drip is closed at AuthenticatedConnectionTimeout', async () => {
+    // A logon deadline shorter than the test: the session must outlive it once logged on.
+    const popSettings = {
+      ...(await srv.dir.settings('PopSettings', 'MAIL01')),
+      PreAuthenticatedConnectionTimeout: 0.3, AuthenticatedConnectionTimeout: 0.5, LoginType: 'PlainTextLogin',
+    };
+    const log = pino({ level: 'silent' });
+    const databases = new MailboxDatabases(srv.dir);
+    const backend = new Pop3Backend({ databases, log }, popSettings);
+    const ctx: ProtocolSessionContext = {
+      settings: () => popSettings,
+      secureContext: () => {
+        throw new Error('no TLS here');
+      },
+      authenticator: new Authenticator(srv.dir, log),
+      log,
+      clientAddress: '127.0.0.1',
+      implicitTls: false,
+      backend: () => backend,
+    };
+    const server = createServer((socket) => startPopSession(socket, ctx));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const port = (server.address() as { port: number }).port;
+      const c = await PopClient.connect({ port });
+      await c.line();
+      await c.command('USER carol');
+      assert.equal(await c.command(`PASS ${PASSWORDS.carol}`), LOGGED_ON);
+      // Complete commands for twice the logon deadline: the session stays.
+      const until = Date.now() + 600;
+      while (Date.now() < until) {
+        assert.equal(await c.command('NOOP'), '+OK');
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      await dripUntilClosed(c, 'STAT', 20, 10_000);
+      await assert.rejects(c.line(), /connection closed; unread: ""/);
     } finally {
       server.close();
       await databases.closeAll();
