@@ -288,7 +288,8 @@ export class LineConnection {
   /**
    * Puts a transform between the connection and its socket (IMAP COMPRESS=DEFLATE, RFC 4978):
    * `okLine` leaves uncompressed, then everything in both directions goes through `wrap`.
-   * Bytes already buffered were sent before the command took effect and are kept.
+   * Bytes already buffered came after the command, so they are the transform's input too
+   * (RFC 4978 §3: the client compresses from the CRLF of its COMPRESS command on).
    */
   async layer(okLine: string, wrap: (socket: Socket) => Socket): Promise<void> {
     const raw = this.current;
@@ -296,8 +297,10 @@ export class LineConnection {
     raw.removeListener('error', this.onError);
     raw.removeListener('close', this.onClose);
     raw.pause();
+    const early = this.reader.takeBuffered();
     await new Promise<void>((resolve) => raw.write(okLine, () => resolve()));
     if (this.closed || raw.destroyed) return;
+    if (early.length > 0) raw.unshift(early);
     this.current = wrap(raw);
     this.attach(this.current);
   }

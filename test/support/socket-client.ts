@@ -4,12 +4,19 @@
 // (lines, literals, multi-line answers) in received().
 import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
 import type { Socket } from 'node:net';
+import type { Transform } from 'node:stream';
 
 export abstract class SocketTestClient {
   private waiter: (() => void) | null = null;
   private ended = false;
+  /** What written bytes go through before the socket (IMAP COMPRESS), if anything. */
+  private encoder: Transform | null = null;
   private readonly onData = (chunk: Buffer) => {
     this.received(chunk);
+    this.wake();
+  };
+  private readonly onClose = () => {
+    this.ended = true;
     this.wake();
   };
 
@@ -25,10 +32,7 @@ export abstract class SocketTestClient {
 
   private listen(): void {
     this.socket.on('data', this.onData);
-    this.socket.on('close', () => {
-      this.ended = true;
-      this.wake();
-    });
+    this.socket.on('close', this.onClose);
     this.socket.on('error', () => undefined);
   }
 
@@ -56,7 +60,31 @@ export abstract class SocketTestClient {
   }
 
   write(data: string | Buffer): void {
-    this.socket.write(data);
+    if (this.encoder) this.encoder.write(data);
+    else this.socket.write(data);
+  }
+
+  /**
+   * Puts a transform pair on the connection (IMAP COMPRESS=DEFLATE): what the server sends goes
+   * through `decode` before received(), what is written goes to `encode`, whose output the
+   * caller sends on to the socket.
+   */
+  protected layer(decode: Transform, encode: Transform): void {
+    const socket = this.socket;
+    socket.removeListener('data', this.onData);
+    socket.on('data', (chunk: Buffer) => decode.write(chunk));
+    decode.on('data', this.onData);
+    // The connection counts as closed once the last bytes are decoded (zlib works
+    // asynchronously, so they come out after the socket's 'close').
+    socket.removeListener('close', this.onClose);
+    socket.on('close', () => decode.end());
+    decode.on('end', this.onClose);
+    // A corrupt or cut-off stream from the server is the end of the conversation.
+    decode.on('error', () => {
+      socket.destroy();
+      this.onClose();
+    });
+    this.encoder = encode;
   }
 
   /**

@@ -250,16 +250,24 @@ export class ImapSession {
     if (!this.conn.closed) this.socket.write(data);
   }
 
-  /** Waits until the client has read what was sent (large FETCH responses). */
+  /**
+   * Waits until the client has read what was sent (large FETCH responses). A client that reads
+   * nothing for AuthenticatedConnectionTimeout is idle, and its connection is dropped.
+   */
   async drain(): Promise<void> {
     const socket = this.socket;
     if (!socket.writableNeedDrain || socket.destroyed) return;
     await new Promise<void>((resolve) => {
       const done = () => {
+        clearTimeout(timer);
         socket.removeListener('drain', done);
         socket.removeListener('close', done);
         resolve();
       };
+      const timer = setTimeout(() => {
+        socket.destroy();
+        done();
+      }, (this.settings().AuthenticatedConnectionTimeout as number) * 1000);
       socket.once('drain', done);
       socket.once('close', done);
     });

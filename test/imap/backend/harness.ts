@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { connect as netConnect, type Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
+import { constants as zlib, createDeflateRaw, createInflateRaw, type DeflateRaw } from 'node:zlib';
 import { SocketTestClient } from '../../support/socket-client.ts';
 import { pino } from 'pino';
 import { ImapFlow } from 'imapflow';
@@ -158,6 +159,9 @@ export class RawClient extends SocketTestClient {
   private readonly lines: string[] = [];
   /** How response bytes become strings: 'latin1' keeps every octet of a binary literal as one char. */
   decoding: 'utf8' | 'latin1' = 'utf8';
+  /** COMPRESS was sent: bytes after the reply with this tag are not lines (yet). */
+  private holdAfter: string | null = null;
+  private holding = false;
 
   private constructor(socket: Socket) {
     super(socket);
@@ -165,7 +169,7 @@ export class RawClient extends SocketTestClient {
 
   protected received(chunk: Buffer): void {
     this.buffer = Buffer.concat([this.buffer, chunk]);
-    this.split();
+    if (!this.holding) this.split();
   }
 
   protected unread(): string {
@@ -192,6 +196,33 @@ export class RawClient extends SocketTestClient {
     return client;
   }
 
+  /**
+   * COMPRESS DEFLATE (RFC 4978) with node:zlib: after the tagged OK both directions are raw
+   * DEFLATE, each write flushed (Z_SYNC_FLUSH). `pipelined` is sent compressed right behind the
+   * command, before the OK, as RFC 4978 §3 allows. Returns the tagged reply.
+   */
+  async compress(tag = 'Z', options: { pipelined?: string; level?: number } = {}): Promise<string> {
+    const encode: DeflateRaw = createDeflateRaw({ flush: zlib.Z_SYNC_FLUSH, ...(options.level !== undefined ? { level: options.level } : {}) });
+    const decode = createInflateRaw();
+    this.holdAfter = tag;
+    this.socket.write(`${tag} COMPRESS DEFLATE\r\n`);
+    const socket = this.socket;
+    encode.on('data', (chunk: Buffer) => socket.write(chunk));
+    if (options.pipelined !== undefined) encode.write(options.pipelined);
+    const reply = await this.line();
+    this.holding = false;
+    if (!reply.startsWith(`${tag} OK`)) {
+      this.split();
+      return reply;
+    }
+    // Anything after the OK's CRLF is compressed already.
+    const rest = this.buffer;
+    this.buffer = Buffer.alloc(0);
+    this.layer(decode, encode);
+    if (rest.length > 0) decode.write(rest);
+    return reply;
+  }
+
   // A response line ends at CRLF unless it announces a literal, whose bytes are part of it.
   private split(): void {
     for (;;) {
@@ -209,8 +240,14 @@ export class RawClient extends SocketTestClient {
         if (this.buffer.length < next) return;
         at = next;
       }
-      this.lines.push(this.buffer.subarray(0, end).toString(this.decoding));
+      const line = this.buffer.subarray(0, end).toString(this.decoding);
+      this.lines.push(line);
       this.buffer = this.buffer.subarray(end + 2);
+      if (this.holdAfter !== null && line.startsWith(`${this.holdAfter} `)) {
+        this.holdAfter = null;
+        this.holding = true;
+        return;
+      }
     }
   }
 
