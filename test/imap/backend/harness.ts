@@ -205,10 +205,19 @@ export class RawClient extends SocketTestClient {
     const encode: DeflateRaw = createDeflateRaw({ flush: zlib.Z_SYNC_FLUSH, ...(options.level !== undefined ? { level: options.level } : {}) });
     const decode = createInflateRaw();
     this.holdAfter = tag;
-    this.socket.write(`${tag} COMPRESS DEFLATE\r\n`);
     const socket = this.socket;
+    let first = Buffer.from(`${tag} COMPRESS DEFLATE\r\n`);
+    if (options.pipelined !== undefined) {
+      // In the same write as the command, so the server surely has both in one read.
+      const compressed: Buffer[] = [];
+      const collect = (chunk: Buffer) => compressed.push(chunk);
+      encode.on('data', collect);
+      await new Promise<void>((resolve) => encode.write(options.pipelined, () => setImmediate(resolve)));
+      encode.removeListener('data', collect);
+      first = Buffer.concat([first, ...compressed]);
+    }
     encode.on('data', (chunk: Buffer) => socket.write(chunk));
-    if (options.pipelined !== undefined) encode.write(options.pipelined);
+    socket.write(first);
     const reply = await this.line();
     this.holding = false;
     if (!reply.startsWith(`${tag} OK`)) {
