@@ -5,6 +5,7 @@ import type { BackendOpenRequest, BackendOpenResult, LiveSession, SessionBackend
 import type { SettingsDocument } from '../config/model.ts';
 import type { Directory } from '../directory/directory.ts';
 import type { Logger } from '../lib/log.ts';
+import { sweepSpool } from '../imap/session/literal-spool.ts';
 import { ImapSession } from '../imap/session/session.ts';
 import type { MailboxDatabases } from './mailbox-databases.ts';
 import { revokedSessions, type RevocableSession, type RevocationReason } from './session-revocation.ts';
@@ -35,7 +36,11 @@ export class ImapBackend implements SessionBackend {
   constructor(
     private readonly deps: ImapBackendDeps,
     private imapSettings: SettingsDocument,
-  ) {}
+  ) {
+    // APPEND literals a killed process left on disk.
+    const swept = sweepSpool();
+    if (swept > 0) deps.log.info({ files: swept }, 'imap4-backend: removed APPEND spool files left by a stopped process');
+  }
 
   /** Called with each configuration snapshot; the transport limits set APPENDLIMIT. */
   async reconfigure(imapSettings: SettingsDocument): Promise<void> {

@@ -1,7 +1,8 @@
 // APPEND with MULTIAPPEND (RFC 3502), UIDPLUS's APPENDUID (RFC 4315 §3) and BINARY's literal8
 // (RFC 3516 §4.4). All messages of one command are stored, or none: a full mailbox
 // ([OVERQUOTA]), a missing folder ([TRYCREATE]) or NUL that cannot be stored ([UNKNOWN-CTE])
-// stops before anything is kept.
+// stops before anything is kept. Large messages arrive in spool files (literal-spool.ts) and are
+// read back one at a time as they are stored.
 import { scanMessage, storeBinaryParts } from '../../mime/index.ts';
 import { QuotaExceededError } from '../../store/types.ts';
 import { compressNumbers } from '../protocol/index.ts';
@@ -26,18 +27,21 @@ export const appendCommand = defineCommand({
     const folder = target.folderName === '' ? undefined : await store.folder(mailbox.id, target.folderName);
     if (!folder) throw no('The folder does not exist.', 'TRYCREATE');
     const limit = session.options.appendLimit();
-    const raws: Buffer[] = [];
+    const binaries = new Map<(typeof command.args.messages)[number], Buffer | undefined>();
     for (const m of command.args.messages) {
-      if (m.data.length > limit) throw no(`The message is larger than the ${limit}-byte APPENDLIMIT.`, 'TOOBIG');
-      if (m.data.length === 0) throw no('An empty message cannot be appended.');
-      raws.push(m.binary ? storableBinary(m.data) : m.data);
+      const size = session.literalSize(m.data);
+      if (size > limit) throw no(`The message is larger than the ${limit}-byte APPENDLIMIT.`, 'TOOBIG');
+      if (size === 0) throw no('An empty message cannot be appended.');
+      // A literal8 is checked (and its binary parts re-encoded) before anything is stored; such
+      // messages are rare and held in memory, plain ones stay in their spool files until stored.
+      binaries.set(m, m.binary ? storableBinary(await session.literalData(m.data)) : undefined);
     }
     // The store checks the quota per message; for several, check their sum first, so a
     // MULTIAPPEND that cannot fit is refused before anything is stored (and has to be taken back
     // into Recoverable Items).
     if (command.args.messages.length > 1) {
       const limit = await session.options.quotaLimit(mailbox.id);
-      const total = command.args.messages.reduce((n, m) => n + m.data.length, 0);
+      const total = command.args.messages.reduce((n, m) => n + session.literalSize(m.data), 0);
       if (limit !== 'unlimited' && (await store.usage(mailbox.id)).bytes + total > limit) {
         throw no('The mailbox is full.', 'OVERQUOTA');
       }
@@ -46,8 +50,9 @@ export const appendCommand = defineCommand({
     let uidValidity = folder.uidValidity;
     const appended: number[] = [];
     try {
-      for (const [i, m] of command.args.messages.entries()) {
-        const r = await store.append(folder.id, { raw: raws[i]!, flags: m.flags, internalDate: m.date ? m.date.date : undefined });
+      for (const m of command.args.messages) {
+        const raw = binaries.get(m) ?? (await session.literalData(m.data));
+        const r = await store.append(folder.id, { raw, flags: m.flags, internalDate: m.date ? m.date.date : undefined });
         uids.push(r.uid);
         appended.push(r.uid);
         uidValidity = r.uidValidity;

@@ -28,6 +28,7 @@ import {
 } from '../protocol/index.ts';
 import { SelectedView, type ViewUpdate } from '../selected-view.ts';
 import { capabilities } from './capabilities.ts';
+import { IN_MEMORY_LITERAL_BYTES, SpooledLiteral } from './literal-spool.ts';
 import { OTHER_USERS } from './namespaces.ts';
 import { CommandFailure, no, type SessionState } from './command.ts';
 import { COMMANDS } from '../commands/index.ts';
@@ -111,6 +112,16 @@ export class ImapSession {
   private conn: LineConnection;
   private segments: Segment[] = [];
   private literalBytes = 0;
+  /** Literal bytes of the command being read that are held in memory. */
+  private literalBytesInMemory = 0;
+  /** The APPEND literal being written to disk, and the segment it belongs to. */
+  private spooling: { segment: Segment; file: Promise<SpooledLiteral>; binary: boolean; nul: boolean } | null = null;
+  /** Literals of the command being read (or run) that are on disk, by their segment. */
+  private spooled = new Map<Segment, { file: SpooledLiteral; nul: boolean }>();
+  /** What the parser saw in place of each spooled literal → its file (for APPEND). */
+  private spooledData = new Map<Buffer, SpooledLiteral>();
+  /** A command is running: its spool files stay until it ends, even if the client leaves. */
+  private running = false;
   private idle: { tag: string; unsubscribe: () => void; keepalive: NodeJS.Timeout } | null = null;
   private unsubscribe: (() => void) | null = null;
   private dirty = false;
@@ -293,6 +304,7 @@ export class ImapSession {
   private ended(): void {
     if (this.closed) return;
     this.closed = true;
+    if (!this.running) this.discardLiterals();
     this.stopIdle();
     this.unsubscribe?.();
     this.unsubscribe = null;
@@ -514,14 +526,14 @@ export class ImapSession {
 
   private async onItem(item: LineReaderItem): Promise<void> {
     if (item.type === 'overflow') {
-      this.segments = [];
-      this.literalBytes = 0;
+      this.resetCommand();
       const tag = readTag(item.head);
       this.send(tag ? `${tag} BAD Command line too long.` : '* BAD Command line too long.');
       return;
     }
     if (this.idle) return this.onIdleLine(item);
     if (item.type === 'literal') {
+      if (this.spooling) return this.spool(this.spooling, item.data, item.final);
       const last = this.segments[this.segments.length - 1];
       if (last) last.literal = item.data;
       return;
@@ -529,11 +541,85 @@ export class ImapSession {
     const line = item.data;
     const announced = literalAnnouncement(line);
     this.segments.push({ text: line });
-    if (announced) return this.expectLiteral(announced.size, announced.nonSync);
+    if (announced) return this.expectLiteral(announced.size, announced.nonSync, announced.binary);
     const segments = this.segments;
     this.segments = [];
     this.literalBytes = 0;
-    await this.execute(segments);
+    this.literalBytesInMemory = 0;
+    this.running = true;
+    try {
+      await this.execute(segments);
+    } finally {
+      this.running = false;
+      this.discardLiterals();
+    }
+  }
+
+  /** Drops the command being read, with any of its literals on disk. */
+  private resetCommand(): void {
+    this.segments = [];
+    this.literalBytes = 0;
+    this.literalBytesInMemory = 0;
+    this.discardLiterals();
+  }
+
+  private discardLiterals(): void {
+    const spooling = this.spooling;
+    this.spooling = null;
+    spooling?.file.then((file) => file.remove(), () => undefined);
+    for (const { file } of this.spooled.values()) file.remove();
+    this.spooled.clear();
+    this.spooledData.clear();
+  }
+
+  /** A piece of an APPEND literal that goes to disk; its segment gets the file once complete. */
+  private async spool(spooling: NonNullable<ImapSession['spooling']>, data: Buffer, final: boolean): Promise<void> {
+    try {
+      const file = await spooling.file;
+      // The tokenizer cannot see these bytes, so the rule it applies to literals is kept here:
+      // only literal8 may hold NUL (RFC 3516 §4.1).
+      if (!spooling.binary && !spooling.nul && data.includes(0)) spooling.nul = true;
+      await file.write(data);
+      if (!final) return;
+      await file.finish();
+      if (this.spooling !== spooling) return file.remove();
+      this.spooling = null;
+      this.spooled.set(spooling.segment, { file, nul: spooling.nul });
+    } catch (err) {
+      if (this.spooling !== spooling) return;
+      this.log.error({ err }, 'APPEND literal could not be written to the spool folder');
+      this.resetCommand();
+      this.close('* BYE [UNAVAILABLE] The message could not be received; try again later.');
+    }
+  }
+
+  /**
+   * The segments as the parser sees them: each literal on disk becomes an empty one (or a lone
+   * NUL, when it held one without being literal8, so the parser refuses it as it would the
+   * bytes), with its `{n}` rewritten to match. APPEND finds the file by that placeholder.
+   */
+  private parseable(segments: Segment[]): Segment[] {
+    if (this.spooled.size === 0) return segments;
+    return segments.map((segment) => {
+      const spooled = this.spooled.get(segment);
+      const marker = spooled && literalAnnouncement(segment.text);
+      if (!spooled || !marker) return segment;
+      const placeholder = spooled.nul ? Buffer.from([0]) : Buffer.alloc(0);
+      this.spooledData.set(placeholder, spooled.file);
+      const announcement = `${marker.binary ? '~' : ''}{${placeholder.length}${marker.nonSync ? '+' : ''}}`;
+      return { text: Buffer.concat([segment.text.subarray(0, marker.offset), Buffer.from(announcement)]), literal: placeholder };
+    });
+  }
+
+  /** An APPEND message's size, whether it is in memory or on disk. */
+  literalSize(data: Buffer): number {
+    return this.spooledData.get(data)?.size ?? data.length;
+  }
+
+  /** An APPEND message's bytes; one on disk is read back now, so only it is in memory. */
+  async literalData(data: Buffer): Promise<Buffer> {
+    const file = this.spooledData.get(data);
+    return file ? file.read() : data;
   }
 
   /**
@@ -544,7 +630,7 @@ export class ImapSession {
    * literal that is too big is refused before the client sends it; a non-synchronizing one
    * (LITERAL+) cannot be, so the connection ends.
    */
-  private expectLiteral(size: number, nonSync: boolean): void {
+  private expectLiteral(size: number, nonSync: boolean, binary: boolean): void {
     const first = this.segments[0]!.text.toString('latin1');
     const isAppend = /^\S+\s+APPEND\s/i.test(first);
     const limit = isAppend ? this.options.appendLimit() : Math.max(this.settings().MaxCommandSize as number, commandLineLimit(this.segments[0]!.text));
@@ -552,8 +638,7 @@ export class ImapSession {
     const tooBig = isAppend ? size > limit || this.literalBytes > Math.max(limit, MULTIAPPEND_BYTES) : this.literalBytes > limit;
     if (tooBig) {
       const tag = readTag(this.segments[0]!.text) ?? '*';
-      this.segments = [];
-      this.literalBytes = 0;
+      this.resetCommand();
       if (nonSync) return this.close(`* BYE [TOOBIG] Literal of ${size} bytes is over the limit of ${limit}.`);
       const why = !isAppend ? 'Literal too large.'
         : size > limit ? `The message is larger than the ${limit}-byte APPENDLIMIT.`
@@ -561,7 +646,16 @@ export class ImapSession {
       this.send(`${tag} NO [TOOBIG] ${why}`);
       return;
     }
-    this.conn.reader.expectLiteral(size);
+    if (isAppend && this.literalBytesInMemory + size > IN_MEMORY_LITERAL_BYTES) {
+      const file = SpooledLiteral.create(size);
+      // Awaited by the first piece; a failure is handled there.
+      file.catch(() => undefined);
+      this.spooling = { segment: this.segments[this.segments.length - 1]!, file, binary, nul: false };
+      this.conn.reader.expectLiteral(size, { chunked: true });
+    } else {
+      this.literalBytesInMemory += size;
+      this.conn.reader.expectLiteral(size);
+    }
     if (!nonSync) this.send('+ Ready for literal data');
   }
 
@@ -581,7 +675,7 @@ export class ImapSession {
   private async execute(segments: Segment[]): Promise<void> {
     let command: Command;
     try {
-      command = parseCommand(segments, { utf8: this.utf8 });
+      command = parseCommand(this.parseable(segments), { utf8: this.utf8 });
     } catch (err) {
       if (!(err instanceof ParseError)) throw err;
       const tag = err.tag ?? readTag(segments) ?? '*';
@@ -589,7 +683,8 @@ export class ImapSession {
       return this.send(`${tag} ${err.status} ${code}${err.message}`);
     }
     if (this.options.protocolLog?.enabled) {
-      this.logEntry = { tag: command.tag, line: this.options.protocolLog.begin(command.command.toLowerCase(), logParameters(segments), segments.reduce((n, s) => n + s.text.length + 2 + (s.literal?.length ?? 0), 0)) };
+      const size = segments.reduce((n, s) => n + s.text.length + 2 + (this.spooled.get(s)?.file.size ?? s.literal?.length ?? 0), 0);
+      this.logEntry = { tag: command.tag, line: this.options.protocolLog.begin(command.command.toLowerCase(), logParameters(segments), size) };
     }
     const handler = COMMANDS.get(command.command);
     if (!handler) return this.send(`${command.tag} BAD Command received in Invalid state.`);

@@ -4,9 +4,10 @@
 // arrive.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
-import { freePortOffset, mailroom, startMailroom, tempDataDir, type RunningServer } from '../../helpers.ts';
+import { createHash, randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { eventually, freePortOffset, mailroom, startMailroom, tempDataDir, type RunningServer } from '../../helpers.ts';
 import { message, RawClient } from './harness.ts';
 
 const PASSWORD = 'Input-Pass-2026';
@@ -23,6 +24,8 @@ function admin(...args: string[]): string {
 }
 
 const MB = 1024 * 1024;
+/** No process has this id (Linux's pid_max is at most 2^22). */
+const DEAD_PID = 2 ** 30;
 
 /** The server process's resident memory now and at its peak, in bytes (Linux /proc). */
 function memory(): { rss: number; peak: number } {
@@ -48,6 +51,10 @@ before(async () => {
   admin('Set-Service', 'MSExchangeIMAP4,MSExchangeIMAP4BE', '-StartupType', 'Automatic');
   admin('Set-Service', 'smtp,smtp-backend,web,pop3,pop3-backend', '-StartupType', 'Disabled');
   for (const alias of ['deflate', 'bomber', 'appender']) admin('New-Mailbox', '-Name', alias, '-Alias', alias, '-Password', PASSWORD);
+  // What a killed server would leave behind, and a file of a process that is still running.
+  mkdirSync(join(data.path, 'spool', 'imap'), { recursive: true });
+  writeFileSync(join(data.path, 'spool', 'imap', `${DEAD_PID}-0123456789abcdef01234567.literal`), 'half a message');
+  writeFileSync(join(data.path, 'spool', 'imap', `${process.pid}-0123456789abcdef01234567.literal`), 'in use');
   server = await startMailroom(['start'], env);
 });
 
@@ -130,5 +137,145 @@ describe('COMPRESS=DEFLATE (RFC 4978)', () => {
     t.diagnostic(`${(sent / 1024).toFixed(0)} KB sent compressed; the server's peak RSS grew by ${(grew / MB).toFixed(1)} MB`);
     assert.ok(sent < 1 * MB, `${sent} compressed bytes sent`);
     assert.ok(grew < bound, `the server grew by ${(grew / MB).toFixed(1)} MB while ${(sent / 1024).toFixed(0)} KB of compressed commands arrived`);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// MULTIAPPEND
+// ---------------------------------------------------------------------------------------------
+
+const spoolFolder = () => join(data.path, 'spool', 'imap');
+
+/** The server's spool files (not the one this process planted as a running process's). */
+function spoolFiles(): string[] {
+  return existsSync(spoolFolder()) ? readdirSync(spoolFolder()).filter((f) => !f.startsWith(`${process.pid}-`)) : [];
+}
+
+/** A message of about `size` bytes: headers and a base64 body of random bytes (76-column lines). */
+function bigMessage(subject: string, size: number): Buffer {
+  const body = randomBytes(Math.ceil((size * 3) / 4)).toString('base64').replace(/.{76}/g, '$&\r\n');
+  return Buffer.from(message(subject, body, { 'Content-Type': 'application/octet-stream', 'Content-Transfer-Encoding': 'base64' }));
+}
+
+const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
+
+/** Sends bytes in 256 KB pieces, each after the socket has taken the last: no burst in memory. */
+async function sendSlowly(c: RawClient, bytes: Buffer): Promise<void> {
+  for (let at = 0; at < bytes.length; at += 256 * 1024) {
+    if (!c.socket.write(bytes.subarray(at, at + 256 * 1024))) await new Promise((r) => c.socket.once('drain', r));
+  }
+}
+
+describe('MULTIAPPEND (RFC 3502): large messages go to disk while they arrive', () => {
+  test('the spool files of a process that is gone are removed when the back end starts; a running one keeps its own', () => {
+    assert.deepEqual(readdirSync(spoolFolder()), [`${process.pid}-0123456789abcdef01234567.literal`]);
+  });
+
+  test('ten 9 MB messages in one command: the server holds none of them in memory, stores them byte for byte, and keeps no file', async (t) => {
+    const c = await RawClient.connect(plainPort, { tls: false });
+    assert.match(await c.status('L0', `LOGIN appender@contoso.com ${PASSWORD}`), /^L0 OK /);
+    // 92 MB in all, under the 100 MB a MULTIAPPEND may carry; each under the 10 MB APPENDLIMIT.
+    const messages = Array.from({ length: 10 }, (_, i) => bigMessage(`Part ${i + 1}`, 9 * MB));
+    const before = memory().rss;
+    resetPeak();
+    c.write(`a1 APPEND INBOX (\\Seen) {${messages[0]!.length}}\r\n`);
+    for (let i = 0; i < messages.length; i++) {
+      assert.match(await c.line(), /^\+ /);
+      if (i === 2) {
+        // The literals already received are files of this user only (0600) in the data folder.
+        const files = spoolFiles();
+        assert.equal(files.length, 2, files.join(', '));
+        for (const f of files) assert.equal(statSync(join(spoolFolder(), f)).mode & 0o777, 0o600);
+      }
+      await sendSlowly(c, messages[i]!);
+      c.write(i + 1 < messages.length ? ` {${messages[i + 1]!.length}}\r\n` : '');
+    }
+    // Everything is in but the command's final CRLF: what receiving the messages cost. (The
+    // figure includes garbage not yet collected: the socket's chunks pass through once.)
+    await eventually(() => spoolFiles().length === messages.length, 10_000);
+    const upload = memory().peak - before;
+    const total = messages.reduce((n, m) => n + m.length, 0);
+    assert.ok(upload < 64 * MB, `the server grew by ${(upload / MB).toFixed(1)} MB while ${(total / MB).toFixed(0)} MB of messages arrived`);
+    c.write('\r\n');
+    const reply = (await c.until('a1', 120_000)).at(-1)!;
+    // The commit reads the messages back one at a time; the full-text indexer (a worker thread
+    // of the same process) reads them too, so this figure is reported, not bounded.
+    const commit = memory().peak - before;
+    t.diagnostic(`${(total / MB).toFixed(0)} MB appended; the server's peak RSS grew by ${(upload / MB).toFixed(1)} MB receiving them, ${(commit / MB).toFixed(1)} MB by the end of the commit`);
+    assert.match(reply, /^a1 OK \[APPENDUID \d+ 1:10\] /);
+    // The files go as the command ends, right after its reply.
+    await eventually(() => spoolFiles().length === 0, 5000);
+
+    assert.match(await c.status('s1', 'EXAMINE INBOX'), /^s1 OK /);
+    for (let i = 0; i < messages.length; i++) {
+      c.send(`f${i} UID FETCH ${i + 1} (FLAGS BODY.PEEK[])`);
+      const fetched = await c.until(`f${i}`, 30_000);
+      const head = /^\* \d+ FETCH \(UID \d+ FLAGS \(([^)]*)\) BODY\[\] \{(\d+)\}\r\n/.exec(fetched[0]!);
+      assert.ok(head, fetched[0]!.slice(0, 100));
+      assert.equal(head[1], i === 0 ? '\\Seen' : '', 'flags belong to their own message');
+      assert.equal(Number(head[2]), messages[i]!.length);
+      const bytes = Buffer.from(fetched[0]!.slice(head[0].length, head[0].length + messages[i]!.length), 'utf8');
+      assert.equal(sha256(bytes), sha256(messages[i]!), `message ${i + 1}`);
+    }
+    await c.command('l1', 'LOGOUT');
+  });
+
+  test('a MULTIAPPEND that ends early stores nothing and leaves no file: client gone, empty message, TOOBIG, NUL', async () => {
+    const count = async () => {
+      const probe = await RawClient.connect(plainPort, { tls: false });
+      await probe.status('P0', `LOGIN appender@contoso.com ${PASSWORD}`);
+      const status = (await probe.command('P1', 'STATUS Drafts (MESSAGES)'))[0]!;
+      probe.close();
+      return Number(/MESSAGES (\d+)/.exec(status)![1]);
+    };
+    const first = bigMessage('First', 1 * MB);
+    const second = bigMessage('Second', 2 * MB);
+
+    // The client leaves half-way through the second message.
+    const gone = await RawClient.connect(plainPort, { tls: false });
+    assert.match(await gone.status('L0', `LOGIN appender@contoso.com ${PASSWORD}`), /^L0 OK /);
+    gone.write(`a1 APPEND Drafts {${first.length}}\r\n`);
+    assert.match(await gone.line(), /^\+ /);
+    await sendSlowly(gone, first);
+    gone.write(` {${second.length}}\r\n`);
+    assert.match(await gone.line(), /^\+ /);
+    await sendSlowly(gone, second.subarray(0, MB));
+    await eventually(() => spoolFiles().length === 2, 10_000);
+    gone.close();
+    await eventually(() => spoolFiles().length === 0, 10_000);
+
+    const c = await RawClient.connect(plainPort, { tls: false });
+    assert.match(await c.status('L0', `LOGIN appender@contoso.com ${PASSWORD}`), /^L0 OK /);
+    // A zero-length message cancels the whole command (RFC 3502 §6.3.11).
+    c.write(`a2 APPEND Drafts {${first.length}}\r\n`);
+    assert.match(await c.line(), /^\+ /);
+    await sendSlowly(c, first);
+    c.write(' {0}\r\n');
+    assert.match(await c.line(), /^\+ /);
+    c.write('\r\n');
+    assert.match((await c.until('a2')).at(-1)!, /^a2 NO /);
+    await eventually(() => spoolFiles().length === 0, 5000);
+
+    // A message over APPENDLIMIT is refused before it is sent; the ones before it go too.
+    c.write(`a3 APPEND Drafts {${first.length}}\r\n`);
+    assert.match(await c.line(), /^\+ /);
+    await sendSlowly(c, first);
+    c.write(` {${200 * MB}}\r\n`);
+    assert.match(await c.line(), /^a3 NO \[TOOBIG\] /);
+    await eventually(() => spoolFiles().length === 0, 5000);
+
+    // NUL outside literal8 is refused as it is for a message held in memory.
+    const withNul = Buffer.from(first);
+    withNul[first.length - 100] = 0;
+    c.write(`a4 APPEND Drafts {${withNul.length}}\r\n`);
+    assert.match(await c.line(), /^\+ /);
+    await sendSlowly(c, withNul);
+    c.write('\r\n');
+    assert.match((await c.until('a4')).at(-1)!, /^a4 BAD .*NUL/);
+    await eventually(() => spoolFiles().length === 0, 5000);
+
+    assert.equal(await count(), 0);
+    assert.deepEqual(await c.command('n1', 'NOOP'), ['n1 OK NOOP completed.']);
+    await c.command('l1', 'LOGOUT');
   });
 });

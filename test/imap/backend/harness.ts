@@ -156,6 +156,11 @@ export function imapflow(server: TestServer, user: string, options: { port?: num
  */
 export class RawClient extends SocketTestClient {
   private buffer = Buffer.alloc(0);
+  /** Chunks not yet joined to `buffer`: a large literal is joined once, when it is complete. */
+  private arrived: Buffer[] = [];
+  private arrivedBytes = 0;
+  /** Bytes `buffer` must hold before split() can get further. */
+  private needed = 0;
   private readonly lines: string[] = [];
   /** How response bytes become strings: 'latin1' keeps every octet of a binary literal as one char. */
   decoding: 'utf8' | 'latin1' = 'utf8';
@@ -168,11 +173,22 @@ export class RawClient extends SocketTestClient {
   }
 
   protected received(chunk: Buffer): void {
-    this.buffer = Buffer.concat([this.buffer, chunk]);
+    this.arrived.push(chunk);
+    this.arrivedBytes += chunk.length;
+    if (this.buffer.length + this.arrivedBytes < this.needed) return;
+    this.join();
     if (!this.holding) this.split();
   }
 
+  private join(): void {
+    if (this.arrived.length === 0) return;
+    this.buffer = Buffer.concat([this.buffer, ...this.arrived]);
+    this.arrived = [];
+    this.arrivedBytes = 0;
+  }
+
   protected unread(): string {
+    this.join();
     return this.buffer.toString('latin1');
   }
 
@@ -221,12 +237,15 @@ export class RawClient extends SocketTestClient {
     const reply = await this.line();
     this.holding = false;
     if (!reply.startsWith(`${tag} OK`)) {
+      this.join();
       this.split();
       return reply;
     }
     // Anything after the OK's CRLF is compressed already.
+    this.join();
     const rest = this.buffer;
     this.buffer = Buffer.alloc(0);
+    this.needed = 0;
     this.layer(decode, encode);
     if (rest.length > 0) decode.write(rest);
     return reply;
@@ -239,14 +258,20 @@ export class RawClient extends SocketTestClient {
       let end = -1;
       while (true) {
         const crlf = this.buffer.indexOf('\r\n', at);
-        if (crlf < 0) return;
+        if (crlf < 0) {
+          this.needed = 0;
+          return;
+        }
         const m = /\{(\d+)\}$/.exec(this.buffer.subarray(at, crlf).toString('latin1'));
         if (!m) {
           end = crlf;
           break;
         }
         const next = crlf + 2 + Number(m[1]);
-        if (this.buffer.length < next) return;
+        if (this.buffer.length < next) {
+          this.needed = next;
+          return;
+        }
         at = next;
       }
       const line = this.buffer.subarray(0, end).toString(this.decoding);
