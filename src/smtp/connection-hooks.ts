@@ -1,11 +1,12 @@
 // The few things smtp-server has no option for, done on its connection object: the greeting
-// line, replies that carry their own enhanced status code, MaxProtocolErrors and the overall
-// ConnectionTimeout. smtp-server 3.21 builds the 220 line as `<name> ESMTP <banner>` and picks
+// line, replies that carry their own enhanced status code, MaxProtocolErrors, the overall
+// ConnectionTimeout and a ConnectionInactivityTimeout that bytes alone do not restart. smtp-server 3.21 builds the 220 line as `<name> ESMTP <banner>` and picks
 // an enhanced code from the reply code alone (550 → 5.1.1), which would turn "550 5.7.54 relay
 // denied" into "550 5.1.1 5.7.54 …". CHUNKING (chunking.ts) and AUTH SCRAM-SHA-256
 // (scram-auth.ts) are installed from here too. Everything that touches the library's internals
 // is typed here, and test/smtp/connectors.test.ts and chunking.test.ts fail if an upgrade
 // changes them.
+import type { Socket } from 'node:net';
 import type { SMTPServer, SMTPServerDataStream, SMTPServerSession } from 'smtp-server';
 import { installChunking, type ChunkingOptions } from './chunking.ts';
 import { hasEnhancedCode, Replies, type SmtpReply } from './replies.ts';
@@ -34,6 +35,13 @@ export interface SmtpConnectionInternals {
   _transactionCounter: number;
   _unrecognizedCommands: number;
   _nextHandler: ((command: Buffer, callback: () => void) => void) | false;
+  _socket: Socket;
+  /** Every command line the parser completes goes through here. */
+  _onCommand(command: Buffer, callback: () => void): void;
+  /** The idle timeout's handler: 421 unless a reply of ours is what the client waits for. */
+  _onTimeout(): void;
+  /** (Re)arms the idle timeout on the socket; called at the start, after STARTTLS, by _onTimeout. */
+  _armTimeout(socket?: Socket): void;
   _validateMailParams(parsed: { args?: Record<string, string | boolean> }): unknown;
   handler_EHLO: CommandHandler;
   handler_DATA: CommandHandler;
@@ -41,7 +49,7 @@ export interface SmtpConnectionInternals {
   handler_BDAT?: CommandHandler;
 }
 
-const REQUIRED_METHODS = ['send', '_sendGreeting', '_createParser', '_resetSession', '_transmissionType', '_validateMailParams', 'handler_EHLO', 'handler_DATA', 'handler_AUTH'] as const;
+const REQUIRED_METHODS = ['send', '_sendGreeting', '_createParser', '_resetSession', '_transmissionType', '_validateMailParams', '_onCommand', '_onTimeout', '_armTimeout', 'handler_EHLO', 'handler_DATA', 'handler_AUTH'] as const;
 
 export interface ConnectionHookOptions {
   /** The 220 line without the code, computed when the client connects (it carries the date). */
@@ -52,6 +60,8 @@ export interface ConnectionHookOptions {
   maxProtocolErrors: () => number;
   /** ConnectionTimeout: the longest a session may last, however busy. */
   sessionTimeoutMs: number;
+  /** ConnectionInactivityTimeout: the longest a session may go without a command or message data. */
+  inactivityTimeoutMs: () => number;
   chunking: ChunkingOptions;
   scram: ScramAuthOptions;
 }
@@ -103,8 +113,44 @@ export function installConnectionHooks(server: SMTPServer, session: SMTPServerSe
   const timer = setTimeout(() => connection.send(421, Replies.sessionTimeout().message), options.sessionTimeoutMs);
   timer.unref();
 
+  // ConnectionInactivityTimeout. smtp-server uses socket.setTimeout(), which any byte restarts,
+  // so a client dripping one byte of a command line at a time would be held until
+  // ConnectionTimeout. Only a complete command line, or message data after DATA or BDAT,
+  // restarts this clock; when it runs out, the library's own handler decides (it waits while
+  // the client waits for a reply of ours).
+  let idle: NodeJS.Timeout | undefined;
+  const active = () => {
+    clearTimeout(idle);
+    idle = setTimeout(() => connection._onTimeout(), options.inactivityTimeoutMs());
+    idle.unref();
+  };
+  connection._armTimeout = (socket = connection._socket) => {
+    socket.setTimeout(0);
+    active();
+  };
+  connection._armTimeout();
+  const onCommand = connection._onCommand.bind(connection);
+  connection._onCommand = (command, callback) => {
+    active();
+    onCommand(command, callback);
+  };
+  const watchData = (parser: SmtpParserInternals) => {
+    const feed = parser._feedDataStream.bind(parser);
+    parser._feedDataStream = (chunk, done) => {
+      active();
+      feed(chunk, done);
+    };
+    return parser;
+  };
+  if (connection._parser) watchData(connection._parser);
+  const createParser = connection._createParser.bind(connection);
+  connection._createParser = () => watchData(createParser());
+
   return {
     reply: (reply) => connection.send(reply.responseCode, reply.message),
-    dispose: () => clearTimeout(timer),
+    dispose: () => {
+      clearTimeout(timer);
+      clearTimeout(idle);
+    },
   };
 }

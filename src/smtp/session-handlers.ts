@@ -74,6 +74,7 @@ export class SessionHandlers {
         enhancedStatusCodes: config.enhancedStatusCodes,
         maxProtocolErrors: () => this.config().maxProtocolErrors,
         sessionTimeoutMs: config.connectionTimeoutMs,
+        inactivityTimeoutMs: () => this.config().inactivityTimeoutMs,
         chunking: { chunking: () => this.config().chunking, binaryMime: () => this.config().binaryMime },
         scram: {
           start: () => SaslLogon.start(SCRAM_MECHANISM, 'smtp', { authenticator: this.ctx.authenticator, log: this.ctx.log, clientAddress: session.remoteAddress }),

@@ -10,6 +10,7 @@ import { receiveLogFolder } from '../../src/smtp/receive-log.ts';
 import { message, PASSWORDS, startSmtpServer, type SmtpTestServer } from './harness.ts';
 import { plainAuth, SmtpTestClient } from './smtp-client.ts';
 import { eventually } from '../helpers.ts';
+import { dripUntilClosed } from '../support/drip.ts';
 
 let s: SmtpTestServer;
 
@@ -176,6 +177,42 @@ describe('limits', () => {
     assert.match(bye.text, /^421 4\.4\.2 /);
     await c.waitClosed();
     await s.setConnector('inbound', { ConnectionInactivityTimeout: 300 });
+  });
+
+  test('ConnectionInactivityTimeout: bytes of a command line that never ends do not keep a session (slow drip)', async () => {
+    // One byte every 50 ms, a timeout of 1 s: if any byte restarted the clock, only
+    // ConnectionTimeout (10 minutes) would end this.
+    await s.setConnector('inbound', { ConnectionInactivityTimeout: 1 });
+    try {
+      const c = await open(s.ports.inbound);
+      await dripUntilClosed(c, 'EHLO slow.example.net', 50, 10_000);
+      assert.match((await c.read()).text, /^421 4\.4\.2 /);
+    } finally {
+      await s.setConnector('inbound', { ConnectionInactivityTimeout: 300 });
+    }
+  });
+
+  test('ConnectionInactivityTimeout counts from the last command, and message data counts as activity', async () => {
+    await s.setConnector('inbound', { ConnectionInactivityTimeout: 1 });
+    try {
+      const c = await open(s.ports.inbound);
+      assert.equal((await c.command('EHLO a.test')).code, 250);
+      assert.equal((await c.command('MAIL FROM:<sender@fabrikam.com>')).code, 250);
+      assert.equal((await c.command('RCPT TO:<alice@contoso.com>')).code, 250);
+      assert.equal((await c.command('DATA')).code, 354);
+      // Message lines for twice the timeout, each well inside it.
+      const until = Date.now() + 2000;
+      c.write('Subject: slow but steady\r\n\r\n');
+      while (Date.now() < until) {
+        c.write('another line of the message\r\n');
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      const reply = await c.command('.');
+      assert.equal(reply.code, 250, reply.text);
+      c.close();
+    } finally {
+      await s.setConnector('inbound', { ConnectionInactivityTimeout: 300 });
+    }
   });
 
   test('ConnectionTimeout ends even a busy session', async () => {
