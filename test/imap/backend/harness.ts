@@ -41,6 +41,11 @@ export interface TestServer {
   holdBackend(): () => void;
   /** Changes ImapSettings (or another settings document) and applies it as the host's poll would. */
   settings(changes: Record<string, unknown>, document?: 'ImapSettings' | 'TransportConfig'): Promise<void>;
+  /**
+   * Gives the imap4-backend service ImapSettings with `changes`, unchecked (timeouts below the
+   * 30-second minimum) for its sessions; settings({}) puts the stored ones back.
+   */
+  backendSettings(changes: Record<string, unknown>): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -73,7 +78,8 @@ export async function startServer(): Promise<TestServer> {
   // them there. (The host keeps its services private; this is the object backendFor() returns.)
   let opens = 0;
   let gate: Promise<void> | null = null;
-  const backend = (host as unknown as { running: Map<string, { sessions?: SessionBackend }> }).running.get('imap4-backend')!.sessions!;
+  const backendService = (host as unknown as { running: Map<string, { sessions?: SessionBackend; reconfigure(snapshot: unknown): Promise<void> }> }).running.get('imap4-backend')!;
+  const backend = backendService.sessions!;
   const open = backend.open.bind(backend);
   backend.open = async (request) => {
     opens++;
@@ -119,6 +125,10 @@ export async function startServer(): Promise<TestServer> {
     async settings(changes, document = 'ImapSettings') {
       await dir.updateSettings(document, changes, document === 'ImapSettings' ? 'MAIL01' : undefined);
       await host.reconcile();
+    },
+    async backendSettings(changes) {
+      const snapshot = await host.readSnapshot();
+      await backendService.reconfigure({ ...snapshot, imapSettings: { ...snapshot.imapSettings, ...changes } });
     },
     async stop() {
       await host.stopAll();
