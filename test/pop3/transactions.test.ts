@@ -509,7 +509,7 @@ describe('TRANSACTION state', () => {
     };
     const log = pino({ level: 'silent' });
     const databases = new MailboxDatabases(srv.dir);
-    const backend = new Pop3Backend({ databases, log }, popSettings);
+    const backend = new Pop3Backend({ databases, directory: srv.dir, log }, popSettings);
     const ctx: ProtocolSessionContext = {
       settings: () => popSettings,
       secureContext: () => {
