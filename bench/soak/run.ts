@@ -158,10 +158,11 @@ async function idler(offset: number, k: number): Promise<void> {
   }
 }
 
-async function popWorker(offset: number, seed: number): Promise<void> {
+/** POP3 holds a mailbox for one session at a time ([IN-USE]): each worker has its own half of the users. */
+async function popWorker(offset: number, seed: number, half: 0 | 1): Promise<void> {
   const random = prng(seed);
   while (running) {
-    const k = 1 + randomInt(random, USERS);
+    const k = 1 + half + 2 * randomInt(random, USERS / 2);
     await timed('pop3', async () => {
       const c = await PopClient.connect({ port: 995 + offset, tls: true });
       try {
@@ -226,7 +227,7 @@ async function main(): Promise<void> {
     staggered(0, () => smtpSender(offset, 1)), staggered(1, () => smtpSender(offset, 2)),
     ...Array.from({ length: 8 }, (_, i) => staggered(2 + i, () => imapWorker(offset, 1 + i, 100 + i))),
     ...Array.from({ length: 4 }, (_, i) => staggered(10 + i, () => idler(offset, 11 + i))),
-    staggered(14, () => popWorker(offset, 200)), staggered(15, () => popWorker(offset, 201)),
+    staggered(14, () => popWorker(offset, 200, 0)), staggered(15, () => popWorker(offset, 201, 1)),
   ];
   const samples: Sample[] = [];
   const started = performance.now();
