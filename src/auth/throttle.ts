@@ -50,8 +50,14 @@ export interface LogonThrottleOptions {
   forgetAfterMs?: number;
   /** Cap on tracked accounts + addresses, so a spray from many addresses cannot exhaust memory. */
   maxEntries?: number;
-  /** Attempts allowed to queue behind the one in flight, per account and per address; more are refused. */
+  /** Attempts allowed to queue behind the one in flight on one account; more are refused. */
   maxWaiting?: number;
+  /**
+   * The same for one address. Larger, because many people share one (an office behind NAT whose
+   * mail clients all start at nine); the queue is bounded anyway by MaxConnectionFromSingleIP
+   * and each connection's logon deadline.
+   */
+  maxWaitingPerAddress?: number;
 }
 
 /** What one logon attempt is throttled by. */
@@ -103,6 +109,7 @@ export class LogonThrottle {
   // looks at the front.
   private readonly entries = new Map<string, Entry>();
   private readonly gates: KeyedGate;
+  private readonly addressGates: KeyedGate;
 
   constructor(options: LogonThrottleOptions = {}) {
     // Monotonic: a wall clock stepped back must not turn a 30 s delay into days.
@@ -115,6 +122,7 @@ export class LogonThrottle {
     this.forgetAfterMs = options.forgetAfterMs ?? 15 * 60_000;
     this.maxEntries = Math.max(2, options.maxEntries ?? 100_000);
     this.gates = new KeyedGate(Math.max(0, options.maxWaiting ?? 8));
+    this.addressGates = new KeyedGate(Math.max(0, options.maxWaitingPerAddress ?? 256));
   }
 
   /**
@@ -132,7 +140,7 @@ export class LogonThrottle {
     // Always the account first, then the address: one order, so two attempts never hold one
     // gate each while waiting for the other's.
     for (const key of lane.gates) {
-      const release = await this.gates.acquire(key);
+      const release = await (key === lane.address ? this.addressGates : this.gates).acquire(key);
       if (!release) {
         releaseAll();
         return null;
@@ -174,7 +182,7 @@ export class LogonThrottle {
 
   /** Attempts holding or queued at gates now (for tests and metrics). */
   get inFlight(): number {
-    return this.gates.size;
+    return this.gates.size + this.addressGates.size;
   }
 
   /** 0 for the first `free` failures, then base, 2 x base, 4 x base ... up to the cap. */

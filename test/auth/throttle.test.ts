@@ -48,6 +48,28 @@ test('the delay is a spacing: time already passed since the last attempt counts'
   assert.equal(throttle.failures('account', 'alice'), 8, 'the count stays until forgotten');
 });
 
+test('fifty people behind one address logging on at once all get in, one check at a time', async () => {
+  // An office behind NAT at nine o'clock: different accounts, right passwords, first logon from
+  // this address. The address lets one attempt through at a time; none is turned away.
+  const { throttle } = fakeThrottle();
+  let inCheck = 0;
+  let peak = 0;
+  const logons = Array.from({ length: 50 }, async (_, i) => {
+    const admitted = await throttle.admit({ account: `user${i}`, address: '198.51.100.7', fingerprint: `right-${i}` });
+    if (!admitted) return 'refused';
+    inCheck++;
+    peak = Math.max(peak, inCheck);
+    await new Promise((r) => setImmediate(r)); // the password check
+    inCheck--;
+    admitted.settle(true);
+    admitted.release();
+    return 'ok';
+  });
+  const outcomes = await Promise.all(logons);
+  assert.deepEqual(outcomes.filter((o) => o === 'refused'), []);
+  assert.equal(peak, 1);
+});
+
 test('parallel guesses take turns: one attempt in flight, each counted when it starts', async () => {
   const { throttle, sleeps } = fakeThrottle({ maxWaiting: 8 });
   let inCheck = 0;
