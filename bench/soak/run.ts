@@ -79,7 +79,9 @@ function message(random: () => number, n: number, to: string, from = user(1)): B
 async function smtpSender(offset: number, seed: number): Promise<void> {
   const random = prng(seed);
   const transport = nodemailer.createTransport({
-    host: '127.0.0.1', port: 587 + offset, secure: false, requireTLS: true, pool: true, maxConnections: 1, maxMessages: Infinity,
+    // A new connection every 500 messages (about two minutes): the connector's ConnectionTimeout
+    // (10 minutes, counted from the connect as in Exchange) would otherwise end it mid-message.
+    host: '127.0.0.1', port: 587 + offset, secure: false, requireTLS: true, pool: true, maxConnections: 1, maxMessages: 500,
     auth: { user: user(1), pass: PASSWORD }, tls: { rejectUnauthorized: false },
   });
   for (let n = 0; running; n++) {
