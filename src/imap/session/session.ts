@@ -115,7 +115,13 @@ export class ImapSession {
   /** Literal bytes of the command being read that are held in memory. */
   private literalBytesInMemory = 0;
   /** The APPEND literal being written to disk, and the segment it belongs to. */
-  private spooling: { segment: Segment; file: Promise<SpooledLiteral>; binary: boolean; nul: boolean } | null = null;
+  private spooling: { segment: Segment; file: Promise<SpooledLiteral>; binary: boolean; nul: boolean; failed?: boolean } | null = null;
+  /**
+   * Why the command being read cannot be run: a literal could not be written to the spool
+   * folder (a full disk). The rest of the command is read and dropped, then answered NO, so the
+   * session stays in step and goes on.
+   */
+  private spoolFailure: string | null = null;
   /** Literals of the command being read (or run) that are on disk, by their segment. */
   private spooled = new Map<Segment, { file: SpooledLiteral; nul: boolean }>();
   /** What the parser saw in place of each spooled literal → its file (for APPEND). */
@@ -546,6 +552,13 @@ export class ImapSession {
     this.segments = [];
     this.literalBytes = 0;
     this.literalBytesInMemory = 0;
+    if (this.spoolFailure !== null) {
+      const failure = this.spoolFailure;
+      this.spoolFailure = null;
+      this.discardLiterals();
+      this.send(`${readTag(segments[0]!.text) ?? '*'} NO [UNAVAILABLE] ${failure}`);
+      return;
+    }
     this.running = true;
     try {
       await this.execute(segments);
@@ -557,6 +570,7 @@ export class ImapSession {
 
   /** Drops the command being read, with any of its literals on disk. */
   private resetCommand(): void {
+    this.spoolFailure = null;
     this.segments = [];
     this.literalBytes = 0;
     this.literalBytesInMemory = 0;
@@ -574,6 +588,11 @@ export class ImapSession {
 
   /** A piece of an APPEND literal that goes to disk; its segment gets the file once complete. */
   private async spool(spooling: NonNullable<ImapSession['spooling']>, data: Buffer, final: boolean): Promise<void> {
+    if (spooling.failed) {
+      // The rest of a literal that could not be written: read and dropped.
+      if (final && this.spooling === spooling) this.spooling = null;
+      return;
+    }
     try {
       const file = await spooling.file;
       // The tokenizer cannot see these bytes, so the rule it applies to literals is kept here:
@@ -587,9 +606,14 @@ export class ImapSession {
       this.spooled.set(spooling.segment, { file, nul: spooling.nul });
     } catch (err) {
       if (this.spooling !== spooling) return;
+      const full = (err as NodeJS.ErrnoException).code === 'ENOSPC' || (err as NodeJS.ErrnoException).code === 'EDQUOT';
       this.log.error({ err }, 'APPEND literal could not be written to the spool folder');
-      this.resetCommand();
-      this.close('* BYE [UNAVAILABLE] The message could not be received; try again later.');
+      spooling.failed = true;
+      spooling.file.then((file) => file.remove(), () => undefined);
+      if (final) this.spooling = null;
+      this.spoolFailure = full
+        ? 'The server is short of disk space; the message was not stored. Try again later.'
+        : 'The message could not be received; try again later.';
     }
   }
 
