@@ -458,9 +458,12 @@ describe('TRANSACTION state', () => {
     await c.command('QUIT');
   });
 
-  test('an idle session is closed after AuthenticatedConnectionTimeout, without UPDATE', async () => {
-    // Settings below the 30-second minimum need a session built by hand.
-    const popSettings = { ...(await srv.dir.settings('PopSettings', 'MAIL01')), AuthenticatedConnectionTimeout: 1, LoginType: 'PlainTextLogin' };
+  /**
+   * A POP3 listener on a free port with the given PopSettings (plain-text logons allowed), built
+   * by hand so that timeouts below Exchange's 30-second minimum can be used.
+   */
+  async function handBuiltServer(overrides: Record<string, unknown>): Promise<{ port: number; close: () => Promise<void> }> {
+    const popSettings = { ...(await srv.dir.settings('PopSettings', 'MAIL01')), LoginType: 'PlainTextLogin', ...overrides };
     const log = pino({ level: 'silent' });
     const databases = new MailboxDatabases(srv.dir);
     const backend = new Pop3Backend({ databases, directory: srv.dir, log }, popSettings);
@@ -477,8 +480,19 @@ describe('TRANSACTION state', () => {
     };
     const server = createServer((socket) => startPopSession(socket, ctx));
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    return {
+      port: (server.address() as { port: number }).port,
+      close: async () => {
+        server.close();
+        await databases.closeAll();
+      },
+    };
+  }
+
+  test('an idle session is closed after AuthenticatedConnectionTimeout, without UPDATE', async () => {
+    // Settings below the 30-second minimum need a session built by hand.
+    const { port, close } = await handBuiltServer({ AuthenticatedConnectionTimeout: 1 });
     try {
-      const port = (server.address() as { port: number }).port;
       const c = await PopClient.connect({ port });
       await c.line();
       await c.command('USER bob');
@@ -496,35 +510,14 @@ describe('TRANSACTION state', () => {
       assert.equal(await again.command('DELE 1'), '+OK Message 1 deleted.');
       await again.command('QUIT');
     } finally {
-      server.close();
-      await databases.closeAll();
+      await close();
     }
   });
 
   test('after logon only complete commands keep a session: a slow drip is closed at AuthenticatedConnectionTimeout', async () => {
     // A logon deadline shorter than the test: the session must outlive it once logged on.
-    const popSettings = {
-      ...(await srv.dir.settings('PopSettings', 'MAIL01')),
-      PreAuthenticatedConnectionTimeout: 0.3, AuthenticatedConnectionTimeout: 0.5, LoginType: 'PlainTextLogin',
-    };
-    const log = pino({ level: 'silent' });
-    const databases = new MailboxDatabases(srv.dir);
-    const backend = new Pop3Backend({ databases, directory: srv.dir, log }, popSettings);
-    const ctx: ProtocolSessionContext = {
-      settings: () => popSettings,
-      secureContext: () => {
-        throw new Error('no TLS here');
-      },
-      authenticator: new Authenticator(srv.dir, log),
-      log,
-      clientAddress: '127.0.0.1',
-      implicitTls: false,
-      backend: () => backend,
-    };
-    const server = createServer((socket) => startPopSession(socket, ctx));
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port, close } = await handBuiltServer({ PreAuthenticatedConnectionTimeout: 0.3, AuthenticatedConnectionTimeout: 0.5 });
     try {
-      const port = (server.address() as { port: number }).port;
       const c = await PopClient.connect({ port });
       await c.line();
       await c.command('USER carol');
@@ -538,8 +531,7 @@ describe('TRANSACTION state', () => {
       await dripUntilClosed(c, 'STAT', 20, 10_000);
       await assert.rejects(c.line(), /connection closed; unread: ""/);
     } finally {
-      server.close();
-      await databases.closeAll();
+      await close();
     }
   });
 });
