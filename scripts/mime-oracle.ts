@@ -21,7 +21,7 @@ import { connect, createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { chownTree, dovecotAvailable, mailOwner } from '../bench/support/dovecot.ts';
+import { chownTree, dovecotAvailable, mailOwner, privateInstanceSettings } from '../bench/support/dovecot.ts';
 import { stopChild } from '../bench/support/processes.ts';
 import { bodyBasic, bodyStructure, envelope, scanMessage } from '../src/mime/index.ts';
 
@@ -136,19 +136,12 @@ async function startDovecot(files: Buffer[]): Promise<Dovecot> {
   const banner = `oracle ${randomBytes(6).toString('hex')} ready.`;
   const conf = join(root, 'dovecot.conf');
   writeFileSync(conf, [
-    `base_dir = ${root}/run`,
-    `state_dir = ${root}/state`,
-    `log_path = ${root}/dovecot.log`,
+    ...privateInstanceSettings(root),
     'protocols = imap',
     `login_greeting = ${banner}`,
-    'listen = 127.0.0.1',
     'ssl = no',
     'disable_plaintext_auth = no',
     'auth_mechanisms = plain',
-    `passdb {\n  driver = passwd-file\n  args = username_format=%u ${root}/passwd\n}`,
-    `userdb {\n  driver = passwd-file\n  args = username_format=%u ${root}/passwd\n}`,
-    'mail_location = maildir:~/Maildir',
-    'first_valid_uid = 1',
     `service imap-login {\n  inet_listener imap {\n    port = ${port}\n  }\n  inet_listener imaps {\n    port = 0\n  }\n}`,
     '',
   ].join('\n'));

@@ -12,13 +12,13 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
 import { randomBytes } from 'node:crypto';
-import { tmpdir, userInfo } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { credentialsFor } from '../../src/auth/credentials.ts';
 import { MailboxDatabases } from '../../src/backend/mailbox-databases.ts';
 import { Directory } from '../../src/directory/directory.ts';
 import { createSelfSignedCertificate } from '../../src/lib/certificates.ts';
-import { chownTree, dovecotAvailable, mailOwner } from '../support/dovecot.ts';
+import { chownTree, dovecotAvailable, mailOwner, privateInstanceSettings } from '../support/dovecot.ts';
 import type { ImapUser } from './corpus.ts';
 import { stopChild } from '../support/processes.ts';
 
@@ -298,22 +298,14 @@ export async function startDovecotTarget(options: TargetOptions): Promise<Target
   const banner = uniqueBanner('Dovecot');
   const conf = join(root, 'dovecot.conf');
   writeFileSync(conf, [
-    `base_dir = ${root}/run`,
-    `state_dir = ${root}/state`,
-    `log_path = ${root}/dovecot.log`,
+    ...privateInstanceSettings(root),
     'protocols = imap',
     `login_greeting = ${banner}`,
-    'listen = 127.0.0.1',
     'ssl = yes',
     `ssl_cert = <${root}/cert.pem`,
     `ssl_key = <${root}/key.pem`,
     'disable_plaintext_auth = no',
     'auth_mechanisms = plain',
-    `passdb {\n  driver = passwd-file\n  args = username_format=%u ${root}/passwd\n}`,
-    `userdb {\n  driver = passwd-file\n  args = username_format=%u ${root}/passwd\n}`,
-    'mail_location = maildir:~/Maildir',
-    'first_valid_uid = 1',
-    ...(userInfo().uid === 0 ? [] : [`default_internal_user = ${userInfo().username}`, `default_login_user = ${userInfo().username}`]),
     // Every imap and imap-login process keeps a connection to log, anvil, stats and so on.
     `default_client_limit = ${processes + 1000}`,
     `protocol imap {\n  mail_max_userip_connections = ${options.maxConnections}\n}`,

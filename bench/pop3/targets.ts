@@ -7,7 +7,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
-import { tmpdir, userInfo } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { credentialsFor } from '../../src/auth/credentials.ts';
 import { MailboxDatabases } from '../../src/backend/mailbox-databases.ts';
@@ -15,7 +15,7 @@ import { Directory } from '../../src/directory/directory.ts';
 import { createSelfSignedCertificate } from '../../src/lib/certificates.ts';
 import type { BenchUser } from './corpus.ts';
 import { stopChild } from '../support/processes.ts';
-import { chownTree, dovecotAvailable, mailOwner } from '../support/dovecot.ts';
+import { chownTree, dovecotAvailable, mailOwner, privateInstanceSettings } from '../support/dovecot.ts';
 
 export interface Target {
   name: string;
@@ -139,21 +139,13 @@ export async function startDovecotTarget(users: BenchUser[]): Promise<Target> {
   writeFileSync(join(root, 'key.pem'), cert.keyPem, { mode: 0o600 });
   const conf = join(root, 'dovecot.conf');
   writeFileSync(conf, [
-    `base_dir = ${root}/run`,
-    `state_dir = ${root}/state`,
-    `log_path = ${root}/dovecot.log`,
+    ...privateInstanceSettings(root, 'PLAIN'),
     'protocols = pop3',
-    'listen = 127.0.0.1',
     'ssl = yes',
     `ssl_cert = <${root}/cert.pem`,
     `ssl_key = <${root}/key.pem`,
     'disable_plaintext_auth = no',
     'auth_mechanisms = plain',
-    `passdb {\n  driver = passwd-file\n  args = scheme=PLAIN username_format=%u ${root}/passwd\n}`,
-    `userdb {\n  driver = passwd-file\n  args = username_format=%u ${root}/passwd\n}`,
-    'mail_location = maildir:~/Maildir',
-    'first_valid_uid = 1',
-    ...(userInfo().uid === 0 ? [] : [`default_internal_user = ${userInfo().username}`, `default_login_user = ${userInfo().username}`]),
     `service pop3-login {\n  inet_listener pop3 {\n    port = ${plainPort}\n  }\n  inet_listener pop3s {\n    port = ${tlsPort}\n    ssl = yes\n  }\n}`,
     'service imap-login {\n  inet_listener imap {\n    port = 0\n  }\n  inet_listener imaps {\n    port = 0\n  }\n}',
     '',

@@ -23,7 +23,7 @@ import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { MailboxDatabases } from '../../src/backend/mailbox-databases.ts';
 import { Directory } from '../../src/directory/directory.ts';
-import { dovecotAvailable, mailOwner } from '../support/dovecot.ts';
+import { dovecotAvailable, mailOwner, privateInstanceSettings } from '../support/dovecot.ts';
 import { benchIdOf } from './corpus.ts';
 import { stopChild } from '../support/processes.ts';
 
@@ -326,18 +326,10 @@ export async function startDovecotLmtp(addresses: string[]): Promise<DovecotLmtp
   // Defaults otherwise: mail_fsync = optimized (each saved message is fsynced before its 250),
   // one lmtp process per connection.
   writeFileSync(conf, [
-    `base_dir = ${root}/run`,
-    `state_dir = ${root}/state`,
-    `log_path = ${root}/dovecot.log`,
+    ...privateInstanceSettings(root),
     `hostname = ${hostname}`,
     'protocols = lmtp',
-    'listen = 127.0.0.1',
     'ssl = no',
-    `passdb {\n  driver = passwd-file\n  args = username_format=%u ${root}/passwd\n}`,
-    `userdb {\n  driver = passwd-file\n  args = username_format=%u ${root}/passwd\n}`,
-    'mail_location = maildir:~/Maildir',
-    'first_valid_uid = 1',
-    ...(userInfo().uid === 0 ? [] : [`default_internal_user = ${userInfo().username}`, `default_login_user = ${userInfo().username}`]),
     `service lmtp {\n  inet_listener lmtp {\n    address = 127.0.0.1\n    port = ${port}\n  }\n}`,
     'service imap-login {\n  inet_listener imap {\n    port = 0\n  }\n  inet_listener imaps {\n    port = 0\n  }\n}',
     'service pop3-login {\n  inet_listener pop3 {\n    port = 0\n  }\n  inet_listener pop3s {\n    port = 0\n  }\n}',

@@ -26,3 +26,23 @@ export function chownTree(path: string, uid: number, gid: number): void {
   if (!statSync(path).isDirectory()) return;
   for (const name of readdirSync(path)) chownTree(join(path, name), uid, gid);
 }
+
+/**
+ * The dovecot.conf lines every private instance shares: its run, state and log under `root`,
+ * loopback only, the passwd-file `root/passwd` for users and passwords, maildirs in their homes,
+ * and (when not run as root) the caller as Dovecot's internal and login user.
+ */
+export function privateInstanceSettings(root: string, passdbScheme?: string): string[] {
+  const scheme = passdbScheme ? `scheme=${passdbScheme} ` : '';
+  return [
+    `base_dir = ${root}/run`,
+    `state_dir = ${root}/state`,
+    `log_path = ${root}/dovecot.log`,
+    'listen = 127.0.0.1',
+    `passdb {\n  driver = passwd-file\n  args = ${scheme}username_format=%u ${root}/passwd\n}`,
+    `userdb {\n  driver = passwd-file\n  args = username_format=%u ${root}/passwd\n}`,
+    'mail_location = maildir:~/Maildir',
+    'first_valid_uid = 1',
+    ...(userInfo().uid === 0 ? [] : [`default_internal_user = ${userInfo().username}`, `default_login_user = ${userInfo().username}`]),
+  ];
+}
