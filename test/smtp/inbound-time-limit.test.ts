@@ -8,7 +8,7 @@ import { silentLogger } from '../../src/lib/log.ts';
 import { tableResolver, type DnsResolver } from '../../src/smtp/dns.ts';
 import { MailauthChecker } from '../../src/smtp/inbound-auth.ts';
 import { message, startSmtpServer, type SmtpTestServer } from './harness.ts';
-import { SmtpTestClient } from './smtp-client.ts';
+import { deliverInbound } from './smtp-client.ts';
 
 const LIMIT_MS = 1500;
 
@@ -41,19 +41,7 @@ after(async () => {
   await s.stop();
 });
 
-async function deliver(from: string, raw: string): Promise<string> {
-  const c = await SmtpTestClient.connect(s.ports.inbound);
-  await c.read();
-  await c.command('EHLO mx.sender.example');
-  assert.equal((await c.command(`MAIL FROM:<${from}>`)).code, 250);
-  assert.equal((await c.command('RCPT TO:<bob@contoso.com>')).code, 250);
-  assert.equal((await c.command('DATA')).code, 354);
-  c.write(raw);
-  c.write('.\r\n');
-  const reply = await c.read();
-  c.close();
-  return reply.text;
-}
+const deliver = (from: string, raw: Buffer | string, to?: string) => deliverInbound(s.ports.inbound, from, raw, to);
 
 const authResults = (raw: Buffer) => /Authentication-Results: ([^]*?)\r\n(?! )/.exec(raw.toString())?.[1]?.replace(/\r\n /g, ' ') ?? '';
 const lastStored = async () => (await s.messages('bob')).at(-1)!.raw;

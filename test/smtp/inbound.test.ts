@@ -8,7 +8,7 @@ import { authenticate, dkimSign } from 'mailauth';
 import nodemailer from 'nodemailer';
 import { removeForgedResults } from '../../src/smtp/inbound-auth.ts';
 import { message, startSmtpServer, withoutPrependedHeaders, type SmtpTestServer } from './harness.ts';
-import { SmtpTestClient } from './smtp-client.ts';
+import { deliverInbound, SmtpTestClient } from './smtp-client.ts';
 
 const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
 const PRIVATE_PEM = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
@@ -35,20 +35,7 @@ after(async () => {
   await s.stop();
 });
 
-async function deliver(from: string, raw: Buffer | string, to = 'bob@contoso.com'): Promise<string> {
-  const c = await SmtpTestClient.connect(s.ports.inbound);
-  await c.read();
-  await c.command('EHLO mx.sender.example');
-  const mail = await c.command(`MAIL FROM:<${from}>`);
-  assert.equal(mail.code, 250);
-  assert.equal((await c.command(`RCPT TO:<${to}>`)).code, 250);
-  assert.equal((await c.command('DATA')).code, 354);
-  c.write(raw);
-  c.write('.\r\n');
-  const reply = await c.read();
-  c.close();
-  return reply.text;
-}
+const deliver = (from: string, raw: Buffer | string, to?: string) => deliverInbound(s.ports.inbound, from, raw, to);
 
 const authResults = (raw: Buffer) => /Authentication-Results: ([^]*?)\r\n(?! )/.exec(raw.toString())?.[1]?.replace(/\r\n /g, ' ') ?? '';
 

@@ -79,3 +79,22 @@ export class SmtpTestClient extends SocketTestClient {
 
 export const b64 = (s: string) => Buffer.from(s, 'utf8').toString('base64');
 export const plainAuth = (user: string, password: string) => b64(`\0${user}\0${password}`);
+
+/** One message over plain SMTP on port 25 as another mail server sends it; the reply to its data. */
+export async function deliverInbound(port: number, from: string, raw: Buffer | string, to = 'bob@contoso.com'): Promise<string> {
+  const c = await SmtpTestClient.connect(port);
+  await c.read();
+  await c.command('EHLO mx.sender.example');
+  const mail = await c.command(`MAIL FROM:<${from}>`);
+  if (mail.code !== 250) throw new Error(`MAIL FROM: ${mail.text}`);
+  const rcpt = await c.command(`RCPT TO:<${to}>`);
+  if (rcpt.code !== 250) throw new Error(`RCPT TO: ${rcpt.text}`);
+  const data = await c.command('DATA');
+  if (data.code !== 354) throw new Error(`DATA: ${data.text}`);
+  c.write(raw);
+  c.write('.\r\n');
+  const reply = await c.read();
+  c.close();
+  return reply.text;
+}
+
