@@ -183,8 +183,9 @@ describe('MULTIAPPEND (RFC 3502): large messages go to disk while they arrive', 
       assert.match(await c.line(), /^\+ /);
       if (i === 2) {
         // The literals already received are files of this user only (0600) in the data folder.
+        // The third may have its file already: the server opens it as the literal begins.
         const files = spoolFiles();
-        assert.equal(files.length, 2, files.join(', '));
+        assert.ok(files.length === 2 || files.length === 3, `${files.length} files: ${files.join(', ')}`);
         for (const f of files) assert.equal(statSync(join(spoolFolder(), f)).mode & 0o777, 0o600);
       }
       await sendSlowly(c, messages[i]!);
