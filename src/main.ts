@@ -23,7 +23,8 @@ const USAGE = `Usage:
   mailroom Get-Command           (list every cmdlet)
 
 Environment: MAILROOM_DATA (data folder, default ./data), MAILROOM_PORT_OFFSET (added to every
-port), MAILROOM_DIRECTORY (postgres:// URL of a shared directory), MAILROOM_LOG_LEVEL.`;
+port), MAILROOM_DIRECTORY (postgres:// URL of a shared directory), MAILROOM_LOG_LEVEL,
+MAILROOM_LOG_FORMAT (pretty|json; pretty on a terminal).`;
 
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;

@@ -219,6 +219,10 @@ export const REGEX_INVENTORY: Record<string, Record<string, RegexOrigin>> = {
   'lib/csv.ts': {
     '/[\\r\\n]+|[\\u0000-\\u001f\\u007f-\\u009f\\u2028\\u2029\\u202a-\\u202e\\u2066-\\u2069]/g': 'client',
   },
+  'lib/log-format.ts': {
+    '/[\\s"=\\\\\\p{Cc}]/u': 'client', // logged values can carry a client's bytes
+    '/\\p{Cc}/gu': 'client',
+  },
   'lib/private-files.ts': {
     "/'/g": 'admin', // the data folder's path, quoted for the chmod it suggests
   },

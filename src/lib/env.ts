@@ -24,3 +24,8 @@ export function directoryUrl(): string | undefined {
 export function logLevel(): string {
   return process.env.MAILROOM_LOG_LEVEL ?? 'info';
 }
+
+/** MAILROOM_LOG_FORMAT: pretty or json; unset picks pretty on a terminal (lib/log-format.ts). */
+export function logFormat(): string | undefined {
+  return process.env.MAILROOM_LOG_FORMAT;
+}

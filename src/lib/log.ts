@@ -2,7 +2,8 @@
 // `log.info({ command })` of a LOGIN line still never writes the password.
 import { createHmac, randomBytes } from 'node:crypto';
 import { pino, type Logger } from 'pino';
-import { logLevel } from './env.ts';
+import { logFormat, logLevel } from './env.ts';
+import { chooseLogFormat, prettyLogLine, type LogFormat } from './log-format.ts';
 
 export type { Logger };
 
@@ -11,12 +12,16 @@ const REDACT = [
   'authorization', '*.authorization', 'args.Password', 'values.Password',
 ];
 
-export function createLogger(bindings: Record<string, unknown> = {}): Logger {
-  return pino({
+export function createLogger(bindings: Record<string, unknown> = {}, format: LogFormat = chooseLogFormat(logFormat(), process.stdout.isTTY === true)): Logger {
+  const options = {
     level: logLevel(),
     base: { pid: process.pid, ...bindings },
     redact: { paths: REDACT, censor: '[redacted]' },
-  });
+  };
+  if (format === 'json') return pino(options);
+  // Written synchronously, as pino's default destination is: the last lines before a crash are kept.
+  const color = process.stdout.isTTY === true && !process.env.NO_COLOR;
+  return pino(options, { write: (line: string) => void process.stdout.write(prettyLogLine(line.endsWith('\n') ? line.slice(0, -1) : line, color)) });
 }
 
 export const silentLogger: Logger = pino({ level: 'silent' });
