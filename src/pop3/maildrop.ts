@@ -25,6 +25,10 @@ export interface MaildropMessage {
  * a new UID and so a new UIDL, and a "leave a copy" client fetches it once more, which is
  * right: for the server it is a new arrival. The form stays within RFC 1939's 1–70 characters
  * from 0x21–0x7E.
+ *
+ * A message imported from another server keeps the UIDL it had there (MessageSummary.pop3Uidl;
+ * Dovecot's `%08Xu%08Xv` is 16 hex digits, which never has this form's dot), so clients that
+ * left mail on that server do not download it again after the switch.
  */
 export function uidlFor(uidValidity: number, uid: number): string {
   return `${uidValidity}.${uid}`;
@@ -46,7 +50,7 @@ export class Maildrop {
   static of(messages: readonly MessageSummary[], uidValidity: number, order: SortOrder): Maildrop {
     const sorted = [...messages].sort((a, b) => a.internalDate.getTime() - b.internalDate.getTime() || a.uid - b.uid);
     if (order === 'Descending') sorted.reverse();
-    return new Maildrop(sorted.map((m) => ({ uid: m.uid, size: m.size, blobId: m.blobId, uidl: uidlFor(uidValidity, m.uid), deleted: false })));
+    return new Maildrop(sorted.map((m) => ({ uid: m.uid, size: m.size, blobId: m.blobId, uidl: m.pop3Uidl ?? uidlFor(uidValidity, m.uid), deleted: false })));
   }
 
   /** Messages numbered at logon, deleted ones included (numbers are never reused, §5). */

@@ -41,18 +41,40 @@ export interface MessageSummary {
   internalDate: Date;
   /** Content hash of the raw message; the key for reading its bytes. */
   blobId: string;
+  /**
+   * The POP3 unique-id listing carried over from another server (an import from Dovecot keeps
+   * `%08Xu%08Xv`), so "leave a copy" clients do not download the message again. Absent for
+   * Mailroom's own messages, whose UIDL is derived from UIDVALIDITY and UID (src/pop3/maildrop.ts).
+   */
+  pop3Uidl?: string;
 }
 
 export interface AppendInput {
   raw: Buffer;
   flags?: Flag[];
   internalDate?: Date;
+  /**
+   * Migration only: the UID the message had at the source. It must be at least the folder's
+   * UIDNEXT (UIDs only ascend, RFC 3501 §2.3.1.1); UIDNEXT becomes uid + 1.
+   */
+  uid?: number;
+  /** Migration only: the POP3 UIDL the source gave this message (see MessageSummary.pop3Uidl). */
+  pop3Uidl?: string;
+  /**
+   * Migration only: the message's identity at the source. A key already recorded for the
+   * mailbox makes the append a no-op answered `duplicate`; checked and recorded in the same
+   * transaction as the message, so an import run again or resumed after a crash never adds a
+   * message twice, even when it was moved to another folder since.
+   */
+  importKey?: string;
 }
 
 export interface AppendResult {
   uid: number;
   modseq: number;
   uidValidity: number;
+  /** The importKey was already recorded: nothing was added (uid and modseq are 0). */
+  duplicate?: boolean;
 }
 
 export type FlagOperation = 'add' | 'remove' | 'replace';
@@ -123,7 +145,21 @@ export interface MailStore {
 
   folders(mailboxId: string): Promise<Folder[]>;
   folder(mailboxId: string, name: string): Promise<Folder | undefined>;
-  createFolder(mailboxId: string, name: string, options?: { role?: FolderRole; hidden?: boolean }): Promise<Folder>;
+  /**
+   * `uidValidity` (migration) gives the new folder the UIDVALIDITY it had on another server, so
+   * clients that synced it there keep their copies; otherwise the store picks a new one.
+   */
+  createFolder(mailboxId: string, name: string, options?: { role?: FolderRole; hidden?: boolean; uidValidity?: number }): Promise<Folder>;
+  /**
+   * Migration: gives an EMPTY folder another UIDVALIDITY and starts its UIDs again at 1
+   * (refused with FolderError 'exists' when the folder holds messages). A new UIDVALIDITY tells
+   * clients that every UID they knew in it is void (RFC 3501 §2.3.1.1), so this is legal.
+   */
+  adoptUidValidity(folderId: number, uidValidity: number): Promise<Folder>;
+  /** Migration: raises UIDNEXT to `uidNext` (never lowers it), as the source server had it. */
+  reserveUids(folderId: number, uidNext: number): Promise<Folder>;
+  /** Migration: which of these import keys (AppendInput.importKey) the mailbox has recorded. */
+  importedKeys(mailboxId: string, keys: string[]): Promise<Set<string>>;
   /** Renames a folder and all its children; renaming INBOX moves its messages (RFC 3501 §6.3.5). */
   renameFolder(mailboxId: string, from: string, to: string): Promise<void>;
   /** Deletes a folder; its messages go to Recoverable Items. Refused for INBOX and for folders with children. */

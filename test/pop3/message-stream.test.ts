@@ -131,4 +131,10 @@ describe('Maildrop', () => {
     const drop = Maildrop.of(messages, 77, 'Ascending');
     assert.deepEqual([...drop.live()].map(([, m]) => m.uidl), ['77.3', '77.1', '77.2', '77.4', '77.5']);
   });
+
+  test('a UIDL kept from an import is listed as it was; the others keep the derived form', () => {
+    const imported = [{ ...summary(1, 10), pop3Uidl: '00000001654321AB' }, summary(2, 20)];
+    const drop = Maildrop.of(imported, 77, 'Ascending');
+    assert.deepEqual([...drop.live()].map(([, m]) => m.uidl), ['00000001654321AB', '77.2']);
+  });
 });

@@ -1578,6 +1578,96 @@ export function mailStoreConformance(name: string, open: OpenStore): void {
       });
     });
 
+    describe('migration: kept UIDVALIDITY, UIDs, POP3 UIDLs and import keys', () => {
+      const ctx = useStore(() => ({ quotaLimit: async () => 64 * 1024 }));
+
+      test('a folder created with a given UIDVALIDITY keeps it; appends with kept UIDs keep them and UIDNEXT follows', async () => {
+        const { store } = ctx();
+        const { id } = await newMailbox(store);
+        const folder = await store.createFolder(id, 'Imported', { uidValidity: 1700000001 });
+        assert.equal(folder.uidValidity, 1700000001);
+        const internalDate = new Date('2019-03-04T05:06:07Z');
+        const a = await store.append(folder.id, { raw: makeMessage(), uid: 7, flags: ['\\Seen', 'Work'], internalDate, pop3Uidl: '000000076551B2C1' });
+        const b = await store.append(folder.id, { raw: makeMessage(), uid: 40 });
+        assert.deepEqual([a.uid, b.uid, a.uidValidity], [7, 40, 1700000001]);
+        const status = await store.status(folder.id);
+        assert.deepEqual([status.uidNext, status.messages, status.unseen], [41, 2, 1]);
+        const seven = await mustMessage(store, folder.id, 7);
+        assert.deepEqual(sorted(seven.flags), ['Work', '\\Seen']);
+        assert.equal(seven.internalDate.getTime(), internalDate.getTime());
+        assert.equal(seven.pop3Uidl, '000000076551B2C1');
+        assert.equal((await mustMessage(store, folder.id, 40)).pop3Uidl, undefined, 'no UIDL given, none stored');
+        // A UID at or below one already used would break RFC 3501's ascending UIDs.
+        await expectFolderError(store.append(folder.id, { raw: makeMessage(), uid: 40 }), 'exists', 'a used UID');
+        await expectFolderError(store.append(folder.id, { raw: makeMessage(), uid: 12 }), 'exists', 'a UID below UIDNEXT');
+        assert.equal((await store.append(folder.id, { raw: makeMessage() })).uid, 41, 'ordinary appends continue after the kept UIDs');
+        const usage = await store.usage(id);
+        assert.equal(usage.messages, 3);
+      });
+
+      test('reserveUids raises UIDNEXT and never lowers it', async () => {
+        const { store } = ctx();
+        const { id } = await newMailbox(store);
+        const folder = await store.createFolder(id, 'Reserved', { uidValidity: 99 });
+        assert.equal((await store.reserveUids(folder.id, 120)).uidNext, 120);
+        assert.equal((await store.reserveUids(folder.id, 50)).uidNext, 120);
+        assert.equal((await store.append(folder.id, { raw: makeMessage() })).uid, 120);
+        await assert.rejects(store.reserveUids(folder.id, 2 ** 33), RangeError);
+      });
+
+      test('adoptUidValidity re-bases an empty folder (the default Inbox) and refuses one with messages', async () => {
+        const { store } = ctx();
+        const { id, inbox } = await newMailbox(store);
+        await store.append(inbox.id, { raw: makeMessage() });
+        await expectFolderError(store.adoptUidValidity(inbox.id, 1234), 'exists', 'a folder with messages');
+        await store.expunge(inbox.id, [1]);
+        const before = await store.status(inbox.id);
+        const adopted = await store.adoptUidValidity(inbox.id, 1234);
+        assert.deepEqual([adopted.uidValidity, adopted.uidNext], [1234, 1]);
+        assert.ok(adopted.highestModseq > before.highestModseq, 'the change is a new MODSEQ');
+        assert.deepEqual((await store.changesSince(inbox.id, 0)).expunged, [], 'the old UIDs\' change log is gone');
+        assert.equal((await store.append(inbox.id, { raw: makeMessage(), uid: 1 })).uid, 1);
+        await assert.rejects(store.createFolder(id, 'Zero', { uidValidity: 0 }), RangeError);
+      });
+
+      test('an import key makes a second append of the same item a duplicate, in any folder of the mailbox', async () => {
+        const { store } = ctx();
+        const { id, inbox } = await newMailbox(store);
+        const other = await newMailbox(store);
+        const archive = await mustFolder(store, id, 'Archive');
+        const raw = makeMessage();
+        const first = await store.append(inbox.id, { raw, importKey: 'INBOX\u0000uid:1' });
+        assert.equal(first.duplicate, undefined);
+        const again = await Promise.all([
+          store.append(inbox.id, { raw, importKey: 'INBOX\u0000uid:1' }),
+          store.append(archive.id, { raw, importKey: 'INBOX\u0000uid:1' }),
+        ]);
+        assert.deepEqual(again.map((r) => r.duplicate), [true, true]);
+        assert.equal((await store.status(inbox.id)).messages, 1);
+        assert.equal((await store.status(archive.id)).messages, 0);
+        assert.deepEqual([...await store.importedKeys(id, ['INBOX\u0000uid:1', 'INBOX\u0000uid:2'])], ['INBOX\u0000uid:1']);
+        assert.equal((await store.importedKeys(other.id, ['INBOX\u0000uid:1'])).size, 0, 'keys are per mailbox');
+        assert.equal((await store.append(other.inbox.id, { raw, importKey: 'INBOX\u0000uid:1' })).duplicate, undefined);
+      });
+
+      test('an append refused by the quota does not record its import key', async () => {
+        const { store } = ctx();
+        const { id, inbox } = await newMailbox(store);
+        await expectQuotaError(store.append(inbox.id, { raw: sizedMessage(70 * 1024), importKey: 'big' }), 'over quota');
+        assert.equal((await store.importedKeys(id, ['big'])).size, 0);
+        await expectFolderError(store.append(inbox.id, { raw: makeMessage(), uid: 5, importKey: 'k5' }).then(() => store.append(inbox.id, { raw: makeMessage(), uid: 3, importKey: 'k3' })), 'exists', 'UID below UIDNEXT');
+        assert.deepEqual([...await store.importedKeys(id, ['k5', 'k3'])], ['k5']);
+      });
+
+      test('removeMailbox forgets the mailbox\'s import keys', async () => {
+        const { store } = ctx();
+        const { id, inbox } = await newMailbox(store);
+        await store.append(inbox.id, { raw: makeMessage(), importKey: 'gone' });
+        await store.removeMailbox(id);
+        assert.equal((await store.importedKeys(id, ['gone'])).size, 0);
+      });
+    });
+
     describe('removeMailbox', () => {
       const ctx = useStore();
 

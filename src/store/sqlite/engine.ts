@@ -71,6 +71,7 @@ interface MessageRow {
   subject: string;
   sender: string;
   sent_day: number | null;
+  pop3_uidl: string | null;
 }
 
 interface RecoverableRow {
@@ -100,6 +101,7 @@ function toSummary(r: MessageRow): MessageSummary {
   return {
     uid: r.uid, modseq: r.modseq, flags: JSON.parse(r.flags) as Flag[], size: r.size,
     internalDate: new Date(r.internal_date), blobId: r.blob_id,
+    ...(r.pop3_uidl === null ? {} : { pop3Uidl: r.pop3_uidl }),
   };
 }
 
@@ -161,6 +163,7 @@ export class SqliteMailStore implements MailStore {
     db.pragma('foreign_keys = ON');
     db.exec(STORE_SCHEMA);
     SqliteMailStore.addSentDayColumn(db);
+    SqliteMailStore.addPop3UidlColumn(db);
     SqliteMailStore.moveSubscriptions(db);
     SqliteMailStore.moveTextIndex(db, folder);
     db.prepare(`INSERT INTO meta (key, value) VALUES ('next_uid_validity', ?) ON CONFLICT (key) DO NOTHING`).run(
@@ -193,6 +196,12 @@ export class SqliteMailStore implements MailStore {
       // The value is the last message id filled, so a fill cut short goes on where it stopped.
       db.prepare(`INSERT INTO meta (key, value) VALUES ('fill_sent_day', 0) ON CONFLICT (key) DO NOTHING`).run();
     }).immediate();
+  }
+
+  /** Databases from before imports had no column for a POP3 UIDL carried over from another server. */
+  private static addPop3UidlColumn(db: Database.Database): void {
+    const columns = db.prepare(`SELECT name FROM pragma_table_info('messages')`).pluck().all() as string[];
+    if (!columns.includes('pop3_uidl')) db.exec(`ALTER TABLE messages ADD COLUMN pop3_uidl TEXT`);
   }
 
   /** Fills messages.sent_day from the stored headers where addSentDayColumn asked for it. */
@@ -395,8 +404,8 @@ export class SqliteMailStore implements MailStore {
     return this.statements.get(`SELECT * FROM folders WHERE mailbox_id = ? AND name = ?`).get(mailboxId, canonicalFolderName(name)) as FolderRow | undefined;
   }
 
-  private insertFolder(mailboxId: string, name: string, role: FolderRole | null, hidden: boolean): FolderRow {
-    const uidValidity = this.nextUidValidity();
+  private insertFolder(mailboxId: string, name: string, role: FolderRole | null, hidden: boolean, givenUidValidity?: number): FolderRow {
+    const uidValidity = givenUidValidity ?? this.nextUidValidity();
     const info = this.statements.get(`INSERT INTO folders (mailbox_id, name, role, hidden, uid_validity) VALUES (?, ?, ?, ?, ?)`)
       .run(mailboxId, name, role, hidden ? 1 : 0, uidValidity);
     return this.folderRow(Number(info.lastInsertRowid));
@@ -430,6 +439,7 @@ export class SqliteMailStore implements MailStore {
       this.statements.get(`DELETE FROM folders WHERE mailbox_id = ?`).run(mailboxId);
       this.statements.get(`DELETE FROM subscriptions WHERE mailbox_id = ?`).run(mailboxId);
       this.statements.get(`DELETE FROM usage WHERE mailbox_id = ?`).run(mailboxId);
+      this.statements.get(`DELETE FROM import_keys WHERE mailbox_id = ?`).run(mailboxId);
     });
     this.blobs.removeNow(freed);
   }
@@ -444,14 +454,45 @@ export class SqliteMailStore implements MailStore {
     return row && toFolder(row);
   }
 
-  async createFolder(mailboxId: string, name: string, options: { role?: FolderRole; hidden?: boolean } = {}): Promise<Folder> {
+  async createFolder(mailboxId: string, name: string, options: { role?: FolderRole; hidden?: boolean; uidValidity?: number } = {}): Promise<Folder> {
     const problem = folderNameProblem(name);
     if (problem) throw new FolderError(problem, 'invalid-name');
+    if (options.uidValidity !== undefined) checkUidValidity(options.uidValidity);
     const canonical = canonicalFolderName(name);
     return this.safeWrite(() => {
       if (this.folderByName(mailboxId, canonical)) throw new FolderError(`The folder '${canonical}' already exists.`, 'exists');
-      return toFolder(this.insertFolder(mailboxId, canonical, options.role ?? null, options.hidden ?? false));
+      return toFolder(this.insertFolder(mailboxId, canonical, options.role ?? null, options.hidden ?? false, options.uidValidity));
     });
+  }
+
+  async adoptUidValidity(folderId: number, uidValidity: number): Promise<Folder> {
+    checkUidValidity(uidValidity);
+    return this.safeWrite(() => {
+      const folder = this.folderRow(folderId);
+      if (folder.uid_validity === uidValidity && folder.uid_next === 1) return toFolder(folder);
+      if (folder.messages > 0) throw new FolderError(`The folder '${folder.name}' holds messages; its UIDVALIDITY cannot change.`, 'exists');
+      // The old UIDs' change log means nothing under the new UIDVALIDITY (QRESYNC starts over).
+      this.statements.get(`DELETE FROM expunged WHERE folder_id = ?`).run(folderId);
+      this.statements.get(`UPDATE folders SET uid_validity = ?, uid_next = 1 WHERE id = ?`).run(uidValidity, folderId);
+      this.nextModseq(folder);
+      return toFolder(this.folderRow(folderId));
+    });
+  }
+
+  async reserveUids(folderId: number, uidNext: number): Promise<Folder> {
+    if (!Number.isInteger(uidNext) || uidNext < 1 || uidNext > 0xffffffff) throw new RangeError(`UIDNEXT ${uidNext} is not a 32-bit UID.`);
+    return this.safeWrite(() => {
+      const folder = this.folderRow(folderId);
+      if (uidNext > folder.uid_next) this.statements.get(`UPDATE folders SET uid_next = ? WHERE id = ?`).run(uidNext, folderId);
+      return toFolder(this.folderRow(folderId));
+    });
+  }
+
+  async importedKeys(mailboxId: string, keys: string[]): Promise<Set<string>> {
+    const found = new Set<string>();
+    const stmt = this.statements.get(`SELECT 1 FROM import_keys WHERE mailbox_id = ? AND key = ?`);
+    for (const key of keys) if (stmt.get(mailboxId, key)) found.add(key);
+    return found;
   }
 
   async renameFolder(mailboxId: string, from: string, to: string): Promise<void> {
@@ -563,16 +604,20 @@ export class SqliteMailStore implements MailStore {
   private insertMessage(
     folder: FolderRow, blobId: string, size: number, internalDate: number, flags: Flag[], modseq: number,
     headers: { subject: string; sender: string; sentDay: number | null },
+    kept: { uid?: number; pop3Uidl?: string } = {},
   ): number {
-    const uid = folder.uid_next;
+    const uid = kept.uid ?? folder.uid_next;
+    // UIDs only ascend within a UIDVALIDITY (RFC 3501 §2.3.1.1): a kept UID below UIDNEXT may
+    // have been handed out already.
+    if (uid < folder.uid_next) throw new FolderError(`UID ${uid} is below the folder's UIDNEXT ${folder.uid_next}.`, 'exists');
     folder.uid_next = uid + 1;
     this.statements.get(`UPDATE folders SET uid_next = ? WHERE id = ?`).run(folder.uid_next, folder.id);
     const seen = hasSeen(flags);
     const info = this.statements.get(
-        `INSERT INTO messages (folder_id, uid, modseq, blob_id, size, internal_date, flags, seen, recent, subject, sender, sent_day)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?)`,
+        `INSERT INTO messages (folder_id, uid, modseq, blob_id, size, internal_date, flags, seen, recent, subject, sender, sent_day, pop3_uidl)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?)`,
       )
-      .run(folder.id, uid, modseq, blobId, size, internalDate, JSON.stringify(flags), seen ? 1 : 0, headers.subject, headers.sender, headers.sentDay);
+      .run(folder.id, uid, modseq, blobId, size, internalDate, JSON.stringify(flags), seen ? 1 : 0, headers.subject, headers.sender, headers.sentDay, kept.pop3Uidl ?? null);
     this.queueIndex(Number(info.lastInsertRowid), 'add');
     this.adjustCounters(folder, 1, seen ? 0 : 1, 1, size);
     return uid;
@@ -622,12 +667,20 @@ export class SqliteMailStore implements MailStore {
     const flags = normalizeFlags(input.flags ?? []);
     const internalDate = (input.internalDate ?? this.now()).getTime();
     const headers = summarizeHeaders(raw);
+    if (input.uid !== undefined && (!Number.isInteger(input.uid) || input.uid < 1 || input.uid >= 0xffffffff)) {
+      throw new RangeError(`UID ${input.uid} is not a 32-bit UID.`);
+    }
     return this.enqueueWrite(() => {
       const folder = this.folderRow(folderId);
+      if (input.importKey !== undefined) {
+        const recorded = this.statements.get(`INSERT INTO import_keys (mailbox_id, key) VALUES (?, ?) ON CONFLICT DO NOTHING`).run(folder.mailbox_id, input.importKey);
+        if (recorded.changes === 0) return { uid: 0, modseq: 0, uidValidity: folder.uid_validity, duplicate: true };
+      }
       this.checkQuota(folder.mailbox_id, limit, raw.length);
       const modseq = this.nextModseq(folder);
       this.retainBlob(blobId, raw.length, inline ? raw : null);
-      const uid = this.insertMessage(folder, blobId, raw.length, internalDate, flags, modseq, headers);
+      const kept = { ...(input.uid === undefined ? {} : { uid: input.uid }), ...(input.pop3Uidl === undefined ? {} : { pop3Uidl: input.pop3Uidl }) };
+      const uid = this.insertMessage(folder, blobId, raw.length, internalDate, flags, modseq, headers, kept);
       this.addUsage(folder.mailbox_id, raw.length, 1, 0);
       return { uid, modseq, uidValidity: folder.uid_validity };
     });
@@ -1056,6 +1109,11 @@ class BlobFileMissing extends Error {
   constructor(readonly blobId: string) {
     super(`blob file ${blobId} vanished before its first reference was committed`);
   }
+}
+
+function checkUidValidity(value: number): void {
+  // A non-zero 32-bit number (RFC 3501 §2.3.1.1).
+  if (!Number.isInteger(value) || value < 1 || value > 0xffffffff) throw new RangeError(`UIDVALIDITY ${value} is not a non-zero 32-bit number.`);
 }
 
 function escapeLike(text: string): string {

@@ -91,6 +91,13 @@ CREATE TABLE IF NOT EXISTS recoverable (
   subject TEXT NOT NULL,
   sender TEXT NOT NULL
 );
+-- Identities of messages brought in by an import (AppendInput.importKey), per mailbox: written
+-- in the transaction that adds the message, so an import run again adds nothing twice.
+CREATE TABLE IF NOT EXISTS import_keys (
+  mailbox_id TEXT NOT NULL,
+  key TEXT NOT NULL,
+  PRIMARY KEY (mailbox_id, key)
+);
 CREATE INDEX IF NOT EXISTS recoverable_by_mailbox ON recoverable (mailbox_id, deleted_at);
 CREATE INDEX IF NOT EXISTS recoverable_by_purge ON recoverable (purge_after);
 `;
