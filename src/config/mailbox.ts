@@ -1,6 +1,6 @@
 // Per-mailbox settings: quotas (Set-Mailbox, with the database defaults of Set-MailboxDatabase)
 // and the POP3/IMAP4 settings of Set-CASMailbox (shared/research/exchange-features.md §3, §7).
-import { MIME_FORMATS } from './pop-imap.ts';
+import { MIME_FORMATS, unsupportedMimeFormat } from './pop-imap.ts';
 import type { SettingDef } from './model.ts';
 
 const GB = 1024 ** 3;
@@ -46,7 +46,7 @@ function casDefs(prefix: 'Pop' | 'Imap'): SettingDef[] {
     { name: `${prefix}Enabled`, kind: 'bool', default: true, help: `Whether the mailbox may be opened by ${prefix === 'Pop' ? 'POP3' : 'IMAP4'}.` },
     { name: `${prefix}UseProtocolDefaults`, kind: 'bool', default: true,
       help: `Use the server's ${prefix}Settings; $false makes the four ${prefix}* settings below apply.` },
-    { name: `${prefix}MessagesRetrievalMimeFormat`, kind: 'enum', values: MIME_FORMATS, default: 'BestBodyFormat',
+    { name: `${prefix}MessagesRetrievalMimeFormat`, kind: 'enum', values: MIME_FORMATS, default: 'BestBodyFormat', unsupported: unsupportedMimeFormat,
       help: 'How messages are rendered for this mailbox.' },
     { name: `${prefix}EnableExactRFC822Size`, kind: 'bool', default: false, help: 'Accepted for compatibility: sizes are always exact.' },
     { name: `${prefix}SuppressReadReceipt`, kind: 'bool', default: false, help: 'Send read receipts only when a message is opened.' },

@@ -27,6 +27,13 @@ export interface SettingDef {
   default: SettingValue | ((ctx: DefaultsContext) => SettingValue);
   /** Checks one element (or the value, when not multi); returns an error text or undefined. */
   check?: (value: string) => string | undefined;
+  /**
+   * Values Exchange knows that Mailroom refuses because it has nothing that would make them
+   * work (NTLM, Kerberos, TNEF, …): value → reason, or undefined when the value is supported.
+   * A stored value that is now refused reads back as the default, so no setting is kept that
+   * does nothing.
+   */
+  unsupported?: (value: string | number | boolean) => string | undefined;
   help: string;
 }
 
@@ -54,7 +61,15 @@ export function completeDocument(
 ): SettingsDocument {
   const doc = defaultsOf(defs, ctx);
   for (const def of defs) {
-    if (def.name in stored) doc[def.name] = stored[def.name] as SettingValue;
+    if (!(def.name in stored)) continue;
+    const value = stored[def.name] as SettingValue;
+    if (def.unsupported && Array.isArray(value)) {
+      doc[def.name] = value.filter((v) => def.unsupported!(v) === undefined);
+    } else if (def.unsupported && (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') && def.unsupported(value) !== undefined) {
+      continue;
+    } else {
+      doc[def.name] = value;
+    }
   }
   return doc;
 }
@@ -81,6 +96,17 @@ export function secondsToClock(total: number): string {
 }
 
 function validateScalar(def: SettingDef, value: unknown): SettingValue {
+  const valid = validateKind(def, value);
+  if (def.unsupported && (typeof valid === 'string' || typeof valid === 'number' || typeof valid === 'boolean')) {
+    const reason = def.unsupported(valid);
+    if (reason) fail(def, `${showValue(valid)} is not supported: ${reason}`);
+  }
+  return valid;
+}
+
+const showValue = (v: string | number | boolean) => (typeof v === 'boolean' ? (v ? '$true' : '$false') : String(v));
+
+function validateKind(def: SettingDef, value: unknown): SettingValue {
   switch (def.kind) {
     case 'string': {
       if (typeof value !== 'string') fail(def, 'must be text.');

@@ -19,10 +19,19 @@ export const MIME_FORMATS = [
   'TextEnrichedAndTextAlternative', 'BestBodyFormat', 'Tnef',
 ] as const;
 
+/** TNEF (winmail.dat) is Outlook's own encoding of its item properties; nothing here stores them. */
+export const unsupportedMimeFormat = (v: string | number | boolean): string | undefined =>
+  v === 'Tnef'
+    ? 'Mailroom stores messages as MIME, not as Outlook items, so it has no TNEF (winmail.dat) rendering to offer; use BestBodyFormat or one of the text and HTML formats.'
+    : undefined;
+
 export const LOGIN_TYPES = ['PlainTextLogin', 'PlainTextAuthentication', 'SecureLogin'] as const;
 export type LoginType = (typeof LOGIN_TYPES)[number];
 
 export const CALENDAR_OPTIONS = ['iCalendar', 'IntranetUrl', 'InternetUrl', 'Custom'] as const;
+
+export const NO_INTEGRATED_AUTH =
+  'Mailroom does not support NTLM or Kerberos (GSSAPI): they need a Windows domain controller to check the tickets against. Clients use PLAIN, LOGIN or SCRAM-SHA-256 (which never sends the password).';
 
 function protocolDefs(p: Protocol): SettingDef[] {
   const pop = p === 'pop';
@@ -62,7 +71,7 @@ function protocolDefs(p: Protocol): SettingDef[] {
       help: 'Connections accepted at once from one client address. Mailroom: 2000 by default (Exchange 2013: 2147483647).' },
     { name: 'MaxConnectionsPerUser', kind: 'int', min: 1, max: MAX_INT32, default: 16,
       help: 'Connections one user may hold at once.' },
-    { name: 'MessageRetrievalMimeFormat', kind: 'enum', values: MIME_FORMATS, default: 'BestBodyFormat',
+    { name: 'MessageRetrievalMimeFormat', kind: 'enum', values: MIME_FORMATS, default: 'BestBodyFormat', unsupported: unsupportedMimeFormat,
       help: 'How messages are rendered when retrieved; BestBodyFormat serves the message as stored.' },
     { name: 'CalendarItemRetrievalOption', kind: 'enum', values: CALENDAR_OPTIONS, default: 'iCalendar',
       help: 'Meeting requests as iCalendar, or as a link to the web view (IntranetUrl, InternetUrl, Custom).' },
@@ -71,12 +80,16 @@ function protocolDefs(p: Protocol): SettingDef[] {
       help: 'Base URL of the meeting web view when CalendarItemRetrievalOption is Custom.' },
     { name: 'EnableExactRFC822Size', kind: 'bool', default: false,
       help: 'Accepted for compatibility: Mailroom always reports exact sizes.' },
-    { name: 'EnableGSSAPIAndNTLMAuth', kind: 'bool', default: true,
-      help: 'Accepted for compatibility: Mailroom offers no NTLM or Kerberos.' },
+    // Exchange's default is $true; Mailroom has no Windows domain to check NTLM or Kerberos
+    // tickets against, so the only value it can honour is $false (docs/security.md).
+    { name: 'EnableGSSAPIAndNTLMAuth', kind: 'bool', default: false,
+      unsupported: (v) => (v === true ? NO_INTEGRATED_AUTH : undefined),
+      help: 'Offer NTLM and Kerberos (GSSAPI). Mailroom: always $false; SCRAM-SHA-256 is offered instead.' },
     { name: 'EnforceCertificateErrors', kind: 'bool', default: false,
       help: 'Refuse to start TLS with a certificate that is invalid or does not match the FQDN.' },
     { name: 'ExtendedProtectionPolicy', kind: 'enum', values: ['None', 'Allow', 'Require'], default: 'None',
-      help: 'Channel binding for integrated authentication (not offered; accepted for compatibility).' },
+      unsupported: (v) => (v === 'None' ? undefined : `Extended Protection binds NTLM and Kerberos logons to the TLS channel. ${NO_INTEGRATED_AUTH}`),
+      help: 'Channel binding for integrated (NTLM/Kerberos) authentication. Mailroom: always None, as it offers no integrated authentication.' },
     { name: 'SuppressReadReceipt', kind: 'bool', default: false,
       help: 'Send read receipts only when a message is opened, not when it is downloaded.' },
     { name: 'ProtocolLogEnabled', kind: 'bool', default: false, help: 'Write one CSV line per command.' },
@@ -86,8 +99,13 @@ function protocolDefs(p: Protocol): SettingDef[] {
       help: 'When to start a new protocol log file (used when LogPerFileSizeQuota is 0).' },
     { name: 'LogPerFileSizeQuota', kind: 'size', min: 0, max: 2 ** 50, allowUnlimited: true, default: 0,
       help: 'Size at which to start a new protocol log file; 0 rolls by time, unlimited keeps one file.' },
+    // Exchange's front end proxies to the back end's port. Mailroom's hands the logged-on socket
+    // to the back end in the same process (docs/architecture.md), so no port is used and only
+    // Exchange's value is accepted, for scripts that set it.
     { name: 'ProxyTargetPort', kind: 'int', min: 1, max: 65535, default: pop ? 1995 : 1993,
-      help: 'Port of the back-end service that front ends forward sessions to.' },
+      unsupported: (v) => (v === (pop ? 1995 : 1993) ? undefined
+        : `Mailroom's ${label} front end hands a session to the back end in the same process, not over a port; only ${pop ? 1995 : 1993} (Exchange's value) is accepted.`),
+      help: `Exchange: the back-end port front ends proxy to. Mailroom hands sessions over in-process; only ${pop ? 1995 : 1993} is accepted.` },
   ];
   if (pop) {
     defs.push({ name: 'MessageRetrievalSortOrder', kind: 'enum', values: ['Ascending', 'Descending'], default: 'Ascending',

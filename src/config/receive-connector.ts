@@ -4,6 +4,7 @@
 import { checkBinding } from './endpoints.ts';
 import { checkIpRange } from './ip-ranges.ts';
 import type { DefaultsContext, SettingDef, SettingsDocument } from './model.ts';
+import { NO_INTEGRATED_AUTH } from './pop-imap.ts';
 import { defaultsOf } from './model.ts';
 
 const MB = 1024 * 1024;
@@ -12,6 +13,21 @@ const KB = 1024;
 export const AUTH_MECHANISMS = [
   'None', 'Tls', 'Integrated', 'BasicAuth', 'BasicAuthRequireTLS', 'ExchangeServer', 'ExternalAuthoritative',
 ] as const;
+/** What a connector cannot do here; refused when set (see SettingDef.unsupported). */
+const unsupportedAuthMechanism = (v: string | number | boolean): string | undefined => {
+  if (v === 'Integrated') return NO_INTEGRATED_AUTH;
+  if (v === 'ExternalAuthoritative') {
+    return 'Mailroom does not treat a connection as authenticated because of the address it comes from (Exchange: for an externally secured link, such as IPsec); use BasicAuth or RemoteIPRanges with AnonymousUsers.';
+  }
+  return undefined;
+};
+const unsupportedPermissionGroup = (v: string | number | boolean): string | undefined =>
+  v === 'Partners'
+    ? 'Partners is for Exchange\'s Domain Security (mutual TLS with partner domains), which Mailroom does not offer.'
+    : v === 'Custom'
+      ? 'Mailroom has no per-permission rights (Add-ADPermission) on connectors; use AnonymousUsers or ExchangeUsers.'
+      : undefined;
+
 export const PERMISSION_GROUPS = [
   'None', 'AnonymousUsers', 'ExchangeUsers', 'ExchangeServers', 'ExchangeLegacyServers', 'Partners', 'Custom',
 ] as const;
@@ -28,9 +44,11 @@ export const RECEIVE_CONNECTOR_SETTINGS: readonly SettingDef[] = [
     help: 'Name used in the banner, the EHLO reply and to choose the certificate; published when AdvertiseClientSettings is $true.' },
   { name: 'Banner', kind: 'string', nullable: true, default: null,
     help: 'Replaces the 220 greeting; $null gives "220 <Fqdn> Mailroom ESMTP MAIL service ready at <date>".' },
-  { name: 'AuthMechanism', kind: 'enum', multi: true, values: AUTH_MECHANISMS, default: ['Tls', 'BasicAuth', 'BasicAuthRequireTLS', 'Integrated'],
+  { name: 'AuthMechanism', kind: 'enum', multi: true, values: AUTH_MECHANISMS, default: ['Tls', 'BasicAuth', 'BasicAuthRequireTLS'],
+    unsupported: unsupportedAuthMechanism,
     help: 'Tls offers STARTTLS; BasicAuth offers AUTH; BasicAuthRequireTLS offers AUTH only after TLS.' },
   { name: 'PermissionGroups', kind: 'enum', multi: true, values: PERMISSION_GROUPS, default: ['ExchangeUsers'],
+    unsupported: unsupportedPermissionGroup,
     help: 'Who may use the connector: AnonymousUsers for Internet mail, ExchangeUsers for authenticated mailbox users.' },
   // Mailroom's own, stricter than Exchange (docs/security.md, "SMTP: spoofed senders and relaying").
   // $true is Exchange with ms-Exch-SMTP-Accept-Authoritative-Domain-Sender removed from Anonymous
@@ -64,7 +82,8 @@ export const RECEIVE_CONNECTOR_SETTINGS: readonly SettingDef[] = [
     help: 'Messages one client may submit per minute.' },
   { name: 'ProtocolLoggingLevel', kind: 'enum', values: ['None', 'Verbose'], default: 'None', help: 'Write the SMTP conversation to the protocol log.' },
   { name: 'SizeEnabled', kind: 'enum', values: ['Disabled', 'Enabled', 'EnabledWithoutValue'], default: 'Enabled', help: 'How the SIZE extension is advertised.' },
-  { name: 'EnableAuthGSSAPI', kind: 'bool', default: false, help: 'Accepted for compatibility: Mailroom offers no Kerberos.' },
+  { name: 'EnableAuthGSSAPI', kind: 'bool', default: false, unsupported: (v) => (v === true ? NO_INTEGRATED_AUTH : undefined),
+    help: 'Offer Kerberos (GSSAPI). Mailroom: always $false.' },
   { name: 'PipeliningEnabled', kind: 'bool', default: true, help: 'Advertise PIPELINING.' },
   { name: 'EightBitMimeEnabled', kind: 'bool', default: true, help: 'Advertise 8BITMIME.' },
   { name: 'BinaryMimeEnabled', kind: 'bool', default: true, help: 'Advertise BINARYMIME.' },
@@ -86,7 +105,7 @@ export const DEFAULT_CONNECTORS: readonly ConnectorTemplate[] = [
     name: (server) => `Default Frontend ${server}`,
     overrides: {
       Bindings: ['[::]:25', '0.0.0.0:25'],
-      AuthMechanism: ['Tls', 'BasicAuth', 'BasicAuthRequireTLS', 'ExchangeServer', 'Integrated'],
+      AuthMechanism: ['Tls', 'BasicAuth', 'BasicAuthRequireTLS', 'ExchangeServer'],
       PermissionGroups: ['AnonymousUsers', 'ExchangeLegacyServers', 'ExchangeServers'],
       ProtocolLoggingLevel: 'Verbose',
     },
@@ -95,7 +114,7 @@ export const DEFAULT_CONNECTORS: readonly ConnectorTemplate[] = [
     name: (server) => `Client Frontend ${server}`,
     overrides: {
       Bindings: ['[::]:587', '0.0.0.0:587'],
-      AuthMechanism: ['Tls', 'BasicAuth', 'BasicAuthRequireTLS', 'Integrated'],
+      AuthMechanism: ['Tls', 'BasicAuth', 'BasicAuthRequireTLS'],
       PermissionGroups: ['ExchangeUsers'],
     },
   },
@@ -104,7 +123,7 @@ export const DEFAULT_CONNECTORS: readonly ConnectorTemplate[] = [
     overrides: {
       Bindings: ['[::]:465', '0.0.0.0:465'],
       ImplicitTls: true,
-      AuthMechanism: ['Tls', 'BasicAuth', 'BasicAuthRequireTLS', 'Integrated'],
+      AuthMechanism: ['Tls', 'BasicAuth', 'BasicAuthRequireTLS'],
       PermissionGroups: ['ExchangeUsers'],
       Comment: 'Submission with implicit TLS (RFC 8314).',
     },

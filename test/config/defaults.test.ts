@@ -20,7 +20,8 @@ const COMMON = {
   CalendarItemRetrievalOption: 'iCalendar',
   OwaServerUrl: null,
   EnableExactRFC822Size: false,
-  EnableGSSAPIAndNTLMAuth: true,
+  // Exchange: $true. Mailroom has no NTLM or Kerberos and refuses $true (test/config/unsupported.test.ts).
+  EnableGSSAPIAndNTLMAuth: false,
   EnforceCertificateErrors: false,
   ExtendedProtectionPolicy: 'None',
   ExternalConnectionSettings: [],
@@ -83,12 +84,13 @@ test('receive connectors: Default Frontend on 25, Client Frontend on 587, implic
   const [inbound, client, secure] = DEFAULT_CONNECTORS.map((t) => ({ name: t.name('MAIL01'), doc: connectorDefaults(t, ctx) }));
   assert.equal(inbound!.name, 'Default Frontend MAIL01');
   assert.deepEqual(inbound!.doc.Bindings, ['[::]:25', '0.0.0.0:25']);
-  assert.deepEqual(inbound!.doc.AuthMechanism, ['Tls', 'BasicAuth', 'BasicAuthRequireTLS', 'ExchangeServer', 'Integrated']);
+  assert.deepEqual(inbound!.doc.AuthMechanism, ['Tls', 'BasicAuth', 'BasicAuthRequireTLS', 'ExchangeServer']);
   assert.deepEqual(inbound!.doc.PermissionGroups, ['AnonymousUsers', 'ExchangeLegacyServers', 'ExchangeServers']);
   assert.equal(inbound!.doc.ProtocolLoggingLevel, 'Verbose');
   assert.equal(client!.name, 'Client Frontend MAIL01');
   assert.deepEqual(client!.doc.Bindings, ['[::]:587', '0.0.0.0:587']);
-  assert.deepEqual(client!.doc.AuthMechanism, ['Tls', 'BasicAuth', 'BasicAuthRequireTLS', 'Integrated']);
+  // Exchange also lists Integrated (NTLM/Kerberos), which Mailroom does not offer.
+  assert.deepEqual(client!.doc.AuthMechanism, ['Tls', 'BasicAuth', 'BasicAuthRequireTLS']);
   assert.deepEqual(client!.doc.PermissionGroups, ['ExchangeUsers']);
   assert.equal(client!.doc.ProtocolLoggingLevel, 'None');
   assert.equal(secure!.name, 'Client Frontend Secure MAIL01');

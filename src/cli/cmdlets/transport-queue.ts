@@ -36,6 +36,23 @@ async function withQueue<T>(fn: (queue: QueueStore) => Promise<T>): Promise<T> {
   }
 }
 
+/**
+ * Exchange's -Usage picks the permissions a new connector starts with. Mailroom's send connectors
+ * have none: they always talk to the next hop as to a server outside the organization, which is
+ * what Internet and Custom give. Internal (Exchange-to-Exchange, sending organization headers and
+ * authenticating as an Exchange server) and Partner (Domain Security, mutual TLS) need machinery
+ * Mailroom does not have, so they are refused rather than kept and ignored.
+ */
+export function unsupportedSendConnectorUsage(usage: string | undefined): string | undefined {
+  if (usage === 'Internal') {
+    return '-Usage Internal is not supported: Mailroom does not relay to Exchange servers as an Exchange server (organization headers, ExchangeServer authentication). Use -Usage Internet or Custom; servers of the same organization receive mail from each other over LMTP (docs/smtp.md).';
+  }
+  if (usage === 'Partner') {
+    return '-Usage Partner is not supported: it needs Exchange\'s Domain Security (mutual TLS with the partner domain), which Mailroom does not offer. Use -Usage Custom with -RequireTLS $true and -TlsAuthLevel DomainValidation.';
+  }
+  return undefined;
+}
+
 const iso = (ms: number) => new Date(ms).toISOString();
 
 /** Exchange's queue statuses: Retry when the last attempt failed, Suspended, else Ready. */
@@ -62,8 +79,9 @@ export const transportQueueCmdlets: Cmdlet[] = [
     synopsis: 'Creates a send connector. Without one, remote mail goes straight to the recipient domain\'s MX hosts on port 25.',
     parameters: [
       { name: 'Name', kind: 'string', positional: 0, required: true, help: 'Name of the connector.' },
-      { name: 'Usage', kind: 'enum', values: ['Custom', 'Internal', 'Internet', 'Partner'], help: 'Accepted for compatibility.' },
-      { name: 'Internet', kind: 'switch', help: 'Accepted for compatibility.' },
+      { name: 'Usage', kind: 'enum', values: ['Custom', 'Internal', 'Internet', 'Partner'],
+        help: 'Custom or Internet: the kind every Mailroom send connector is (mail leaves as to an outside server, without organization headers). Internal and Partner are refused.' },
+      { name: 'Internet', kind: 'switch', help: 'The same as -Usage Internet.' },
       ...connectorParameters,
     ],
     examples: [
@@ -71,7 +89,9 @@ export const transportQueueCmdlets: Cmdlet[] = [
       'New-SendConnector -Name "Via provider" -AddressSpaces * -SmartHosts smtp.provider.example -Port 587 -SmartHostAuthMechanism BasicAuthRequireTLS -AuthenticationUserName relay@contoso.com -AuthenticationPassword Secret-2026',
     ],
     async run(args, ctx) {
-      const { Name, Usage: _usage, Internet: _internet, ...changes } = args;
+      const { Name, Usage, Internet: _internet, ...changes } = args;
+      const refused = unsupportedSendConnectorUsage(Usage === undefined ? undefined : String(Usage));
+      if (refused) throw new Error(refused);
       return [showConnector(await newSendConnector(ctx.directory, String(Name), changes))];
     },
   },
