@@ -215,6 +215,8 @@ export const REGEX_INVENTORY: Record<string, Record<string, RegexOrigin>> = {
     '/^(DNS|IP Address):/': 'admin',
     '/CN=([^\\n,]+)/': 'admin',
     '/:/g': 'internal',
+    '/<S>(.*)$/i': 'admin',
+    '/CN=([^,]+)/i': 'admin',
   },
   'lib/csv.ts': {
     '/[\\r\\n]+|[\\u0000-\\u001f\\u007f-\\u009f\\u2028\\u2029\\u202a-\\u202e\\u2066-\\u2069]/g': 'client',
@@ -306,10 +308,6 @@ export const REGEX_INVENTORY: Record<string, Record<string, RegexOrigin>> = {
   'smtp/connection-hooks.ts': {
     '/^\\S+ ?/': 'internal', // the server's own replies
     '/^\\S+ /': 'internal',
-  },
-  'smtp/connector-runtime.ts': {
-    '/<S>(.*)$/i': 'admin',
-    '/CN=([^,]+)/i': 'admin',
   },
   'smtp/dkim/dkim-keys.ts': {
     '/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/': 'admin',

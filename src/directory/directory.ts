@@ -913,17 +913,22 @@ export class Directory {
 
   // ── Certificates ─────────────────────────────────────────────────────────────
 
+  /**
+   * Stores a certificate. Services it comes with are assigned as Enable-ExchangeCertificate
+   * assigns them: IIS, POP and IMAP are taken from the server's other certificates.
+   */
   async addCertificate(cert: Certificate): Promise<void> {
-    await this.write((tx) =>
-      tx.run(
+    await this.write(async (tx) => {
+      await tx.run(
         `INSERT INTO certificates (thumbprint, server_key, subject, issuer, names, not_before, not_after, services, self_signed, cert_pem, key_pem)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (thumbprint) DO NOTHING`,
         [
           cert.thumbprint, key(cert.server), cert.subject, cert.issuer, JSON.stringify(cert.names), cert.notBefore,
-          cert.notAfter, JSON.stringify(cert.services), cert.selfSigned ? 1 : 0, cert.certPem, this.secrets.seal(cert.keyPem, CERTIFICATE_KEY_PURPOSE),
+          cert.notAfter, JSON.stringify([]), cert.selfSigned ? 1 : 0, cert.certPem, this.secrets.seal(cert.keyPem, CERTIFICATE_KEY_PURPOSE),
         ],
-      ),
-    );
+      );
+      await this.assignServices(tx, cert.thumbprint, cert.services);
+    });
   }
 
   async certificates(serverName?: string): Promise<Certificate[]> {
@@ -942,15 +947,47 @@ export class Directory {
       }));
   }
 
-  /** Assigns services to a certificate (Enable-ExchangeCertificate); adds to what it had. */
+  /**
+   * Assigns services to a certificate (Enable-ExchangeCertificate), added to what it had. As in
+   * Exchange, IIS, POP and IMAP have one certificate per server: the certificate that had them
+   * loses them. SMTP may have several (a connector picks by its FQDN).
+   */
   async enableCertificate(thumbprint: string, services: string[]): Promise<Certificate> {
     const cert = (await this.certificates()).find((c) => c.thumbprint.toLowerCase() === thumbprint.toLowerCase());
     if (!cert) throw new DirectoryError(`There is no certificate with thumbprint ${thumbprint}. Get-ExchangeCertificate lists them.`);
-    const next = [...new Set([...cert.services, ...services])].sort();
-    await this.write((tx) => tx.run(`UPDATE certificates SET services = ? WHERE thumbprint = ?`, [JSON.stringify(next), cert.thumbprint]));
-    return { ...cert, services: next };
+    await this.write((tx) => this.assignServices(tx, cert.thumbprint, services));
+    return (await this.certificates()).find((c) => c.thumbprint === cert.thumbprint)!;
+  }
+
+  private async assignServices(tx: SqlExecutor, thumbprint: string, services: string[]): Promise<void> {
+    const row = await tx.get<{ server_key: string; services: string }>(`SELECT server_key, services FROM certificates WHERE thumbprint = ?`, [thumbprint]);
+    if (!row) return;
+    // In the order of Exchange's AllowedServices flags, as Get-ExchangeCertificate lists them.
+    const next = [...new Set([...(JSON.parse(row.services) as string[]), ...services])]
+      .sort((a, b) => SERVICE_ORDER.indexOf(a) - SERVICE_ORDER.indexOf(b));
+    await tx.run(`UPDATE certificates SET services = ? WHERE thumbprint = ?`, [JSON.stringify(next), thumbprint]);
+    const exclusive = services.filter((s) => EXCLUSIVE_CERTIFICATE_SERVICES.includes(s));
+    if (exclusive.length === 0) return;
+    const others = await tx.all<{ thumbprint: string; services: string }>(
+      `SELECT thumbprint, services FROM certificates WHERE server_key = ? AND thumbprint <> ?`, [row.server_key, thumbprint],
+    );
+    for (const other of others) {
+      const had = JSON.parse(other.services) as string[];
+      const kept = had.filter((s) => !exclusive.includes(s));
+      if (kept.length !== had.length) await tx.run(`UPDATE certificates SET services = ? WHERE thumbprint = ?`, [JSON.stringify(kept), other.thumbprint]);
+    }
+  }
+
+  /** Deletes a certificate (Remove-ExchangeCertificate); the cmdlet checks first that it may go. */
+  async removeCertificate(thumbprint: string): Promise<void> {
+    const removed = await this.write((tx) => tx.run(`DELETE FROM certificates WHERE thumbprint = ?`, [thumbprint]));
+    if (removed.changes === 0) throw new DirectoryError(`There is no certificate with thumbprint ${thumbprint}. Get-ExchangeCertificate lists them.`);
   }
 }
+
+/** Services with one certificate per server (Exchange binds one certificate to IIS, POP3 and IMAP4). */
+const EXCLUSIVE_CERTIFICATE_SERVICES = ['IIS', 'POP', 'IMAP'];
+const SERVICE_ORDER = ['IMAP', 'POP', 'UM', 'IIS', 'SMTP'];
 
 const CERTIFICATE_KEY_PURPOSE = 'certificate-private-key';
 

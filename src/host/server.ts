@@ -12,11 +12,11 @@ import { SERVICES, shouldRun, type ServiceName } from '../config/services.ts';
 import type { SettingsDocument } from '../config/model.ts';
 import { Directory, type Certificate, type ReceiveConnector, type Server } from '../directory/directory.ts';
 import { ProtocolFrontend, type FrontendProtocol } from '../frontend/protocol-frontend.ts';
-import { certificateCovers } from '../lib/certificates.ts';
 import { dataFolder, portOffset } from '../lib/env.ts';
 import { dataFolderWarning } from '../lib/private-files.ts';
 import { createLogger, type Logger } from '../lib/log.ts';
 import { ListenerError } from '../frontend/listeners.ts';
+import { CertificateWatch } from './certificate-watch.ts';
 
 export type Role = 'all' | 'frontend' | 'backend';
 
@@ -49,19 +49,9 @@ export interface RunningService {
   sessions?: SessionBackend;
 }
 
-/** Picks the certificate for a service: the X509CertificateName match, else one enabled for it, else the newest. */
-export function pickCertificate(certificates: Certificate[], service: 'IMAP' | 'POP' | 'SMTP' | 'IIS', name?: string | null): Certificate | undefined {
-  const now = Date.now();
-  const valid = certificates.filter((c) => Date.parse(c.notAfter) > now);
-  const pool = valid.length > 0 ? valid : certificates;
-  const enabled = pool.filter((c) => c.services.includes(service));
-  const newestFirst = (list: Certificate[]) => [...list].sort((a, b) => Date.parse(b.notBefore) - Date.parse(a.notBefore));
-  if (name) {
-    const named = newestFirst(enabled).find((c) => certificateCovers(c.names, name)) ?? newestFirst(pool).find((c) => certificateCovers(c.names, name));
-    if (named) return named;
-  }
-  return newestFirst(enabled)[0] ?? newestFirst(pool)[0];
-}
+// The choice itself lives in certificate-choice.ts; services import it from here.
+export { pickCertificate } from './certificate-choice.ts';
+import { pickCertificate } from './certificate-choice.ts';
 
 export class SecureContextCache {
   private readonly cache = new Map<string, SecureContext>();
@@ -204,6 +194,7 @@ export class ServiceHost {
   private readonly running = new Map<ServiceName, RunningService>();
   private readonly unavailableLogged = new Set<ServiceName>();
   private snapshot: ConfigSnapshot | undefined;
+  private readonly certificateWatch: CertificateWatch;
   /** What services get: the host's dependencies, plus the way to the local back ends. */
   private readonly serviceDeps: ServiceDeps;
 
@@ -212,6 +203,7 @@ export class ServiceHost {
     private readonly serverName: string,
     private readonly role: Role,
   ) {
+    this.certificateWatch = new CertificateWatch(deps.log);
     const backendService: Record<FrontendProtocol, ServiceName> = { pop: 'pop3-backend', imap: 'imap4-backend' };
     this.serviceDeps = {
       ...deps,
@@ -273,6 +265,12 @@ export class ServiceHost {
         this.deps.log.info({ service: record.name }, `${record.name} stopped`);
       }
     }
+    this.checkCertificates();
+  }
+
+  /** Logs served-certificate changes and warnings (expired, names not covered) of the front ends. */
+  checkCertificates(): void {
+    if (this.snapshot && this.role !== 'backend') this.certificateWatch.check(this.snapshot);
   }
 
   /** Every logged-on POP3 and IMAP4 session of the back ends this process runs. */
@@ -295,6 +293,7 @@ export class ServiceHost {
 
 const POLL_MS = 250;
 const HEARTBEAT_MS = 1000;
+const CERTIFICATE_CHECK_MS = 60 * 60 * 1000;
 
 export async function runServer(options: { role: Role; server?: string }): Promise<number> {
   const log = createLogger({ role: options.role });
@@ -342,6 +341,8 @@ export async function runServer(options: { role: Role; server?: string }): Promi
       busy = false;
     }
   }, POLL_MS);
+  const certificateCheck = setInterval(() => host.checkCertificates(), CERTIFICATE_CHECK_MS);
+  certificateCheck.unref();
   const heartbeat = setInterval(() => {
     if (!stopping) directory.reportServerStatus(server.name, host.status()).catch((err) => log.error({ err }, 'heartbeat failed'));
   }, HEARTBEAT_MS);
@@ -353,6 +354,7 @@ export async function runServer(options: { role: Role; server?: string }): Promi
       log.info({ signal }, 'stopping');
       clearInterval(poll);
       clearInterval(heartbeat);
+      clearInterval(certificateCheck);
       while (busy) await new Promise((r) => setTimeout(r, 20));
       await host.stopAll();
       await deps.databases.closeAll();

@@ -127,3 +127,10 @@ export function certificateCovers(names: string[], host: string): boolean {
     return name.startsWith('*.') && h.endsWith(name.slice(1)) && !h.slice(0, h.length - name.length + 1).includes('.');
   });
 }
+
+/** A connector's -TlsCertificateName (`<I>issuer<S>CN=host`, or a host name) as a host name. */
+export function tlsCertificateHost(tlsCertificateName: string | null | undefined): string | null {
+  if (!tlsCertificateName) return null;
+  const subject = /<S>(.*)$/i.exec(tlsCertificateName)?.[1] ?? tlsCertificateName;
+  return /CN=([^,]+)/i.exec(subject)?.[1]?.trim() ?? subject.trim();
+}

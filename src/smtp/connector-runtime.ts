@@ -6,6 +6,7 @@
 import type { Socket } from 'node:net';
 import { SMTPServer, type SMTPServerDataStream, type SMTPServerOptions, type SMTPServerSession } from 'smtp-server';
 import type { Certificate } from '../directory/directory.ts';
+import { tlsCertificateHost } from '../lib/certificates.ts';
 import type { Logger } from '../lib/log.ts';
 import { serverShapeKey, type ConnectorConfig } from './connector-config.ts';
 import type { SmtpContext } from './context.ts';
@@ -18,12 +19,9 @@ import { SessionHandlers } from './session-handlers.ts';
 /** How long sessions may finish after a connector is stopped before they are cut. */
 const CLOSE_GRACE_MS = 5000;
 
-/** The certificate name in -TlsCertificateName: `<I>issuer<S>CN=host` gives `host`. */
+/** The certificate name in -TlsCertificateName (`<I>issuer<S>CN=host` gives `host`), else the FQDN. */
 export function certificateNameOf(config: ConnectorConfig): string {
-  const named = config.tlsCertificateName;
-  if (!named) return config.fqdn;
-  const subject = /<S>(.*)$/i.exec(named)?.[1] ?? named;
-  return /CN=([^,]+)/i.exec(subject)?.[1]?.trim() ?? subject.trim();
+  return tlsCertificateHost(config.tlsCertificateName) ?? config.fqdn;
 }
 
 export class ConnectorRuntime {

@@ -39,7 +39,7 @@ export interface SmtpServiceDeps {
   delivery: LocalDelivery;
   portOffset: number;
   /** The host's certificate choice (X509/TlsCertificateName match, else one enabled for SMTP). */
-  pickCertificate(certificates: Certificate[], service: 'SMTP', name: string | null): Certificate | undefined;
+  pickCertificate(certificates: Certificate[], service: 'SMTP', name: string | null, explicit?: boolean): Certificate | undefined;
   /** DNS for SPF/DKIM/DMARC and MX routing; the system resolver when absent. */
   dns?: DnsResolver;
   /** SPF/DKIM/DMARC checks for Internet mail; mailauth over `dns` when absent. */
@@ -130,7 +130,7 @@ export class SmtpService {
         runtime = new ConnectorRuntime(config, this.ctx, this.deps.log, this.deps.portOffset, this.receiveLog, this.bindings);
         this.connectors.set(config.identity, runtime);
       }
-      const certificate = this.deps.pickCertificate(snapshot.certificates, 'SMTP', certificateNameOf(config));
+      const certificate = this.deps.pickCertificate(snapshot.certificates, 'SMTP', certificateNameOf(config), config.tlsCertificateName !== null);
       try {
         await runtime.update(config, certificate);
       } catch (err) {

@@ -90,7 +90,7 @@ export class WebService implements RunningService {
   }
 
   private secureContext(): SecureContext | undefined {
-    const cert = pickCertificate(this.snapshot.certificates, 'IIS', this.snapshot.server.fqdn);
+    const cert = pickCertificate(this.snapshot.certificates, 'IIS');
     return cert ? this.deps.tls.get(cert) : undefined;
   }
 

@@ -1,8 +1,10 @@
-// New-ExchangeCertificate, Import-ExchangeCertificate, Enable-ExchangeCertificate, Get-ExchangeCertificate.
+// New-ExchangeCertificate, Import-ExchangeCertificate, Enable-ExchangeCertificate,
+// Get-ExchangeCertificate, Remove-ExchangeCertificate.
 import { readFileSync } from 'node:fs';
 import { createSelfSignedCertificate, describeCertificate, pemBlocks } from '../../lib/certificates.ts';
-import type { Certificate } from '../../directory/directory.ts';
-import type { Cmdlet, OutputObject } from '../cmdlet.ts';
+import type { Certificate, Directory } from '../../directory/directory.ts';
+import { certificateWarnings, servedCertificates, type CertificateScene } from '../../host/certificate-choice.ts';
+import type { Cmdlet, CmdletContext, OutputObject } from '../cmdlet.ts';
 
 export const CERTIFICATE_SERVICES = ['None', 'IMAP', 'POP', 'SMTP', 'IIS'] as const;
 
@@ -16,6 +18,32 @@ function show(c: Certificate): OutputObject {
 
 function servicesOf(value: unknown): string[] {
   return ((value as string[] | undefined) ?? []).filter((s) => s !== 'None');
+}
+
+/** What the server's services choose their certificates from, as the running server reads it. */
+export async function certificateScene(directory: Directory, serverName: string): Promise<CertificateScene> {
+  const server = await directory.server(serverName);
+  return {
+    server,
+    certificates: await directory.certificates(server.name),
+    popSettings: await directory.settings('PopSettings', server.name),
+    imapSettings: await directory.settings('ImapSettings', server.name),
+    receiveConnectors: await directory.receiveConnectors(server.name),
+  };
+}
+
+/** Warns when `services` now serve a certificate that is expired or misses a name clients use. */
+export async function warnAboutServedCertificates(ctx: CmdletContext, serverName: string, services: readonly string[]): Promise<void> {
+  if (services.length === 0) return;
+  for (const warning of certificateWarnings(await certificateScene(ctx.directory, serverName), services)) ctx.warn(warning);
+}
+
+/** Tells which certificate each exclusive service was taken from. */
+function reportDisplaced(ctx: CmdletContext, before: Certificate[], thumbprint: string, services: readonly string[]): void {
+  for (const service of services.filter((x) => x === 'IIS' || x === 'POP' || x === 'IMAP')) {
+    const previous = before.find((c) => c.thumbprint !== thumbprint && c.services.includes(service));
+    if (previous) ctx.warn(`${service} now uses this certificate instead of ${previous.thumbprint} (${previous.names.join(', ')}).`);
+  }
 }
 
 export const certificateCmdlets: Cmdlet[] = [
@@ -37,9 +65,7 @@ export const certificateCmdlets: Cmdlet[] = [
       const cn = /(?:^|,)\s*cn=([^,]+)/i.exec(String(args.SubjectName ?? ''))?.[1]?.trim();
       const names = [...new Set([...(cn ? [cn] : []), ...((args.DomainName as string[] | undefined) ?? [])])];
       const material = await createSelfSignedCertificate(names.length ? names : [server.fqdn]);
-      const cert: Certificate = { ...material, server: server.name, services: servicesOf(args.Services) };
-      await ctx.directory.addCertificate(cert);
-      return [show(cert)];
+      return [show(await addWithServices(ctx, { ...material, server: server.name, services: servicesOf(args.Services) }))];
     },
   },
   {
@@ -70,14 +96,12 @@ export const certificateCmdlets: Cmdlet[] = [
       if (chain.length === 0) throw new Error('-FileName holds no PEM certificate.');
       if (!key) throw new Error('No PEM private key found; give it with -PrivateKeyFileName.');
       const material = describeCertificate(chain.join(''), key);
-      const cert: Certificate = { ...material, server: server.name, services: servicesOf(args.Services) };
-      await ctx.directory.addCertificate(cert);
-      return [show(cert)];
+      return [show(await addWithServices(ctx, { ...material, server: server.name, services: servicesOf(args.Services) }))];
     },
   },
   {
     name: 'Enable-ExchangeCertificate',
-    synopsis: 'Assigns a certificate to services (POP, IMAP, SMTP, IIS); running services switch within a second.',
+    synopsis: 'Assigns a certificate to services (POP, IMAP, SMTP, IIS): it becomes the certificate of IIS, POP and IMAP, and one SMTP chooses from by connector FQDN. Running services switch within a second.',
     parameters: [
       { name: 'Thumbprint', kind: 'string', positional: 0, required: true, aliases: ['Identity'], help: 'Thumbprint from Get-ExchangeCertificate.' },
       { name: 'Services', kind: 'enum', multi: true, values: CERTIFICATE_SERVICES, required: true, help: 'POP, IMAP, SMTP, IIS.' },
@@ -94,7 +118,11 @@ export const certificateCmdlets: Cmdlet[] = [
       if (cert && services.length > 0 && cert.names.some((n) => n.startsWith('*.')) && services.some((s) => s === 'POP' || s === 'IMAP')) {
         ctx.warn('This is a wildcard certificate. Exchange refuses these for POP and IMAP; Mailroom allows them, but set -X509CertificateName so clients see a matching name.');
       }
-      return [show(await ctx.directory.enableCertificate(wanted, services))];
+      const before = await ctx.directory.certificates(cert?.server);
+      const enabled = await ctx.directory.enableCertificate(wanted, services);
+      reportDisplaced(ctx, before, enabled.thumbprint, services);
+      await warnAboutServedCertificates(ctx, enabled.server, services);
+      return [show(enabled)];
     },
   },
   {
@@ -109,4 +137,44 @@ export const certificateCmdlets: Cmdlet[] = [
       return all.filter((c) => !args.Thumbprint || c.thumbprint.toLowerCase() === String(args.Thumbprint).toLowerCase()).map(show);
     },
   },
+  {
+    name: 'Remove-ExchangeCertificate',
+    synopsis: 'Deletes a certificate and its private key. Refused while a service would be left without a certificate.',
+    parameters: [
+      { name: 'Thumbprint', kind: 'string', positional: 0, required: true, aliases: ['Identity'], help: 'Thumbprint from Get-ExchangeCertificate.' },
+      { name: 'Server', kind: 'string', help: 'Accepted for compatibility: the thumbprint names the certificate.' },
+      { name: 'Confirm', kind: 'bool', help: 'Accepted for compatibility: the command does not prompt.' },
+    ],
+    examples: ['Remove-ExchangeCertificate -Thumbprint 5113AE0233A72FCCB75DE2D6C1E0F1A8B1A5D4E2'],
+    async run(args, ctx) {
+      const wanted = (args.Thumbprint as string).replace(/[\s:]/g, '').toLowerCase();
+      const cert = (await ctx.directory.certificates()).find((c) => c.thumbprint.toLowerCase() === wanted);
+      if (!cert) throw new Error(`There is no certificate with thumbprint ${args.Thumbprint as string}. Get-ExchangeCertificate lists them.`);
+      // Exchange refuses to remove the certificate transport depends on until another takes
+      // over; here every service is checked: what it serves now, and what it would serve after.
+      const scene = await certificateScene(ctx.directory, cert.server);
+      const before = servedCertificates(scene);
+      const after = servedCertificates({ ...scene, certificates: scene.certificates.filter((c) => c.thumbprint !== cert.thumbprint) });
+      const label = (s: { service: string; connector?: string }) => (s.connector ? `SMTP (receive connector "${s.connector}")` : s.service);
+      const stranded = before.filter((s, i) => s.certificate?.thumbprint === cert.thumbprint && !after[i]!.certificate);
+      if (stranded.length > 0) {
+        throw new Error(`The certificate ${cert.thumbprint} is the only one ${stranded.map(label).join(', ')} can use; removing it would leave them without TLS. Import or create another certificate and enable it (Enable-ExchangeCertificate) first.`);
+      }
+      for (const [i, s] of before.entries()) {
+        const next = after[i]!.certificate;
+        if (s.certificate?.thumbprint === cert.thumbprint && next) ctx.warn(`${label(s)} will use certificate ${next.thumbprint} (${next.names.join(', ')}).`);
+      }
+      await ctx.directory.removeCertificate(cert.thumbprint);
+      for (const warning of certificateWarnings({ ...scene, certificates: scene.certificates.filter((c) => c.thumbprint !== cert.thumbprint) }, cert.services)) ctx.warn(warning);
+    },
+  },
 ];
+
+/** Stores a new certificate with its -Services, reporting what it displaced and what it misses. */
+async function addWithServices(ctx: CmdletContext, cert: Certificate): Promise<Certificate> {
+  const before = await ctx.directory.certificates(cert.server);
+  await ctx.directory.addCertificate(cert);
+  reportDisplaced(ctx, before, cert.thumbprint, cert.services);
+  await warnAboutServedCertificates(ctx, cert.server, cert.services);
+  return (await ctx.directory.certificates(cert.server)).find((c) => c.thumbprint === cert.thumbprint) ?? cert;
+}

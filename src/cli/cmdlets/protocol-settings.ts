@@ -3,6 +3,7 @@ import { IMAP_SETTINGS, POP_SETTINGS } from '../../config/pop-imap.ts';
 import type { SettingDef } from '../../config/model.ts';
 import { displaySettings, settingParameters, type Cmdlet } from '../cmdlet.ts';
 import type { ParameterSpec } from '../types.ts';
+import { warnAboutServedCertificates } from './certificates.ts';
 
 const SERVER: ParameterSpec = { name: 'Server', kind: 'string', help: 'Server to read or change; the local (first) server when omitted.' };
 
@@ -37,6 +38,11 @@ function family(noun: 'PopSettings' | 'ImapSettings', defs: readonly SettingDef[
       const { Server, ...changes } = args;
       if (Object.keys(changes).length === 0) throw new Error(`Set-${noun} needs at least one setting to change. Get-Help Set-${noun} lists them.`);
       await ctx.directory.updateSettings(noun, changes, Server as string | undefined);
+      // The certificate chosen by X509CertificateName must cover the names published to clients.
+      if ('X509CertificateName' in changes || 'ExternalConnectionSettings' in changes) {
+        const server = await ctx.directory.server(Server as string | undefined);
+        await warnAboutServedCertificates(ctx, server.name, [noun === 'PopSettings' ? 'POP' : 'IMAP']);
+      }
     },
   };
   return [get, set];
