@@ -1,5 +1,6 @@
 // Every cmdlet, found by name case-insensitively as PowerShell does.
 import type { Cmdlet } from './cmdlet.ts';
+import { acmeCmdlets } from './cmdlets/acme.ts';
 import { certificateCmdlets } from './cmdlets/certificates.ts';
 import { clientDnsCmdlets } from './cmdlets/client-dns.ts';
 import { dkimCmdlets } from './cmdlets/dkim.ts';
@@ -19,6 +20,7 @@ export const CMDLETS: readonly Cmdlet[] = [
   ...transportCmdlets,
   ...serviceCmdlets,
   ...certificateCmdlets,
+  ...acmeCmdlets,
   ...recoverableCmdlets,
   ...webSettingsCmdlets,
   ...clientDnsCmdlets,

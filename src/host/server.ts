@@ -17,6 +17,7 @@ import { dataFolderWarning } from '../lib/private-files.ts';
 import { createLogger, type Logger } from '../lib/log.ts';
 import { ListenerError } from '../frontend/listeners.ts';
 import { CertificateWatch } from './certificate-watch.ts';
+import { AcmeRenewal } from './acme.ts';
 
 export type Role = 'all' | 'frontend' | 'backend';
 
@@ -322,6 +323,9 @@ export async function runServer(options: { role: Role; server?: string }): Promi
     return 1;
   }
   await directory.reportServerStatus(server.name, host.status());
+  // Certificates from an ACME CA are renewed where clients are served (the front ends).
+  const renewal = options.role === 'backend' ? undefined : new AcmeRenewal(directory, server.name, log);
+  await renewal?.refresh().catch((err) => log.error({ err }, 'ACME: reading the managed certificates failed'));
   const listening = Object.entries(host.status()).map(([name, where]) => `${name} ${where}`).join('; ');
   log.info({ server: server.name, role: options.role, services: host.status() }, `Mailroom ready on ${server.name} (${server.fqdn}): ${listening || 'no services running'}`);
 
@@ -334,6 +338,7 @@ export async function runServer(options: { role: Role; server?: string }): Promi
       if ((await directory.revision()) !== host.revision) {
         await host.reconcile();
         await directory.reportServerStatus(server.name, host.status());
+        await renewal?.refresh();
       }
     } catch (err) {
       log.error({ err }, 'applying a configuration change failed');
@@ -356,6 +361,7 @@ export async function runServer(options: { role: Role; server?: string }): Promi
       clearInterval(heartbeat);
       clearInterval(certificateCheck);
       while (busy) await new Promise((r) => setTimeout(r, 20));
+      await renewal?.stop();
       await host.stopAll();
       await deps.databases.closeAll();
       await directory.reportServerStatus(server.name, {}).catch(() => undefined);

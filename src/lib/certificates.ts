@@ -134,3 +134,18 @@ export function tlsCertificateHost(tlsCertificateName: string | null | undefined
   const subject = /<S>(.*)$/i.exec(tlsCertificateName)?.[1] ?? tlsCertificateName;
   return /CN=([^,]+)/i.exec(subject)?.[1]?.trim() ?? subject.trim();
 }
+
+/** A new ECDSA P-256 key and a PKCS#10 request for `names` (the first is the subject), for an ACME order. */
+export async function createCertificateRequest(names: string[]): Promise<{ csrDer: Buffer; keyPem: string }> {
+  if (names.length === 0) throw new Error('A certificate request needs at least one name');
+  const alg = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' };
+  const keys = (await webcrypto.subtle.generateKey(alg, true, ['sign', 'verify'])) as webcrypto.CryptoKeyPair;
+  const csr = await x509.Pkcs10CertificateRequestGenerator.create({
+    name: `CN=${names[0]}`,
+    keys: keys as unknown as Parameters<typeof x509.Pkcs10CertificateRequestGenerator.create>[0]['keys'],
+    signingAlgorithm: alg,
+    extensions: [new x509.SubjectAlternativeNameExtension(names.map((n) => ({ type: 'dns', value: n })))],
+  });
+  const pkcs8 = await webcrypto.subtle.exportKey('pkcs8', keys.privateKey);
+  return { csrDer: Buffer.from(csr.rawData), keyPem: toPem(pkcs8, 'PRIVATE KEY') };
+}

@@ -34,3 +34,27 @@ new Gauge({
     this.set(queueSize ? await queueSize().catch(() => 0) : 0);
   },
 });
+
+/** Failed ACME renewals, by certificate (its first name): the alert to watch. */
+export const acmeRenewalFailures = new Counter({
+  name: 'mailroom_acme_renewal_failures_total',
+  help: 'ACME certificate renewals that failed, by certificate (its first host name).',
+  labelNames: ['certificate'],
+  registers: [serviceMetrics],
+});
+
+/** 1 while the last renewal attempt of a certificate failed, 0 once one succeeds. */
+export const acmeRenewalFailing = new Gauge({
+  name: 'mailroom_acme_renewal_failing',
+  help: '1 while the last ACME renewal attempt of the certificate failed, else 0.',
+  labelNames: ['certificate'],
+  registers: [serviceMetrics],
+});
+
+/** When each ACME certificate expires, so an alert can fire before clients notice. */
+export const acmeCertificateExpiry = new Gauge({
+  name: 'mailroom_acme_certificate_expiry_timestamp_seconds',
+  help: 'Expiry (Unix time) of the certificate an ACME certificate authority issued last, by certificate.',
+  labelNames: ['certificate'],
+  registers: [serviceMetrics],
+});

@@ -6,6 +6,7 @@ import { createServer, type Server } from 'node:http';
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyRequest } from 'fastify';
 import { DirectoryError } from '../directory/directory.ts';
 import type { WebContext } from './context.ts';
+import { acmeChallengeRoutes } from './routes/acme-challenge.ts';
 import { adminRoutes } from './routes/admin/index.ts';
 import { authRoutes } from './routes/auth.ts';
 import { clientSetupRoutes } from './routes/client-setup.ts';
@@ -79,6 +80,7 @@ export function buildApp(ctx: WebContext): WebApp {
   });
 
   opsRoutes(app, ctx);
+  acmeChallengeRoutes(app, ctx);
   authRoutes(app, ctx);
   optionsRoutes(app, ctx);
   clientSetupRoutes(app, ctx);

@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { createSelfSignedCertificate, describeCertificate, pemBlocks } from '../../lib/certificates.ts';
 import type { Certificate, Directory } from '../../directory/directory.ts';
 import { certificateWarnings, servedCertificates, type CertificateScene } from '../../host/certificate-choice.ts';
+import { forgetAcmeCertificate } from '../../host/acme.ts';
 import type { Cmdlet, CmdletContext, OutputObject } from '../cmdlet.ts';
 
 export const CERTIFICATE_SERVICES = ['None', 'IMAP', 'POP', 'SMTP', 'IIS'] as const;
@@ -165,6 +166,8 @@ export const certificateCmdlets: Cmdlet[] = [
         if (s.certificate?.thumbprint === cert.thumbprint && next) ctx.warn(`${label(s)} will use certificate ${next.thumbprint} (${next.names.join(', ')}).`);
       }
       await ctx.directory.removeCertificate(cert.thumbprint);
+      // A certificate from an ACME CA is no longer renewed once removed.
+      await forgetAcmeCertificate(ctx.directory, cert.thumbprint);
       for (const warning of certificateWarnings({ ...scene, certificates: scene.certificates.filter((c) => c.thumbprint !== cert.thumbprint) }, cert.services)) ctx.warn(warning);
     },
   },
