@@ -6,6 +6,7 @@ import type { Directory, Mailbox } from '../directory/directory.ts';
 import { logonNameTag, type Logger } from '../lib/log.ts';
 import { KeyedGate } from '../lib/keyed-gate.ts';
 import { credentialsFor, organizationPasswordCost } from './credentials.ts';
+import { isForeignHash, verifyStoredPassword } from './foreign-hashes.ts';
 import { KnownLogonAddresses } from './known-addresses.ts';
 import { formatLogonName, tryParseLogonName, type LogonName, type LogonNameResult } from './login-name.ts';
 import { isBlockedAccountName } from './logon-policy.ts';
@@ -226,7 +227,7 @@ export class Authenticator {
   private async verifyOnce(userId: string, password: string, phc: string): Promise<boolean> {
     const release = await this.verifying.acquire(userId);
     try {
-      return await verifyPasswordCached(password, phc, this.cache);
+      return await verifyPasswordCached(password, phc, this.cache, verifyStoredPassword);
     } finally {
       release?.();
     }
@@ -243,8 +244,11 @@ export class Authenticator {
 
   /**
    * After a successful password logon, redoes the stored hash and SCRAM keys when they were made
-   * at another cost than the organization's. In the background: the client has its answer.
-   * The write is skipped if the password changed meanwhile.
+   * at another cost than the organization's, or were imported from another server (then there
+   * are no SCRAM keys yet). In the background: the client has its answer. Once per user in this
+   * process (the `rehashing` map), and once across processes: the write only replaces the very
+   * string that was verified, so it is skipped if the password changed or another process got
+   * there first.
    */
   private rehashIfNeeded(user: Mailbox, password: string, phc: string, scram: string | null, cost: PasswordCost): void {
     if (!needsRehash(phc, cost) && !scramNeedsRehash(scram, cost)) return;
@@ -254,7 +258,10 @@ export class Authenticator {
       if (await this.directory.replaceCredentials(user.id, phc, fresh)) {
         // The next logon finds the new hash verified already, instead of paying for it again.
         this.cache.add(fresh.passwordHash, password);
-        this.log.info({ user: user.userPrincipalName, scryptLn: cost.scryptLn, scramIterations: cost.scramIterations }, 'password hash redone at the organization\'s cost');
+        this.log.info(
+          { user: user.userPrincipalName, scryptLn: cost.scryptLn, scramIterations: cost.scramIterations },
+          isForeignHash(phc) ? 'imported password hash replaced by Mailroom\'s own' : 'password hash redone at the organization\'s cost',
+        );
       }
     })()
       .catch((err: unknown) => this.log.error({ err, user: user.userPrincipalName }, 'redoing a password hash failed'))

@@ -351,16 +351,20 @@ export class VerificationCache {
 
 const defaultVerificationCache = new VerificationCache();
 
-/** verifyPassword() with a VerificationCache in front (the process-wide one by default). */
+/**
+ * verifyPassword() with a VerificationCache in front (the process-wide one by default).
+ * `verify` checks other stored forms the same way (imported hashes, see foreign-hashes.ts).
+ */
 export async function verifyPasswordCached(
   password: string,
   phc: string,
   cache: VerificationCache = defaultVerificationCache,
+  verify: (password: string, stored: string) => Promise<boolean> = verifyPassword,
 ): Promise<boolean> {
   if (typeof password !== 'string' || typeof phc !== 'string') return false;
   if (cache.has(phc, password)) return true;
   return cache.shared(phc, password, async () => {
-    const ok = await verifyPassword(password, phc);
+    const ok = await verify(password, phc);
     if (ok) cache.add(phc, password);
     return ok;
   });

@@ -1,5 +1,6 @@
 // Mailboxes, their POP3/IMAP4 settings, permissions and role groups.
 import { credentialsFor, generatePassword, organizationPasswordCost, passwordProblem } from '../../auth/credentials.ts';
+import { foreignCredentials, SUPPORTED_FOREIGN_SCHEMES } from '../../auth/foreign-hashes.ts';
 import { CAS_MAILBOX_SETTINGS, DATABASE_SETTINGS, MAILBOX_SETTINGS } from '../../config/mailbox.ts';
 import type { Mailbox } from '../../directory/directory.ts';
 import { displaySettings, settingParameters, type Cmdlet, type OutputObject } from '../cmdlet.ts';
@@ -8,6 +9,12 @@ import type { BoundValue, MultiValueChange, ParameterSpec } from '../types.ts';
 const IDENTITY: ParameterSpec = {
   name: 'Identity', kind: 'string', positional: 0,
   help: 'Name, alias, user principal name, email address or DOMAIN\\alias of the mailbox.',
+};
+
+/** Mailroom's own parameter: a hash brought from another server (docs/migration.md, Passwords). */
+const PASSWORD_HASH: ParameterSpec = {
+  name: 'PasswordHash', kind: 'secret',
+  help: `Mailroom only. A password hash from another server, as Dovecot's passwd-file holds it, e.g. '{SHA512-CRYPT}$6$...'; replaced by Mailroom's own hash at the first logon. Schemes: ${SUPPORTED_FOREIGN_SCHEMES.join(', ')}.`,
 };
 
 const RECIPIENT_TYPE = { user: 'UserMailbox', shared: 'SharedMailbox', system: 'SystemMailbox' } as const;
@@ -54,6 +61,7 @@ export const mailboxCmdlets: Cmdlet[] = [
       { name: 'PrimarySmtpAddress', kind: 'string', help: 'Email address; the UserPrincipalName when omitted.' },
       { name: 'DisplayName', kind: 'string', help: 'Name shown in address lists; Name when omitted.' },
       { name: 'Password', kind: 'secret', help: 'Password; a generated one is printed when omitted.' },
+      PASSWORD_HASH,
       { name: 'Shared', kind: 'switch', help: 'Create a shared mailbox (no logon of its own; opened through FullAccess).' },
       { name: 'Database', kind: 'string', help: 'Mailbox database; the first one when omitted.' },
       { name: 'Languages', kind: 'string', multi: true, help: 'Preferred languages, e.g. zh-TW; the first names the default folders.' },
@@ -65,12 +73,16 @@ export const mailboxCmdlets: Cmdlet[] = [
       'New-Mailbox -Name "Chris Ashton" -Alias chris -UserPrincipalName chris@contoso.com -Password "Pa$$w0rd2026"',
       'New-Mailbox -Shared -Name "Sales Department" -Alias sales',
       'New-Mailbox -Name 王小明 -Alias xiaoming -Languages zh-TW -Password "Secret-2026"',
+      "New-Mailbox -Name \"Dana Lee\" -Alias dana -PasswordHash '{BLF-CRYPT}$2y$05$...'",
     ],
     async run(args, ctx) {
       const shared = args.Shared === true;
       let password = args.Password as string | undefined;
+      const passwordHash = args.PasswordHash as string | undefined;
+      if (passwordHash !== undefined && password !== undefined) throw new Error('-Password and -PasswordHash cannot be used together.');
+      if (passwordHash !== undefined && shared) throw new Error('-PasswordHash: a shared mailbox has no logon of its own; grant FullAccess instead.');
       let generated = false;
-      if (!shared && password === undefined) {
+      if (!shared && password === undefined && passwordHash === undefined) {
         password = generatePassword();
         generated = true;
       }
@@ -82,7 +94,9 @@ export const mailboxCmdlets: Cmdlet[] = [
       const settings: Record<string, unknown> = {};
       if (args.DisplayName) settings.DisplayName = args.DisplayName;
       if (args.Languages) settings.Languages = args.Languages;
-      const credentials = password === undefined ? undefined : await credentialsFor(password, await organizationPasswordCost(ctx.directory));
+      const credentials = passwordHash !== undefined
+        ? foreignCredentials(passwordHash)
+        : password === undefined ? undefined : await credentialsFor(password, await organizationPasswordCost(ctx.directory));
       const mailbox = await ctx.directory.createMailbox({
         name: args.Name as string,
         alias: args.Alias as string | undefined,
@@ -119,14 +133,17 @@ export const mailboxCmdlets: Cmdlet[] = [
       { name: 'EmailAddresses', kind: 'string', multi: true, help: 'All addresses, or @{Add="a@contoso.com"; Remove="b@contoso.com"}.' },
       { name: 'PrimarySmtpAddress', kind: 'string', help: 'New primary address (added to EmailAddresses).' },
       { name: 'Password', kind: 'secret', help: 'New password.' },
+      PASSWORD_HASH,
     ],
     examples: [
       'Set-Mailbox chris -EmailAddresses @{Add="c.ashton@contoso.com"}',
       'Set-Mailbox chris -UseDatabaseQuotaDefaults $false -ProhibitSendQuota 5GB -ProhibitSendReceiveQuota 6GB -IssueWarningQuota 4.5GB',
       'Set-Mailbox xiaoming -Languages zh-TW',
+      "Set-Mailbox chris -PasswordHash '{SHA512-CRYPT}$6$Vb2mGJ2S4bnPWsk6$...'",
     ],
     async run(args, ctx) {
-      const { Identity, EmailAddresses, PrimarySmtpAddress, Password, ...settings } = args;
+      const { Identity, EmailAddresses, PrimarySmtpAddress, Password, PasswordHash, ...settings } = args;
+      if (Password !== undefined && PasswordHash !== undefined) throw new Error('-Password and -PasswordHash cannot be used together.');
       const mailbox = await ctx.directory.requireMailbox(Identity as string);
       const change = addressChange(EmailAddresses);
       let add = change?.add ?? [];
@@ -140,6 +157,9 @@ export const mailboxCmdlets: Cmdlet[] = [
         const problem = passwordProblem(Password as string);
         if (problem) throw new Error(`-Password ${problem}`);
       }
+      if (PasswordHash !== undefined && mailbox.type !== 'user') throw new Error(`-PasswordHash: ${mailbox.name} is a ${mailbox.type} mailbox with no logon of its own.`);
+      // Checked before anything is written: a hash Mailroom cannot verify is refused, never stored.
+      const imported = PasswordHash === undefined ? undefined : foreignCredentials(PasswordHash as string);
       const quotaNames = ['IssueWarningQuota', 'ProhibitSendQuota', 'ProhibitSendReceiveQuota'];
       if (quotaNames.some((q) => q in settings) && settings.UseDatabaseQuotaDefaults === undefined && mailbox.settings.UseDatabaseQuotaDefaults === true) {
         ctx.warn('The mailbox still uses the database quotas; add -UseDatabaseQuotaDefaults $false for these quotas to apply.');
@@ -149,7 +169,7 @@ export const mailboxCmdlets: Cmdlet[] = [
         addAddresses: add,
         removeAddresses: remove,
         primarySmtpAddress: PrimarySmtpAddress as string | undefined,
-        credentials: Password === undefined ? undefined : await credentialsFor(Password as string, await organizationPasswordCost(ctx.directory)),
+        credentials: imported ?? (Password === undefined ? undefined : await credentialsFor(Password as string, await organizationPasswordCost(ctx.directory))),
       });
     },
   },
