@@ -15,6 +15,7 @@ import {
   decodeSaslname, parseClientFinalMessage, parseClientFirstMessage, parseLoginField, parsePlainMessage,
 } from '../../src/auth/sasl/index.ts';
 import { LogonNameError, parseLogonName } from '../../src/auth/login-name.ts';
+import { parseForeignHash } from '../../src/auth/foreign-hashes.ts';
 import { parseAutodiscoverRequest } from '../../src/web/client-setup/autodiscover.ts';
 import { checkBody, checkEnvelope, parseImap } from '../mime/imap-grammar.ts';
 import { ROOT } from '../helpers.ts';
@@ -217,4 +218,32 @@ const autodiscover: FuzzTarget = {
   },
 };
 
-export const TARGETS: readonly FuzzTarget[] = [imap, pop3, mime, cmdlet, sasl, autodiscover];
+// Imported password hashes come from another server's files (passwd-file, an import CSV): the
+// parser must refuse with a message, never throw, and what it accepts must store and re-parse
+// to the same thing.
+const passwordHash: FuzzTarget = {
+  name: 'password-hash',
+  seeds: () => [
+    '{SHA512-CRYPT}$6$tmMFrp4rGP7544HE$mfPRDI/vOd39v6GZqNYGKZjhBZukRFhmm6KP.tZjb7ORmajaQElgV/Rt2cmJidoXAM7PZyQzhp.27HaMDyuQg.',
+    '{SHA256-CRYPT}$5$rounds=20000$l2pzEI5KMLYwsTAf$hx/AvM09A1Jcaf5fjjLvMiRfeDSInAuWd4QlYf/YtV1',
+    '{BLF-CRYPT}$2y$05$UmBsuEIbMjCYTdJ602RRyeIxgNsjGMHMESsOySiQKW489JIms/GQq',
+    '{ARGON2ID}$argon2id$v=19$m=65536,t=3,p=1$2kzc/WOD0WPcGnSXeVbVOw$T9PW/Dk2OAkjPgjb52+wpmEmCKmJvZOpPo1lDF0LRBo',
+    '{SSHA512}9fLTKr3kfjeZJ4xVWvGJ7QXauwVlYSNDI9sVGb/T70eSQt/vKvjP+gcI4zZPMXJTYKRRjlosyNHvm9xewW8UwPhCc3o=',
+    '{SHA256.HEX}cb4a6856fb8b26c2234cab564669b441556081a6279cbe6a8a68a54a856c46a2', '{PLAIN.B64}cMOkc3N3b3JkMQ==',
+    '{CRAM-MD5}a5eef4acb75eee9d8b3c011a3e0e2a08b8f5d46cce893eedfe96577e5ab45788', '{MD5}$1$g0jOHoJ8$mexPcsVxJpbYZN/raZckK0', '$1$g0jOHoJ8$mexPcsVxJpbYZN/raZckK0',
+  ].map((l) => Buffer.from(l)),
+  tokens: ['{', '}', '$', '.HEX', '.B64', '=', ',', 'rounds=', '$6$', '$5$', '$1$', '$2y$', '$argon2id$', 'v=19', 'm=', 't=', 'p=', '{CRYPT}', '{PLAIN}', '{SSHA}', '/', '+', '\xc3\xa9'],
+  run(input) {
+    expectOnly(() => {
+      const parsed = parseForeignHash(input.toString('utf8'));
+      if (!parsed.ok) {
+        if (typeof parsed.error !== 'string' || parsed.error.length === 0) throw new FuzzDefect('a refusal without a message');
+        return;
+      }
+      const again = parseForeignHash(parsed.value.stored);
+      if (!again.ok || again.value.stored !== parsed.value.stored) throw new FuzzDefect(`stored form does not re-parse: ${parsed.value.stored}`);
+    }, () => false);
+  },
+};
+
+export const TARGETS: readonly FuzzTarget[] = [imap, pop3, mime, cmdlet, sasl, autodiscover, passwordHash];
