@@ -135,14 +135,31 @@ const MAX_SCHEME_LENGTH = 40;
 // Parsing
 // ---------------------------------------------------------------------------------------------
 
+export interface ForeignHashOptions {
+  /**
+   * The scheme of data without a `{SCHEME}` prefix: Dovecot's `default_pass_scheme` of the
+   * passwd-file it came from (e.g. SHA512-CRYPT, PLAIN). Without it, only bare crypt strings
+   * ($1$, $5$, $6$, $2y$, $argon2id$...) are read, as {CRYPT}.
+   */
+  defaultScheme?: string;
+}
+
 /**
  * Parses `{SCHEME}data` as Dovecot's passwd-file holds it (scheme case-insensitive, an optional
- * .B64, .BASE64 or .HEX suffix for the data's encoding), or a bare crypt(3) string ($1$, $5$,
- * $6$, $2y$, $argon2id$...) as {CRYPT}. Never throws.
+ * .B64, .BASE64 or .HEX suffix for the data's encoding), or data without a prefix in
+ * `defaultScheme`, or a bare crypt(3) string as {CRYPT}. Never throws.
  */
-export function parseForeignHash(text: string): ForeignHashParse {
+export function parseForeignHash(input: string, options: ForeignHashOptions = {}): ForeignHashParse {
   const fail = (error: string): ForeignHashParse => ({ ok: false, error });
-  if (typeof text !== 'string' || text.length === 0) return fail('the password hash is empty.');
+  if (typeof input !== 'string' || input.length === 0) return fail('the password hash is empty.');
+  const { defaultScheme } = options;
+  if (defaultScheme !== undefined && !input.startsWith('{')) {
+    if (defaultScheme.length === 0 || defaultScheme.length > MAX_SCHEME_LENGTH || defaultScheme.includes('}') || defaultScheme.includes('{')) {
+      return fail(`the default scheme '${defaultScheme.slice(0, MAX_SCHEME_LENGTH)}' is not a scheme name.`);
+    }
+    return parseForeignHash(`{${defaultScheme}}${input}`);
+  }
+  const text = input;
   if (text.length > MAX_STORED_LENGTH) return fail(`the password hash is longer than ${MAX_STORED_LENGTH} characters.`);
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
@@ -377,19 +394,19 @@ export function verifyStoredPassword(password: string, stored: string): Promise<
  * (they need the password, so they come with the first logon). Throws ForeignHashError with a
  * message for the administrator when the hash cannot be verified here.
  */
-export function foreignCredentials(schemeHash: string): Credentials {
-  const parsed = parseForeignHash(schemeHash);
+export function foreignCredentials(schemeHash: string, options: ForeignHashOptions = {}): Credentials {
+  const parsed = parseForeignHash(schemeHash, options);
   if (!parsed.ok) throw new ForeignHashError(`The password hash cannot be imported: ${parsed.error}`);
   return { passwordHash: parsed.value.stored, scram: null };
 }
 
 /**
  * Sets a mailbox's password to a hash from another server, e.g. `{SHA512-CRYPT}$6$...` from a
- * Dovecot passwd-file. Like a password change, it ends the sessions logged on with the old one.
+ * Dovecot passwd-file (`options.defaultScheme` for lines without a prefix). Like a password change, it ends the sessions logged on with the old one.
  * The mailbox is named by id or any identity Get-Mailbox takes.
  */
-export async function importPasswordHash(directory: Directory, mailboxId: string, schemeHash: string): Promise<Mailbox> {
-  const credentials = foreignCredentials(schemeHash);
+export async function importPasswordHash(directory: Directory, mailboxId: string, schemeHash: string, options: ForeignHashOptions = {}): Promise<Mailbox> {
+  const credentials = foreignCredentials(schemeHash, options);
   const mailbox = await directory.requireMailbox(mailboxId);
   if (mailbox.type !== 'user') throw new ForeignHashError(`${mailbox.name} is a ${mailbox.type} mailbox: it has no logon of its own.`);
   return directory.updateMailbox(mailbox.id, { credentials });

@@ -126,6 +126,17 @@ test('Set-Mailbox -PasswordHash stores a Dovecot hash and refuses one it cannot 
   // A secret is never echoed back, even in the error.
   assert.doesNotMatch(refused.stderr + refused.stdout, /8846F7EAEE8FB117AD06BDD830B7586C/);
   assert.equal(stored('dana').passwordHash, dana, 'the refused hash replaced nothing');
+
+  const created = mailroom(['New-Mailbox', '-Name', 'Kim Cho', '-Alias', 'kim', '-PasswordHash', '{SSHA512}9fLTKr3kfjeZJ4xVWvGJ7QXauwVlYSNDI9sVGb/T70eSQt/vKvjP+gcI4zZPMXJTYKRRjlosyNHvm9xewW8UwPhCc3o='], env);
+  assert.equal(created.status, 0, created.stderr + created.stdout);
+  assert.doesNotMatch(created.stderr + created.stdout, /Generated password/);
+  assert.deepEqual(stored('kim'), { passwordHash: '{SSHA512}9fLTKr3kfjeZJ4xVWvGJ7QXauwVlYSNDI9sVGb/T70eSQt/vKvjP+gcI4zZPMXJTYKRRjlosyNHvm9xewW8UwPhCc3o=', scram: null });
+  const both = mailroom(['New-Mailbox', '-Name', 'Lee', '-Password', 'Some-Pass-2026', '-PasswordHash', dana], env);
+  assert.notEqual(both.status, 0);
+  assert.match(both.stderr + both.stdout, /cannot be used together/);
+  const shared = mailroom(['New-Mailbox', '-Shared', '-Name', 'Support', '-PasswordHash', dana], env);
+  assert.notEqual(shared.status, 0);
+  assert.match(shared.stderr + shared.stdout, /shared mailbox has no logon/);
 });
 
 test('imaplib and poplib log on with the old passwords; the hashes become Mailroom\'s; SCRAM works afterwards', { skip }, async () => {

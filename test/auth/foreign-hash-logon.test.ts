@@ -107,6 +107,18 @@ test('a password set by an administrator while the imported hash is being replac
   assert.equal((await dir.credentials(mailbox.id))!.passwordHash, fresh.passwordHash);
 });
 
+test('the web sign-in and SMTP submission check imported hashes too (one Authenticator.logon for all)', async () => {
+  for (const [alias, protocol] of [['hana', 'web'], ['ivan', 'smtp']] as const) {
+    const mailbox = await dir.createMailbox({ name: alias, alias });
+    await importPasswordHash(dir, mailbox.id, '{ARGON2ID}$argon2id$v=19$m=65536,t=3,p=1$2kzc/WOD0WPcGnSXeVbVOw$T9PW/Dk2OAkjPgjb52+wpmEmCKmJvZOpPo1lDF0LRBo');
+    const auth = authenticator();
+    assert.equal((await auth.logon({ protocol, logonName: alias, password: 'pässword1!', clientAddress: '192.0.2.5' })).ok, false);
+    assert.equal((await auth.logon({ protocol, logonName: `${alias}@contoso.com`, password: PASSWORD, clientAddress: '192.0.2.5' })).ok, true);
+    await auth.settled();
+    assert.ok(parseScryptPhc((await dir.credentials(mailbox.id))!.passwordHash!), protocol);
+  }
+});
+
 test('importPasswordHash refuses what it cannot verify and shared mailboxes, and stores nothing then', async () => {
   const mailbox = await dir.createMailbox({ name: 'Gus Hale', alias: 'gus', credentials: await credentialsFor('Gus-Pass-2026', FAST_PASSWORD_COST) });
   const stored = await dir.credentials(mailbox.id);

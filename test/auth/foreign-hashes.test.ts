@@ -122,6 +122,17 @@ test('scheme names are case-insensitive and stored in upper case; no SCRAM keys 
   }
 });
 
+test('defaultScheme reads data without a prefix as the passwd-file\'s default_pass_scheme; a prefix still wins', async () => {
+  assert.equal(foreignCredentials('pässword1', { defaultScheme: 'plain' }).passwordHash, '{PLAIN}pässword1');
+  assert.equal(foreignCredentials('8PQTOku8ot8U3KVGXrUcDkM5RNuqxOSM', { defaultScheme: 'SSHA' }).passwordHash, '{SSHA}8PQTOku8ot8U3KVGXrUcDkM5RNuqxOSM');
+  assert.equal(foreignCredentials('{SHA}nGKqSw5rZLlGmAU2eg7o7K29zF8=', { defaultScheme: 'PLAIN' }).passwordHash, '{SHA}nGKqSw5rZLlGmAU2eg7o7K29zF8=');
+  assert.equal(await verifyForeignPassword(PASSWORD, foreignCredentials('8PQTOku8ot8U3KVGXrUcDkM5RNuqxOSM', { defaultScheme: 'SSHA' }).passwordHash!), true);
+  assert.throws(() => foreignCredentials('abc', { defaultScheme: 'NTLM' }), /not a password scheme/);
+  assert.throws(() => foreignCredentials('abc', { defaultScheme: 'X}{PLAIN' }), /not a scheme name/);
+  // Without one, data lacking a prefix is refused unless it is a crypt string.
+  assert.throws(() => foreignCredentials('pässword1'), /no \{SCHEME\} prefix/);
+});
+
 test('verifyStoredPassword: scrypt strings as before, imported ones by their scheme, garbage never', async () => {
   const own = await hashPassword(PASSWORD, { ln: 4 });
   assert.equal(await verifyStoredPassword(PASSWORD, own), true);
@@ -206,6 +217,25 @@ test('doveadm pw: Argon2i and Argon2id at Dovecot\'s defaults', { skip: skipDove
     const stored = doveadmHash(scheme, password);
     assert.equal(await verifyForeignPassword(password, stored), true, `seed ${seed} ${scheme}`);
     assert.equal(await verifyForeignPassword(`${password}.`, stored), false, `seed ${seed} ${scheme}`);
+  }
+});
+
+const haveOpenssl = spawnSync('openssl', ['version']).status === 0;
+
+test('SHA-crypt and MD5-crypt equal OpenSSL\'s (`openssl passwd -5/-6/-1`) for seeded random passwords, salts and rounds', { skip: haveOpenssl ? false : 'openssl is not installed' }, async () => {
+  const seed = Number(process.env.FUZZ_SEED ?? Date.now() % 1_000_000);
+  const random = prng(seed);
+  const saltChars = './0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
+  for (let i = 0; i < 12; i++) {
+    const password = randomPassword(random);
+    const kind = pick(random, ['-1', '-5', '-6'] as const);
+    const salt = Array.from({ length: 1 + randomInt(random, kind === '-1' ? 8 : 16) }, () => pick(random, [...saltChars])).join('');
+    const rounds = kind !== '-1' && random() < 0.5 ? 1000 + randomInt(random, 9000) : undefined;
+    const setting = kind === '-1' ? `$1$${salt}` : `$${kind[1]}$${rounds ? `rounds=${rounds}$` : ''}${salt}`;
+    const expected = execFileSync('openssl', ['passwd', kind, '-salt', rounds ? `rounds=${rounds}$${salt}` : salt, '-stdin'], { input: password, encoding: 'utf8' }).trim();
+    const ours = kind === '-1' ? md5Crypt(Buffer.from(password), setting) : await shaCrypt(Buffer.from(password), setting);
+    assert.equal(ours, expected, `seed ${seed}: ${JSON.stringify(password)} ${setting}`);
+    assert.equal(await verifyForeignPassword(password, ours), true, `seed ${seed}`);
   }
 });
 
