@@ -234,6 +234,10 @@ export class AcmeRenewal {
         serverName: this.serverName, domains: record.domains, directoryUrl: record.directoryUrl, services: record.services, contact: record.contact, agreeTerms: true,
         timeoutMs: Math.min(Math.max(lifetime / 10, 30_000), 180_000),
       });
+      // The one it replaces goes: its services moved to the new one, and nothing else names it.
+      if (old && old.thumbprint !== cert.thumbprint) {
+        await this.directory.removeCertificate(old.thumbprint).catch((err) => this.log.warn({ err, thumbprint: old.thumbprint }, 'ACME: removing the replaced certificate failed'));
+      }
       acmeRenewalFailing.set({ certificate: name }, 0);
       this.log.info({ domains: record.domains, thumbprint: cert.thumbprint, notAfter: cert.notAfter }, `ACME: renewed the certificate for ${record.domains.join(', ')}: ${cert.thumbprint}, valid until ${cert.notAfter}`);
       await this.refresh();

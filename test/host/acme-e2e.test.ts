@@ -101,6 +101,10 @@ test('New-AcmeCertificate gets a certificate from pebble over HTTP-01; the serve
   await allServe(renewedThumbprint);
   for (const [service, s] of Object.entries(served(rootFile))) assert.equal(s.verify, '0 (ok)', service);
   assert.equal(await metric('mailroom_acme_renewal_failing'), 0);
+  // The replaced certificate is gone; setup's and the renewed one remain.
+  const thumbprints = [JSON.parse(cmd('Get-ExchangeCertificate', '--json').stdout)].flat().map((c: { Thumbprint: string }) => c.Thumbprint);
+  assert.equal(thumbprints.length, 2);
+  assert.ok(thumbprints.includes(renewedThumbprint) && !thumbprints.includes(issued.Thumbprint));
 
   // With the CA gone, the next renewal fails: a log line that says so, and the metrics.
   await pebble.stopCa();
