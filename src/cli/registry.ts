@@ -4,6 +4,7 @@ import { acmeCmdlets } from './cmdlets/acme.ts';
 import { certificateCmdlets } from './cmdlets/certificates.ts';
 import { clientDnsCmdlets } from './cmdlets/client-dns.ts';
 import { dkimCmdlets } from './cmdlets/dkim.ts';
+import { exportCmdlets } from './cmdlets/export.ts';
 import { mailboxCmdlets } from './cmdlets/mailbox.ts';
 import { organizationCmdlets } from './cmdlets/organization.ts';
 import { recoverableCmdlets } from './cmdlets/recoverable.ts';
@@ -26,6 +27,7 @@ export const CMDLETS: readonly Cmdlet[] = [
   ...clientDnsCmdlets,
   ...transportQueueCmdlets,
   ...dkimCmdlets,
+  ...exportCmdlets,
 ];
 
 export function findCmdlet(name: string): Cmdlet | undefined {
