@@ -35,7 +35,7 @@ export interface ExportRequest {
   name: string;
   filePath: string;
   format: ExportFormat;
-  selection: { include?: string[]; exclude?: string[]; root?: string };
+  selection: { includeFolders?: string[]; excludeFolders?: string[]; sourceRootFolder?: string };
   status: ExportStatus;
   queuedAt: string;
   completedAt: string | null;

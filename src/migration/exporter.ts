@@ -6,9 +6,10 @@ import { mkdir, open, readdir, rename, stat, utimes, writeFile, type FileHandle 
 import { hostname } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { Folder, MailStore, MessageSummary } from '../store/types.ts';
-import { selectFolders, type FolderSelection } from './folder-selection.ts';
-import { flagHeaderLines, fromLine, headerEnd, MboxrdEscaper } from './mbox-writer.ts';
-import { KeywordLetters, keywordsText, maildirBaseName, maildirFolderDir, maildirInfo, uidlistText, VirtualSize } from './maildir-writer.ts';
+import { placeFolder, type FolderSelection } from './folder-filter.ts';
+import { formatUidlist } from './formats/dovecot-uidlist.ts';
+import { flagHeaderLines, fromLine, headerEnd, MboxrdEscaper } from './formats/mbox-writer.ts';
+import { KeywordLetters, keywordsText, maildirBaseName, maildirFolderDir, maildirInfo, VirtualSize } from './formats/maildir-writer.ts';
 
 export const EXPORT_FORMATS = ['Mbox', 'Maildir'] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
@@ -47,7 +48,8 @@ export interface ExportOptions {
   format: ExportFormat;
   /** A directory that does not exist yet or is empty. */
   path: string;
-  selection?: FolderSelection;
+  /** -SourceRootFolder, -IncludeFolders, -ExcludeFolders (the import's syntax; -TargetRootFolder is not used). */
+  selection?: Pick<FolderSelection, 'sourceRootFolder' | 'includeFolders' | 'excludeFolders'>;
   onProgress?: (progress: ExportProgress) => void;
 }
 
@@ -121,7 +123,7 @@ class MaildirWriter {
     if (!isInbox) await writeFile(join(dir, 'maildirfolder'), '');
     const letters = new KeywordLetters();
     const dropped = new Set<string>();
-    const entries: { uid: number; base: string }[] = [];
+    const entries: { uid: number; base: string; virtualSize: number }[] = [];
     for (const message of messages) {
       const seconds = Math.floor(message.internalDate.getTime() / 1000);
       const temp = join(dir, 'tmp', `${seconds}.M${++this.sequence}P${process.pid}.${this.host}`);
@@ -137,16 +139,16 @@ class MaildirWriter {
         await file.close();
       }
       const base = maildirBaseName({ seconds, sequence: this.sequence, pid: process.pid, host: this.host, size: message.size, virtualSize: vsize.total });
-      const { info, dropped: lost } = maildirInfo(message.flags, (k) => letters.letter(k));
+      const { info, dropped: lost } = maildirInfo(message.flags, letters);
       for (const k of lost) dropped.add(k);
       const final = join(dir, 'cur', `${base}:${info}`);
       await rename(temp, final);
       // Dovecot takes a maildir message's INTERNALDATE from the file's modification time.
       await utimes(final, message.internalDate, message.internalDate);
-      entries.push({ uid: message.uid, base });
+      entries.push({ uid: message.uid, base, virtualSize: vsize.total });
       progress(message.size);
     }
-    await writeFile(join(dir, 'dovecot-uidlist'), uidlistText(folder.uidValidity, folder.uidNext, entries));
+    await writeFile(join(dir, 'dovecot-uidlist'), formatUidlist({ uidValidity: folder.uidValidity, nextUid: folder.uidNext, entries }));
     if (letters.keywords.length > 0) await writeFile(join(dir, 'dovecot-keywords'), keywordsText(letters.keywords));
     return { dropped };
   }
@@ -155,28 +157,42 @@ class MaildirWriter {
 /** Exports the selected folders of a mailbox; folders that cannot be written are reported, not fatal. */
 export async function exportMailbox(store: MailStore, mailboxId: string, options: ExportOptions): Promise<ExportReport> {
   const all = (await store.folders(mailboxId)).filter((f) => !f.hidden);
-  const chosen = selectFolders(all, options.selection ?? {});
+  const roles = new Map(all.map((f) => [f.name.toLowerCase(), f.role ?? undefined]));
+  const roleOf = (prefix: string[]) => roles.get(prefix.join('/').toLowerCase());
+  // The folders the selection takes, under the names they get in the export: below
+  // -SourceRootFolder, whose own messages become the export's Inbox (its top, as in a PST).
+  const chosen: { folder: Folder; name: string }[] = [];
+  for (const folder of all) {
+    const levels = folder.name.split('/');
+    const placed = placeFolder(levels, options.selection ?? {}, roleOf);
+    if (placed) chosen.push({ folder, name: placed.join('/') });
+    else if (options.selection?.sourceRootFolder) {
+      // placeFolder gives the root itself no place of its own: under a target root of INBOX it is exactly ['INBOX'].
+      const asInbox = placeFolder(levels, { ...options.selection, targetRootFolder: 'INBOX' }, roleOf);
+      if (asInbox?.length === 1) chosen.push({ folder, name: 'INBOX' });
+    }
+  }
   await ensureEmptyTarget(options.path);
   const report: ExportReport = { folders: [], messages: 0, bytes: 0, warnings: [] };
-  const listed = await Promise.all(chosen.map(async (f) => ({ folder: f, messages: await store.messages(f.id) })));
+  const listed = await Promise.all(chosen.map(async (c) => ({ ...c, messages: await store.messages(c.folder.id) })));
   const totalMessages = listed.reduce((n, l) => n + l.messages.length, 0);
   const totalBytes = listed.reduce((n, l) => n + l.messages.reduce((m, x) => m + x.size, 0), 0);
   const tell = (folder: string) => options.onProgress?.({ messages: report.messages, bytes: report.bytes, totalMessages, totalBytes, folder });
   const maildir = new MaildirWriter(store);
   const subscribed = new Set((await store.subscriptions(mailboxId)).map((s) => s.toLowerCase()));
   const maildirSubscriptions: string[] = [];
-  for (const { folder, messages } of listed) {
-    const entry: ExportFolderReport = { folder: folder.name, target: '', sourceMessages: messages.length, exported: 0, bytes: 0, skipped: null };
+  for (const { folder, name, messages } of listed) {
+    const entry: ExportFolderReport = { folder: name, target: '', sourceMessages: messages.length, exported: 0, bytes: 0, skipped: null };
     report.folders.push(entry);
     const count = (bytes: number) => {
       entry.exported++;
       entry.bytes += bytes;
       report.messages++;
       report.bytes += bytes;
-      tell(folder.name);
+      tell(name);
     };
     if (options.format === 'Mbox') {
-      const relative = mboxFile(folder.name);
+      const relative = mboxFile(name);
       if (!relative) {
         entry.skipped = 'the folder name cannot be a file name';
         continue;
@@ -192,14 +208,14 @@ export async function exportMailbox(store: MailStore, mailboxId: string, options
         await file.close();
       }
     } else {
-      const relative = maildirFolderDir(folder.name);
+      const relative = maildirFolderDir(name);
       if (relative === null) {
         entry.skipped = "a level of the name holds '.', the Maildir++ hierarchy separator";
         continue;
       }
       entry.target = relative || '.';
       const { dropped } = await maildir.writeFolder(join(options.path, relative), folder, messages, relative === '', count);
-      if (dropped.size > 0) report.warnings.push(`${folder.name}: Maildir keeps 26 keywords per folder; these were left out: ${[...dropped].join(' ')}`);
+      if (dropped.size > 0) report.warnings.push(`${name}: Maildir keeps 26 keywords per folder; these were left out: ${[...dropped].join(' ')}`);
       if (relative !== '' && subscribed.has(folder.name.toLowerCase())) maildirSubscriptions.push(relative.slice(1));
     }
   }

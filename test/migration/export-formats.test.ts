@@ -2,11 +2,11 @@
 // streaming mboxrd quoting (any chunking gives the same bytes; unquoting gives the message back).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { asctime, escapeMboxrd, flagFields, flagHeaderLines, fromLine, headerEnd, MboxrdEscaper } from '../../src/migration/mbox-writer.ts';
+import { asctime, escapeMboxrd, flagFields, flagHeaderLines, fromLine, headerEnd, MboxrdEscaper } from '../../src/migration/formats/mbox-writer.ts';
 import {
-  KeywordLetters, keywordsText, maildirBaseName, maildirFolderDir, maildirInfo, uidlistText, VirtualSize,
-} from '../../src/migration/maildir-writer.ts';
-import { FolderPatternError, selectFolders } from '../../src/migration/folder-selection.ts';
+  KeywordLetters, keywordsText, maildirBaseName, maildirFolderDir, maildirInfo, VirtualSize,
+} from '../../src/migration/formats/maildir-writer.ts';
+import { maildirFolderLevels, parseDovecotKeywords } from '../../src/migration/formats/maildir.ts';
 import { pick, prng, randomInt } from '../support/random.ts';
 
 /** Reference mboxrd reader for one message body: drops one '>' from every `>+From ` line. */
@@ -88,32 +88,17 @@ test('Maildir++ names, info suffixes and index files', () => {
   assert.equal(maildirFolderDir('v1.2'), null);
   assert.equal(maildirFolderDir('a//b'), null);
   const letters = new KeywordLetters();
-  assert.deepEqual(maildirInfo(['\\Seen', '\\Answered', '\\Flagged', '\\Draft', '\\Deleted', '\\Recent'], (k) => letters.letter(k)), { info: '2,DFRST', dropped: [] });
-  assert.deepEqual(maildirInfo(['$Forwarded', '\\Seen', 'Work'], (k) => letters.letter(k)), { info: '2,Sab', dropped: [] });
-  assert.deepEqual(maildirInfo(['Work'], (k) => letters.letter(k)), { info: '2,b', dropped: [] });
+  assert.deepEqual(maildirInfo(['\\Seen', '\\Answered', '\\Flagged', '\\Draft', '\\Deleted', '\\Recent'], letters), { info: '2,DFRST', dropped: [] });
+  assert.deepEqual(maildirInfo(['Work', '\\Seen'], letters), { info: '2,Sa', dropped: [] });
+  assert.deepEqual(maildirInfo(['Later', 'Work'], letters), { info: '2,ab', dropped: [] });
   for (let i = 0; i < 24; i++) letters.letter(`k${i}`);
-  assert.deepEqual(maildirInfo(['one-too-many'], (k) => letters.letter(k)), { info: '2,', dropped: ['one-too-many'] });
+  assert.deepEqual(maildirInfo(['one-too-many', 'Work'], letters), { info: '2,a', dropped: ['one-too-many'] });
   assert.equal(keywordsText(['$Forwarded', 'Work']), '0 $Forwarded\n1 Work\n');
+  // What the import side reads back.
+  assert.deepEqual([...parseDovecotKeywords(keywordsText(letters.keywords)).values()], letters.keywords);
+  for (const name of ['Sent Items', '寄件備份', '工作/報告', 'INBOX/Sub', 'a&b']) assert.deepEqual(maildirFolderLevels(maildirFolderDir(name)!), name.split('/'));
   assert.equal(maildirBaseName({ seconds: 1700000000, sequence: 3, pid: 42, host: 'a/b:c', size: 10, virtualSize: 12 }), '1700000000.M3P42.a\\057b\\072c,S=10,W=12');
-  assert.equal(uidlistText(1234, 9, [{ uid: 8, base: 'b' }, { uid: 3, base: 'a' }]), '3 V1234 N9\n3 :a\n8 :b\n');
   const v = new VirtualSize();
   for (const part of ['a\r', '\nb\n', '\n', 'c']) v.push(Buffer.from(part));
   assert.equal(v.total, 'a\r\nb\r\n\r\nc'.length);
-});
-
-test('folder selection: paths, subtrees, well-known names, exclusions and a root', () => {
-  const folders = [
-    { name: 'INBOX', role: 'inbox' as const }, { name: 'INBOX/Projects', role: null }, { name: 'Sent Items', role: 'sent' as const },
-    { name: '工作', role: null }, { name: '工作/報告', role: null }, { name: 'Junk Email', role: 'junk' as const },
-  ];
-  const names = (sel: Parameters<typeof selectFolders>[1]) => selectFolders(folders, sel).map((f) => f.name);
-  assert.deepEqual(names({}), folders.map((f) => f.name));
-  assert.deepEqual(names({ include: ['inbox'] }), ['INBOX']);
-  assert.deepEqual(names({ include: ['#Inbox#/*'] }), ['INBOX', 'INBOX/Projects']);
-  assert.deepEqual(names({ include: ['#SentItems#', '工作/*'] }), ['Sent Items', '工作', '工作/報告']);
-  assert.deepEqual(names({ exclude: ['#JunkEmail#', '工作/*'] }), ['INBOX', 'INBOX/Projects', 'Sent Items']);
-  assert.deepEqual(names({ root: '工作' }), ['工作', '工作/報告']);
-  assert.deepEqual(names({ root: 'nowhere' }), []);
-  assert.deepEqual(names({ include: ['#Archive#'] }), []);
-  assert.throws(() => names({ include: ['#Nonsense#'] }), FolderPatternError);
 });

@@ -220,3 +220,15 @@ print(json.dumps(out))
     assert.match(from, /^MAILER-DAEMON /);
   }
 });
+
+test('-SourceRootFolder: the folders below it become the top of the export, its own messages the Inbox', async () => {
+  const target = join(data.path, 'export-root');
+  const r = mailroom(['New-MailboxExportRequest', 'chris', '-FilePath', target, '-ExportFormat', 'Mbox', '-SourceRootFolder', '工作', '-Name', 'Work'], env);
+  assert.equal(r.status, 0, r.stderr);
+  const files = readdirSync(target, { recursive: true }).map(String).sort();
+  assert.deepEqual(files, ['INBOX.mbox', '報告.mbox']);
+  const work = stored.find((f) => f.path.join('/') === '工作')!;
+  const report = stored.find((f) => f.path.join('/') === '工作/報告')!;
+  assert.equal(readMboxrd(readFileSync(join(target, 'INBOX.mbox'))).length, work.messages.length);
+  assert.deepEqual(readMboxrd(readFileSync(join(target, '報告.mbox'))).map((m) => m.raw), report.messages.map((m) => m.raw));
+});

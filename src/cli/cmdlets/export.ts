@@ -6,7 +6,6 @@
 import { isAbsolute, resolve } from 'node:path';
 import { MailboxDatabases } from '../../backend/mailbox-databases.ts';
 import type { Directory, Mailbox } from '../../directory/directory.ts';
-import { FolderPatternError } from '../../migration/folder-selection.ts';
 import { EXPORT_FORMATS, exportMailbox, type ExportFormat } from '../../migration/exporter.ts';
 import {
   addExportRequest, exportRequests, removeExportRequest, updateExportRequest, type ExportRequest,
@@ -64,9 +63,9 @@ function statistics(mailbox: Mailbox, request: ExportRequest, includeReport: boo
     SourceAlias: mailbox.alias,
     FilePath: request.filePath,
     ExportFormat: request.format,
-    IncludeFolders: request.selection.include ?? [],
-    ExcludeFolders: request.selection.exclude ?? [],
-    SourceRootFolder: request.selection.root ?? '',
+    IncludeFolders: request.selection.includeFolders ?? [],
+    ExcludeFolders: request.selection.excludeFolders ?? [],
+    SourceRootFolder: request.selection.sourceRootFolder ?? '',
     PercentComplete: percent,
     EstimatedTransferItemCount: request.totalItems,
     EstimatedTransferSize: formatSize(request.totalBytes),
@@ -99,7 +98,7 @@ export const exportCmdlets: Cmdlet[] = [
       },
       { name: 'IncludeFolders', kind: 'string', multi: true, help: 'Only these folders: paths such as Inbox/Projects, <path>/* for a folder and its subfolders, well-known names such as #Inbox# or #SentItems#/*.' },
       { name: 'ExcludeFolders', kind: 'string', multi: true, help: 'Folders left out, written as for -IncludeFolders.' },
-      { name: 'SourceRootFolder', kind: 'string', help: 'Only this folder and the folders below it.' },
+      { name: 'SourceRootFolder', kind: 'string', help: 'Only the folders below this one, as top-level folders of the export; its own messages become the export\'s Inbox.' },
       { name: 'Name', kind: 'string', help: 'The request\'s name (MailboxExport, then MailboxExport1 … MailboxExport9, by default).' },
     ],
     examples: [
@@ -112,9 +111,9 @@ export const exportCmdlets: Cmdlet[] = [
       const filePath = isAbsolute(raw) ? raw : resolve(raw);
       const format = (args.ExportFormat as ExportFormat | undefined) ?? 'Maildir';
       const selection = {
-        ...(strings(args.IncludeFolders) ? { include: strings(args.IncludeFolders) } : {}),
-        ...(strings(args.ExcludeFolders) ? { exclude: strings(args.ExcludeFolders) } : {}),
-        ...(typeof args.SourceRootFolder === 'string' ? { root: args.SourceRootFolder } : {}),
+        ...(strings(args.IncludeFolders) ? { includeFolders: strings(args.IncludeFolders) } : {}),
+        ...(strings(args.ExcludeFolders) ? { excludeFolders: strings(args.ExcludeFolders) } : {}),
+        ...(typeof args.SourceRootFolder === 'string' ? { sourceRootFolder: args.SourceRootFolder } : {}),
       };
       const request = await addExportRequest(ctx.directory, {
         mailboxId: mailbox.id, ...(typeof args.Name === 'string' ? { name: args.Name } : {}), filePath, format, selection,
@@ -144,7 +143,7 @@ export const exportCmdlets: Cmdlet[] = [
         for (const w of report.warnings) ctx.warn(w);
       } catch (err) {
         await pending.catch(() => undefined);
-        const message = err instanceof FolderPatternError || err instanceof Error ? err.message : String(err);
+        const message = err instanceof Error ? err.message : String(err);
         await updateExportRequest(ctx.directory, mailbox.id, request.name, { status: 'Failed', failure: message, completedAt: new Date().toISOString() });
         throw new Error(`The export of ${mailbox.alias} failed: ${message}`);
       } finally {

@@ -3,7 +3,8 @@
 // directories with names in modified UTF-7, flags in the `:2,` suffix, keywords as letters
 // listed in `dovecot-keywords`, and `dovecot-uidlist` (version 3) so Dovecot keeps each
 // message's UID and the folder's UIDVALIDITY, and its clients do not download everything again.
-import { encodeMailboxUtf7 } from '../imap/protocol/utf7.ts';
+import { encodeMailboxUtf7 } from '../../imap/protocol/utf7.ts';
+import { lettersFromFlags } from './maildir.ts';
 
 /** Dovecot's maildir keeps at most 26 keywords per folder: the letters a–z. */
 export const MAX_MAILDIR_KEYWORDS = 26;
@@ -21,37 +22,26 @@ export function maildirFolderDir(name: string): string | null {
 }
 
 /**
- * The info suffix letters (`:2,` + letters in ASCII order, as the Maildir specification asks):
- * D draft, F flagged, R replied, S seen, T trashed (\Deleted), then a letter per keyword from
- * `keywordLetter`. Keywords without a letter (past the 26th) are left out and returned.
+ * The info suffix (`2,` + letters, maildir.ts's lettersFromFlags) with keyword letters from
+ * `letters`. Keywords without a letter (past the 26th of the folder) are left out and returned.
  */
-export function maildirInfo(flags: readonly string[], keywordLetter: (keyword: string) => string | undefined): { info: string; dropped: string[] } {
-  const system: Record<string, string> = { '\\draft': 'D', '\\flagged': 'F', '\\answered': 'R', '\\seen': 'S', '\\deleted': 'T' };
-  const letters = new Set<string>();
-  const dropped: string[] = [];
-  for (const f of flags) {
-    if (f.startsWith('\\')) {
-      const l = system[f.toLowerCase()];
-      if (l) letters.add(l);
-      continue;
-    }
-    const l = keywordLetter(f);
-    if (l) letters.add(l);
-    else dropped.push(f);
-  }
-  // Upper case sorts before lower case in ASCII, which is the order Dovecot writes.
-  return { info: `2,${[...letters].sort().join('')}`, dropped };
+export function maildirInfo(flags: readonly string[], letters: KeywordLetters): { info: string; dropped: string[] } {
+  const dropped = flags.filter((f) => !f.startsWith('\\') && letters.letter(f) === undefined);
+  return { info: `2,${lettersFromFlags(flags, letters.index)}`, dropped };
 }
 
 /** Assigns keyword letters a–z in order of first use, for one folder. */
 export class KeywordLetters {
   readonly keywords: string[] = [];
+  /** Keyword → its place (0 = a), as lettersFromFlags takes it. */
+  readonly index = new Map<string, number>();
 
   letter(keyword: string): string | undefined {
-    let i = this.keywords.indexOf(keyword);
-    if (i < 0) {
+    let i = this.index.get(keyword);
+    if (i === undefined) {
       if (this.keywords.length >= MAX_MAILDIR_KEYWORDS) return undefined;
       i = this.keywords.push(keyword) - 1;
+      this.index.set(keyword, i);
     }
     return String.fromCharCode(0x61 + i);
   }
@@ -66,13 +56,6 @@ export function maildirBaseName(input: { seconds: number; sequence: number; pid:
   // '/' and ':' cannot be in a file name's host part; Dovecot writes them as \057 and \072.
   const host = input.host.replaceAll('/', '\\057').replaceAll(':', '\\072');
   return `${input.seconds}.M${input.sequence}P${input.pid}.${host},S=${input.size},W=${input.virtualSize}`;
-}
-
-/** `dovecot-uidlist` version 3: the header, then `UID :base-name` per message in UID order. */
-export function uidlistText(uidValidity: number, uidNext: number, entries: readonly { uid: number; base: string }[]): string {
-  const lines = [`3 V${uidValidity} N${uidNext}`];
-  for (const e of [...entries].sort((a, b) => a.uid - b.uid)) lines.push(`${e.uid} :${e.base}`);
-  return `${lines.join('\n')}\n`;
 }
 
 /** `dovecot-keywords`: `index keyword` per line, the index being the letter's place (0 = a). */
