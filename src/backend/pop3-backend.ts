@@ -14,6 +14,8 @@ import { Maildrop, type SortOrder } from '../pop3/maildrop.ts';
 import { PopTransactionSession } from '../pop3/transaction-session.ts';
 import type { Directory } from '../directory/directory.ts';
 import type { MailboxDatabases } from './mailbox-databases.ts';
+import { effectiveRetrievalFormat } from '../config/pop-imap.ts';
+import { renditions } from '../mime/rendition-cache.ts';
 import { revokedSessions, type RevocableSession } from './session-revocation.ts';
 
 // RFC 2449 §8.1.1: [IN-USE] says the credentials were right but the mailbox cannot be had now,
@@ -65,7 +67,10 @@ export class Pop3Backend implements SessionBackend {
         return { ok: false, response: NO_INBOX };
       }
       const order = this.popSettings.MessageRetrievalSortOrder as SortOrder;
-      const maildrop = Maildrop.of(await store.messages(inbox.id), inbox.uidValidity, order);
+      // The format is fixed for the session, as the sizes LIST and STAT give must stay true.
+      const format = effectiveRetrievalFormat(this.popSettings, user.settings, 'pop');
+      const maildrop = Maildrop.of(await store.messages(inbox.id), inbox.uidValidity, order, format);
+      await maildrop.convertSizes((m) => renditions.size(m.blobId, m.format, m.size, () => store.readBlob(m.blobId)));
       const session: PopTransactionSession = new PopTransactionSession({
         store,
         inboxId: inbox.id,

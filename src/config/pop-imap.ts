@@ -151,3 +151,15 @@ export function checkProtocolSettings(doc: SettingsDocument): void {
     );
   }
 }
+
+/**
+ * The MessageRetrievalMimeFormat that applies to a user (exchange-features.md §3): the user's
+ * Pop/ImapMessagesRetrievalMimeFormat when Pop/ImapUseProtocolDefaults is $false, else the
+ * server's. Tnef, refused when set, never reaches here; a stored one reads as BestBodyFormat.
+ */
+export function effectiveRetrievalFormat(server: SettingsDocument, user: SettingsDocument, protocol: Protocol): string {
+  const prefix = protocol === 'pop' ? 'Pop' : 'Imap';
+  const own = user[`${prefix}UseProtocolDefaults`] === false ? user[`${prefix}MessagesRetrievalMimeFormat`] : undefined;
+  const value = own ?? server.MessageRetrievalMimeFormat;
+  return typeof value === 'string' && value !== 'Tnef' ? value : 'BestBodyFormat';
+}

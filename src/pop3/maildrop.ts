@@ -8,8 +8,13 @@ export type SortOrder = 'Ascending' | 'Descending';
 
 export interface MaildropMessage {
   uid: number;
-  /** The stored byte count: what RETR sends before dot-stuffing (RFC 1939 §11 "exact size"). */
+  /**
+   * What RETR sends before dot-stuffing (RFC 1939 §11 "exact size"): the stored byte count,
+   * or the size of the message converted to `format`.
+   */
   size: number;
+  /** MessageRetrievalMimeFormat in force for this session: BestBodyFormat sends the stored bytes. */
+  format: string;
   blobId: string;
   uidl: string;
   deleted: boolean;
@@ -47,10 +52,18 @@ export class Maildrop {
    * Ascending (Exchange's default) or newest first for Descending. The UID breaks ties, so the
    * order is the same at every logon: fetchers such as Gmail's complain when it moves.
    */
-  static of(messages: readonly MessageSummary[], uidValidity: number, order: SortOrder): Maildrop {
+  static of(messages: readonly MessageSummary[], uidValidity: number, order: SortOrder, format = 'BestBodyFormat'): Maildrop {
     const sorted = [...messages].sort((a, b) => a.internalDate.getTime() - b.internalDate.getTime() || a.uid - b.uid);
     if (order === 'Descending') sorted.reverse();
-    return new Maildrop(sorted.map((m) => ({ uid: m.uid, size: m.size, blobId: m.blobId, uidl: m.pop3Uidl ?? uidlFor(uidValidity, m.uid), deleted: false })));
+    return new Maildrop(sorted.map((m) => ({ uid: m.uid, size: m.size, format, blobId: m.blobId, uidl: m.pop3Uidl ?? uidlFor(uidValidity, m.uid), deleted: false })));
+  }
+
+  /**
+   * Sets each message's size to that of its converted form (MessageRetrievalMimeFormat), so
+   * LIST, STAT and RETR's "+OK n octets" give what RETR sends. Done once, at logon.
+   */
+  async convertSizes(sizeOf: (m: MaildropMessage) => Promise<number>): Promise<void> {
+    for (const m of this.list) if (m.format !== 'BestBodyFormat') m.size = await sizeOf(m);
   }
 
   /** Messages numbered at logon, deleted ones included (numbers are never reused, §5). */

@@ -20,6 +20,7 @@ import type { Maildrop, MaildropMessage } from './maildrop.ts';
 import { DotStuffer, TopCutter } from './message-stream.ts';
 import { parseCommand, type ParsedCommand, type PopState } from './protocol.ts';
 import { commandSeconds } from '../lib/metrics.ts';
+import { renditions } from '../mime/rendition-cache.ts';
 
 /** Bytes read from the store per step of RETR/TOP: big enough for few round trips, small enough to bound memory. */
 const CHUNK_BYTES = 256 * 1024;
@@ -123,12 +124,19 @@ export class PopTransactionSession implements BackendSession, TransactionContext
     this.entry?.addResponse(statusLine);
     // The status line goes out with the first piece of the message: one write for most messages.
     let head: Buffer | null = Buffer.from(statusLine);
+    // A converted message (MessageRetrievalMimeFormat) is made whole, then sent in the same chunks.
+    let converted: Buffer | null = null;
     try {
       for (let start = 0; start < message.size && !cutter?.done; start += CHUNK_BYTES) {
         const end = Math.min(message.size, start + CHUNK_BYTES);
         let chunk: Buffer;
         try {
-          chunk = await this.options.store.readBlob(message.blobId, { start, end });
+          if (message.format !== 'BestBodyFormat') {
+            converted ??= await renditions.render(message.blobId, message.format, () => this.options.store.readBlob(message.blobId));
+            chunk = converted.subarray(start, end);
+          } else {
+            chunk = await this.options.store.readBlob(message.blobId, { start, end });
+          }
         } catch (err) {
           // Before the first byte the client can still be told; after it, only cutting the
           // connection keeps it from taking a partial message for a whole one.

@@ -1,6 +1,7 @@
 // FETCH and UID FETCH (RFC 3501 §6.4.5, RFC 7162 §3.1.4 CHANGEDSINCE and MODSEQ). Every byte
 // comes from the stored message: BODY[] and RFC822.SIZE are exact, sections are slices, and
 // each message's response is written before the next is read, so memory stays bounded.
+import { renditions } from '../../mime/rendition-cache.ts';
 import { bodyBasic, bodyStructure, decodeTransferEncoding, envelope, partialWindow, scanMessage, sectionBytes, sectionPart, sectionRange, type MessagePart } from '../../mime/index.ts';
 import type { MessageSummary } from '../../store/types.ts';
 import { fetchItemLabel, flagList, formatDateTime, rangesContain, resolveSequenceSet, vanished, type FetchItem } from '../protocol/index.ts';
@@ -11,8 +12,10 @@ const SLICE = 500;
 const CLOSE = Buffer.from(')\r\n');
 
 /** Items that need the message bytes, not just its row. */
-function needsContent(item: FetchItem): boolean {
+function needsContent(item: FetchItem, converted: boolean): boolean {
   if (item.kind !== 'attribute') return true;
+  // A converted message's size is that of the converted bytes (MessageRetrievalMimeFormat).
+  if (converted && item.name === 'RFC822.SIZE') return true;
   return ['ENVELOPE', 'BODY', 'BODYSTRUCTURE', 'RFC822', 'RFC822.HEADER', 'RFC822.TEXT'].includes(item.name);
 }
 
@@ -57,7 +60,7 @@ function render(session: ImapSession, item: FetchItem, m: MessageSummary, flags:
         case 'FLAGS': return [`FLAGS ${flagList(flags)}`];
         // formatDateTime() returns the quoted date-time.
         case 'INTERNALDATE': return [`INTERNALDATE ${formatDateTime(m.internalDate)}`];
-        case 'RFC822.SIZE': return [`RFC822.SIZE ${m.size}`];
+        case 'RFC822.SIZE': return [`RFC822.SIZE ${content ? content.raw.length : m.size}`];
         case 'MODSEQ': return [`MODSEQ (${m.modseq})`];
         case 'ENVELOPE': return [`ENVELOPE ${envelope(content!.raw, content!.root, utf8)}`];
         case 'BODYSTRUCTURE': return [`BODYSTRUCTURE ${bodyStructure(content!.raw, content!.root, { utf8Allowed: utf8 })}`];
@@ -109,7 +112,8 @@ async function run(session: ImapSession, command: CommandOf<'FETCH'>): Promise<v
   if (condstore && !has('MODSEQ') && (args.changedSince !== null || items.some((i) => i.kind === 'attribute' && i.name === 'FLAGS'))) {
     items.push({ kind: 'attribute', name: 'MODSEQ' });
   }
-  const wantsContent = items.some(needsContent);
+  const converted = session.retrievalFormat !== 'BestBodyFormat';
+  const wantsContent = items.some((item) => needsContent(item, converted));
   const marksSeen = !readOnly && items.some(setsSeen);
   // UID FETCH … (CHANGEDSINCE m VANISHED): the removed UIDs of the set first (RFC 7162 §3.2.6).
   if (args.vanished && command.uid && args.changedSince !== null && session.enabled.has('QRESYNC') && args.set !== '$') {
@@ -158,8 +162,14 @@ async function run(session: ImapSession, command: CommandOf<'FETCH'>): Promise<v
   await session.complete(command, 'FETCH completed.', null, true);
 }
 
+/**
+ * The message as this session serves it: the stored bytes, or converted to the session's
+ * MessageRetrievalMimeFormat, so that BODYSTRUCTURE, BODY[…], RFC822 and RFC822.SIZE all
+ * describe the same bytes.
+ */
 async function load(session: ImapSession, m: MessageSummary): Promise<Loaded> {
-  const raw = await session.store.readBlob(m.blobId);
+  const store = session.store;
+  const raw = await renditions.render(m.blobId, session.retrievalFormat, () => store.readBlob(m.blobId));
   return { raw, root: scanMessage(raw) };
 }
 

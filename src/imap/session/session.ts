@@ -28,6 +28,7 @@ import {
 } from '../protocol/index.ts';
 import { SelectedView, type ViewUpdate } from '../selected-view.ts';
 import { capabilities } from './capabilities.ts';
+import { effectiveRetrievalFormat } from '../../config/pop-imap.ts';
 import { IN_MEMORY_LITERAL_BYTES, SpooledLiteral } from './literal-spool.ts';
 import { OTHER_USERS } from './namespaces.ts';
 import { CommandFailure, no, type SessionState } from './command.ts';
@@ -146,6 +147,7 @@ export class ImapSession {
     this.home = { mailbox: options.mailbox, store: options.store };
     this.mailbox = options.mailbox;
     this.user = options.user;
+    this.format = effectiveRetrievalFormat(options.settings(), options.user.settings, 'imap');
     this.log = options.log;
     const { socket, tls, pending } = connection;
     this.conn = new LineConnection(socket, {
@@ -166,6 +168,17 @@ export class ImapSession {
   settings(): SettingsDocument {
     return this.options.settings();
   }
+
+  /**
+   * MessageRetrievalMimeFormat for this session (the server's, or the user's when
+   * ImapUseProtocolDefaults is $false), fixed at logon: a message must not change its size or
+   * structure under a client that has already seen them (RFC 3501 §2.3).
+   */
+  get retrievalFormat(): string {
+    this.format ??= effectiveRetrievalFormat(this.settings(), this.user.settings, 'imap');
+    return this.format;
+  }
+  private format: string | undefined;
 
   /** The store of the selected folder, or of the user's own mailbox when none is selected. */
   get store(): MailStore {
