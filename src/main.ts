@@ -17,6 +17,9 @@ const USAGE = `Usage:
   mailroom setup --organization NAME --domain DOMAIN [--fqdn FQDN] [--server NAME] --admin-password PW
   mailroom start [--role all|frontend|backend] [--server NAME]
   mailroom quickstart            (what \`npm start\` runs: setup with a demo mailbox on first run, then start)
+  mailroom backup DIR            (a consistent copy of the data folder, also while the server runs)
+  mailroom restore DIR [--force] (put a backup in place as the data folder; the server must be stopped)
+  mailroom doctor [--repair] [--json]  (check counters, quota usage, message bodies and the search index)
   mailroom <Verb-Noun> [Identity] [-Parameter value]... [--json]
   mailroom shell                 (read cmdlet lines from standard input, one per line)
   mailroom Get-Help <Verb-Noun>  (or: mailroom <Verb-Noun> -?)
@@ -40,6 +43,9 @@ export async function main(argv: string[]): Promise<number> {
     // The server code loads only for the commands that run it, so cmdlets start fast.
     if (command === 'quickstart') return await (await import('./host/quickstart.ts')).runQuickstart();
     if (command === 'shell') return await shellCommand();
+    if (command === 'backup' || command === 'restore' || command === 'doctor') {
+      return await (await import('./host/operations.ts')).operationsCommand(command, rest);
+    }
     if (isCmdletName(command)) return await cmdletCommand(command, rest, process.stdout);
     console.error(`Unknown command '${command}'.\n\n${USAGE}`);
     return 2;

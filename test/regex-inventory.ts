@@ -135,6 +135,10 @@ export const REGEX_INVENTORY: Record<string, Record<string, RegexOrigin>> = {
   'frontend/protocol-frontend.ts': {
     '/^::ffff:/': 'internal',
   },
+  'host/backup.ts': {
+    '/^[0-9a-f]{64}$/': 'admin', // a backup's manifest, a file the admin names
+    '/[:.]/g': 'internal', // a timestamp the server formats
+  },
   'host/quickstart.ts': {
     '/\\s/': 'internal',
   },

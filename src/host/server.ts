@@ -14,6 +14,7 @@ import { Directory, type Certificate, type ReceiveConnector, type Server } from 
 import { ProtocolFrontend, type FrontendProtocol } from '../frontend/protocol-frontend.ts';
 import { dataFolder, portOffset } from '../lib/env.ts';
 import { dataFolderWarning } from '../lib/private-files.ts';
+import { markRunningServer } from '../lib/running-servers.ts';
 import { createLogger, type Logger } from '../lib/log.ts';
 import { ListenerError } from '../frontend/listeners.ts';
 import { CertificateWatch } from './certificate-watch.ts';
@@ -310,6 +311,8 @@ export async function runServer(options: { role: Role; server?: string }): Promi
     return 1;
   }
   const server = await directory.server(options.server);
+  // restore and doctor --repair refuse to write under a running server (lib/running-servers.ts).
+  const unmark = markRunningServer(dataFolder(), options.role);
   const deps: ServiceDeps = {
     directory, databases: new MailboxDatabases(directory), authenticator: new Authenticator(directory, log), log, tls: new SecureContextCache(),
   };
@@ -320,6 +323,7 @@ export async function runServer(options: { role: Role; server?: string }): Promi
     console.error(err instanceof Error ? err.message : String(err));
     await host.stopAll();
     await directory.close();
+    unmark();
     return 1;
   }
   await directory.reportServerStatus(server.name, host.status());
@@ -366,6 +370,7 @@ export async function runServer(options: { role: Role; server?: string }): Promi
       await deps.databases.closeAll();
       await directory.reportServerStatus(server.name, {}).catch(() => undefined);
       await directory.close();
+      unmark();
       log.info('stopped');
       resolve(0);
     };
