@@ -355,6 +355,7 @@ export const REGEX_INVENTORY: Record<string, Record<string, RegexOrigin>> = {
   'smtp/receive-log.ts': {
     '/-/g': 'internal',
     'new RegExp(`^RECV${day}-(\\\\d+)\\\\.LOG$`)': 'internal',
+    '/^RECV\\d{8}-\\d+\\.LOG$/': 'internal', // names of files in the log's own folder
   },
   'smtp/replies.ts': {
     '/^[245]\\.\\d{1,3}\\.\\d{1,3}(?: |$)/': 'client',

@@ -9,6 +9,7 @@ import { mailboxCmdlets } from './cmdlets/mailbox.ts';
 import { organizationCmdlets } from './cmdlets/organization.ts';
 import { recoverableCmdlets } from './cmdlets/recoverable.ts';
 import { webSettingsCmdlets } from './cmdlets/web-settings.ts';
+import { transportServiceCmdlets } from './cmdlets/transport-service.ts';
 import { protocolSettingsCmdlets } from './cmdlets/protocol-settings.ts';
 import { serviceCmdlets } from './cmdlets/services.ts';
 import { transportCmdlets } from './cmdlets/transport.ts';
@@ -24,6 +25,7 @@ export const CMDLETS: readonly Cmdlet[] = [
   ...acmeCmdlets,
   ...recoverableCmdlets,
   ...webSettingsCmdlets,
+  ...transportServiceCmdlets,
   ...clientDnsCmdlets,
   ...transportQueueCmdlets,
   ...dkimCmdlets,

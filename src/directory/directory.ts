@@ -28,6 +28,7 @@ import { SERVICES, type ExplicitState, type ServiceName, type StartupType } from
 import { ORGANIZATION_CONFIG } from '../config/organization.ts';
 import { TRANSPORT_CONFIG } from '../config/transport.ts';
 import { WEB_SETTINGS } from '../config/web.ts';
+import { checkTransportService, TRANSPORT_SERVICE_SETTINGS } from '../config/transport-service.ts';
 import { ADDED_COLUMNS, SCHEMA, SCHEMA_VERSION } from './schema.ts';
 
 export type MailboxType = 'user' | 'shared' | 'system';
@@ -109,10 +110,10 @@ export interface ReceiveConnector {
   settings: SettingsDocument;
 }
 
-export type SettingsName = 'PopSettings' | 'ImapSettings' | 'TransportConfig' | 'WebSettings' | 'OrganizationConfig';
+export type SettingsName = 'PopSettings' | 'ImapSettings' | 'TransportConfig' | 'WebSettings' | 'OrganizationConfig' | 'TransportService';
 
 /** Settings objects that came after the first organizations were set up: no row means the defaults. */
-const ADDED_LATER: ReadonlySet<SettingsName> = new Set(['WebSettings', 'OrganizationConfig']);
+const ADDED_LATER: ReadonlySet<SettingsName> = new Set(['WebSettings', 'OrganizationConfig', 'TransportService']);
 
 interface DatabaseRow {
   name: string;
@@ -494,6 +495,7 @@ export class Directory {
       case 'ImapSettings': return IMAP_SETTINGS;
       case 'TransportConfig': return TRANSPORT_CONFIG;
       case 'WebSettings': return WEB_SETTINGS;
+      case 'TransportService': return TRANSPORT_SERVICE_SETTINGS;
       case 'OrganizationConfig': return ORGANIZATION_CONFIG;
       default: throw new DirectoryError(`Unknown settings object ${name}`);
     }
@@ -532,6 +534,7 @@ export class Directory {
       const defs = Directory.settingsDefs(name);
       const next = applySettings(defs, completeDocument(defs, row ? JSON.parse(row.value) : {}, ctx), changes);
       if (name === 'PopSettings' || name === 'ImapSettings') checkProtocolSettings(next);
+      if (name === 'TransportService') checkTransportService(next);
       await tx.run(
         `INSERT INTO settings (scope, name, value) VALUES (?, ?, ?) ON CONFLICT (scope, name) DO UPDATE SET value = excluded.value`,
         [scope, name, JSON.stringify(next)],

@@ -40,6 +40,8 @@ export interface ConfigSnapshot {
   /** This server's receive connectors and the organization's transport limits, for the smtp service. */
   receiveConnectors: ReceiveConnector[];
   transportConfig: SettingsDocument;
+  /** Set-TransportService: how much of the receive protocol log is kept. */
+  transportService: SettingsDocument;
 }
 
 export interface RunningService {
@@ -227,6 +229,7 @@ export class ServiceHost {
       webSettings: await directory.settings('WebSettings', server.name),
       receiveConnectors: await directory.receiveConnectors(server.name),
       transportConfig: await directory.settings('TransportConfig'),
+      transportService: await directory.settings('TransportService', server.name),
     };
   }
 

@@ -6,12 +6,21 @@
 //   #Fields: date-time,connector-id,session-id,sequence-number,local-endpoint,remote-endpoint,event,data,context
 //
 // Events: + connect, - disconnect, > sent, < received, * information. One file per day,
-// <data>/Logs/FrontEnd/ProtocolLog/SmtpReceive/RECVyyyyMMdd-N.LOG. Message contents are never
-// logged, and AUTH arguments reach this file already replaced by smtp-server ("/* secured */").
+// <data>/Logs/FrontEnd/ProtocolLog/SmtpReceive/RECVyyyyMMdd-N.LOG, and a new N when a file
+// reaches ReceiveProtocolLogMaxFileSize. Files past ReceiveProtocolLogMaxAge, then the oldest
+// while the folder is over ReceiveProtocolLogMaxDirectorySize, are deleted (Set-TransportService):
+// when a file is started, when the limits change, and every ten minutes. Message contents are
+// never logged, and AUTH arguments reach this file already replaced by smtp-server ("/* secured */").
 import { closeSync, mkdirSync, openSync, readdirSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
+import { receiveLogLimits, type ReceiveLogLimits } from '../config/transport-service.ts';
 import { csvCell } from '../lib/csv.ts';
 import { logonNameTag } from '../lib/log.ts';
+import { pruneLogFolder, type RetentionResult } from '../lib/log-retention.ts';
+
+/** RECVyyyyMMdd-N.LOG, the names this log makes (and the only files retention deletes). */
+const RECEIVE_LOG_NAME = /^RECV\d{8}-\d+\.LOG$/;
+const PRUNE_INTERVAL_MS = 10 * 60_000;
 
 export const RECEIVE_LOG_FIELDS = ['date-time', 'connector-id', 'session-id', 'sequence-number', 'local-endpoint', 'remote-endpoint', 'event', 'data', 'context'] as const;
 
@@ -36,12 +45,37 @@ export function receiveLogFolder(dataFolder: string): string {
 export class SmtpReceiveLog {
   private fd: number | null = null;
   private day = '';
+  private fileName: string | null = null;
+  private size = 0;
+  private limits: ReceiveLogLimits = receiveLogLimits(undefined);
+  private pruneTimer: NodeJS.Timeout | null = null;
   private readonly pending: { date: Date; line: string }[] = [];
 
   constructor(
     private readonly folder: string,
     private readonly onError: (err: unknown) => void = () => undefined,
+    private readonly onPruned: (result: RetentionResult) => void = () => undefined,
   ) {}
+
+  /** Set-TransportService's limits; applied at once (files that no longer fit are deleted now). */
+  setLimits(limits: ReceiveLogLimits): void {
+    const changed = JSON.stringify(limits) !== JSON.stringify(this.limits);
+    this.limits = limits;
+    if (!this.pruneTimer) {
+      this.pruneTimer = setInterval(() => this.prune(), PRUNE_INTERVAL_MS);
+      this.pruneTimer.unref();
+      this.prune();
+    } else if (changed) {
+      this.prune();
+    }
+  }
+
+  /** Deletes what the age and folder-size limits no longer allow; the open file stays. */
+  prune(now = Date.now()): RetentionResult {
+    const result = pruneLogFolder(this.folder, (name) => RECEIVE_LOG_NAME.test(name), this.limits, { now, current: this.fileName });
+    if (result.deleted.length) this.onPruned(result);
+    return result;
+  }
 
   write(record: ReceiveLogRecord): void {
     const date = record.date ?? new Date();
@@ -58,38 +92,66 @@ export class SmtpReceiveLog {
 
   private flush(): void {
     const lines = this.pending.splice(0);
-    let i = 0;
-    while (i < lines.length) {
-      const day = lines[i]!.date.toISOString().slice(0, 10);
-      let j = i;
-      while (j < lines.length && lines[j]!.date.toISOString().slice(0, 10) === day) j++;
+    // Consecutive lines of one day that fit in the current file go out in one write.
+    let chunk = '';
+    let chunkBytes = 0;
+    let chunkDate: Date | null = null;
+    const write = () => {
+      if (!chunkDate) return;
       try {
-        writeSync(this.fileFor(lines[i]!.date), lines.slice(i, j).map((l) => `${l.line}\r\n`).join(''));
+        const fd = this.fileFor(chunkDate, chunkBytes);
+        this.size += writeSync(fd, chunk);
       } catch (err) {
         this.closeFile();
         this.onError(err);
       }
-      i = j;
+      chunk = '';
+      chunkBytes = 0;
+      chunkDate = null;
+    };
+    const max = this.limits.maxFileBytes;
+    for (const { date, line } of lines) {
+      const text = `${line}\r\n`;
+      const bytes = Buffer.byteLength(text);
+      const otherDay = chunkDate !== null && chunkDate.toISOString().slice(0, 10) !== date.toISOString().slice(0, 10);
+      if (otherDay || (chunkDate !== null && max !== 'unlimited' && this.size + chunkBytes + bytes > max)) write();
+      chunk += text;
+      chunkBytes += bytes;
+      chunkDate ??= date;
     }
+    write();
   }
 
-  private fileFor(date: Date): number {
+  private fileFor(date: Date, bytes: number): number {
     const day = date.toISOString().slice(0, 10).replace(/-/g, '');
-    if (this.fd !== null && day === this.day) return this.fd;
+    const max = this.limits.maxFileBytes;
+    // A new file when the day changes, or when this write would take the file past
+    // ReceiveProtocolLogMaxFileSize (a file holding only its header takes the write regardless).
+    const full = max !== 'unlimited' && this.size + bytes > max && this.size > this.headerSize;
+    if (this.fd !== null && day === this.day && !full) return this.fd;
     this.closeFile();
     mkdirSync(this.folder, { recursive: true });
     const taken = readdirSync(this.folder).map((n) => new RegExp(`^RECV${day}-(\\d+)\\.LOG$`).exec(n)?.[1]).filter((n): n is string => n !== undefined).map(Number);
     // A restarted process starts a new file rather than mixing its header into an old one.
-    const fd = openSync(join(this.folder, `RECV${day}-${Math.max(0, ...taken) + 1}.LOG`), 'a');
-    writeSync(fd, ['#Software: Mailroom', '#Log-type: SMTP Receive Protocol Log', `#Date: ${date.toISOString()}`, `#Fields: ${RECEIVE_LOG_FIELDS.join(',')}`, ''].join('\r\n'));
+    const name = `RECV${day}-${Math.max(0, ...taken) + 1}.LOG`;
+    const fd = openSync(join(this.folder, name), 'a');
+    const header = ['#Software: Mailroom', '#Log-type: SMTP Receive Protocol Log', `#Date: ${date.toISOString()}`, `#Fields: ${RECEIVE_LOG_FIELDS.join(',')}`, ''].join('\r\n');
+    this.size = writeSync(fd, header);
+    this.headerSize = this.size;
     this.fd = fd;
     this.day = day;
+    this.fileName = name;
+    this.prune();
     return fd;
   }
+
+  private headerSize = 0;
 
   close(): void {
     this.flush();
     this.closeFile();
+    if (this.pruneTimer) clearInterval(this.pruneTimer);
+    this.pruneTimer = null;
   }
 
   private closeFile(): void {
@@ -100,6 +162,7 @@ export class SmtpReceiveLog {
       // already closed
     }
     this.fd = null;
+    this.fileName = null;
   }
 }
 

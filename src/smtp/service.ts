@@ -4,6 +4,7 @@
 // stops, and the other settings apply to new commands at once.
 import type { Authenticator } from '../auth/authenticator.ts';
 import type { SettingsDocument } from '../config/model.ts';
+import { receiveLogLimits } from '../config/transport-service.ts';
 import type { Certificate, Directory, ReceiveConnector, Server } from '../directory/directory.ts';
 import { dataFolder } from '../lib/env.ts';
 import type { Logger } from '../lib/log.ts';
@@ -30,6 +31,8 @@ export interface SmtpSnapshot {
   /** CalendarItemRetrievalOption and OwaServerUrl of the POP3 and IMAP4 services. */
   popSettings: SettingsDocument;
   imapSettings: SettingsDocument;
+  /** Set-TransportService: the receive protocol log's age and size limits (Exchange's defaults when absent). */
+  transportService?: SettingsDocument;
 }
 
 export interface SmtpServiceDeps {
@@ -65,7 +68,11 @@ export class SmtpService {
 
   private constructor(private readonly deps: SmtpServiceDeps) {
     this.bindings = new SharedBindings({ log: deps.log, portOffset: deps.portOffset });
-    this.receiveLog = new SmtpReceiveLog(receiveLogFolder(deps.dataFolder ?? dataFolder()), (err) => deps.log.error({ err }, 'smtp: receive protocol log not written'));
+    this.receiveLog = new SmtpReceiveLog(
+      receiveLogFolder(deps.dataFolder ?? dataFolder()),
+      (err) => deps.log.error({ err }, 'smtp: receive protocol log not written'),
+      (result) => deps.log.info({ deleted: result.deleted, keptBytes: result.keptBytes }, `smtp: ${result.deleted.length} receive protocol log files deleted (ReceiveProtocolLogMaxAge / ReceiveProtocolLogMaxDirectorySize)`),
+    );
     this.ctx = {
       directory: deps.directory,
       authenticator: deps.authenticator,
@@ -110,6 +117,7 @@ export class SmtpService {
   async reconfigure(snapshot: SmtpSnapshot): Promise<void> {
     this.fqdn = snapshot.server.fqdn;
     this.calendar = { popSettings: snapshot.popSettings, imapSettings: snapshot.imapSettings, serverFqdn: snapshot.server.fqdn };
+    this.receiveLog.setLimits(receiveLogLimits(snapshot.transportService));
     const mine = snapshot.receiveConnectors
       .filter((c) => c.server.toLowerCase() === snapshot.server.name.toLowerCase())
       .map((c) => readConnector(c, snapshot.transportConfig))
