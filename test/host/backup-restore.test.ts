@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ImapFlow } from 'imapflow';
 import nodemailer from 'nodemailer';
@@ -89,6 +89,7 @@ test('backup under APPEND and SMTP load, restore into a fresh folder: every ackn
       assert.equal(result.status, 0, result.out);
       assert.match(result.out, /Backed up .* \d+ files, \d+ bytes \(\d+ databases, \d+ message bodies, 1 key files/);
       assert.ok(duringBackup > 0, 'the clients kept writing while the backup ran');
+      console.log(`# ${result.out.trim().split('\n')[0]}`);
 
       // A running server's folder is not restored over.
       const refused = mailroom(['restore', backup, '--force'], env);
@@ -168,6 +169,11 @@ test('restore refuses a damaged backup and an occupied folder, and with --force 
     await createTestOrganization(data.path, { mailboxes: [['Chris Ashton', 'chris']], password: PASSWORD });
     const made = mailroom(['backup', backup], { MAILROOM_DATA: data.path });
     assert.equal(made.status, 0, made.stderr);
+    // The backup is as private as the data folder.
+    assert.equal(statSync(backup).mode & 0o077, 0, 'backup folder 0700');
+    for (const f of JSON.parse(readFileSync(join(backup, 'manifest.json'), 'utf8')).files as { path: string }[]) {
+      assert.equal(statSync(join(backup, f.path)).mode & 0o077, 0, `${f.path} is private`);
+    }
     // Backing up into a folder that holds something is refused.
     assert.match(mailroom(['backup', backup], { MAILROOM_DATA: data.path }).stderr, /is not empty/);
 
@@ -194,9 +200,50 @@ test('restore refuses a damaged backup and an occupied folder, and with --force 
     assert.match(damaged.stderr, /does not match its manifest; nothing was restored:\n\s+secrets\.key: checksum differs/);
     assert.ok(!existsSync(empty));
     assert.deepEqual(readdirSync(backups.path).filter((n) => n.includes('restoring')), []);
+
+    // A manifest that names a file outside the data folder is refused before anything is read.
+    const manifestPath = join(backup, 'manifest.json');
+    for (const evil of ['../outside', '/etc/passwd', 'databases/../../x']) {
+      const m = JSON.parse(readFileSync(manifestPath, 'utf8'));
+      m.files[0].path = evil;
+      writeFileSync(manifestPath, JSON.stringify(m));
+      const r = mailroom(['restore', backup], { MAILROOM_DATA: empty });
+      assert.equal(r.status, 1);
+      assert.match(r.stderr, /The manifest names a file outside the backup/, evil);
+    }
   } finally {
     data.cleanup();
     target.cleanup();
+    backups.cleanup();
+  }
+});
+
+test('with a PostgreSQL directory the backup holds the data folder and says the directory needs pg_dump', async () => {
+  const data = tempDataDir();
+  const backups = tempDataDir('mailroom-backups-');
+  try {
+    // A mailbox database and a queue database as a server of a shared directory keeps them.
+    const { SqliteMailStore } = await import('../../src/store/sqlite/engine.ts');
+    const store = await SqliteMailStore.open(join(data.path, 'databases', 'Mailbox Database MAIL02'));
+    await store.provisionMailbox('m-pg', 'en-US');
+    const inbox = (await store.folder('m-pg', 'INBOX'))!;
+    await store.append(inbox.id, { raw: Buffer.from('Subject: kept\r\n\r\nbody\r\n') });
+    await store.close();
+    const env = {
+      MAILROOM_DATA: data.path, MAILROOM_DIRECTORY: 'postgres://postgres@127.0.0.1:5432/mailroom_shared',
+      MAILROOM_SECRETS_KEY: Buffer.alloc(32, 7).toString('base64'),
+    };
+    const made = mailroom(['backup', join(backups.path, 'b')], env);
+    assert.equal(made.status, 0, made.stderr);
+    assert.match(made.stdout, /Note: The directory .* is in PostgreSQL \(MAILROOM_DIRECTORY\) and is not in this backup: back it up with pg_dump/);
+    assert.match(made.stdout, /Note: MAILROOM_SECRETS_KEY is set: the key .* is not in this backup/);
+    const manifest = JSON.parse(readFileSync(join(backups.path, 'b', 'manifest.json'), 'utf8'));
+    assert.equal(manifest.directory, 'postgres');
+    const paths = manifest.files.map((f: { path: string }) => f.path);
+    assert.ok(paths.includes('databases/Mailbox Database MAIL02/mailbox.db'));
+    assert.ok(!paths.includes('directory.db'));
+  } finally {
+    data.cleanup();
     backups.cleanup();
   }
 });
