@@ -11,6 +11,7 @@ import { recoverableCmdlets } from './cmdlets/recoverable.ts';
 import { webSettingsCmdlets } from './cmdlets/web-settings.ts';
 import { transportServiceCmdlets } from './cmdlets/transport-service.ts';
 import { protocolSettingsCmdlets } from './cmdlets/protocol-settings.ts';
+import { serverComponentCmdlets } from './cmdlets/server-components.ts';
 import { serviceCmdlets } from './cmdlets/services.ts';
 import { transportCmdlets } from './cmdlets/transport.ts';
 import { transportQueueCmdlets } from './cmdlets/transport-queue.ts';
@@ -21,6 +22,7 @@ export const CMDLETS: readonly Cmdlet[] = [
   ...protocolSettingsCmdlets,
   ...transportCmdlets,
   ...serviceCmdlets,
+  ...serverComponentCmdlets,
   ...certificateCmdlets,
   ...acmeCmdlets,
   ...recoverableCmdlets,

@@ -260,6 +260,16 @@ export class Directory {
     return this.db;
   }
 
+  /**
+   * A configuration change to a module's own tables (component states, throttling policies):
+   * the tables are created on first use, and the revision moves in the same transaction so the
+   * running servers apply it within a second.
+   */
+  async configure<T>(schema: string, fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
+    await this.tables(schema);
+    return this.write(fn);
+  }
+
   /** Every write goes through here so the revision moves in the same transaction. */
   private async write<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
     this.writes++;

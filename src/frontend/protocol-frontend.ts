@@ -32,6 +32,16 @@ export type SessionStarter = (socket: Socket, ctx: FrontendSessionContext) => vo
 
 const STARTERS: Record<FrontendProtocol, SessionStarter> = { imap: startImapSession, pop: startPopSession };
 
+/**
+ * The greeting of a server whose ImapProxy or PopProxy component is Inactive: IMAP4's BYE with
+ * UNAVAILABLE (RFC 3501 §7.1.5, RFC 5530), POP3's -ERR with SYS/TEMP (RFC 3206 §4).
+ */
+export function unavailableGreeting(protocol: FrontendProtocol, serverName: string): string {
+  return protocol === 'imap'
+    ? `* BYE [UNAVAILABLE] The IMAP4 service on ${serverName} is offline for maintenance; try again later.\r\n`
+    : `-ERR [SYS/TEMP] The POP3 service on ${serverName} is offline for maintenance; try again later.\r\n`;
+}
+
 export class ProtocolFrontend implements RunningService {
   private snapshot!: ConfigSnapshot;
   private readonly listeners: ListenerSet;
@@ -77,6 +87,15 @@ export class ProtocolFrontend implements RunningService {
   private accept(socket: Socket, implicitTls: boolean): void {
     const address = (socket.remoteAddress ?? '').replace(/^::ffff:/, '');
     const s = this.settings();
+    const component = this.protocol === 'imap' ? 'ImapProxy' : 'PopProxy';
+    if (this.snapshot.componentStates[component] !== 'Active') {
+      // Set-ServerComponentState: new connections get a temporary error at the greeting, which
+      // clients take as "server unavailable, try later" rather than as a wrong password (a NO to
+      // LOGIN makes several clients ask for the password again). Over implicit TLS the line is
+      // sent once the handshake is done. Sessions already connected go on.
+      socket.end(unavailableGreeting(this.protocol, this.snapshot.server.name));
+      return;
+    }
     const fromAddress = this.perAddress.get(address) ?? 0;
     if (this.total >= (s.MaxConnections as number) || fromAddress >= (s.MaxConnectionFromSingleIP as number)) {
       // Refused before any TLS or greeting work, so a flood costs as little as possible.

@@ -8,8 +8,10 @@ import type { LiveSession, SessionBackend } from '../auth/session-logon.ts';
 import { MailboxDatabases } from '../backend/mailbox-databases.ts';
 import { ImapBackend } from '../backend/imap-backend.ts';
 import { Pop3Backend } from '../backend/pop3-backend.ts';
+import { effectiveStates, type EffectiveComponentStates } from '../config/server-components.ts';
 import { SERVICES, shouldRun, type ServiceName } from '../config/services.ts';
 import type { SettingsDocument } from '../config/model.ts';
+import { componentStateEntries } from '../directory/component-states.ts';
 import { Directory, type Certificate, type ReceiveConnector, type Server } from '../directory/directory.ts';
 import { ProtocolFrontend, type FrontendProtocol } from '../frontend/protocol-frontend.ts';
 import { dataFolder, portOffset } from '../lib/env.ts';
@@ -42,6 +44,8 @@ export interface ConfigSnapshot {
   transportConfig: SettingsDocument;
   /** Set-TransportService: how much of the receive protocol log is kept. */
   transportService: SettingsDocument;
+  /** Set-ServerComponentState for this server: what each component may do now. */
+  componentStates: EffectiveComponentStates;
 }
 
 export interface RunningService {
@@ -230,6 +234,7 @@ export class ServiceHost {
       receiveConnectors: await directory.receiveConnectors(server.name),
       transportConfig: await directory.settings('TransportConfig'),
       transportService: await directory.settings('TransportService', server.name),
+      componentStates: effectiveStates(await componentStateEntries(directory, server.name)),
     };
   }
 

@@ -1,6 +1,7 @@
 // What the SMTP sessions of every connector share: the directory, logon, local delivery, the
 // outbound queue and inbound authentication checks, and per-session state.
 import type { Authenticator } from '../auth/authenticator.ts';
+import type { EffectiveComponentStates } from '../config/server-components.ts';
 import type { Directory, Mailbox } from '../directory/directory.ts';
 import type { Logger } from '../lib/log.ts';
 import type { ConnectionHooks } from './connection-hooks.ts';
@@ -88,6 +89,8 @@ export interface SmtpContext {
   log: Logger;
   delivery: LocalDelivery;
   rate: SubmissionRate;
+  /** Set-ServerComponentState of this server, as the last configuration snapshot had it. */
+  componentStates(): EffectiveComponentStates;
   inbound?: InboundChecker;
   outbound?: OutboundQueue;
   rewriteForRecipient?: RecipientRewriter;

@@ -73,4 +73,7 @@ export const Replies = {
   tooManyErrors: () => new SmtpReply(421, '4.7.0', 'Too many errors on this connection, closing transmission channel'),
   sessionTimeout: () => new SmtpReply(421, '4.4.1', 'Connection timed out (ConnectionTimeout), closing transmission channel'),
   shuttingDown: () => new SmtpReply(421, '4.3.2', 'Service not available, closing transmission channel'),
+  // Set-ServerComponentState FrontendTransport or HubTransport not Active: a sending server
+  // queues and retries; Exchange answers a draining server the same way.
+  componentOffline: (component: string) => new SmtpReply(421, '4.3.2', `Service not available, closing transmission channel (${component} is offline for maintenance)`),
 } as const;

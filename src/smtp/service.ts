@@ -5,6 +5,7 @@
 import type { Authenticator } from '../auth/authenticator.ts';
 import type { SettingsDocument } from '../config/model.ts';
 import { receiveLogLimits } from '../config/transport-service.ts';
+import { ALL_ACTIVE, type EffectiveComponentStates } from '../config/server-components.ts';
 import type { Certificate, Directory, ReceiveConnector, Server } from '../directory/directory.ts';
 import { dataFolder } from '../lib/env.ts';
 import type { Logger } from '../lib/log.ts';
@@ -33,6 +34,8 @@ export interface SmtpSnapshot {
   imapSettings: SettingsDocument;
   /** Set-TransportService: the receive protocol log's age and size limits (Exchange's defaults when absent). */
   transportService?: SettingsDocument;
+  /** Set-ServerComponentState: FrontendTransport and HubTransport decide what this service takes. */
+  componentStates: EffectiveComponentStates;
 }
 
 export interface SmtpServiceDeps {
@@ -62,6 +65,7 @@ export class SmtpService {
   /** This server's FQDN, for the queue's EHLO and reports; follows the snapshot. */
   private fqdn = '';
   private calendar: CalendarSettings = { popSettings: {}, imapSettings: {}, serverFqdn: '' };
+  private components: EffectiveComponentStates = ALL_ACTIVE;
   private readonly receiveLog: SmtpReceiveLog;
   /** One listener per binding, shared by the connectors that name it (RemoteIPRanges choose). */
   private readonly bindings: SharedBindings;
@@ -79,6 +83,7 @@ export class SmtpService {
       log: deps.log,
       delivery: deps.delivery,
       rate: new SubmissionRate(),
+      componentStates: () => this.components,
       inbound: deps.inbound ?? new MailauthChecker(deps.dns ?? systemResolver, deps.log),
       ...(deps.outbound ? { outbound: deps.outbound } : {}),
       rewriteForRecipient: deps.rewriteForRecipient ?? ((message, mailbox) => rewriteCalendarParts(message, mailbox, this.calendar, (uid, ical) => {
@@ -95,6 +100,8 @@ export class SmtpService {
       const runner = await OutboundQueueRunner.open({
         dataFolder: deps.dataFolder ?? dataFolder(), directory: deps.directory, resolver: deps.dns ?? systemResolver,
         delivery: deps.delivery, log: deps.log, fqdn: () => holder.service?.fqdn || snapshot.server.fqdn,
+        // HubTransport Inactive holds the queue: nothing leaves until it is Active (or Draining) again.
+        held: () => (holder.service?.components ?? snapshot.componentStates).HubTransport === 'Inactive',
       });
       outbound = runner;
       setQueueSizeSource(async () => (await runner.store.messages()).length);
@@ -116,6 +123,7 @@ export class SmtpService {
 
   async reconfigure(snapshot: SmtpSnapshot): Promise<void> {
     this.fqdn = snapshot.server.fqdn;
+    this.components = snapshot.componentStates;
     this.calendar = { popSettings: snapshot.popSettings, imapSettings: snapshot.imapSettings, serverFqdn: snapshot.server.fqdn };
     this.receiveLog.setLimits(receiveLogLimits(snapshot.transportService));
     const mine = snapshot.receiveConnectors

@@ -66,6 +66,15 @@ export class SessionHandlers {
   }
 
   onConnect(server: SMTPServer, session: SMTPServerSession, callback: Callback): void {
+    // Set-ServerComponentState: while either transport component is Draining or Inactive, new
+    // connections are turned away with a temporary error; sessions already open finish.
+    const states = this.ctx.componentStates();
+    const offline = (['FrontendTransport', 'HubTransport'] as const).find((c) => states[c] !== 'Active');
+    if (offline) {
+      const reply = Replies.componentOffline(offline);
+      callback(Object.assign(new Error(reply.message), { responseCode: reply.responseCode }));
+      return;
+    }
     const config = this.config();
     let hooks: ConnectionHooks;
     try {

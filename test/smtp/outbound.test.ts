@@ -27,6 +27,8 @@ const DNS: Record<string, unknown[]> = {
 let s: SmtpTestServer;
 let mx: FakeMx;
 let runner: OutboundQueueRunner;
+/** HubTransport Inactive (Set-ServerComponentState) holds the queue; the service passes its state here. */
+let held = false;
 
 before(async () => {
   s = await startSmtpServer({
@@ -34,7 +36,7 @@ before(async () => {
     deps: async ({ dir, delivery, data, log }) => {
       runner = await OutboundQueueRunner.open({
         dataFolder: data, directory: dir, resolver: tableResolver(DNS), delivery, log, fqdn: () => 'mail01.contoso.com',
-        retryScheduleMs: [300], expirationMs: 2500, pollMs: 100,
+        retryScheduleMs: [300], expirationMs: 2500, pollMs: 100, held: () => held,
       });
       return { outbound: runner };
     },
@@ -109,6 +111,23 @@ describe('MX routing', () => {
     assert.match(report, /Diagnostic-Code: smtp; 550 5\.1\.1 No such user here/);
     assert.match(report, /Content-Type: message\/rfc822\r\n\r\n[^]*Subject: Will bounce/);
     mx.answer = () => undefined;
+  });
+
+  test('a held queue (HubTransport Inactive) keeps its messages and delivers them once released', async () => {
+    const before = mx.received.length;
+    held = true;
+    try {
+      await alice().sendMail({ from: 'alice@contoso.com', to: 'friend@example.net', subject: 'Held back', text: 'x' });
+      // Ten poll intervals: a running queue would have delivered long before.
+      await new Promise((r) => setTimeout(r, 1000));
+      assert.equal(mx.received.length, before, 'nothing leaves while the queue is held');
+      assert.equal((await runner.store.messages()).length, 1, 'the message waits in the queue');
+    } finally {
+      held = false;
+    }
+    await eventually(() => mx.received.length > before, 5000);
+    assert.match(lastMx().raw.toString(), /Subject: Held back/);
+    await eventually(async () => (await runner.store.messages()).length === 0, 3000);
   });
 
   test('a temporary refusal is retried, and the queue shows it meanwhile', async () => {

@@ -59,6 +59,8 @@ export interface OutboundQueueOptions {
   pollMs?: number;
   /** Deliveries running at once. */
   concurrency?: number;
+  /** While true no delivery is attempted and no report is sent; the messages wait in the queue. */
+  held?: () => boolean;
   now?: () => number;
 }
 
@@ -151,6 +153,7 @@ export class OutboundQueueRunner implements OutboundQueue {
   }
 
   private async poll(): Promise<void> {
+    if (this.options.held?.()) return;
     const limit = this.options.concurrency ?? 20;
     const due = await this.store.due(this.now(), limit * 2);
     for (const group of due) {
