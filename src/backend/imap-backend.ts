@@ -2,7 +2,9 @@
 // logged-on IMAP sessions from front ends, counts them per user against MaxConnectionsPerUser,
 // and runs an IMAP session over the user's mailbox store.
 import type { BackendOpenRequest, BackendOpenResult, LiveSession, SessionBackend } from '../auth/session-logon.ts';
+import { BudgetLedger, budgetPolicyOf } from '../auth/budget.ts';
 import type { SettingsDocument } from '../config/model.ts';
+import { atLimit, effectiveThrottling, type ThrottlingDirectory } from '../config/throttling-policy.ts';
 import type { Directory } from '../directory/directory.ts';
 import type { Logger } from '../lib/log.ts';
 import { sweepSpool } from '../imap/session/literal-spool.ts';
@@ -32,10 +34,13 @@ export class ImapBackend implements SessionBackend {
   private readonly sessions = new Map<ImapSession, LiveSession>();
   private readonly logons = new Map<ImapSession, RevocableSession>();
   private appendLimit = UNLIMITED_APPEND;
+  /** ImapMaxBurst/ImapRechargeRate/ImapCutoffBalance: one budget per user on this server. */
+  private readonly budgets = new BudgetLedger();
 
   constructor(
     private readonly deps: ImapBackendDeps,
     private imapSettings: SettingsDocument,
+    private throttling: ThrottlingDirectory,
   ) {
     // APPEND literals a killed process left on disk.
     const swept = sweepSpool();
@@ -43,8 +48,9 @@ export class ImapBackend implements SessionBackend {
   }
 
   /** Called with each configuration snapshot; the transport limits set APPENDLIMIT. */
-  async reconfigure(imapSettings: SettingsDocument): Promise<void> {
+  async reconfigure(imapSettings: SettingsDocument, throttling: ThrottlingDirectory): Promise<void> {
     this.imapSettings = imapSettings;
+    this.throttling = throttling;
     const transport = await this.deps.directory.settings('TransportConfig');
     // A client may file what it could send or receive; the larger of the two limits bounds it.
     const sizes = [transport.MaxSendSize, transport.MaxReceiveSize];
@@ -57,6 +63,15 @@ export class ImapBackend implements SessionBackend {
     const count = this.perUser.get(user.id) ?? 0;
     if (count >= limit) {
       return { ok: false, response: `${tag ?? '*'} NO [LIMIT] Too many IMAP4 connections for this user (MaxConnectionsPerUser ${limit}).` };
+    }
+    // The user's throttling policy may allow fewer (ImapMaxConcurrency); both apply.
+    const policy = effectiveThrottling(this.throttling, user.id);
+    const concurrency = policy.values.ImapMaxConcurrency!;
+    if (atLimit(count, concurrency)) {
+      return {
+        ok: false,
+        response: `${tag ?? '*'} NO [LIMIT] Too many IMAP4 connections for this user (ImapMaxConcurrency ${concurrency} of throttling policy ${policy.from.ImapMaxConcurrency}).`,
+      };
     }
     this.perUser.set(user.id, count + 1);
     let released = false;
@@ -86,6 +101,7 @@ export class ImapBackend implements SessionBackend {
               },
               log: ctx.log.child({ imapUser: user.userPrincipalName, client: ctx.clientAddress }),
               clientAddress: ctx.clientAddress,
+              throttle: (command) => this.budgets.run(user.id, () => budgetPolicyOf(effectiveThrottling(this.throttling, user.id), 'Imap'), command),
               ...(protocolLog ? { protocolLog } : {}),
               onClose: () => {
                 this.sessions.delete(session);

@@ -8,7 +8,9 @@
 // on a mailbox passes through this one object, whichever front end it came in by.
 
 import type { BackendOpenRequest, BackendOpenResult, LiveSession, SessionBackend } from '../auth/session-logon.ts';
+import { BudgetLedger, budgetPolicyOf } from '../auth/budget.ts';
 import type { SettingsDocument } from '../config/model.ts';
+import { atLimit, effectiveThrottling, type ThrottlingDirectory } from '../config/throttling-policy.ts';
 import type { Logger } from '../lib/log.ts';
 import { Maildrop, type SortOrder } from '../pop3/maildrop.ts';
 import { PopTransactionSession } from '../pop3/transaction-session.ts';
@@ -22,6 +24,7 @@ import { revokedSessions, type RevocableSession } from './session-revocation.ts'
 // so a client neither asks for a new password nor gives up for good.
 const IN_USE = '-ERR [IN-USE] The mailbox is already in use by another POP3 session.';
 const TOO_MANY = (limit: number) => `-ERR [IN-USE] Too many POP3 sessions for this user (MaxConnectionsPerUser ${limit}).`;
+const OVER_POLICY = (limit: number | string, policy: string) => `-ERR [IN-USE] Too many POP3 sessions for this user (PopMaxConcurrency ${limit} of throttling policy ${policy}).`;
 const CANNOT_OPEN = '-ERR [SYS/TEMP] The mailbox cannot be opened now; try again later.';
 // RFC 3206 §4: [SYS/PERM] when trying again will not help until an administrator steps in.
 const NO_INBOX = '-ERR [SYS/PERM] The mailbox has no Inbox; ask your administrator.';
@@ -40,15 +43,19 @@ export class Pop3Backend implements SessionBackend {
   private readonly sessions = new Set<PopTransactionSession>();
   private readonly described = new Map<PopTransactionSession, LiveSession>();
   private readonly logons = new Map<PopTransactionSession, RevocableSession>();
+  /** PopMaxBurst/PopRechargeRate/PopCutoffBalance: one budget per user on this server. */
+  private readonly budgets = new BudgetLedger();
 
   constructor(
     private readonly deps: Pop3BackendDeps,
     /** The live PopSettings of this server. */
     private popSettings: SettingsDocument,
+    private throttling: ThrottlingDirectory,
   ) {}
 
-  reconfigure(popSettings: SettingsDocument): void {
+  reconfigure(popSettings: SettingsDocument, throttling: ThrottlingDirectory): void {
     this.popSettings = popSettings;
+    this.throttling = throttling;
   }
 
   async open({ logon, ctx, protocolLog }: BackendOpenRequest): Promise<BackendOpenResult> {
@@ -56,6 +63,10 @@ export class Pop3Backend implements SessionBackend {
     const limit = Number(this.popSettings.MaxConnectionsPerUser);
     // Checked and taken before the first await, so two logons at once cannot both pass.
     if ((this.perUser.get(user.id) ?? 0) >= limit) return { ok: false, response: TOO_MANY(limit) };
+    // The user's throttling policy may allow fewer (PopMaxConcurrency); both apply.
+    const policy = effectiveThrottling(this.throttling, user.id);
+    const concurrency = policy.values.PopMaxConcurrency!;
+    if (atLimit(this.perUser.get(user.id) ?? 0, concurrency)) return { ok: false, response: OVER_POLICY(concurrency, policy.from.PopMaxConcurrency!) };
     if (this.locked.has(mailbox.id)) return { ok: false, response: IN_USE };
     const release = this.hold(user.id, mailbox.id);
     try {
@@ -78,6 +89,7 @@ export class Pop3Backend implements SessionBackend {
         settings: () => this.popSettings,
         log: ctx.log,
         label: `${user.userPrincipalName}→${mailbox.primarySmtpAddress} from ${ctx.clientAddress}`,
+        throttle: (command) => this.budgets.run(user.id, () => budgetPolicyOf(effectiveThrottling(this.throttling, user.id), 'Pop'), command),
         ...(protocolLog ? { protocolLog } : {}),
         release: () => {
           this.sessions.delete(session);

@@ -13,6 +13,7 @@ import { transportServiceCmdlets } from './cmdlets/transport-service.ts';
 import { protocolSettingsCmdlets } from './cmdlets/protocol-settings.ts';
 import { serverComponentCmdlets } from './cmdlets/server-components.ts';
 import { serviceCmdlets } from './cmdlets/services.ts';
+import { throttlingPolicyCmdlets } from './cmdlets/throttling-policies.ts';
 import { transportCmdlets } from './cmdlets/transport.ts';
 import { transportQueueCmdlets } from './cmdlets/transport-queue.ts';
 
@@ -23,6 +24,7 @@ export const CMDLETS: readonly Cmdlet[] = [
   ...transportCmdlets,
   ...serviceCmdlets,
   ...serverComponentCmdlets,
+  ...throttlingPolicyCmdlets,
   ...certificateCmdlets,
   ...acmeCmdlets,
   ...recoverableCmdlets,

@@ -12,6 +12,8 @@ import { effectiveStates, type EffectiveComponentStates } from '../config/server
 import { SERVICES, shouldRun, type ServiceName } from '../config/services.ts';
 import type { SettingsDocument } from '../config/model.ts';
 import { componentStateEntries } from '../directory/component-states.ts';
+import { throttlingDirectory } from '../directory/throttling-policies.ts';
+import type { ThrottlingDirectory } from '../config/throttling-policy.ts';
 import { Directory, type Certificate, type ReceiveConnector, type Server } from '../directory/directory.ts';
 import { ProtocolFrontend, type FrontendProtocol } from '../frontend/protocol-frontend.ts';
 import { dataFolder, portOffset } from '../lib/env.ts';
@@ -46,6 +48,8 @@ export interface ConfigSnapshot {
   transportService: SettingsDocument;
   /** Set-ServerComponentState for this server: what each component may do now. */
   componentStates: EffectiveComponentStates;
+  /** The organization's throttling policies and who is associated with which. */
+  throttling: ThrottlingDirectory;
 }
 
 export interface RunningService {
@@ -143,14 +147,14 @@ const FACTORIES: Partial<Record<ServiceName, ServiceFactory>> = {
   imap4: frontendFactory('imap'),
   pop3: frontendFactory('pop'),
   'imap4-backend': backendFactory(async (snapshot, deps) => {
-    const backend = new ImapBackend(deps, snapshot.imapSettings);
-    await backend.reconfigure(snapshot.imapSettings);
+    const backend = new ImapBackend(deps, snapshot.imapSettings, snapshot.throttling);
+    await backend.reconfigure(snapshot.imapSettings, snapshot.throttling);
     return {
       open: (request) => backend.open(request),
       liveSessions: () => backend.liveSessions(),
       // Every directory change may be a password reset or a removed FullAccess.
       reconfigure: async (next) => {
-        await backend.reconfigure(next.imapSettings);
+        await backend.reconfigure(next.imapSettings, next.throttling);
         await backend.endRevokedSessions();
       },
       stop: () => backend.stop(),
@@ -185,12 +189,12 @@ const FACTORIES: Partial<Record<ServiceName, ServiceFactory>> = {
     });
   },
   'pop3-backend': backendFactory(async (snapshot, deps) => {
-    const backend = new Pop3Backend(deps, snapshot.popSettings);
+    const backend = new Pop3Backend(deps, snapshot.popSettings, snapshot.throttling);
     return {
       open: (request) => backend.open(request),
       liveSessions: () => backend.liveSessions(),
       reconfigure: async (next) => {
-        backend.reconfigure(next.popSettings);
+        backend.reconfigure(next.popSettings, next.throttling);
         await backend.endRevokedSessions();
       },
       stop: () => backend.stop(),
@@ -235,6 +239,7 @@ export class ServiceHost {
       transportConfig: await directory.settings('TransportConfig'),
       transportService: await directory.settings('TransportService', server.name),
       componentStates: effectiveStates(await componentStateEntries(directory, server.name)),
+      throttling: await throttlingDirectory(directory),
     };
   }
 

@@ -40,6 +40,11 @@ export interface TransactionSessionOptions {
   /** Who is logged on to which mailbox, for logs. */
   label: string;
   protocolLog?: ProtocolLogSession;
+  /**
+   * Runs each command under the user's budget (throttling policy): it may wait before the command
+   * runs, and is charged the time the command took.
+   */
+  throttle?: <T>(command: () => Promise<T>) => Promise<T>;
   /** Gives the mailbox back; called exactly once. */
   release: () => void;
 }
@@ -208,7 +213,9 @@ export class PopTransactionSession implements BackendSession, TransactionContext
     this.entry = entry ?? null;
     try {
       if (!parsed.ok) return this.reply(parsed.error === 'unknown' ? '-ERR Unknown command.' : `-ERR ${parsed.message}`);
-      await this.run(parsed.command);
+      const { throttle } = this.options;
+      const command = parsed.command;
+      await (throttle ? throttle(() => this.run(command)) : this.run(command));
     } finally {
       entry?.finish();
       this.entry = null;

@@ -2,6 +2,7 @@
 // outbound queue and inbound authentication checks, and per-session state.
 import type { Authenticator } from '../auth/authenticator.ts';
 import type { EffectiveComponentStates } from '../config/server-components.ts';
+import type { ThrottlingDirectory } from '../config/throttling-policy.ts';
 import type { Directory, Mailbox } from '../directory/directory.ts';
 import type { Logger } from '../lib/log.ts';
 import type { ConnectionHooks } from './connection-hooks.ts';
@@ -91,6 +92,8 @@ export interface SmtpContext {
   rate: SubmissionRate;
   /** Set-ServerComponentState of this server, as the last configuration snapshot had it. */
   componentStates(): EffectiveComponentStates;
+  /** Throttling policies (MessageRateLimit per user), as the last configuration snapshot had them. */
+  throttling(): ThrottlingDirectory;
   inbound?: InboundChecker;
   outbound?: OutboundQueue;
   rewriteForRecipient?: RecipientRewriter;

@@ -24,7 +24,8 @@ import { headerValue } from '../mime/index.ts';
 import { countReceived, hasBareLineBreak, hasField, headerLength, originatorAddresses, readHeader } from './message-checks.ts';
 import { Replies } from './replies.ts';
 import { splitAddress, type Resolution } from './recipients.ts';
-import { authenticatedUser, rateKey, type SessionHandlers } from './session-handlers.ts';
+import { authenticatedUser, policyRateKey, rateKey, type SessionHandlers } from './session-handlers.ts';
+import { effectiveThrottling } from '../config/throttling-policy.ts';
 import { maySendAs } from './submission-policy.ts';
 import { dateHeader, newMessageId, newMsgId, receivedHeader, returnPathHeader, withProtocol } from './trace-headers.ts';
 
@@ -135,6 +136,7 @@ export class MessageIntake {
     // Only counted where a MessageRateLimit applies: the Internet connector's is unlimited, and a
     // minute of mail from one busy sender would be a list of tens of thousands of times.
     if (Number.isFinite(config.messageRateLimit)) this.ctx.rate.record(rateKey(session));
+    if (user && effectiveThrottling(this.ctx.throttling(), user.user.id).values.MessageRateLimit !== 'unlimited') this.ctx.rate.record(policyRateKey(user));
     this.ctx.log.info({ id, sender: mailFrom, local: local.length, remote: remote.length, size: stamped.length, user: user?.username }, 'smtp: message accepted');
     return `2.6.0 ${/^<[^<>\s]{1,250}>$/.test(msgId) ? msgId : `<${id}@${config.fqdn}>`} [InternalId=${id}] Queued mail for delivery`;
   }

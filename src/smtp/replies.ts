@@ -28,6 +28,8 @@ export const Replies = {
   sendAsDenied: (address: string) =>
     new SmtpReply(550, '5.7.60', `SMTP; Client does not have permissions to send as this sender (${address || '<>'})`),
   sendQuotaExceeded: () => new SmtpReply(554, '5.2.2', 'mailbox full, cannot send: the mailbox is over its ProhibitSendQuota; delete items to send again'),
+  policyRateLimited: (limit: number, policy: string) =>
+    new SmtpReply(450, '4.7.0', `Message submission rate for this user has exceeded the configured limit (MessageRateLimit ${limit} per minute of throttling policy ${policy}); try again later`),
   rateLimited: (limit: number) =>
     new SmtpReply(450, '4.7.0', `Message submission rate for this client has exceeded the configured limit (${limit} per minute); try again later`),
 

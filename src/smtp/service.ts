@@ -6,6 +6,7 @@ import type { Authenticator } from '../auth/authenticator.ts';
 import type { SettingsDocument } from '../config/model.ts';
 import { receiveLogLimits } from '../config/transport-service.ts';
 import { ALL_ACTIVE, type EffectiveComponentStates } from '../config/server-components.ts';
+import { NO_THROTTLING, type ThrottlingDirectory } from '../config/throttling-policy.ts';
 import type { Certificate, Directory, ReceiveConnector, Server } from '../directory/directory.ts';
 import { dataFolder } from '../lib/env.ts';
 import type { Logger } from '../lib/log.ts';
@@ -36,6 +37,8 @@ export interface SmtpSnapshot {
   transportService?: SettingsDocument;
   /** Set-ServerComponentState: FrontendTransport and HubTransport decide what this service takes. */
   componentStates: EffectiveComponentStates;
+  /** Throttling policies: MessageRateLimit of authenticated submitters. */
+  throttling: ThrottlingDirectory;
 }
 
 export interface SmtpServiceDeps {
@@ -66,6 +69,7 @@ export class SmtpService {
   private fqdn = '';
   private calendar: CalendarSettings = { popSettings: {}, imapSettings: {}, serverFqdn: '' };
   private components: EffectiveComponentStates = ALL_ACTIVE;
+  private throttling: ThrottlingDirectory = NO_THROTTLING;
   private readonly receiveLog: SmtpReceiveLog;
   /** One listener per binding, shared by the connectors that name it (RemoteIPRanges choose). */
   private readonly bindings: SharedBindings;
@@ -84,6 +88,7 @@ export class SmtpService {
       delivery: deps.delivery,
       rate: new SubmissionRate(),
       componentStates: () => this.components,
+      throttling: () => this.throttling,
       inbound: deps.inbound ?? new MailauthChecker(deps.dns ?? systemResolver, deps.log),
       ...(deps.outbound ? { outbound: deps.outbound } : {}),
       rewriteForRecipient: deps.rewriteForRecipient ?? ((message, mailbox) => rewriteCalendarParts(message, mailbox, this.calendar, (uid, ical) => {
@@ -124,6 +129,7 @@ export class SmtpService {
   async reconfigure(snapshot: SmtpSnapshot): Promise<void> {
     this.fqdn = snapshot.server.fqdn;
     this.components = snapshot.componentStates;
+    this.throttling = snapshot.throttling;
     this.calendar = { popSettings: snapshot.popSettings, imapSettings: snapshot.imapSettings, serverFqdn: snapshot.server.fqdn };
     this.receiveLog.setLimits(receiveLogLimits(snapshot.transportService));
     const mine = snapshot.receiveConnectors

@@ -11,6 +11,7 @@ import { overLimit } from './delivery.ts';
 import { resolveRecipient } from './recipients.ts';
 import { Replies, SmtpReply } from './replies.ts';
 import { maySendAs } from './submission-policy.ts';
+import { effectiveThrottling } from '../config/throttling-policy.ts';
 import { SCRAM_MECHANISM } from './scram-auth.ts';
 import { rfc5322Date } from './trace-headers.ts';
 
@@ -33,6 +34,11 @@ export function authenticatedUser(session: SMTPServerSession): AuthenticatedUser
 export function rateKey(session: SMTPServerSession): string {
   const user = authenticatedUser(session);
   return user ? `user:${user.user.id}` : `ip:${session.remoteAddress}`;
+}
+
+/** Key for a throttling policy's MessageRateLimit: the user, whichever connector they submit on. */
+export function policyRateKey(user: AuthenticatedUser): string {
+  return `policy:${user.user.id}`;
 }
 
 export class SessionHandlers {
@@ -184,6 +190,12 @@ export class SessionHandlers {
         if (overLimit(quota.usage, quota.prohibitSend)) throw Replies.sendQuotaExceeded();
       }
       if (!this.ctx.rate.allows(rateKey(session), config.messageRateLimit)) throw Replies.rateLimited(config.messageRateLimit);
+      if (user) {
+        // The user's throttling policy counts their submissions on every connector.
+        const policy = effectiveThrottling(this.ctx.throttling(), user.user.id);
+        const limit = policy.values.MessageRateLimit!;
+        if (limit !== 'unlimited' && !this.ctx.rate.allows(policyRateKey(user), limit)) throw Replies.policyRateLimited(limit, policy.from.MessageRateLimit!);
+      }
     });
   }
 

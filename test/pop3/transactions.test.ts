@@ -12,6 +12,7 @@ import { pino } from 'pino';
 import { LOGIN_TYPES } from '../../src/auth/logon-policy.ts';
 import type { ProtocolSessionContext } from '../../src/auth/session-logon.ts';
 import { Pop3Backend } from '../../src/backend/pop3-backend.ts';
+import { NO_THROTTLING } from '../../src/config/throttling-policy.ts';
 import { MailboxDatabases } from '../../src/backend/mailbox-databases.ts';
 import { Authenticator } from '../../src/auth/authenticator.ts';
 import { startPopSession } from '../../src/pop3/frontend-session.ts';
@@ -466,7 +467,7 @@ describe('TRANSACTION state', () => {
     const popSettings = { ...(await srv.dir.settings('PopSettings', 'MAIL01')), LoginType: 'PlainTextLogin', ...overrides };
     const log = pino({ level: 'silent' });
     const databases = new MailboxDatabases(srv.dir);
-    const backend = new Pop3Backend({ databases, directory: srv.dir, log }, popSettings);
+    const backend = new Pop3Backend({ databases, directory: srv.dir, log }, popSettings, NO_THROTTLING);
     const ctx: ProtocolSessionContext = {
       settings: () => popSettings,
       secureContext: () => {

@@ -4,6 +4,8 @@ import { foreignCredentials, SUPPORTED_FOREIGN_SCHEMES } from '../../auth/foreig
 import { CAS_MAILBOX_SETTINGS, DATABASE_SETTINGS, MAILBOX_SETTINGS } from '../../config/mailbox.ts';
 import type { Mailbox } from '../../directory/directory.ts';
 import { displaySettings, settingParameters, type Cmdlet, type OutputObject } from '../cmdlet.ts';
+import { NO_THROTTLING, type ThrottlingDirectory } from '../../config/throttling-policy.ts';
+import { associateThrottlingPolicy, throttlingDirectory } from '../../directory/throttling-policies.ts';
 import type { BoundValue, MultiValueChange, ParameterSpec } from '../types.ts';
 
 const IDENTITY: ParameterSpec = {
@@ -19,7 +21,8 @@ const PASSWORD_HASH: ParameterSpec = {
 
 const RECIPIENT_TYPE = { user: 'UserMailbox', shared: 'SharedMailbox', system: 'SystemMailbox' } as const;
 
-function showMailbox(m: Mailbox): OutputObject {
+/** Get-Mailbox's ThrottlingPolicy: the mailbox's own Regular policy, empty when the default applies. */
+function showMailbox(m: Mailbox, throttling: ThrottlingDirectory): OutputObject {
   return {
     Name: m.name,
     Alias: m.alias,
@@ -33,6 +36,7 @@ function showMailbox(m: Mailbox): OutputObject {
     Languages: m.settings.Languages,
     ...displaySettings(MAILBOX_SETTINGS.filter((d) => !['DisplayName', 'Languages'].includes(d.name)), m.settings),
     AccountDisabled: m.accountDisabled,
+    ThrottlingPolicy: throttling.associations.get(m.id) ?? null,
     Identity: m.name,
     Guid: m.id,
   };
@@ -107,7 +111,7 @@ export const mailboxCmdlets: Cmdlet[] = [
         credentials,
         settings,
       });
-      const out = showMailbox(mailbox);
+      const out = showMailbox(mailbox, NO_THROTTLING);
       if (generated) ctx.warn(`Generated password for ${mailbox.userPrincipalName}: ${password}`);
       return [out];
     },
@@ -118,10 +122,11 @@ export const mailboxCmdlets: Cmdlet[] = [
     parameters: [IDENTITY, { name: 'ResultSize', kind: 'int', allowUnlimited: true, help: 'Most mailboxes to show.' }],
     examples: ['Get-Mailbox', 'Get-Mailbox chris@contoso.com'],
     async run(args, ctx) {
-      if (args.Identity) return [showMailbox(await ctx.directory.requireMailbox(args.Identity as string))];
+      const throttling = await throttlingDirectory(ctx.directory);
+      if (args.Identity) return [showMailbox(await ctx.directory.requireMailbox(args.Identity as string), throttling)];
       const all = await ctx.directory.mailboxes();
       const limit = typeof args.ResultSize === 'number' ? args.ResultSize : all.length;
-      return all.slice(0, limit).map(showMailbox);
+      return all.slice(0, limit).map((m) => showMailbox(m, throttling));
     },
   },
   {
@@ -134,6 +139,7 @@ export const mailboxCmdlets: Cmdlet[] = [
       { name: 'PrimarySmtpAddress', kind: 'string', help: 'New primary address (added to EmailAddresses).' },
       { name: 'Password', kind: 'secret', help: 'New password.' },
       PASSWORD_HASH,
+      { name: 'ThrottlingPolicy', kind: 'string', help: 'A Regular throttling policy for this mailbox, or $null; the same as Set-ThrottlingPolicyAssociation.' },
     ],
     examples: [
       'Set-Mailbox chris -EmailAddresses @{Add="c.ashton@contoso.com"}',
@@ -142,7 +148,7 @@ export const mailboxCmdlets: Cmdlet[] = [
       "Set-Mailbox chris -PasswordHash '{SHA512-CRYPT}$6$Vb2mGJ2S4bnPWsk6$...'",
     ],
     async run(args, ctx) {
-      const { Identity, EmailAddresses, PrimarySmtpAddress, Password, PasswordHash, ...settings } = args;
+      const { Identity, EmailAddresses, PrimarySmtpAddress, Password, PasswordHash, ThrottlingPolicy, ...settings } = args;
       if (Password !== undefined && PasswordHash !== undefined) throw new Error('-Password and -PasswordHash cannot be used together.');
       const mailbox = await ctx.directory.requireMailbox(Identity as string);
       const change = addressChange(EmailAddresses);
@@ -164,6 +170,8 @@ export const mailboxCmdlets: Cmdlet[] = [
       if (quotaNames.some((q) => q in settings) && settings.UseDatabaseQuotaDefaults === undefined && mailbox.settings.UseDatabaseQuotaDefaults === true) {
         ctx.warn('The mailbox still uses the database quotas; add -UseDatabaseQuotaDefaults $false for these quotas to apply.');
       }
+      // Refused here, before anything else is written, when the policy does not exist or is not Regular.
+      if (ThrottlingPolicy !== undefined) await associateThrottlingPolicy(ctx.directory, mailbox.id, (ThrottlingPolicy as string | null) ?? null);
       await ctx.directory.updateMailbox(mailbox.id, {
         settings,
         addAddresses: add,
@@ -178,7 +186,8 @@ export const mailboxCmdlets: Cmdlet[] = [
     synopsis: 'Removes a mailbox and its logon.',
     parameters: [{ ...IDENTITY, required: true }, { name: 'Permanent', kind: 'bool', help: 'Accepted for compatibility.' }],
     async run(args, ctx) {
-      await ctx.directory.removeMailbox(args.Identity as string);
+      const removed = await ctx.directory.removeMailbox(args.Identity as string);
+      await associateThrottlingPolicy(ctx.directory, removed.id, null);
     },
   },
   {

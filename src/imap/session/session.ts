@@ -51,6 +51,11 @@ export interface ImapSessionOptions {
   onClose?: () => void;
   /** The connection's protocol log, carried over from the front end. */
   protocolLog?: ProtocolLogSession;
+  /**
+   * Runs each command under the user's budget (throttling policy): it may wait before the command
+   * runs, and is charged the time the command took.
+   */
+  throttle?: <T>(command: () => Promise<T>) => Promise<T>;
   /** Mailboxes the user has FullAccess to, shown under "Other Users/<alias>/". */
   sharedMailboxes?: () => Promise<MailboxAccess[]>;
 }
@@ -574,7 +579,8 @@ export class ImapSession {
     }
     this.running = true;
     try {
-      await this.execute(segments);
+      const throttle = this.options.throttle;
+      await (throttle ? throttle(() => this.execute(segments)) : this.execute(segments));
     } finally {
       this.running = false;
       this.discardLiterals();
