@@ -33,6 +33,9 @@ export const CALENDAR_OPTIONS = ['iCalendar', 'IntranetUrl', 'InternetUrl', 'Cus
 export const NO_INTEGRATED_AUTH =
   'Mailroom does not support NTLM or Kerberos (GSSAPI): they need a Windows domain controller to check the tickets against. Clients use PLAIN, LOGIN or SCRAM-SHA-256 (which never sends the password).';
 
+export const NO_DOWNLOAD_RECEIPTS =
+  'Mailroom does not send read receipts when a POP3 or IMAP4 client downloads a message; the mail client sends one when the user opens it (what $true means). Exchange\'s $false would send a second receipt at download.';
+
 function protocolDefs(p: Protocol): SettingDef[] {
   const pop = p === 'pop';
   const ssl = pop ? 995 : 993;
@@ -86,12 +89,15 @@ function protocolDefs(p: Protocol): SettingDef[] {
       unsupported: (v) => (v === true ? NO_INTEGRATED_AUTH : undefined),
       help: 'Offer NTLM and Kerberos (GSSAPI). Mailroom: always $false; SCRAM-SHA-256 is offered instead.' },
     { name: 'EnforceCertificateErrors', kind: 'bool', default: false,
-      help: 'Refuse to start TLS with a certificate that is invalid or does not match the FQDN.' },
+      help: 'Refuse TLS (and so TLS logons) while the certificate served is expired, not yet valid, or does not cover X509CertificateName (else the server FQDN): STLS/STARTTLS get an error, implicit-TLS connections are closed.' },
     { name: 'ExtendedProtectionPolicy', kind: 'enum', values: ['None', 'Allow', 'Require'], default: 'None',
       unsupported: (v) => (v === 'None' ? undefined : `Extended Protection binds NTLM and Kerberos logons to the TLS channel. ${NO_INTEGRATED_AUTH}`),
       help: 'Channel binding for integrated (NTLM/Kerberos) authentication. Mailroom: always None, as it offers no integrated authentication.' },
-    { name: 'SuppressReadReceipt', kind: 'bool', default: false,
-      help: 'Send read receipts only when a message is opened, not when it is downloaded.' },
+    // Exchange's default $false sends a read receipt when a message is downloaded, and the client
+    // another when it is opened. Mailroom never sends one on download (the client sends it when
+    // the user opens the message), which is what $true means; $false is refused.
+    { name: 'SuppressReadReceipt', kind: 'bool', default: true, unsupported: (v) => (v === false ? NO_DOWNLOAD_RECEIPTS : undefined),
+      help: 'Read receipts only when the user opens a message, not when it is downloaded. Mailroom: always $true.' },
     { name: 'ProtocolLogEnabled', kind: 'bool', default: false, help: 'Write one CSV line per command.' },
     { name: 'LogFileLocation', kind: 'string', default: pop ? 'Logging/Pop3' : 'Logging/Imap4',
       help: 'Protocol log folder; relative paths are inside the data folder.' },

@@ -82,7 +82,17 @@ export class ListenerSet {
       raw.on('error', () => undefined);
       let socket: Socket = raw;
       if (spec.implicitTls) {
-        socket = new TLSSocket(raw, { isServer: true, secureContext: this.options.secureContext() });
+        let secureContext: SecureContext;
+        try {
+          secureContext = this.options.secureContext();
+        } catch (err) {
+          // No certificate, or one refused by EnforceCertificateErrors: nothing can be said
+          // before TLS on this port, so the connection is closed and the reason logged.
+          this.options.log.warn({ err, binding: spec.binding }, 'TLS connection refused');
+          raw.destroy();
+          return;
+        }
+        socket = new TLSSocket(raw, { isServer: true, secureContext });
         socket.on('error', () => raw.destroy());
       }
       this.options.onConnection(socket, { implicitTls: spec.implicitTls, binding: spec.binding });

@@ -5,6 +5,7 @@ import type { SecureContext } from 'node:tls';
 import type { SettingsDocument } from '../config/model.ts';
 import type { ConfigSnapshot, RunningService, ServiceDeps } from '../host/server.ts';
 import { pickCertificate } from '../host/server.ts';
+import { CertificateRefused, certificateProblem } from '../lib/certificates.ts';
 import { ListenerSet } from './listeners.ts';
 import { startImapSession } from '../imap/frontend-session.ts';
 import { startPopSession } from '../pop3/frontend-session.ts';
@@ -66,8 +67,16 @@ export class ProtocolFrontend implements RunningService {
   }
 
   private secureContext(): SecureContext {
-    const cert = pickCertificate(this.snapshot.certificates, this.protocol === 'imap' ? 'IMAP' : 'POP', this.settings().X509CertificateName as string | null);
+    const settings = this.settings();
+    const cert = pickCertificate(this.snapshot.certificates, this.protocol === 'imap' ? 'IMAP' : 'POP', settings.X509CertificateName as string | null);
     if (!cert) throw new Error('No certificate: run New-ExchangeCertificate or Import-ExchangeCertificate.');
+    // EnforceCertificateErrors (Exchange: "the connection fails if the certificate is invalid or
+    // does not match the FQDN"): checked at every TLS start, so an expiry takes effect at once.
+    if (settings.EnforceCertificateErrors === true) {
+      const host = (settings.X509CertificateName as string | null) ?? this.snapshot.server.fqdn;
+      const problem = certificateProblem(cert, host);
+      if (problem) throw new CertificateRefused(problem);
+    }
     return this.deps.tls.get(cert);
   }
 

@@ -8,6 +8,7 @@
 // "OK CAPABILITY completed.", "OK Begin TLS negotiation now.", "NO LOGIN failed.",
 // "BAD Command received in Invalid state.".
 
+import { CertificateRefused } from '../lib/certificates.ts';
 import type { Socket } from 'node:net';
 import type { SecureContext } from 'node:tls';
 import { advertisedMechanisms, authenticationAllowed, imapLoginDisabled } from '../auth/logon-policy.ts';
@@ -349,6 +350,10 @@ class ImapFrontendSession {
     try {
       secureContext = this.ctx.secureContext();
     } catch (err) {
+      if (err instanceof CertificateRefused) {
+        this.ctx.log.warn({ err }, 'STARTTLS refused');
+        return this.send(`${tag} NO [UNAVAILABLE] ${err.message}`);
+      }
       this.ctx.log.error({ err }, 'STARTTLS without a certificate');
       return this.send(`${tag} NO [UNAVAILABLE] TLS is not available: the server has no certificate.`);
     }

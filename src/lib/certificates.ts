@@ -128,6 +128,27 @@ export function certificateCovers(names: string[], host: string): boolean {
   });
 }
 
+/**
+ * Why a served certificate would be a certificate error for clients reaching the server as
+ * `host` (EnforceCertificateErrors): expired, not yet valid, or not naming the host. A
+ * self-signed certificate is not an error here, as Exchange's own self-signed one is Valid;
+ * clients decide whether to trust it.
+ */
+export function certificateProblem(cert: { names: string[]; notBefore: string; notAfter: string }, host: string, now = Date.now()): string | undefined {
+  if (Date.parse(cert.notAfter) <= now) return `the certificate expired on ${cert.notAfter}`;
+  if (Date.parse(cert.notBefore) > now) return `the certificate is not valid before ${cert.notBefore}`;
+  if (host && !certificateCovers(cert.names, host)) return `the certificate does not cover ${host} (it names ${cert.names.join(', ')})`;
+  return undefined;
+}
+
+/** TLS refused because the certificate has an error and EnforceCertificateErrors is $true. */
+export class CertificateRefused extends Error {
+  constructor(reason: string) {
+    super(`TLS is refused because ${reason} (EnforceCertificateErrors is $true).`);
+    this.name = 'CertificateRefused';
+  }
+}
+
 /** A connector's -TlsCertificateName (`<I>issuer<S>CN=host`, or a host name) as a host name. */
 export function tlsCertificateHost(tlsCertificateName: string | null | undefined): string | null {
   if (!tlsCertificateName) return null;

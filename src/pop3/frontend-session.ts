@@ -11,6 +11,7 @@
 // texts are kept where known (research notes §6.2): "+OK Begin TLS negotiation.", and the
 // sign-off, which names Mailroom.
 
+import { CertificateRefused } from '../lib/certificates.ts';
 import type { Socket } from 'node:net';
 import type { SecureContext } from 'node:tls';
 import { advertisedMechanisms, authenticationAllowed, plainTextCredentialsAllowed } from '../auth/logon-policy.ts';
@@ -182,6 +183,10 @@ class PopFrontendSession {
     try {
       secureContext = this.ctx.secureContext();
     } catch (err) {
+      if (err instanceof CertificateRefused) {
+        this.ctx.log.warn({ err }, 'STLS refused');
+        return this.send(`-ERR [SYS/PERM] ${err.message}`);
+      }
       this.ctx.log.error({ err }, 'STLS without a certificate');
       return this.send('-ERR [SYS/TEMP] TLS is not available: the server has no certificate.');
     }

@@ -32,7 +32,8 @@ const COMMON = {
   MaxConnectionFromSingleIP: 2000,
   MaxConnectionsPerUser: 16,
   MessageRetrievalMimeFormat: 'BestBodyFormat',
-  SuppressReadReceipt: false,
+  // Exchange: $false (a read receipt at download too). Mailroom never sends one at download.
+  SuppressReadReceipt: true,
   ProtocolLogEnabled: false,
   LogFileRollOverSettings: 'Daily',
   LogPerFileSizeQuota: 0,
@@ -144,7 +145,7 @@ test('CAS mailbox settings: POP3 and IMAP4 enabled, protocol defaults used', () 
     assert.equal(d[`${p}UseProtocolDefaults`], true);
     assert.equal(d[`${p}MessagesRetrievalMimeFormat`], 'BestBodyFormat');
     assert.equal(d[`${p}EnableExactRFC822Size`], false);
-    assert.equal(d[`${p}SuppressReadReceipt`], false);
+    assert.equal(d[`${p}SuppressReadReceipt`], true);
     assert.equal(d[`${p}ForceICalForCalendarRetrievalOption`], false);
   }
 });

@@ -21,6 +21,8 @@ const REFUSED: Array<[string, readonly SettingDef[], Record<string, unknown>, Re
   ['ReceiveConnector', RECEIVE_CONNECTOR_SETTINGS, { AuthMechanism: ['Tls', 'Integrated'] }, /-AuthMechanism Integrated is not supported: Mailroom does not support NTLM or Kerberos/],
   ['ReceiveConnector', RECEIVE_CONNECTOR_SETTINGS, { AuthMechanism: ['ExternalAuthoritative'] }, /ExternalAuthoritative is not supported/],
   ['ReceiveConnector', RECEIVE_CONNECTOR_SETTINGS, { PermissionGroups: ['Partners'] }, /Partners is not supported: .*Domain Security/],
+  ['PopSettings', POP_SETTINGS, { SuppressReadReceipt: false }, /-SuppressReadReceipt \$false is not supported: Mailroom does not send read receipts when a POP3 or IMAP4 client downloads/],
+  ['CASMailbox', CAS_MAILBOX_SETTINGS, { ImapSuppressReadReceipt: false }, /-ImapSuppressReadReceipt \$false is not supported/],
   ['ReceiveConnector', RECEIVE_CONNECTOR_SETTINGS, { EnableAuthGSSAPI: true }, /-EnableAuthGSSAPI \$true is not supported/],
 ];
 
