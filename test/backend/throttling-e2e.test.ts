@@ -40,7 +40,7 @@ async function ok(name: string, ...args: string[]): Promise<string> {
 before(async () => {
   offset = await freePortOffset();
   await createTestOrganization(data.path, {
-    mailboxes: [['Alice Wong', 'alice'], ['Bob Kelly', 'bob'], ['Carol Chen', 'carol'], ['Dave Lee', 'dave']], password: PASSWORD,
+    mailboxes: [['Alice Wong', 'alice'], ['Bob Kelly', 'bob'], ['Carol Chen', 'carol'], ['Dave Lee', 'dave'], ['Erin Wu', 'erin']], password: PASSWORD,
   });
   process.env.MAILROOM_DATA = data.path;
   dir = await Directory.open();
@@ -154,7 +154,7 @@ except poplib.error_proto as e:
   second.client.close();
 });
 
-test('a tiny IMAP4 budget slows a busy client down, does not lock it out, and it recovers', async () => {
+test('a tiny IMAP4 budget slows a busy client down, does not lock it out, and it recovers', async (t) => {
   // No burst, and one millisecond of server time per second: each command waits until the time
   // its predecessor cost has recharged.
   await ok('New-ThrottlingPolicy', 'Tiny budget', '-ImapMaxBurst', '0', '-ImapRechargeRate', '3600');
@@ -185,9 +185,44 @@ test('a tiny IMAP4 budget slows a busy client down, does not lock it out, and it
   await ok('Set-ThrottlingPolicy', 'Tiny budget', '-ImapRechargeRate', 'Unlimited');
   await new Promise((r) => setTimeout(r, 1000));
   const relieved = await busy(carol.client, 2000);
+  t.diagnostic(`NOOPs in 2 s: unthrottled ${free}, tiny budget ${throttled}, after Unlimited ${relieved}; first command after a 5 s pause ${recovered} ms`);
   assert.ok(relieved > throttled * 3, `after the change carol got ${relieved} answers in 2 s (before: ${throttled})`);
   bob.client.close();
   carol.client.close();
+});
+
+test('a tiny POP3 budget slows that user\'s POP3 client the same way', async (t) => {
+  await ok('New-ThrottlingPolicy', 'Tiny POP budget', '-PopMaxBurst', '0', '-PopRechargeRate', '3600');
+  await ok('Set-ThrottlingPolicyAssociation', 'erin', '-ThrottlingPolicy', 'Tiny POP budget');
+  await new Promise((r) => setTimeout(r, 1000));
+  const logon = async (user: string) => {
+    const c = new LineClient(await LineClient.connect(110 + offset, false));
+    assert.match(await c.line(), /^\+OK/);
+    c.send(`USER ${user}@contoso.com`);
+    assert.match(await c.line(), /^\+OK/);
+    c.send(`PASS ${PASSWORD}`);
+    assert.match(await c.line(10_000), /^\+OK/);
+    return c;
+  };
+  const count = async (c: LineClient) => {
+    const end = Date.now() + 2000;
+    let n = 0;
+    while (Date.now() < end) {
+      c.send('NOOP');
+      assert.match(await c.line(30_000), /^\+OK/);
+      n++;
+    }
+    return n;
+  };
+  const bob = await logon('bob');
+  const erin = await logon('erin');
+  const free = await count(bob);
+  const throttled = await count(erin);
+  t.diagnostic(`POP3 NOOPs in 2 s: unthrottled ${free}, tiny budget ${throttled}`);
+  assert.ok(throttled >= 2, `erin got ${throttled} answers in 2 s`);
+  assert.ok(throttled * 3 < free, `erin ${throttled} NOOPs in 2 s, bob ${free}`);
+  bob.close();
+  erin.close();
 });
 
 test('MessageRateLimit: submissions past the rate get a temporary error; other users are not counted with them', async () => {
