@@ -87,6 +87,8 @@ export interface ServiceRecord {
   name: ServiceName;
   startupType: StartupType;
   explicit: ExplicitState;
+  /** Moves at each Restart-Service; a running service started at another serial is restarted. */
+  restartSerial: number;
 }
 
 export interface Certificate {
@@ -468,13 +470,16 @@ export class Directory {
 
   async services(serverName: string): Promise<ServiceRecord[]> {
     const server = await this.server(serverName);
-    const rows = await this.db.all<{ name: string; startup_type: string; state: string | null }>(
-      `SELECT name, startup_type, state FROM services WHERE server_key = ?`,
+    const rows = await this.db.all<{ name: string; startup_type: string; state: string | null; restart_serial: number | string }>(
+      `SELECT name, startup_type, state, restart_serial FROM services WHERE server_key = ?`,
       [key(server.name)],
     );
     const order = SERVICES.map((s) => s.name as string);
     return rows
-      .map((r) => ({ server: server.name, name: r.name as ServiceName, startupType: r.startup_type as StartupType, explicit: r.state as ExplicitState }))
+      .map((r) => ({
+        server: server.name, name: r.name as ServiceName, startupType: r.startup_type as StartupType, explicit: r.state as ExplicitState,
+        restartSerial: Number(r.restart_serial),
+      }))
       .sort((a, b) => order.indexOf(a.name) - order.indexOf(b.name));
   }
 
@@ -494,6 +499,23 @@ export class Directory {
         );
       }
       await tx.run(`UPDATE services SET state = ? WHERE server_key = ? AND name = ?`, [state, key(serverName), service]);
+    });
+  }
+
+  /**
+   * Restart-Service: a running server stops the service and starts it again; a stopped one is
+   * started (as Windows' Restart-Service does). A disabled service is refused.
+   */
+  async restartService(serverName: string, service: ServiceName): Promise<void> {
+    await this.write(async (tx) => {
+      const row = await tx.get<{ startup_type: string }>(`SELECT startup_type FROM services WHERE server_key = ? AND name = ?`, [key(serverName), service]);
+      if (!row) throw new DirectoryError(`There is no service ${service} on ${serverName}.`);
+      if (row.startup_type === 'Disabled') {
+        throw new DirectoryError(
+          `Service '${service}' cannot be restarted because it is disabled. Run: mailroom Set-Service ${service} -StartupType Automatic`,
+        );
+      }
+      await tx.run(`UPDATE services SET state = 'started', restart_serial = restart_serial + 1 WHERE server_key = ? AND name = ?`, [key(serverName), service]);
     });
   }
 
@@ -602,6 +624,13 @@ export class Directory {
       tx.run(`UPDATE receive_connectors SET value = ? WHERE identity_key = ?`, [JSON.stringify(next), key(connector.identity)]),
     );
     return { ...connector, settings: next };
+  }
+
+  /** Remove-ReceiveConnector: the SMTP service closes its bindings with the next snapshot. */
+  async removeReceiveConnector(identity: string): Promise<ReceiveConnector> {
+    const connector = await this.receiveConnector(identity);
+    await this.write((tx) => tx.run(`DELETE FROM receive_connectors WHERE identity_key = ?`, [key(connector.identity)]));
+    return connector;
   }
 
   // ── Mailboxes ────────────────────────────────────────────────────────────────

@@ -12,6 +12,8 @@ export const ADDED_COLUMNS: readonly (readonly [string, string, string])[] = [
   // Moves when a password is set, not when its hash is redone: sessions logged on with the
   // previous password end (src/backend/session-revocation.ts).
   ['mailboxes', 'credential_serial', 'INTEGER NOT NULL DEFAULT 0'],
+  // Moves at each Restart-Service: a running server stops the service and starts it again.
+  ['services', 'restart_serial', 'INTEGER NOT NULL DEFAULT 0'],
 ];
 
 export const SCHEMA = `

@@ -205,6 +205,8 @@ const FACTORIES: Partial<Record<ServiceName, ServiceFactory>> = {
 export class ServiceHost {
   private readonly running = new Map<ServiceName, RunningService>();
   private readonly unavailableLogged = new Set<ServiceName>();
+  /** The Restart-Service serial each running service was started at. */
+  private readonly startedAt = new Map<ServiceName, number>();
   private snapshot: ConfigSnapshot | undefined;
   private readonly certificateWatch: CertificateWatch;
   /** What services get: the host's dependencies, plus the way to the local back ends. */
@@ -255,7 +257,14 @@ export class ServiceHost {
     for (const record of records) {
       if (!ROLE_SERVICES[this.role].includes(record.name)) continue;
       const want = shouldRun(record.startupType, record.explicit);
-      const current = this.running.get(record.name);
+      let current = this.running.get(record.name);
+      if (want && current && this.startedAt.get(record.name) !== record.restartSerial) {
+        // Restart-Service: stopped as on shutdown (its sessions end), then started afresh below.
+        this.running.delete(record.name);
+        await current.stop();
+        this.deps.log.info({ service: record.name }, `${record.name} stopped for a restart`);
+        current = undefined;
+      }
       if (want && current) {
         await current.reconfigure(snapshot).catch((err) => this.deps.log.error({ err, service: record.name }, 'reconfiguration failed'));
       } else if (want && !current) {
@@ -269,6 +278,7 @@ export class ServiceHost {
         }
         try {
           this.running.set(record.name, await factory(snapshot, this.serviceDeps));
+          this.startedAt.set(record.name, record.restartSerial);
           this.deps.log.info({ service: record.name, listening: this.running.get(record.name)!.describe() }, `${record.name} started`);
         } catch (err) {
           if (err instanceof ListenerError) throw err;

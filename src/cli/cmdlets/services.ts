@@ -90,4 +90,16 @@ export const serviceCmdlets: Cmdlet[] = [
       for (const n of names) await ctx.directory.setServiceState(server.name, n, 'stopped');
     },
   },
+  {
+    name: 'Restart-Service',
+    synopsis: 'Stops services on a running server and starts them again (within a second); their sessions end, as when Exchange restarts a service. A stopped service is started.',
+    parameters: [NAME, SERVER, { name: 'Force', kind: 'switch', help: 'Accepted as in Windows PowerShell; a service that others depend on restarts alone either way.' }],
+    examples: ['Restart-Service MSExchangeIMAP4', 'Restart-Service MSExchangePOP3,MSExchangePOP3BE'],
+    async run(args, ctx) {
+      const server = await ctx.directory.server(args.Server as string | undefined);
+      const names = resolveNames(args.Name);
+      if (names.length === 0) throw new Error('Restart-Service needs a service -Name.');
+      for (const n of names) await ctx.directory.restartService(server.name, n);
+    },
+  },
 ];

@@ -1,4 +1,4 @@
-// Get-ReceiveConnector, New-ReceiveConnector, Set-ReceiveConnector, Get-TransportConfig, Set-TransportConfig.
+// Get-ReceiveConnector, New-ReceiveConnector, Set-ReceiveConnector, Remove-ReceiveConnector, Get-TransportConfig, Set-TransportConfig.
 import { RECEIVE_CONNECTOR_SETTINGS } from '../../config/receive-connector.ts';
 import { TRANSPORT_CONFIG } from '../../config/transport.ts';
 import type { ReceiveConnector } from '../../directory/directory.ts';
@@ -54,6 +54,17 @@ export const transportCmdlets: Cmdlet[] = [
       const { Identity, ...changes } = args;
       if (Object.keys(changes).length === 0) throw new Error('Set-ReceiveConnector needs at least one setting to change.');
       await ctx.directory.updateReceiveConnector(Identity as string, changes);
+    },
+  },
+  {
+    name: 'Remove-ReceiveConnector',
+    synopsis: 'Removes a receive connector; a running SMTP service closes its bindings within a second (sessions in progress finish).',
+    parameters: [{ name: 'Identity', kind: 'string', positional: 0, required: true, help: 'SERVER\\Name or Name of the connector.' }],
+    examples: ['Remove-ReceiveConnector "MAIL01\\Scanners"'],
+    async run(args, ctx) {
+      const removed = await ctx.directory.removeReceiveConnector(args.Identity as string);
+      const others = (await ctx.directory.receiveConnectors(removed.server)).filter((c) => c.settings.Enabled !== false);
+      if (others.length === 0) ctx.warn(`${removed.server} has no enabled receive connector left: it accepts no SMTP mail until New-ReceiveConnector.`);
     },
   },
   {
