@@ -5,6 +5,8 @@ import { certificateCmdlets } from './cmdlets/certificates.ts';
 import { clientDnsCmdlets } from './cmdlets/client-dns.ts';
 import { dkimCmdlets } from './cmdlets/dkim.ts';
 import { exportCmdlets } from './cmdlets/export.ts';
+import { folderStatisticsCmdlets } from './cmdlets/folder-statistics.ts';
+import { regionalCmdlets } from './cmdlets/regional.ts';
 import { mailboxCmdlets } from './cmdlets/mailbox.ts';
 import { organizationCmdlets } from './cmdlets/organization.ts';
 import { recoverableCmdlets } from './cmdlets/recoverable.ts';
@@ -28,6 +30,8 @@ export const CMDLETS: readonly Cmdlet[] = [
   ...certificateCmdlets,
   ...acmeCmdlets,
   ...recoverableCmdlets,
+  ...folderStatisticsCmdlets,
+  ...regionalCmdlets,
   ...webSettingsCmdlets,
   ...transportServiceCmdlets,
   ...clientDnsCmdlets,

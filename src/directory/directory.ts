@@ -29,6 +29,7 @@ import { ORGANIZATION_CONFIG } from '../config/organization.ts';
 import { TRANSPORT_CONFIG } from '../config/transport.ts';
 import { WEB_SETTINGS } from '../config/web.ts';
 import { checkTransportService, TRANSPORT_SERVICE_SETTINGS } from '../config/transport-service.ts';
+import { OWA_VIRTUAL_DIRECTORY } from '../config/owa.ts';
 import { ADDED_COLUMNS, SCHEMA, SCHEMA_VERSION } from './schema.ts';
 
 export type MailboxType = 'user' | 'shared' | 'system';
@@ -112,10 +113,10 @@ export interface ReceiveConnector {
   settings: SettingsDocument;
 }
 
-export type SettingsName = 'PopSettings' | 'ImapSettings' | 'TransportConfig' | 'WebSettings' | 'OrganizationConfig' | 'TransportService';
+export type SettingsName = 'PopSettings' | 'ImapSettings' | 'TransportConfig' | 'WebSettings' | 'OrganizationConfig' | 'TransportService' | 'OwaVirtualDirectory';
 
 /** Settings objects that came after the first organizations were set up: no row means the defaults. */
-const ADDED_LATER: ReadonlySet<SettingsName> = new Set(['WebSettings', 'OrganizationConfig', 'TransportService']);
+const ADDED_LATER: ReadonlySet<SettingsName> = new Set(['WebSettings', 'OrganizationConfig', 'TransportService', 'OwaVirtualDirectory']);
 
 interface DatabaseRow {
   name: string;
@@ -529,6 +530,7 @@ export class Directory {
       case 'WebSettings': return WEB_SETTINGS;
       case 'TransportService': return TRANSPORT_SERVICE_SETTINGS;
       case 'OrganizationConfig': return ORGANIZATION_CONFIG;
+      case 'OwaVirtualDirectory': return OWA_VIRTUAL_DIRECTORY;
       default: throw new DirectoryError(`Unknown settings object ${name}`);
     }
   }

@@ -50,6 +50,8 @@ export interface ConfigSnapshot {
   componentStates: EffectiveComponentStates;
   /** The organization's throttling policies and who is associated with which. */
   throttling: ThrottlingDirectory;
+  /** InternalUrl and ExternalUrl of Outlook on the web, for meeting links (Set-OwaVirtualDirectory). */
+  owaVirtualDirectory: SettingsDocument;
 }
 
 export interface RunningService {
@@ -242,6 +244,7 @@ export class ServiceHost {
       transportService: await directory.settings('TransportService', server.name),
       componentStates: effectiveStates(await componentStateEntries(directory, server.name)),
       throttling: await throttlingDirectory(directory),
+      owaVirtualDirectory: await directory.settings('OwaVirtualDirectory', server.name),
     };
   }
 

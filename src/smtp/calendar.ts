@@ -8,7 +8,9 @@
 // either protocol may read, so it decides at delivery: the part stays iCalendar when any protocol
 // the mailbox may use wants iCalendar (its server setting, or the user's Force* flag where
 // Pop/ImapUseProtocolDefaults is $false), and is replaced only when every enabled protocol asks
-// for a link. The link comes from ImapSettings when IMAP4 is enabled, else PopSettings.
+// for a link. The link comes from ImapSettings when IMAP4 is enabled, else PopSettings; its base
+// is the OWA virtual directory's InternalUrl (IntranetUrl) or ExternalUrl (InternetUrl), as in
+// Exchange, or OwaServerUrl (Custom).
 import type { SettingsDocument } from '../config/model.ts';
 import type { Mailbox } from '../directory/directory.ts';
 import { decodeCharset, decodeTransferEncoding, paramValue, scanMessage, type MessagePart } from '../mime/index.ts';
@@ -17,8 +19,10 @@ import { parseConnectionSetting } from '../config/endpoints.ts';
 export interface CalendarSettings {
   popSettings: SettingsDocument;
   imapSettings: SettingsDocument;
-  /** This server's FQDN: the host of IntranetUrl links. */
+  /** This server's FQDN: the host of IntranetUrl links when the OWA virtual directory has no InternalUrl. */
   serverFqdn: string;
+  /** InternalUrl (IntranetUrl links) and ExternalUrl (InternetUrl links) of Set-OwaVirtualDirectory. */
+  owaVirtualDirectory?: SettingsDocument;
 }
 
 type Protocol = 'Pop' | 'Imap';
@@ -46,12 +50,18 @@ export function calendarLinkBase(settings: CalendarSettings, mailbox: Mailbox): 
     case 'Custom':
       return typeof doc.OwaServerUrl === 'string' ? withoutTrailingSlashes(doc.OwaServerUrl) : undefined;
     case 'InternetUrl': {
-      // The name users reach from outside: the published host of the protocol, as the web pages show it.
+      // Exchange links to the OWA virtual directory's ExternalUrl. Without one, the name users
+      // reach from outside: the published host of the protocol, as the web pages show it.
+      const external = settings.owaVirtualDirectory?.ExternalUrl;
+      if (typeof external === 'string' && external !== '') return withoutTrailingSlashes(external);
       const published = ((doc.ExternalConnectionSettings as string[] | undefined) ?? []).map((s) => parseConnectionSetting(s)).find((s) => s !== undefined);
       return `https://${published?.host ?? settings.serverFqdn}`;
     }
-    case 'IntranetUrl':
+    case 'IntranetUrl': {
+      const internal = settings.owaVirtualDirectory?.InternalUrl;
+      if (typeof internal === 'string' && internal !== '') return withoutTrailingSlashes(internal);
       return `https://${settings.serverFqdn}`;
+    }
     default:
       return undefined;
   }

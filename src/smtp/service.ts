@@ -39,6 +39,8 @@ export interface SmtpSnapshot {
   componentStates: EffectiveComponentStates;
   /** Throttling policies: MessageRateLimit of authenticated submitters. */
   throttling: ThrottlingDirectory;
+  /** InternalUrl and ExternalUrl of Outlook on the web, where meeting links lead. */
+  owaVirtualDirectory?: SettingsDocument;
 }
 
 export interface SmtpServiceDeps {
@@ -130,7 +132,10 @@ export class SmtpService {
     this.fqdn = snapshot.server.fqdn;
     this.components = snapshot.componentStates;
     this.throttling = snapshot.throttling;
-    this.calendar = { popSettings: snapshot.popSettings, imapSettings: snapshot.imapSettings, serverFqdn: snapshot.server.fqdn };
+    this.calendar = {
+      popSettings: snapshot.popSettings, imapSettings: snapshot.imapSettings, serverFqdn: snapshot.server.fqdn,
+      ...(snapshot.owaVirtualDirectory ? { owaVirtualDirectory: snapshot.owaVirtualDirectory } : {}),
+    };
     this.receiveLog.setLimits(receiveLogLimits(snapshot.transportService));
     const mine = snapshot.receiveConnectors
       .filter((c) => c.server.toLowerCase() === snapshot.server.name.toLowerCase())

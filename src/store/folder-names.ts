@@ -12,17 +12,41 @@ const NAMES: Record<string, Record<Exclude<FolderRole, 'inbox'>, string>> = {
   ja: { sent: '送信済みアイテム', trash: '削除済みアイテム', drafts: '下書き', junk: '迷惑メール', archive: 'アーカイブ' },
   de: { sent: 'Gesendete Elemente', trash: 'Gelöschte Elemente', drafts: 'Entwürfe', junk: 'Junk-E-Mail', archive: 'Archiv' },
   fr: { sent: 'Éléments envoyés', trash: 'Éléments supprimés', drafts: 'Brouillons', junk: 'Courrier indésirable', archive: 'Archives' },
+  es: { sent: 'Elementos enviados', trash: 'Elementos eliminados', drafts: 'Borradores', junk: 'Correo no deseado', archive: 'Archivo' },
 };
+
+/**
+ * The Inbox as Outlook names it in each language. IMAP always calls it INBOX (RFC 3501 §5.1) and
+ * clients translate it themselves; the admin cmdlets show this name, as Exchange does.
+ */
+const INBOX_NAMES: Record<string, string> = {
+  en: 'Inbox', 'zh-TW': '收件匣', 'zh-HK': '收件匣', 'zh-CN': '收件箱', ja: '受信トレイ', de: 'Posteingang', fr: 'Boîte de réception', es: 'Bandeja de entrada',
+};
+
+/** The key of NAMES for a language tag: exact region first, then the language, then English. */
+function namesKey(language: string): string {
+  const tag = language.trim();
+  const exact = Object.keys(NAMES).find((k) => k.toLowerCase() === tag.toLowerCase());
+  if (exact) return exact;
+  const lower = tag.toLowerCase();
+  if (lower === 'zh' || lower.startsWith('zh-hant')) return 'zh-TW';
+  if (lower.startsWith('zh-hans') || lower.startsWith('zh-sg')) return 'zh-CN';
+  const base = lower.split('-')[0]!;
+  return base in NAMES ? base : 'en';
+}
+
+/** Whether Mailroom has Outlook's folder names for a language (else the folders keep English names). */
+export function hasLocalizedFolderNames(language: string): boolean {
+  return namesKey(language) !== 'en' || language.trim().toLowerCase().split('-')[0] === 'en';
+}
+
+export function inboxDisplayName(language: string): string {
+  return INBOX_NAMES[namesKey(language)]!;
+}
 
 /** Localized default folder names for a language tag; exact region first, then the language, then English. */
 export function defaultFolderNames(language: string): Record<Exclude<FolderRole, 'inbox'>, string> {
-  const tag = language.trim();
-  const exact = Object.keys(NAMES).find((k) => k.toLowerCase() === tag.toLowerCase());
-  if (exact) return NAMES[exact]!;
-  const lower = tag.toLowerCase();
-  if (lower === 'zh' || lower.startsWith('zh-hant')) return NAMES['zh-TW']!;
-  if (lower.startsWith('zh-hans') || lower.startsWith('zh-sg')) return NAMES['zh-CN']!;
-  return NAMES[lower.split('-')[0]!] ?? NAMES.en!;
+  return NAMES[namesKey(language)]!;
 }
 
 /**

@@ -175,6 +175,8 @@ export interface MailStore {
    */
   setSubscribed(mailboxId: string, name: string, subscribed: boolean): Promise<boolean>;
   status(folderId: number): Promise<FolderStatus>;
+  /** When the folder's oldest and newest messages arrived (INTERNALDATE); undefined when it is empty. */
+  receivedDateRange(folderId: number): Promise<{ oldest: Date; newest: Date } | undefined>;
 
   /** Durable before it resolves: the UID is acknowledged only after the commit. */
   append(folderId: number, input: AppendInput): Promise<AppendResult>;

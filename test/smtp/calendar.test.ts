@@ -45,6 +45,15 @@ describe('choosing', () => {
     assert.equal(calendarLinkBase(settings('Custom', { OwaServerUrl: 'https://OwaServer01/' }), user()), 'https://OwaServer01');
   });
 
+  test('IntranetUrl and InternetUrl lead to the OWA virtual directory\'s InternalUrl and ExternalUrl when set', () => {
+    const owa = { InternalUrl: 'https://mail01.corp.contoso.com/owa/', ExternalUrl: 'https://mail.contoso.com/owa' };
+    assert.equal(calendarLinkBase({ ...settings('IntranetUrl'), owaVirtualDirectory: owa }, user()), 'https://mail01.corp.contoso.com/owa');
+    assert.equal(calendarLinkBase({ ...settings('InternetUrl'), owaVirtualDirectory: owa }, user()), 'https://mail.contoso.com/owa');
+    const noExternal = { ...settings('InternetUrl', { ExternalConnectionSettings: ['imap.contoso.com:993:SSL'] }), owaVirtualDirectory: { ...owa, ExternalUrl: null } };
+    assert.equal(calendarLinkBase(noExternal, user()), 'https://imap.contoso.com', 'no ExternalUrl: the published host');
+    assert.equal(meetingUrl(calendarLinkBase({ ...settings('IntranetUrl'), owaVirtualDirectory: owa }, user())!, 'u1'), 'https://mail01.corp.contoso.com/owa/calendar/meeting?uid=u1');
+  });
+
   test('any enabled protocol that wants iCalendar keeps it; Force* counts only without protocol defaults', () => {
     const mixed = { ...settings('Custom', { OwaServerUrl: 'https://owa.contoso.com' }) };
     mixed.popSettings = { ...mixed.popSettings, CalendarItemRetrievalOption: 'iCalendar' };

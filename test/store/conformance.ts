@@ -586,6 +586,22 @@ export function mailStoreConformance(name: string, open: OpenStore): void {
         }
       });
 
+      test('receivedDateRange is the oldest and newest internal date, and follows expunges', async () => {
+        const { store } = ctx();
+        const { inbox } = await newMailbox(store);
+        assert.equal(await store.receivedDateRange(inbox.id), undefined, 'an empty folder has no range');
+        const dates = ['2025-03-01T08:00:00Z', '2024-01-15T10:30:00Z', '2026-11-30T23:59:59Z'].map((d) => new Date(d));
+        const uids: number[] = [];
+        for (const internalDate of dates) uids.push((await store.append(inbox.id, { raw: makeMessage(), internalDate })).uid);
+        let range = await store.receivedDateRange(inbox.id);
+        assert.equal(range?.oldest.toISOString(), '2024-01-15T10:30:00.000Z');
+        assert.equal(range?.newest.toISOString(), '2026-11-30T23:59:59.000Z');
+        await store.expunge(inbox.id, [uids[1]!, uids[2]!]);
+        range = await store.receivedDateRange(inbox.id);
+        assert.equal(range?.oldest.toISOString(), '2025-03-01T08:00:00.000Z');
+        assert.equal(range?.newest.toISOString(), '2025-03-01T08:00:00.000Z');
+      });
+
       test('append keeps flags and internal date; the default internal date is now', async () => {
         const { store } = ctx();
         const { inbox } = await newMailbox(store);

@@ -573,6 +573,14 @@ export class SqliteMailStore implements MailStore {
     };
   }
 
+  async receivedDateRange(folderId: number): Promise<{ oldest: Date; newest: Date } | undefined> {
+    const row = this.statements.get(`SELECT MIN(internal_date) AS oldest, MAX(internal_date) AS newest FROM messages WHERE folder_id = ?`).get(folderId) as
+      | { oldest: number | null; newest: number | null }
+      | undefined;
+    if (!row || row.oldest === null || row.newest === null) return undefined;
+    return { oldest: new Date(row.oldest), newest: new Date(row.newest) };
+  }
+
   // ── Messages ───────────────────────────────────────────────────────────────
 
   private async quotaLimit(mailboxId: string): Promise<number | 'unlimited'> {
