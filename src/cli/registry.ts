@@ -3,6 +3,7 @@ import type { Cmdlet } from './cmdlet.ts';
 import { acmeCmdlets } from './cmdlets/acme.ts';
 import { certificateCmdlets } from './cmdlets/certificates.ts';
 import { clientDnsCmdlets } from './cmdlets/client-dns.ts';
+import { connectivityCmdlets } from './cmdlets/connectivity.ts';
 import { dkimCmdlets } from './cmdlets/dkim.ts';
 import { exportCmdlets } from './cmdlets/export.ts';
 import { folderStatisticsCmdlets } from './cmdlets/folder-statistics.ts';
@@ -27,6 +28,7 @@ export const CMDLETS: readonly Cmdlet[] = [
   ...serviceCmdlets,
   ...serverComponentCmdlets,
   ...throttlingPolicyCmdlets,
+  ...connectivityCmdlets,
   ...certificateCmdlets,
   ...acmeCmdlets,
   ...recoverableCmdlets,
