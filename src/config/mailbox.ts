@@ -24,12 +24,17 @@ export const DATABASE_SETTINGS: readonly SettingDef[] = [
     help: 'How long a removed mailbox stays recoverable.' },
 ];
 
+/** A language tag as Exchange takes it: en-US, zh-TW, zh-Hant-TW, de. */
+export function isLanguageTag(text: string): boolean {
+  return /^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/i.test(text);
+}
+
 export const LANGUAGES = ['en-US', 'zh-TW', 'zh-CN', 'ja-JP', 'de-DE', 'fr-FR'] as const;
 
 export const MAILBOX_SETTINGS: readonly SettingDef[] = [
   { name: 'DisplayName', kind: 'string', default: '', help: 'Name shown in address lists and the From header.' },
   { name: 'Languages', kind: 'string', multi: true, default: ['en-US'],
-    check: (v) => (/^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/i.test(v) ? undefined : `entries must be language tags such as en-US or zh-TW (got '${v}').`),
+    check: (v) => (isLanguageTag(v) ? undefined : `entries must be language tags such as en-US or zh-TW (got '${v}').`),
     help: 'Preferred languages; the first names the default folders (zh-TW: 寄件備份, 刪除的郵件, …).' },
   { name: 'UseDatabaseQuotaDefaults', kind: 'bool', default: true, help: 'Use the mailbox database\'s quotas instead of this mailbox\'s.' },
   { name: 'IssueWarningQuota', kind: 'size', min: 0, max: MAX_QUOTA, allowUnlimited: true, default: 'unlimited',

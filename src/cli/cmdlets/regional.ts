@@ -4,6 +4,7 @@
 // A rename keeps each folder, so UIDVALIDITY, UIDs, flags and the SPECIAL-USE role stay and IMAP
 // clients only see the new name.
 import { MailboxDatabases } from '../../backend/mailbox-databases.ts';
+import { isLanguageTag } from '../../config/mailbox.ts';
 import type { Mailbox } from '../../directory/directory.ts';
 import { DEFAULT_ROLES, defaultFolderNames, hasLocalizedFolderNames } from '../../store/folder-names.ts';
 import { FolderError, type MailStore } from '../../store/types.ts';
@@ -52,8 +53,6 @@ async function localizeFolders(store: MailStore, mailbox: Mailbox, language: str
   }
 }
 
-const LANGUAGE_TAG = /^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/i;
-
 export const regionalCmdlets: Cmdlet[] = [
   {
     name: 'Get-MailboxRegionalConfiguration',
@@ -93,7 +92,7 @@ export const regionalCmdlets: Cmdlet[] = [
       let mailbox = await ctx.directory.requireMailbox(args.Identity as string);
       const language = (args.Language as string | undefined)?.trim();
       if (language !== undefined) {
-        if (!LANGUAGE_TAG.test(language)) throw new Error(`-Language must be a language tag such as zh-TW or de-DE (got '${language}').`);
+        if (!isLanguageTag(language)) throw new Error(`-Language must be a language tag such as zh-TW or de-DE (got '${language}').`);
         const others = (mailbox.settings.Languages as string[]).filter((l) => l.toLowerCase() !== language.toLowerCase());
         mailbox = await ctx.directory.updateMailbox(mailbox.id, { settings: { Languages: [language, ...others] } });
       }
