@@ -23,7 +23,7 @@ import { pipeline } from 'node:stream/promises';
 import Database from 'better-sqlite3';
 import { directoryUrl } from '../lib/env.ts';
 import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE } from '../lib/private-files.ts';
-import { runningServers } from '../lib/running-servers.ts';
+import { runningServerReason } from '../lib/running-servers.ts';
 import { SECRETS_KEY_FILE } from '../lib/secrets.ts';
 
 export const MANIFEST_FILE = 'manifest.json';
@@ -342,10 +342,8 @@ export async function restoreDataFolder(backup: string, dataFolder: string, opti
   const from = resolve(backup);
   const dest = resolve(dataFolder);
   const manifest = readManifest(from);
-  const running = runningServers(dest);
-  if (running.length) {
-    throw new BackupError(`A Mailroom server is running on ${dest} (process ${running.map((r) => r.pid).join(', ')}): stop it first (systemctl stop mailroom, or Ctrl-C).`);
-  }
+  const running = runningServerReason(dest);
+  if (running) throw new BackupError(`${running}: stop it first (systemctl stop mailroom, or Ctrl-C).`);
   const problems = await verifyBackup(from, manifest);
   if (problems.length) throw new BackupError(`The backup in ${from} does not match its manifest; nothing was restored:\n  ${problems.join('\n  ')}`);
   const occupied = existsSync(dest) && readdirSync(dest).length > 0;

@@ -17,7 +17,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { BlobFiles } from '../store/blob/files.ts';
 import { TEXT_INDEX_VERSION } from '../store/sqlite/schema.ts';
-import { runningServers } from '../lib/running-servers.ts';
+import { runningServerReason } from '../lib/running-servers.ts';
 
 export type DoctorCheck = 'counters' | 'uid-modseq' | 'quota-usage' | 'body-refs' | 'missing-body' | 'orphan-body' | 'text-index';
 
@@ -61,10 +61,8 @@ interface FolderCounts {
 
 export async function runDoctor(dataFolder: string, options: { repair?: boolean } = {}): Promise<DoctorReport> {
   if (options.repair) {
-    const running = runningServers(dataFolder);
-    if (running.length) {
-      throw new DoctorError(`A Mailroom server is running on ${dataFolder} (process ${running.map((r) => r.pid).join(', ')}): stop it before doctor --repair (without --repair doctor only reads, and can run beside it).`);
-    }
+    const running = runningServerReason(dataFolder);
+    if (running) throw new DoctorError(`${running}: stop it before doctor --repair (without --repair doctor only reads, and can run beside it).`);
   }
   const root = join(dataFolder, 'databases');
   const names = existsSync(root) ? readdirSync(root).filter((n) => existsSync(join(root, n, 'mailbox.db'))).sort() : [];

@@ -1,8 +1,11 @@
 // Which server processes run on a data folder. `mailroom start` leaves a file run/<pid> there
 // while it runs, so that restore and doctor --repair, which must not write under a live server,
 // can tell. A file whose process is gone (killed with SIGKILL, a power cut) is stale and ignored.
-import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+// A server of a version from before these marks is still seen through the heartbeat it writes
+// into the folder's directory.db every second (Get-Service's Status).
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { makePrivateDir, PRIVATE_FILE_MODE } from './private-files.ts';
 
 export function runFolder(dataFolder: string): string {
@@ -60,4 +63,35 @@ export function runningServers(dataFolder: string): RunningServer[] {
     found.push({ pid, role: String(info.role ?? 'unknown'), startedAt: String(info.startedAt ?? '') });
   }
   return found;
+}
+
+/** How recent a heartbeat must be to count as a running server (it is written every second). */
+const HEARTBEAT_FRESH_MS = 5000;
+
+/** Servers whose heartbeat in this folder's own directory.db is fresh and lists running services. */
+export function serversWithHeartbeat(dataFolder: string, now = Date.now()): string[] {
+  const path = join(dataFolder, 'directory.db');
+  if (!existsSync(path)) return [];
+  let db: Database.Database | undefined;
+  try {
+    db = new Database(path, { readonly: true, fileMustExist: true });
+    db.pragma('busy_timeout = 5000');
+    const rows = db.prepare(`SELECT name, heartbeat_at, status FROM servers`).all() as { name: string; heartbeat_at: number | null; status: string | null }[];
+    return rows
+      .filter((r) => r.heartbeat_at !== null && now - Number(r.heartbeat_at) < HEARTBEAT_FRESH_MS && r.status !== null && r.status !== '{}')
+      .map((r) => r.name);
+  } catch {
+    return []; // not a directory database (yet): no server has run on it
+  } finally {
+    db?.close();
+  }
+}
+
+/** Why writing under `dataFolder` is unsafe now, or null: a server process or a fresh heartbeat. */
+export function runningServerReason(dataFolder: string): string | null {
+  const running = runningServers(dataFolder);
+  if (running.length) return `A Mailroom server is running on ${dataFolder} (process ${running.map((r) => r.pid).join(', ')})`;
+  const beating = serversWithHeartbeat(dataFolder);
+  if (beating.length) return `A Mailroom server is running on ${dataFolder} (server ${beating.join(', ')} reported in the last ${HEARTBEAT_FRESH_MS / 1000} s)`;
+  return null;
 }

@@ -104,7 +104,7 @@ test('backup under APPEND and SMTP load, restore into a fresh folder: every ackn
       const manifest = JSON.parse(readFileSync(join(backup, 'manifest.json'), 'utf8'));
       assert.equal(manifest.format, 'mailroom-backup');
       const paths = manifest.files.map((f: { path: string }) => f.path) as string[];
-      for (const expected of ['directory.db', 'secrets.key', 'databases/Mailbox Database MAIL01/mailbox.db']) assert.ok(paths.includes(expected), expected);
+      for (const expected of ['directory.db', 'secrets.key', 'queue/queue.db', 'databases/Mailbox Database MAIL01/mailbox.db', 'databases/Mailbox Database MAIL01/index.db']) assert.ok(paths.includes(expected), expected);
       assert.ok(paths.some((p) => p.includes('/blobs/')), 'large bodies are files in the backup');
       assert.ok(!paths.some((p) => p.endsWith('-wal') || p.endsWith('-shm') || p.startsWith('run/')));
 

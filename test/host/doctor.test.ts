@@ -89,6 +89,15 @@ test('doctor finds what was broken by hand, repairs it, and reports what it cann
     assert.equal(refused.status, 1);
     assert.match(refused.stderr, /A Mailroom server is running on .*stop it before doctor --repair/);
     rmSync(join(data.path, 'run'), { recursive: true });
+    // A server that leaves no mark (an older version) is seen by its heartbeat in directory.db.
+    const directory = new Database(join(data.path, 'directory.db'));
+    directory.exec(`CREATE TABLE servers (name TEXT, heartbeat_at BIGINT, status TEXT)`);
+    directory.prepare(`INSERT INTO servers VALUES ('MAIL01', ?, '{"imap4":"0.0.0.0:143"}')`).run(Date.now());
+    const beating = mailroom(['doctor', '--repair'], { MAILROOM_DATA: data.path });
+    assert.equal(beating.status, 1);
+    assert.match(beating.stderr, /A Mailroom server is running on .* \(server MAIL01 reported in the last 5 s\)/);
+    directory.prepare(`UPDATE servers SET heartbeat_at = ?`).run(Date.now() - 60_000);
+    directory.close();
 
     const repaired = doctor(data.path, '--repair');
     assert.equal(repaired.status, 1, 'the missing body remains');
