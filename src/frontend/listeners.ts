@@ -18,6 +18,11 @@ export interface ListenerSetOptions {
   portOffset: number;
   /** Current certificate for implicit-TLS listeners; read at each connection so a change applies at once. */
   secureContext: () => SecureContext;
+  /**
+   * Chooses the ALPN protocol of an implicit-TLS connection (and may switch its certificate,
+   * for an ACME TLS-ALPN-01 answer); without it the server ignores ALPN.
+   */
+  alpn?: (socket: TLSSocket, hello: { servername: string; protocols: string[] }) => string | undefined;
   onConnection: ConnectionHandler;
 }
 
@@ -92,7 +97,13 @@ export class ListenerSet {
           raw.destroy();
           return;
         }
-        socket = new TLSSocket(raw, { isServer: true, secureContext });
+        const alpn = this.options.alpn;
+        const tlsSocket: TLSSocket = new TLSSocket(raw, {
+          isServer: true,
+          secureContext,
+          ...(alpn ? { ALPNCallback: (hello: { servername: string; protocols: string[] }) => alpn(tlsSocket, hello) } : {}),
+        });
+        socket = tlsSocket;
         socket.on('error', () => raw.destroy());
       }
       this.options.onConnection(socket, { implicitTls: spec.implicitTls, binding: spec.binding });

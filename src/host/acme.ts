@@ -6,9 +6,9 @@
 // the account key (sealed like certificate keys), one record per managed certificate (names,
 // CA, services, the thumbprint issued last), and the challenge answers while an order runs.
 import type { Directory, Certificate } from '../directory/directory.ts';
-import { AcmeClient, newAccountKey } from '../lib/acme/client.ts';
+import { AcmeClient, newAccountKey, type ChallengeType } from '../lib/acme/client.ts';
 import { isBase64Url } from '../lib/acme/messages.ts';
-import { createCertificateRequest, describeCertificate, pemBlocks } from '../lib/certificates.ts';
+import { createAlpnChallengeCertificate, createCertificateRequest, describeCertificate, pemBlocks } from '../lib/certificates.ts';
 import type { Logger } from '../lib/log.ts';
 import { acmeCertificateExpiry, acmeRenewalFailing, acmeRenewalFailures } from '../lib/metrics.ts';
 
@@ -34,7 +34,28 @@ CREATE TABLE IF NOT EXISTS acme_challenges (
   key_authorization TEXT NOT NULL,
   created_at TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS acme_alpn_challenges (
+  domain TEXT PRIMARY KEY,
+  cert_pem TEXT NOT NULL,
+  key_pem TEXT NOT NULL,
+  created_at TEXT NOT NULL
+);
 `;
+
+/** How long a TLS-ALPN-01 answer is given to reach the web services (they read them every second). */
+const ALPN_PUBLISH_DELAY_MS = 2500;
+
+/** The challenge column came after the table; added where it is missing. */
+const withChallengeColumn = new WeakSet<Directory>();
+async function acmeTables(directory: Directory) {
+  const db = await directory.tables(SCHEMA);
+  if (!withChallengeColumn.has(directory)) {
+    const has = await db.get(`SELECT challenge FROM acme_certificates WHERE 1 = 0`).then(() => true, () => false);
+    if (!has) await db.exec(`ALTER TABLE acme_certificates ADD COLUMN challenge TEXT NOT NULL DEFAULT 'http-01'`).catch(() => undefined);
+    withChallengeColumn.add(directory);
+  }
+  return db;
+}
 
 const ACCOUNT_KEY_PURPOSE = 'acme-account-key';
 
@@ -45,6 +66,7 @@ export interface AcmeRecord {
   services: string[];
   contact: string | null;
   thumbprint: string;
+  challenge: ChallengeType;
 }
 
 export interface AcmeRequest {
@@ -55,6 +77,8 @@ export interface AcmeRequest {
   contact: string | null;
   /** The CA's terms of service were accepted (-AcceptTermsOfService). */
   agreeTerms: boolean;
+  /** HTTP-01 (port 80, the default) or TLS-ALPN-01 (port 443, for servers whose port 80 is closed). */
+  challenge?: ChallengeType;
   timeoutMs?: number;
 }
 
@@ -63,8 +87,8 @@ export class AcmeTermsError extends Error {}
 const serverKey = (name: string) => name.trim().toLowerCase();
 
 export async function acmeRecords(directory: Directory, serverName?: string): Promise<AcmeRecord[]> {
-  const db = await directory.tables(SCHEMA);
-  const rows = await db.all<Record<string, string | null>>(`SELECT server_key, domains, directory_url, services, contact, thumbprint FROM acme_certificates ORDER BY server_key, domains`);
+  const db = await acmeTables(directory);
+  const rows = await db.all<Record<string, string | null>>(`SELECT server_key, domains, directory_url, services, contact, thumbprint, challenge FROM acme_certificates ORDER BY server_key, domains`);
   const servers = await directory.servers();
   return rows
     .filter((r) => serverName === undefined || r.server_key === serverKey(serverName))
@@ -75,26 +99,34 @@ export async function acmeRecords(directory: Directory, serverName?: string): Pr
       services: JSON.parse(String(r.services)) as string[],
       contact: r.contact ?? null,
       thumbprint: String(r.thumbprint),
+      challenge: r.challenge === 'tls-alpn-01' ? 'tls-alpn-01' : 'http-01',
     }));
 }
 
 /** Stops renewing the certificate with this thumbprint (it was removed). */
 export async function forgetAcmeCertificate(directory: Directory, thumbprint: string): Promise<void> {
-  const db = await directory.tables(SCHEMA);
+  const db = await acmeTables(directory);
   await db.run(`DELETE FROM acme_certificates WHERE thumbprint = ?`, [thumbprint]);
 }
 
 /** The key authorization the web service answers for `token` (RFC 8555 §8.3), if an order waits for it. */
 export async function acmeChallengeAnswer(directory: Directory, token: string): Promise<string | undefined> {
   if (!isBase64Url(token)) return undefined;
-  const db = await directory.tables(SCHEMA);
+  const db = await acmeTables(directory);
   const row = await db.get<{ key_authorization: string }>(`SELECT key_authorization FROM acme_challenges WHERE token = ?`, [token]);
   return row?.key_authorization;
 }
 
+/** The TLS-ALPN-01 answers waiting now, by host name, for the web service's HTTPS listeners. */
+export async function acmeAlpnChallenges(directory: Directory): Promise<Map<string, { certPem: string; keyPem: string }>> {
+  const db = await acmeTables(directory);
+  const rows = await db.all<{ domain: string; cert_pem: string; key_pem: string }>(`SELECT domain, cert_pem, key_pem FROM acme_alpn_challenges`);
+  return new Map(rows.map((r) => [r.domain, { certPem: r.cert_pem, keyPem: r.key_pem }]));
+}
+
 /** The account of this server at this CA: made on first use, its key sealed in the directory. */
 async function accountClient(directory: Directory, serverName: string, directoryUrl: string, contact: string | null, agreeTerms: boolean): Promise<AcmeClient> {
-  const db = await directory.tables(SCHEMA);
+  const db = await acmeTables(directory);
   const id = `${serverKey(serverName)} ${directoryUrl}`;
   const row = await db.get<{ key_pem: string; account_url: string | null }>(`SELECT key_pem, account_url FROM acme_accounts WHERE account_id = ?`, [id]);
   let client: AcmeClient;
@@ -122,19 +154,32 @@ async function accountClient(directory: Directory, serverName: string, directory
  * services and records it for renewal. The new certificate is served within a second.
  */
 export async function issueAcmeCertificate(directory: Directory, req: AcmeRequest): Promise<Certificate> {
-  const db = await directory.tables(SCHEMA);
+  const db = await acmeTables(directory);
   const client = await accountClient(directory, req.serverName, req.directoryUrl, req.contact, req.agreeTerms);
   const { csrDer, keyPem } = await createCertificateRequest(req.domains);
   const chainPem = await client.order({
     domains: req.domains,
     csr: csrDer,
     timeoutMs: req.timeoutMs,
+    challengeType: req.challenge ?? 'http-01',
     answerer: {
-      publish: async (token, keyAuthorization) => {
-        await db.run(`INSERT INTO acme_challenges (token, key_authorization, created_at) VALUES (?, ?, ?) ON CONFLICT (token) DO NOTHING`, [token, keyAuthorization, new Date().toISOString()]);
+      publish: async (token, keyAuthorization, domain, type) => {
+        if (type === 'http-01') {
+          await db.run(`INSERT INTO acme_challenges (token, key_authorization, created_at) VALUES (?, ?, ?) ON CONFLICT (token) DO NOTHING`, [token, keyAuthorization, new Date().toISOString()]);
+          return;
+        }
+        // A throwaway key, worthless once the CA has looked: kept as it is, not sealed.
+        const { certPem, keyPem } = await createAlpnChallengeCertificate(domain, keyAuthorization);
+        await db.run(
+          `INSERT INTO acme_alpn_challenges (domain, cert_pem, key_pem, created_at) VALUES (?, ?, ?, ?)
+           ON CONFLICT (domain) DO UPDATE SET cert_pem = excluded.cert_pem, key_pem = excluded.key_pem, created_at = excluded.created_at`,
+          [domain.toLowerCase(), certPem, keyPem, new Date().toISOString()],
+        );
+        await new Promise((r) => setTimeout(r, ALPN_PUBLISH_DELAY_MS));
       },
-      unpublish: async (token) => {
-        await db.run(`DELETE FROM acme_challenges WHERE token = ?`, [token]);
+      unpublish: async (token, domain, type) => {
+        if (type === 'http-01') await db.run(`DELETE FROM acme_challenges WHERE token = ?`, [token]);
+        else await db.run(`DELETE FROM acme_alpn_challenges WHERE domain = ?`, [domain.toLowerCase()]);
       },
     },
   });
@@ -146,9 +191,10 @@ export async function issueAcmeCertificate(directory: Directory, req: AcmeReques
   // The record first, then the certificate: adding it moves the directory's revision, and the
   // running server then finds both.
   await db.run(
-    `INSERT INTO acme_certificates (server_key, domains, directory_url, services, contact, thumbprint) VALUES (?, ?, ?, ?, ?, ?)
-     ON CONFLICT (server_key, domains) DO UPDATE SET directory_url = excluded.directory_url, services = excluded.services, contact = excluded.contact, thumbprint = excluded.thumbprint`,
-    [serverKey(req.serverName), domainsKey, req.directoryUrl, JSON.stringify(req.services), req.contact, material.thumbprint],
+    `INSERT INTO acme_certificates (server_key, domains, directory_url, services, contact, thumbprint, challenge) VALUES (?, ?, ?, ?, ?, ?, ?)
+     ON CONFLICT (server_key, domains) DO UPDATE SET directory_url = excluded.directory_url, services = excluded.services, contact = excluded.contact,
+       thumbprint = excluded.thumbprint, challenge = excluded.challenge`,
+    [serverKey(req.serverName), domainsKey, req.directoryUrl, JSON.stringify(req.services), req.contact, material.thumbprint, req.challenge ?? 'http-01'],
   );
   const cert: Certificate = { ...material, server: req.serverName, services: req.services };
   await directory.addCertificate(cert);
@@ -231,7 +277,7 @@ export class AcmeRenewal {
     try {
       this.log.info({ domains: record.domains, acme: record.directoryUrl }, `ACME: renewing the certificate for ${record.domains.join(', ')}`);
       const cert = await issueAcmeCertificate(this.directory, {
-        serverName: this.serverName, domains: record.domains, directoryUrl: record.directoryUrl, services: record.services, contact: record.contact, agreeTerms: true,
+        serverName: this.serverName, domains: record.domains, directoryUrl: record.directoryUrl, services: record.services, contact: record.contact, agreeTerms: true, challenge: record.challenge,
         timeoutMs: Math.min(Math.max(lifetime / 10, 30_000), 180_000),
       });
       // The one it replaces goes: its services moved to the new one, and nothing else names it.

@@ -170,3 +170,29 @@ export async function createCertificateRequest(names: string[]): Promise<{ csrDe
   const pkcs8 = await webcrypto.subtle.exportKey('pkcs8', keys.privateKey);
   return { csrDer: Buffer.from(csr.rawData), keyPem: toPem(pkcs8, 'PRIVATE KEY') };
 }
+
+/**
+ * The certificate that answers a TLS-ALPN-01 challenge (RFC 8737 §3): self-signed for `domain`,
+ * with the critical acmeIdentifier extension (1.3.6.1.5.5.7.1.31) holding the SHA-256 of the key
+ * authorization as a DER OCTET STRING.
+ */
+export async function createAlpnChallengeCertificate(domain: string, keyAuthorization: string): Promise<{ certPem: string; keyPem: string }> {
+  const alg = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' };
+  const keys = (await webcrypto.subtle.generateKey(alg, true, ['sign', 'verify'])) as webcrypto.CryptoKeyPair;
+  const digest = Buffer.from(await webcrypto.subtle.digest('SHA-256', Buffer.from(keyAuthorization, 'utf8')));
+  const now = Date.now();
+  const cert = await x509.X509CertificateGenerator.createSelfSigned({
+    serialNumber: randomBytes(16).toString('hex').replace(/^[89a-f]/, '1'),
+    name: `CN=${domain}`,
+    notBefore: new Date(now - 60_000),
+    notAfter: new Date(now + 7 * 86400_000),
+    keys: keys as unknown as Parameters<typeof x509.X509CertificateGenerator.createSelfSigned>[0]['keys'],
+    signingAlgorithm: alg,
+    extensions: [
+      new x509.SubjectAlternativeNameExtension([{ type: 'dns', value: domain }]),
+      new x509.Extension('1.3.6.1.5.5.7.1.31', true, Buffer.concat([Buffer.from([0x04, 0x20]), digest])),
+    ],
+  });
+  const pkcs8 = await webcrypto.subtle.exportKey('pkcs8', keys.privateKey);
+  return { certPem: cert.toString('pem') + '\n', keyPem: toPem(pkcs8, 'PRIVATE KEY') };
+}

@@ -6,12 +6,13 @@
 // HTTPS uses the certificate enabled for IIS (Enable-ExchangeCertificate -Services IIS),
 // chosen again at every connection, so a new certificate applies without a restart.
 import type { Socket } from 'node:net';
-import type { SecureContext } from 'node:tls';
+import type { SecureContext, TLSSocket } from 'node:tls';
 import type { FastifyInstance } from 'fastify';
 import type { Server } from 'node:http';
 import { ListenerSet, type ListenerSpec } from '../frontend/listeners.ts';
 import type { ConfigSnapshot, RunningService, ServiceDeps } from '../host/server.ts';
 import { pickCertificate } from '../host/server.ts';
+import { acmeAlpnChallenges } from '../host/acme.ts';
 import { portOffset as environmentPortOffset } from '../lib/env.ts';
 import { buildApp } from './app.ts';
 import type { WebContext } from './context.ts';
@@ -20,6 +21,7 @@ import { SessionStore } from './sessions.ts';
 
 export const WEB_HTTP_BINDINGS = ['[::]:80', '0.0.0.0:80'] as const;
 export const WEB_HTTPS_BINDINGS = ['[::]:443', '0.0.0.0:443'] as const;
+const ALPN_POLL_MS = 1000;
 
 export class WebService implements RunningService {
   private snapshot: ConfigSnapshot;
@@ -51,8 +53,11 @@ export class WebService implements RunningService {
       log: deps.log,
       portOffset,
       secureContext: () => this.secureContext()!,
+      alpn: (socket, hello) => this.chooseAlpn(socket, hello),
       onConnection: (socket: Socket) => this.server.emit('connection', socket),
     });
+    this.alpnPoll = setInterval(() => void this.readAlpnChallenges(), ALPN_POLL_MS);
+    this.alpnPoll.unref();
     // Set-WebSettings -MetricsBindings: a separate plain-HTTP door for monitoring only.
     this.metricsListeners = new ListenerSet({
       log: deps.log,
@@ -66,6 +71,35 @@ export class WebService implements RunningService {
   }
 
   private readonly metricsListeners: ListenerSet;
+  /** ACME TLS-ALPN-01 answers waiting, by host name (RFC 8737), read from the directory every second. */
+  private alpnChallenges = new Map<string, { certPem: string; keyPem: string }>();
+  private readonly alpnPoll: NodeJS.Timeout;
+
+  private async readAlpnChallenges(): Promise<void> {
+    try {
+      this.alpnChallenges = await acmeAlpnChallenges(this.deps.directory);
+    } catch (err) {
+      this.deps.log.error({ err }, 'ACME: reading the TLS-ALPN-01 answers failed');
+    }
+  }
+
+  /**
+   * ALPN on 443: a validation connection (acme-tls/1, RFC 8737 §3) for a name with an answer
+   * waiting gets the challenge certificate; everyone else gets HTTP/1.1, or no ALPN at all
+   * when they offer neither (the connection is then refused, as Node.js must answer ALPN once
+   * it takes part in it).
+   */
+  private chooseAlpn(socket: TLSSocket, hello: { servername: string; protocols: string[] }): string | undefined {
+    if (hello.protocols.includes('acme-tls/1')) {
+      const answer = this.alpnChallenges.get((hello.servername ?? '').toLowerCase());
+      if (answer) {
+        socket.setKeyCert({ cert: answer.certPem, key: answer.keyPem });
+        this.deps.log.info({ servername: hello.servername }, 'ACME: answered a TLS-ALPN-01 challenge');
+        return 'acme-tls/1';
+      }
+    }
+    return hello.protocols.includes('http/1.1') ? 'http/1.1' : undefined;
+  }
   private readonly metricsSockets = new WeakSet<object>();
 
   /** Where a request may reach /metrics and /healthz, and where only they may be reached. */
@@ -112,6 +146,7 @@ export class WebService implements RunningService {
   }
 
   async stop(): Promise<void> {
+    clearInterval(this.alpnPoll);
     await this.listeners.closeAll(true);
     await this.metricsListeners.closeAll(true);
     await this.app.close();

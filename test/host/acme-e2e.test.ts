@@ -10,12 +10,13 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { eventually, freePortOffset, mailroom, startMailroom, tempDataDir, type RunningServer } from '../helpers.ts';
 import { createTestOrganization } from '../support/organization.ts';
-import { pebbleInstalled, startPebble, type Pebble } from '../support/pebble.ts';
+import { freePort, pebbleInstalled, startPebble, type Pebble } from '../support/pebble.ts';
 import { servedCertificate } from '../support/served-certificate.ts';
 
 const data = tempDataDir();
 let offset = 0;
 let pebble: Pebble;
+let alpnPebble: Pebble | undefined;
 let server: RunningServer;
 let env: Record<string, string>;
 const VALIDITY_SECONDS = 45;
@@ -34,13 +35,14 @@ before(async () => {
   if (skip) return;
   offset = await freePortOffset();
   await createTestOrganization(data.path, { mailboxes: [], password: 'Pa55-word-2026', web: true });
-  pebble = await startPebble({ dir: data.path, httpPort: 80 + offset, tlsPort: 443 + offset, validitySeconds: VALIDITY_SECONDS });
+  pebble = await startPebble({ dir: join(data.path, 'pebble'), httpPort: 80 + offset, tlsPort: 443 + offset, validitySeconds: VALIDITY_SECONDS });
   env = { MAILROOM_DATA: data.path, MAILROOM_PORT_OFFSET: String(offset), NODE_EXTRA_CA_CERTS: pebble.listenerCa };
   server = await startMailroom(['start'], env);
 });
 after(async () => {
   await server?.stop();
   await pebble?.stop();
+  await alpnPebble?.stop();
   data.cleanup();
 });
 
@@ -113,4 +115,31 @@ test('New-AcmeCertificate gets a certificate from pebble over HTTP-01; the serve
   assert.equal(await metric('mailroom_acme_renewal_failing'), 1);
   // The certificate in place is still served.
   assert.equal(served().imap.thumbprint, renewedThumbprint);
+});
+
+test('New-AcmeCertificate -ChallengeType TlsAlpn01 is validated on port 443 when port 80 is closed', { skip }, async () => {
+  // A CA whose HTTP-01 port leads nowhere: only TLS-ALPN-01 on Mailroom's 443 can succeed.
+  alpnPebble = await startPebble({ dir: join(data.path, 'pebble-alpn'), httpPort: await freePort(), tlsPort: 443 + offset });
+  const order = ['New-AcmeCertificate', '-Domains', 'alpn.contoso.com', '-Services', 'IIS', '-ChallengeType', 'TlsAlpn01', '-AcmeServer', alpnPebble.directoryUrl, '--json'];
+  // The command runs the order: it trusts this pebble's listener.
+  const alpnEnv = { ...env, NODE_EXTRA_CA_CERTS: alpnPebble.listenerCa };
+  // A new account at a CA with terms of service needs them accepted; the command shows where they are.
+  const refused = mailroom(order, alpnEnv);
+  assert.notEqual(refused.status, 0);
+  assert.match(refused.stderr, /accept its terms of service first: data:text\/plain,.*-AcceptTermsOfService/);
+  const r = mailroom([...order, '-AcceptTermsOfService'], alpnEnv);
+  assert.equal(r.status, 0, `${r.stdout}${r.stderr}\n${alpnPebble.output().slice(-3000)}`);
+  const issued = [JSON.parse(r.stdout)].flat()[0];
+  assert.deepEqual(issued.CertificateDomains, ['alpn.contoso.com']);
+  await server.waitFor(/ACME: answered a TLS-ALPN-01 challenge/);
+  const rootFile = join(data.path, 'pebble-alpn-root.pem');
+  writeFileSync(rootFile, await alpnPebble.root());
+  let https = servedCertificate(443 + offset, { servername: 'alpn.contoso.com', caFile: rootFile });
+  await eventually(() => {
+    https = servedCertificate(443 + offset, { servername: 'alpn.contoso.com', caFile: rootFile });
+    return https.thumbprint === issued.Thumbprint;
+  }, 8000, 200).catch(() => assert.equal(https.thumbprint, issued.Thumbprint));
+  assert.equal(https.verify, '0 (ok)');
+  const managed = [JSON.parse(cmd('Get-AcmeCertificate', '--json').stdout)].flat().find((m: { Domains: string[] }) => m.Domains[0] === 'alpn.contoso.com');
+  assert.equal(managed.ChallengeType, 'TlsAlpn01');
 });

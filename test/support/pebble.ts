@@ -16,7 +16,7 @@ export function pebbleInstalled(): boolean {
   return spawnSync(PEBBLE, ['-h']).error === undefined && spawnSync(CHALLTESTSRV, ['-h']).error === undefined;
 }
 
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const s = createServer();
     s.once('error', reject);
@@ -56,6 +56,7 @@ export interface Pebble {
 }
 
 export interface PebbleOptions {
+  /** A folder of its own for each pebble. */
   dir: string;
   /** Mailroom's web ports (80 and 443 plus its port offset). */
   httpPort: number;
@@ -65,7 +66,7 @@ export interface PebbleOptions {
 }
 
 export async function startPebble(o: PebbleOptions): Promise<Pebble> {
-  const dir = join(o.dir, 'pebble');
+  const dir = o.dir;
   mkdirSync(dir, { recursive: true });
   const listener = issueWithTestCa(dir, ['localhost', '127.0.0.1'], 'listener', 'listener-ca');
   const [acmePort, managementPort, dnsPort, challManagementPort] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);

@@ -74,10 +74,15 @@ export function newAccountKey(): KeyObject {
   return generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey;
 }
 
-/** How the HTTP-01 answer is published where the CA will fetch it (RFC 8555 §8.3). */
+export type ChallengeType = 'http-01' | 'tls-alpn-01';
+
+/**
+ * How a challenge answer is published where the CA will look: over HTTP on port 80 (HTTP-01,
+ * RFC 8555 §8.3) or as a certificate on port 443 (TLS-ALPN-01, RFC 8737).
+ */
 export interface ChallengeAnswerer {
-  publish(token: string, keyAuthorization: string): Promise<void>;
-  unpublish(token: string): Promise<void>;
+  publish(token: string, keyAuthorization: string, domain: string, type: ChallengeType): Promise<void>;
+  unpublish(token: string, domain: string, type: ChallengeType): Promise<void>;
 }
 
 export interface OrderRequest {
@@ -85,6 +90,7 @@ export interface OrderRequest {
   /** The DER certificate request for the domains, made by the caller with the new key. */
   csr: Buffer;
   answerer: ChallengeAnswerer;
+  challengeType?: ChallengeType;
   /** How long to wait for the CA to validate and issue. */
   timeoutMs?: number;
 }
@@ -182,15 +188,16 @@ export class AcmeClient {
     const orderUrl = created.headers.location;
     if (!orderUrl) throw new AcmeProtocolError('the CA gave no order URL');
     let order: AcmeOrder = parseOrder(json(created));
-    const published: string[] = [];
+    const type = req.challengeType ?? 'http-01';
+    const published: [string, string][] = [];
     try {
       for (const authzUrl of order.authorizations) {
         const authz = parseAuthorization(json(await this.post(authzUrl, undefined)));
         if (authz.status === 'valid') continue;
-        const challenge = authz.challenges.find((c) => c.type === 'http-01');
-        if (!challenge?.token) throw new AcmeError(`the CA offers no http-01 challenge for ${authz.identifier.value}`);
-        await req.answerer.publish(challenge.token, this.keyAuthorization(challenge.token));
-        published.push(challenge.token);
+        const challenge = authz.challenges.find((c) => c.type === type);
+        if (!challenge?.token) throw new AcmeError(`the CA offers no ${type} challenge for ${authz.identifier.value}`);
+        await req.answerer.publish(challenge.token, this.keyAuthorization(challenge.token), authz.identifier.value, type);
+        published.push([challenge.token, authz.identifier.value]);
         await this.post(challenge.url, {});
       }
       for (const authzUrl of order.authorizations) {
@@ -201,7 +208,7 @@ export class AcmeClient {
         }
       }
     } finally {
-      for (const token of published) await req.answerer.unpublish(token).catch(() => undefined);
+      for (const [token, domain] of published) await req.answerer.unpublish(token, domain, type).catch(() => undefined);
     }
     order = await this.poll(orderUrl, parseOrder, (o) => o.status === 'ready' || o.status === 'valid', deadline, 'the order');
     if (order.status === 'ready') {
