@@ -243,6 +243,10 @@ export const REGEX_INVENTORY: Record<string, Record<string, RegexOrigin>> = {
   'main.ts': {
     '/^mailroom\\s+/': 'admin',
   },
+  'migration/formats/mbox.ts': {
+    '/[\\s,]+/': 'client', // X-Keywords of a message in an imported mbox file
+    '/\\s+/': 'client', // X-IMAPbase/X-IMAP values
+  },
   'mime/bodystructure.ts': {
     '/^[A-Za-z0-9!#$&+\\-.^_`|~]$/': 'client',
     '/[^\\x20-\\x7e\\t]/': 'client',
