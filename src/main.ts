@@ -16,6 +16,8 @@ import { restrictProcessUmask } from './lib/private-files.ts';
 const USAGE = `Usage:
   mailroom setup --organization NAME --domain DOMAIN [--fqdn FQDN] [--server NAME] --admin-password PW
   mailroom start [--role all|frontend|backend] [--server NAME]
+  mailroom import --dovecot MAILROOT --passwd-file FILE [--domain DOMAIN] [--mail-location LOCATION]
+                 (a whole Dovecot server: mailboxes, passwords and mail; see docs/migration.md)
   mailroom quickstart            (what \`npm start\` runs: setup with a demo mailbox on first run, then start)
   mailroom backup DIR            (a consistent copy of the data folder, also while the server runs)
   mailroom restore DIR [--force] (put a backup in place as the data folder; the server must be stopped)
@@ -46,6 +48,7 @@ export async function main(argv: string[]): Promise<number> {
     if (command === 'backup' || command === 'restore' || command === 'doctor') {
       return await (await import('./host/operations.ts')).operationsCommand(command, rest);
     }
+    if (command === 'import') return await (await import('./host/server-import.ts')).importCommand(rest);
     if (isCmdletName(command)) return await cmdletCommand(command, rest, process.stdout);
     console.error(`Unknown command '${command}'.\n\n${USAGE}`);
     return 2;

@@ -9,6 +9,7 @@ import { exportCmdlets } from './cmdlets/export.ts';
 import { folderStatisticsCmdlets } from './cmdlets/folder-statistics.ts';
 import { regionalCmdlets } from './cmdlets/regional.ts';
 import { mailboxCmdlets } from './cmdlets/mailbox.ts';
+import { mailboxImportCmdlets } from './cmdlets/mailbox-import.ts';
 import { organizationCmdlets } from './cmdlets/organization.ts';
 import { recoverableCmdlets } from './cmdlets/recoverable.ts';
 import { webSettingsCmdlets } from './cmdlets/web-settings.ts';
@@ -23,6 +24,7 @@ import { transportQueueCmdlets } from './cmdlets/transport-queue.ts';
 export const CMDLETS: readonly Cmdlet[] = [
   ...organizationCmdlets,
   ...mailboxCmdlets,
+  ...mailboxImportCmdlets,
   ...protocolSettingsCmdlets,
   ...transportCmdlets,
   ...serviceCmdlets,

@@ -23,6 +23,7 @@ import { createLogger, type Logger } from '../lib/log.ts';
 import { ListenerError } from '../frontend/listeners.ts';
 import { CertificateWatch } from './certificate-watch.ts';
 import { AcmeRenewal } from './acme.ts';
+import { ImportRunner } from '../migration/import-runner.ts';
 
 export type Role = 'all' | 'frontend' | 'backend';
 
@@ -356,6 +357,13 @@ export async function runServer(options: { role: Role; server?: string }): Promi
   // Certificates from an ACME CA are renewed where clients are served (the front ends).
   const renewal = options.role === 'backend' ? undefined : new AcmeRenewal(directory, server.name, log);
   await renewal?.refresh().catch((err) => log.error({ err }, 'ACME: reading the managed certificates failed'));
+  // Mailbox import requests for the databases mounted here run in this process, with the same
+  // open stores as the sessions, so clients see imported mail arrive.
+  const imports = options.role === 'frontend' ? null : new ImportRunner({
+    directory, log,
+    storeFor: async (mailbox) => ((await directory.mailboxDatabase(mailbox.database)).server === server.name ? deps.databases.storeFor(mailbox) : null),
+  });
+  imports?.start();
   const listening = Object.entries(host.status()).map(([name, where]) => `${name} ${where}`).join('; ');
   log.info({ server: server.name, role: options.role, services: host.status() }, `Mailroom ready on ${server.name} (${server.fqdn}): ${listening || 'no services running'}`);
 
@@ -392,6 +400,7 @@ export async function runServer(options: { role: Role; server?: string }): Promi
       clearInterval(certificateCheck);
       while (busy) await new Promise((r) => setTimeout(r, 20));
       await renewal?.stop();
+      await imports?.stop();
       await host.stopAll();
       await deps.databases.closeAll();
       await directory.reportServerStatus(server.name, {}).catch(() => undefined);

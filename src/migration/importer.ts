@@ -104,6 +104,8 @@ export class Importer {
   };
   private messagesDone = 0;
   private bytesDone = 0;
+  /** Roles whose target folder a source folder of this run already went to: one source folder per role. */
+  private readonly rolesTaken = new Set<FolderRole>();
   private readonly maxBytes: number;
   private readonly badItemLimit: number;
 
@@ -301,8 +303,14 @@ export class Importer {
   private async targetFolder(folder: SourceFolder, levels: string[]): Promise<Folder> {
     const name = canonicalFolderName(levels.join('/'));
     const existing = await this.store.folder(this.mailboxId, name);
-    if (existing) return existing;
-    if (folder.specialUse && !this.options.targetRootFolder) {
+    if (existing) {
+      if (existing.role) this.rolesTaken.add(existing.role);
+      return existing;
+    }
+    // Two source folders of one special use (Sent and 寄件備份) must not merge: the first goes to
+    // the mailbox's folder of that role, the others keep their own names.
+    if (folder.specialUse && !this.options.targetRootFolder && !this.rolesTaken.has(folder.specialUse)) {
+      this.rolesTaken.add(folder.specialUse);
       // The mailbox's own folder of that role (Sent Items for Dovecot's Sent). When it is still
       // empty it takes the source's name, so IMAP clients find the folder they know.
       const all = await this.store.folders(this.mailboxId);

@@ -133,7 +133,7 @@ describe('dovecot-uidlist', () => {
 
 describe('POP3 UIDL formats', () => {
   test('Dovecot\'s default and other variables', () => {
-    assert.equal(formatPop3Uidl('%08Xu%08Xv', { uid: 42, uidValidity: 1700000000 }), '0000002A6553F100');
+    assert.equal(formatPop3Uidl('%08Xu%08Xv', { uid: 42, uidValidity: 1700000000 }), '0000002a6553f100');
     assert.equal(formatPop3Uidl('%u.%v', { uid: 42, uidValidity: 9 }), '42.9');
     assert.equal(formatPop3Uidl('%x08u', { uid: 255, uidValidity: 9 }), null, 'modifier after the radix is not Dovecot syntax');
     assert.equal(formatPop3Uidl('%08xu-%f', { uid: 255, uidValidity: 9, base: 'file' }), '000000ff-file');

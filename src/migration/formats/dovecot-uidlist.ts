@@ -115,7 +115,7 @@ export function formatUidlist(list: { uidValidity: number; nextUid: number; entr
 /**
  * Dovecot's pop3_uidl_format for one message. The variables Mailroom can compute from what an
  * import keeps: %u (UID), %v (UIDVALIDITY), %g (GUID, when the uidlist has it) and %f (the
- * file's base name), with Dovecot's modifiers `08X`/`08x` (zero-padded hex) or `X`/`x`. Returns
+ * file's base name), with Dovecot's modifiers `08X` (zero-padded hex) or `X`; Dovecot writes the hex in lower case. Returns
  * null for a format with other variables (%m, the header's MD5, needs Dovecot's own hashing).
  */
 export function formatPop3Uidl(format: string, values: { uid: number; uidValidity: number; guid?: string; base?: string }): string | null {
@@ -136,7 +136,8 @@ export function formatPop3Uidl(format: string, values: { uid: number; uidValidit
     if (variable === '%') value = '%';
     else if (variable === 'u' || variable === 'v') {
       const n = variable === 'u' ? values.uid : values.uidValidity;
-      value = radix === 'X' ? n.toString(16).toUpperCase() : radix === 'x' ? n.toString(16) : String(n);
+      // Dovecot's X modifier writes lower-case hex (var_expand), whatever the letter's case.
+      value = radix !== '' ? n.toString(16) : String(n);
     } else if (variable === 'g' && values.guid !== undefined) value = values.guid;
     else if (variable === 'f' && values.base !== undefined) value = values.base;
     else return null;
