@@ -6,6 +6,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { foreignCredentials } from '../auth/foreign-hashes.ts';
 import { MailboxDatabases } from '../backend/mailbox-databases.ts';
 import { Directory, type Mailbox } from '../directory/directory.ts';
 import { expandMailLocation, parsePasswdFile, type PasswdEntry } from '../migration/formats/passwd-file.ts';
@@ -16,7 +17,7 @@ import { ProgressPrinter } from '../migration/progress-line.ts';
 import type { MigrationSource } from '../migration/source.ts';
 
 export const IMPORT_USAGE = `mailroom import --dovecot MAILROOT --passwd-file FILE [--domain DOMAIN] [--mail-location LOCATION]
-                [--bad-item-limit N|unlimited] [--pop3-uidl-format FORMAT] [--json]`;
+                [--default-pass-scheme SCHEME] [--bad-item-limit N|unlimited] [--pop3-uidl-format FORMAT] [--json]`;
 
 async function exists(path: string): Promise<boolean> {
   return (await stat(path).catch(() => null)) !== null;
@@ -43,7 +44,7 @@ export async function importCommand(args: string[]): Promise<number> {
     args,
     options: {
       dovecot: { type: 'string' }, 'passwd-file': { type: 'string' }, domain: { type: 'string' }, 'mail-location': { type: 'string' },
-      'bad-item-limit': { type: 'string' }, 'pop3-uidl-format': { type: 'string' }, json: { type: 'boolean' },
+      'bad-item-limit': { type: 'string' }, 'pop3-uidl-format': { type: 'string' }, 'default-pass-scheme': { type: 'string' }, json: { type: 'boolean' },
     },
     strict: true,
   });
@@ -79,11 +80,18 @@ export async function importCommand(args: string[]): Promise<number> {
       if (!mailbox) {
         const local = address.slice(0, address.lastIndexOf('@'));
         const aliasTaken = await directory.findMailbox(local);
-        // The hash as Dovecot stored it, scheme prefix included; SCRAM needs the password, so it waits for the next logon.
+        // The hash as Dovecot stored it: verified at logon as Dovecot would, then replaced by
+        // Mailroom's own (src/auth/foreign-hashes.ts). A scheme Mailroom cannot check is not stored.
+        let credentials;
+        try {
+          credentials = entry.password ? foreignCredentials(entry.password, values['default-pass-scheme'] ? { defaultScheme: values['default-pass-scheme'] } : {}) : undefined;
+        } catch (err) {
+          console.log(`${label}: the password is not carried over (${err instanceof Error ? err.message : String(err)}); set one with Set-Mailbox -Password`);
+        }
         mailbox = await directory.createMailbox({
           name: entry.gecos.trim() || address, alias: aliasTaken ? `${local}.${domain.split('.')[0]}` : local,
           userPrincipalName: address, primarySmtpAddress: address,
-          ...(entry.password ? { credentials: { passwordHash: entry.password, scram: null } } : {}),
+          ...(credentials ? { credentials } : {}),
         });
       }
       const mail = await mailOf(entry, address, values.dovecot, values['mail-location']);

@@ -10,7 +10,7 @@ const SCHEMA = `
 CREATE TABLE IF NOT EXISTS mailbox_import_requests (
   id TEXT PRIMARY KEY,
   name TEXT NOT NULL,
-  mailbox_id TEXT NOT NULL,
+  mailbox_id TEXT NOT NULL REFERENCES mailboxes(id) ON DELETE CASCADE,
   file_path TEXT NOT NULL,
   source_kind TEXT NOT NULL,
   options TEXT NOT NULL,

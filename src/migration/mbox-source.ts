@@ -4,7 +4,7 @@
 // so a file of any size takes the memory of one message.
 import { createReadStream } from 'node:fs';
 import { open, readdir, readFile, stat } from 'node:fs/promises';
-import { basename, join } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { MboxScanner, mboxMessage, mboxState, parseSeparator, type MboxSpan, type MboxVariant } from './formats/mbox.ts';
 import { specialUseByName } from './formats/well-known-folders.ts';
 import { SourceItemError, type MigrationSource, type SourceEntry, type SourceFolder } from './source.ts';
@@ -16,7 +16,7 @@ interface MboxFolder extends SourceFolder {
 export interface MboxSourceOptions {
   /** How `From ` lines in bodies were escaped (default mboxrd; see docs/migration.md). */
   variant?: MboxVariant;
-  /** The folder a single file becomes (default: the file's name; `INBOX` for mbox, inbox, mbox.txt). */
+  /** The folder a single file becomes (default: the file's name; `INBOX` for mbox, inbox, mbox.txt and spool files in /var/mail). */
   folderName?: string;
 }
 
@@ -46,7 +46,9 @@ export class MboxSource implements MigrationSource {
     const info = await stat(this.path);
     if (info.isFile()) {
       const name = this.options.folderName ?? basename(this.path);
-      const path = ['mbox', 'inbox', 'mbox.txt'].includes(name.toLowerCase()) ? ['INBOX'] : name.split('/').filter((l) => l.length > 0);
+      // A user's spool file (/var/mail/chris) is that user's Inbox.
+      const spool = ['/var/mail', '/var/spool/mail'].includes(dirname(resolve(this.path)));
+      const path = spool || ['mbox', 'inbox', 'mbox.txt'].includes(name.toLowerCase()) ? ['INBOX'] : name.split('/').filter((l) => l.length > 0);
       return [this.folder(path, this.path, null)];
     }
     // Dovecot's mbox layout keeps subscriptions in `.subscriptions`.

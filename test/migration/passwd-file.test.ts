@@ -23,7 +23,7 @@ describe('passwd-file', () => {
     assert.deepEqual(file.entries.map((e) => [e.line, e.user, e.password, e.gecos, e.home]), [
       [2, 'chris@contoso.com', '{SHA512-CRYPT}$6$salt$hash', 'Chris Ashton', '/home/chris'],
       [3, 'mei', '{BLF-CRYPT}$2y$05$abc', '', '/home/mei'],
-      [4, 'old', '{CRYPT}$1$salt$md5crypt', '', ''],
+      [4, 'old', '$1$salt$md5crypt', '', ''],
       [5, 'nopass', null, '', '/home/nopass'],
     ]);
     assert.deepEqual(file.entries[0]!.extra, { userdb_mail: 'maildir:~/Maildir', quota_rule: '*:storage=1G' });

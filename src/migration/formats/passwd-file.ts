@@ -6,7 +6,7 @@
 export interface PasswdEntry {
   line: number;
   user: string;
-  /** The password field as stored, with its `{SCHEME}` prefix (Dovecot's default_pass_scheme CRYPT added when it has none); null when empty. */
+  /** The password field as stored (`{SCHEME}hash`, or a bare hash of the default_pass_scheme); null when empty. */
   password: string | null;
   gecos: string;
   home: string;
@@ -41,7 +41,7 @@ export function parsePasswdFile(text: string): PasswdFile {
       continue;
     }
     const rawPassword = fields[1] ?? '';
-    const password = rawPassword.length === 0 ? null : rawPassword.startsWith('{') && rawPassword.indexOf('}') > 1 ? rawPassword : `{CRYPT}${rawPassword}`;
+    const password = rawPassword.length === 0 ? null : rawPassword;
     const extra: Record<string, string> = {};
     for (const item of (fields[7] ?? '').split(' ')) {
       if (item.length === 0) continue;
