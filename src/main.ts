@@ -22,6 +22,8 @@ const USAGE = `Usage:
   mailroom backup DIR            (a consistent copy of the data folder, also while the server runs)
   mailroom restore DIR [--force] (put a backup in place as the data folder; the server must be stopped)
   mailroom doctor [--repair] [--json]  (check counters, quota usage, message bodies and the search index)
+  mailroom install-service [--user mailroom] [--data /var/lib/mailroom] [--unit-dir DIR] [--print]
+                                 (the systemd unit with this installation's paths)
   mailroom <Verb-Noun> [Identity] [-Parameter value]... [--json]
   mailroom shell                 (read cmdlet lines from standard input, one per line)
   mailroom Get-Help <Verb-Noun>  (or: mailroom <Verb-Noun> -?)
@@ -45,6 +47,7 @@ export async function main(argv: string[]): Promise<number> {
     // The server code loads only for the commands that run it, so cmdlets start fast.
     if (command === 'quickstart') return await (await import('./host/quickstart.ts')).runQuickstart();
     if (command === 'shell') return await shellCommand();
+    if (command === 'install-service') return await (await import('./host/install-service.ts')).installServiceCommand(rest);
     if (command === 'backup' || command === 'restore' || command === 'doctor') {
       return await (await import('./host/operations.ts')).operationsCommand(command, rest);
     }

@@ -139,6 +139,15 @@ export const REGEX_INVENTORY: Record<string, Record<string, RegexOrigin>> = {
     '/^[0-9a-f]{64}$/': 'admin', // a backup's manifest, a file the admin names
     '/[:.]/g': 'internal', // a timestamp the server formats
   },
+  'host/install-service.ts': {
+    '/^ExecStart=\\/usr\\/bin\\/node /m': 'internal', // the unit shipped in packaging/
+    '/^User=mailroom$/m': 'internal',
+    '/^Group=mailroom$/m': 'internal',
+    '/^Environment=MAILROOM_DATA=\\/var\\/lib\\/mailroom$/m': 'internal',
+    '/^StateDirectory=mailroom$/m': 'internal',
+    '/^[a-z_][a-z0-9_-]{0,31}$/': 'admin',
+    '/\\s/': 'admin',
+  },
   'host/quickstart.ts': {
     '/\\s/': 'internal',
   },

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ROOT, tempDataDir } from '../helpers.ts';
+import { mailroom, ROOT, tempDataDir } from '../helpers.ts';
 
 const UNIT = join(ROOT, 'packaging', 'systemd', 'mailroom.service');
 const hasSystemdAnalyze = spawnSync('systemd-analyze', ['--version']).status === 0;
@@ -70,6 +70,35 @@ test('systemd-analyze verify accepts the unit, and would complain about a broken
     const exposure = /Overall exposure level for mailroom\.service: ([\d.]+)/.exec(security.stdout);
     assert.ok(exposure, security.stdout + security.stderr);
     assert.ok(Number(exposure[1]) <= 2.5, `exposure ${exposure[1]} (systemd's scale: 0 safest, 10 worst)`);
+  } finally {
+    folder.cleanup();
+  }
+});
+
+test('mailroom install-service writes the unit with this installation\'s paths, user and data folder', { skip: !hasSystemdAnalyze && 'systemd-analyze is not installed' }, () => {
+  const folder = tempDataDir('mailroom-unit-');
+  try {
+    const printed = mailroom(['install-service', '--print', '--user', 'mail2', '--data', '/srv/mail'], {});
+    assert.equal(printed.status, 0, printed.stderr);
+    const unit = parseUnit(printed.stdout).get('Service')!;
+    assert.equal(unit.get('User')?.[0], 'mail2');
+    assert.equal(unit.get('ExecStart')?.[0], `${process.execPath} ${ROOT}/bin/mailroom.js start`);
+    assert.equal(unit.get('WorkingDirectory')?.[0], ROOT);
+    assert.ok(unit.get('Environment')!.includes('MAILROOM_DATA=/srv/mail'));
+    assert.equal(unit.get('ReadWritePaths')?.[0], '/srv/mail', 'a folder outside /var/lib is made writable');
+    assert.equal(unit.get('StateDirectory'), undefined);
+
+    const written = mailroom(['install-service', '--unit-dir', folder.path], {});
+    assert.equal(written.status, 0, written.stderr);
+    assert.match(written.stdout, /Wrote .*mailroom\.service .* as mailroom, data folder \/var\/lib\/mailroom\)\. Next:\n.*useradd --system/);
+    const path = join(folder.path, 'mailroom.service');
+    assert.equal(parseUnit(readFileSync(path, 'utf8')).get('Service')!.get('StateDirectory')?.[0], 'mailroom');
+    const verify = spawnSync('systemd-analyze', ['verify', path], { encoding: 'utf8' });
+    assert.equal(verify.status, 0, verify.stderr);
+    assert.equal(`${verify.stdout}${verify.stderr}`.trim(), '', 'no warnings');
+
+    assert.equal(mailroom(['install-service', '--user', 'Bad User'], {}).status, 2);
+    assert.equal(mailroom(['install-service', '--data', 'relative/path'], {}).status, 2);
   } finally {
     folder.cleanup();
   }
