@@ -22,7 +22,7 @@ import {
 /** Accepted by every cmdlet and returned in BoundArguments.common; a cmdlet's own spec wins. */
 export const COMMON_PARAMETERS: readonly ParameterSpec[] = [
   { name: 'Confirm', kind: 'switch', aliases: ['cf'], help: 'Accepted for compatibility; nothing asks for confirmation.' },
-  { name: 'WhatIf', kind: 'switch', aliases: ['wi'], help: 'Accepted for compatibility.' },
+  { name: 'WhatIf', kind: 'switch', aliases: ['wi'], help: 'Refused: Mailroom cannot show what a cmdlet would do without doing it. -WhatIf:$false is accepted.' },
   { name: 'DomainController', kind: 'string', help: 'Accepted for compatibility; there is one directory.' },
   { name: 'Verbose', kind: 'switch', aliases: ['vb'], help: 'Accepted for compatibility.' },
   {
@@ -280,6 +280,12 @@ class Binder {
       i = isParameterLike(item) ? this.named(item, i + 1) : this.positional(item, i + 1);
     }
     this.bindPositionals();
+    // Exchange previews the change and makes none. Mailroom has no preview, and running the
+    // cmdlet would make the change the admin only wanted to see, so it stops here instead.
+    // (`-WhatIf:` is what bash leaves of -WhatIf:$true as well as of -WhatIf:$false.)
+    if (Object.hasOwn(this.common, 'WhatIf') && this.common.WhatIf !== false) {
+      throw new CmdletSyntaxError('-WhatIf is not supported: Mailroom cannot show what a cmdlet would change without changing it, so nothing was done. Run the cmdlet without -WhatIf to make the change.', 'WhatIf');
+    }
     if (!this.help) this.checkRequired();
     const bound: BoundArguments = { values: this.values, common: this.common, help: this.help };
     if (this.implied.length > 0) bound.implied = this.implied;

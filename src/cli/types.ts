@@ -42,7 +42,7 @@ export type BoundValue =
 export interface BoundArguments {
   /** Keyed by canonical parameter name. */
   values: Record<string, BoundValue>;
-  /** Common parameters that do nothing here but must be accepted: -Confirm, -WhatIf, -DomainController. */
+  /** Common parameters accepted without effect here (-Confirm, -DomainController, -Verbose, -ErrorAction; -WhatIf:$false). */
   common: Record<string, BoundValue>;
   help: boolean;        // -? was given
   /**

@@ -175,12 +175,18 @@ test('a bool given no value is reported as implied, so the caller can warn about
 });
 
 test('common parameters are accepted and returned apart', () => {
-  const bound = bindArguments(['x', '-Confirm:$false', '-WhatIf', '-DomainController', 'dc1.contoso.com', '-Verbose', '-ErrorAction', 'stop'], RECEIVE_CONNECTOR);
+  const bound = bindArguments(['x', '-Confirm:$false', '-WhatIf:$false', '-DomainController', 'dc1.contoso.com', '-Verbose', '-ErrorAction', 'stop'], RECEIVE_CONNECTOR);
   assert.deepEqual(bound.values, { Identity: 'x' });
-  assert.deepEqual(bound.common, { Confirm: false, WhatIf: true, DomainController: 'dc1.contoso.com', Verbose: true, ErrorAction: 'Stop' });
+  assert.deepEqual(bound.common, { Confirm: false, WhatIf: false, DomainController: 'dc1.contoso.com', Verbose: true, ErrorAction: 'Stop' });
   assert.deepEqual(bindArguments(['-ea', 'SilentlyContinue', '-cf'], POP_SETTINGS).common, { ErrorAction: 'SilentlyContinue', Confirm: true });
   // `-Confirm:$false` unquoted in bash arrives as `-Confirm:`; it does nothing here, so it is let through.
   assert.deepEqual(bindArguments(['-Confirm:'], POP_SETTINGS).common, { Confirm: null });
+});
+
+test('-WhatIf is refused rather than ignored: the cmdlet would make the change it was only asked to show', () => {
+  for (const argv of [['x', '-WhatIf'], ['x', '-wi'], ['x', '-WhatIf:$true'], ['x', '-WhatIf:']]) {
+    assert.throws(() => bindArguments(argv, RECEIVE_CONNECTOR), /^CmdletSyntaxError: -WhatIf is not supported: .*nothing was done/, argv.join(' '));
+  }
 });
 
 test('a cmdlet parameter wins over a common parameter of the same name', () => {
@@ -256,7 +262,7 @@ const errors: [CmdletName, string[], RegExp][] = [
   ['MAILBOX', ['x', '-Force:maybe'], /^-Force must be \$true or \$false/],
   ['RECEIVE_CONNECTOR', ['x', '-Fqdn', 'a', '-fqdn', 'b'], /^-Fqdn is given more than once\.$/],
   ['RECEIVE_CONNECTOR', ['x', '-Fqdn', 'a', '-Fq', 'b'], /^-Fqdn is given more than once\.$/],
-  ['RECEIVE_CONNECTOR', ['x', '-WhatIf', '-WhatIf'], /^-WhatIf is given more than once\.$/],
+  ['RECEIVE_CONNECTOR', ['x', '-Verbose', '-Verbose'], /^-Verbose is given more than once\.$/],
   // As in PowerShell: named parameters bind first, so the positional 'x' finds no place.
   ['RECEIVE_CONNECTOR', ['x', '-Identity', 'y'], /^Unexpected argument 'x': -Identity already has a value\./],
   ['RECEIVE_CONNECTOR', ['-Fqdn', 'a.com'], /^Missing required parameter -Identity\.$/],
