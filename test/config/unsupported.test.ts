@@ -82,6 +82,15 @@ test('the cmdlets refuse them from the command line and store nothing', () => {
     const connectors = mailroom(['Get-SendConnector', '--json'], env);
     assert.equal(connectors.status, 0, connectors.stderr);
     assert.equal(connectors.stdout.includes('Partner link'), false);
+    const reset = mailroom(['New-Mailbox', '-Name', 'Dana', '-Password', 'Dana-Pass-2026', '-ResetPasswordOnNextLogon', 'true'], env);
+    assert.notEqual(reset.status, 0);
+    assert.match(reset.stderr, /-ResetPasswordOnNextLogon \$true is not supported/);
+    const whatIf = mailroom(['Set-PopSettings', '-Banner', 'Preview only', '-WhatIf'], env);
+    assert.notEqual(whatIf.status, 0);
+    assert.match(whatIf.stderr, /-WhatIf is not supported: .*nothing was done/);
+    const after = mailroom(['Get-Mailbox', '--json'], env);
+    assert.equal(after.stdout.includes('Dana'), false);
+    assert.equal(JSON.parse(mailroom(['Get-PopSettings', '--json'], env).stdout)[0].Banner.includes('Preview only'), false);
   } finally {
     data.cleanup();
   }

@@ -71,7 +71,7 @@ export const mailboxCmdlets: Cmdlet[] = [
       { name: 'Languages', kind: 'string', multi: true, help: 'Preferred languages, e.g. zh-TW; the first names the default folders.' },
       { name: 'FirstName', kind: 'string', help: 'Accepted for compatibility.' },
       { name: 'LastName', kind: 'string', help: 'Accepted for compatibility.' },
-      { name: 'ResetPasswordOnNextLogon', kind: 'bool', help: 'Accepted for compatibility.' },
+      { name: 'ResetPasswordOnNextLogon', kind: 'bool', help: '$false only: POP3, IMAP4 and SMTP cannot ask a user for a new password at logon.' },
     ],
     examples: [
       'New-Mailbox -Name "Chris Ashton" -Alias chris -UserPrincipalName chris@contoso.com -Password "Pa$$w0rd2026"',
@@ -81,6 +81,11 @@ export const mailboxCmdlets: Cmdlet[] = [
     ],
     async run(args, ctx) {
       const shared = args.Shared === true;
+      // Exchange makes Windows ask for a new password at the first logon. A POP3, IMAP4 or SMTP
+      // client has no way to be asked, so the flag could only lock the user out or be ignored.
+      if (args.ResetPasswordOnNextLogon === true) {
+        throw new Error('-ResetPasswordOnNextLogon $true is not supported: POP3, IMAP4 and SMTP clients cannot be asked for a new password at logon. Give the user the password to keep, or set a new one later with Set-Mailbox -Password.');
+      }
       let password = args.Password as string | undefined;
       const passwordHash = args.PasswordHash as string | undefined;
       if (passwordHash !== undefined && password !== undefined) throw new Error('-Password and -PasswordHash cannot be used together.');
