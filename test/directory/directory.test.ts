@@ -8,6 +8,8 @@ import { setupOrganization } from '../../src/host/setup.ts';
 import { fastCredentials } from '../support/passwords.ts';
 import { verifyPassword } from '../../src/auth/passwords.ts';
 import { ENGINES } from '../engines.ts';
+import { createSelfSignedCertificate } from '../../src/lib/certificates.ts';
+import { acmeAlpnChallenges, acmeChallengeAnswer, acmeRecords } from '../../src/host/acme.ts';
 
 for (const engine of ENGINES) {
   describe(`directory on ${engine.name}`, () => {
@@ -38,6 +40,29 @@ for (const engine of ENGINES) {
         setupOrganization(directory, { organization: 'Again', domain: 'contoso.com', server: 'MAIL02', adminPassword: 'Admin-Pass-2026' }),
         /already exists/,
       );
+    });
+
+    test('IIS, POP and IMAP have one certificate each; SMTP several; removal; the ACME tables', async () => {
+      const [setup] = await directory.certificates('MAIL01');
+      const make = async (name: string, services: string[]) => {
+        const material = await createSelfSignedCertificate([name]);
+        await directory.addCertificate({ ...material, server: 'MAIL01', services });
+        return material.thumbprint;
+      };
+      const services = async () => Object.fromEntries((await directory.certificates('MAIL01')).map((c) => [c.thumbprint, c.services.join(',')]));
+      const a = await make('a.contoso.com', ['IMAP', 'SMTP']);
+      assert.deepEqual(await services(), { [setup!.thumbprint]: 'POP,IIS,SMTP', [a]: 'IMAP,SMTP' });
+      await directory.enableCertificate(a.toLowerCase(), ['POP', 'IIS']);
+      assert.deepEqual(await services(), { [setup!.thumbprint]: 'SMTP', [a]: 'IMAP,POP,IIS,SMTP' });
+      await directory.removeCertificate(a);
+      assert.deepEqual(await services(), { [setup!.thumbprint]: 'SMTP' });
+      await assert.rejects(directory.removeCertificate(a), /no certificate with thumbprint/);
+      await directory.enableCertificate(setup!.thumbprint, ['IMAP', 'POP', 'IIS']);
+      // The ACME tables (and the column added after them) are made on first use on either engine.
+      assert.deepEqual(await acmeRecords(directory), []);
+      assert.equal(await acmeChallengeAnswer(directory, 'no-such-token'), undefined);
+      assert.equal(await acmeChallengeAnswer(directory, '../x'), undefined);
+      assert.equal((await acmeAlpnChallenges(directory)).size, 0);
     });
 
     test('mailboxes are found by name, alias, UPN, any address and DOMAIN\\alias', async () => {
