@@ -9,7 +9,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, connect as netConnect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -22,7 +22,8 @@ import { Directory } from '../../src/directory/directory.ts';
 
 const version = dovecotAvailable();
 const mbsyncOk = spawnSync('mbsync', ['--version']).status === 0;
-const skip = !version ? 'Dovecot is not installed (Debian dovecot-imapd, dovecot-pop3d)' : !mbsyncOk ? 'mbsync (Debian isync) is not installed' : false;
+const servers = existsSync('/usr/lib/dovecot/imap') && existsSync('/usr/lib/dovecot/pop3');
+const skip = !version || !servers ? 'Dovecot is not installed (Debian dovecot-imapd, dovecot-pop3d)' : !mbsyncOk ? 'mbsync (Debian isync) is not installed' : false;
 
 const PASSWORD = 'Old-Dovecot-Pass-2026';
 const USERS = ['chris@contoso.com', 'mei@contoso.com'];
