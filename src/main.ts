@@ -18,6 +18,8 @@ const USAGE = `Usage:
   mailroom start [--role all|frontend|backend] [--server NAME]
   mailroom import --dovecot MAILROOT --passwd-file FILE [--domain DOMAIN] [--mail-location LOCATION]
                  (a whole Dovecot server: mailboxes, passwords and mail; see docs/migration.md)
+  mailroom import --imap-csv FILE --remote-server HOST [--port N] [--security Ssl|Tls|None] ...
+                 (accounts EmailAddress,UserName,Password pulled from another IMAP server)
   mailroom quickstart            (what \`npm start\` runs: setup with a demo mailbox on first run, then start)
   mailroom backup DIR            (a consistent copy of the data folder, also while the server runs)
   mailroom restore DIR [--force] (put a backup in place as the data folder; the server must be stopped)
@@ -50,6 +52,9 @@ export async function main(argv: string[]): Promise<number> {
     if (command === 'install-service') return await (await import('./host/install-service.ts')).installServiceCommand(rest);
     if (command === 'backup' || command === 'restore' || command === 'doctor') {
       return await (await import('./host/operations.ts')).operationsCommand(command, rest);
+    }
+    if (command === 'import' && rest.some((a) => a === '--imap-csv' || a.startsWith('--imap-csv='))) {
+      return await (await import('./host/imap-csv-import.ts')).imapCsvImportCommand(rest);
     }
     if (command === 'import') return await (await import('./host/server-import.ts')).importCommand(rest);
     if (isCmdletName(command)) return await cmdletCommand(command, rest, process.stdout);

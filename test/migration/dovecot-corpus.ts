@@ -1,7 +1,9 @@
 // Puts the migration corpus into a Dovecot account over IMAP, and reads back what that account
 // holds (folders, UIDVALIDITY, UIDs, flags, INTERNALDATE, bytes) with a separate client, so
 // tests compare an import or an export with what the server itself says.
+import assert from 'node:assert/strict';
 import { ImapFlow } from 'imapflow';
+import type { MailStore } from '../../src/store/types.ts';
 import type { CorpusFolder } from './corpus.ts';
 
 export interface ImapAccount {
@@ -72,4 +74,39 @@ export async function readAccount(account: ImapAccount): Promise<ServerFolder[]>
   } finally {
     await c.logout();
   }
+}
+
+/** A Mailroom mailbox's folders of these names, in the same shape as readAccount's. */
+export async function mailboxContents(store: MailStore, mailboxId: string, names: string[]): Promise<ServerFolder[]> {
+  const out: ServerFolder[] = [];
+  for (const name of names) {
+    const f = await store.folder(mailboxId, name);
+    assert.ok(f, `no folder ${name} in the mailbox: ${(await store.folders(mailboxId)).map((x) => x.name).join(', ')}`);
+    const messages = [];
+    for (const m of await store.messages(f.id)) {
+      messages.push({ uid: m.uid, flags: m.flags.filter((x) => x !== '\\Recent').sort(), internalDate: m.internalDate.getTime(), raw: await store.readBlob(m.blobId) });
+    }
+    out.push({ path: name.split('/'), specialUse: f.role ?? undefined, uidValidity: f.uidValidity, uidNext: f.uidNext, messages });
+  }
+  return out;
+}
+
+/** Folder by folder: UIDVALIDITY, UIDs, and each message's flags, INTERNALDATE and bytes; returns how many messages. */
+export function assertSameFolders(actual: ServerFolder[], source: ServerFolder[], where: string): number {
+  let compared = 0;
+  assert.equal(actual.length, source.length, where);
+  for (const [i, s] of source.entries()) {
+    const a = actual[i]!;
+    const name = `${where} ${s.path.join('/')}`;
+    assert.equal(a.uidValidity, s.uidValidity, `${name}: UIDVALIDITY`);
+    assert.ok(a.uidNext >= s.uidNext, `${name}: UIDNEXT ${a.uidNext} < ${s.uidNext}`);
+    assert.deepEqual(a.messages.map((m) => m.uid), s.messages.map((m) => m.uid), `${name}: UIDs`);
+    for (const [j, m] of s.messages.entries()) {
+      assert.deepEqual(a.messages[j]!.flags, m.flags, `${name} UID ${m.uid}: flags`);
+      assert.equal(a.messages[j]!.internalDate, m.internalDate, `${name} UID ${m.uid}: INTERNALDATE`);
+      assert.ok(a.messages[j]!.raw.equals(m.raw), `${name} UID ${m.uid}: bytes`);
+      compared++;
+    }
+  }
+  return compared;
 }
