@@ -28,7 +28,24 @@ CREATE TABLE IF NOT EXISTS mailbox_import_requests (
 /** Exchange's request statuses, in the order a request goes through them. */
 export type RequestStatus = 'Queued' | 'InProgress' | ImportStatus;
 
-export type SourceKind = 'Maildir' | 'Mbox';
+export type SourceKind = 'Maildir' | 'Mbox' | 'Imap';
+
+/** Where an IMAP pull logs on (imap-source.ts); the password is sealed (lib/secrets.ts, purpose IMAP_PASSWORD_PURPOSE). */
+export interface ImapRequestOptions {
+  host: string;
+  port?: number;
+  security: 'None' | 'Ssl' | 'Tls';
+  userName: string;
+  passwordSealed: string;
+  masterUserName?: string;
+  /** `user<separator>master` (Dovecot) instead of SASL PLAIN with an authorization identity. */
+  masterSeparator?: string;
+  acceptUntrustedCertificates?: boolean;
+  certificateFingerprint?: string;
+  caFile?: string;
+}
+
+export const IMAP_PASSWORD_PURPOSE = 'imap-migration-password';
 
 export interface RequestOptions {
   sourceRootFolder?: string;
@@ -38,6 +55,7 @@ export interface RequestOptions {
   badItemLimit: number | 'unlimited';
   mboxVariant?: 'mboxrd' | 'mboxo';
   pop3UidlFormat?: string | null;
+  imap?: ImapRequestOptions;
 }
 
 export interface RequestProgress {

@@ -98,7 +98,7 @@ export class ImportRunner {
       this.requests.saveProgress(request.id, progress).catch((err) => log.error({ err }, 'import request: saving progress failed'));
     };
     const o = request.options;
-    const source = openSource(request.sourceKind, request.filePath, o);
+    const source = openSource(request.sourceKind, request.filePath, o, this.deps.directory.secrets);
     const report = await importMailbox(store, mailbox.id, source, {
       ...(o.sourceRootFolder ? { sourceRootFolder: o.sourceRootFolder } : {}),
       ...(o.targetRootFolder ? { targetRootFolder: o.targetRootFolder } : {}),

@@ -5,7 +5,9 @@ import { join } from 'node:path';
 import { isMaildir, MaildirSource } from './maildir-source.ts';
 import { MboxSource } from './mbox-source.ts';
 import type { MigrationSource } from './source.ts';
-import type { RequestOptions, SourceKind } from './import-requests.ts';
+import { IMAP_PASSWORD_PURPOSE, type RequestOptions, type SourceKind } from './import-requests.ts';
+import { ImapSource } from './imap-source.ts';
+import type { SecretBox } from '../lib/secrets.ts';
 
 /** What kind of source `path` is, or an error message saying why it is none. */
 export async function detectSourceKind(path: string): Promise<SourceKind | { problem: string }> {
@@ -20,7 +22,19 @@ export async function detectSourceKind(path: string): Promise<SourceKind | { pro
   return 'Mbox';
 }
 
-export function openSource(kind: SourceKind, path: string, options: Pick<RequestOptions, 'mboxVariant' | 'pop3UidlFormat'>): MigrationSource {
+export function openSource(kind: SourceKind, path: string, options: Pick<RequestOptions, 'mboxVariant' | 'pop3UidlFormat' | 'imap'>, secrets?: SecretBox): MigrationSource {
+  if (kind === 'Imap') {
+    const imap = options.imap;
+    if (!imap || !secrets) throw new Error('An IMAP import request needs its connection settings and the directory\'s secrets.');
+    return new ImapSource({
+      host: imap.host, security: imap.security, userName: imap.userName, password: secrets.open(imap.passwordSealed, IMAP_PASSWORD_PURPOSE),
+      ...(imap.port !== undefined ? { port: imap.port } : {}),
+      ...(imap.masterUserName ? { masterUserName: imap.masterUserName, masterLogon: imap.masterSeparator ? { separator: imap.masterSeparator } : 'authzid' as const } : {}),
+      ...(imap.acceptUntrustedCertificates ? { acceptUntrustedCertificates: true } : {}),
+      ...(imap.certificateFingerprint ? { certificateFingerprint: imap.certificateFingerprint } : {}),
+      ...(imap.caFile ? { caFile: imap.caFile } : {}),
+    });
+  }
   if (kind === 'Maildir') return new MaildirSource(path, options.pop3UidlFormat === undefined ? {} : { pop3UidlFormat: options.pop3UidlFormat });
   return new MboxSource(path, options.mboxVariant ? { variant: options.mboxVariant } : {});
 }

@@ -4,7 +4,10 @@
 // (src/migration/import-runner.ts) and goes on with it after a restart.
 import { resolve } from 'node:path';
 import { detectSourceKind } from '../../migration/open-source.ts';
-import { ImportRequests, type ImportRequest, type RequestStatus, type SourceKind } from '../../migration/import-requests.ts';
+import {
+  IMAP_PASSWORD_PURPOSE, ImportRequests, type ImapRequestOptions, type ImportRequest, type RequestStatus, type SourceKind,
+} from '../../migration/import-requests.ts';
+import { IMAP_SECURITY, tlsOptions, type ImapSecurity } from '../../migration/imap-source.ts';
 import type { Mailbox } from '../../directory/directory.ts';
 import type { Cmdlet, CmdletContext, OutputObject } from '../cmdlet.ts';
 import type { BoundValue } from '../types.ts';
@@ -58,13 +61,66 @@ function reportLines(r: ImportRequest): string[] {
   ]);
 }
 
+const IMAP_ONLY = ['Port', 'Security', 'RemoteUserName', 'RemotePassword', 'RemoteMasterUserName', 'RemoteMasterUserSeparator', 'AcceptUntrustedCertificates', 'RemoteCertificateThumbprint', 'RemoteCACertificateFile'];
+
+/** The IMAP source's settings from -RemoteServer and its companions, checked; null for a file source. */
+async function imapSettings(args: Record<string, BoundValue>, ctx: CmdletContext): Promise<ImapRequestOptions | null> {
+  if (args.RemoteServer === undefined) {
+    const stray = IMAP_ONLY.filter((p) => args[p] !== undefined);
+    if (stray.length > 0) throw new Error(`${stray.map((p) => `-${p}`).join(', ')} ${stray.length > 1 ? 'go' : 'goes'} with -RemoteServer (an IMAP source).`);
+    return null;
+  }
+  for (const p of ['FilePath', 'SourceFormat', 'MboxFormat', 'Pop3UidlFormat']) {
+    if (args[p] !== undefined) throw new Error(`-${p} is for file sources; an IMAP source (-RemoteServer) has none.`);
+  }
+  if (!args.RemoteUserName || args.RemotePassword === undefined || args.RemotePassword === null) throw new Error('An IMAP source needs -RemoteUserName and -RemotePassword.');
+  if (args.RemoteMasterUserSeparator !== undefined && !args.RemoteMasterUserName) throw new Error('-RemoteMasterUserSeparator goes with -RemoteMasterUserName.');
+  const separator = args.RemoteMasterUserSeparator === undefined ? undefined : String(args.RemoteMasterUserSeparator);
+  if (separator !== undefined && separator.length !== 1) throw new Error(`-RemoteMasterUserSeparator is one character, such as * (got '${separator}').`);
+  const port = args.Port === undefined ? undefined : Number(args.Port);
+  if (port !== undefined && (!Number.isInteger(port) || port < 1 || port > 65535)) throw new Error(`-Port must be 1 to 65535 (got ${port}).`);
+  const trust = ['AcceptUntrustedCertificates', 'RemoteCertificateThumbprint', 'RemoteCACertificateFile'].filter((p) => args[p] !== undefined && args[p] !== false);
+  if (trust.length > 1) throw new Error(`Give one of ${trust.map((p) => `-${p}`).join(', ')}.`);
+  const security = (args.Security as ImapSecurity | undefined) ?? 'Ssl';
+  if (security === 'None' && trust.length > 0) throw new Error(`-${trust[0]} needs -Security Ssl or Tls.`);
+  const fingerprint = args.RemoteCertificateThumbprint === undefined ? undefined : String(args.RemoteCertificateThumbprint).replaceAll(':', '').toLowerCase();
+  if (fingerprint !== undefined && (fingerprint.length !== 64 || [...fingerprint].some((c) => !'0123456789abcdef'.includes(c)))) {
+    throw new Error('-RemoteCertificateThumbprint is a SHA-256 fingerprint: 64 hexadecimal digits, colons allowed (openssl x509 -noout -fingerprint -sha256).');
+  }
+  const caFile = args.RemoteCACertificateFile === undefined ? undefined : resolve(String(args.RemoteCACertificateFile));
+  const settings: ImapRequestOptions = {
+    host: String(args.RemoteServer), security, userName: String(args.RemoteUserName),
+    passwordSealed: ctx.directory.secrets.seal(String(args.RemotePassword), IMAP_PASSWORD_PURPOSE),
+    ...(port !== undefined ? { port } : {}),
+    ...(args.RemoteMasterUserName ? { masterUserName: String(args.RemoteMasterUserName) } : {}),
+    ...(separator ? { masterSeparator: separator } : {}),
+    ...(args.AcceptUntrustedCertificates === true ? { acceptUntrustedCertificates: true } : {}),
+    ...(fingerprint ? { certificateFingerprint: fingerprint } : {}),
+    ...(caFile ? { caFile } : {}),
+  };
+  if (caFile) await tlsOptions({ ...settings, password: '', caFile }, port ?? 993).catch((err: Error) => {
+    throw new Error(`-RemoteCACertificateFile: ${err.message}`);
+  });
+  return settings;
+}
+
 export const mailboxImportCmdlets: Cmdlet[] = [
   {
     name: 'New-MailboxImportRequest',
-    synopsis: 'Queues an import of a Maildir, Dovecot Maildir++ mail root or mbox file(s) into a mailbox; the server that has the mailbox runs it.',
+    synopsis: 'Queues an import of a Maildir, Dovecot Maildir++ mail root or mbox file(s), or of a mailbox on another IMAP server, into a mailbox; the server that has the mailbox runs it.',
     parameters: [
       { name: 'Mailbox', kind: 'string', required: true, positional: 0, help: 'The mailbox to import into.' },
-      { name: 'FilePath', kind: 'string', required: true, help: 'A maildir (cur/ and new/, or Dovecot\'s Maildir++ `.Folder`s), an mbox file, or a folder of mbox files, as the server sees the path.' },
+      { name: 'FilePath', kind: 'string', help: 'A maildir (cur/ and new/, or Dovecot\'s Maildir++ `.Folder`s), an mbox file, or a folder of mbox files, as the server sees the path. Or -RemoteServer for an IMAP source.' },
+      { name: 'RemoteServer', kind: 'string', help: 'Mailroom: import from this IMAP server instead of files (New-MigrationEndpoint\'s name for it).' },
+      { name: 'Port', kind: 'int', help: 'The IMAP server\'s port (993 for -Security Ssl, else 143).' },
+      { name: 'Security', kind: 'enum', values: IMAP_SECURITY, help: 'Ssl (TLS from the start, the default), Tls (STARTTLS) or None (plain text: the password crosses the network readable).' },
+      { name: 'RemoteUserName', kind: 'string', help: 'The mailbox\'s logon name at the IMAP server (for Exchange 2013 as an administrator: domain\\admin\\user).' },
+      { name: 'RemotePassword', kind: 'secret', help: 'Its password; with -RemoteMasterUserName, the master user\'s password. Kept sealed in the directory until the import runs.' },
+      { name: 'RemoteMasterUserName', kind: 'string', help: 'Mailroom: log on as this administrator on the user\'s behalf: SASL PLAIN with the user as authorization identity (Dovecot master users, Cyrus, Zimbra).' },
+      { name: 'RemoteMasterUserSeparator', kind: 'string', help: 'Mailroom: log on as user<separator>master instead (Dovecot\'s auth_master_user_separator, usually *).' },
+      { name: 'AcceptUntrustedCertificates', kind: 'switch', help: 'Take any certificate the IMAP server presents (anyone in between can then read the password and the mail).' },
+      { name: 'RemoteCertificateThumbprint', kind: 'string', help: 'Mailroom: trust the certificate with this SHA-256 fingerprint in the IMAP server\'s chain (a self-signed server, reached by name or address).' },
+      { name: 'RemoteCACertificateFile', kind: 'string', help: 'Mailroom: a PEM file of a CA (or self-signed certificate) to trust for the IMAP server, besides the system\'s.' },
       { name: 'Name', kind: 'string', help: 'The request\'s name (default MailboxImport, then MailboxImport1, …).' },
       { name: 'SourceRootFolder', kind: 'string', help: 'Import only this source folder\'s subfolders (levels separated by /).' },
       { name: 'TargetRootFolder', kind: 'string', help: 'Put the imported folders under this folder instead of the top of the mailbox.' },
@@ -79,18 +135,25 @@ export const mailboxImportCmdlets: Cmdlet[] = [
     examples: [
       'New-MailboxImportRequest -Mailbox chris -FilePath /srv/old/chris/Maildir',
       'New-MailboxImportRequest chris -FilePath /srv/old/chris/mail -TargetRootFolder "Old mail" -ExcludeFolders "#JunkEmail#" -BadItemLimit 10',
+      'New-MailboxImportRequest chris -RemoteServer imap.old.example -RemoteUserName chris -RemotePassword \'old-password\'',
     ],
     async run(args, ctx) {
       const mailbox = await ctx.directory.requireMailbox(String(args.Mailbox));
-      const filePath = resolve(String(args.FilePath));
+      const imap = await imapSettings(args, ctx);
+      if (!imap && args.FilePath === undefined) throw new Error('Say where the mail is: -FilePath (a maildir or mbox) or -RemoteServer (an IMAP server).');
+      const filePath = imap
+        ? `imap://${imap.host.includes(':') ? `[${imap.host}]` : imap.host}:${imap.port ?? (imap.security === 'Ssl' ? 993 : 143)}/${encodeURIComponent(imap.userName)}`
+        : resolve(String(args.FilePath));
       const badItemLimit = (args.BadItemLimit ?? 0) as number | 'unlimited';
       if ((badItemLimit === 'unlimited' || badItemLimit > LARGE_DATA_LOSS) && args.AcceptLargeDataLoss !== true) {
         throw new Error(`A BadItemLimit above ${LARGE_DATA_LOSS} needs -AcceptLargeDataLoss: every bad item skipped is mail that does not arrive.`);
       }
-      let kind = args.SourceFormat as SourceKind | undefined;
-      const detected = await detectSourceKind(filePath);
-      if (typeof detected !== 'string') throw new Error(detected.problem);
-      kind ??= detected;
+      let kind = imap ? 'Imap' as const : args.SourceFormat as SourceKind | undefined;
+      if (!kind) {
+        const detected = await detectSourceKind(filePath);
+        if (typeof detected !== 'string') throw new Error(detected.problem);
+        kind = detected;
+      }
       if (args.Pop3UidlFormat !== undefined && kind !== 'Maildir') throw new Error('-Pop3UidlFormat applies to a Dovecot Maildir++ source only (mbox has no Dovecot UIDs to compute it from).');
       if (args.MboxFormat !== undefined && kind !== 'Mbox') throw new Error('-MboxFormat applies to mbox sources only.');
       const request = await new ImportRequests(ctx.directory).create({
@@ -105,6 +168,7 @@ export const mailboxImportCmdlets: Cmdlet[] = [
           ...(args.ExcludeFolders ? { excludeFolders: (args.ExcludeFolders as unknown[]).map(String) } : {}),
           ...(args.MboxFormat ? { mboxVariant: args.MboxFormat as 'mboxrd' | 'mboxo' } : {}),
           ...(args.Pop3UidlFormat !== undefined ? { pop3UidlFormat: args.Pop3UidlFormat === null ? null : String(args.Pop3UidlFormat) } : {}),
+          ...(imap ? { imap } : {}),
         },
       });
       return [brief(request, mailbox)];
