@@ -63,6 +63,13 @@ export class MboxSource implements MigrationSource {
         if (e.name.startsWith('.')) continue;
         const levels = [...prefix, e.name];
         if (e.isDirectory()) await walk(join(dir, e.name), levels);
+        // `work.mbox` beside a `work/` directory (New-MailboxExportRequest -ExportFormat Mbox, and
+        // tools that give mbox files that suffix) is the folder `work`, which can then have subfolders.
+        else if (e.isFile() && e.name.toLowerCase().endsWith('.mbox') && e.name.length > 5) {
+          const name = e.name.slice(0, -5);
+          const path = levels.length === 1 && ['inbox', 'mbox'].includes(name.toLowerCase()) ? ['INBOX'] : [...prefix, name];
+          out.push(this.folder(path, join(dir, e.name), subscribed));
+        }
         else if (e.isFile()) {
           const path = levels.length === 1 && ['inbox', 'mbox'].includes(e.name.toLowerCase()) ? ['INBOX'] : levels;
           out.push(this.folder(path, join(dir, e.name), subscribed));
