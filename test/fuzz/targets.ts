@@ -19,6 +19,10 @@ import { parseForeignHash } from '../../src/auth/foreign-hashes.ts';
 import { parseAutodiscoverRequest } from '../../src/web/client-setup/autodiscover.ts';
 import { checkBody, checkEnvelope, parseImap } from '../mime/imap-grammar.ts';
 import { ROOT } from '../helpers.ts';
+import { parseUidlist } from '../../src/migration/formats/dovecot-uidlist.ts';
+import { parseDovecotKeywords, parseMaildirFileName, parseSubscriptions, maildirFolderLevels } from '../../src/migration/formats/maildir.ts';
+import { MboxScanner, mboxMessage, mboxState, parseSeparator } from '../../src/migration/formats/mbox.ts';
+import { parsePasswdFile } from '../../src/migration/formats/passwd-file.ts';
 
 export class FuzzDefect extends Error {}
 
@@ -246,4 +250,38 @@ const passwordHash: FuzzTarget = {
   },
 };
 
-export const TARGETS: readonly FuzzTarget[] = [imap, pop3, mime, cmdlet, sasl, autodiscover, passwordHash];
+/** The files an import reads from another server's disk: Dovecot's metadata and mbox files. */
+const migrationFiles: FuzzTarget = {
+  name: 'migration-files',
+  seeds: () => [
+    '3 V1700000123 N45 G0a1b\n1 :1700000001.M1P1.host,S=100,W=103:2,S\n4 W2060 P0000000465766c3b :1700000002.M2P1.host,S=2000\n',
+    'From a@b Mon Jan  1 00:00:00 2024\nStatus: RO\nX-Keywords: Work\nX-UID: 4\n\nbody\n>From x\n\nFrom c Tue Jan  2 00:00:00 2024\nX-IMAPbase: 1 9\n\nx',
+    'chris@contoso.com:{SHA512-CRYPT}$6$s$h:1000:1000:Chris:/home/chris::userdb_mail=maildir:~/Maildir\n',
+    'V\t2\n\nSent\n工作\t報告\n', '0 $Forwarded\n1 Work\n',
+  ].map((l) => Buffer.from(l)),
+  tokens: ['From ', '>From ', '\n\n', ':2,', ',S=', ',W=', 'X-UID: ', 'X-IMAPbase: ', 'Status: ', 'X-Keywords: ', '3 V', ' N', ' :', '{', '}', ':', '\t', '&', '-', '.'],
+  run(input) {
+    expectOnly(() => {
+      const text = input.toString('utf8');
+      const list = parseUidlist(text);
+      if (list) for (let i = 1; i < list.entries.length; i++) if (list.entries[i]!.uid <= list.entries[i - 1]!.uid) throw new FuzzDefect('uidlist UIDs not ascending');
+      parseMaildirFileName(text.split('\n')[0]!);
+      maildirFolderLevels(text.split('\n')[0]!);
+      parseDovecotKeywords(text);
+      parseSubscriptions(text);
+      for (const e of parsePasswdFile(text).entries) if (e.user.length === 0) throw new FuzzDefect('a passwd entry without a user');
+      const scanner = new MboxScanner();
+      const spans = [...scanner.push(input.subarray(0, input.length >> 1)), ...scanner.push(input.subarray(input.length >> 1)), ...scanner.finish()];
+      let last = 0;
+      for (const span of spans) {
+        if (span.start < last || span.end < span.start || span.end > input.length) throw new FuzzDefect(`span ${span.start}-${span.end} out of order or bounds`);
+        last = span.end;
+        parseSeparator(span.separator);
+        mboxState(span.head);
+        mboxMessage(input.subarray(span.start, span.end), 'mboxrd');
+      }
+    }, () => false);
+  },
+};
+
+export const TARGETS: readonly FuzzTarget[] = [imap, pop3, mime, cmdlet, sasl, autodiscover, passwordHash, migrationFiles];
