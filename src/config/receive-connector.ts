@@ -16,13 +16,22 @@ export const AUTH_MECHANISMS = [
 /** What a connector cannot do here; refused when set (see SettingDef.unsupported). */
 const unsupportedAuthMechanism = (v: string | number | boolean): string | undefined => {
   if (v === 'Integrated') return NO_INTEGRATED_AUTH;
+  if (v === 'ExchangeServer') return NO_SERVER_AUTH;
   if (v === 'ExternalAuthoritative') {
     return 'Mailroom does not treat a connection as authenticated because of the address it comes from (Exchange: for an externally secured link, such as IPsec); use BasicAuth or RemoteIPRanges with AnonymousUsers.';
   }
   return undefined;
 };
+// Exchange servers authenticate to each other's receive connectors (Kerberos, or mutual TLS
+// with the certificates in Active Directory) and then hold ms-Exch-SMTP-Accept-Any-Sender and
+// the other server rights. Mailroom's servers never pass mail to each other through a receive
+// connector: they deliver over the delivery port, LMTP with mutual TLS (docs/smtp.md).
+const NO_SERVER_AUTH =
+  'servers of a Mailroom organization pass mail to each other over the delivery port (LMTP with mutual TLS, docs/smtp.md), never by authenticating to a receive connector as an Exchange server.';
 const unsupportedPermissionGroup = (v: string | number | boolean): string | undefined =>
-  v === 'Partners'
+  v === 'ExchangeServers' || v === 'ExchangeLegacyServers'
+    ? `no client of a receive connector is an Exchange server here: ${NO_SERVER_AUTH}`
+    : v === 'Partners'
     ? 'Partners is for Exchange\'s Domain Security (mutual TLS with partner domains), which Mailroom does not offer.'
     : v === 'Custom'
       ? 'Mailroom has no per-permission rights (Add-ADPermission) on connectors; use AnonymousUsers or ExchangeUsers.'
@@ -77,7 +86,7 @@ export const RECEIVE_CONNECTOR_SETTINGS: readonly SettingDef[] = [
   { name: 'TarpitInterval', kind: 'timespan', min: 0, max: 600, default: 5, help: 'Delay before answering a suspicious command.' },
   { name: 'AuthTarpitInterval', kind: 'timespan', min: 0, max: 600, default: 5, help: 'Delay before answering a failed AUTH.' },
   { name: 'MaxHopCount', kind: 'int', min: 1, max: 500, default: 30, help: 'Received headers allowed before a message is refused as looping.' },
-  { name: 'MaxLocalHopCount', kind: 'int', min: 0, max: 50, default: 8, help: 'Local Received headers allowed.' },
+  { name: 'MaxLocalHopCount', kind: 'int', min: 0, max: 50, default: 8, help: "Received headers this server (the connector Fqdn) may have added before the message is refused as a loop." },
   { name: 'MessageRateLimit', kind: 'int', min: 1, max: 2147483647, allowUnlimited: true, default: 'unlimited',
     help: 'Messages one client may submit per minute.' },
   { name: 'ProtocolLoggingLevel', kind: 'enum', values: ['None', 'Verbose'], default: 'None', help: 'Write the SMTP conversation to the protocol log.' },
@@ -105,8 +114,10 @@ export const DEFAULT_CONNECTORS: readonly ConnectorTemplate[] = [
     name: (server) => `Default Frontend ${server}`,
     overrides: {
       Bindings: ['[::]:25', '0.0.0.0:25'],
-      AuthMechanism: ['Tls', 'BasicAuth', 'BasicAuthRequireTLS', 'ExchangeServer'],
-      PermissionGroups: ['AnonymousUsers', 'ExchangeLegacyServers', 'ExchangeServers'],
+      // Exchange's setup adds ExchangeServer and ExchangeServers/ExchangeLegacyServers here;
+      // Mailroom's servers use the delivery port instead (NO_SERVER_AUTH).
+      AuthMechanism: ['Tls', 'BasicAuth', 'BasicAuthRequireTLS'],
+      PermissionGroups: ['AnonymousUsers'],
       ProtocolLoggingLevel: 'Verbose',
     },
   },

@@ -46,6 +46,8 @@ export interface ConnectorConfig {
   tarpitMs: number;
   authTarpitMs: number;
   maxHopCount: number;
+  /** Received fields this server (the connector's Fqdn) may have added before a loop is assumed. */
+  maxLocalHopCount: number;
   /** Messages per client per minute; Infinity when unlimited. */
   messageRateLimit: number;
   protocolLogging: boolean;
@@ -111,6 +113,7 @@ export function readConnector(connector: ReceiveConnector, transport: SettingsDo
     tarpitMs: num(s.TarpitInterval, 5) * 1000,
     authTarpitMs: num(s.AuthTarpitInterval, 5) * 1000,
     maxHopCount: num(s.MaxHopCount, 30),
+    maxLocalHopCount: num(s.MaxLocalHopCount, 8),
     messageRateLimit: num(s.MessageRateLimit, Infinity),
     protocolLogging: s.ProtocolLoggingLevel === 'Verbose',
     sizeAdvertisement: (s.SizeEnabled as SizeAdvertisement | undefined) ?? 'Enabled',

@@ -48,6 +48,40 @@ export function countReceived(header: ParsedHeader): number {
   return header.fields.filter((f) => f.name.toLowerCase() === 'received').length;
 }
 
+/** The host a Received field names after `by` (RFC 5321 §4.4), lower-cased; '' when none. */
+export function receivedBy(value: string): string {
+  // A scan, not an expression: the field is the sender's and may be long.
+  const text = value.toLowerCase();
+  const space = (c: string | undefined) => c === ' ' || c === '\t' || c === '\r' || c === '\n';
+  let at = 0;
+  for (;;) {
+    const found = text.indexOf('by', at);
+    if (found < 0) return '';
+    at = found + 2;
+    if ((found === 0 || space(text[found - 1])) && space(text[at])) {
+      let start = at;
+      while (space(text[start])) start++;
+      let end = start;
+      while (end < text.length && !space(text[end]) && text[end] !== ';' && text[end] !== '(') end++;
+      if (end > start) return text.slice(start, end);
+    }
+  }
+}
+
+/**
+ * Received fields this server added (its `by` is one of `localNames`): Exchange's local hops,
+ * limited by MaxLocalHopCount, catch a loop through the organization's own servers long before
+ * MaxHopCount's 30 Internet hops would.
+ */
+export function countLocalReceived(data: Buffer, header: ParsedHeader, localNames: ReadonlySet<string>): number {
+  let count = 0;
+  for (const f of header.fields) {
+    if (f.name.toLowerCase() !== 'received') continue;
+    if (localNames.has(receivedBy(data.toString('latin1', f.valueStart, f.end)))) count++;
+  }
+  return count;
+}
+
 export function hasField(header: ParsedHeader, name: string): boolean {
   const lower = name.toLowerCase();
   return header.fields.some((f) => f.name.toLowerCase() === lower);

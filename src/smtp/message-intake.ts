@@ -21,7 +21,7 @@ import type { ConnectorConfig } from './connector-config.ts';
 import type { LocalFailure, QueuedRecipient, SmtpContext } from './context.ts';
 import type { DeliveryFolder, DeliveryItem } from './delivery.ts';
 import { headerValue } from '../mime/index.ts';
-import { countReceived, hasBareLineBreak, hasField, headerLength, originatorAddresses, readHeader } from './message-checks.ts';
+import { countLocalReceived, countReceived, hasBareLineBreak, hasField, headerLength, originatorAddresses, readHeader } from './message-checks.ts';
 import { Replies } from './replies.ts';
 import { splitAddress, type Resolution } from './recipients.ts';
 import { authenticatedUser, policyRateKey, rateKey, type SessionHandlers } from './session-handlers.ts';
@@ -71,6 +71,8 @@ export class MessageIntake {
     if (header.size > config.maxHeaderSize) throw Replies.headerTooBig(config.maxHeaderSize);
     const hops = countReceived(header);
     if (hops >= config.maxHopCount) throw Replies.hopCount(hops + 1, config.maxHopCount);
+    const localHops = countLocalReceived(data, header, new Set([config.fqdn.toLowerCase()]));
+    if (localHops >= config.maxLocalHopCount) throw Replies.localHopCount(localHops + 1, config.maxLocalHopCount);
 
     const mailFrom = session.envelope.mailFrom ? session.envelope.mailFrom.address : '';
     const user = authenticatedUser(session);

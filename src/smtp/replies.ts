@@ -46,6 +46,7 @@ export const Replies = {
   bareLineBreak: () =>
     new SmtpReply(550, '5.6.11', 'Message refused: bare CR or LF in the message data; lines must end in CRLF (RFC 5321 §2.3.8)'),
   hopCount: (count: number, max: number) => new SmtpReply(554, '5.4.6', `Hop count exceeded - possible mail loop (${count} Received headers, limit ${max})`),
+  localHopCount: (count: number, max: number) => new SmtpReply(554, '5.4.6', `Hop count exceeded - possible mail loop through this server (${count} of its own Received headers, limit ${max})`),
   dmarcReject: (domain: string) =>
     new SmtpReply(550, '5.7.1', `Message rejected: DMARC policy of ${domain} says reject and the message failed authentication`),
   noConnectorForClient: (address: string) =>

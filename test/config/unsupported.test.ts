@@ -23,6 +23,9 @@ const REFUSED: Array<[string, readonly SettingDef[], Record<string, unknown>, Re
   ['ReceiveConnector', RECEIVE_CONNECTOR_SETTINGS, { PermissionGroups: ['Partners'] }, /Partners is not supported: .*Domain Security/],
   ['PopSettings', POP_SETTINGS, { SuppressReadReceipt: false }, /-SuppressReadReceipt \$false is not supported: Mailroom does not send read receipts when a POP3 or IMAP4 client downloads/],
   ['CASMailbox', CAS_MAILBOX_SETTINGS, { ImapSuppressReadReceipt: false }, /-ImapSuppressReadReceipt \$false is not supported/],
+  ['ReceiveConnector', RECEIVE_CONNECTOR_SETTINGS, { AuthMechanism: ['Tls', 'ExchangeServer'] }, /-AuthMechanism ExchangeServer is not supported: servers of a Mailroom organization pass mail to each other over the delivery port/],
+  ['ReceiveConnector', RECEIVE_CONNECTOR_SETTINGS, { PermissionGroups: ['AnonymousUsers', 'ExchangeServers'] }, /-PermissionGroups ExchangeServers is not supported: no client of a receive connector is an Exchange server/],
+  ['ReceiveConnector', RECEIVE_CONNECTOR_SETTINGS, { PermissionGroups: ['ExchangeLegacyServers'] }, /ExchangeLegacyServers is not supported/],
   ['ReceiveConnector', RECEIVE_CONNECTOR_SETTINGS, { EnableAuthGSSAPI: true }, /-EnableAuthGSSAPI \$true is not supported/],
 ];
 
@@ -52,6 +55,12 @@ test('a refused value stored by an earlier version reads back as the default (or
   assert.equal(pop.Banner, 'Hi');
   const rc = completeDocument(RECEIVE_CONNECTOR_SETTINGS, { AuthMechanism: ['Tls', 'BasicAuth', 'BasicAuthRequireTLS', 'Integrated'] }, ctx);
   assert.deepEqual(rc.AuthMechanism, ['Tls', 'BasicAuth', 'BasicAuthRequireTLS']);
+  // The Default Frontend connector as earlier versions' setup stored it.
+  const inbound = completeDocument(RECEIVE_CONNECTOR_SETTINGS, {
+    AuthMechanism: ['Tls', 'BasicAuth', 'BasicAuthRequireTLS', 'ExchangeServer'], PermissionGroups: ['AnonymousUsers', 'ExchangeLegacyServers', 'ExchangeServers'],
+  }, ctx);
+  assert.deepEqual(inbound.AuthMechanism, ['Tls', 'BasicAuth', 'BasicAuthRequireTLS']);
+  assert.deepEqual(inbound.PermissionGroups, ['AnonymousUsers']);
 });
 
 test('New-SendConnector -Usage: Internet and Custom describe every Mailroom connector; Internal and Partner are refused', () => {

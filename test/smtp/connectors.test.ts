@@ -246,6 +246,27 @@ describe('limits', () => {
     await s.setConnector('inbound', { MaxHopCount: 30 });
   });
 
+  test('MaxLocalHopCount: a message that passed through this server too often is refused as a loop; other hops do not count', async () => {
+    await s.setConnector('inbound', { MaxLocalHopCount: 2 });
+    const send = async (byHosts: string[]) => {
+      const c = await open(s.ports.inbound);
+      await c.command('EHLO a.test');
+      await c.command('MAIL FROM:<x@example.org>');
+      await c.command('RCPT TO:<bob@contoso.com>');
+      assert.equal((await c.command('DATA')).code, 354);
+      const received = byHosts.map((by, i) => `Received: from hop${i}.example ([192.0.2.${i + 1}])\r\n by ${by} (Mailroom) with ESMTP; Thu, 26 Nov 2026 10:00:0${i} +0000`).join('\r\n');
+      const reply = await c.command(`${received}\r\n${message({ from: 'x@example.org', to: 'bob@contoso.com' })}.`);
+      c.close();
+      return reply.text;
+    };
+    // Two earlier passes through this server (the connector's Fqdn, any case): the third is refused.
+    assert.equal(await send(['MAIL01.contoso.com', 'relay.example', 'mail01.contoso.com']),
+      '554 5.4.6 Hop count exceeded - possible mail loop through this server (3 of its own Received headers, limit 2)');
+    // Five hops elsewhere and one here stay under both limits.
+    assert.match(await send(['a.example', 'b.example', 'mail01.contoso.com', 'c.example', 'd.example', 'e.example']), /^250 /);
+    await s.setConnector('inbound', { MaxLocalHopCount: 8 });
+  });
+
   test('AuthTarpitInterval delays the answer to a failed AUTH, not a good one', async () => {
     await s.setConnector('secure', { AuthTarpitInterval: 3 });
     const failing = await open(s.ports.secure, true);

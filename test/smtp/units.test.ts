@@ -7,10 +7,12 @@ import { defaultsOf } from '../../src/config/model.ts';
 import { TRANSPORT_CONFIG } from '../../src/config/transport.ts';
 import { readConnector, serverShapeKey } from '../../src/smtp/connector-config.ts';
 import { certificateNameOf } from '../../src/smtp/connector-runtime.ts';
-import { countReceived, hasBareLineBreak, headerLength, originatorAddresses, readHeader } from '../../src/smtp/message-checks.ts';
+import { countLocalReceived, countReceived, hasBareLineBreak, headerLength, originatorAddresses, readHeader } from '../../src/smtp/message-checks.ts';
 import { greetingLine } from '../../src/smtp/session-handlers.ts';
 import { SubmissionRate } from '../../src/smtp/submission-policy.ts';
 import { receivedHeader, rfc5322Date, withProtocol } from '../../src/smtp/trace-headers.ts';
+import { receivedBy } from '../../src/smtp/message-checks.ts';
+import { pick, prng, randomInt } from '../support/random.ts';
 
 const ctx = { serverName: 'MAIL01', fqdn: 'mail01.contoso.com' };
 const MB = 1024 * 1024;
@@ -35,6 +37,39 @@ test('header length, Received count and originator addresses', () => {
   assert.deepEqual(originatorAddresses(raw, header), { from: ['alice@contoso.com', 'bob@contoso.com'], sender: ['sales@contoso.com'] });
   const utf8 = Buffer.from('From: 鮑勃 <鮑勃@contoso.com>\r\n\r\n', 'utf8');
   assert.deepEqual(originatorAddresses(utf8, readHeader(utf8)).from, ['鮑勃@contoso.com']);
+});
+
+test('receivedBy: the host after `by`, whatever the folding, comments or case', () => {
+  const cases: Array<[string, string]> = [
+    [' from a.example ([192.0.2.1]) by mail01.contoso.com (Mailroom) with ESMTPS id x; Thu, 26 Nov 2026', 'mail01.contoso.com'],
+    [' from a.example\r\n\tby MX.Example.ORG with SMTP; Thu', 'mx.example.org'],
+    [' from a.example by mx.example.org;Thu', 'mx.example.org'],
+    [' from a.example by mx.example.org(comment)', 'mx.example.org'],
+    [' from byline.example (nearby.example) by x.example', 'x.example'],
+    [' from a.example with SMTP; Thu', ''],
+    [' from a.example by', ''],
+    ['by first.example', 'first.example'],
+    ['', ''],
+  ];
+  for (const [value, host] of cases) assert.equal(receivedBy(value), host, JSON.stringify(value));
+  const raw = Buffer.from('Received: from a by mail01.contoso.com; x\r\nReceived: from b\r\n by MAIL01.CONTOSO.COM with ESMTP\r\nReceived: from c by other.example\r\n\r\n');
+  assert.equal(countLocalReceived(raw, readHeader(raw), new Set(['mail01.contoso.com'])), 2);
+});
+
+test('receivedBy: on random fields it returns a token of the field, after a standalone `by`, and stays linear', () => {
+  const random = prng(0x5eed_4b7);
+  const words = ['by', 'from', 'with', 'BY', 'bY', 'by;', '(by', 'x.example', ';', '(c)', '\t', '\r\n ', 'nearby', 'by\t'];
+  for (let i = 0; i < 3000; i++) {
+    const value = Array.from({ length: randomInt(random, 12) }, () => pick(random, words)).join(pick(random, [' ', '', '  ']));
+    const host = receivedBy(value);
+    if (host === '') continue;
+    assert.ok(value.toLowerCase().includes(host), JSON.stringify(value));
+    assert.ok(!/[\s;(]/.test(host), JSON.stringify(host));
+  }
+  const hostile = ' by'.repeat(200_000) + 'x';
+  const started = process.hrtime.bigint();
+  receivedBy(hostile);
+  assert.ok(Number(process.hrtime.bigint() - started) / 1e6 < 500);
 });
 
 test('Received: RFC 5321 §4.4 form, TLS and authentication as comments, for only with one recipient', () => {
