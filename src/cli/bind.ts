@@ -21,16 +21,16 @@ import {
 
 /** Accepted by every cmdlet and returned in BoundArguments.common; a cmdlet's own spec wins. */
 export const COMMON_PARAMETERS: readonly ParameterSpec[] = [
-  { name: 'Confirm', kind: 'switch', aliases: ['cf'], help: 'Accepted for compatibility; nothing asks for confirmation.' },
+  { name: 'Confirm', kind: 'switch', aliases: ['cf'], help: '-Confirm:$false only: Mailroom never asks before a change, as Exchange with -Confirm:$false. -Confirm is refused.' },
   { name: 'WhatIf', kind: 'switch', aliases: ['wi'], help: 'Refused: Mailroom cannot show what a cmdlet would do without doing it. -WhatIf:$false is accepted.' },
-  { name: 'DomainController', kind: 'string', help: 'Accepted for compatibility; there is one directory.' },
-  { name: 'Verbose', kind: 'switch', aliases: ['vb'], help: 'Accepted for compatibility.' },
+  { name: 'DomainController', kind: 'string', help: 'Not supported: there are no domain controllers; the directory is one database.' },
+  { name: 'Verbose', kind: 'switch', aliases: ['vb'], help: 'Writes VERBOSE: lines to stderr: the directory used, and how long the cmdlet took.' },
   {
     name: 'ErrorAction',
     kind: 'enum',
     aliases: ['ea'],
     values: ['Break', 'Continue', 'Ignore', 'Inquire', 'SilentlyContinue', 'Stop', 'Suspend'],
-    help: 'Accepted for compatibility.',
+    help: 'Stop or Continue: an error is shown and the exit status is 1. SilentlyContinue or Ignore: the error is not shown; the exit status is still 1. Inquire, Suspend and Break are refused.',
   },
 ];
 
@@ -285,6 +285,19 @@ class Binder {
     // (`-WhatIf:` is what bash leaves of -WhatIf:$true as well as of -WhatIf:$false.)
     if (Object.hasOwn(this.common, 'WhatIf') && this.common.WhatIf !== false) {
       throw new CmdletSyntaxError('-WhatIf is not supported: Mailroom cannot show what a cmdlet would change without changing it, so nothing was done. Run the cmdlet without -WhatIf to make the change.', 'WhatIf');
+    }
+    // Exchange asks before the change with -Confirm; Mailroom never asks, so running on would
+    // make the change the admin wanted to be asked about. `-Confirm:` (bash's remains of
+    // -Confirm:$false, the common case) is let through.
+    if (this.common.Confirm === true) {
+      throw new CmdletSyntaxError('-Confirm is not supported: Mailroom never asks before a change, so nothing was done. Run the cmdlet without -Confirm (or with -Confirm:$false).', 'Confirm');
+    }
+    if (Object.hasOwn(this.common, 'DomainController')) {
+      throw new CmdletSyntaxError('-DomainController is not supported: Mailroom has no domain controllers; every cmdlet reads and writes the one directory database.', 'DomainController');
+    }
+    const action = this.common.ErrorAction;
+    if (action === 'Inquire' || action === 'Suspend' || action === 'Break') {
+      throw new CmdletSyntaxError(`-ErrorAction ${action} is not supported: Mailroom does not stop to ask or debug. Use Stop, Continue, SilentlyContinue or Ignore.`, 'ErrorAction');
     }
     if (!this.help) this.checkRequired();
     const bound: BoundArguments = { values: this.values, common: this.common, help: this.help };

@@ -35,10 +35,23 @@ export async function cmdletCommand(name: string, args: string[], out: NodeJS.Wr
   for (const name of bound.implied ?? []) {
     console.error(`Note: -${name} had no value and is taken as $true. In bash, write '$true' and '$false' in single quotes (an unquoted $false reaches Mailroom as nothing).`);
   }
+  const verbose = bound.common.Verbose === true;
+  const quietErrors = bound.common.ErrorAction === 'SilentlyContinue' || bound.common.ErrorAction === 'Ignore';
+  const started = performance.now();
   const own = directory ?? (await Directory.open());
   try {
+    if (verbose) console.error(`VERBOSE: ${cmdlet.name} on the directory ${own.describe()}`);
     const ctx: CmdletContext = { directory: own, warn: (t) => console.error(`WARNING: ${t}`) };
-    const result = await cmdlet.run(bound.values, ctx);
+    let result: Awaited<ReturnType<typeof cmdlet.run>>;
+    try {
+      result = await cmdlet.run(bound.values, ctx);
+    } catch (e) {
+      // -ErrorAction SilentlyContinue/Ignore: the caller sees the failure only in the status.
+      if (quietErrors) return 1;
+      throw e;
+    } finally {
+      if (verbose) console.error(`VERBOSE: ${cmdlet.name} took ${Math.round(performance.now() - started)} ms`);
+    }
     if (typeof result === 'string') out.write(result + '\n');
     else if (Array.isArray(result)) {
       if (json) out.write(JSON.stringify(result.length === 1 && !/^Get-/i.test(cmdlet.name) ? result[0] : result, null, 2) + '\n');

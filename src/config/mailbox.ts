@@ -1,6 +1,6 @@
 // Per-mailbox settings: quotas (Set-Mailbox, with the database defaults of Set-MailboxDatabase)
 // and the POP3/IMAP4 settings of Set-CASMailbox (shared/research/exchange-features.md §3, §7).
-import { MIME_FORMATS, NO_DOWNLOAD_RECEIPTS, unsupportedMimeFormat } from './pop-imap.ts';
+import { MIME_FORMATS, NO_DOWNLOAD_RECEIPTS, NO_ESTIMATED_SIZES, unsupportedMimeFormat } from './pop-imap.ts';
 import type { SettingDef } from './model.ts';
 
 const GB = 1024 ** 3;
@@ -53,7 +53,8 @@ function casDefs(prefix: 'Pop' | 'Imap'): SettingDef[] {
       help: `Use the server's ${prefix}Settings; $false makes the four ${prefix}* settings below apply.` },
     { name: `${prefix}MessagesRetrievalMimeFormat`, kind: 'enum', values: MIME_FORMATS, default: 'BestBodyFormat', unsupported: unsupportedMimeFormat,
       help: 'How messages are rendered for this mailbox.' },
-    { name: `${prefix}EnableExactRFC822Size`, kind: 'bool', default: false, help: 'Accepted for compatibility: sizes are always exact.' },
+    { name: `${prefix}EnableExactRFC822Size`, kind: 'bool', default: true, unsupported: (v) => (v === false ? NO_ESTIMATED_SIZES : undefined),
+      help: 'Exact message sizes. Mailroom: always $true.' },
     { name: `${prefix}SuppressReadReceipt`, kind: 'bool', default: true, unsupported: (v) => (v === false ? NO_DOWNLOAD_RECEIPTS : undefined),
       help: 'Read receipts only when the user opens a message. Mailroom: always $true.' },
     { name: `${prefix}ForceICalForCalendarRetrievalOption`, kind: 'bool', default: false,

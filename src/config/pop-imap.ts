@@ -33,6 +33,10 @@ export const CALENDAR_OPTIONS = ['iCalendar', 'IntranetUrl', 'InternetUrl', 'Cus
 export const NO_INTEGRATED_AUTH =
   'Mailroom does not support NTLM or Kerberos (GSSAPI): they need a Windows domain controller to check the tickets against. Clients use PLAIN, LOGIN or SCRAM-SHA-256 (which never sends the password).';
 
+/** Exchange's $false reports estimated sizes; estimates make strict clients truncate mail. */
+export const NO_ESTIMATED_SIZES =
+  'Mailroom always reports exact message sizes (what $true asks for): estimated sizes make clients that trust them (RFC 1939 §5 LIST, RFC 3501 RFC822.SIZE) drop or truncate mail.';
+
 export const NO_DOWNLOAD_RECEIPTS =
   'Mailroom does not send read receipts when a POP3 or IMAP4 client downloads a message; the mail client sends one when the user opens it (what $true means). Exchange\'s $false would send a second receipt at download.';
 
@@ -81,8 +85,9 @@ function protocolDefs(p: Protocol): SettingDef[] {
     { name: 'OwaServerUrl', kind: 'string', nullable: true, default: null,
       check: (v) => (/^https?:\/\/[^\s]+$/i.test(v) ? undefined : `must be an http:// or https:// URL (got '${v}').`),
       help: 'Base URL of the meeting web view when CalendarItemRetrievalOption is Custom.' },
-    { name: 'EnableExactRFC822Size', kind: 'bool', default: false,
-      help: 'Accepted for compatibility: Mailroom always reports exact sizes.' },
+    // Exchange's default is $false (estimates); Mailroom's sizes are always exact.
+    { name: 'EnableExactRFC822Size', kind: 'bool', default: true, unsupported: (v) => (v === false ? NO_ESTIMATED_SIZES : undefined),
+      help: 'Exact message sizes in LIST, STAT and RFC822.SIZE. Mailroom: always $true.' },
     // Exchange's default is $true; Mailroom has no Windows domain to check NTLM or Kerberos
     // tickets against, so the only value it can honour is $false (docs/security.md).
     { name: 'EnableGSSAPIAndNTLMAuth', kind: 'bool', default: false,

@@ -234,6 +234,18 @@ export class Directory {
     return directory;
   }
 
+  /** Where the directory is, for people (-Verbose): a file, or a PostgreSQL server without its password. */
+  describe(): string {
+    if (this.db instanceof SqliteDatabase) return this.db.path;
+    const url = directoryUrl() ?? '';
+    try {
+      const u = new URL(url);
+      return `postgres://${u.host}${u.pathname}`;
+    } catch {
+      return 'in PostgreSQL';
+    }
+  }
+
   /** Certificates' private keys stored before they were sealed are sealed now, once. */
   private async sealPlainCertificateKeys(): Promise<void> {
     const plain = await this.db.all<{ thumbprint: string; key_pem: string }>(`SELECT thumbprint, key_pem FROM certificates WHERE key_pem NOT LIKE 'mrsec1:%'`);

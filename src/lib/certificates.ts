@@ -60,9 +60,15 @@ function toPem(der: ArrayBuffer, label: string): string {
 }
 
 /** An ECDSA P-256 certificate for `names` (the first is the subject), valid for `days`. */
-export async function createSelfSignedCertificate(names: string[], days = 1825): Promise<CertificateMaterial> {
+/** Key sizes New-ExchangeCertificate -KeySize may ask for (RSA); 1024 is too weak to offer. */
+export const RSA_KEY_SIZES = [2048, 3072, 4096] as const;
+
+/** ECDSA P-256 unless `rsaBits` asks for an RSA key (Exchange's -KeySize, for old clients). */
+export async function createSelfSignedCertificate(names: string[], days = 1825, rsaBits?: number): Promise<CertificateMaterial> {
   if (names.length === 0) throw new Error('A certificate needs at least one name');
-  const alg = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' };
+  const alg = rsaBits
+    ? { name: 'RSASSA-PKCS1-v1_5', modulusLength: rsaBits, publicExponent: new Uint8Array([1, 0, 1]), hash: 'SHA-256' }
+    : { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' };
   const keys = (await webcrypto.subtle.generateKey(alg, true, ['sign', 'verify'])) as webcrypto.CryptoKeyPair;
   const notBefore = new Date(Date.now() - 60_000);
   const notAfter = new Date(notBefore.getTime() + days * 86400_000);
@@ -82,6 +88,15 @@ export async function createSelfSignedCertificate(names: string[], days = 1825):
   });
   const pkcs8 = await webcrypto.subtle.exportKey('pkcs8', keys.privateKey);
   return describeCertificate(cert.toString('pem') + '\n', toPem(pkcs8, 'PRIVATE KEY'));
+}
+
+/** An encrypted PEM key (PKCS#8 or OpenSSL's legacy form) opened with its password, as unencrypted PKCS#8. */
+export function decryptPrivateKey(keyPem: string, password: string): string {
+  try {
+    return createPrivateKey({ key: keyPem, format: 'pem', passphrase: password }).export({ type: 'pkcs8', format: 'pem' }).toString();
+  } catch {
+    throw new Error('The private key cannot be opened with this -Password (wrong password, or not an encrypted PEM key).');
+  }
 }
 
 /** Reads a PEM certificate (first of a chain) and its key; throws a clear error when they do not match. */

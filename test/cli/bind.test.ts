@@ -175,12 +175,22 @@ test('a bool given no value is reported as implied, so the caller can warn about
 });
 
 test('common parameters are accepted and returned apart', () => {
-  const bound = bindArguments(['x', '-Confirm:$false', '-WhatIf:$false', '-DomainController', 'dc1.contoso.com', '-Verbose', '-ErrorAction', 'stop'], RECEIVE_CONNECTOR);
+  const bound = bindArguments(['x', '-Confirm:$false', '-WhatIf:$false', '-Verbose', '-ErrorAction', 'stop'], RECEIVE_CONNECTOR);
   assert.deepEqual(bound.values, { Identity: 'x' });
-  assert.deepEqual(bound.common, { Confirm: false, WhatIf: false, DomainController: 'dc1.contoso.com', Verbose: true, ErrorAction: 'Stop' });
-  assert.deepEqual(bindArguments(['-ea', 'SilentlyContinue', '-cf'], POP_SETTINGS).common, { ErrorAction: 'SilentlyContinue', Confirm: true });
-  // `-Confirm:$false` unquoted in bash arrives as `-Confirm:`; it does nothing here, so it is let through.
+  assert.deepEqual(bound.common, { Confirm: false, WhatIf: false, Verbose: true, ErrorAction: 'Stop' });
+  assert.deepEqual(bindArguments(['-ea', 'SilentlyContinue', '-cf:$false'], POP_SETTINGS).common, { ErrorAction: 'SilentlyContinue', Confirm: false });
+  // `-Confirm:$false` unquoted in bash arrives as `-Confirm:`; it asks for no prompt, so it is let through.
   assert.deepEqual(bindArguments(['-Confirm:'], POP_SETTINGS).common, { Confirm: null });
+});
+
+test('common parameters Mailroom cannot honour are refused, not ignored: -Confirm, -DomainController, -ErrorAction Inquire', () => {
+  for (const argv of [['x', '-Confirm'], ['x', '-cf'], ['x', '-Confirm:$true']]) {
+    assert.throws(() => bindArguments(argv, RECEIVE_CONNECTOR), /^CmdletSyntaxError: -Confirm is not supported: Mailroom never asks before a change, so nothing was done/, argv.join(' '));
+  }
+  assert.throws(() => bindArguments(['x', '-DomainController', 'dc1.contoso.com'], RECEIVE_CONNECTOR), /-DomainController is not supported: Mailroom has no domain controllers/);
+  for (const action of ['Inquire', 'Suspend', 'Break']) {
+    assert.throws(() => bindArguments(['x', '-ErrorAction', action], RECEIVE_CONNECTOR), new RegExp(`-ErrorAction ${action} is not supported`));
+  }
 });
 
 test('-WhatIf is refused rather than ignored: the cmdlet would make the change it was only asked to show', () => {

@@ -19,7 +19,7 @@ const COMMON = {
   PreAuthenticatedConnectionTimeout: 60,
   CalendarItemRetrievalOption: 'iCalendar',
   OwaServerUrl: null,
-  EnableExactRFC822Size: false,
+  EnableExactRFC822Size: true, // Exchange: $false (estimates); refused here (test/config/unsupported)
   // Exchange: $true. Mailroom has no NTLM or Kerberos and refuses $true (test/config/unsupported.test.ts).
   EnableGSSAPIAndNTLMAuth: false,
   EnforceCertificateErrors: false,
@@ -146,7 +146,7 @@ test('CAS mailbox settings: POP3 and IMAP4 enabled, protocol defaults used', () 
     assert.equal(d[`${p}Enabled`], true);
     assert.equal(d[`${p}UseProtocolDefaults`], true);
     assert.equal(d[`${p}MessagesRetrievalMimeFormat`], 'BestBodyFormat');
-    assert.equal(d[`${p}EnableExactRFC822Size`], false);
+    assert.equal(d[`${p}EnableExactRFC822Size`], true);
     assert.equal(d[`${p}SuppressReadReceipt`], true);
     assert.equal(d[`${p}ForceICalForCalendarRetrievalOption`], false);
   }

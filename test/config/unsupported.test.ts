@@ -26,6 +26,8 @@ const REFUSED: Array<[string, readonly SettingDef[], Record<string, unknown>, Re
   ['ReceiveConnector', RECEIVE_CONNECTOR_SETTINGS, { AuthMechanism: ['Tls', 'ExchangeServer'] }, /-AuthMechanism ExchangeServer is not supported: servers of a Mailroom organization pass mail to each other over the delivery port/],
   ['ReceiveConnector', RECEIVE_CONNECTOR_SETTINGS, { PermissionGroups: ['AnonymousUsers', 'ExchangeServers'] }, /-PermissionGroups ExchangeServers is not supported: no client of a receive connector is an Exchange server/],
   ['ReceiveConnector', RECEIVE_CONNECTOR_SETTINGS, { PermissionGroups: ['ExchangeLegacyServers'] }, /ExchangeLegacyServers is not supported/],
+  ['PopSettings', POP_SETTINGS, { EnableExactRFC822Size: false }, /-EnableExactRFC822Size \$false is not supported: Mailroom always reports exact message sizes/],
+  ['CASMailbox', CAS_MAILBOX_SETTINGS, { ImapEnableExactRFC822Size: false }, /-ImapEnableExactRFC822Size \$false is not supported/],
   ['ReceiveConnector', RECEIVE_CONNECTOR_SETTINGS, { EnableAuthGSSAPI: true }, /-EnableAuthGSSAPI \$true is not supported/],
 ];
 

@@ -1,7 +1,7 @@
 // New-ExchangeCertificate, Import-ExchangeCertificate, Enable-ExchangeCertificate,
 // Get-ExchangeCertificate, Remove-ExchangeCertificate.
 import { readFileSync } from 'node:fs';
-import { createSelfSignedCertificate, describeCertificate, pemBlocks } from '../../lib/certificates.ts';
+import { createSelfSignedCertificate, decryptPrivateKey, describeCertificate, pemBlocks, RSA_KEY_SIZES } from '../../lib/certificates.ts';
 import type { Certificate, Directory } from '../../directory/directory.ts';
 import { certificateWarnings, servedCertificates, type CertificateScene } from '../../host/certificate-choice.ts';
 import { forgetAcmeCertificate } from '../../host/acme.ts';
@@ -56,16 +56,22 @@ export const certificateCmdlets: Cmdlet[] = [
       { name: 'SubjectName', kind: 'string', help: 'X.500 subject such as "c=US, o=Contoso, cn=mail.contoso.com"; its CN becomes the first name.' },
       { name: 'Services', kind: 'enum', multi: true, values: CERTIFICATE_SERVICES, help: 'Services to use it for right away.' },
       { name: 'Server', kind: 'string', help: 'Server; the local (first) server when omitted.' },
-      { name: 'PrivateKeyExportable', kind: 'bool', help: 'Accepted for compatibility.' },
-      { name: 'FriendlyName', kind: 'string', help: 'Accepted for compatibility.' },
-      { name: 'KeySize', kind: 'int', help: 'Accepted for compatibility: keys are ECDSA P-256.' },
+      { name: 'PrivateKeyExportable', kind: 'bool', help: '$false only: the private key never leaves the server (there is no Export-ExchangeCertificate).' },
+      { name: 'KeySize', kind: 'int', help: 'An RSA key of 2048, 3072 or 4096 bits; an ECDSA P-256 key (smaller and faster, for every current client) when omitted.' },
     ],
     examples: ['New-ExchangeCertificate -DomainName mail.contoso.com,autodiscover.contoso.com -Services POP,IMAP,SMTP,IIS'],
     async run(args, ctx) {
+      if (args.PrivateKeyExportable === true) {
+        throw new Error('-PrivateKeyExportable $true is not supported: Mailroom keeps private keys sealed on the server and has no Export-ExchangeCertificate. To use a certificate elsewhere, create the key there and import the certificate here with Import-ExchangeCertificate.');
+      }
+      const keySize = args.KeySize as number | undefined;
+      if (keySize !== undefined && !(RSA_KEY_SIZES as readonly number[]).includes(keySize)) {
+        throw new Error(`-KeySize must be ${RSA_KEY_SIZES.join(', ')} (RSA bits), or left out for an ECDSA P-256 key (got ${keySize}).`);
+      }
       const server = await ctx.directory.server(args.Server as string | undefined);
       const cn = /(?:^|,)\s*cn=([^,]+)/i.exec(String(args.SubjectName ?? ''))?.[1]?.trim();
       const names = [...new Set([...(cn ? [cn] : []), ...((args.DomainName as string[] | undefined) ?? [])])];
-      const material = await createSelfSignedCertificate(names.length ? names : [server.fqdn]);
+      const material = await createSelfSignedCertificate(names.length ? names : [server.fqdn], undefined, keySize);
       return [show(await addWithServices(ctx, { ...material, server: server.name, services: servicesOf(args.Services) }))];
     },
   },
@@ -77,7 +83,7 @@ export const certificateCmdlets: Cmdlet[] = [
       { name: 'PrivateKeyFileName', kind: 'string', help: 'PEM file with the private key.' },
       { name: 'Services', kind: 'enum', multi: true, values: CERTIFICATE_SERVICES, help: 'Services to use it for right away.' },
       { name: 'Server', kind: 'string', help: 'Server; the local (first) server when omitted.' },
-      { name: 'Password', kind: 'secret', help: 'Accepted for compatibility; encrypted keys are not supported.' },
+      { name: 'Password', kind: 'secret', help: 'Password of an encrypted private key (-----BEGIN ENCRYPTED PRIVATE KEY----- or OpenSSL\'s legacy Proc-Type: 4,ENCRYPTED); the key is stored sealed, without it.' },
     ],
     examples: ['Import-ExchangeCertificate -FileName /etc/ssl/mail.contoso.com/fullchain.pem -PrivateKeyFileName /etc/ssl/mail.contoso.com/privkey.pem -Services POP,IMAP,SMTP'],
     async run(args, ctx) {
@@ -92,10 +98,13 @@ export const certificateCmdlets: Cmdlet[] = [
       const certText = read(args.FileName as string, 'FileName');
       const keyText = args.PrivateKeyFileName ? read(args.PrivateKeyFileName as string, 'PrivateKeyFileName') : certText;
       const chain = pemBlocks(certText, ['-----BEGIN CERTIFICATE-----'], ['-----END CERTIFICATE-----']);
-      const keyMarkers = (edge: string) => ['', 'RSA ', 'EC '].map((kind) => `-----${edge} ${kind}PRIVATE KEY-----`);
-      const [key] = pemBlocks(keyText, keyMarkers('BEGIN'), keyMarkers('END'));
+      const keyMarkers = (edge: string) => ['', 'RSA ', 'EC ', 'ENCRYPTED '].map((kind) => `-----${edge} ${kind}PRIVATE KEY-----`);
+      const [found] = pemBlocks(keyText, keyMarkers('BEGIN'), keyMarkers('END'));
       if (chain.length === 0) throw new Error('-FileName holds no PEM certificate.');
-      if (!key) throw new Error('No PEM private key found; give it with -PrivateKeyFileName.');
+      if (!found) throw new Error('No PEM private key found; give it with -PrivateKeyFileName.');
+      const encrypted = found.includes('ENCRYPTED');
+      if (encrypted && args.Password === undefined) throw new Error('The private key is encrypted: give its password with -Password.');
+      const key = args.Password !== undefined ? decryptPrivateKey(found, String(args.Password)) : found;
       const material = describeCertificate(chain.join(''), key);
       return [show(await addWithServices(ctx, { ...material, server: server.name, services: servicesOf(args.Services) }))];
     },
@@ -106,16 +115,21 @@ export const certificateCmdlets: Cmdlet[] = [
     parameters: [
       { name: 'Thumbprint', kind: 'string', positional: 0, required: true, aliases: ['Identity'], help: 'Thumbprint from Get-ExchangeCertificate.' },
       { name: 'Services', kind: 'enum', multi: true, values: CERTIFICATE_SERVICES, required: true, help: 'POP, IMAP, SMTP, IIS.' },
-      { name: 'Server', kind: 'string', help: 'Accepted for compatibility.' },
-      { name: 'Force', kind: 'switch', help: 'Accepted for compatibility.' },
-      { name: 'DoNotRequireSsl', kind: 'switch', help: 'Accepted for compatibility.' },
+      { name: 'Server', kind: 'string', help: 'The server the certificate belongs to; refused when it has no certificate with this thumbprint.' },
+      { name: 'Force', kind: 'switch', help: 'Replaces the certificate a service had without asking, as Exchange does with -Force; Mailroom never asks.' },
+      { name: 'DoNotRequireSsl', kind: 'switch', help: 'Not supported: the web service always moves sign-in and the pages to HTTPS.' },
     ],
     examples: ['Enable-ExchangeCertificate -Thumbprint 5113AE0233A72FCCB75DE2D6C1E0F1A8B1A5D4E2 -Services POP,IMAP'],
     async run(args, ctx) {
+      if (args.DoNotRequireSsl === true) {
+        throw new Error('-DoNotRequireSsl is not supported: Mailroom\'s web service always moves sign-in and the pages to HTTPS, whatever certificate it serves.');
+      }
       const services = servicesOf(args.Services);
-      const certificates = await ctx.directory.certificates();
+      const server = args.Server !== undefined ? (await ctx.directory.server(args.Server as string)).name : undefined;
+      const certificates = await ctx.directory.certificates(server);
       const wanted = (args.Thumbprint as string).replace(/[\s:]/g, '');
       const cert = certificates.find((c) => c.thumbprint.toLowerCase() === wanted.toLowerCase());
+      if (server !== undefined && !cert) throw new Error(`Server ${server} has no certificate with thumbprint ${args.Thumbprint as string}. Get-ExchangeCertificate -Server ${server} lists them.`);
       if (cert && services.length > 0 && cert.names.some((n) => n.startsWith('*.')) && services.some((s) => s === 'POP' || s === 'IMAP')) {
         ctx.warn('This is a wildcard certificate. Exchange refuses these for POP and IMAP; Mailroom allows them, but set -X509CertificateName so clients see a matching name.');
       }
@@ -143,13 +157,13 @@ export const certificateCmdlets: Cmdlet[] = [
     synopsis: 'Deletes a certificate and its private key. Refused while a service would be left without a certificate.',
     parameters: [
       { name: 'Thumbprint', kind: 'string', positional: 0, required: true, aliases: ['Identity'], help: 'Thumbprint from Get-ExchangeCertificate.' },
-      { name: 'Server', kind: 'string', help: 'Accepted for compatibility: the thumbprint names the certificate.' },
-      { name: 'Confirm', kind: 'bool', help: 'Accepted for compatibility: the command does not prompt.' },
+      { name: 'Server', kind: 'string', help: 'Only a certificate of this server.' },
     ],
     examples: ['Remove-ExchangeCertificate -Thumbprint 5113AE0233A72FCCB75DE2D6C1E0F1A8B1A5D4E2'],
     async run(args, ctx) {
       const wanted = (args.Thumbprint as string).replace(/[\s:]/g, '').toLowerCase();
-      const cert = (await ctx.directory.certificates()).find((c) => c.thumbprint.toLowerCase() === wanted);
+      const server = args.Server !== undefined ? (await ctx.directory.server(args.Server as string)).name : undefined;
+      const cert = (await ctx.directory.certificates(server)).find((c) => c.thumbprint.toLowerCase() === wanted);
       if (!cert) throw new Error(`There is no certificate with thumbprint ${args.Thumbprint as string}. Get-ExchangeCertificate lists them.`);
       // Exchange refuses to remove the certificate transport depends on until another takes
       // over; here every service is checked: what it serves now, and what it would serve after.

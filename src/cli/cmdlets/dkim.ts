@@ -72,7 +72,6 @@ export const dkimCmdlets: Cmdlet[] = [
     parameters: [
       { name: 'Domain', kind: 'string', positional: 0, required: true, help: 'Accepted domain.' },
       { name: 'Selector', kind: 'string', required: true, help: 'Selector of the key.' },
-      { name: 'Confirm', kind: 'bool', help: 'Accepted for compatibility.' },
     ],
     async run(args, ctx) {
       await removeDkimKey(ctx.directory, String(args.Domain), String(args.Selector));

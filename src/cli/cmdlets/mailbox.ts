@@ -2,6 +2,7 @@
 import { credentialsFor, generatePassword, organizationPasswordCost, passwordProblem } from '../../auth/credentials.ts';
 import { foreignCredentials, SUPPORTED_FOREIGN_SCHEMES } from '../../auth/foreign-hashes.ts';
 import { CAS_MAILBOX_SETTINGS, DATABASE_SETTINGS, MAILBOX_SETTINGS } from '../../config/mailbox.ts';
+import { MailboxDatabases } from '../../backend/mailbox-databases.ts';
 import type { Mailbox } from '../../directory/directory.ts';
 import { displaySettings, settingParameters, type Cmdlet, type OutputObject } from '../cmdlet.ts';
 import { NO_THROTTLING, type ThrottlingDirectory } from '../../config/throttling-policy.ts';
@@ -54,6 +55,19 @@ function addressChange(value: BoundValue | undefined): { add: string[]; remove: 
   return { add: change.add.map(strip), remove: change.remove.map(strip) };
 }
 
+
+// Exchange's rights can cover parts of a mailbox's folder tree; Mailroom's FullAccess and SendAs
+// cover the whole mailbox, which is Exchange's InheritanceType All (its default).
+const INHERITANCE_TYPE: ParameterSpec = {
+  name: 'InheritanceType', kind: 'enum', values: ['None', 'All', 'Descendents', 'SelfAndChildren', 'Children'],
+  help: 'All only: a right covers the whole mailbox.',
+};
+function checkInheritance(value: BoundValue | undefined): void {
+  if (value !== undefined && value !== null && value !== 'All') {
+    throw new Error(`-InheritanceType ${String(value)} is not supported: FullAccess and SendAs cover the whole mailbox in Mailroom (InheritanceType All).`);
+  }
+}
+
 export const mailboxCmdlets: Cmdlet[] = [
   {
     name: 'New-Mailbox',
@@ -69,8 +83,6 @@ export const mailboxCmdlets: Cmdlet[] = [
       { name: 'Shared', kind: 'switch', help: 'Create a shared mailbox (no logon of its own; opened through FullAccess).' },
       { name: 'Database', kind: 'string', help: 'Mailbox database; the first one when omitted.' },
       { name: 'Languages', kind: 'string', multi: true, help: 'Preferred languages, e.g. zh-TW; the first names the default folders.' },
-      { name: 'FirstName', kind: 'string', help: 'Accepted for compatibility.' },
-      { name: 'LastName', kind: 'string', help: 'Accepted for compatibility.' },
       { name: 'ResetPasswordOnNextLogon', kind: 'bool', help: '$false only: POP3, IMAP4 and SMTP cannot ask a user for a new password at logon.' },
     ],
     examples: [
@@ -189,9 +201,15 @@ export const mailboxCmdlets: Cmdlet[] = [
   {
     name: 'Remove-Mailbox',
     synopsis: 'Removes a mailbox and its logon.',
-    parameters: [{ ...IDENTITY, required: true }, { name: 'Permanent', kind: 'bool', help: 'Accepted for compatibility.' }],
+    parameters: [
+      { ...IDENTITY, required: true },
+      { name: 'Permanent', kind: 'bool', help: '$true also deletes the mailbox\'s mail from its database now. Without it the mail stays in the database, as Exchange keeps a disconnected mailbox (Mailroom has no Connect-Mailbox yet).' },
+    ],
     async run(args, ctx) {
+      const mailbox = await ctx.directory.requireMailbox(args.Identity as string);
+      const store = args.Permanent === true ? await new MailboxDatabases(ctx.directory).storeFor(mailbox) : undefined;
       const removed = await ctx.directory.removeMailbox(args.Identity as string);
+      await store?.removeMailbox(mailbox.id);
       await associateThrottlingPolicy(ctx.directory, removed.id, null);
     },
   },
@@ -223,11 +241,15 @@ export const mailboxCmdlets: Cmdlet[] = [
       { ...IDENTITY, required: true },
       { name: 'User', kind: 'string', required: true, help: 'The mailbox user who gets the right.' },
       { name: 'AccessRights', kind: 'enum', multi: true, values: ['FullAccess', 'SendAs'], required: true, help: 'FullAccess or SendAs.' },
-      { name: 'InheritanceType', kind: 'enum', values: ['None', 'All', 'Descendents', 'SelfAndChildren', 'Children'], help: 'Accepted for compatibility.' },
-      { name: 'AutoMapping', kind: 'bool', help: 'Accepted for compatibility.' },
+      INHERITANCE_TYPE,
+      { name: 'AutoMapping', kind: 'bool', help: '$false only: Outlook\'s automapping of mailboxes a user has FullAccess to needs Autodiscover for MAPI, which Mailroom does not serve; IMAP4 and POP3 clients open the mailbox as user\\alias.' },
     ],
     examples: ['Add-MailboxPermission -Identity sales -User chris -AccessRights FullAccess -InheritanceType All'],
     async run(args, ctx) {
+      checkInheritance(args.InheritanceType);
+      if (args.AutoMapping === true) {
+        throw new Error('-AutoMapping $true is not supported: Outlook\'s automapping needs Autodiscover for MAPI, which Mailroom does not serve. Leave it out or give $false; IMAP4 and POP3 clients open the mailbox by logging on as user\\alias.');
+      }
       for (const right of args.AccessRights as ('FullAccess' | 'SendAs')[]) {
         await ctx.directory.addMailboxPermission(args.Identity as string, args.User as string, right);
       }
@@ -241,9 +263,10 @@ export const mailboxCmdlets: Cmdlet[] = [
       { ...IDENTITY, required: true },
       { name: 'User', kind: 'string', required: true, help: 'The mailbox user who loses the right.' },
       { name: 'AccessRights', kind: 'enum', multi: true, values: ['FullAccess', 'SendAs'], required: true, help: 'FullAccess or SendAs.' },
-      { name: 'InheritanceType', kind: 'enum', values: ['None', 'All', 'Descendents', 'SelfAndChildren', 'Children'], help: 'Accepted for compatibility.' },
+      INHERITANCE_TYPE,
     ],
     async run(args, ctx) {
+      checkInheritance(args.InheritanceType);
       for (const right of args.AccessRights as ('FullAccess' | 'SendAs')[]) {
         await ctx.directory.removeMailboxPermission(args.Identity as string, args.User as string, right);
       }

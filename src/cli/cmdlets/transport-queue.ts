@@ -111,7 +111,6 @@ export const transportQueueCmdlets: Cmdlet[] = [
     synopsis: 'Removes a send connector.',
     parameters: [
       { name: 'Identity', kind: 'string', positional: 0, required: true, help: 'Name of the connector.' },
-      { name: 'Confirm', kind: 'bool', help: 'Accepted for compatibility.' },
     ],
     async run(args, ctx) {
       await removeSendConnector(ctx.directory, String(args.Identity));
@@ -190,10 +189,13 @@ export const transportQueueCmdlets: Cmdlet[] = [
     synopsis: 'Makes the waiting messages of a queue (or of all queues) due now, instead of at their next retry time.',
     parameters: [
       { name: 'Identity', kind: 'string', positional: 0, help: 'SERVER\\domain; every queue when omitted.' },
-      { name: 'Resubmit', kind: 'bool', help: 'Accepted for compatibility: routing is always worked out again.' },
+      { name: 'Resubmit', kind: 'bool', help: '$true only: Mailroom works out every retried message\'s route again (DNS, send connectors), as Exchange does with -Resubmit $true.' },
     ],
     examples: ['Retry-Queue MAIL01\\fabrikam.com', 'Retry-Queue'],
     async run(args) {
+      if (args.Resubmit === false) {
+        throw new Error('-Resubmit $false is not supported: Mailroom cannot retry a message on the route it had; every retry works the route out again (-Resubmit $true).');
+      }
       const domain = args.Identity ? String(args.Identity).split('\\').pop()! : undefined;
       const n = await withQueue((q) => q.retryNow(Date.now(), domain));
       return `${n} recipient(s) will be retried within a second.`;
@@ -223,7 +225,6 @@ export const transportQueueCmdlets: Cmdlet[] = [
     parameters: [
       { name: 'Identity', kind: 'string', positional: 0, required: true, help: 'SERVER\\MessageId.' },
       { name: 'WithNDR', kind: 'bool', help: 'Send the sender a non-delivery report; $true when omitted.' },
-      { name: 'Confirm', kind: 'bool', help: 'Accepted for compatibility.' },
     ],
     examples: ['Remove-Message MAIL01\\3F2A9C1B7D04 -WithNDR $false'],
     async run(args) {

@@ -28,7 +28,7 @@ export const transportCmdlets: Cmdlet[] = [
     parameters: [
       { name: 'Name', kind: 'string', positional: 0, required: true, help: 'Name of the connector.' },
       { name: 'Server', kind: 'string', help: 'Server the connector runs on; the organization\'s first server when omitted.' },
-      { name: 'Custom', kind: 'switch', help: 'Accepted for compatibility.' },
+      { name: 'Custom', kind: 'switch', help: 'The connector starts from Exchange\'s defaults and the settings given here; Custom is the only usage type (Exchange\'s -Internet, -Internal, -Client and -Partner presets are not offered: give -PermissionGroups and -AuthMechanism).' },
       ...settingParameters(RECEIVE_CONNECTOR_SETTINGS),
     ],
     examples: [
