@@ -8,8 +8,9 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
-  flagsFromLetters, maildirFolderLevels, parseDovecotKeywords, parseMaildirFileName, parseSubscriptions, toCrlf,
+  flagsFromLetters, maildirFolderLevels, parseDovecotKeywords, parseMaildirFileName, parseSubscriptions,
 } from './formats/maildir.ts';
+import { toCrlf } from './formats/line-endings.ts';
 import { DOVECOT_POP3_UIDL_FORMAT, formatPop3Uidl, parseUidlist, type Uidlist } from './formats/dovecot-uidlist.ts';
 import { specialUseByName } from './formats/well-known-folders.ts';
 import { SourceItemError, type MigrationSource, type SourceEntry, type SourceFolder } from './source.ts';

@@ -2,8 +2,9 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  flagsFromLetters, lettersFromFlags, maildirFolderLevels, parseDovecotKeywords, parseMaildirFileName, parseSubscriptions, toCrlf,
+  flagsFromLetters, lettersFromFlags, maildirFolderLevels, parseDovecotKeywords, parseMaildirFileName, parseSubscriptions,
 } from '../../src/migration/formats/maildir.ts';
+import { toCrlf } from '../../src/migration/formats/line-endings.ts';
 import { formatPop3Uidl, formatUidlist, parseUidlist, type UidlistEntry } from '../../src/migration/formats/dovecot-uidlist.ts';
 import { specialUseByName } from '../../src/migration/formats/well-known-folders.ts';
 import { placeFolder } from '../../src/migration/folder-filter.ts';

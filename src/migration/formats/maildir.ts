@@ -135,22 +135,3 @@ export function parseSubscriptions(text: string): string[][] {
   }
   return out;
 }
-
-/** Rewrites every bare LF as CRLF: what Dovecot sends over IMAP for a maildir file saved with LF. */
-export function toCrlf(raw: Buffer): Buffer {
-  let bare = 0;
-  for (let i = raw.indexOf(0x0a); i >= 0; i = raw.indexOf(0x0a, i + 1)) if (i === 0 || raw[i - 1] !== 0x0d) bare++;
-  if (bare === 0) return raw;
-  const out = Buffer.allocUnsafe(raw.length + bare);
-  let o = 0;
-  let start = 0;
-  for (let i = raw.indexOf(0x0a); i >= 0; i = raw.indexOf(0x0a, i + 1)) {
-    if (i > 0 && raw[i - 1] === 0x0d) continue;
-    o += raw.copy(out, o, start, i);
-    out[o++] = 0x0d;
-    out[o++] = 0x0a;
-    start = i + 1;
-  }
-  o += raw.copy(out, o, start);
-  return out;
-}

@@ -3,6 +3,7 @@
 // and X-IMAPbase. Pure: the scanner is fed the file's bytes in chunks (files can be gigabytes;
 // it keeps one separator line and one header block at most) and gives each message's span;
 // mboxMessage turns one span's bytes into the message as an IMAP server would serve it.
+import { toCrlf } from './line-endings.ts';
 
 /** Longest `From ` line and header block kept while scanning; longer ones are cut there. */
 const MAX_SEPARATOR = 1024;
@@ -299,23 +300,5 @@ export function mboxMessage(span: Buffer, variant: MboxVariant): Buffer {
     copyFrom = h.end;
   }
   parts.push(unescaped.subarray(copyFrom));
-  return crlf(parts.length === 1 ? unescaped : Buffer.concat(parts));
-}
-
-function crlf(raw: Buffer): Buffer {
-  let bare = 0;
-  for (let i = raw.indexOf(0x0a); i >= 0; i = raw.indexOf(0x0a, i + 1)) if (i === 0 || raw[i - 1] !== 0x0d) bare++;
-  if (bare === 0) return raw;
-  const out = Buffer.allocUnsafe(raw.length + bare);
-  let o = 0;
-  let start = 0;
-  for (let i = raw.indexOf(0x0a); i >= 0; i = raw.indexOf(0x0a, i + 1)) {
-    if (i > 0 && raw[i - 1] === 0x0d) continue;
-    o += raw.copy(out, o, start, i);
-    out[o++] = 0x0d;
-    out[o++] = 0x0a;
-    start = i + 1;
-  }
-  o += raw.copy(out, o, start);
-  return out;
+  return toCrlf(parts.length === 1 ? unescaped : Buffer.concat(parts));
 }
