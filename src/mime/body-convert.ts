@@ -4,17 +4,13 @@
 // Every function walks its input once with indexOf and character tests, no regular
 // expressions: the input is whatever a sender put in a message. Output is bounded by a small
 // multiple of the input (an escaped "<" becomes "&lt;" or "<<", a line break "<br>\r\n").
+import { HTML_ENTITIES } from './html-entities.ts';
 
-/** Named entities worth knowing in mail; anything else is kept as written. */
-const ENTITIES: Record<string, string> = {
-  amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: '\u00a0', copy: '©', reg: '®', trade: '™',
-  hellip: '…', mdash: '—', ndash: '–', lsquo: '‘', rsquo: '’', ldquo: '“', rdquo: '”',
-  laquo: '«', raquo: '»', bull: '•', middot: '·', euro: '€', pound: '£', yen: '¥', cent: '¢',
-  deg: '°', times: '×', divide: '÷', sect: '§', para: '¶', shy: '',
-  auml: 'ä', ouml: 'ö', uuml: 'ü', Auml: 'Ä', Ouml: 'Ö', Uuml: 'Ü', szlig: 'ß',
-  eacute: 'é', egrave: 'è', ecirc: 'ê', aacute: 'á', agrave: 'à', acirc: 'â', ccedil: 'ç',
-  iacute: 'í', oacute: 'ó', uacute: 'ú', ntilde: 'ñ', Eacute: 'É', oslash: 'ø', aring: 'å',
-};
+/**
+ * Entities as HTML defines them: &nbsp; stays a no-break space, since the converted body is read
+ * by people and a no-break space must still keep its words together.
+ */
+const ENTITIES = HTML_ENTITIES;
 
 const isAlpha = (c: number) => (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a);
 const isDigit = (c: number) => c >= 0x30 && c <= 0x39;

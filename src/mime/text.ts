@@ -6,6 +6,7 @@ import libmime from 'libmime';
 import { decodeCharset, decodeHeaderBinary } from './charset.ts';
 import { decodeHeaderText, formatAddressesDecoded, headerValue, parseAddressList, paramValue } from './headers.ts';
 import { charsetHint, walkParts } from './scan.ts';
+import { HTML_ENTITIES } from './html-entities.ts';
 import type { MessagePart } from './scan.ts';
 
 /** Default cap on the body text returned (characters). */
@@ -126,15 +127,11 @@ export function decodeTransferEncoding(body: Uint8Array, encoding: string | null
 // ---------------------------------------------------------------------------------------
 // HTML
 
-const ENTITIES: Record<string, string> = {
-  amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: ' ', copy: '©', reg: '®', trade: '™',
-  hellip: '…', mdash: '—', ndash: '–', lsquo: '‘', rsquo: '’', ldquo: '“', rdquo: '”',
-  laquo: '«', raquo: '»', bull: '•', middot: '·', euro: '€', pound: '£', yen: '¥', cent: '¢',
-  deg: '°', times: '×', divide: '÷', sect: '§', para: '¶', shy: '',
-  auml: 'ä', ouml: 'ö', uuml: 'ü', Auml: 'Ä', Ouml: 'Ö', Uuml: 'Ü', szlig: 'ß',
-  eacute: 'é', egrave: 'è', ecirc: 'ê', aacute: 'á', agrave: 'à', acirc: 'â', ccedil: 'ç',
-  iacute: 'í', oacute: 'ó', uacute: 'ú', ntilde: 'ñ', Eacute: 'É', oslash: 'ø', aring: 'å',
-};
+/**
+ * Entities for search text: as HTML defines them, except &nbsp; becomes a plain space, so that words
+ * joined by a no-break space are still found one by one (the index splits words at spaces).
+ */
+const ENTITIES: Readonly<Record<string, string>> = { ...HTML_ENTITIES, nbsp: ' ' };
 
 export function decodeEntities(text: string): string {
   return text.replace(/&(#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z]{2,8});?/g, (whole, name: string) => {
