@@ -7,19 +7,10 @@ import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'no
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { makePrivateDir, PRIVATE_FILE_MODE } from './private-files.ts';
+import { processAlive } from './process-alive.ts';
 
 export function runFolder(dataFolder: string): string {
   return join(dataFolder, 'run');
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    // EPERM: the process exists but belongs to another user (a server run by systemd as mailroom).
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 /** Marks this process as a server of `dataFolder`; the returned function removes the mark. */
@@ -50,7 +41,7 @@ export function runningServers(dataFolder: string): RunningServer[] {
   for (const name of names) {
     const pid = Number(name);
     if (!Number.isSafeInteger(pid) || pid <= 0) continue;
-    if (pid !== process.pid && !alive(pid)) {
+    if (pid !== process.pid && !processAlive(pid)) {
       rmSync(join(folder, name), { force: true });
       continue;
     }

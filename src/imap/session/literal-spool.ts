@@ -9,6 +9,7 @@ import { promises as fs, readdirSync, rmSync, type Dirent } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { dataFolder } from '../../lib/env.ts';
+import { processAlive } from '../../lib/process-alive.ts';
 
 /** Bytes of literals one APPEND keeps in memory; every literal past them goes to a spool file. */
 export const IN_MEMORY_LITERAL_BYTES = 256 * 1024;
@@ -73,16 +74,6 @@ export class SpooledLiteral {
   }
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    // EPERM: it exists, under another user.
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /** Removes the spool files of processes that are gone (killed while a client was appending). */
 export function sweepSpool(): number {
   let entries: Dirent[];
@@ -95,7 +86,7 @@ export function sweepSpool(): number {
   for (const entry of entries) {
     if (!entry.isFile() || !entry.name.endsWith(SUFFIX)) continue;
     const pid = Number(entry.name.slice(0, entry.name.indexOf('-')));
-    const owned = Number.isSafeInteger(pid) && pid > 0 && (pid === process.pid || alive(pid));
+    const owned = Number.isSafeInteger(pid) && pid > 0 && (pid === process.pid || processAlive(pid));
     if (owned) continue;
     rmSync(join(spoolFolder(), entry.name), { force: true });
     removed++;
