@@ -105,6 +105,24 @@ export class ProbeConnection {
     w?.();
   }
 
+  /**
+   * Waits until more bytes arrive (or the connection fails or ends, or `deadline` passes, each
+   * thrown as the reason the read cannot finish).
+   */
+  private async moreData(deadline: number): Promise<void> {
+    if (this.failure) throw this.failure;
+    if (this.ended) throw new ProbeError(`${this.target.host}:${this.target.port} closed the connection.`);
+    const left = deadline - Date.now();
+    if (left <= 0) throw new ProbeError(`${this.target.host}:${this.target.port} did not answer within ${this.target.timeoutMs} ms.`);
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, left);
+      this.waiter = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+  }
+
   /** The next line without its CRLF. */
   async readLine(): Promise<string> {
     const deadline = Date.now() + this.target.timeoutMs;
@@ -115,17 +133,7 @@ export class ProbeConnection {
         this.buffer = this.buffer.subarray(lf + 1);
         return line;
       }
-      if (this.failure) throw this.failure;
-      if (this.ended) throw new ProbeError(`${this.target.host}:${this.target.port} closed the connection.`);
-      const left = deadline - Date.now();
-      if (left <= 0) throw new ProbeError(`${this.target.host}:${this.target.port} did not answer within ${this.target.timeoutMs} ms.`);
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, left);
-        this.waiter = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
+      await this.moreData(deadline);
     }
   }
 
@@ -134,17 +142,7 @@ export class ProbeConnection {
     if (n > MAX_LINE) throw new ProbeError(`${this.target.host}:${this.target.port} announced a ${n}-byte literal; the test reads at most ${MAX_LINE}.`);
     const deadline = Date.now() + this.target.timeoutMs;
     while (this.buffer.length < n) {
-      if (this.failure) throw this.failure;
-      if (this.ended) throw new ProbeError(`${this.target.host}:${this.target.port} closed the connection.`);
-      const left = deadline - Date.now();
-      if (left <= 0) throw new ProbeError(`${this.target.host}:${this.target.port} did not answer within ${this.target.timeoutMs} ms.`);
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, left);
-        this.waiter = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
+      await this.moreData(deadline);
     }
     const out = this.buffer.subarray(0, n);
     this.buffer = this.buffer.subarray(n);
