@@ -1,5 +1,6 @@
 // Shared by the tests that run real processes: temporary data folders, free port offsets, the
 // `mailroom` command as a child process, and a running server.
+import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -51,6 +52,13 @@ export function mailroom(args: string[], env: Record<string, string>): CliResult
     timeout: 60_000,
   });
   return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** `mailroom` as an administrator runs it: a command that must succeed (its stderr in the failure message). */
+export function mailroomOk(args: string[], env: Record<string, string>): CliResult {
+  const r = mailroom(args, env);
+  assert.equal(r.status, 0, `${args.join(' ')}: ${r.stderr}`);
+  return r;
 }
 
 export interface RunningServer {

@@ -5,7 +5,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { ImapFlow } from 'imapflow';
 import nodemailer from 'nodemailer';
-import { freePortOffset, mailroom, startMailroom, tempDataDir, type RunningServer } from '../helpers.ts';
+import { freePortOffset, mailroom, mailroomOk, startMailroom, tempDataDir, type RunningServer } from '../helpers.ts';
 import { createTestOrganization } from '../support/organization.ts';
 
 const data = tempDataDir();
@@ -14,11 +14,7 @@ let offset = 0;
 let env: Record<string, string>;
 let server: RunningServer;
 
-function admin(...args: string[]) {
-  const r = mailroom(args, env);
-  assert.equal(r.status, 0, `${args.join(' ')}: ${r.stderr}`);
-  return r;
-}
+const admin = (...args: string[]) => mailroomOk(args, env);
 const json = (...args: string[]) => JSON.parse(admin(...args, '--json').stdout);
 
 function imap(user: string): ImapFlow {

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { connect } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import { ImapFlow } from 'imapflow';
-import { eventually, freePortOffset, mailroom, startMailroom, tempDataDir, type RunningServer } from '../helpers.ts';
+import { eventually, freePortOffset, mailroom, mailroomOk, startMailroom, tempDataDir, type RunningServer } from '../helpers.ts';
 import { createTestOrganization } from '../support/organization.ts';
 
 const data = tempDataDir();
@@ -15,11 +15,7 @@ let offset = 0;
 let env: Record<string, string>;
 let server: RunningServer;
 
-function admin(...args: string[]) {
-  const r = mailroom(args, env);
-  assert.equal(r.status, 0, `${args.join(' ')}: ${r.stderr}`);
-  return r;
-}
+const admin = (...args: string[]) => mailroomOk(args, env);
 
 /** The first line a plain TCP client reads, or null when the connection is refused. */
 function greeting(port: number): Promise<string | null> {

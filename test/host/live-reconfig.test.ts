@@ -4,18 +4,14 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect } from 'node:net';
-import { eventually, freePortOffset, mailroom, startMailroom, tempDataDir, type RunningServer } from '../helpers.ts';
+import { eventually, freePortOffset, mailroom, mailroomOk, startMailroom, tempDataDir, type RunningServer } from '../helpers.ts';
 
 const data = tempDataDir();
 let offset = 0;
 let env: Record<string, string>;
 let server: RunningServer;
 
-function admin(...args: string[]) {
-  const r = mailroom(args, env);
-  assert.equal(r.status, 0, `${args.join(' ')}: ${r.stderr}`);
-  return r.stdout;
-}
+const admin = (...args: string[]) => mailroomOk(args, env).stdout;
 
 /**
  * The greeting line, or null when nothing listens (the connection is refused). A listener that
