@@ -10,7 +10,7 @@
 //             and maildirs holding the same bytes, run with `dovecot -F`.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
-import { connect, createServer } from 'node:net';
+import { connect } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -20,7 +20,7 @@ import { Directory } from '../../src/directory/directory.ts';
 import { createSelfSignedCertificate } from '../../src/lib/certificates.ts';
 import { chownTree, dovecotAvailable, mailOwner, privateInstanceSettings } from '../support/dovecot.ts';
 import type { ImapUser } from './corpus.ts';
-import { stopChild } from '../support/processes.ts';
+import { freePort, stopChild } from '../support/processes.ts';
 
 export { dovecotAvailable };
 
@@ -51,17 +51,6 @@ const ROOT = resolve(import.meta.dirname, '..', '..');
 const BIN = join(ROOT, 'bin', 'mailroom.js');
 /** Seeded messages get consecutive internal dates from here, in both servers. */
 const FIRST_DATE = Date.UTC(2026, 10, 20, 8, 0, 0);
-
-function freePort(): Promise<number> {
-  return new Promise((res, rej) => {
-    const s = createServer();
-    s.once('error', rej);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => res(port));
-    });
-  });
-}
 
 /**
  * Resolves once the port sends an IMAP greeting with our banner. Test runs on the same machine

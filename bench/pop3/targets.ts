@@ -6,7 +6,7 @@
 //             users and maildirs holding the same bytes, run with `dovecot -F`.
 import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { connect, createServer } from 'node:net';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { credentialsFor } from '../../src/auth/credentials.ts';
@@ -14,7 +14,7 @@ import { MailboxDatabases } from '../../src/backend/mailbox-databases.ts';
 import { Directory } from '../../src/directory/directory.ts';
 import { createSelfSignedCertificate } from '../../src/lib/certificates.ts';
 import type { BenchUser } from './corpus.ts';
-import { stopChild } from '../support/processes.ts';
+import { freePort, stopChild } from '../support/processes.ts';
 import { chownTree, dovecotAvailable, mailOwner, privateInstanceSettings } from '../support/dovecot.ts';
 
 export interface Target {
@@ -27,17 +27,6 @@ export interface Target {
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
 const BIN = join(ROOT, 'bin', 'mailroom.js');
-
-function freePort(): Promise<number> {
-  return new Promise((res, rej) => {
-    const s = createServer();
-    s.once('error', rej);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => res(port));
-    });
-  });
-}
 
 /** Resolves once something on the port sends a POP3 greeting. */
 async function greeted(port: number, timeoutMs = 20_000): Promise<void> {

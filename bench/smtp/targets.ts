@@ -25,7 +25,7 @@ import { MailboxDatabases } from '../../src/backend/mailbox-databases.ts';
 import { Directory } from '../../src/directory/directory.ts';
 import { dovecotAvailable, mailOwner, privateInstanceSettings } from '../support/dovecot.ts';
 import { benchIdOf } from './corpus.ts';
-import { stopChild } from '../support/processes.ts';
+import { freePort, stopChild } from '../support/processes.ts';
 
 export { dovecotAvailable };
 
@@ -59,17 +59,6 @@ export interface Target {
 const ROOT = resolve(import.meta.dirname, '..', '..');
 const BIN = join(ROOT, 'bin', 'mailroom.js');
 const PRELOAD = pathToFileURL(join(import.meta.dirname, 'server-preload.mjs')).href;
-
-export function freePort(): Promise<number> {
-  return new Promise((res, rej) => {
-    const s = createServer();
-    s.once('error', rej);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => res(port));
-    });
-  });
-}
 
 function portFree(port: number): Promise<boolean> {
   return new Promise((res) => {

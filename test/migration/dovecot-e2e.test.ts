@@ -10,12 +10,13 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { createServer, connect as netConnect } from 'node:net';
+import { connect as netConnect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect as tlsConnect } from 'node:tls';
 import { ImapFlow } from 'imapflow';
 import { chownTree, dovecotAvailable, mailOwner, privateInstanceSettings } from '../../bench/support/dovecot.ts';
+import { freePort } from '../../bench/support/processes.ts';
 import { freePortOffset, mailroom, ROOT, startMailroom, tempDataDir, type RunningServer } from '../helpers.ts';
 import { createTestOrganization } from '../support/organization.ts';
 import { Directory } from '../../src/directory/directory.ts';
@@ -31,17 +32,6 @@ const USERS = ['chris@contoso.com', 'mei@contoso.com'];
 interface Snapshot {
   folders: Record<string, { uidValidity: string; uidNext: number; messages: { uid: number; flags: string[]; date: string; sha: string; size: number }[] }>;
   uidls: Record<string, string[]>;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 function waitForPort(port: number, timeoutMs = 15_000): Promise<void> {

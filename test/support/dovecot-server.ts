@@ -5,13 +5,13 @@
 // by its pid.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { connect, createServer } from 'node:net';
+import { connect } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createSelfSignedCertificate } from '../../src/lib/certificates.ts';
 import { chownTree, dovecotAvailable, mailOwner, privateInstanceSettings } from '../../bench/support/dovecot.ts';
-import { stopChild } from '../../bench/support/processes.ts';
+import { freePort, stopChild } from '../../bench/support/processes.ts';
 
 export { dovecotAvailable };
 
@@ -39,17 +39,6 @@ export interface DovecotServer {
   maildir(user: string): string;
   log(): string;
   stop(): Promise<void>;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((res, rej) => {
-    const s = createServer();
-    s.once('error', rej);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => res(port));
-    });
-  });
 }
 
 async function greeted(port: number, banner: string, child: ChildProcess, log: () => string): Promise<void> {

@@ -4,27 +4,18 @@
 // certificate from a test CA, which the Mailroom processes trust through NODE_EXTRA_CA_CERTS.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { writeFileSync, mkdirSync } from 'node:fs';
-import { createServer, createConnection } from 'node:net';
+import { createConnection } from 'node:net';
 import { join } from 'node:path';
 import { request } from 'node:https';
 import { issueWithTestCa } from './served-certificate.ts';
+import { freePort } from '../../bench/support/processes.ts';
+export { freePort };
 
 export const PEBBLE = '/usr/bin/pebble';
 export const CHALLTESTSRV = '/usr/bin/pebble-challtestsrv';
 
 export function pebbleInstalled(): boolean {
   return spawnSync(PEBBLE, ['-h']).error === undefined && spawnSync(CHALLTESTSRV, ['-h']).error === undefined;
-}
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 async function waitForPort(port: number, timeoutMs = 15_000): Promise<void> {
