@@ -143,8 +143,24 @@ export class ImportRequests {
 
   async list(filter: { mailboxId?: string; status?: RequestStatus[] } = {}): Promise<ImportRequest[]> {
     const db = await this.db();
-    const rows = await db.all<Row>(`SELECT * FROM mailbox_import_requests ORDER BY queued_at, name`);
-    return rows.map(toRequest).filter((r) => (!filter.mailboxId || r.mailboxId === filter.mailboxId) && (!filter.status || filter.status.includes(r.status)));
+    // The server's runner asks every second for the waiting ones: completed requests (kept, with
+    // their reports, until removed) stay in the database instead of being read and parsed each time.
+    const where: string[] = [];
+    const params: string[] = [];
+    if (filter.mailboxId) {
+      where.push('mailbox_id = ?');
+      params.push(filter.mailboxId);
+    }
+    if (filter.status) {
+      if (filter.status.length === 0) return [];
+      where.push(`status IN (${filter.status.map(() => '?').join(', ')})`);
+      params.push(...filter.status);
+    }
+    const rows = await db.all<Row>(
+      `SELECT * FROM mailbox_import_requests${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY queued_at, name`,
+      params,
+    );
+    return rows.map(toRequest);
   }
 
   async get(id: string): Promise<ImportRequest | undefined> {
