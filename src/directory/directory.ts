@@ -54,8 +54,11 @@ export interface Server {
 
 export interface MailboxDatabase {
   name: string;
+  /** The server the database belongs to (Exchange's Server/MountedOnServer). */
   server: string;
   engine: 'sqlite' | 'postgres';
+  /** Mount-Database / Dismount-Database: a dismounted database is opened by nobody. */
+  mounted: boolean;
   settings: SettingsDocument;
 }
 
@@ -122,12 +125,13 @@ interface DatabaseRow {
   name: string;
   server: string;
   engine: string;
+  mounted: number | boolean;
   settings: string;
 }
 
 function toMailboxDatabase(r: DatabaseRow): MailboxDatabase {
   return {
-    name: r.name, server: r.server, engine: r.engine as 'sqlite' | 'postgres',
+    name: r.name, server: r.server, engine: r.engine as 'sqlite' | 'postgres', mounted: Number(r.mounted) !== 0,
     settings: completeDocument(DATABASE_SETTINGS, JSON.parse(r.settings), { serverName: r.server, fqdn: '' }),
   };
 }
@@ -453,7 +457,7 @@ export class Directory {
   }
 
   async mailboxDatabases(): Promise<MailboxDatabase[]> {
-    const rows = await this.db.all<DatabaseRow>(`SELECT name, server, engine, settings FROM mailbox_databases ORDER BY name`);
+    const rows = await this.db.all<DatabaseRow>(`SELECT name, server, engine, mounted, settings FROM mailbox_databases ORDER BY name`);
     return rows.map(toMailboxDatabase);
   }
 
@@ -461,7 +465,7 @@ export class Directory {
     // By name it is one indexed row: delivery asks for it several times per message.
     if (name !== undefined) {
       const found = await this.databaseCache.get(key(name), async () => {
-        const row = await this.db.get<DatabaseRow>(`SELECT name, server, engine, settings FROM mailbox_databases WHERE name_key = ?`, [key(name)]);
+        const row = await this.db.get<DatabaseRow>(`SELECT name, server, engine, mounted, settings FROM mailbox_databases WHERE name_key = ?`, [key(name)]);
         return row && toMailboxDatabase(row);
       });
       if (found) return found;

@@ -14,6 +14,8 @@ export const ADDED_COLUMNS: readonly (readonly [string, string, string])[] = [
   ['mailboxes', 'credential_serial', 'INTEGER NOT NULL DEFAULT 0'],
   // Moves at each Restart-Service: a running server stops the service and starts it again.
   ['services', 'restart_serial', 'INTEGER NOT NULL DEFAULT 0'],
+  // Mount-Database / Dismount-Database (src/directory/mailbox-locator.ts).
+  ['mailbox_databases', 'mounted', 'INTEGER NOT NULL DEFAULT 1'],
 ];
 
 export const SCHEMA = `
@@ -50,7 +52,8 @@ CREATE TABLE IF NOT EXISTS mailbox_databases (
   name TEXT NOT NULL,
   server TEXT NOT NULL,
   engine TEXT NOT NULL,
-  settings TEXT NOT NULL
+  settings TEXT NOT NULL,
+  mounted INTEGER NOT NULL DEFAULT 1
 );
 CREATE TABLE IF NOT EXISTS mailboxes (
   id TEXT PRIMARY KEY,
