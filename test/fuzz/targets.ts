@@ -23,6 +23,7 @@ import { parseUidlist } from '../../src/migration/formats/dovecot-uidlist.ts';
 import { parseDovecotKeywords, parseMaildirFileName, parseSubscriptions, maildirFolderLevels } from '../../src/migration/formats/maildir.ts';
 import { MboxScanner, mboxMessage, mboxState, parseSeparator } from '../../src/migration/formats/mbox.ts';
 import { parsePasswdFile } from '../../src/migration/formats/passwd-file.ts';
+import { decodeAnswer, decodeHandoff, decodeStart, encodeHandoff, encodeStart, HandoffError } from '../../src/auth/handoff.ts';
 
 export class FuzzDefect extends Error {}
 
@@ -284,4 +285,35 @@ const migrationFiles: FuzzTarget = {
   },
 };
 
-export const TARGETS: readonly FuzzTarget[] = [imap, pop3, mime, cmdlet, sasl, autodiscover, passwordHash, migrationFiles];
+/**
+ * The front end → back end hand-off (auth/handoff.ts): a back end reads it from any client that
+ * passed the certificate check. The input is tried as a whole line and as the JSON inside one,
+ * so mutations reach the field checks, not only the base64.
+ */
+const handoff: FuzzTarget = {
+  name: 'handoff',
+  seeds: () => [
+    '{"protocol":"imap","sessionId":"0123456789ABCDEF","user":{"id":"u-1","upn":"bob@contoso.com"},"mailbox":{"id":"u-1","address":"bob@contoso.com"},"logonName":"bob@contoso.com","client":{"address":"203.0.113.7","port":5123},"frontEnd":"MAIL01","tag":"a1"}',
+    '{"protocol":"pop","sessionId":"FEDCBA9876543210","user":{"id":"u-1","upn":"alice@contoso.com"},"mailbox":{"id":"m-2","address":"sales@contoso.com"},"logonName":"alice@contoso.com\\\\sales","client":{"address":"2001:db8::1","port":110},"frontEnd":"MAIL02"}',
+    'START TLS YTIgU0VMRUNUIElOQk9YDQo=', 'REFUSE -ERR [IN-USE] The mailbox is already in use.', 'ACCEPT',
+  ].map((l) => Buffer.from(l)),
+  tokens: ['{', '}', '"', ':', ',', '[', ']', 'null', 'true', '-1', '65536', '1e3', '"imap"', '"pop"', '"tag":', '"port":', '\\u0000', '\\r\\n', '::', '.', '\\\\'],
+  run(input) {
+    const b64 = input.toString('base64');
+    const wrapped = [`MAILROOM-HANDOFF/1 ${b64}\r\n`, `START TLS ${b64}\r\n`, input];
+    for (const line of wrapped) {
+      expectOnly(() => {
+        const decoded = decodeHandoff(line);
+        const again = decodeHandoff(encodeHandoff(decoded));
+        if (JSON.stringify(again) !== JSON.stringify(decoded)) throw new FuzzDefect('a hand-off does not re-encode to itself');
+      }, (err) => err instanceof HandoffError);
+      expectOnly(() => {
+        const start = decodeStart(line);
+        if (!decodeStart(encodeStart(start)).pending.equals(start.pending)) throw new FuzzDefect('START does not re-encode to itself');
+      }, (err) => err instanceof HandoffError);
+      expectOnly(() => void decodeAnswer(line), (err) => err instanceof HandoffError);
+    }
+  },
+};
+
+export const TARGETS: readonly FuzzTarget[] = [imap, pop3, mime, cmdlet, sasl, autodiscover, passwordHash, migrationFiles, handoff];
