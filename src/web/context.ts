@@ -2,7 +2,9 @@
 // directory on each request, so an admin's change shows on the next page load.
 import type { Authenticator } from '../auth/authenticator.ts';
 import type { MailboxDatabases } from '../backend/mailbox-databases.ts';
-import type { Directory } from '../directory/directory.ts';
+import type { Directory, Mailbox } from '../directory/directory.ts';
+import type { MailboxLocator } from '../directory/mailbox-locator.ts';
+import type { MailboxQuota } from '../smtp/delivery.ts';
 import type { Logger } from '../lib/log.ts';
 import type { WebMetrics } from './metrics.ts';
 import type { SessionStore } from './sessions.ts';
@@ -17,6 +19,10 @@ export interface WebContext {
   sessions: SessionStore;
   /** The server this service runs on: its POP3/IMAP4 settings and connectors are the ones published. */
   serverName(): string;
+  /** Which server holds a mailbox: the usage figures are read only there. */
+  locator: MailboxLocator;
+  /** A mailbox's usage and limits from the server that holds it (XQUOTA on its delivery port). */
+  remoteQuota(mailbox: Mailbox): Promise<MailboxQuota>;
   /** Port of the HTTPS listener, for sending plain-HTTP visitors to the secure pages. */
   httpsPort: number;
   /** Logged-on POP3 and IMAP4 sessions of this process's back ends. */

@@ -13,7 +13,7 @@ export class WebMetrics {
   readonly httpRequests: Histogram<'method' | 'route' | 'status'>;
   private readonly unsubscribe: () => void;
 
-  constructor(authenticator: Authenticator, webSessions: () => number, liveSessions: () => LiveSession[] = () => []) {
+  constructor(authenticator: Authenticator, webSessions: () => Promise<number>, liveSessions: () => LiveSession[] = () => []) {
     this.logons = new Counter({
       name: 'mailroom_logons_total',
       help: 'Logon attempts by protocol and result (ok, failed).',
@@ -33,10 +33,10 @@ export class WebMetrics {
     });
     new Gauge({
       name: 'mailroom_web_sessions',
-      help: 'Signed-in web sessions held by this process.',
+      help: 'Signed-in web sessions not yet expired, in the directory: every server\'s, not only this process\'s.',
       registers: [this.registry],
-      collect() {
-        this.set(webSessions());
+      async collect() {
+        this.set(await webSessions());
       },
     });
     new Gauge({

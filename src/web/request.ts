@@ -64,7 +64,7 @@ export interface Viewer {
 
 export async function loadViewer(ctx: WebContext, req: FastifyRequest): Promise<Viewer | undefined> {
   if (!isHttps(req)) return undefined;
-  const session = ctx.sessions.get(cookies(req).get(SESSION_COOKIE));
+  const session = await ctx.sessions.get(cookies(req).get(SESSION_COOKIE));
   if (!session) return undefined;
   const [user, mailbox] = await Promise.all([ctx.directory.mailboxById(session.userId), ctx.directory.mailboxById(session.mailboxId)]);
   // An account removed or disabled since sign-in loses its session at once; so does one whose
@@ -73,7 +73,7 @@ export async function loadViewer(ctx: WebContext, req: FastifyRequest): Promise<
   const revoked = !user || !mailbox || user.accountDisabled || user.credentialSerial !== session.credentialSerial
     || (mailbox.id !== user.id && !(await ctx.directory.hasMailboxPermission(mailbox.id, user.id, 'FullAccess')));
   if (revoked) {
-    ctx.sessions.destroy(session.id);
+    await ctx.sessions.destroy(session.id);
     return undefined;
   }
   const isAdmin = await ctx.directory.isRoleGroupMember(ADMIN_ROLE_GROUP, user.id);

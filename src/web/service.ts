@@ -18,10 +18,14 @@ import { buildApp } from './app.ts';
 import type { WebContext } from './context.ts';
 import { WebMetrics } from './metrics.ts';
 import { SessionStore } from './sessions.ts';
+import { NetworkDelivery } from '../backend/delivery-router.ts';
+import { MailboxLocator } from '../directory/mailbox-locator.ts';
 
 export const WEB_HTTP_BINDINGS = ['[::]:80', '0.0.0.0:80'] as const;
 export const WEB_HTTPS_BINDINGS = ['[::]:443', '0.0.0.0:443'] as const;
 const ALPN_POLL_MS = 1000;
+/** How often expired and revoked sign-in sessions are deleted from the directory. */
+const SESSION_SWEEP_MS = 60_000;
 
 export class WebService implements RunningService {
   private snapshot: ConfigSnapshot;
@@ -29,13 +33,20 @@ export class WebService implements RunningService {
   private readonly app: FastifyInstance;
   private readonly server: Server;
   private readonly metrics: WebMetrics;
-  private readonly webSessions = new SessionStore();
+  private readonly webSessions: SessionStore;
+  /** XQUOTA to the server holding a mailbox, for the usage figures; made on first use. */
+  private network: NetworkDelivery | undefined;
+  private readonly sessionSweep: NodeJS.Timeout;
   /** Whether HTTPS was open after the last reconfiguration; undefined before the first. */
   private httpsOpen: boolean | undefined;
 
   private constructor(snapshot: ConfigSnapshot, private readonly deps: ServiceDeps, portOffset: number) {
     this.snapshot = snapshot;
-    this.metrics = new WebMetrics(deps.authenticator, () => this.webSessions.size, () => deps.liveSessions?.() ?? []);
+    this.webSessions = new SessionStore(deps.directory);
+    this.metrics = new WebMetrics(deps.authenticator, () => this.webSessions.count(), () => deps.liveSessions?.() ?? []);
+    this.sessionSweep = setInterval(() => void this.sweepSessions(), SESSION_SWEEP_MS);
+    this.sessionSweep.unref();
+    const serverName = snapshot.server.name;
     const ctx: WebContext = {
       directory: deps.directory,
       databases: deps.databases,
@@ -44,6 +55,11 @@ export class WebService implements RunningService {
       metrics: this.metrics,
       sessions: this.webSessions,
       serverName: () => this.snapshot.server.name,
+      locator: new MailboxLocator(deps.directory, serverName),
+      remoteQuota: (mailbox) => {
+        this.network ??= new NetworkDelivery({ directory: deps.directory, serverName, log: deps.log, portOffset, pickCertificate });
+        return this.network.quota(mailbox);
+      },
       httpsPort: 443 + portOffset,
       liveSessions: () => deps.liveSessions?.() ?? [],
       listenerKind: (socket) => this.monitoringDoor(socket),
@@ -71,6 +87,15 @@ export class WebService implements RunningService {
   }
 
   private readonly metricsListeners: ListenerSet;
+
+  private async sweepSessions(): Promise<void> {
+    try {
+      const { expired, revoked } = await this.webSessions.sweep();
+      if (expired + revoked > 0) this.deps.log.info({ expired, revoked }, 'web: sign-in sessions ended');
+    } catch (err) {
+      this.deps.log.error({ err }, 'web: deleting ended sign-in sessions failed');
+    }
+  }
   /** ACME TLS-ALPN-01 answers waiting, by host name (RFC 8737), read from the directory every second. */
   private alpnChallenges = new Map<string, { certPem: string; keyPem: string }>();
   private readonly alpnPoll: NodeJS.Timeout;
@@ -147,6 +172,8 @@ export class WebService implements RunningService {
 
   async stop(): Promise<void> {
     clearInterval(this.alpnPoll);
+    clearInterval(this.sessionSweep);
+    this.network?.close();
     await this.listeners.closeAll(true);
     await this.metricsListeners.closeAll(true);
     await this.app.close();

@@ -8,7 +8,10 @@ import { MY_ACCOUNT_PATH, optionsNav, POP_IMAP_PATH } from './options-nav.ts';
 
 export interface MailboxUsageView {
   bytes: number;
-  messages: number;
+  /** Counted only where the store is open: undefined for figures from another server. */
+  messages?: number;
+  /** The server the figures came from, when it is not this one. */
+  from?: string;
   /** ProhibitSendReceiveQuota in force. */
   limit: number | 'unlimited';
   /** IssueWarningQuota in force. */
@@ -17,21 +20,24 @@ export interface MailboxUsageView {
 
 export interface AccountView {
   viewer: Viewer;
-  /** Undefined when this server does not hold the mailbox's database. */
+  /** Undefined when the figures could not be read. */
   usage?: MailboxUsageView;
+  /** The server that holds the mailbox, named when its figures could not be read. */
+  heldBy?: string;
 }
 
 export function onOff(t: Translator, on: boolean, field: string): Html {
   return html`<span class="status ${on ? 'on' : 'off'}" data-field="${field}">${t.t(on ? 'status.enabled' : 'status.disabled')}</span>`;
 }
 
-function usageCard(t: Translator, usage: MailboxUsageView | undefined): Html {
+function usageCard(t: Translator, usage: MailboxUsageView | undefined, heldBy: string | undefined): Html {
   if (!usage) {
     return html`<section class="card" aria-labelledby="usage-title"><h2 id="usage-title">${t.t('usage.title')}</h2>
-      <p class="muted">${t.t('usage.unavailable')}</p></section>`;
+      <p class="muted" data-field="usage-unavailable">${heldBy ? t.t('usage.elsewhere', { server: heldBy }) : t.t('usage.unavailable')}</p></section>`;
   }
   const used = t.bytes(usage.bytes);
-  const messages = t.t('usage.messages', { n: t.number(usage.messages) });
+  const counted = usage.messages === undefined ? [] : [t.t('usage.messages', { n: t.number(usage.messages) })];
+  const messages = [...counted, ...(usage.from ? [t.t('usage.from', { server: usage.from })] : [])].join(' · ');
   if (usage.limit === 'unlimited') {
     return html`<section class="card" aria-labelledby="usage-title"><h2 id="usage-title">${t.t('usage.title')}</h2>
       <p class="usage-figure" data-field="usage">${t.t('usage.usedUnlimited', { used })}</p>
@@ -45,7 +51,7 @@ function usageCard(t: Translator, usage: MailboxUsageView | undefined): Html {
   return html`<section class="card" aria-labelledby="usage-title"><h2 id="usage-title">${t.t('usage.title')}</h2>
     <p class="usage-figure" data-field="usage">${t.t('usage.usedOf', { used, limit: t.bytes(usage.limit) })}</p>
     <progress class="usage-bar ${state}" max="100" value="${percent.toFixed(2)}" aria-label="${t.t('usage.percentLabel', { percent: shownPercent })}">${shownPercent}%</progress>
-    <p class="muted">${t.t('usage.percent', { percent: shownPercent })} · ${messages}</p>
+    <p class="muted">${[t.t('usage.percent', { percent: shownPercent }), ...(messages ? [messages] : [])].join(' · ')}</p>
     ${full ? html`<p class="alert error" role="status">${t.t('usage.full')}</p>` : warn ? html`<p class="alert warning" role="status">${t.t('usage.warning')}</p>` : ''}
   </section>`;
 }
@@ -77,7 +83,7 @@ export function accountPage(view: AccountView): string {
     </dl>
   </section>
   <div class="grid">
-    ${usageCard(t, view.usage)}
+    ${usageCard(t, view.usage, view.heldBy)}
     <section class="card" aria-labelledby="popimap-title">
       <h2 id="popimap-title">${t.t('account.popImap')}</h2>
       <dl class="pairs">

@@ -62,9 +62,9 @@ export function authRoutes(app: FastifyInstance, ctx: WebContext): void {
     if (!result.ok && result.reason === 'busy') return showSignIn(req, reply, 503, { userName, returnTo, error: 'signin.error.busy' });
     if (!result.ok) return showSignIn(req, reply, 403, { userName, returnTo, error: 'signin.error.credentials' });
     // A new session id at every sign-in, so an id planted before sign-in is worth nothing.
-    ctx.sessions.destroy(cookies(req).get(SESSION_COOKIE));
-    const session = ctx.sessions.create({ userId: result.user.id, mailboxId: result.mailbox.id, logonName: userName, credentialSerial: result.user.credentialSerial });
-    addCookie(reply, serializeCookie(SESSION_COOKIE, session.id, {
+    await ctx.sessions.destroyToken(cookies(req).get(SESSION_COOKIE));
+    const { token } = await ctx.sessions.create({ userId: result.user.id, mailboxId: result.mailbox.id, logonName: userName, credentialSerial: result.user.credentialSerial });
+    addCookie(reply, serializeCookie(SESSION_COOKIE, token, {
       httpOnly: true, secure: true, sameSite: 'Lax', maxAgeSeconds: ctx.sessions.maxAgeSeconds,
     }));
     return reply.redirect(returnTo, 303);
@@ -76,7 +76,7 @@ export function authRoutes(app: FastifyInstance, ctx: WebContext): void {
     // Signing out someone else's session by a forged post is refused; without a session there
     // is nothing to protect, so it just ends on the sign-in page.
     if (viewer && !formIsGenuine(req, viewer.session.csrf)) return reply.redirect('/options/account', 303);
-    if (viewer) ctx.sessions.destroy(viewer.session.id);
+    if (viewer) await ctx.sessions.destroy(viewer.session.id);
     clearCookie(reply, SESSION_COOKIE, true);
     return reply.redirect('/signin', 303);
   });

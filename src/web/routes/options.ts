@@ -12,18 +12,38 @@ import { MEETING_PATH, meetingPage, readMeeting } from '../pages/meeting.ts';
 import { findMeeting } from '../../smtp/meetings.ts';
 import { requireViewer, sendHtml, sendMessage } from './guard.ts';
 
+/** How long the server holding a mailbox may take to give its figures before the page goes without. */
+const REMOTE_USAGE_MS = 5000;
+
 /**
- * Usage against the quotas in force. Only the server that mounts the mailbox's database reads
- * it: another server would open an empty local copy.
+ * Usage against the quotas in force, from the server that holds the mailbox (the mailbox
+ * locator says which): read from the store when its database is mounted here, asked of the
+ * holding server over its delivery port (XQUOTA) otherwise. No store is ever opened for a
+ * database mounted elsewhere: it would be an empty local copy.
  */
-async function mailboxUsage(ctx: WebContext, mailbox: Mailbox): Promise<MailboxUsageView | undefined> {
-  const database = await ctx.directory.mailboxDatabase(mailbox.database);
-  if (database.server.toLowerCase() !== ctx.serverName().toLowerCase()) return undefined;
-  const store = await ctx.databases.storeFor(mailbox);
-  const [usage, limit] = await Promise.all([store.usage(mailbox.id), ctx.databases.quotaLimit(mailbox.id)]);
+async function mailboxUsage(ctx: WebContext, mailbox: Mailbox): Promise<{ usage?: MailboxUsageView; heldBy?: string }> {
+  const { database, server, local } = await ctx.locator.locate(mailbox);
   const own = mailbox.settings.UseDatabaseQuotaDefaults === false;
   const warning = (own ? mailbox.settings.IssueWarningQuota : database.settings.IssueWarningQuota) as number | 'unlimited';
-  return { bytes: usage.bytes, messages: usage.messages, limit, warning };
+  if (!database.mounted) return { heldBy: server.name };
+  if (local) {
+    const store = await ctx.databases.storeFor(mailbox);
+    const [usage, limit] = await Promise.all([store.usage(mailbox.id), ctx.databases.quotaLimit(mailbox.id)]);
+    return { usage: { bytes: usage.bytes, messages: usage.messages, limit, warning } };
+  }
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    const quota = await Promise.race([
+      ctx.remoteQuota(mailbox),
+      new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error(`${server.name} did not answer within ${REMOTE_USAGE_MS} ms`)), REMOTE_USAGE_MS); }),
+    ]);
+    return { usage: { bytes: quota.usage, limit: quota.prohibitSendReceive, warning, from: server.name } };
+  } catch (err) {
+    ctx.log.warn({ err, mailbox: mailbox.id, server: server.name }, 'web: the usage figures could not be read from the server holding the mailbox');
+    return { heldBy: server.name };
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** The logon name a mail client should use for this mailbox. */
@@ -49,11 +69,11 @@ export function optionsRoutes(app: FastifyInstance, ctx: WebContext): void {
   app.get(MY_ACCOUNT_PATH, async (req, reply) => {
     const viewer = await requireViewer(ctx, req, reply);
     if (!viewer) return reply;
-    const usage = await mailboxUsage(ctx, viewer.mailbox).catch((err) => {
+    const figures = await mailboxUsage(ctx, viewer.mailbox).catch((err) => {
       ctx.log.warn({ err, mailbox: viewer.mailbox.id }, 'mailbox usage could not be read');
-      return undefined;
+      return {};
     });
-    return sendHtml(reply, accountPage({ viewer, usage }));
+    return sendHtml(reply, accountPage({ viewer, ...figures }));
   });
 
   app.get(POP_IMAP_PATH, async (req, reply) => {
