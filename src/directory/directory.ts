@@ -6,7 +6,6 @@ import { dirname, join } from 'node:path';
 import { dataFolder, directoryUrl } from '../lib/env.ts';
 import { makePrivateDir } from '../lib/private-files.ts';
 import { SecretBox } from '../lib/secrets.ts';
-import { PostgresDatabase } from '../lib/sql/postgres.ts';
 import { SqliteDatabase } from '../lib/sql/sqlite.ts';
 import type { SqlDatabase, SqlExecutor } from '../lib/sql/types.ts';
 import { CAS_MAILBOX_SETTINGS, DATABASE_SETTINGS, MAILBOX_SETTINGS } from '../config/mailbox.ts';
@@ -207,7 +206,11 @@ export class Directory {
   /** Opens the directory named by MAILROOM_DIRECTORY, or the SQLite file in the data folder. */
   static async open(): Promise<Directory> {
     const url = directoryUrl();
-    if (url && /^postgres(ql)?:\/\//.test(url)) return Directory.openWith(PostgresDatabase.connect(url));
+    if (url && /^postgres(ql)?:\/\//.test(url)) {
+      // pg is loaded only for a directory in PostgreSQL: one machine's commands start without it.
+      const { PostgresDatabase } = await import('../lib/sql/postgres.ts');
+      return Directory.openWith(PostgresDatabase.connect(url));
+    }
     if (url) throw new DirectoryError(`MAILROOM_DIRECTORY must be a postgres:// URL (got '${url}')`);
     const folder = dataFolder();
     makePrivateDir(folder);

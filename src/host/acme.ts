@@ -12,7 +12,7 @@ import { createAlpnChallengeCertificate, createCertificateRequest, describeCerti
 import type { Logger } from '../lib/log.ts';
 import { acmeCertificateExpiry, acmeRenewalFailing, acmeRenewalFailures } from '../lib/metrics.ts';
 
-export const LETS_ENCRYPT = 'https://acme-v02.api.letsencrypt.org/directory';
+export { LETS_ENCRYPT } from '../lib/acme/messages.ts';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS acme_accounts (

@@ -1,10 +1,24 @@
 // Self-signed certificates for a fresh organization and reading of imported PEM pairs.
 // Thumbprints are SHA-1 fingerprints in upper-case hex, the form Exchange admins copy around.
-import 'reflect-metadata'; // @peculiar/x509's ASN.1 schemas need the Reflect metadata polyfill
 import { createPrivateKey, webcrypto, X509Certificate, randomBytes } from 'node:crypto';
-import * as x509 from '@peculiar/x509';
 
-x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
+type X509Library = typeof import('@peculiar/x509');
+let x509Library: Promise<X509Library> | undefined;
+
+/**
+ * @peculiar/x509 (with the Reflect metadata polyfill its ASN.1 schemas need) is loaded on the
+ * first certificate made, not with this module: it takes about a third of a second to load, and
+ * every admin command and every server start reads certificates without making one.
+ */
+function loadX509(): Promise<X509Library> {
+  x509Library ??= (async () => {
+    await import('reflect-metadata');
+    const x509 = await import('@peculiar/x509');
+    x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
+    return x509;
+  })();
+  return x509Library;
+}
 
 export interface CertificateMaterial {
   thumbprint: string;
@@ -65,6 +79,7 @@ export const RSA_KEY_SIZES = [2048, 3072, 4096] as const;
 
 /** ECDSA P-256 unless `rsaBits` asks for an RSA key (Exchange's -KeySize, for old clients). */
 export async function createSelfSignedCertificate(names: string[], days = 1825, rsaBits?: number): Promise<CertificateMaterial> {
+  const x509 = await loadX509();
   if (names.length === 0) throw new Error('A certificate needs at least one name');
   const alg = rsaBits
     ? { name: 'RSASSA-PKCS1-v1_5', modulusLength: rsaBits, publicExponent: new Uint8Array([1, 0, 1]), hash: 'SHA-256' }
@@ -173,6 +188,7 @@ export function tlsCertificateHost(tlsCertificateName: string | null | undefined
 
 /** A new ECDSA P-256 key and a PKCS#10 request for `names` (the first is the subject), for an ACME order. */
 export async function createCertificateRequest(names: string[]): Promise<{ csrDer: Buffer; keyPem: string }> {
+  const x509 = await loadX509();
   if (names.length === 0) throw new Error('A certificate request needs at least one name');
   const alg = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' };
   const keys = (await webcrypto.subtle.generateKey(alg, true, ['sign', 'verify'])) as webcrypto.CryptoKeyPair;
@@ -192,6 +208,7 @@ export async function createCertificateRequest(names: string[]): Promise<{ csrDe
  * authorization as a DER OCTET STRING.
  */
 export async function createAlpnChallengeCertificate(domain: string, keyAuthorization: string): Promise<{ certPem: string; keyPem: string }> {
+  const x509 = await loadX509();
   const alg = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' };
   const keys = (await webcrypto.subtle.generateKey(alg, true, ['sign', 'verify'])) as webcrypto.CryptoKeyPair;
   const digest = Buffer.from(await webcrypto.subtle.digest('SHA-256', Buffer.from(keyAuthorization, 'utf8')));

@@ -12,7 +12,7 @@ import { createHash, X509Certificate } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { connect as netConnect, type Socket } from 'node:net';
 import { connect as tlsConnect, type ConnectionOptions, type PeerCertificate, type TLSSocket } from 'node:tls';
-import { ImapFlow, type ListResponse } from 'imapflow';
+import type { ImapFlow, ListResponse } from 'imapflow';
 import type { FolderRole } from '../store/types.ts';
 import {
   SourceItemError, type MigrationSource, type SourceEntry, type SourceFolder, type SourceMessage,
@@ -193,6 +193,8 @@ export class ImapSource implements MigrationSource {
     this.client?.close();
     this.selected = null;
     const tls = await tlsOptions(this.options, this.port);
+    // Loaded when a pull starts: admin commands that only name an IMAP source do not pay for it.
+    const { ImapFlow } = await import('imapflow');
     const client = new ImapFlow({
       host: this.options.host,
       port: this.port,

@@ -1,9 +1,12 @@
 // New-AcmeCertificate and Get-AcmeCertificate: Mailroom's own cmdlets (Exchange has none) for
 // certificates from an ACME certificate authority such as Let's Encrypt (RFC 8555).
 import { certificateCovers } from '../../lib/certificates.ts';
-import { AcmeTermsError, acmeRecords, issueAcmeCertificate, LETS_ENCRYPT } from '../../host/acme.ts';
+import { LETS_ENCRYPT } from '../../lib/acme/messages.ts';
 import type { Cmdlet } from '../cmdlet.ts';
 import { certificateScene, warnAboutServedCertificates } from './certificates.ts';
+
+// The ACME client and its metrics load when an ACME cmdlet runs, not with every admin command.
+const acme = () => import('../../host/acme.ts');
 
 const SERVICES = ['IMAP', 'POP', 'SMTP', 'IIS'] as const;
 
@@ -57,6 +60,7 @@ export const acmeCmdlets: Cmdlet[] = [
       const contact = (args.Contact as string | undefined) ?? null;
       if (contact !== null && (!contact.includes('@') || contact.includes(' '))) throw new Error('-Contact must be an e-mail address.');
       const challenge = args.ChallengeType === 'TlsAlpn01' ? 'tls-alpn-01' as const : 'http-01' as const;
+      const { AcmeTermsError, issueAcmeCertificate } = await acme();
       let cert;
       try {
         cert = await issueAcmeCertificate(ctx.directory, {
@@ -82,6 +86,7 @@ export const acmeCmdlets: Cmdlet[] = [
     synopsis: "Mailroom's own (not in Exchange): lists the certificates the server renews from an ACME certificate authority, and when.",
     parameters: [{ name: 'Server', kind: 'string', help: 'Only those of this server.' }],
     async run(args, ctx) {
+      const { acmeRecords } = await acme();
       const records = await acmeRecords(ctx.directory, args.Server as string | undefined);
       const certificates = await ctx.directory.certificates();
       return records.map((r) => {

@@ -7,7 +7,6 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { isIP } from 'node:net';
-import nodemailer from 'nodemailer';
 import { credentialsFor, generatePassword, organizationPasswordCost } from '../../auth/credentials.ts';
 import { parseBinding } from '../../config/endpoints.ts';
 import type { SettingsDocument } from '../../config/model.ts';
@@ -131,6 +130,8 @@ async function sendTestMessage(directory: Directory, options: TestOptions, addre
     .sort((a, b) => (isIP(a.address) === 4 ? 0 : 1) - (isIP(b.address) === 4 ? 0 : 1))[0];
   if (!binding) throw new Error(`The receive connector ${connector.identity} has no bindings.`);
   const implicit = connector.settings.ImplicitTls === true;
+  // Loaded by the SMTP test only: every other admin command starts without it.
+  const { default: nodemailer } = await import('nodemailer');
   const transport = nodemailer.createTransport({
     host: await hostFor(directory, options.server, binding.address),
     port: binding.port + portOffset(),

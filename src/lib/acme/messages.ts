@@ -2,6 +2,9 @@
 // no I/O. Everything comes from the network, so each field is checked for its type and size,
 // and anything else is an AcmeProtocolError naming what was wrong.
 
+/** Let's Encrypt's production directory, the CA asked when none is named. */
+export const LETS_ENCRYPT = 'https://acme-v02.api.letsencrypt.org/directory';
+
 export class AcmeProtocolError extends Error {}
 
 /** RFC 8555 §7.1.1. */
