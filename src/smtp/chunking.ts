@@ -7,7 +7,7 @@
 // RFC 3030 §2: a server that refuses a BDAT command must still read the chunk's octets, or they
 // would be taken for commands. Refused chunks are therefore always drained.
 import { PassThrough } from 'node:stream';
-import type { SmtpConnectionInternals, SmtpParserInternals } from './connection-hooks.ts';
+import type { SmtpConnectionInternals, SmtpParserInternals } from './server-internals.ts';
 import { Replies, type SmtpReply } from './replies.ts';
 
 export interface ChunkingOptions {

@@ -4,50 +4,13 @@
 // an enhanced code from the reply code alone (550 → 5.1.1), which would turn "550 5.7.54 relay
 // denied" into "550 5.1.1 5.7.54 …". CHUNKING (chunking.ts) and AUTH SCRAM-SHA-256
 // (scram-auth.ts) are installed from here too. Everything that touches the library's internals
-// is typed here, and test/smtp/connectors.test.ts and chunking.test.ts fail if an upgrade
-// changes them.
-import type { Socket } from 'node:net';
-import type { SMTPServer, SMTPServerDataStream, SMTPServerSession } from 'smtp-server';
+// is typed in server-internals.ts, and test/smtp/connectors.test.ts and chunking.test.ts fail
+// if an upgrade changes them.
+import type { SMTPServer, SMTPServerSession } from 'smtp-server';
 import { installChunking, type ChunkingOptions } from './chunking.ts';
 import { hasEnhancedCode, Replies, type SmtpReply } from './replies.ts';
 import { installScramAuth, type ScramAuthOptions } from './scram-auth.ts';
-
-type CommandHandler = (this: SmtpConnectionInternals, command: Buffer, callback: () => void) => void;
-
-/** The part of smtp-server's SMTPStream (the command/data parser) CHUNKING relies on. */
-export interface SmtpParserInternals {
-  _dataMode: boolean;
-  _feedDataStream(chunk: Buffer, done: (err?: Error) => void): void;
-  _write(chunk: Buffer, encoding: string, done: (err?: Error) => void): void;
-}
-
-/** The part of smtp-server's SMTPConnection the hooks rely on. */
-export interface SmtpConnectionInternals {
-  id: string;
-  session: SMTPServerSession;
-  send(code: number, data?: string | string[], context?: string | false): void;
-  _sendGreeting(): void;
-  _parser: SmtpParserInternals | false;
-  _createParser(): SmtpParserInternals;
-  _server: { onData(stream: SMTPServerDataStream | NodeJS.ReadableStream, session: SMTPServerSession, callback: (err?: Error | null, message?: string) => void): void };
-  _resetSession(): void;
-  _transmissionType(): string;
-  _transactionCounter: number;
-  _unrecognizedCommands: number;
-  _nextHandler: ((command: Buffer, callback: () => void) => void) | false;
-  _socket: Socket;
-  /** Every command line the parser completes goes through here. */
-  _onCommand(command: Buffer, callback: () => void): void;
-  /** The idle timeout's handler: 421 unless a reply of ours is what the client waits for. */
-  _onTimeout(): void;
-  /** (Re)arms the idle timeout on the socket; called at the start, after STARTTLS, by _onTimeout. */
-  _armTimeout(socket?: Socket): void;
-  _validateMailParams(parsed: { args?: Record<string, string | boolean> }): unknown;
-  handler_EHLO: CommandHandler;
-  handler_DATA: CommandHandler;
-  handler_AUTH: CommandHandler;
-  handler_BDAT?: CommandHandler;
-}
+import type { SmtpConnectionInternals, SmtpParserInternals } from './server-internals.ts';
 
 const REQUIRED_METHODS = ['send', '_sendGreeting', '_createParser', '_resetSession', '_transmissionType', '_validateMailParams', '_onCommand', '_onTimeout', '_armTimeout', 'handler_EHLO', 'handler_DATA', 'handler_AUTH'] as const;
 

@@ -5,7 +5,7 @@
 // §4: SMTP's 235 cannot carry additional data).
 import type { LogonResult } from '../auth/authenticator.ts';
 import { decodeBase64, type SaslLogon } from '../auth/session-logon.ts';
-import type { SmtpConnectionInternals } from './connection-hooks.ts';
+import type { SmtpConnectionInternals } from './server-internals.ts';
 import { SmtpReply } from './replies.ts';
 
 export const SCRAM_MECHANISM = 'SCRAM-SHA-256';

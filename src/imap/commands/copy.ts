@@ -3,9 +3,9 @@
 import { QuotaExceededError } from '../../store/types.ts';
 import { compressNumbers } from '../protocol/index.ts';
 import { defineCommand, no, type CommandOf } from '../session/command.ts';
-import type { ImapSession } from '../session/session.ts';
+import type { SessionContext } from '../session/context.ts';
 
-async function transfer(session: ImapSession, command: CommandOf<'COPY'> | CommandOf<'MOVE'>): Promise<void> {
+async function transfer(session: SessionContext, command: CommandOf<'COPY'> | CommandOf<'MOVE'>): Promise<void> {
   const { folder, readOnly } = session.selection!;
   const move = command.command === 'MOVE';
   if (move && readOnly) throw no('The folder is read-only.', 'READ-ONLY');

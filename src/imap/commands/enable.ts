@@ -1,7 +1,7 @@
 // ENABLE (RFC 5161): CONDSTORE and QRESYNC (RFC 7162), UTF8=ACCEPT (RFC 6855), and IMAP4rev2
 // (RFC 9051 §6.3.1), which switches the session to rev2 behaviour. Unknown names are ignored.
 import { defineCommand } from '../session/command.ts';
-import type { Enabled } from '../session/session.ts';
+import type { Enabled } from '../session/context.ts';
 
 const SUPPORTED: readonly Enabled[] = ['CONDSTORE', 'QRESYNC', 'UTF8=ACCEPT', 'IMAP4REV2'];
 

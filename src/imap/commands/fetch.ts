@@ -6,7 +6,7 @@ import { bodyBasic, bodyStructure, decodeTransferEncoding, envelope, partialWind
 import type { MessageSummary } from '../../store/types.ts';
 import { fetchItemLabel, flagList, formatDateTime, rangesContain, resolveSequenceSet, vanished, type FetchItem } from '../protocol/index.ts';
 import { defineCommand, no, type CommandOf } from '../session/command.ts';
-import type { ImapSession } from '../session/session.ts';
+import type { SessionContext } from '../session/context.ts';
 
 const SLICE = 500;
 const CLOSE = Buffer.from(')\r\n');
@@ -51,7 +51,7 @@ interface Loaded {
   root: MessagePart;
 }
 
-function render(session: ImapSession, item: FetchItem, m: MessageSummary, flags: string[], content: Loaded | null): (string | Buffer)[] {
+function render(session: SessionContext, item: FetchItem, m: MessageSummary, flags: string[], content: Loaded | null): (string | Buffer)[] {
   const utf8 = session.utf8;
   switch (item.kind) {
     case 'attribute':
@@ -95,7 +95,7 @@ function render(session: ImapSession, item: FetchItem, m: MessageSummary, flags:
   return [];
 }
 
-async function run(session: ImapSession, command: CommandOf<'FETCH'>): Promise<void> {
+async function run(session: SessionContext, command: CommandOf<'FETCH'>): Promise<void> {
   const { folder, view, readOnly } = session.selection!;
   const { args } = command;
   const uids = session.messageSet(args.set, command.uid);
@@ -167,7 +167,7 @@ async function run(session: ImapSession, command: CommandOf<'FETCH'>): Promise<v
  * MessageRetrievalMimeFormat, so that BODYSTRUCTURE, BODY[…], RFC822 and RFC822.SIZE all
  * describe the same bytes.
  */
-async function load(session: ImapSession, m: MessageSummary): Promise<Loaded> {
+async function load(session: SessionContext, m: MessageSummary): Promise<Loaded> {
   const store = session.store;
   const raw = await renditions.render(m.blobId, session.retrievalFormat, () => store.readBlob(m.blobId));
   return { raw, root: scanMessage(raw) };

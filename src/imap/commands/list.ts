@@ -6,7 +6,7 @@ import type { Folder, FolderRole } from '../../store/types.ts';
 import { mailboxName, mailboxNameFromWire } from '../protocol/index.ts';
 import { defineCommand, type CommandOf } from '../session/command.ts';
 import { OTHER_USERS } from '../session/namespaces.ts';
-import type { ImapSession, MailboxAccess } from '../session/session.ts';
+import type { SessionContext, MailboxAccess } from '../session/context.ts';
 import { statusLine } from './status.ts';
 
 const SPECIAL_USE: Record<FolderRole, string | null> = {
@@ -104,7 +104,7 @@ interface Entries {
  * The user's folders, then "Other Users", each shared mailbox's level and its folders. Special
  * uses are reported for the user's own folders only, so a client never finds two Sent folders.
  */
-async function entries(session: ImapSession): Promise<Entries> {
+async function entries(session: SessionContext): Promise<Entries> {
   const showHidden = session.settings().ShowHiddenFoldersEnabled === true;
   const hidden = new Set<string>();
   const visible = (folders: Folder[], prefix: string) => folders.filter((f) => {
@@ -125,7 +125,7 @@ async function entries(session: ImapSession): Promise<Entries> {
 }
 
 /** The user's subscription list (RFC 3501 §6.3.6), as client names, less hidden folders. */
-async function subscriptions(session: ImapSession, hidden: Set<string>): Promise<Set<string>> {
+async function subscriptions(session: SessionContext, hidden: Set<string>): Promise<Set<string>> {
   const names = await session.home.store.subscriptions(session.home.mailbox.id);
   return new Set(names.filter((n) => !hidden.has(n)));
 }
@@ -166,7 +166,7 @@ function parentsOfUnmatched(qualifying: Iterable<string>, matches: (name: string
   return parents;
 }
 
-async function list(session: ImapSession, command: CommandOf<'LIST'>): Promise<void> {
+async function list(session: SessionContext, command: CommandOf<'LIST'>): Promise<void> {
   const { reference, patterns, selection, returns } = command.args;
   const ref = mailboxNameFromWire(reference, session.utf8) ?? reference;
   if (patterns.length === 1 && patterns[0] === '') {
@@ -204,7 +204,7 @@ async function list(session: ImapSession, command: CommandOf<'LIST'>): Promise<v
  * LSUB (RFC 3501 §6.3.9): the subscribed names that match, existing or not (a name that no longer
  * exists is \Noselect), and for "%" the unsubscribed levels above subscribed names, \Noselect.
  */
-async function lsub(session: ImapSession, command: CommandOf<'LSUB'>): Promise<void> {
+async function lsub(session: SessionContext, command: CommandOf<'LSUB'>): Promise<void> {
   const { reference, pattern } = command.args;
   const ref = mailboxNameFromWire(reference, session.utf8) ?? reference;
   const matches = patternMatcher(ref, mailboxNameFromWire(pattern, session.utf8) ?? pattern);
@@ -220,7 +220,7 @@ async function lsub(session: ImapSession, command: CommandOf<'LSUB'>): Promise<v
 }
 
 /** XLIST: every folder, with the roles under XLIST's names. */
-async function xlist(session: ImapSession, command: CommandOf<'XLIST'>): Promise<void> {
+async function xlist(session: SessionContext, command: CommandOf<'XLIST'>): Promise<void> {
   const { reference, pattern } = command.args;
   const ref = mailboxNameFromWire(reference, session.utf8) ?? reference;
   const matches = patternMatcher(ref, mailboxNameFromWire(pattern, session.utf8) ?? pattern);

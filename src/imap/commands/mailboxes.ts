@@ -1,7 +1,7 @@
 // CREATE (with CREATE-SPECIAL-USE, RFC 6154 §3), DELETE, RENAME, SUBSCRIBE, UNSUBSCRIBE.
 import { FolderError, type FolderRole } from '../../store/types.ts';
 import { bad, defineCommand, no } from '../session/command.ts';
-import type { FolderTarget, ImapSession } from '../session/session.ts';
+import type { FolderTarget, SessionContext } from '../session/context.ts';
 
 const ROLE_OF: Record<string, FolderRole> = {
   '\\Sent': 'sent', '\\Trash': 'trash', '\\Drafts': 'drafts', '\\Junk': 'junk', '\\Archive': 'archive',
@@ -19,7 +19,7 @@ async function folderOp<T>(op: () => Promise<T>): Promise<T> {
 }
 
 /** The folder a name points to, in the user's own mailbox or a shared one. */
-async function target(session: ImapSession, wire: string): Promise<FolderTarget> {
+async function target(session: SessionContext, wire: string): Promise<FolderTarget> {
   const raw = session.nameFromWire(wire);
   // A trailing delimiter only says the client wants children (RFC 3501 §6.3.3).
   const resolved = await session.resolve(raw.endsWith('/') ? raw.slice(0, -1) : raw);
@@ -83,7 +83,7 @@ export const renameCommand = defineCommand({
  * The subscription list is the user's own (RFC 3501 §6.3.6), kept with their mailbox under the
  * names their client sees, shared folders included ("Other Users/<alias>/...").
  */
-async function setSubscribed(session: ImapSession, name: string, subscribed: boolean): Promise<boolean> {
+async function setSubscribed(session: SessionContext, name: string, subscribed: boolean): Promise<boolean> {
   return session.home.store.setSubscribed(session.home.mailbox.id, name, subscribed);
 }
 

@@ -2,9 +2,9 @@
 // ProhibitSendReceiveQuota. Quotas are set by an administrator (Set-Mailbox), not by clients.
 import { mailboxName } from '../protocol/index.ts';
 import { defineCommand, no } from '../session/command.ts';
-import type { ImapSession } from '../session/session.ts';
+import type { SessionContext } from '../session/context.ts';
 
-async function quotaLine(session: ImapSession): Promise<string> {
+async function quotaLine(session: SessionContext): Promise<string> {
   const usage = await session.home.store.usage(session.mailbox.id);
   const limit = await session.options.quotaLimit(session.mailbox.id);
   const used = Math.ceil(usage.bytes / 1024);

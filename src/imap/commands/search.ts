@@ -4,10 +4,10 @@
 import { compressNumbers, esearch, rangesFromNumbers, resolveSearchKey, resolveSequenceSet, type SearchKey } from '../protocol/index.ts';
 import type { SearchKey as StoreSearchKey } from '../../store/search.ts';
 import { defineCommand } from '../session/command.ts';
-import type { ImapSession } from '../session/session.ts';
+import type { SessionContext } from '../session/context.ts';
 
 /** The UIDs of the selected folder's messages that match, ascending. */
-export async function searchUids(session: ImapSession, criteria: SearchKey): Promise<number[]> {
+export async function searchUids(session: SessionContext, criteria: SearchKey): Promise<number[]> {
   const { folder, view } = session.selection!;
   const key = resolveSearchKey(criteria, {
     maxUid: Math.max(view.maxUid(), 1),

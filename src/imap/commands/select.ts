@@ -1,13 +1,13 @@
 // SELECT and EXAMINE (RFC 3501 §6.3.1–2, RFC 7162 §3.1.8 CONDSTORE parameter).
 import { flagList, mailboxName, rangesContain, resolveSequenceSet, vanished, type QresyncParams } from '../protocol/index.ts';
 import { bad, defineCommand, type CommandOf } from '../session/command.ts';
-import type { ImapSession } from '../session/session.ts';
+import type { SessionContext } from '../session/context.ts';
 
 /**
  * QRESYNC (RFC 7162 §3.2.5): what the client missed since its MODSEQ, in one round trip —
  * VANISHED (EARLIER) for removed UIDs it knew, FETCH for messages that changed.
  */
-async function resynchronize(session: ImapSession, folderId: number, q: QresyncParams): Promise<void> {
+async function resynchronize(session: SessionContext, folderId: number, q: QresyncParams): Promise<void> {
   const view = session.selection!.view;
   const changes = await session.store.changesSince(folderId, q.modseq);
   const known = q.knownUids ? resolveSequenceSet(q.knownUids, Number.MAX_SAFE_INTEGER) : null;
@@ -19,7 +19,7 @@ async function resynchronize(session: ImapSession, folderId: number, q: QresyncP
   }
 }
 
-async function open(session: ImapSession, command: CommandOf<'SELECT'> | CommandOf<'EXAMINE'>): Promise<void> {
+async function open(session: SessionContext, command: CommandOf<'SELECT'> | CommandOf<'EXAMINE'>): Promise<void> {
   const readOnly = command.command === 'EXAMINE';
   const qresync = command.args.qresync;
   // RFC 7162 §3.2.5: the QRESYNC parameter needs ENABLE QRESYNC first.

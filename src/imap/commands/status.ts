@@ -3,9 +3,9 @@
 import type { Folder } from '../../store/types.ts';
 import { mailboxName, type StatusItem } from '../protocol/index.ts';
 import { defineCommand } from '../session/command.ts';
-import type { ImapSession, MailboxAccess } from '../session/session.ts';
+import type { SessionContext, MailboxAccess } from '../session/context.ts';
 
-export async function statusLine(session: ImapSession, folder: Folder, items: readonly StatusItem[], target: MailboxAccess = session.home): Promise<string> {
+export async function statusLine(session: SessionContext, folder: Folder, items: readonly StatusItem[], target: MailboxAccess = session.home): Promise<string> {
   const s = await target.store.status(folder.id);
   const values: string[] = [];
   for (const item of items) {

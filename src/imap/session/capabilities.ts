@@ -1,8 +1,8 @@
 // CAPABILITY after logon: Exchange 2013's set (UIDPLUS MOVE ID CHILDREN IDLE NAMESPACE
 // LITERAL+) plus the extensions Mailroom builds. Only what is fully implemented is listed.
-import type { ImapSession } from './session.ts';
+import type { SessionContext } from './context.ts';
 
-export function capabilities(session: ImapSession): string[] {
+export function capabilities(session: SessionContext): string[] {
   return [
     'IMAP4rev1',
     'IMAP4rev2',

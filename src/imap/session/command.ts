@@ -1,9 +1,9 @@
 // What a command module declares: its name, the states it runs in (RFC 3501 §3), and whether it
 // addresses messages by sequence number, which decides when EXPUNGE may be announced.
 import type { Command, CommandName } from '../protocol/index.ts';
-import type { ImapSession } from './session.ts';
+import type { SessionContext, SessionState } from './context.ts';
 
-export type SessionState = 'authenticated' | 'selected';
+export type { SessionState } from './context.ts';
 
 export type CommandOf<K extends CommandName> = Extract<Command, { command: K }>;
 
@@ -15,7 +15,7 @@ export interface ImapCommand<K extends CommandName = CommandName> {
    * the server must not send EXPUNGE (RFC 3501 §7.4.1), so removals wait for the next command.
    */
   usesSequenceNumbers?: boolean;
-  run(session: ImapSession, command: CommandOf<K>): Promise<void>;
+  run(session: SessionContext, command: CommandOf<K>): Promise<void>;
 }
 
 export function defineCommand<K extends CommandName>(command: ImapCommand<K>): ImapCommand<K> {

@@ -31,60 +31,12 @@ import { capabilities } from './capabilities.ts';
 import { effectiveRetrievalFormat } from '../../config/pop-imap.ts';
 import { IN_MEMORY_LITERAL_BYTES, SpooledLiteral } from './literal-spool.ts';
 import { OTHER_USERS } from './namespaces.ts';
-import { CommandFailure, no, type SessionState } from './command.ts';
+import { CommandFailure, no } from './command.ts';
+import type { Enabled, FolderTarget, ImapSessionOptions, MailboxAccess, Selection, SessionContext, SessionState } from './context.ts';
 import { COMMANDS } from '../commands/index.ts';
 
-export interface ImapSessionOptions {
-  store: MailStore;
-  /** The mailbox opened (the user's own, or one it has FullAccess to). */
-  mailbox: Mailbox;
-  /** Who logged on. */
-  user: Mailbox;
-  settings: () => SettingsDocument;
-  /** Largest APPEND the server accepts (APPENDLIMIT, RFC 7889). */
-  appendLimit: () => number;
-  /** The mailbox's ProhibitSendReceiveQuota in bytes (QUOTA, RFC 9208). */
-  quotaLimit: (mailboxId: string) => Promise<number | 'unlimited'>;
-  log: Logger;
-  clientAddress: string;
-  /** Called once when the session ends, for connection accounting. */
-  onClose?: () => void;
-  /** The connection's protocol log, carried over from the front end. */
-  protocolLog?: ProtocolLogSession;
-  /**
-   * Runs each command under the user's budget (throttling policy): it may wait before the command
-   * runs, and is charged the time the command took.
-   */
-  throttle?: <T>(command: () => Promise<T>) => Promise<T>;
-  /** Mailboxes the user has FullAccess to, shown under "Other Users/<alias>/". */
-  sharedMailboxes?: () => Promise<MailboxAccess[]>;
-}
-
-/** A mailbox this session may open, with the store that holds it. */
-export interface MailboxAccess {
-  mailbox: Mailbox;
-  store: MailStore;
-}
-
-/** Where a client's mailbox name points: a folder of the user's own or of a shared mailbox. */
-export interface FolderTarget extends MailboxAccess {
-  /** The folder's name inside that mailbox ('' for the namespace levels themselves). */
-  folderName: string;
-  shared: boolean;
-}
-
+export type { Enabled, FolderTarget, ImapSessionOptions, MailboxAccess, Selection } from './context.ts';
 export { OTHER_USERS } from './namespaces.ts';
-
-export interface Selection {
-  folder: Folder;
-  view: SelectedView;
-  readOnly: boolean;
-  /** The mailbox and store the folder belongs to (the user's own, or a shared one). */
-  target: FolderTarget;
-}
-
-/** Extensions a client turned on with ENABLE (RFC 5161). */
-export type Enabled = 'CONDSTORE' | 'QRESYNC' | 'UTF8=ACCEPT' | 'IMAP4REV2';
 
 const KEEPALIVE_MS = 2 * 60_000;
 const SYSTEM_FLAGS = '\\Answered \\Flagged \\Deleted \\Seen \\Draft';
@@ -98,7 +50,7 @@ function logParameters(segments: readonly Segment[]): string {
 /** All the messages of one MULTIAPPEND together, when that is more than APPENDLIMIT. */
 const MULTIAPPEND_BYTES = 100 * 1024 * 1024;
 
-export class ImapSession {
+export class ImapSession implements SessionContext {
   /** The user's own mailbox and its store. */
   readonly home: MailboxAccess;
   readonly mailbox: Mailbox;
