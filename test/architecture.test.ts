@@ -1,48 +1,129 @@
-// Layers point one way (DESIGN.md §4): lib, mime and */protocol at the bottom; store,
-// directory, config and auth above them; the protocols above those; frontend, backend, web,
-// cli and host above those; main on top. This test reads every import and keeps it so.
+// The shape of src/ (DESIGN.md §4, docs/architecture.md "Layers and areas"): every import
+// points down a layer or stays inside its own area, apart from the few sideways imports listed
+// below with their reasons, and no module imports itself back through others. Type-only imports
+// count: they cost nothing at run time, but a type-only cycle still ties the modules together
+// (neither can be changed, moved or tested without the other), so the rules see what tsc sees.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, relative, dirname, resolve } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { relative } from 'node:path';
+import { SRC, cycles, importEdges, loopIn, sourceFiles, type ImportEdge } from './support/import-graph.ts';
 
-const SRC = resolve(import.meta.dirname, '..', 'src');
-
-function files(dir: string): string[] {
-  return readdirSync(dir).flatMap((name) => {
-    const p = join(dir, name);
-    return statSync(p).isDirectory() ? files(p) : p.endsWith('.ts') ? [p] : [];
-  });
+/**
+ * A top-level folder of src/, except that a protocol's pure parser folder (`imap/protocol`) and
+ * the migration file formats are areas of their own, a layer below the code around them;
+ * main.ts is `main`.
+ */
+function areaOf(path: string): string {
+  const parts = path.split('/');
+  if (parts.length === 1) return 'main';
+  if (parts[1] === 'protocol' || (parts[0] === 'migration' && parts[1] === 'formats')) return `${parts[0]}/${parts[1]}`;
+  return parts[0]!;
 }
 
-function layerOf(path: string): number {
-  const rel = relative(SRC, path).split('/');
-  const top = rel[0]!;
-  if (rel.length === 1) return 5; // main.ts
-  if (top === 'lib' || top === 'mime' || rel[1] === 'protocol' || (top === 'migration' && rel[1] === 'formats')) return 0;
-  if (['store', 'directory', 'config', 'auth'].includes(top)) return 1;
-  if (['imap', 'pop3', 'smtp', 'migration'].includes(top)) return 2;
-  if (['frontend', 'backend', 'web', 'cli', 'host'].includes(top)) return 3;
-  throw new Error(`unknown layer for ${rel.join('/')}`);
+const LAYERS: Record<string, number> = {
+  lib: 0, mime: 0, 'imap/protocol': 0, 'migration/formats': 0,
+  store: 1, directory: 1, config: 1, auth: 1,
+  imap: 2, pop3: 2, smtp: 2, migration: 2,
+  frontend: 3, backend: 3, web: 3, cli: 3, host: 3,
+  main: 4,
+};
+
+function layerOf(area: string): number {
+  const layer = LAYERS[area];
+  if (layer === undefined) throw new Error(`src/${area}/ has no layer: add it to LAYERS in test/architecture.test.ts and to docs/architecture.md`);
+  return layer;
 }
+
+/**
+ * The only imports allowed between two areas of the same layer. Everything else in a layer is
+ * independent: frontend, backend, web and cli never import each other or host (they get what
+ * the host composes through contracts a layer down), and host imports them because it is the
+ * process that starts them. The list has no cycle (checked below).
+ */
+const SIDEWAYS: Record<string, string> = {
+  'migration/formats → imap/protocol': 'maildir folder names are modified UTF-7, as on the IMAP wire',
+  'directory → config': 'the directory stores the settings whose schemas and defaults config defines',
+  'auth → config': 'logon policy reads the settings and throttling policy schemas',
+  'auth → directory': 'logons look up mailboxes and their credentials in the directory',
+  'host → frontend': 'the host process starts the front-end services',
+  'host → backend': 'the host process starts the back-end services and opens the mailbox databases',
+  'host → web': 'the host process starts the web service',
+  'host → cli': 'quickstart and the operations commands run cmdlets',
+  'web → cli': 'the admin center runs cmdlets through the cmdlet binder and registry',
+  'web → backend': 'usage figures come from the mailbox databases the back end opens',
+  'cli → backend': 'mailbox cmdlets (statistics, exports, recoverable items) open the mailbox databases the back end opens',
+};
+
+/**
+ * Imports that break the rules today and are being cut (issue 13 item 8). Each must still exist
+ * (so the list only shrinks); nothing else may join it.
+ */
+const BEING_CUT: readonly string[] = [
+  'cli/cmdlets/acme.ts → host/acme.ts',
+  'cli/cmdlets/certificates.ts → host/certificate-choice.ts',
+  'cli/cmdlets/certificates.ts → host/acme.ts',
+  'cli/cmdlets/client-dns.ts → web/client-settings.ts',
+  'cli/cmdlets/client-dns.ts → web/client-setup/dns-records.ts',
+  'frontend/protocol-frontend.ts → host/server.ts',
+  'web/routes/acme-challenge.ts → host/acme.ts',
+  'web/service.ts → frontend/listeners.ts',
+  'web/service.ts → host/server.ts',
+  'web/service.ts → host/acme.ts',
+];
+
+const key = (e: ImportEdge) => `${e.from} → ${e.to}`;
+const edges = importEdges();
+const checked = edges.filter((e) => !BEING_CUT.includes(key(e)));
 
 test('imports never point to a higher layer', () => {
-  const violations: string[] = [];
-  for (const file of files(SRC)) {
-    const text = readFileSync(file, 'utf8');
-    for (const m of text.matchAll(/(?:import|export)\s[^'"]*?from\s+'(\.[^']+)'|import\(\s*'(\.[^']+)'\s*\)/g)) {
-      const target = resolve(dirname(file), m[1] ?? m[2]!);
-      const from = layerOf(file);
-      const to = layerOf(target);
-      // The protocol sessions are started by the front end and host; host/cli/frontend share a layer.
-      if (to > from) violations.push(`${relative(SRC, file)} → ${relative(SRC, target)}`);
-    }
+  const violations = checked.filter((e) => layerOf(areaOf(e.to)) > layerOf(areaOf(e.from))).map(key);
+  assert.deepEqual([...new Set(violations)], []);
+});
+
+test('no import cycles, type-only imports included', () => {
+  const found = cycles(checked).map((component) => `${component.length} modules: ${loopIn(component, checked).join(' → ')}`);
+  assert.equal(found.length, 0, `import cycles (one loop shown per cycle):\n${found.join('\n')}`);
+});
+
+test('imports between areas of one layer are only the listed ones', () => {
+  const violations = new Set<string>();
+  const used = new Set<string>();
+  for (const e of checked) {
+    const from = areaOf(e.from);
+    const to = areaOf(e.to);
+    if (from === to || layerOf(from) !== layerOf(to)) continue;
+    const pair = `${from} → ${to}`;
+    if (pair in SIDEWAYS) used.add(pair);
+    else violations.add(`${key(e)} (${pair} is not an allowed sideways import)`);
   }
-  assert.deepEqual(violations, []);
+  assert.equal(violations.size, 0, `sideways imports not in SIDEWAYS:\n${[...violations].join('\n')}`);
+  assert.deepEqual(Object.keys(SIDEWAYS).filter((pair) => !used.has(pair)), [], 'allowed sideways imports nothing uses any more: remove them');
+});
+
+test('the allowed sideways imports form no cycle between areas', () => {
+  const pairs = Object.keys(SIDEWAYS).map((pair) => {
+    const [from, to] = pair.split(' → ');
+    return { from: from!, to: to!, typeOnly: false, dynamic: false };
+  });
+  assert.deepEqual(cycles(pairs), []);
+});
+
+test('the imports being cut are still there (the list only shrinks)', () => {
+  const present = new Set(edges.map(key));
+  assert.deepEqual(BEING_CUT.filter((k) => !present.has(k)), []);
+});
+
+test('the import graph sees every kind of import', () => {
+  // Guards the parser-based reader against missing a form: static, type-only, re-export, import().
+  const fromMain = edges.filter((e) => e.from === 'main.ts');
+  assert.ok(fromMain.some((e) => e.dynamic && e.to === 'host/server.ts'));
+  assert.ok(edges.some((e) => e.typeOnly && e.from === 'imap/session/command.ts' && e.to === 'imap/session/context.ts'));
+  assert.ok(edges.some((e) => !e.typeOnly && e.from === 'imap/session/session.ts' && e.to === 'imap/commands/index.ts'));
 });
 
 test('pure modules do no I/O', () => {
-  const pure = files(SRC).filter((f) => relative(SRC, f).startsWith('mime/') || relative(SRC, f).includes('/protocol/') || relative(SRC, f).startsWith('migration/formats/'));
+  const pure = sourceFiles().filter((f) => ['mime', 'imap/protocol', 'migration/formats'].includes(areaOf(relative(SRC, f))));
   const offenders = pure.filter((f) => /from\s+'node:(fs|net|tls|http|child_process|dgram)'/.test(readFileSync(f, 'utf8')));
   assert.deepEqual(offenders.map((f) => relative(SRC, f)), []);
 });
