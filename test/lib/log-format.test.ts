@@ -65,11 +65,11 @@ async function firstLines(data: string, offset: number, tty: boolean, format?: s
   const exited = new Promise((r) => child.once('exit', r));
   try {
     const started = Date.now();
-    while (!/Mailroom ready/.test(out)) {
+    // The whole ready line, up to its line break: a chunk may end in the middle of it.
+    while (!/Mailroom ready[^\n]*\n/.test(out)) {
       if (Date.now() - started > 30_000 || child.exitCode !== null) throw new Error(`no ready line; output:\n${out}`);
       await new Promise((r) => setTimeout(r, 50));
     }
-    await new Promise((r) => setTimeout(r, 100));
     return out;
   } finally {
     process.kill(-child.pid!, 'SIGTERM');
