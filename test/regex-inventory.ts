@@ -411,7 +411,7 @@ export const REGEX_INVENTORY: Record<string, Record<string, RegexOrigin>> = {
     '/\\r?\\n/': 'admin',
     '/\\r\\n/g': 'admin',
   },
-  'web/client-setup/xml.ts': {
+  'client-setup/xml.ts': {
     '/[\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\ufffe\\uffff]/g': 'admin',
     "/[&<>\"']/g": 'admin',
   },

@@ -16,7 +16,7 @@ import {
 } from '../../src/auth/sasl/index.ts';
 import { LogonNameError, parseLogonName } from '../../src/auth/login-name.ts';
 import { parseForeignHash } from '../../src/auth/foreign-hashes.ts';
-import { parseAutodiscoverRequest } from '../../src/web/client-setup/autodiscover.ts';
+import { parseAutodiscoverRequest } from '../../src/client-setup/autodiscover.ts';
 import { checkBody, checkEnvelope, parseImap } from '../mime/imap-grammar.ts';
 import { ROOT } from '../helpers.ts';
 import { parseUidlist } from '../../src/migration/formats/dovecot-uidlist.ts';

@@ -14,7 +14,7 @@ import { parseAddressList, parseStructured } from '../../src/mime/index.ts';
 import { removeForgedResults } from '../../src/smtp/inbound-auth.ts';
 import { cjkBigrams } from '../../src/store/cjk.ts';
 import { summarizeHeaders } from '../../src/store/header-summary.ts';
-import { parseAutodiscoverRequest } from '../../src/web/client-setup/autodiscover.ts';
+import { parseAutodiscoverRequest } from '../../src/client-setup/autodiscover.ts';
 
 export interface ClientInputCase {
   name: string;

@@ -3,7 +3,7 @@
 // that pattern to finish.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { elementText, parseAutodiscoverRequest } from '../../src/web/client-setup/autodiscover.ts';
+import { elementText, parseAutodiscoverRequest } from '../../src/client-setup/autodiscover.ts';
 import { pick, prng, randomInt } from '../support/random.ts';
 
 test('the address and the schema of the requests clients send', () => {

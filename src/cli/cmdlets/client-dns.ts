@@ -3,8 +3,8 @@
 // (MX, SPF, DKIM). Built from the same published settings as the web pages and autoconfig.
 import { isIP } from 'node:net';
 import { parseBinding } from '../../config/endpoints.ts';
-import { readClientSettings, setupSettings } from '../../web/client-settings.ts';
-import { dnsRecords } from '../../web/client-setup/dns-records.ts';
+import { readClientSettings, setupSettings } from '../../client-setup/settings.ts';
+import { dnsRecords } from '../../client-setup/dns-records.ts';
 import { dkimTxtRecord, signingKey } from '../../smtp/dkim/dkim-keys.ts';
 import type { Cmdlet } from '../cmdlet.ts';
 

@@ -1,8 +1,8 @@
 // "Settings for POP or IMAP access": the POP, IMAP and SMTP settings exactly as Exchange's
 // Outlook Web App shows them (one entry each, SSL preferred, or "Not available"), then the
 // settings for inside the network, the mailbox's own POP/IMAP switches and automatic setup.
-import type { ClientProtocol, ClientSettings, Endpoint, SetupSettings } from '../client-settings.ts';
-import { shownEndpoint } from '../client-settings.ts';
+import type { ClientProtocol, ClientSettings, Endpoint, SetupSettings } from '../../client-setup/settings.ts';
+import { shownEndpoint } from '../../client-setup/settings.ts';
 import { html, type Html } from '../html.ts';
 import type { Translator } from '../i18n.ts';
 import type { Viewer } from '../request.ts';

@@ -2,11 +2,11 @@
 // clients ask before they have a password; the answers hold only what the settings page
 // publishes, and never say whether a mailbox exists (the address is echoed, not looked up).
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { readClientSettings, setupSettings } from '../client-settings.ts';
-import { autoconfigXml } from '../client-setup/autoconfig.ts';
+import { readClientSettings, setupSettings } from '../../client-setup/settings.ts';
+import { autoconfigXml } from '../../client-setup/autoconfig.ts';
 import {
   autodiscoverErrorXml, autodiscoverSettingsXml, parseAutodiscoverRequest, RESPONSE_SCHEMA,
-} from '../client-setup/autodiscover.ts';
+} from '../../client-setup/autodiscover.ts';
 import type { WebContext } from '../context.ts';
 
 export const AUTOCONFIG_PATHS = ['/.well-known/autoconfig/mail/config-v1.1.xml', '/mail/config-v1.1.xml'] as const;

@@ -2,8 +2,8 @@
 // configuration profile download. Settings are read from the directory on every request.
 import type { FastifyInstance } from 'fastify';
 import type { Mailbox } from '../../directory/directory.ts';
-import { readClientSettings, setupSettings } from '../client-settings.ts';
-import { canMakeMobileconfig, mobileconfigXml } from '../client-setup/mobileconfig.ts';
+import { readClientSettings, setupSettings } from '../../client-setup/settings.ts';
+import { canMakeMobileconfig, mobileconfigXml } from '../../client-setup/mobileconfig.ts';
 import type { WebContext } from '../context.ts';
 import { accountPage, type MailboxUsageView } from '../pages/account.ts';
 import { MOBILECONFIG_PATH, MY_ACCOUNT_PATH, POP_IMAP_PATH } from '../pages/options-nav.ts';

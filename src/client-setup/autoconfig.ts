@@ -3,7 +3,7 @@
 // autoconfig.<domain> host. Every entry is listed, implicit TLS first, so a client falls back
 // to STARTTLS when a port is blocked. The user name is the email address, which is one of the
 // logon name forms every Mailroom protocol accepts.
-import type { Endpoint, SetupSettings } from '../client-settings.ts';
+import type { Endpoint, SetupSettings } from './settings.ts';
 import { element, escapeXml } from './xml.ts';
 
 export interface AutoconfigInput {

@@ -3,7 +3,7 @@
 // identifiers are derived from the mailbox, so downloading it again replaces the same account
 // instead of adding a second one. No password is put in the profile: Mail asks for it.
 import { createHash } from 'node:crypto';
-import type { Endpoint, SetupSettings } from '../client-settings.ts';
+import type { Endpoint, SetupSettings } from './settings.ts';
 import { escapeXml } from './xml.ts';
 
 export interface MobileconfigInput {

@@ -2,7 +2,7 @@
 // the same settings the web pages publish: RFC 6186 SRV records for IMAP and POP3, RFC 8314
 // for submission over implicit TLS, the autoconfig/autodiscover names, MX, SPF and DKIM.
 import { isIP } from 'node:net';
-import type { Endpoint, SetupSettings } from '../client-settings.ts';
+import type { Endpoint, SetupSettings } from './settings.ts';
 
 export interface DnsRecordsInput {
   domain: string;

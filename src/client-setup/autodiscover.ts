@@ -4,7 +4,7 @@
 //   - <SPA>off</SPA> always: a missing SPA element means "on" (NTLM), which we do not offer;
 //   - STARTTLS ports say <Encryption>TLS</Encryption> (and SSL off), since <SSL>on</SSL> on 143
 //     makes Outlook try implicit TLS; implicit TLS ports say SSL on and Encryption SSL.
-import type { Endpoint, SetupSettings } from '../client-settings.ts';
+import type { Endpoint, SetupSettings } from './settings.ts';
 import { element } from './xml.ts';
 
 export const REQUEST_SCHEMA = 'http://schemas.microsoft.com/exchange/autodiscover/outlook/requestschema/2006';
