@@ -119,6 +119,15 @@ export async function startMailroom(args: string[], env: Record<string, string>,
   };
 }
 
+/**
+ * Resolves once the running server has applied directory revision `revision` or a later one (its
+ * "configuration revision N applied" line): a change made by a cmdlet is then in force there.
+ */
+export async function configurationApplied(server: RunningServer, revision: number, timeoutMs = 20_000): Promise<void> {
+  const applied = () => [...server.output().matchAll(/configuration revision (\d+) applied/g)].some((m) => Number(m[1]) >= revision);
+  await eventually(applied, timeoutMs);
+}
+
 /** Polls `probe` until it returns true or the time runs out. */
 export async function eventually(probe: () => Promise<boolean> | boolean, timeoutMs = 3000, stepMs = 50): Promise<number> {
   const start = Date.now();

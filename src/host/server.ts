@@ -377,6 +377,8 @@ export async function runServer(options: { role: Role; server?: string }): Promi
         await host.reconcile();
         await directory.reportServerStatus(server.name, host.status());
         await renewal?.refresh();
+        // An admin (and a test) can see when a change reached the running services.
+        log.info({ revision: host.revision }, `configuration revision ${host.revision} applied`);
       }
     } catch (err) {
       log.error({ err }, 'applying a configuration change failed');
