@@ -88,12 +88,18 @@ export class WebService implements RunningService {
 
   private readonly metricsListeners: ListenerSet;
 
+  private sweeping = false;
+
   private async sweepSessions(): Promise<void> {
+    if (this.sweeping) return;
+    this.sweeping = true;
     try {
       const { expired, revoked } = await this.webSessions.sweep();
       if (expired + revoked > 0) this.deps.log.info({ expired, revoked }, 'web: sign-in sessions ended');
     } catch (err) {
       this.deps.log.error({ err }, 'web: deleting ended sign-in sessions failed');
+    } finally {
+      this.sweeping = false;
     }
   }
   /** ACME TLS-ALPN-01 answers waiting, by host name (RFC 8737), read from the directory every second. */
@@ -159,6 +165,9 @@ export class WebService implements RunningService {
   }
 
   async reconfigure(snapshot: ConfigSnapshot): Promise<void> {
+    // Called at every directory change: a password set or an account disabled there ends the
+    // rows of its web sessions now, as the back ends end its POP3 and IMAP4 sessions.
+    if (this.snapshot !== snapshot) void this.sweepSessions();
     this.snapshot = snapshot;
     const specs: ListenerSpec[] = WEB_HTTP_BINDINGS.map((binding) => ({ binding, implicitTls: false }));
     // Without any certificate there is no HTTPS, and so no sign-in; autoconfig and health still answer.
