@@ -2,6 +2,7 @@
 // `mailroom` command as a child process, and a running server.
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import Database from 'better-sqlite3';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -126,6 +127,16 @@ export async function startMailroom(args: string[], env: Record<string, string>,
 export async function configurationApplied(server: RunningServer, revision: number, timeoutMs = 20_000): Promise<void> {
   const applied = () => [...server.output().matchAll(/configuration revision (\d+) applied/g)].some((m) => Number(m[1]) >= revision);
   await eventually(applied, timeoutMs);
+}
+
+/** The revision of the SQLite directory in the data folder `dataPath`: where the last change left it. */
+export function directoryRevision(dataPath: string): number {
+  const db = new Database(join(dataPath, 'directory.db'), { readonly: true, fileMustExist: true });
+  try {
+    return Number((db.prepare(`SELECT value FROM meta WHERE key = 'revision'`).get() as { value: string }).value);
+  } finally {
+    db.close();
+  }
 }
 
 /** Polls `probe` until it returns true or the time runs out. */

@@ -5,7 +5,7 @@
 // Remove-ExchangeCertificate hands the services to another certificate or is refused.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { eventually, freePortOffset, mailroom, startMailroom, tempDataDir, type RunningServer } from '../helpers.ts';
+import { configurationApplied, directoryRevision, eventually, freePortOffset, mailroom, startMailroom, tempDataDir, type RunningServer } from '../helpers.ts';
 import { createTestOrganization } from '../support/organization.ts';
 import { issueWithTestCa, servedCertificate } from '../support/served-certificate.ts';
 
@@ -82,7 +82,7 @@ test('an imported certificate enabled for the services is served, by name, and r
   // A newer self-signed certificate, enabled for SMTP only, changes nothing: SMTP prefers the
   // CA-issued one for the connector's FQDN, and the others are the imported one's.
   const later = one('New-ExchangeCertificate', '-DomainName', 'other.contoso.com', '-Services', 'SMTP');
-  await new Promise((r) => setTimeout(r, 600));
+  await configurationApplied(server, directoryRevision(data.path));
   assert.deepEqual(servedEverywhere(), { imap: imported.Thumbprint, pop: imported.Thumbprint, smtps: imported.Thumbprint, submission: imported.Thumbprint, https: imported.Thumbprint });
 
   // -X509CertificateName picks the certificate covering that name for IMAP alone; it does not

@@ -11,7 +11,7 @@ import { componentStateEntries } from '../../src/directory/component-states.ts';
 import { Directory } from '../../src/directory/directory.ts';
 import { LineClient } from '../frontend/line-client.ts';
 import { python } from '../frontend/python.ts';
-import { eventually, freePortOffset, mailroom, startMailroom, tempDataDir, type RunningServer } from '../helpers.ts';
+import { configurationApplied, directoryRevision, eventually, freePortOffset, mailroom, startMailroom, tempDataDir, type RunningServer } from '../helpers.ts';
 import { createTestOrganization } from '../support/organization.ts';
 
 const PASSWORD = 'Comp-Pass-2026';
@@ -161,7 +161,7 @@ test('ImapProxy and PopProxy Inactive: new sessions get a temporary error, open 
   admin('Set-ServerComponentState', 'MAIL01', '-Component', 'ImapProxy', '-State', 'Inactive', '-Requester', 'Functional');
   const partial = admin('Set-ServerComponentState', 'MAIL01', '-Component', 'ImapProxy', '-State', 'Active', '-Requester', 'Maintenance');
   assert.match(partial.stderr, /ImapProxy on MAIL01 stays Inactive/);
-  await new Promise((r) => setTimeout(r, 600));
+  await configurationApplied(server!, directoryRevision(data.path));
   assert.match(await imap(), /^REFUSED/);
   admin('Set-ServerComponentState', 'MAIL01', '-Component', 'ImapProxy', '-State', 'Active', '-Requester', 'Functional');
   admin('Set-ServerComponentState', 'MAIL01', '-Component', 'PopProxy', '-State', 'Active', '-Requester', 'Maintenance');
