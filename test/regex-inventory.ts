@@ -452,4 +452,7 @@ export const REGEX_INVENTORY: Record<string, Record<string, RegexOrigin>> = {
   'web/routes/options.ts': {
     '/[^\\w.-]/g': 'admin',
   },
+  'web/sessions.ts': {
+    '/^[\\w-]{43}$/': 'client',
+  },
 };
