@@ -139,8 +139,12 @@ export function directoryRevision(dataPath: string): number {
   }
 }
 
-/** Polls `probe` until it returns true or the time runs out. */
-export async function eventually(probe: () => Promise<boolean> | boolean, timeoutMs = 3000, stepMs = 50): Promise<number> {
+/**
+ * Polls `probe` until it returns true or the time runs out. The default limit is generous: it
+ * only costs time when the test fails, and a loaded machine can take seconds for what takes
+ * milliseconds on an idle one.
+ */
+export async function eventually(probe: () => Promise<boolean> | boolean, timeoutMs = 15_000, stepMs = 50): Promise<number> {
   const start = Date.now();
   while (Date.now() - start < timeoutMs) {
     if (await probe()) return Date.now() - start;
