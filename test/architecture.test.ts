@@ -24,7 +24,7 @@ function areaOf(path: string): string {
 const LAYERS: Record<string, number> = {
   lib: 0, mime: 0, 'imap/protocol': 0, 'migration/formats': 0,
   store: 1, directory: 1, config: 1, auth: 1,
-  imap: 2, pop3: 2, smtp: 2, migration: 2, 'client-setup': 2,
+  imap: 2, pop3: 2, smtp: 2, migration: 2, 'client-setup': 2, certificates: 2,
   frontend: 3, backend: 3, web: 3, cli: 3, host: 3,
   main: 4,
 };
@@ -60,14 +60,9 @@ const SIDEWAYS: Record<string, string> = {
  * (so the list only shrinks); nothing else may join it.
  */
 const BEING_CUT: readonly string[] = [
-  'cli/cmdlets/acme.ts → host/acme.ts',
-  'cli/cmdlets/certificates.ts → host/certificate-choice.ts',
-  'cli/cmdlets/certificates.ts → host/acme.ts',
   'frontend/protocol-frontend.ts → host/server.ts',
-  'web/routes/acme-challenge.ts → host/acme.ts',
   'web/service.ts → frontend/listeners.ts',
   'web/service.ts → host/server.ts',
-  'web/service.ts → host/acme.ts',
 ];
 
 const key = (e: ImportEdge) => `${e.from} → ${e.to}`;

@@ -2,7 +2,7 @@
 // expired or does not cover the names clients use. Checked at every configuration change and
 // hourly (certificates expire with no change to the directory).
 import type { Logger } from '../lib/log.ts';
-import { certificateWarnings, servedCertificates, type CertificateScene } from './certificate-choice.ts';
+import { certificateWarnings, servedCertificates, type CertificateScene } from '../certificates/choice.ts';
 
 export class CertificateWatch {
   /** The thumbprint each service (or connector) served at the last check. */

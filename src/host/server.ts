@@ -22,7 +22,7 @@ import { markRunningServer } from '../lib/running-servers.ts';
 import { createLogger, type Logger } from '../lib/log.ts';
 import { ListenerError } from '../frontend/listeners.ts';
 import { CertificateWatch } from './certificate-watch.ts';
-import { AcmeRenewal } from './acme.ts';
+import { AcmeRenewal } from '../certificates/acme.ts';
 import { ImportRunner } from '../migration/import-runner.ts';
 
 export type Role = 'all' | 'frontend' | 'backend';
@@ -64,9 +64,9 @@ export interface RunningService {
   sessions?: SessionBackend;
 }
 
-// The choice itself lives in certificate-choice.ts; services import it from here.
-export { pickCertificate } from './certificate-choice.ts';
-import { pickCertificate } from './certificate-choice.ts';
+// The choice itself lives in certificates/choice.ts; the host's services are handed it from here.
+export { pickCertificate } from '../certificates/choice.ts';
+import { pickCertificate } from '../certificates/choice.ts';
 
 export class SecureContextCache {
   private readonly cache = new Map<string, SecureContext>();

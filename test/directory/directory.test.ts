@@ -9,7 +9,7 @@ import { fastCredentials } from '../support/passwords.ts';
 import { verifyPassword } from '../../src/auth/passwords.ts';
 import { ENGINES } from '../engines.ts';
 import { createSelfSignedCertificate } from '../../src/lib/certificates.ts';
-import { acmeAlpnChallenges, acmeChallengeAnswer, acmeRecords } from '../../src/host/acme.ts';
+import { acmeAlpnChallenges, acmeChallengeAnswer, acmeRecords } from '../../src/certificates/acme.ts';
 
 for (const engine of ENGINES) {
   describe(`directory on ${engine.name}`, () => {

@@ -6,7 +6,7 @@ import type { Cmdlet } from '../cmdlet.ts';
 import { certificateScene, warnAboutServedCertificates } from './certificates.ts';
 
 // The ACME client and its metrics load when an ACME cmdlet runs, not with every admin command.
-const acme = () => import('../../host/acme.ts');
+const acme = () => import('../../certificates/acme.ts');
 
 const SERVICES = ['IMAP', 'POP', 'SMTP', 'IIS'] as const;
 

@@ -3,8 +3,8 @@
 import { readFileSync } from 'node:fs';
 import { createSelfSignedCertificate, decryptPrivateKey, describeCertificate, pemBlocks, RSA_KEY_SIZES } from '../../lib/certificates.ts';
 import type { Certificate, Directory } from '../../directory/directory.ts';
-import { certificateWarnings, servedCertificates, type CertificateScene } from '../../host/certificate-choice.ts';
-import { forgetAcmeCertificate } from '../../host/acme.ts';
+import { certificateWarnings, servedCertificates, type CertificateScene } from '../../certificates/choice.ts';
+import { forgetAcmeCertificate } from '../../certificates/acme.ts';
 import type { Cmdlet, CmdletContext, OutputObject } from '../cmdlet.ts';
 
 export const CERTIFICATE_SERVICES = ['None', 'IMAP', 'POP', 'SMTP', 'IIS'] as const;

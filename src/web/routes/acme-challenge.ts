@@ -3,7 +3,7 @@
 // The answers come from the directory, where the order (New-AcmeCertificate in another process,
 // or the server's renewal) put them; an unknown token is a plain 404.
 import type { FastifyInstance } from 'fastify';
-import { acmeChallengeAnswer } from '../../host/acme.ts';
+import { acmeChallengeAnswer } from '../../certificates/acme.ts';
 import type { WebContext } from '../context.ts';
 
 export function acmeChallengeRoutes(app: FastifyInstance, ctx: WebContext): void {

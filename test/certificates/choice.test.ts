@@ -1,9 +1,9 @@
 // The choice of served certificate and the warnings about it, as tables over made-up
-// certificates (no I/O in certificate-choice.ts).
+// certificates (no I/O in certificates/choice.ts).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Certificate, Server } from '../../src/directory/directory.ts';
-import { certificateWarnings, pickCertificate, type CertificateScene } from '../../src/host/certificate-choice.ts';
+import { certificateWarnings, pickCertificate, type CertificateScene } from '../../src/certificates/choice.ts';
 
 const NOW = Date.parse('2026-06-01T00:00:00Z');
 const day = 86400_000;
