@@ -19,6 +19,22 @@ export const REGEX_INVENTORY: Record<string, Record<string, RegexOrigin>> = {
     '/[^A-Za-z0-9]/': 'client',
     '/[^\\x00-\\x7f]/': 'client',
   },
+  // The hand-off line a front end sends a back end: another server's bytes, carrying what the
+  // client chose (logon name, IMAP tag, pipelined bytes).
+  'auth/handoff.ts': {
+    '/^[0-9A-F]{16}$/': 'client',
+    '/^[A-Za-z0-9._-]{1,128}$/': 'client',
+    '/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/': 'client',
+    '/^[\\x21\\x23\\x24\\x26\\x27\\x2c-\\x5b\\x5d-\\x7a\\x7c-\\x7e]{1,1024}$/': 'client',
+    '/^(?:(?:25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)\\.){3}(?:25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)$/': 'client',
+    '/^[0-9A-Fa-f:.]{2,45}$/': 'client',
+    '/[\\u0000-\\u001f\\u007f-\\u009f\\u2028\\u2029]/': 'client',
+    '/^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/': 'client',
+    '/::/g': 'client',
+    '/^MAILROOM-HANDOFF\\/(\\d{1,6}) (.*)$/s': 'client',
+    '/^START (TLS|PLAIN)(?: ([A-Za-z0-9+/=]+))?$/': 'client',
+    '/[^\\x20-\\x7e]/g': 'client',
+  },
   'auth/login-name.ts': {
     '/[\\p{Cc}\\u2028\\u2029\\u200e\\u200f\\u202a-\\u202e\\u2066-\\u2069\\ufeff]/u': 'client',
     '/\\s/u': 'client',
