@@ -10,6 +10,8 @@ import { prng } from '../../test/support/random.ts';
 export interface ImapUser extends BenchUser {
   /** Whether each message starts out \Seen (same index as messages). */
   seen: boolean[];
+  /** Whether each message starts out \Flagged (none when absent). */
+  flagged?: boolean[];
 }
 
 /** The words SEARCH BODY looks for; each is in 1 message out of 20. */

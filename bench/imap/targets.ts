@@ -31,6 +31,8 @@ export interface Target {
   tlsPort: number;
   /** The server's top process: Mailroom's node process, Dovecot's master. */
   readonly pid: number;
+  /** Where the server keeps its mail and indexes (for disk figures). */
+  dataDir: string;
   /** Stops the server and starts it again on the same data (a fresh process). */
   restart(): Promise<void>;
   /** Lines of the server's own log that report problems (Dovecot's log file, Mailroom's output). */
@@ -45,6 +47,11 @@ export interface TargetOptions {
   idleUsers: ImapUser[];
   /** Connections the server must be willing to hold at once. */
   maxConnections: number;
+  /**
+   * Appends seeding one Mailroom mailbox may have in flight (1 unless given): queued together they
+   * share a commit, and they are queued in corpus order, so UIDs still follow it.
+   */
+  seedConcurrency?: number;
 }
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
@@ -179,10 +186,16 @@ export async function startMailroomTarget(options: TargetOptions): Promise<Targe
     const mailbox = await dir.createMailbox({ name: user.name, alias: user.name, credentials: await credentials(user.password, share) });
     const store = await databases.storeFor(mailbox);
     const inbox = (await store.folder(mailbox.id, 'INBOX'))!;
-    // One message after the other, so UIDs follow the corpus order (as in the maildirs).
+    // In corpus order, so UIDs follow it (as in the maildirs); a window of appends in flight
+    // is started in that order and queued for the commit in it.
+    const window = options.seedConcurrency ?? 1;
+    const inFlight: Promise<unknown>[] = [];
     for (const [i, raw] of user.messages.entries()) {
-      await store.append(inbox.id, { raw, flags: user.seen[i] ? ['\\Seen'] : [], internalDate: new Date(FIRST_DATE + i * 1000) });
+      const flags = [...(user.flagged?.[i] ? ['\\Flagged'] : []), ...(user.seen[i] ? ['\\Seen'] : [])];
+      inFlight.push(store.append(inbox.id, { raw, flags, internalDate: new Date(FIRST_DATE + i * 1000) }));
+      if (inFlight.length >= window) await Promise.all(inFlight.splice(0));
     }
+    await Promise.all(inFlight);
   };
   // Mailboxes side by side: appends queued together share a commit (the store's group commit).
   await inParallel(options.users, 8, (u) => seed(u, false));
@@ -208,6 +221,7 @@ export async function startMailroomTarget(options: TargetOptions): Promise<Targe
     version: `${pkg.version} (Node ${process.versions.node})`,
     plainPort: 143 + offset,
     tlsPort: 993 + offset,
+    dataDir: data,
     get pid() {
       return server.pid;
     },
@@ -265,7 +279,7 @@ export async function startDovecotTarget(options: TargetOptions): Promise<Target
     const home = join(root, 'home', user.name);
     for (const sub of ['cur', 'new', 'tmp']) mkdirSync(join(home, 'Maildir', sub), { recursive: true });
     for (const [i, raw] of user.messages.entries()) {
-      const name = `${1795000000 + i}.M${i}P1.bench,S=${raw.length},W=${raw.length}:2,${user.seen[i] ? 'S' : ''}`;
+      const name = `${1795000000 + i}.M${i}P1.bench,S=${raw.length},W=${raw.length}:2,${user.flagged?.[i] ? 'F' : ''}${user.seen[i] ? 'S' : ''}`;
       const path = join(home, 'Maildir', 'cur', name);
       writeFileSync(path, raw);
       const date = new Date(FIRST_DATE + i * 1000);
@@ -321,6 +335,7 @@ export async function startDovecotTarget(options: TargetOptions): Promise<Target
     version,
     plainPort,
     tlsPort,
+    dataDir: root,
     get pid() {
       return server.pid;
     },
