@@ -7,6 +7,7 @@ import type { Logger } from '../lib/log.ts';
 import type { DeliveryItem, DeliveryResult, LocalDelivery, MailboxQuota } from '../smtp/delivery.ts';
 import { LmtpClient, type LmtpTarget, type RecipientReply } from './lmtp-client.ts';
 import { DELIVERY_PORT, DELIVERY_SERVICE, parseQuotaReply, returnPathOf, uidOf } from './lmtp-wire.ts';
+import { reportedPort as reportedServicePort, serverTarget } from '../directory/server-trust.ts';
 
 const notAttempted = (address: string): DeliveryResult => ({ address, ok: false, reason: 'failed', detail: 'not attempted' });
 
@@ -38,9 +39,7 @@ async function deliverInRuns(
 
 /** The port a server's delivery service reported in its heartbeat ("0.0.0.0:2525, [::]:2525"). */
 export function reportedPort(status: Record<string, string> | null | undefined): number | undefined {
-  const listening = status?.[DELIVERY_SERVICE];
-  const m = listening ? /:(\d{1,5})(?:,|$)/.exec(listening) : null;
-  return m ? Number(m[1]) : undefined;
+  return reportedServicePort(status, DELIVERY_SERVICE);
 }
 
 /** A per-recipient LMTP reply as a delivery result. */
@@ -79,16 +78,7 @@ export class NetworkDelivery implements LocalDelivery {
 
   /** Where the server holding a database takes deliveries. */
   async targetFor(serverName: string): Promise<LmtpTarget> {
-    const { directory } = this.options;
-    const server = await directory.server(serverName);
-    const certificates = await directory.certificates(server.name);
-    return {
-      server: server.name,
-      host: server.fqdn,
-      port: reportedPort(server.status) ?? DELIVERY_PORT + this.options.portOffset,
-      thumbprints: certificates.map((c) => c.thumbprint.toUpperCase()),
-      certificates: certificates.map((c) => c.certPem),
-    };
+    return serverTarget(this.options.directory, serverName, DELIVERY_SERVICE, DELIVERY_PORT + this.options.portOffset);
   }
 
   private async serverOf(mailbox: Mailbox): Promise<string> {

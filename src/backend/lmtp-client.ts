@@ -12,20 +12,13 @@
 import { rootCertificates } from 'node:tls';
 import { isIP } from 'node:net';
 import SMTPConnection from 'nodemailer/lib/smtp-connection';
+import type { ServerTarget } from '../directory/server-trust.ts';
 import type { Logger } from '../lib/log.ts';
 import type { DeliveryFolder } from '../smtp/delivery.ts';
 import { dataSafe, encodeBase64Lines, ENCODING_PARAM, FOLDER_PARAM, QUOTA_COMMAND, thumbprintOf } from './lmtp-wire.ts';
 
 /** Where to deliver: a server of the organization, by name, address and port, and the certificates it may present. */
-export interface LmtpTarget {
-  server: string;
-  host: string;
-  port: number;
-  /** Thumbprints of the certificates the directory holds for the server. */
-  thumbprints: readonly string[];
-  /** The same certificates in PEM, as trust anchors for the (usually self-signed) ones. */
-  certificates: readonly string[];
-}
+export type LmtpTarget = ServerTarget;
 
 /** Who this server is: the LHLO name and the certificate it proves it with. */
 export interface LmtpIdentity {

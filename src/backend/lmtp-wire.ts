@@ -14,7 +14,6 @@
 //     The front end's quota checks (ProhibitSendQuota at MAIL FROM, ProhibitSendReceiveQuota at
 //     RCPT and before DATA) for a mailbox on another server. 550 5.1.1 when the mailbox is not
 //     in a database mounted on the answering server.
-import type { Certificate, Directory } from '../directory/directory.ts';
 import type { MailboxQuota, QuotaLimit } from '../smtp/delivery.ts';
 import { hasBareLineBreak } from '../smtp/message-checks.ts';
 
@@ -118,19 +117,5 @@ export function uidOf(line: string): number {
 
 // ── Direct trust ─────────────────────────────────────────────────────────────
 
-/** Exchange's thumbprint form (SHA-1, upper-case hex) of a certificate Node hands over. */
-export function thumbprintOf(cert: { fingerprint?: string } | undefined | null): string | undefined {
-  const fp = cert?.fingerprint;
-  return fp ? fp.replace(/:/g, '').toUpperCase() : undefined;
-}
-
-/**
- * The server of the organization a certificate belongs to: the directory holds every server's
- * certificates, and a peer that presents one of them (and, TLS having checked it, holds its key)
- * is that server.
- */
-export async function serverOfCertificate(directory: Directory, thumbprint: string | undefined): Promise<string | undefined> {
-  if (!thumbprint) return undefined;
-  const found = (await directory.certificates()).find((c: Certificate) => c.thumbprint.toUpperCase() === thumbprint);
-  return found?.server;
-}
+// Shared with the IMAP4 and POP3 proxy ports: see directory/server-trust.ts.
+export { serverOfCertificate, thumbprintOf } from '../directory/server-trust.ts';
