@@ -306,6 +306,20 @@ export class Authenticator {
     return result;
   }
 
+  /**
+   * A logon a front end made, checked again where the mailbox lives (the back end's proxy port
+   * reads the hand-off): the user, re-read from the directory, may still log on by this
+   * protocol and open that mailbox. No password: the front end checked it.
+   */
+  async authorizeHandoff(protocol: 'imap' | 'pop', userId: string, mailboxId: string): Promise<LogonResult> {
+    const user = await this.directory.mailboxById(userId);
+    if (!user) return { ok: false, reason: 'credentials' };
+    const target = mailboxId === user.id ? user : await this.directory.mailboxById(mailboxId);
+    if (!target) return { ok: false, reason: 'no-access', user };
+    const result = await this.authorize(protocol, user, target.id === user.id ? undefined : target.alias);
+    return result.ok && result.mailbox.id !== target.id ? { ok: false, reason: 'no-access', user } : result;
+  }
+
   private async authorize(protocol: LogonProtocol, user: Mailbox, targetAlias: string | undefined): Promise<LogonResult> {
     // Anonymous, Guest and the built-in Administrator never log on by POP3 or IMAP4
     // (exchange-features.md §1.4); shared and system mailboxes have no logon of their own.

@@ -23,6 +23,8 @@ export interface ProtocolSessionContext {
   authenticator: Authenticator;
   log: Logger;
   clientAddress: string;
+  /** The client's port, for a back end on another server (its protocol log shows it). */
+  clientPort?: number;
   implicitTls: boolean;
   /**
    * The back end that takes sessions after logon, looked up at each logon: undefined while none

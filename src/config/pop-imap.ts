@@ -110,13 +110,11 @@ function protocolDefs(p: Protocol): SettingDef[] {
       help: 'When to start a new protocol log file (used when LogPerFileSizeQuota is 0).' },
     { name: 'LogPerFileSizeQuota', kind: 'size', min: 0, max: 2 ** 50, allowUnlimited: true, default: 0,
       help: 'Size at which to start a new protocol log file; 0 rolls by time, unlimited keeps one file.' },
-    // Exchange's front end proxies to the back end's port. Mailroom's hands the logged-on socket
-    // to the back end in the same process (docs/architecture.md), so no port is used and only
-    // Exchange's value is accepted, for scripts that set it.
+    // The back end's proxy port: front ends on other servers (and in another process of this
+    // one) hand logged-on sessions over here, over TLS with both servers' certificates. A change
+    // applies at once; the front ends read the port from this server's heartbeat.
     { name: 'ProxyTargetPort', kind: 'int', min: 1, max: 65535, default: pop ? 1995 : 1993,
-      unsupported: (v) => (v === (pop ? 1995 : 1993) ? undefined
-        : `Mailroom's ${label} front end hands a session to the back end in the same process, not over a port; only ${pop ? 1995 : 1993} (Exchange's value) is accepted.`),
-      help: `Exchange: the back-end port front ends proxy to. Mailroom hands sessions over in-process; only ${pop ? 1995 : 1993} is accepted.` },
+      help: `The ${label} back end's proxy port (plus MAILROOM_PORT_OFFSET): front ends on other servers hand logged-on sessions over here, over TLS with the servers' certificates.` },
   ];
   if (pop) {
     defs.push({ name: 'MessageRetrievalSortOrder', kind: 'enum', values: ['Ascending', 'Descending'], default: 'Ascending',

@@ -24,6 +24,7 @@ export interface FrontendSessionContext {
   log: Logger;
   serverName: string;
   clientAddress: string;
+  clientPort?: number;
   implicitTls: boolean;
   /** The back end that takes sessions after logon, while one runs (looked up at each logon). */
   backend?(): SessionBackend | undefined;
@@ -131,6 +132,7 @@ export class ProtocolFrontend implements RunningService {
       log: this.deps.log,
       serverName: this.snapshot.server.name,
       clientAddress: address,
+      ...(socket.remotePort !== undefined ? { clientPort: socket.remotePort } : {}),
       implicitTls,
       backend: () => this.deps.backendFor?.(this.protocol),
     });

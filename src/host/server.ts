@@ -21,6 +21,8 @@ import { dataFolderWarning } from '../lib/private-files.ts';
 import { markRunningServer } from '../lib/running-servers.ts';
 import { createLogger, type Logger } from '../lib/log.ts';
 import { ListenerError } from '../frontend/listeners.ts';
+import { RemoteBackend } from '../frontend/remote-backend.ts';
+import { BackendProxyListener } from '../backend/proxy-listener.ts';
 import { CertificateWatch } from './certificate-watch.ts';
 import { AcmeRenewal } from '../certificates/acme.ts';
 import { ImportRunner } from '../migration/import-runner.ts';
@@ -110,9 +112,9 @@ function frontendFactory(protocol: FrontendProtocol): ServiceFactory {
 }
 
 /**
- * The back ends serve the mailbox databases mounted on this server. On one machine front ends
- * reach them in-process; they keep no listener of their own until sessions are proxied from
- * other hosts.
+ * The back ends serve the mailbox databases mounted on this server. Front ends in this process
+ * reach them in-process; front ends on other servers (or in a front-end-only process of this
+ * one) through the proxy port, ProxyTargetPort.
  */
 /** A back end's session side, as the host drives it. */
 interface LocalBackend extends SessionBackend {
@@ -120,9 +122,15 @@ interface LocalBackend extends SessionBackend {
   stop(): Promise<void>;
 }
 
-function backendFactory(sessionsFor?: (snapshot: ConfigSnapshot, deps: ServiceDeps) => Promise<LocalBackend>): ServiceFactory {
+function backendFactory(protocol: FrontendProtocol, sessionsFor?: (snapshot: ConfigSnapshot, deps: ServiceDeps) => Promise<LocalBackend>): ServiceFactory {
   return async (snapshot, deps) => {
     const sessions = await sessionsFor?.(snapshot, deps);
+    const proxy = sessions
+      ? await BackendProxyListener.start(protocol, snapshot, {
+        directory: deps.directory, authenticator: deps.authenticator, log: deps.log, portOffset: portOffset(), pickCertificate,
+        secureContext: (certificate) => deps.tls.get(certificate), backend: sessions,
+      })
+      : undefined;
     // Deleted messages leave Recoverable Items once DeletedItemRetention has passed.
     const purge = () => deps.databases.purgeExpired()
       .then((n) => { if (n > 0) deps.log.info({ purged: n }, 'recoverable items purged'); })
@@ -131,11 +139,15 @@ function backendFactory(sessionsFor?: (snapshot: ConfigSnapshot, deps: ServiceDe
     timer.unref();
     void purge();
     return {
-      describe: () => 'in-process',
-      reconfigure: async (next) => sessions?.reconfigure(next),
+      describe: () => proxy?.describe() || 'in-process',
+      reconfigure: async (next) => {
+        await sessions?.reconfigure(next);
+        await proxy?.reconfigure(next);
+      },
       stop: async () => {
         clearInterval(timer);
         await sessions?.stop();
+        await proxy?.stop();
       },
       ...(sessions ? { sessions } : {}),
     };
@@ -149,7 +161,7 @@ const FACTORIES: Partial<Record<ServiceName, ServiceFactory>> = {
   web: async (snapshot, deps) => (await import('../web/service.ts')).WebService.start(snapshot, deps),
   imap4: frontendFactory('imap'),
   pop3: frontendFactory('pop'),
-  'imap4-backend': backendFactory(async (snapshot, deps) => {
+  'imap4-backend': backendFactory('imap', async (snapshot, deps) => {
     const backend = new ImapBackend(deps, snapshot.imapSettings, snapshot.throttling);
     await backend.reconfigure(snapshot.imapSettings, snapshot.throttling);
     return {
@@ -191,7 +203,7 @@ const FACTORIES: Partial<Record<ServiceName, ServiceFactory>> = {
       directory: deps.directory, delivery: new MailboxDelivery(deps.directory, deps.databases), log: deps.log, portOffset: portOffset(), pickCertificate,
     });
   },
-  'pop3-backend': backendFactory(async (snapshot, deps) => {
+  'pop3-backend': backendFactory('pop', async (snapshot, deps) => {
     const backend = new Pop3Backend(deps, snapshot.popSettings, snapshot.throttling);
     return {
       open: (request) => backend.open(request),
@@ -222,9 +234,18 @@ export class ServiceHost {
   ) {
     this.certificateWatch = new CertificateWatch(deps.log);
     const backendService: Record<FrontendProtocol, ServiceName> = { pop: 'pop3-backend', imap: 'imap4-backend' };
+    // After a logon the front ends go to the back end that has the mailbox: the one in this
+    // process, or another server's (or this server's back-end process) through its proxy port.
+    const routed = (protocol: FrontendProtocol) => new RemoteBackend({
+      protocol, directory: deps.directory, serverName, log: deps.log, portOffset: portOffset(), pickCertificate,
+      identity: () => this.snapshot && { server: this.snapshot.server, certificates: this.snapshot.certificates },
+      local: () => this.running.get(backendService[protocol])?.sessions,
+      proxyLocal: !ROLE_SERVICES[role].includes(backendService[protocol]),
+    });
+    const backends: Record<FrontendProtocol, SessionBackend> = { imap: routed('imap'), pop: routed('pop') };
     this.serviceDeps = {
       ...deps,
-      backendFor: (protocol) => this.running.get(backendService[protocol])?.sessions,
+      backendFor: (protocol) => backends[protocol],
       liveSessions: () => this.liveSessions(),
     };
   }

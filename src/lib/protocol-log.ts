@@ -324,7 +324,7 @@ export interface ProtocolLogEndpoints {
  * the connection, so a session keeps one id and one sequence however many parts serve it.
  */
 export class ProtocolLogSession {
-  readonly sessionId = randomBytes(8).toString('hex').toUpperCase();
+  readonly sessionId: string;
   /** The logged-on identity, once there is one. */
   user = '';
   /**
@@ -341,7 +341,11 @@ export class ProtocolLogSession {
     /** Read for every line, so settings changes apply at once. */
     private readonly settings: () => ProtocolLogSettings,
     private readonly endpoints: ProtocolLogEndpoints,
-  ) {}
+    /** A back end taking a session over from a front end on another server goes on with its id. */
+    sessionId?: string,
+  ) {
+    this.sessionId = sessionId ?? randomBytes(8).toString('hex').toUpperCase();
+  }
 
   get enabled(): boolean {
     return this.settings().enabled;
@@ -402,6 +406,8 @@ export function startProtocolLog(
   socket: { localAddress?: string; localPort?: number; remoteAddress?: string; remotePort?: number },
   settings: () => Readonly<Record<string, unknown>>,
   reportError: (err: unknown) => void,
+  /** The session id a front end on another server began the session with. */
+  sessionId?: string,
 ): ProtocolLogSession {
   let writer = writers.get(kind.prefix);
   if (!writer) {
@@ -418,7 +424,7 @@ export function startProtocolLog(
   const session = new ProtocolLogSession(writer, () => protocolLogSettings(settings()), {
     server: endpoint(socket.localAddress, socket.localPort),
     client: endpoint(socket.remoteAddress, socket.remotePort),
-  });
+  }, sessionId);
   session.open();
   return session;
 }

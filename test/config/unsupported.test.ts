@@ -107,8 +107,8 @@ test('the cmdlets refuse them from the command line and store nothing', () => {
   }
 });
 
-test('ProxyTargetPort: only Exchange\'s value, since sessions are handed over in-process', () => {
+test('ProxyTargetPort: the back end\'s proxy port, any port', () => {
   assert.equal(applySettings(POP_SETTINGS, defaultsOf(POP_SETTINGS, ctx), { ProxyTargetPort: 1995 }).ProxyTargetPort, 1995);
-  assert.throws(() => applySettings(IMAP_SETTINGS, defaultsOf(IMAP_SETTINGS, ctx), { ProxyTargetPort: 2993 }),
-    /-ProxyTargetPort 2993 is not supported: .*only 1993/);
+  assert.equal(applySettings(IMAP_SETTINGS, defaultsOf(IMAP_SETTINGS, ctx), { ProxyTargetPort: 2993 }).ProxyTargetPort, 2993);
+  assert.throws(() => applySettings(IMAP_SETTINGS, defaultsOf(IMAP_SETTINGS, ctx), { ProxyTargetPort: 70000 }), /ProxyTargetPort/);
 });

@@ -1,0 +1,265 @@
+// The back end's proxy port (Exchange: the back-end IMAP4 and POP3 services on 1993 and 1995):
+// front ends on other servers, or in another process of this one, hand logged-on sessions over
+// here. ImapSettings/PopSettings ProxyTargetPort (+ MAILROOM_PORT_OFFSET), changed live.
+//
+//   - TLS with this server's certificate, and direct trust: the client must present, as its TLS
+//     client certificate, a certificate the directory holds for one of the organization's
+//     servers (the delivery port's rule, directory/server-trust.ts). Anybody else, another
+//     organization's server included, is refused right after the handshake.
+//   - Then one hand-off line (auth/handoff.ts). The back end trusts the front end's password
+//     check but nothing else: it re-reads the user and the mailbox from the directory, checks the
+//     logon rules again, and opens the mailbox only if its database is mounted here (the
+//     locator). The local back end (ImapBackend/Pop3Backend) opens it with the real client
+//     address, so throttling and the protocol log see the client, and the log goes on with the
+//     front end's session id.
+//   - ACCEPT or REFUSE <reply>; after ACCEPT the START line (the client's TLS state and
+//     pipelined bytes), and the session runs over this connection as over a client's.
+//   - Bounded: the hand-off and START lines, a deadline for everything before the session
+//     starts, and the number of connections.
+import { createServer, type Server as NetServer, type Socket } from 'node:net';
+import { TLSSocket, type SecureContext } from 'node:tls';
+import {
+  answerSafe, decodeHandoff, decodeStart, encodeAnswer, HANDOFF_LINE_LIMIT, START_LINE_LIMIT, type Handoff, type HandoffProtocol,
+} from '../auth/handoff.ts';
+import type { Authenticator } from '../auth/authenticator.ts';
+import type { ProtocolSessionContext, SessionBackend } from '../auth/session-logon.ts';
+import type { SettingsDocument } from '../config/model.ts';
+import type { Certificate, Directory, Server } from '../directory/directory.ts';
+import { MailboxLocator, MailboxUnavailable } from '../directory/mailbox-locator.ts';
+import { serverOfCertificate, thumbprintOf } from '../directory/server-trust.ts';
+import type { Logger } from '../lib/log.ts';
+import { startProtocolLog } from '../lib/protocol-log.ts';
+import { readSocketLine, SocketLineError } from '../lib/socket-line.ts';
+
+/** Everything before the session starts (TLS, the certificate check, the hand-off, START) must be done within this. */
+export const HANDOFF_DEADLINE_MS = 15_000;
+/** Connections on one proxy port; each is a client session, so this is well above MaxConnections. */
+export const MAX_PROXY_CONNECTIONS = 20_000;
+
+const SERVICE: Record<HandoffProtocol, string> = { imap: 'imap4-backend', pop: 'pop3-backend' };
+const LOG_KIND: Record<HandoffProtocol, { prefix: string; logType: string }> = {
+  imap: { prefix: 'IMAP4', logType: 'IMAP4 Protocol Log' },
+  pop: { prefix: 'POP3', logType: 'POP3 Protocol Log' },
+};
+
+/** The client's temporary error (RFC 5530 UNAVAILABLE, RFC 3206 SYS/TEMP). */
+export function unavailableReply(protocol: HandoffProtocol, tag: string | undefined, detail: string): string {
+  return protocol === 'imap' ? `${tag ?? '*'} NO [UNAVAILABLE] ${detail}` : `-ERR [SYS/TEMP] ${detail}`;
+}
+
+/** The part of the host's configuration snapshot the proxy port reads. */
+export interface ProxySnapshot {
+  server: Server;
+  certificates: Certificate[];
+  imapSettings: SettingsDocument;
+  popSettings: SettingsDocument;
+}
+
+export interface ProxyListenerDeps {
+  directory: Directory;
+  authenticator: Authenticator;
+  log: Logger;
+  portOffset: number;
+  pickCertificate(certificates: Certificate[], service: 'IMAP' | 'POP', name: string | null): Certificate | undefined;
+  secureContext(certificate: Certificate): SecureContext;
+  /** The local back end that opens the sessions (ImapBackend/Pop3Backend). */
+  backend: SessionBackend;
+  /** Where to listen, with `{port}` for ProxyTargetPort + offset; every IPv4 and IPv6 address when absent. */
+  addresses?: readonly string[];
+}
+
+export class BackendProxyListener {
+  private snapshot!: ProxySnapshot;
+  private servers: NetServer[] = [];
+  private listeningPort = 0;
+  private readonly sockets = new Set<Socket>();
+  private readonly locator: MailboxLocator;
+
+  private constructor(private readonly protocol: HandoffProtocol, private readonly deps: ProxyListenerDeps, serverName: string) {
+    this.locator = new MailboxLocator(deps.directory, serverName);
+  }
+
+  static async start(protocol: HandoffProtocol, snapshot: ProxySnapshot, deps: ProxyListenerDeps): Promise<BackendProxyListener> {
+    const listener = new BackendProxyListener(protocol, deps, snapshot.server.name);
+    await listener.reconfigure(snapshot);
+    return listener;
+  }
+
+  private settings(): SettingsDocument {
+    return this.protocol === 'imap' ? this.snapshot.imapSettings : this.snapshot.popSettings;
+  }
+
+  /** The addresses listened on, for Get-Service and the heartbeat the front ends read the port from. */
+  describe(): string {
+    return this.servers.map((s) => {
+      const a = s.address();
+      return a && typeof a === 'object' ? `${a.family === 'IPv6' ? `[${a.address}]` : a.address}:${a.port}` : '';
+    }).filter(Boolean).join(', ');
+  }
+
+  get connections(): number {
+    return this.sockets.size;
+  }
+
+  /** Follows ProxyTargetPort: a new port is listened on at once; sessions on the old one go on. */
+  async reconfigure(snapshot: ProxySnapshot): Promise<void> {
+    this.snapshot = snapshot;
+    const port = Number(this.settings().ProxyTargetPort) + this.deps.portOffset;
+    if (port === this.listeningPort && this.servers.length > 0) return;
+    const previous = this.servers;
+    this.servers = [];
+    for (const s of previous) s.close();
+    this.listeningPort = port;
+    for (const address of this.deps.addresses ?? ['::', '0.0.0.0']) {
+      try {
+        this.servers.push(await this.listen(address, port));
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code;
+        if (address.includes(':') && (code === 'EAFNOSUPPORT' || code === 'EADDRNOTAVAIL')) continue;
+        // A port taken by another program must not stop the other services of the host.
+        this.deps.log.error({ err, port }, `${SERVICE[this.protocol]}: the proxy port ${port} cannot listen: ${(err as Error).message}`);
+      }
+    }
+  }
+
+  private listen(address: string, port: number): Promise<NetServer> {
+    const server = createServer({ noDelay: true }, (raw) => this.accept(raw));
+    return new Promise((resolve, reject) => {
+      server.once('error', reject);
+      server.listen({ host: address, port, ipv6Only: address.includes(':') }, () => {
+        server.removeListener('error', reject);
+        server.on('error', (err) => this.deps.log.error({ err }, `${SERVICE[this.protocol]}: proxy listener error`));
+        resolve(server);
+      });
+    });
+  }
+
+  private accept(raw: Socket): void {
+    raw.on('error', () => raw.destroy());
+    if (this.sockets.size >= MAX_PROXY_CONNECTIONS) {
+      this.deps.log.warn({ peer: raw.remoteAddress, limit: MAX_PROXY_CONNECTIONS }, `${SERVICE[this.protocol]}: proxy connection refused: too many connections`);
+      raw.destroy();
+      return;
+    }
+    this.sockets.add(raw);
+    raw.once('close', () => this.sockets.delete(raw));
+    const certificate = this.deps.pickCertificate(this.snapshot.certificates, this.protocol === 'imap' ? 'IMAP' : 'POP', this.snapshot.server.fqdn);
+    if (!certificate) {
+      this.deps.log.error({ server: this.snapshot.server.name }, `${SERVICE[this.protocol]}: no certificate for the proxy port; run New-ExchangeCertificate`);
+      raw.destroy();
+      return;
+    }
+    const socket = new TLSSocket(raw, {
+      isServer: true,
+      secureContext: this.deps.secureContext(certificate),
+      // Direct trust: the client certificate is checked against the directory below, not against a CA.
+      requestCert: true,
+      rejectUnauthorized: false,
+    });
+    socket.on('error', () => raw.destroy());
+    const deadline = setTimeout(() => {
+      this.deps.log.warn({ peer: raw.remoteAddress }, `${SERVICE[this.protocol]}: proxy hand-off not completed in time`);
+      socket.destroy();
+    }, HANDOFF_DEADLINE_MS);
+    deadline.unref();
+    socket.once('close', () => clearTimeout(deadline));
+    socket.once('secure', () => {
+      this.serve(socket, certificate, deadline).catch((err: unknown) => {
+        this.deps.log.error({ err }, `${SERVICE[this.protocol]}: proxy hand-off failed`);
+        socket.destroy();
+      });
+    });
+  }
+
+  private refuse(socket: TLSSocket, response: string): void {
+    socket.end(encodeAnswer({ accepted: false, response: answerSafe(response) }));
+  }
+
+  private async serve(socket: TLSSocket, certificate: Certificate, deadline: NodeJS.Timeout): Promise<void> {
+    const thumbprint = thumbprintOf(socket.getPeerCertificate());
+    const peer = await serverOfCertificate(this.deps.directory, thumbprint);
+    if (!peer) {
+      this.deps.log.warn({ peer: socket.remoteAddress, thumbprint: thumbprint ?? null }, `${SERVICE[this.protocol]}: client without a server certificate of this organization refused`);
+      return this.refuse(socket, 'Not authorized: present the certificate of a server of this organization.');
+    }
+    let handoff: Handoff;
+    let rest: Buffer;
+    try {
+      const read = await readSocketLine(socket, HANDOFF_LINE_LIMIT, HANDOFF_DEADLINE_MS);
+      handoff = decodeHandoff(read.line);
+      rest = read.rest;
+    } catch (err) {
+      if (err instanceof SocketLineError && err.code === 'closed') return;
+      this.deps.log.warn({ peer, err: (err as Error).message }, `${SERVICE[this.protocol]}: hand-off refused`);
+      return this.refuse(socket, `The hand-off was refused: ${(err as Error).message}`);
+    }
+    const log = this.deps.log.child({ session: handoff.sessionId, frontEnd: handoff.frontEnd, client: handoff.client.address });
+    const temporary = (detail: string) => unavailableReply(this.protocol, handoff.tag, detail);
+    if (handoff.protocol !== this.protocol) return this.refuse(socket, temporary(`This is the ${SERVICE[this.protocol]} proxy port, not the ${SERVICE[handoff.protocol]} one.`));
+    if (rest.length > 0) return this.refuse(socket, temporary('Bytes arrived before the answer to the hand-off.'));
+
+    // The directory, not the front end, says who this is and which mailbox it may open.
+    const logon = await this.deps.authenticator.authorizeHandoff(this.protocol, handoff.user.id, handoff.mailbox.id);
+    if (!logon.ok) {
+      log.warn({ user: handoff.user.upn, reason: logon.reason }, `${SERVICE[this.protocol]}: a handed-over logon no longer holds`);
+      return this.refuse(socket, this.protocol === 'imap' ? `${handoff.tag} NO [AUTHENTICATIONFAILED] Logon failed.` : '-ERR [AUTH] Logon failed.');
+    }
+    try {
+      await this.locator.requireLocal(logon.mailbox);
+    } catch (err) {
+      if (!(err instanceof MailboxUnavailable)) throw err;
+      log.info({ mailbox: logon.mailbox.primarySmtpAddress, database: err.database, reason: err.reason }, `${SERVICE[this.protocol]}: hand-off for a mailbox not mounted here`);
+      return this.refuse(socket, temporary(`The mailbox database of ${logon.mailbox.primarySmtpAddress} is not available on this server now; try again later.`));
+    }
+
+    const settings = () => this.settings();
+    const ctx: ProtocolSessionContext = {
+      settings,
+      // Sessions after logon start no TLS of their own; the connection to the front end is TLS already.
+      secureContext: () => this.deps.secureContext(certificate),
+      authenticator: this.deps.authenticator,
+      log,
+      clientAddress: handoff.client.address,
+      implicitTls: false,
+    };
+    // The protocol log goes on with the front end's session id and the client's endpoint.
+    const protocolLog = startProtocolLog(LOG_KIND[this.protocol], {
+      localAddress: socket.localAddress, localPort: socket.localPort, remoteAddress: handoff.client.address, remotePort: handoff.client.port,
+    }, settings, (err) => log.error({ err }, `the ${LOG_KIND[this.protocol].prefix} protocol log cannot be written`), handoff.sessionId);
+    protocolLog.user = logon.user.id === logon.mailbox.id ? logon.user.userPrincipalName : `${logon.user.userPrincipalName}\\${logon.mailbox.alias}`;
+    // The logon command's reply comes from this back end; its line here says where it came from.
+    protocolLog.begin('handoff', `from=${handoff.frontEnd}`);
+    const opened = await this.deps.backend.open({ logon, ctx, protocolLog, ...(handoff.tag !== undefined ? { tag: handoff.tag } : {}) });
+    if (!opened.ok) {
+      protocolLog.current?.addResponse(opened.response);
+      protocolLog.current?.finish();
+      protocolLog.close('refused');
+      return this.refuse(socket, opened.response);
+    }
+    log.info({ user: logon.user.userPrincipalName, mailbox: logon.mailbox.primarySmtpAddress, peer }, `${SERVICE[this.protocol]}: session handed over`);
+    socket.write(encodeAnswer({ accepted: true }));
+    // The session must start whatever happens now: starting is what gives back the lock and the
+    // per-user count the open took. A front end that left gets a session that ends at once.
+    let tls = false;
+    let pending: Buffer = Buffer.alloc(0);
+    try {
+      const read = await readSocketLine(socket, START_LINE_LIMIT, HANDOFF_DEADLINE_MS);
+      const start = decodeStart(read.line);
+      tls = start.tls;
+      pending = read.rest.length > 0 ? Buffer.concat([start.pending, read.rest]) : start.pending;
+    } catch (err) {
+      if (!(err instanceof SocketLineError && err.code === 'closed')) log.warn({ err: (err as Error).message }, `${SERVICE[this.protocol]}: no START after the hand-off`);
+      socket.destroy();
+    }
+    clearTimeout(deadline);
+    socket.on('error', () => socket.destroy());
+    opened.session.start({ socket, tls, pending });
+  }
+
+  /** Stops listening and ends the connections (their sessions end with them). */
+  async stop(): Promise<void> {
+    for (const s of this.servers) s.close();
+    this.servers = [];
+    for (const s of this.sockets) s.destroy();
+  }
+}

@@ -1,0 +1,236 @@
+// The front end's way to the back end after a logon (Exchange's Client Access proxying): the
+// mailbox locator says which server has the mailbox's database mounted. On this server, with
+// the back end in this process, the session goes to it in-process as always. Anywhere else (or
+// on this server when the back end runs in its own process, `mailroom start --role frontend`)
+// the front end connects to that server's proxy port (ImapSettings/PopSettings ProxyTargetPort,
+// the port its heartbeat reports), proves it is a server of the organization with its
+// certificate, pins the other server's certificates, sends the hand-off (auth/handoff.ts) and,
+// once accepted, relays bytes both ways. Everything after the logon (IDLE, COMPRESS, APPEND
+// literals, QRESYNC) is the back end's; the front end only copies bytes, with back-pressure.
+//
+// Failures are short and temporary: a back end that is down, refuses, or does not answer in
+// time gives IMAP4 `NO [UNAVAILABLE]` / POP3 `-ERR [SYS/TEMP]` to the logon, and the client
+// stays connected and unauthenticated. A back end that goes away mid-session ends an IMAP4
+// session with `* BYE [UNAVAILABLE]`, a POP3 one with `-ERR [SYS/TEMP]` when a command was
+// waiting for its reply (else the connection just closes).
+import { randomBytes } from 'node:crypto';
+import { connect as tlsConnect, createSecureContext, type SecureContext, type TLSSocket } from 'node:tls';
+import {
+  decodeAnswer, encodeHandoff, encodeStart, ANSWER_LINE_LIMIT, PENDING_LIMIT, type Handoff, type HandoffProtocol,
+} from '../auth/handoff.ts';
+import type { BackendOpenRequest, BackendOpenResult, SessionBackend } from '../auth/session-logon.ts';
+import type { Certificate, Directory, Server } from '../directory/directory.ts';
+import { MailboxLocator } from '../directory/mailbox-locator.ts';
+import { serverTarget, thumbprintOf, type ServerTarget } from '../directory/server-trust.ts';
+import type { DetachedConnection } from '../lib/line-reader.ts';
+import type { Logger } from '../lib/log.ts';
+import { readSocketLine } from '../lib/socket-line.ts';
+
+/** Connecting and the TLS handshake with the back end. */
+export const CONNECT_TIMEOUT_MS = 5_000;
+/** The back end's answer to the hand-off (it opens the mailbox first). */
+export const ANSWER_TIMEOUT_MS = 15_000;
+
+const SERVICE: Record<HandoffProtocol, string> = { imap: 'imap4-backend', pop: 'pop3-backend' };
+/** How much of the back end's last output is kept to tell its own end of a session from a loss. */
+const TAIL_BYTES = 512;
+/** An IMAP4 session the back end ended: its BYE, and perhaps the tagged reply to LOGOUT after it. */
+const COMPRESS_COMMAND = /(?:^|\n)[^ \r\n]+ COMPRESS DEFLATE\r?\n/i;
+const BYE_AT_END = /(?:^|\n)\* BYE [^\r\n]*\r\n(?:[^\r\n]* OK [^\r\n]*\r\n)?$/;
+
+export interface RemoteBackendOptions {
+  protocol: HandoffProtocol;
+  directory: Directory;
+  /** This server. */
+  serverName: string;
+  /** This server's certificates, for the client certificate it proves itself with. */
+  identity(): { server: Server; certificates: Certificate[] } | undefined;
+  pickCertificate(certificates: Certificate[], service: 'IMAP' | 'POP' | 'SMTP', name: string | null): Certificate | undefined;
+  /** The back end in this process while its service runs. */
+  local(): SessionBackend | undefined;
+  /**
+   * Whether a mailbox mounted on this server with no back end in this process is proxied to this
+   * server's own proxy port (a front-end-only process); otherwise the client is told the back
+   * end is not available.
+   */
+  proxyLocal: boolean;
+  log: Logger;
+  /** Added to the ProxyTargetPort setting when the target server reported no port. */
+  portOffset: number;
+}
+
+function notAvailable(protocol: HandoffProtocol, tag: string | undefined, address: string): string {
+  // The same words the front ends use when no back end runs at all.
+  return protocol === 'imap'
+    ? `${tag ?? '*'} NO [UNAVAILABLE] The mailbox server for ${address} is not available now.`
+    : `-ERR [SYS/TEMP] The mailbox server for ${address} is not available yet.`;
+}
+
+export class RemoteBackend implements SessionBackend {
+  private readonly locator: MailboxLocator;
+  private readonly contexts = new Map<string, SecureContext>();
+
+  constructor(private readonly options: RemoteBackendOptions) {
+    this.locator = new MailboxLocator(options.directory, options.serverName);
+  }
+
+  async open(request: BackendOpenRequest): Promise<BackendOpenResult> {
+    const { protocol, log } = this.options;
+    const { mailbox } = request.logon;
+    const unavailable = { ok: false as const, response: notAvailable(protocol, request.tag, mailbox.primarySmtpAddress) };
+    let target: ServerTarget;
+    try {
+      const location = await this.locator.locate(mailbox);
+      if (!location.database.mounted) {
+        log.info({ mailbox: mailbox.primarySmtpAddress, database: location.database.name }, 'logon for a mailbox whose database is dismounted');
+        return unavailable;
+      }
+      const local = this.options.local();
+      if (location.local && local) return local.open(request);
+      if (location.local && !this.options.proxyLocal) return unavailable;
+      const settings = await this.options.directory.settings(protocol === 'imap' ? 'ImapSettings' : 'PopSettings', location.server.name);
+      target = await serverTarget(this.options.directory, location.server, SERVICE[protocol], Number(settings.ProxyTargetPort) + this.options.portOffset);
+    } catch (err) {
+      log.error({ err, mailbox: mailbox.primarySmtpAddress }, 'locating a mailbox failed');
+      return unavailable;
+    }
+    let socket: TLSSocket | undefined;
+    try {
+      socket = await this.connect(target);
+      socket.write(encodeHandoff(this.handoffOf(request)));
+      const { line, rest } = await readSocketLine(socket, ANSWER_LINE_LIMIT, ANSWER_TIMEOUT_MS);
+      const answer = decodeAnswer(line);
+      if (!answer.accepted) {
+        socket.end();
+        log.info({ server: target.server, mailbox: mailbox.primarySmtpAddress, reply: answer.response }, `${SERVICE[protocol]} on ${target.server} refused the logon`);
+        return { ok: false, response: answer.response };
+      }
+      const upstream = socket;
+      return { ok: true, session: { start: (connection) => this.relay(request, target, upstream, rest, connection) } };
+    } catch (err) {
+      socket?.destroy();
+      log.warn({ server: target.server, host: target.host, port: target.port, mailbox: mailbox.primarySmtpAddress, err: (err as Error).message }, `the ${SERVICE[protocol]} of ${target.server} cannot be reached`);
+      return unavailable;
+    }
+  }
+
+  private handoffOf({ logon, tag, ctx, protocolLog }: BackendOpenRequest): Handoff {
+    const { user, mailbox } = logon;
+    return {
+      protocol: this.options.protocol,
+      sessionId: protocolLog?.sessionId ?? randomBytes(8).toString('hex').toUpperCase(),
+      user: { id: user.id, upn: user.userPrincipalName },
+      mailbox: { id: mailbox.id, address: mailbox.primarySmtpAddress },
+      logonName: user.id === mailbox.id ? user.userPrincipalName : `${user.userPrincipalName}\\${mailbox.alias}`,
+      client: { address: ctx.clientAddress, port: ctx.clientPort ?? 0 },
+      frontEnd: this.options.serverName,
+      ...(this.options.protocol === 'imap' ? { tag: tag ?? '*' } : {}),
+    };
+  }
+
+  /** A TLS connection to the target's proxy port: this server's certificate, the target's pinned. */
+  private connect(target: ServerTarget): Promise<TLSSocket> {
+    const me = this.options.identity();
+    const cert = me && this.options.pickCertificate(me.certificates, this.options.protocol === 'imap' ? 'IMAP' : 'POP', me.server.fqdn);
+    if (!cert) return Promise.reject(new Error(`${this.options.serverName} has no certificate to prove itself to the other servers; run New-ExchangeCertificate`));
+    let secureContext = this.contexts.get(cert.thumbprint);
+    if (!secureContext) {
+      secureContext = createSecureContext({ cert: cert.certPem, key: cert.keyPem, minVersion: 'TLSv1.2' });
+      this.contexts.set(cert.thumbprint, secureContext);
+    }
+    const pinned = new Set(target.thumbprints);
+    return new Promise((resolve, reject) => {
+      const socket = tlsConnect({
+        host: target.host,
+        port: target.port,
+        secureContext,
+        // Whatever the name or the issuer, the certificate must be one the directory holds for that server.
+        rejectUnauthorized: false,
+        ...(/^[\d.]+$|:/.test(target.host) ? {} : { servername: target.host }),
+      });
+      const timer = setTimeout(() => fail(new Error(`no TLS connection within ${CONNECT_TIMEOUT_MS} ms`)), CONNECT_TIMEOUT_MS);
+      const fail = (err: Error) => {
+        clearTimeout(timer);
+        socket.destroy();
+        reject(err);
+      };
+      socket.once('error', fail);
+      socket.once('secureConnect', () => {
+        clearTimeout(timer);
+        socket.removeListener('error', fail);
+        socket.on('error', () => socket.destroy());
+        const thumbprint = thumbprintOf(socket.getPeerCertificate());
+        if (!thumbprint || !pinned.has(thumbprint)) {
+          socket.destroy();
+          reject(new Error(`${target.server} presented certificate ${thumbprint ?? '(none)'}, which the directory does not hold for it`));
+          return;
+        }
+        socket.setNoDelay(true);
+        socket.setKeepAlive(true, 30_000);
+        resolve(socket);
+      });
+    });
+  }
+
+  /** Sends START and copies bytes both ways until either side closes. */
+  private relay(request: BackendOpenRequest, target: ServerTarget, upstream: TLSSocket, early: Buffer, connection: DetachedConnection): void {
+    const { protocol, log } = this.options;
+    const client = connection.socket;
+    const protocolLog = request.protocolLog;
+    // The front end's line for the logon command ends here; the back end writes the reply's.
+    const entry = protocolLog?.current;
+    entry?.setStatus(`proxied to ${target.server}`);
+    entry?.finish();
+    if (client.destroyed) {
+      upstream.destroy();
+      protocolLog?.close('connection closed');
+      return;
+    }
+    upstream.write(encodeStart({ tls: connection.tls, pending: connection.pending.subarray(0, PENDING_LIMIT) }));
+    // More than a START line may carry goes first in the stream, where the back end reads on.
+    if (connection.pending.length > PENDING_LIMIT) upstream.write(connection.pending.subarray(PENDING_LIMIT));
+    if (early.length > 0) client.write(early);
+
+    // Whether the client is waiting for a reply: it sent bytes after the back end's last ones.
+    let awaitingReply = connection.pending.length > 0;
+    // The end of what the back end sent: a session it ended itself (LOGOUT, autologout, the
+    // service stopping) ended with its own BYE.
+    let tail = early.subarray(-TAIL_BYTES).toString('latin1');
+    let clientGone = false;
+    let upstreamGone = false;
+    // After COMPRESS DEFLATE (RFC 4978) nothing can be added to the back end's stream.
+    let compressed = false;
+    client.on('data', (chunk: Buffer) => {
+      awaitingReply = true;
+      if (protocol === 'imap' && !compressed && COMPRESS_COMMAND.test(chunk.toString('latin1'))) compressed = true;
+    });
+    upstream.on('data', (chunk: Buffer) => {
+      awaitingReply = false;
+      tail = (tail + chunk.subarray(-TAIL_BYTES).toString('latin1')).slice(-TAIL_BYTES);
+    });
+    client.pipe(upstream);
+    upstream.pipe(client);
+    client.on('error', () => client.destroy());
+    client.once('close', () => {
+      clientGone = true;
+      if (!upstreamGone) upstream.end();
+      protocolLog?.close('connection closed');
+    });
+    upstream.once('close', () => {
+      upstreamGone = true;
+      if (clientGone) return;
+      client.unpipe(upstream);
+      // The back end ended the session, or went away (crashed, cut off): then say so, and close.
+      const atLineStart = tail === '' || tail.endsWith('\n');
+      const ended = protocol === 'imap' ? compressed || BYE_AT_END.test(tail) : !awaitingReply;
+      if (!ended) log.warn({ server: target.server, client: request.ctx.clientAddress, user: request.logon.user.userPrincipalName }, `the ${SERVICE[protocol]} of ${target.server} closed a proxied session`);
+      const text = ended ? ''
+        : protocol === 'imap' ? `${atLineStart ? '' : '\r\n'}* BYE [UNAVAILABLE] The connection to the mailbox server was lost; try again later.\r\n`
+        : atLineStart ? '-ERR [SYS/TEMP] The connection to the mailbox server was lost; try again later.\r\n' : '';
+      protocolLog?.close(`mailbox server ${target.server} closed the connection`);
+      client.end(text);
+      setTimeout(() => client.destroy(), 5_000).unref();
+    });
+    client.resume();
+  }
+}

@@ -1,0 +1,165 @@
+// The front end proxies to the back end on the server that has the mailbox (issue 13): two
+// servers in two sites as separate processes on 127.0.0.2 and 127.0.0.3 (proxy-harness.ts).
+// Through MAIL01's front end, real clients reach bob and the shared mailbox sales on MAIL02;
+// POP3's exclusive lock holds across front ends; IDLE hears what another front end appended;
+// COMPRESS and a large APPEND pass the proxy; the proxy port refuses anybody without a server
+// certificate of the organization.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { connect as tlsConnect } from 'node:tls';
+import { createSelfSignedCertificate } from '../../src/lib/certificates.ts';
+import { ADDRESS, TwoServers } from './proxy-harness.ts';
+
+let two: TwoServers;
+
+before(async () => {
+  two = await TwoServers.create();
+  await two.start('MAIL02');
+  await two.start('MAIL01');
+  await two.heartbeats();
+});
+
+after(async () => {
+  await two?.close();
+});
+
+const message = (subject: string, body = 'Hello.') =>
+  Buffer.from(`From: alice@contoso.com\r\nTo: bob@contoso.com\r\nSubject: ${subject}\r\nMessage-ID: <${subject.replace(/\W/g, '')}@contoso.com>\r\n\r\n${body}\r\n`);
+
+test('imapflow logs on as bob at MAIL01 and sees the mail MAIL02 holds; MAIL01 makes no copy of MAIL02\'s database', async () => {
+  const direct = two.imap('MAIL02', 'bob@contoso.com');
+  await direct.connect();
+  await direct.append('INBOX', message('Filed on MAIL02'));
+  await direct.logout();
+
+  const proxied = two.imap('MAIL01', 'bob@contoso.com');
+  await proxied.connect();
+  try {
+    const inbox = await proxied.mailboxOpen('INBOX');
+    assert.equal(inbox.exists, 1);
+    const [found] = await proxied.fetchAll('1:*', { envelope: true, source: true });
+    assert.equal(found!.envelope!.subject, 'Filed on MAIL02');
+    assert.deepEqual(found!.source, message('Filed on MAIL02'));
+  } finally {
+    await proxied.logout();
+  }
+  const mail02 = two.servers.MAIL02.processes[0]!;
+  await mail02.waitFor(/imap4-backend: session handed over/);
+  assert.match(mail02.output(), /"frontEnd":"MAIL01"/);
+  assert.equal(existsSync(join(two.servers.MAIL01.data.path, 'databases', 'Mailbox Database MAIL02')), false);
+});
+
+test('alice@contoso.com\\sales through MAIL01 opens the shared mailbox on MAIL02', async () => {
+  const direct = two.imap('MAIL02', 'alice@contoso.com\\sales');
+  await direct.connect();
+  await direct.append('INBOX', message('For the sales team'));
+  await direct.logout();
+  const proxied = two.imap('MAIL01', 'alice@contoso.com\\sales');
+  await proxied.connect();
+  try {
+    await proxied.mailboxOpen('INBOX');
+    const subjects = (await proxied.fetchAll('1:*', { envelope: true })).map((m) => m.envelope!.subject);
+    assert.deepEqual(subjects, ['For the sales team']);
+  } finally {
+    await proxied.logout();
+  }
+  // alice's own mailbox stays on MAIL01, served in-process there.
+  const own = two.imap('MAIL01', 'alice@contoso.com');
+  await own.connect();
+  assert.equal((await own.mailboxOpen('INBOX')).exists, 0);
+  await own.logout();
+});
+
+test('python poplib as bob through MAIL01; [IN-USE] while bob is in through MAIL02\'s front end, and again once he left', async () => {
+  const listing = await two.poplib('MAIL01', `
+p = connect('bob@contoso.com')
+count, size = p.stat()
+lines = p.retr(1)[1]
+p.quit()
+print(json.dumps({'count': count, 'subject': [l.decode() for l in lines if l.startswith(b'Subject:')]}))
+`) as { count: number; subject: string[] };
+  assert.deepEqual(listing, { count: 1, subject: ['Subject: Filed on MAIL02'] });
+
+  const lock = await two.poplib('MAIL02', `
+holder = connect('bob@contoso.com')
+try:
+    connect('bob@contoso.com')
+    second = 'logged on'
+except poplib.error_proto as e:
+    second = e.args[0].decode()
+ctx2 = ssl.create_default_context(); ctx2.check_hostname = False; ctx2.verify_mode = ssl.CERT_NONE
+other = poplib.POP3_SSL(sys.argv[4], int(sys.argv[5]), context=ctx2, timeout=15)
+other.user('bob@contoso.com')
+try:
+    other.pass_(sys.argv[3])
+    third = 'logged on'
+except poplib.error_proto as e:
+    third = e.args[0].decode()
+holder.quit()
+other.user('bob@contoso.com')
+other.pass_(sys.argv[3])
+after = other.stat()[0]
+other.quit()
+print(json.dumps({'second': second, 'third': third, 'after': after}))
+`, [ADDRESS.MAIL01, String(two.port('MAIL01', 995))]) as { second: string; third: string; after: number };
+  assert.match(lock.second, /^-ERR \[IN-USE\] /);
+  assert.match(lock.third, /^-ERR \[IN-USE\] /, 'the lock is taken where the mailbox lives, whichever front end');
+  assert.equal(lock.after, 1);
+});
+
+test('IDLE through MAIL01 hears a message appended through MAIL02', async () => {
+  const idler = two.imap('MAIL01', 'bob@contoso.com');
+  await idler.connect();
+  try {
+    await idler.mailboxOpen('INBOX');
+    const heard = new Promise<number>((resolve) => idler.on('exists', (e: { count: number }) => resolve(e.count)));
+    // idle() resolves when IDLE ends; the EXISTS it hears comes first.
+    const idling = idler.idle().catch(() => undefined);
+    await new Promise((r) => setTimeout(r, 200));
+    const writer = two.imap('MAIL02', 'bob@contoso.com');
+    await writer.connect();
+    await writer.append('INBOX', message('While idling'));
+    await writer.logout();
+    assert.equal(await heard, 2);
+    void idling;
+  } finally {
+    await idler.logout();
+  }
+});
+
+test('COMPRESS=DEFLATE and a 6 MB APPEND through the proxy; QRESYNC is offered as by the back end', async () => {
+  const client = two.imap('MAIL01', 'bob@contoso.com');
+  await client.connect();
+  try {
+    assert.ok(client.capabilities.has('COMPRESS=DEFLATE'), 'the back end\'s capabilities come through');
+    assert.ok(client.capabilities.has('QRESYNC'));
+    assert.ok((client as unknown as { _deflate?: unknown })._deflate, 'imapflow turned COMPRESS=DEFLATE on, end to end with the back end');
+    const big = Buffer.concat([message('Large attachment'), Buffer.alloc(6 * 1024 * 1024, 'abcdefghij0123456789\r\n')]);
+    const appended = await client.append('INBOX', big);
+    assert.ok(appended && appended.uid);
+    await client.mailboxOpen('INBOX');
+    const fetched = await client.fetchOne(String(appended.uid), { source: true }, { uid: true });
+    assert.ok(fetched && fetched.source!.equals(big), 'the bytes come back as sent');
+  } finally {
+    await client.logout();
+  }
+});
+
+test('the proxy port refuses a client without a certificate, or with a self-made one the directory does not hold', async () => {
+  const port = two.port('MAIL02', 1993);
+  const attempt = (options: { cert?: string; key?: string }) => new Promise<string>((resolve, reject) => {
+    const socket = tlsConnect({ host: ADDRESS.MAIL02, port, rejectUnauthorized: false, ...options }, () => {
+      socket.write('MAILROOM-HANDOFF/1 e30=\r\n');
+    });
+    let text = '';
+    socket.on('data', (d: Buffer) => { text += d.toString('latin1'); });
+    socket.on('error', reject);
+    socket.on('close', () => resolve(text));
+  });
+  assert.match(await attempt({}), /^REFUSE Not authorized: present the certificate of a server of this organization\.\r\n$/);
+  const stranger = await createSelfSignedCertificate(['mail01.fabrikam.com']);
+  assert.match(await attempt({ cert: stranger.certPem, key: stranger.keyPem }), /^REFUSE Not authorized/);
+  await two.servers.MAIL02.processes[0]!.waitFor(/imap4-backend: client without a server certificate of this organization refused/);
+});
