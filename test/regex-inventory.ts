@@ -67,7 +67,6 @@ export const REGEX_INVENTORY: Record<string, Record<string, RegexOrigin>> = {
     '/^::ffff:(\\d{1,3}(?:\\.\\d{1,3}){3})$/i': 'internal',
   },
   'backend/delivery-router.ts': {
-    '/:(\\d{1,5})(?:,|$)/': 'internal', // a server's own heartbeat
     '/^\\d{3}[ -][45]\\.2\\.2\\b/': 'client',
   },
   'backend/lmtp-delivery-listener.ts': {
@@ -81,7 +80,6 @@ export const REGEX_INVENTORY: Record<string, Record<string, RegexOrigin>> = {
     '/^\\d+$/': 'client',
     '/\\b([A-Z]+)=(\\S+)/gi': 'client',
     '/\\bUID=(\\d+)/': 'client',
-    '/:/g': 'internal',
   },
   'cli/bind.ts': {
     '/^[-\\u2013\\u2014\\u2015]([A-Za-z_][A-Za-z0-9_]*)(?::([\\s\\S]*))?$/': 'admin',
@@ -147,6 +145,10 @@ export const REGEX_INVENTORY: Record<string, Record<string, RegexOrigin>> = {
     "/^[A-Za-z0-9!#$%&'*+\\-/=?^_`{|}~]+(\\.[A-Za-z0-9!#$%&'*+\\-/=?^_`{|}~]+)*$/": 'admin',
     '/[\\s<>()\\[\\]\\\\,;:"]/': 'admin',
     '/^[^\\s@]+\\.[^\\s@.]+$|^[^\\s@.]+$/': 'admin',
+  },
+  'directory/server-trust.ts': {
+    '/:/g': 'internal', // a certificate fingerprint Node formats
+    '/:(\\d{1,5})(?:[ ,]|$)/': 'internal', // a server's own heartbeat
   },
   'frontend/protocol-frontend.ts': {
     '/^::ffff:/': 'internal',

@@ -14,6 +14,7 @@
 // session with `* BYE [UNAVAILABLE]`, a POP3 one with `-ERR [SYS/TEMP]` when a command was
 // waiting for its reply (else the connection just closes).
 import { randomBytes } from 'node:crypto';
+import { isIP } from 'node:net';
 import { connect as tlsConnect, createSecureContext, type SecureContext, type TLSSocket } from 'node:tls';
 import {
   decodeAnswer, encodeHandoff, encodeStart, ANSWER_LINE_LIMIT, PENDING_LIMIT, type Handoff, type HandoffProtocol,
@@ -34,9 +35,15 @@ export const ANSWER_TIMEOUT_MS = 15_000;
 const SERVICE: Record<HandoffProtocol, string> = { imap: 'imap4-backend', pop: 'pop3-backend' };
 /** How much of the back end's last output is kept to tell its own end of a session from a loss. */
 const TAIL_BYTES = 512;
-/** An IMAP4 session the back end ended: its BYE, and perhaps the tagged reply to LOGOUT after it. */
-const COMPRESS_COMMAND = /(?:^|\n)[^ \r\n]+ COMPRESS DEFLATE\r?\n/i;
-const BYE_AT_END = /(?:^|\n)\* BYE [^\r\n]*\r\n(?:[^\r\n]* OK [^\r\n]*\r\n)?$/;
+
+/** Whether an IMAP4 session ended with the back end's own BYE (and perhaps the tagged reply to LOGOUT after it). */
+function endedWithBye(tail: string): boolean {
+  if (!tail.endsWith('\r\n')) return false;
+  const lines = tail.slice(0, -2).split('\r\n');
+  const last = lines[lines.length - 1]!;
+  if (last.startsWith('* BYE ')) return true;
+  return lines.length >= 2 && lines[lines.length - 2]!.startsWith('* BYE ') && last.includes(' OK ');
+}
 
 export interface RemoteBackendOptions {
   protocol: HandoffProtocol;
@@ -146,7 +153,7 @@ export class RemoteBackend implements SessionBackend {
         secureContext,
         // Whatever the name or the issuer, the certificate must be one the directory holds for that server.
         rejectUnauthorized: false,
-        ...(/^[\d.]+$|:/.test(target.host) ? {} : { servername: target.host }),
+        ...(isIP(target.host) === 0 ? { servername: target.host } : {}),
       });
       const timer = setTimeout(() => fail(new Error(`no TLS connection within ${CONNECT_TIMEOUT_MS} ms`)), CONNECT_TIMEOUT_MS);
       const fail = (err: Error) => {
@@ -202,7 +209,7 @@ export class RemoteBackend implements SessionBackend {
     let compressed = false;
     client.on('data', (chunk: Buffer) => {
       awaitingReply = true;
-      if (protocol === 'imap' && !compressed && COMPRESS_COMMAND.test(chunk.toString('latin1'))) compressed = true;
+      if (protocol === 'imap' && !compressed && chunk.toString('latin1').toUpperCase().includes(' COMPRESS DEFLATE')) compressed = true;
     });
     upstream.on('data', (chunk: Buffer) => {
       awaitingReply = false;
@@ -222,7 +229,7 @@ export class RemoteBackend implements SessionBackend {
       client.unpipe(upstream);
       // The back end ended the session, or went away (crashed, cut off): then say so, and close.
       const atLineStart = tail === '' || tail.endsWith('\n');
-      const ended = protocol === 'imap' ? compressed || BYE_AT_END.test(tail) : !awaitingReply;
+      const ended = protocol === 'imap' ? compressed || endedWithBye(tail) : !awaitingReply;
       if (!ended) log.warn({ server: target.server, client: request.ctx.clientAddress, user: request.logon.user.userPrincipalName }, `the ${SERVICE[protocol]} of ${target.server} closed a proxied session`);
       const text = ended ? ''
         : protocol === 'imap' ? `${atLineStart ? '' : '\r\n'}* BYE [UNAVAILABLE] The connection to the mailbox server was lost; try again later.\r\n`
