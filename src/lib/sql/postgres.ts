@@ -51,7 +51,12 @@ export class PostgresDatabase extends PostgresExecutor implements SqlDatabase {
   }
 
   static connect(url: string): PostgresDatabase {
-    return new PostgresDatabase(new pg.Pool({ connectionString: url, max: 10 }));
+    const pool = new pg.Pool({ connectionString: url, max: 10 });
+    // An idle connection the server ends (PostgreSQL restarted, the backend terminated, the
+    // database dropped) is removed from the pool, and the next query opens a new one. The pool
+    // reports it as an 'error' event, which without a listener would end the whole process.
+    pool.on('error', () => undefined);
+    return new PostgresDatabase(pool);
   }
 
   async transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
