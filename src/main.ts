@@ -10,11 +10,14 @@ import { isCmdletName } from './cli/registry.ts';
 import { splitCommandLine } from './cli/syntax.ts';
 import { CmdletSyntaxError } from './cli/types.ts';
 import type { Role } from './host/server.ts';
-import { setupOrganization, SetupError } from './host/setup.ts';
+import { joinOrganization, setupOrganization, SetupError } from './host/setup.ts';
 import { restrictProcessUmask } from './lib/private-files.ts';
 
 const USAGE = `Usage:
   mailroom setup --organization NAME --domain DOMAIN [--fqdn FQDN] [--server NAME] --admin-password PW
+                 [--directory postgres://...]   (the organization's directory in PostgreSQL)
+  mailroom setup --join postgres://... --server NAME [--fqdn FQDN] [--site SITE]
+                 (another server in that organization, with its certificate and first database)
   mailroom start [--role all|frontend|backend] [--server NAME]
   mailroom import --dovecot MAILROOT --passwd-file FILE [--domain DOMAIN] [--mail-location LOCATION]
                  (a whole Dovecot server: mailboxes, passwords and mail; see docs/migration.md)
@@ -33,7 +36,8 @@ const USAGE = `Usage:
 
 Environment: MAILROOM_DATA (data folder, default ./data), MAILROOM_PORT_OFFSET (added to every
 port), MAILROOM_DIRECTORY (postgres:// URL of a shared directory), MAILROOM_LOG_LEVEL,
-MAILROOM_LOG_FORMAT (pretty|json; pretty on a terminal).`;
+MAILROOM_LOG_FORMAT (pretty|json; pretty on a terminal), MAILROOM_SERVER (which server of the
+organization this is, when the host name does not say).`;
 
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -87,9 +91,30 @@ async function setupCommand(args: string[]): Promise<number> {
       fqdn: { type: 'string' },
       server: { type: 'string' },
       'admin-password': { type: 'string' },
+      directory: { type: 'string' },
+      join: { type: 'string' },
+      site: { type: 'string' },
     },
     strict: true,
   });
+  const url = values.join ?? values.directory;
+  if (values.join !== undefined && values.directory !== undefined) {
+    console.error('setup: give --directory URL to create an organization, or --join URL to add a server to one, not both.');
+    return 2;
+  }
+  if (url !== undefined) {
+    if (!/^postgres(ql)?:\/\//.test(url)) {
+      console.error(`setup: --${values.join !== undefined ? 'join' : 'directory'} must be a postgres:// URL (got '${url}').`);
+      return 2;
+    }
+    // The directory every later command of this server uses too: MAILROOM_DIRECTORY.
+    process.env.MAILROOM_DIRECTORY = url;
+  }
+  if (values.join !== undefined) return joinCommand(values);
+  if (values.site !== undefined) {
+    console.error('setup: --site goes with --join (the first server is in Default-First-Site-Name; New-AdSite and Set-ExchangeServer -Site move it).');
+    return 2;
+  }
   const missing = ['organization', 'domain', 'admin-password'].filter((k) => !values[k as keyof typeof values]);
   if (missing.length) {
     console.error(`setup needs ${missing.map((m) => `--${m}`).join(', ')}.\n\n${USAGE}`);
@@ -107,6 +132,30 @@ async function setupCommand(args: string[]): Promise<number> {
       Certificate: result.certificateThumbprint,
     }]));
     console.log(`\nPOP3 and IMAP4 are disabled, as in Exchange. To enable IMAP4:\n  mailroom Set-Service imap4,imap4-backend -StartupType Automatic\nThen run: mailroom start`);
+    return 0;
+  } finally {
+    await directory.close();
+  }
+}
+
+async function joinCommand(values: { join?: string; server?: string; fqdn?: string; site?: string; organization?: string; domain?: string; 'admin-password'?: string }): Promise<number> {
+  const stray = (['organization', 'domain', 'admin-password'] as const).filter((k) => values[k] !== undefined);
+  if (stray.length > 0) {
+    console.error(`setup --join adds a server to an existing organization: ${stray.map((k) => `--${k}`).join(', ')} belong to creating one.`);
+    return 2;
+  }
+  if (!values.server) {
+    console.error(`setup --join needs --server NAME (the name of the server being added, such as MAIL02).\n\n${USAGE}`);
+    return 2;
+  }
+  const directory = await Directory.open();
+  try {
+    const result = await joinOrganization(directory, { server: values.server, fqdn: values.fqdn, site: values.site });
+    console.log(formatList([{
+      Organization: result.organization.name, Server: result.serverName, Fqdn: result.fqdn, Site: result.site,
+      Database: result.database, Certificate: result.certificateThumbprint,
+    }]));
+    console.log(`\nStart it on this machine with the same directory:\n  MAILROOM_DIRECTORY=<the URL> mailroom start --server ${result.serverName}`);
     return 0;
   } finally {
     await directory.close();

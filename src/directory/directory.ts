@@ -2,6 +2,7 @@
 // configuration every server reads. Every write bumps one revision counter in the same
 // transaction, which is how running servers notice a change made by another process.
 import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
 import { dirname, join } from 'node:path';
 import { dataFolder, directoryUrl } from '../lib/env.ts';
 import { makePrivateDir } from '../lib/private-files.ts';
@@ -30,6 +31,7 @@ import { WEB_SETTINGS } from '../config/web.ts';
 import { checkTransportService, TRANSPORT_SERVICE_SETTINGS } from '../config/transport-service.ts';
 import { OWA_VIRTUAL_DIRECTORY } from '../config/owa.ts';
 import { ADDED_COLUMNS, SCHEMA, SCHEMA_VERSION } from './schema.ts';
+import { chooseServer, serverFromEnvironment } from './server-identity.ts';
 
 export type MailboxType = 'user' | 'shared' | 'system';
 /** Accounts that may never open a mailbox by POP3 or IMAP4 (exchange-features.md §1.4). */
@@ -433,10 +435,31 @@ export class Directory {
     }));
   }
 
-  async server(name?: string): Promise<Server> {
+  /** The server this process was told it is (`mailroom start --server`), for server() without a name. */
+  private identity: string | undefined;
+
+  /** `mailroom start --server NAME`: this process is that server, whatever MAILROOM_SERVER or the host name say. */
+  async identifyAs(name: string): Promise<Server> {
+    const server = chooseServer(await this.servers(), { flag: name }).server;
+    this.identity = server.name;
+    return server;
+  }
+
+  /**
+   * The server this process is (src/directory/server-identity.ts): --server, MAILROOM_SERVER,
+   * the host name, or the organization's only server; refused when that is ambiguous.
+   */
+  async localServer(): Promise<Server> {
     const all = await this.servers();
     if (all.length === 0) throw new DirectoryError('No organization here yet: run `mailroom setup` first.');
-    if (name === undefined) return all[0]!;
+    return chooseServer(all, { flag: this.identity, environment: serverFromEnvironment(), host: hostname() }).server;
+  }
+
+  /** A server by name or FQDN; without a name, this process's own (localServer). */
+  async server(name?: string): Promise<Server> {
+    if (name === undefined) return this.localServer();
+    const all = await this.servers();
+    if (all.length === 0) throw new DirectoryError('No organization here yet: run `mailroom setup` first.');
     const found = all.find((s) => key(s.name) === key(name) || key(s.fqdn) === key(name));
     if (!found) throw new DirectoryError(`-Server: there is no server '${name}' (servers: ${all.map((s) => s.name).join(', ')}).`);
     return found;
@@ -450,13 +473,79 @@ export class Directory {
     ]);
   }
 
-  async addMailboxDatabase(input: { name: string; server: string }): Promise<void> {
-    const ctx: DefaultsContext = { serverName: input.server, fqdn: '' };
+  /**
+   * New-MailboxDatabase (dismounted until Mount-Database, as in Exchange) and setup (mounted): a
+   * database of a server with Exchange's defaults.
+   */
+  async addMailboxDatabase(input: { name: string; server: string; mounted?: boolean }): Promise<MailboxDatabase> {
+    const name = input.name.trim();
+    if (name === '' || /[\\/:*?"<>|]/.test(name) || name.length > 64) {
+      throw new DirectoryError(`-Name must be 1–64 characters without \\ / : * ? " < > | (got '${input.name}').`);
+    }
+    const server = await this.server(input.server);
+    const ctx: DefaultsContext = { serverName: server.name, fqdn: '' };
     await this.write(async (tx) => {
-      await tx.run(`INSERT INTO mailbox_databases (name_key, name, server, engine, settings) VALUES (?, ?, ?, 'sqlite', ?)`, [
-        key(input.name), input.name, input.server, JSON.stringify(defaultsOf(DATABASE_SETTINGS, ctx)),
+      if (await tx.get(`SELECT name FROM mailbox_databases WHERE name_key = ?`, [key(name)])) {
+        throw new DirectoryError(`The mailbox database '${name}' already exists.`);
+      }
+      await tx.run(`INSERT INTO mailbox_databases (name_key, name, server, engine, settings, mounted) VALUES (?, ?, ?, 'sqlite', ?, ?)`, [
+        key(name), name, server.name, JSON.stringify(defaultsOf(DATABASE_SETTINGS, ctx)), input.mounted === false ? 0 : 1,
       ]);
     });
+    return this.mailboxDatabase(name);
+  }
+
+  /** Mount-Database / Dismount-Database: the server that has the database opens or closes it within a second. */
+  async setDatabaseMounted(name: string, mounted: boolean): Promise<MailboxDatabase> {
+    const db = await this.mailboxDatabase(name);
+    await this.write((tx) => tx.run(`UPDATE mailbox_databases SET mounted = ? WHERE name_key = ?`, [mounted ? 1 : 0, key(db.name)]));
+    return { ...db, mounted };
+  }
+
+  /** Remove-MailboxDatabase: refused while mailboxes are in it, as Exchange refuses. Its files stay where they are. */
+  async removeMailboxDatabase(name: string): Promise<MailboxDatabase> {
+    const db = await this.mailboxDatabase(name);
+    await this.write(async (tx) => {
+      const inside = await tx.all<{ name: string }>(`SELECT name FROM mailboxes WHERE database_name = ? ORDER BY name`, [db.name]);
+      if (inside.length > 0) {
+        const shown = inside.slice(0, 5).map((m) => m.name).join(', ') + (inside.length > 5 ? `, … (${inside.length} in all)` : '');
+        throw new DirectoryError(
+          `The mailbox database '${db.name}' contains mailboxes (${shown}). Move them to another database or remove them (Remove-Mailbox) first.`,
+        );
+      }
+      await tx.run(`DELETE FROM mailbox_databases WHERE name_key = ?`, [key(db.name)]);
+    });
+    return db;
+  }
+
+  /** Sites: Get-AdSite. Each with the servers placed in it. */
+  async sites(): Promise<{ name: string; servers: string[] }[]> {
+    const rows = await this.db.all<{ name: string }>(`SELECT name FROM sites ORDER BY name`);
+    const servers = await this.servers();
+    return rows.map((r) => ({ name: r.name, servers: servers.filter((s) => key(s.site) === key(r.name)).map((s) => s.name) }));
+  }
+
+  /** New-AdSite. */
+  async addSite(name: string): Promise<void> {
+    const trimmed = name.trim();
+    if (trimmed === '' || /[\s\\/:*?"<>|,.]/.test(trimmed) || trimmed.length > 63) {
+      throw new DirectoryError(`-Name must be 1–63 characters without spaces or \\ / : * ? " < > | , . (got '${name}').`);
+    }
+    await this.write(async (tx) => {
+      if (await tx.get(`SELECT name FROM sites WHERE name_key = ?`, [key(trimmed)])) throw new DirectoryError(`The site '${trimmed}' already exists.`);
+      await tx.run(`INSERT INTO sites (name_key, name) VALUES (?, ?)`, [key(trimmed), trimmed]);
+    });
+  }
+
+  /** Set-ExchangeServer -Site: places a server in an existing site. */
+  async setServerSite(serverName: string, site: string): Promise<Server> {
+    const server = await this.server(serverName);
+    await this.write(async (tx) => {
+      const row = await tx.get<{ name: string }>(`SELECT name FROM sites WHERE name_key = ?`, [key(site)]);
+      if (!row) throw new DirectoryError(`-Site: there is no site '${site}'. Get-AdSite lists them; New-AdSite adds one.`);
+      await tx.run(`UPDATE servers SET site = ? WHERE name_key = ?`, [row.name, key(server.name)]);
+    });
+    return this.server(server.name);
   }
 
   async mailboxDatabases(): Promise<MailboxDatabase[]> {

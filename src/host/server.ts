@@ -15,6 +15,7 @@ import { componentStateEntries } from '../directory/component-states.ts';
 import { throttlingDirectory } from '../directory/throttling-policies.ts';
 import type { ThrottlingDirectory } from '../config/throttling-policy.ts';
 import { Directory, type Certificate, type ReceiveConnector, type Server } from '../directory/directory.ts';
+import { MailboxUnavailable } from '../directory/mailbox-locator.ts';
 import { ProtocolFrontend, type FrontendProtocol } from '../frontend/protocol-frontend.ts';
 import { dataFolder, portOffset } from '../lib/env.ts';
 import { dataFolderWarning } from '../lib/private-files.ts';
@@ -171,6 +172,7 @@ const FACTORIES: Partial<Record<ServiceName, ServiceFactory>> = {
       reconfigure: async (next) => {
         await backend.reconfigure(next.imapSettings, next.throttling);
         await backend.endRevokedSessions();
+        await backend.endUnmountedSessions();
       },
       stop: () => backend.stop(),
     };
@@ -211,6 +213,7 @@ const FACTORIES: Partial<Record<ServiceName, ServiceFactory>> = {
       reconfigure: async (next) => {
         backend.reconfigure(next.popSettings, next.throttling);
         await backend.endRevokedSessions();
+        await backend.endUnmountedSessions();
       },
       stop: () => backend.stop(),
     };
@@ -358,11 +361,20 @@ export async function runServer(options: { role: Role; server?: string }): Promi
     await directory.close();
     return 1;
   }
-  const server = await directory.server(options.server);
+  let server: Server;
+  try {
+    // --server, MAILROOM_SERVER, the host name or the only server; refused when ambiguous.
+    server = options.server === undefined ? await directory.localServer() : await directory.identifyAs(options.server);
+    await directory.identifyAs(server.name);
+  } catch (err) {
+    console.error(err instanceof Error ? err.message : String(err));
+    await directory.close();
+    return 1;
+  }
   // restore and doctor --repair refuse to write under a running server (lib/running-servers.ts).
   const unmark = markRunningServer(dataFolder(), options.role);
   const deps: ServiceDeps = {
-    directory, databases: new MailboxDatabases(directory), authenticator: new Authenticator(directory, log), log, tls: new SecureContextCache(),
+    directory, databases: new MailboxDatabases(directory, server.name), authenticator: new Authenticator(directory, log), log, tls: new SecureContextCache(),
   };
   const host = new ServiceHost(deps, server.name, options.role);
   try {
@@ -382,7 +394,10 @@ export async function runServer(options: { role: Role; server?: string }): Promi
   // open stores as the sessions, so clients see imported mail arrive.
   const imports = options.role === 'frontend' ? null : new ImportRunner({
     directory, log,
-    storeFor: async (mailbox) => ((await directory.mailboxDatabase(mailbox.database)).server === server.name ? deps.databases.storeFor(mailbox) : null),
+    storeFor: (mailbox) => deps.databases.storeFor(mailbox).catch((err: unknown) => {
+      if (err instanceof MailboxUnavailable) return null;
+      throw err;
+    }),
   });
   imports?.start();
   const listening = Object.entries(host.status()).map(([name, where]) => `${name} ${where}`).join('; ');
@@ -396,6 +411,9 @@ export async function runServer(options: { role: Role; server?: string }): Promi
     try {
       if ((await directory.revision()) !== host.revision) {
         await host.reconcile();
+        // Dismount-Database: the back ends ended their sessions on it in reconcile; its store closes now.
+        const closed = await deps.databases.closeUnmounted();
+        if (closed.length > 0) log.info({ databases: closed }, 'mailbox databases closed: no longer mounted on this server');
         await directory.reportServerStatus(server.name, host.status());
         await renewal?.refresh();
         // An admin (and a test) can see when a change reached the running services.
