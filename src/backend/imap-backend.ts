@@ -6,6 +6,7 @@ import { BudgetLedger, budgetPolicyOf } from '../auth/budget.ts';
 import type { SettingsDocument } from '../config/model.ts';
 import { atLimit, effectiveThrottling, type ThrottlingDirectory } from '../config/throttling-policy.ts';
 import type { Directory } from '../directory/directory.ts';
+import { MailboxUnavailable } from '../directory/mailbox-locator.ts';
 import type { Logger } from '../lib/log.ts';
 import { sweepSpool } from '../imap/session/literal-spool.ts';
 import { ImapSession } from '../imap/session/session.ts';
@@ -33,6 +34,8 @@ export class ImapBackend implements SessionBackend {
   private readonly perUser = new Map<string, number>();
   private readonly sessions = new Map<ImapSession, LiveSession>();
   private readonly logons = new Map<ImapSession, RevocableSession>();
+  /** The mailbox database each session's mailbox is in, to end them when it is dismounted. */
+  private readonly databaseOf = new Map<ImapSession, string>();
   private appendLimit = UNLIMITED_APPEND;
   /** ImapMaxBurst/ImapRechargeRate/ImapCutoffBalance: one budget per user on this server. */
   private readonly budgets = new BudgetLedger();
@@ -106,6 +109,7 @@ export class ImapBackend implements SessionBackend {
               onClose: () => {
                 this.sessions.delete(session);
                 this.logons.delete(session);
+                this.databaseOf.delete(session);
                 release();
               },
             });
@@ -115,6 +119,7 @@ export class ImapBackend implements SessionBackend {
               // The logon's own mailbox when it came through FullAccess, and a shared folder selected now.
               sharedMailboxIds: () => [mailbox.id, session.selection?.target.mailbox.id].filter((id): id is string => id !== undefined && id !== user.id),
             });
+            this.databaseOf.set(session, mailbox.database);
             this.sessions.set(session, {
               protocol: 'IMAP4', user: user.userPrincipalName, mailbox: mailbox.primarySmtpAddress, client: ctx.clientAddress, since: new Date(),
             });
@@ -124,7 +129,9 @@ export class ImapBackend implements SessionBackend {
       };
     } catch (err) {
       release();
-      this.deps.log.error({ err, mailbox: mailbox.primarySmtpAddress }, 'IMAP logon could not open the mailbox');
+      // Elsewhere or dismounted (the mailbox locator): a temporary error, never an empty mailbox.
+      if (err instanceof MailboxUnavailable) this.deps.log.warn({ mailbox: mailbox.primarySmtpAddress, reason: err.reason, server: err.server }, err.message);
+      else this.deps.log.error({ err, mailbox: mailbox.primarySmtpAddress }, 'IMAP logon could not open the mailbox');
       return { ok: false, response: `${tag ?? '*'} NO [UNAVAILABLE] The mailbox cannot be opened now; try again later.` };
     }
   }
@@ -146,6 +153,19 @@ export class ImapBackend implements SessionBackend {
       session.session.close(REVOKED[reason]);
     }
     return revoked.length;
+  }
+
+  /** Ends the sessions whose mailbox database is no longer mounted here (Dismount-Database). */
+  async endUnmountedSessions(): Promise<number> {
+    let ended = 0;
+    for (const [session, database] of [...this.databaseOf]) {
+      if (await this.deps.databases.mountedHere(database)) continue;
+      const live = this.sessions.get(session);
+      this.deps.log.info({ user: live?.user, mailbox: live?.mailbox, client: live?.client, database }, 'IMAP4 session ended: its mailbox database is no longer mounted here');
+      session.close('* BYE [UNAVAILABLE] The mailbox database was dismounted; try again later.');
+      ended++;
+    }
+    return ended;
   }
 
   async stop(): Promise<void> {

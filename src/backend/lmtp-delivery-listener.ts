@@ -22,6 +22,7 @@ import type { TLSSocket } from 'node:tls';
 import { SMTPServer, type SMTPServerAddress, type SMTPServerDataStream, type SMTPServerOptions, type SMTPServerSession } from 'smtp-server';
 import type { SettingsDocument } from '../config/model.ts';
 import type { Certificate, Directory, Mailbox, Server } from '../directory/directory.ts';
+import { MailboxLocator, MailboxUnavailable } from '../directory/mailbox-locator.ts';
 import type { Logger } from '../lib/log.ts';
 import { overLimit, type DeliveryFolder, type LocalDelivery } from '../smtp/delivery.ts';
 import { ConnectorListeners, stopSmtpServers } from '../smtp/listeners.ts';
@@ -330,8 +331,10 @@ export class LmtpDeliveryService {
     const resolution = await resolveRecipient(this.deps.directory, address);
     if (resolution.kind !== 'local') throw LmtpReplies.unknown();
     const mailbox = resolution.mailbox;
-    const database = await this.deps.directory.mailboxDatabase(mailbox.database);
-    if (database.server.toLowerCase() !== this.snapshot.server.name.toLowerCase()) throw LmtpReplies.notHere(database.name);
+    // Mounted here, or not taken (the mailbox locator): elsewhere or dismounted is a 451.
+    await new MailboxLocator(this.deps.directory, this.snapshot.server.name).requireLocal(mailbox).catch((err: unknown) => {
+      throw err instanceof MailboxUnavailable ? LmtpReplies.notHere(err.database) : err;
+    });
     return mailbox;
   }
 

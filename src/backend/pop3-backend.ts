@@ -15,6 +15,7 @@ import type { Logger } from '../lib/log.ts';
 import { Maildrop, type SortOrder } from '../pop3/maildrop.ts';
 import { PopTransactionSession } from '../pop3/transaction-session.ts';
 import type { Directory } from '../directory/directory.ts';
+import { MailboxUnavailable } from '../directory/mailbox-locator.ts';
 import type { MailboxDatabases } from './mailbox-databases.ts';
 import { effectiveRetrievalFormat } from '../config/pop-imap.ts';
 import { renditions } from '../mime/rendition-cache.ts';
@@ -43,6 +44,8 @@ export class Pop3Backend implements SessionBackend {
   private readonly sessions = new Set<PopTransactionSession>();
   private readonly described = new Map<PopTransactionSession, LiveSession>();
   private readonly logons = new Map<PopTransactionSession, RevocableSession>();
+  /** The mailbox database each session's maildrop is in, to end them when it is dismounted. */
+  private readonly databaseOf = new Map<PopTransactionSession, string>();
   /** PopMaxBurst/PopRechargeRate/PopCutoffBalance: one budget per user on this server. */
   private readonly budgets = new BudgetLedger();
 
@@ -95,6 +98,7 @@ export class Pop3Backend implements SessionBackend {
           this.sessions.delete(session);
           this.described.delete(session);
           this.logons.delete(session);
+          this.databaseOf.delete(session);
           release();
         },
       });
@@ -104,13 +108,16 @@ export class Pop3Backend implements SessionBackend {
         sharedMailboxIds: () => (mailbox.id === user.id ? [] : [mailbox.id]),
       });
       this.sessions.add(session);
+      this.databaseOf.set(session, mailbox.database);
       this.described.set(session, {
         protocol: 'POP3', user: user.userPrincipalName, mailbox: mailbox.primarySmtpAddress, client: ctx.clientAddress, since: new Date(),
       });
       return { ok: true, session };
     } catch (err) {
       release();
-      ctx.log.error({ err, mailbox: mailbox.primarySmtpAddress }, 'opening a POP3 maildrop failed');
+      // Elsewhere or dismounted (the mailbox locator): a temporary error, never an empty maildrop.
+      if (err instanceof MailboxUnavailable) ctx.log.warn({ mailbox: mailbox.primarySmtpAddress, reason: err.reason, server: err.server }, err.message);
+      else ctx.log.error({ err, mailbox: mailbox.primarySmtpAddress }, 'opening a POP3 maildrop failed');
       return { ok: false, response: CANNOT_OPEN };
     }
   }
@@ -132,6 +139,19 @@ export class Pop3Backend implements SessionBackend {
       session.session.stop(`logon no longer holds: ${reason}`);
     }
     return revoked.length;
+  }
+
+  /** Ends the sessions whose mailbox database is no longer mounted here (Dismount-Database); nothing is deleted. */
+  async endUnmountedSessions(): Promise<number> {
+    let ended = 0;
+    for (const [session, database] of [...this.databaseOf]) {
+      if (await this.deps.databases.mountedHere(database)) continue;
+      const live = this.described.get(session);
+      this.deps.log.info({ user: live?.user, mailbox: live?.mailbox, client: live?.client, database }, 'POP3 session ended: its mailbox database is no longer mounted here');
+      session.stop(`mailbox database ${database} no longer mounted here`);
+      ended++;
+    }
+    return ended;
   }
 
   async stop(): Promise<void> {

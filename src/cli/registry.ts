@@ -17,12 +17,14 @@ import { transportServiceCmdlets } from './cmdlets/transport-service.ts';
 import { protocolSettingsCmdlets } from './cmdlets/protocol-settings.ts';
 import { serverComponentCmdlets } from './cmdlets/server-components.ts';
 import { serviceCmdlets } from './cmdlets/services.ts';
+import { topologyCmdlets } from './cmdlets/topology.ts';
 import { throttlingPolicyCmdlets } from './cmdlets/throttling-policies.ts';
 import { transportCmdlets } from './cmdlets/transport.ts';
 import { transportQueueCmdlets } from './cmdlets/transport-queue.ts';
 
 export const CMDLETS: readonly Cmdlet[] = [
   ...organizationCmdlets,
+  ...topologyCmdlets,
   ...mailboxCmdlets,
   ...mailboxImportCmdlets,
   ...protocolSettingsCmdlets,

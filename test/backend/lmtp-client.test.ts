@@ -5,6 +5,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { DeliveryRouter, NetworkDelivery } from '../../src/backend/delivery-router.ts';
+import { MailboxDatabases } from '../../src/backend/mailbox-databases.ts';
 import { MailboxDelivery } from '../../src/backend/delivery.ts';
 import { silentLogger } from '../../src/lib/log.ts';
 import { pickCertificate } from '../../src/host/server.ts';
@@ -120,13 +121,24 @@ test('a server presenting a certificate the directory does not hold for it gets 
 });
 
 test('the router delivers in-process to databases mounted here and over LMTP to the others, in order', async () => {
-  const local = new MailboxDelivery(h.dir, h.databases);
-  const router = new DeliveryRouter({ local, network, directory: h.dir, serverName: 'MAIL02', log: silentLogger, portOffset: h.offset, pickCertificate });
-  const message = testMessage('Routed');
-  assert.equal(await router.isLocal(await h.dir.requireMailbox('dave')), true);
-  assert.equal(await router.isLocal(await h.dir.requireMailbox('alice')), false);
-  const results = await router.deliver([await item('dave', message), await item('alice', message), await item('erin', message)]);
-  assert.deepEqual(results.map((r) => r.ok), [true, true, true]);
-  for (const alias of ['dave', 'alice', 'erin']) assert.ok((await h.messages(alias)).some((m) => m.raw.equals(message)), alias);
-  assert.deepEqual(await router.quota(await h.dir.requireMailbox('alice')), await h.delivery.quota(await h.dir.requireMailbox('alice')));
+  // This process plays MAIL02 too: its databases are the ones mounted on MAIL02 (the locator opens no others).
+  const mail02 = new MailboxDatabases(h.dir, 'MAIL02');
+  try {
+    const local = new MailboxDelivery(h.dir, mail02);
+    const router = new DeliveryRouter({ local, network, directory: h.dir, serverName: 'MAIL02', log: silentLogger, portOffset: h.offset, pickCertificate });
+    const message = testMessage('Routed');
+    assert.equal(await router.isLocal(await h.dir.requireMailbox('dave')), true);
+    assert.equal(await router.isLocal(await h.dir.requireMailbox('alice')), false);
+    const results = await router.deliver([await item('dave', message), await item('alice', message), await item('erin', message)]);
+    assert.deepEqual(results.map((r) => r.ok), [true, true, true]);
+    for (const alias of ['alice', 'erin']) assert.ok((await h.messages(alias)).some((m) => m.raw.equals(message)), alias);
+    const dave = await h.dir.requireMailbox('dave');
+    const store = await mail02.storeFor(dave);
+    const inbox = (await store.folders(dave.id)).find((f) => f.role === 'inbox')!;
+    const held = await Promise.all((await store.messages(inbox.id)).map((m) => store.readBlob(m.blobId)));
+    assert.ok(held.some((raw) => raw.equals(message)), 'dave');
+    assert.deepEqual(await router.quota(await h.dir.requireMailbox('alice')), await h.delivery.quota(await h.dir.requireMailbox('alice')));
+  } finally {
+    await mail02.closeAll();
+  }
 });

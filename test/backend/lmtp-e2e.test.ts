@@ -78,7 +78,7 @@ test('MAIL02 runs the delivery port on 2525 + its offset; MAIL01 delivers a subm
   // Read MAIL02's store from its own data folder; MAIL01's has no copy of that database.
   const previous = process.env.MAILROOM_DATA;
   process.env.MAILROOM_DATA = dataB.path;
-  const databases = new MailboxDatabases(dir);
+  const databases = new MailboxDatabases(dir, 'MAIL02');
   try {
     const bob = await dir.requireMailbox('bob');
     const store = await databases.storeFor(bob);

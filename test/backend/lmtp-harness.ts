@@ -56,7 +56,7 @@ export async function startLmtpBackend(options: { fqdn?: string } = {}): Promise
   await dir.createMailbox({ name: 'erin', alias: 'erin', database: 'Second Database' });
   await dir.updateMailbox('carol', { settings: { UseDatabaseQuotaDefaults: false, ProhibitSendReceiveQuota: CAROL_QUOTA } });
 
-  const databases = new MailboxDatabases(dir);
+  const databases = new MailboxDatabases(dir, 'MAIL01');
   const delivery = new MailboxDelivery(dir, databases);
   const host = new ServiceHost({ directory: dir, databases, authenticator: new Authenticator(dir, silentLogger), log: silentLogger, tls: new SecureContextCache() }, 'MAIL01', 'all');
   const service = await LmtpDeliveryService.start(await host.readSnapshot(), {

@@ -303,17 +303,6 @@ export const mailboxCmdlets: Cmdlet[] = [
     },
   },
   {
-    name: 'Get-MailboxDatabase',
-    synopsis: 'Shows mailbox databases with their quotas and retention.',
-    parameters: [IDENTITY],
-    async run(args, ctx) {
-      const all = await ctx.directory.mailboxDatabases();
-      return all
-        .filter((d) => !args.Identity || d.name.toLowerCase() === String(args.Identity).toLowerCase())
-        .map((d) => ({ Name: d.name, Server: d.server, Engine: d.engine, ...displaySettings(DATABASE_SETTINGS, d.settings) }));
-    },
-  },
-  {
     name: 'Set-MailboxDatabase',
     synopsis: 'Changes a mailbox database\'s default quotas and how long deleted messages stay recoverable.',
     parameters: [{ name: 'Identity', kind: 'string', positional: 0, required: true, help: 'The mailbox database.' }, ...settingParameters(DATABASE_SETTINGS)],

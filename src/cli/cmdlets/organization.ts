@@ -30,20 +30,6 @@ export const organizationCmdlets: Cmdlet[] = [
     },
   },
   {
-    name: 'Get-ExchangeServer',
-    synopsis: 'Lists servers with their FQDN, site and whether they are running.',
-    parameters: [{ name: 'Identity', kind: 'string', positional: 0, help: 'Server name.' }],
-    async run(args, ctx) {
-      const servers = await ctx.directory.servers();
-      return servers
-        .filter((s) => !args.Identity || s.name.toLowerCase() === String(args.Identity).toLowerCase())
-        .map((s) => ({
-          Name: s.name, Fqdn: s.fqdn, Site: s.site,
-          Running: s.heartbeatAt !== null && Date.now() - s.heartbeatAt < 5000,
-        }));
-    },
-  },
-  {
     name: 'Get-OrganizationConfig',
     synopsis: 'Shows the organization.',
     parameters: [],
