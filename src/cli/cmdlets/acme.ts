@@ -26,7 +26,7 @@ export const acmeCmdlets: Cmdlet[] = [
       { name: 'Contact', kind: 'string', help: 'E-mail address the CA may write to about the account (expiry notices, policy changes).' },
       { name: 'ChallengeType', kind: 'enum', values: ['Http01', 'TlsAlpn01'], help: 'How the CA checks the names: Http01 (port 80, the default) or TlsAlpn01 (port 443, RFC 8737, for servers whose port 80 is closed). Renewals use the same.' },
       { name: 'AcceptTermsOfService', kind: 'switch', help: "Accepts the CA's terms of service, which Let's Encrypt requires; the command shows their URL when they are needed." },
-      { name: 'Server', kind: 'string', help: 'Server; the local (first) server when omitted. Its web service must be running and reachable on port 80 under every name.' },
+      { name: 'Server', kind: 'string', help: 'Server; this server when omitted (MAILROOM_SERVER, or the host name). Its web service must be running and reachable on port 80 under every name.' },
     ],
     examples: [
       'New-AcmeCertificate -Contact hostmaster@contoso.com -AcceptTermsOfService',

@@ -14,7 +14,7 @@ export const clientDnsCmdlets: Cmdlet[] = [
     synopsis: 'Prints the SRV, CNAME, MX, SPF and DKIM records to publish for mail clients, from the published client settings.',
     parameters: [
       { name: 'Domain', kind: 'string', positional: 0, help: 'Accepted domain to print records for; every accepted domain when omitted.' },
-      { name: 'Server', kind: 'string', help: 'Server whose settings are published; the local (first) server when omitted.' },
+      { name: 'Server', kind: 'string', help: 'Server whose settings are published; this server when omitted (MAILROOM_SERVER, or the host name).' },
     ],
     examples: ['Get-ClientDnsRecords', 'Get-ClientDnsRecords -Domain contoso.com'],
     async run(args, ctx) {

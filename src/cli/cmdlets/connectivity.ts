@@ -33,7 +33,7 @@ CREATE TABLE IF NOT EXISTS test_cas_accounts (
 );`;
 
 const COMMON: ParameterSpec[] = [
-  { name: 'ClientAccessServer', kind: 'string', positional: 0, help: 'Server to test; the first server when omitted.' },
+  { name: 'ClientAccessServer', kind: 'string', positional: 0, help: 'Server to test; this server when omitted (MAILROOM_SERVER, or the host name).' },
   { name: 'MailboxServer', kind: 'string', help: 'Server whose test account (New-TestCasConnectivityUser) is used; the tested server when omitted.' },
   { name: 'MailboxCredential', kind: 'string', help: `Mailbox to log on as (user@domain or DOMAIN\\user); its password comes from ${CREDENTIAL_PASSWORD_ENV} or is asked for. The server's test account when omitted.` },
   { name: 'ConnectionType', kind: 'enum', values: CONNECTION_TYPES, help: 'Ssl (TLS from the start, 993/995; the default), Tls (STARTTLS on 143/110) or Plaintext (143/110 without TLS).' },
@@ -387,7 +387,7 @@ export const connectivityCmdlets: Cmdlet[] = [
     name: 'Test-SmtpConnectivity',
     synopsis: 'Connects to every binding of every enabled receive connector of a server, checking the certificate where the connector starts with TLS, and reports each endpoint\'s greeting.',
     parameters: [
-      { name: 'Identity', kind: 'string', positional: 0, help: 'Server to test; the first server when omitted.' },
+      { name: 'Identity', kind: 'string', positional: 0, help: 'Server to test; this server when omitted (MAILROOM_SERVER, or the host name).' },
       { name: 'TrustAnySSLCertificate', kind: 'switch', help: 'Accept any certificate on implicit-TLS connectors (465).' },
       { name: 'Timeout', kind: 'int', help: 'Seconds each endpoint may take (default 30).' },
     ],
@@ -400,7 +400,7 @@ export const connectivityCmdlets: Cmdlet[] = [
     name: 'New-TestCasConnectivityUser',
     synopsis: 'Creates the test mailbox (extest_…) that Test-ImapConnectivity and Test-PopConnectivity log on as when no -MailboxCredential is given; its password is kept sealed in the directory.',
     parameters: [
-      { name: 'MailboxServer', kind: 'string', help: 'Server the account is for; the first server when omitted.' },
+      { name: 'MailboxServer', kind: 'string', help: 'Server the account is for; this server when omitted (MAILROOM_SERVER, or the host name).' },
       { name: 'Database', kind: 'string', help: 'Mailbox database of the test mailbox; the first one when omitted.' },
     ],
     examples: ['New-TestCasConnectivityUser -MailboxServer MAIL01'],

@@ -5,7 +5,7 @@ import { displaySettings, settingParameters, type Cmdlet } from '../cmdlet.ts';
 import type { ParameterSpec } from '../types.ts';
 import { warnAboutServedCertificates } from './certificates.ts';
 
-const SERVER: ParameterSpec = { name: 'Server', kind: 'string', help: 'Server to read or change; the local (first) server when omitted.' };
+const SERVER: ParameterSpec = { name: 'Server', kind: 'string', help: 'Server to read or change; this server when omitted (MAILROOM_SERVER, or the host name).' };
 
 function family(noun: 'PopSettings' | 'ImapSettings', defs: readonly SettingDef[], label: string): Cmdlet[] {
   const get: Cmdlet = {

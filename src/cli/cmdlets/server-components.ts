@@ -10,7 +10,7 @@ import type { ParameterSpec } from '../types.ts';
 
 const IDENTITY: ParameterSpec = {
   name: 'Identity', kind: 'string', positional: 0, aliases: ['Server'],
-  help: 'The server (name or FQDN); the local (first) server when omitted.',
+  help: 'The server (name or FQDN); this server when omitted (MAILROOM_SERVER, or the host name).',
 };
 
 /** What each requester said, newest word per requester: how an admin sees who holds a component. */

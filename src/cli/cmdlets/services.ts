@@ -8,7 +8,7 @@ const NAME: ParameterSpec = {
   name: 'Name', kind: 'string', multi: true, positional: 0, aliases: ['Identity', 'ServiceName'],
   help: `Service names: ${SERVICES.map((s) => `${s.name} (${s.exchangeName})`).join(', ')}.`,
 };
-const SERVER: ParameterSpec = { name: 'Server', kind: 'string', aliases: ['ComputerName'], help: 'Server; the local (first) server when omitted.' };
+const SERVER: ParameterSpec = { name: 'Server', kind: 'string', aliases: ['ComputerName'], help: 'Server; this server when omitted (MAILROOM_SERVER, or the host name).' };
 
 /** A server counts as running when it reported within this window. */
 const HEARTBEAT_FRESH_MS = 5000;

@@ -5,7 +5,7 @@
 import { SEND_PROTOCOL_LOG_PARAMETERS, TRANSPORT_SERVICE_SETTINGS } from '../../config/transport-service.ts';
 import { displaySettings, settingParameters, type Cmdlet } from '../cmdlet.ts';
 
-const IDENTITY = { name: 'Identity', kind: 'string', positional: 0, help: 'Server; the local (first) server when omitted.' } as const;
+const IDENTITY = { name: 'Identity', kind: 'string', positional: 0, help: 'Server; this server when omitted (MAILROOM_SERVER, or the host name).' } as const;
 const SEND_PARAMETERS = SEND_PROTOCOL_LOG_PARAMETERS.map((name) => ({
   name, kind: 'string', help: 'Refused: Mailroom writes no send protocol log.',
 }) as const);

@@ -27,7 +27,7 @@ export const transportCmdlets: Cmdlet[] = [
     synopsis: 'Creates a receive connector. Several may share a binding when their RemoteIPRanges differ: the most specific match serves a client.',
     parameters: [
       { name: 'Name', kind: 'string', positional: 0, required: true, help: 'Name of the connector.' },
-      { name: 'Server', kind: 'string', help: 'Server the connector runs on; the organization\'s first server when omitted.' },
+      { name: 'Server', kind: 'string', help: 'Server the connector runs on; this server when omitted (MAILROOM_SERVER, or the host name).' },
       { name: 'Custom', kind: 'switch', help: 'The connector starts from Exchange\'s defaults and the settings given here; Custom is the only usage type (Exchange\'s -Internet, -Internal, -Client and -Partner presets are not offered: give -PermissionGroups and -AuthMechanism).' },
       ...settingParameters(RECEIVE_CONNECTOR_SETTINGS),
     ],

@@ -27,7 +27,7 @@ async function showOwa(directory: Directory, server: Server): Promise<OutputObje
   };
 }
 
-const SERVER = { name: 'Server', kind: 'string', help: 'Server; the local (first) server when omitted.' } as const;
+const SERVER = { name: 'Server', kind: 'string', help: 'Server; this server when omitted (MAILROOM_SERVER, or the host name).' } as const;
 
 export const webSettingsCmdlets: Cmdlet[] = [
   {
@@ -70,7 +70,7 @@ export const webSettingsCmdlets: Cmdlet[] = [
     name: 'Set-OwaVirtualDirectory',
     synopsis: 'Changes the URLs of Outlook on the web; meeting requests delivered afterwards link there.',
     parameters: [
-      { name: 'Identity', kind: 'string', positional: 0, required: true, help: `"SERVER\\${OWA_NAME}", "${OWA_NAME}" (the first server) or SERVER.` },
+      { name: 'Identity', kind: 'string', positional: 0, required: true, help: `"SERVER\\${OWA_NAME}", "${OWA_NAME}" (this server) or SERVER.` },
       ...settingParameters(OWA_VIRTUAL_DIRECTORY),
     ],
     examples: [
