@@ -115,6 +115,23 @@ test('the import graph sees every kind of import', () => {
   assert.ok(edges.some((e) => !e.typeOnly && e.from === 'imap/session/session.ts' && e.to === 'imap/commands/index.ts'));
 });
 
+test('the cycle finder: components of a made-up graph, and one loop through each', () => {
+  const graph = (pairs: string): ImportEdge[] =>
+    pairs.split(' ').map((pair) => {
+      const [from, to] = pair.split('>');
+      return { from: from!, to: to!, typeOnly: false, dynamic: false };
+    });
+  // a → b → c → a is one cycle; d → e → d another; f imports itself; g → a and c → h hang off.
+  const edges = graph('a>b b>c c>a c>h g>a d>e e>d f>f');
+  assert.deepEqual(cycles(edges), [['a', 'b', 'c'], ['d', 'e'], ['f']]);
+  assert.deepEqual(loopIn(['a', 'b', 'c'], edges), ['a', 'b', 'c', 'a']);
+  assert.deepEqual(loopIn(['f'], edges), ['f', 'f']);
+  assert.deepEqual(cycles(graph('a>b b>c a>c')), []);
+  // A long chain closed at its end is one component (the search does not recurse).
+  const chain = graph(Array.from({ length: 20_000 }, (_, i) => `m${i}>m${(i + 1) % 20_000}`).join(' '));
+  assert.equal(cycles(chain)[0]!.length, 20_000);
+});
+
 test('pure modules do no I/O', () => {
   const pure = sourceFiles().filter((f) => ['mime', 'imap/protocol', 'migration/formats'].includes(areaOf(relative(SRC, f))));
   const offenders = pure.filter((f) => /from\s+'node:(fs|net|tls|http|child_process|dgram)'/.test(readFileSync(f, 'utf8')));
