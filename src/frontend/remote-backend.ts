@@ -216,7 +216,8 @@ export class RemoteBackend implements SessionBackend {
       tail = (tail + chunk.subarray(-TAIL_BYTES).toString('latin1')).slice(-TAIL_BYTES);
     });
     client.pipe(upstream);
-    upstream.pipe(client);
+    // Not ended with the back end's stream: what the client is told then is decided below.
+    upstream.pipe(client, { end: false });
     client.on('error', () => client.destroy());
     client.once('close', () => {
       clientGone = true;
