@@ -100,7 +100,17 @@ export class ImapBackend implements SessionBackend {
               sharedMailboxes: async () => {
                 const granted = await this.deps.directory.mailboxesGrantedTo(user.id, 'FullAccess');
                 const usable = granted.filter((m) => m.id !== mailbox.id && m.settings.ImapEnabled !== false && m.builtin === null);
-                return Promise.all(usable.map(async (m) => ({ mailbox: m, store: await this.deps.databases.storeFor(m) })));
+                // Only those whose database is mounted here: another server's shared mailbox is
+                // opened by logging on to it (user@domain\alias), which the front end proxies there.
+                const opened = await Promise.all(usable.map(async (m) => {
+                  try {
+                    return { mailbox: m, store: await this.deps.databases.storeFor(m) };
+                  } catch (err) {
+                    if (err instanceof MailboxUnavailable) return undefined;
+                    throw err;
+                  }
+                }));
+                return opened.filter((a): a is NonNullable<typeof a> => a !== undefined);
               },
               log: ctx.log.child({ imapUser: user.userPrincipalName, client: ctx.clientAddress }),
               clientAddress: ctx.clientAddress,
