@@ -840,7 +840,10 @@ export class Directory {
     if (!(await this.isAcceptedDomain(primary.split('@')[1]!))) {
       throw new DirectoryError(`-PrimarySmtpAddress: ${primary.split('@')[1]} is not an accepted domain. Add it with New-AcceptedDomain first.`);
     }
-    const database = await this.mailboxDatabase(input.database);
+    // Left out: the first mounted database (Exchange's automatic distribution skips dismounted ones too).
+    const database = input.database !== undefined
+      ? await this.mailboxDatabase(input.database)
+      : (await this.mailboxDatabases()).find((d) => d.mounted) ?? await this.mailboxDatabase();
     const type = input.type ?? 'user';
     const settings = applySettings(
       ALL_MAILBOX_SETTINGS,

@@ -81,7 +81,7 @@ export const mailboxCmdlets: Cmdlet[] = [
       { name: 'Password', kind: 'secret', help: 'Password; a generated one is printed when omitted.' },
       PASSWORD_HASH,
       { name: 'Shared', kind: 'switch', help: 'Create a shared mailbox (no logon of its own; opened through FullAccess).' },
-      { name: 'Database', kind: 'string', help: 'Mailbox database; the first one when omitted.' },
+      { name: 'Database', kind: 'string', help: 'Mailbox database; the first mounted one when omitted.' },
       { name: 'Languages', kind: 'string', multi: true, help: 'Preferred languages, e.g. zh-TW; the first names the default folders.' },
       { name: 'ResetPasswordOnNextLogon', kind: 'bool', help: '$false only: POP3, IMAP4 and SMTP cannot ask a user for a new password at logon.' },
     ],
