@@ -10,7 +10,8 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { connect as tlsConnect } from 'node:tls';
 import { createSelfSignedCertificate } from '../../src/lib/certificates.ts';
-import { ADDRESS, TwoServers } from './proxy-harness.ts';
+import { encodeHandoff, encodeStart, type Handoff } from '../../src/auth/handoff.ts';
+import { ADDRESS, PASSWORD, TwoServers } from './proxy-harness.ts';
 
 let two: TwoServers;
 
@@ -162,4 +163,48 @@ test('the proxy port refuses a client without a certificate, or with a self-made
   const stranger = await createSelfSignedCertificate(['mail01.fabrikam.com']);
   assert.match(await attempt({ cert: stranger.certPem, key: stranger.keyPem }), /^REFUSE Not authorized/);
   await two.servers.MAIL02.processes[0]!.waitFor(/imap4-backend: client without a server certificate of this organization refused/);
+});
+
+test('with MAIL01\'s certificate: MAIL02 refuses a hand-off for a mailbox it does not hold, and a version it does not speak; it serves one for bob', async () => {
+  const [cert] = await two.dir.certificates('MAIL01');
+  const alice = (await two.dir.findMailbox('alice'))!;
+  const bob = (await two.dir.findMailbox('bob'))!;
+  const handoff = (user: typeof alice, tag: string): Handoff => ({
+    protocol: 'imap', sessionId: '00000000000000AB', user: { id: user.id, upn: user.userPrincipalName }, mailbox: { id: user.id, address: user.primarySmtpAddress },
+    logonName: user.userPrincipalName, client: { address: '198.51.100.9', port: 4242 }, frontEnd: 'MAIL01', tag,
+  });
+  const exchange = (lines: string[]) => new Promise<string>((resolve, reject) => {
+    const socket = tlsConnect({ host: ADDRESS.MAIL02, port: two.port('MAIL02', 1993), rejectUnauthorized: false, cert: cert!.certPem, key: cert!.keyPem }, () => {
+      socket.write(lines.shift()!);
+    });
+    let text = '';
+    socket.on('data', (d: Buffer) => {
+      text += d.toString('latin1');
+      if (text.startsWith('ACCEPT\r\n') && lines.length > 0) socket.write(lines.shift()!);
+      if (/\r\nt1 OK [^\r\n]*\r\n/.test(text) || /\r\nt2 OK [^\r\n]*\r\n/.test(text)) socket.end();
+    });
+    socket.on('error', reject);
+    socket.on('close', () => resolve(text));
+  });
+  assert.match(await exchange([encodeHandoff(handoff(alice, 'a1'))]), /^REFUSE a1 NO \[UNAVAILABLE\] The mailbox database of alice@contoso\.com is not available on this server now/);
+  assert.match(await exchange([encodeHandoff(handoff(bob, 'a1')).replace('/1 ', '/2 ')]), /^REFUSE .*version 2 is not understood/);
+  const served = await exchange([encodeHandoff(handoff(bob, 't1')), encodeStart({ tls: true, pending: Buffer.from('t2 NOOP\r\n') })]);
+  assert.match(served, /^ACCEPT\r\nt1 OK \[CAPABILITY [^\]]+\] Logon completed\.\r\n/);
+  assert.match(served, /\r\nt2 OK /, 'the pipelined command is answered after the logon');
+  await two.servers.MAIL02.processes[0]!.waitFor(/"client":"198\.51\.100\.9"/);
+});
+
+test('commands pipelined behind LOGIN at MAIL01 reach MAIL02 and are answered in order', async () => {
+  const socket = tlsConnect({ host: ADDRESS.MAIL01, port: two.port('MAIL01', 993), rejectUnauthorized: false });
+  const text = await new Promise<string>((resolve, reject) => {
+    let got = '';
+    socket.once('secureConnect', () => socket.write(`p1 LOGIN bob@contoso.com ${PASSWORD}\r\np2 SELECT INBOX\r\np3 LOGOUT\r\n`));
+    socket.on('data', (d: Buffer) => { got += d.toString('latin1'); });
+    socket.on('error', reject);
+    socket.on('close', () => resolve(got));
+  });
+  const tagged = text.split('\r\n').filter((l) => /^p\d /.test(l)).map((l) => l.split(' ').slice(0, 2).join(' '));
+  assert.deepEqual(tagged, ['p1 OK', 'p2 OK', 'p3 OK']);
+  assert.match(text, /\* BYE /);
+  assert.doesNotMatch(text, /UNAVAILABLE/, 'a LOGOUT the back end answered is not a lost connection');
 });

@@ -2,8 +2,8 @@
 // runs its front ends (`--role frontend`) and its back ends (`--role backend`) as two processes,
 // so every logon there is proxied, even to MAIL01's own mailboxes; MAIL02 runs everything. A
 // limit of MAIL02's back end holds across front ends; the protocol logs of both sides share the
-// session id; MAIL02 killed → a session through MAIL01 ends with BYE, new logons get temporary
-// errors; MAIL02 restarted → logons work again.
+// session id; a dismounted database and MAIL02 killed → a session through MAIL01 ends with BYE,
+// new logons get temporary errors; mounted again, MAIL02 restarted → logons work again.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, existsSync } from 'node:fs';
@@ -117,6 +117,34 @@ test('MaxConnectionsPerUser of MAIL02 counts sessions from both front ends', asy
   }
 });
 
+/** Logs on at `via` until the reply matches (the servers apply a directory change within a second or so). */
+async function logonUntil(via: ServerName, user: string, wanted: RegExp): Promise<string> {
+  let reply = '';
+  for (let i = 0; i < 50; i++) {
+    const attempt = await logon(via, user);
+    reply = attempt.reply;
+    attempt.client.socket.destroy();
+    if (wanted.test(reply)) break;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return reply;
+}
+
+test('Dismount-Database on MAIL02: a session through MAIL01 ends with BYE, logons get NO [UNAVAILABLE]; mounted again, logons work', async () => {
+  const { client, reply } = await logon('MAIL01', 'bob@contoso.com');
+  assert.match(reply, /^a1 OK /);
+  client.send('a2 SELECT INBOX');
+  await until(client, 'a2 OK');
+  await two.dir.setDatabaseMounted('Mailbox Database MAIL02', false);
+  try {
+    assert.match((await until(client, '* BYE')).at(-1)!, /^\* BYE /);
+    assert.equal(await logonUntil('MAIL01', 'bob@contoso.com', /^a1 NO/), 'a1 NO [UNAVAILABLE] The mailbox server for bob@contoso.com is not available now.');
+  } finally {
+    await two.dir.setDatabaseMounted('Mailbox Database MAIL02', true);
+  }
+  assert.match(await logonUntil('MAIL01', 'bob@contoso.com', /^a1 OK/), /^a1 OK /);
+});
+
 test('MAIL02 killed: an IDLE session through MAIL01 ends with BYE, new logons get temporary errors; restarted, logons work again', async () => {
   const { client: idler, reply } = await logon('MAIL01', 'bob@contoso.com');
   assert.match(reply, /^a1 OK /);
@@ -144,13 +172,5 @@ except poplib.error_proto as e:
   assert.equal(pop, '-ERR [SYS/TEMP] The mailbox server for bob@contoso.com is not available yet.');
 
   await two.start('MAIL02');
-  let again = '';
-  for (let i = 0; i < 50; i++) {
-    const attempt = await logon('MAIL01', 'bob@contoso.com');
-    again = attempt.reply;
-    attempt.client.socket.destroy();
-    if (again.startsWith('a1 OK')) break;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  assert.match(again, /^a1 OK /);
+  assert.match(await logonUntil('MAIL01', 'bob@contoso.com', /^a1 OK/), /^a1 OK /);
 });
