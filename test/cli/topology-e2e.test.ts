@@ -4,6 +4,7 @@
 // and Get-ExchangeServer. The database and site cmdlets: test/cli/databases-sites-e2e.test.ts.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { ENGINES } from '../engines.ts';
 import { mailroom, mailroomOk, tempDataDir } from '../helpers.ts';
@@ -59,6 +60,11 @@ test('setup --join adds MAIL02 with its site, certificate and first database; jo
   const empty = mailroom(['setup', '--join', emptyUrl, '--server', 'MAIL03'], { MAILROOM_DATA: data.path });
   assert.equal(empty.status, 1);
   assert.match(empty.stderr, /--join: there is no organization in the directory at postgres:\/\/.* yet/);
+
+  // Another key than the organization's: this server could not open the certificates' keys.
+  const otherKey = mailroom(['setup', '--join', url, '--server', 'MAIL03'], { MAILROOM_DATA: data.path, MAILROOM_SECRETS_KEY: randomBytes(32).toString('base64') });
+  assert.equal(otherKey.status, 1);
+  assert.match(otherKey.stderr, /--join: this machine cannot open the secrets in the directory .*Set MAILROOM_SECRETS_KEY to the same key on every server/);
 
   const noName = mailroom(['setup', '--join', url], { MAILROOM_DATA: data.path });
   assert.equal(noName.status, 2);
