@@ -49,6 +49,17 @@ export interface MessageSummary {
   pop3Uidl?: string;
 }
 
+/** What SELECT needs of a folder, read at one instant (MailStore.snapshot). */
+export interface FolderSnapshot {
+  /** UIDs of the folder's messages, ascending: a copy the caller may keep and change. */
+  uids: Uint32Array;
+  status: FolderStatus;
+  /** The lowest UID of a message without \Seen; 0 when every message is seen. */
+  firstUnseenUid: number;
+  /** Keywords some message of the folder holds, in the order they first appeared. */
+  keywords: Flag[];
+}
+
 export interface AppendInput {
   raw: Buffer;
   flags?: Flag[];
@@ -175,6 +186,12 @@ export interface MailStore {
    */
   setSubscribed(mailboxId: string, name: string, subscribed: boolean): Promise<boolean>;
   status(folderId: number): Promise<FolderStatus>;
+  /**
+   * The folder as SELECT shows it: its UIDs, counters, first unseen message and keywords, from
+   * counters and indexes kept up to date by every change, so the cost does not grow with the
+   * number of messages beyond copying the UIDs.
+   */
+  snapshot(folderId: number): Promise<FolderSnapshot>;
   /** When the folder's oldest and newest messages arrived (INTERNALDATE); undefined when it is empty. */
   receivedDateRange(folderId: number): Promise<{ oldest: Date; newest: Date } | undefined>;
 

@@ -27,6 +27,7 @@ import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import iconv from 'iconv-lite';
+import { pick, prng, randomInt } from '../support/random.ts';
 import {
   FolderError,
   QuotaExceededError,
@@ -211,6 +212,91 @@ export function mailStoreConformance(name: string, open: OpenStore): void {
         return opened;
       };
     }
+
+    describe('snapshot: counters, UID map, first unseen and keywords kept by every change', () => {
+      const ctx = useStore();
+
+      /** What snapshot() must say, counted again from the messages themselves. */
+      async function recount(store: MailStore, folderId: number) {
+        const all = await store.messages(folderId);
+        const keywords = new Map<string, string>();
+        for (const m of all) for (const f of m.flags) if (!f.startsWith('\\') && !keywords.has(f.toLowerCase())) keywords.set(f.toLowerCase(), f);
+        return {
+          uids: all.map((m) => m.uid),
+          messages: all.length,
+          unseen: all.filter((m) => !m.flags.includes('\\Seen')).length,
+          size: all.reduce((n, m) => n + m.size, 0),
+          firstUnseenUid: all.find((m) => !m.flags.includes('\\Seen'))?.uid ?? 0,
+          keywords: [...keywords.keys()].sort(),
+        };
+      }
+
+      for (const seed of [1501, 1502, 1503]) {
+        test(`equal a recount after random appends, expunges, flag changes, copies and moves (seed ${seed})`, async () => {
+          const { store } = ctx();
+          const random = prng(seed);
+          const id = `mbx-${randomUUID()}`;
+          await store.provisionMailbox(id, 'en-US');
+          const inbox = await mustFolder(store, id, 'INBOX');
+          const other = await store.createFolder(id, 'Other');
+          const FLAGS = ['\\Seen', '\\Flagged', '\\Answered', '$Work', '$work', 'Junk', '$Later'];
+          const someUids = async (folderId: number) => (await store.messages(folderId)).map((m) => m.uid).filter(() => random() < 0.3);
+          for (let step = 0; step < 120; step++) {
+            const folderId = random() < 0.75 ? inbox.id : other.id;
+            const action = randomInt(random, 10);
+            if (action < 4) {
+              const flags = FLAGS.filter(() => random() < 0.25);
+              await Promise.all(Array.from({ length: 1 + randomInt(random, 3) }, () => store.append(folderId, { raw: makeMessage(), flags })));
+            } else if (action < 7) {
+              const op = pick(random, ['add', 'remove', 'replace'] as const);
+              await store.storeFlags(folderId, await someUids(folderId), op, FLAGS.filter(() => random() < 0.3));
+            } else if (action < 8) {
+              await store.expunge(folderId, await someUids(folderId));
+            } else if (action < 9) {
+              await store.copy(folderId, await someUids(folderId), folderId === inbox.id ? other.id : inbox.id);
+            } else {
+              await store.move(folderId, await someUids(folderId), folderId === inbox.id ? other.id : inbox.id);
+            }
+            if (step % 10 !== 9 && random() < 0.7) continue;
+            for (const f of [inbox.id, other.id]) {
+              const snap = await store.snapshot(f);
+              const want = await recount(store, f);
+              const status = await store.status(f);
+              assert.deepEqual(Array.from(snap.uids), want.uids, `UIDs of folder ${f} at step ${step}`);
+              assert.deepEqual(
+                [snap.status.messages, snap.status.unseen, snap.status.size, snap.firstUnseenUid],
+                [want.messages, want.unseen, want.size, want.firstUnseenUid],
+                `counters of folder ${f} at step ${step}`,
+              );
+              assert.deepEqual([snap.status.uidNext, snap.status.highestModseq], [status.uidNext, status.highestModseq]);
+              assert.deepEqual(snap.keywords.map((k) => k.toLowerCase()).sort(), want.keywords, `keywords of folder ${f} at step ${step}`);
+              // The change log still answers as before snapshots were taken.
+              const log = await store.changesSince(f, 0);
+              assert.ok(log.expunged.every((uid) => Number.isInteger(uid) && !want.uids.includes(uid)), `expunged UIDs of folder ${f} at step ${step}`);
+              assert.deepEqual(log.changed.map((m) => m.uid), want.uids);
+            }
+          }
+        });
+      }
+
+      test('a snapshot is a copy: changing it or the folder afterwards leaves the other alone', async () => {
+        const { store } = ctx();
+        const id = `mbx-${randomUUID()}`;
+        await store.provisionMailbox(id, 'en-US');
+        const inbox = await mustFolder(store, id, 'INBOX');
+        for (let i = 0; i < 5; i++) await store.append(inbox.id, { raw: makeMessage(), flags: i === 2 ? [] : ['\\Seen'] });
+        const first = await store.snapshot(inbox.id);
+        assert.deepEqual(Array.from(first.uids), [1, 2, 3, 4, 5]);
+        assert.equal(first.firstUnseenUid, 3);
+        first.uids[0] = 99;
+        await store.expunge(inbox.id, [3]);
+        await store.append(inbox.id, { raw: makeMessage(), flags: ['\\Seen'] });
+        const second = await store.snapshot(inbox.id);
+        assert.deepEqual(Array.from(second.uids), [1, 2, 4, 5, 6]);
+        assert.equal(second.firstUnseenUid, 0);
+        assert.deepEqual(Array.from(first.uids), [99, 2, 3, 4, 5]);
+      });
+    });
 
     describe('provisioning', () => {
       const ctx = useStore();

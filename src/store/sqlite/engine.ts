@@ -24,6 +24,7 @@ import {
   type FlagOperation,
   type Folder,
   type FolderRole,
+  type FolderSnapshot,
   type FolderStatus,
   type MailboxUsage,
   type MailStore,
@@ -120,7 +121,21 @@ const TEXT_INDEX_COLUMNS = ['subject', 'sender', 'recipients_to', 'recipients_cc
 /** Folders of up to this many messages answer text keys message by message (see SearchContext.perRow). */
 const DEFAULT_TEXT_SCAN_LIMIT = 2000;
 
+/** A folder's UIDs as last read, brought up to date from the change log at the next snapshot. */
+interface UidMap {
+  uids: Uint32Array;
+  length: number;
+  uidValidity: number;
+  uidNext: number;
+  modseq: number;
+}
+
+/** Folders whose UID maps are kept (4 bytes a message); the least recently selected go first. */
+const UID_MAP_FOLDERS = 64;
+
 export class SqliteMailStore implements MailStore {
+  /** UID maps of recently selected folders (see snapshot()). */
+  private readonly uidMaps = new Map<number, UidMap>();
   private readonly listeners = new Map<string, Set<ChangeListener>>();
   private readonly pendingEvents: { mailboxId: string; folderId: number; highestModseq: number }[] = [];
   private readonly now: () => Date;
@@ -166,6 +181,7 @@ export class SqliteMailStore implements MailStore {
     SqliteMailStore.addPop3UidlColumn(db);
     SqliteMailStore.moveSubscriptions(db);
     SqliteMailStore.moveTextIndex(db, folder);
+    SqliteMailStore.fillFolderKeywords(db);
     db.prepare(`INSERT INTO meta (key, value) VALUES ('next_uid_validity', ?) ON CONFLICT (key) DO NOTHING`).run(
       Math.floor(Date.now() / 1000),
     );
@@ -195,6 +211,27 @@ export class SqliteMailStore implements MailStore {
       if (columns.includes('sent_date')) db.exec(`ALTER TABLE messages DROP COLUMN sent_date`);
       // The value is the last message id filled, so a fill cut short goes on where it stopped.
       db.prepare(`INSERT INTO meta (key, value) VALUES ('fill_sent_day', 0) ON CONFLICT (key) DO NOTHING`).run();
+    }).immediate();
+  }
+
+  /**
+   * Databases from before folder_keywords get the table filled from the messages' flags, once
+   * (meta 'folder_keywords' records that it was done), in the order keywords first appear.
+   */
+  private static fillFolderKeywords(db: Database.Database): void {
+    if (db.prepare(`SELECT 1 FROM meta WHERE key = 'folder_keywords'`).get()) return;
+    db.transaction(() => {
+      db.exec(`DELETE FROM folder_keywords`);
+      const combos = db.prepare(`SELECT folder_id, flags, COUNT(*) AS n, MIN(uid) AS first FROM messages GROUP BY folder_id, flags ORDER BY folder_id, first`)
+        .all() as { folder_id: number; flags: string; n: number }[];
+      const add = db.prepare(
+        `INSERT INTO folder_keywords (folder_id, keyword, name, messages) VALUES (?, ?, ?, ?)
+         ON CONFLICT (folder_id, keyword) DO UPDATE SET messages = messages + excluded.messages`,
+      );
+      for (const c of combos) {
+        for (const f of JSON.parse(c.flags) as Flag[]) if (!f.startsWith('\\')) add.run(c.folder_id, f.toLowerCase(), f, c.n);
+      }
+      db.prepare(`INSERT INTO meta (key, value) VALUES ('folder_keywords', 1)`).run();
     }).immediate();
   }
 
@@ -573,6 +610,68 @@ export class SqliteMailStore implements MailStore {
     };
   }
 
+  async snapshot(folderId: number): Promise<FolderSnapshot> {
+    const f = this.folderRow(folderId);
+    const map = this.uidMap(f);
+    const firstUnseen = f.unseen === 0 ? null
+      : this.statements.get(`SELECT uid AS first_unseen FROM messages WHERE folder_id = ? AND seen = 0 ORDER BY uid LIMIT 1`).pluck().get(folderId) as number | undefined;
+    const keywords = this.statements.get(`SELECT name FROM folder_keywords WHERE folder_id = ? ORDER BY rowid`).pluck().all(folderId) as Flag[];
+    return {
+      uids: map.uids.slice(0, map.length),
+      status: {
+        messages: f.messages, unseen: f.unseen, recent: f.recent, size: f.size,
+        uidNext: f.uid_next, uidValidity: f.uid_validity, highestModseq: f.highest_modseq,
+      },
+      firstUnseenUid: firstUnseen ?? 0,
+      keywords,
+    };
+  }
+
+  /**
+   * The folder's UIDs, ascending. A map read before is brought forward from the change log (UIDs
+   * expunged since its MODSEQ, UIDs from its UIDNEXT on), both index range reads, so a SELECT
+   * does not read every row; it is read whole the first time, or when anything disagrees with
+   * the folder's counters (a write by another process, a new UIDVALIDITY).
+   */
+  private uidMap(f: FolderRow): UidMap {
+    let map = this.uidMaps.get(f.id);
+    this.uidMaps.delete(f.id);
+    if (map && (map.uidValidity !== f.uid_validity || map.modseq > f.highest_modseq || map.uidNext > f.uid_next)) map = undefined;
+    if (map && map.modseq < f.highest_modseq) {
+      const gone = this.statements.get(`SELECT uid AS expunged_uid FROM expunged WHERE folder_id = ? AND modseq > ? ORDER BY uid`).pluck().all(f.id, map.modseq) as number[];
+      if (gone.length > 0) {
+        let j = 0;
+        let kept = 0;
+        for (let i = 0; i < map.length; i++) {
+          const uid = map.uids[i]!;
+          while (j < gone.length && gone[j]! < uid) j++;
+          if (j < gone.length && gone[j] === uid) continue;
+          map.uids[kept++] = uid;
+        }
+        map.length = kept;
+      }
+      const added = this.statements.get(`SELECT uid AS new_uid FROM messages WHERE folder_id = ? AND uid >= ? ORDER BY uid`).pluck().all(f.id, map.uidNext) as number[];
+      if (map.length + added.length > map.uids.length) {
+        const grown = new Uint32Array(Math.max(1024, (map.length + added.length) * 1.25));
+        grown.set(map.uids.subarray(0, map.length));
+        map.uids = grown;
+      }
+      map.uids.set(added, map.length);
+      map.length += added.length;
+      map.modseq = f.highest_modseq;
+      map.uidNext = f.uid_next;
+    }
+    if (!map || map.length !== f.messages) {
+      const all = this.statements.get(`SELECT uid AS map_uid FROM messages WHERE folder_id = ? ORDER BY uid`).pluck().all(f.id) as number[];
+      const uids = new Uint32Array(Math.max(1024, Math.ceil(all.length * 1.25)));
+      uids.set(all);
+      map = { uids, length: all.length, uidValidity: f.uid_validity, uidNext: f.uid_next, modseq: f.highest_modseq };
+    }
+    this.uidMaps.set(f.id, map);
+    if (this.uidMaps.size > UID_MAP_FOLDERS) this.uidMaps.delete(this.uidMaps.keys().next().value!);
+    return map;
+  }
+
   async receivedDateRange(folderId: number): Promise<{ oldest: Date; newest: Date } | undefined> {
     const row = this.statements.get(`SELECT MIN(internal_date) AS oldest, MAX(internal_date) AS newest FROM messages WHERE folder_id = ?`).get(folderId) as
       | { oldest: number | null; newest: number | null }
@@ -608,6 +707,23 @@ export class SqliteMailStore implements MailStore {
       .run(messages, unseen, recent, size, folder.id);
   }
 
+  /** Counts the keywords of `flags` in (delta 1) or out (-1) of the folder's folder_keywords rows. */
+  private countKeywords(folderId: number, flags: readonly Flag[], delta: 1 | -1): void {
+    for (const f of flags) {
+      if (f.startsWith('\\')) continue;
+      if (delta > 0) {
+        this.statements.get(
+          `INSERT INTO folder_keywords (folder_id, keyword, name, messages) VALUES (?, ?, ?, 1)
+           ON CONFLICT (folder_id, keyword) DO UPDATE SET messages = messages + 1`,
+        ).run(folderId, f.toLowerCase(), f);
+      } else {
+        const row = this.statements.get(`UPDATE folder_keywords SET messages = messages - 1 WHERE folder_id = ? AND keyword = ? RETURNING messages`)
+          .get(folderId, f.toLowerCase()) as { messages: number } | undefined;
+        if (row && row.messages <= 0) this.statements.get(`DELETE FROM folder_keywords WHERE folder_id = ? AND keyword = ?`).run(folderId, f.toLowerCase());
+      }
+    }
+  }
+
   /** Inserts a message row with the next UID, and queues its full-text index entry. */
   private insertMessage(
     folder: FolderRow, blobId: string, size: number, internalDate: number, flags: Flag[], modseq: number,
@@ -628,6 +744,7 @@ export class SqliteMailStore implements MailStore {
       .run(folder.id, uid, modseq, blobId, size, internalDate, JSON.stringify(flags), seen ? 1 : 0, headers.subject, headers.sender, headers.sentDay, kept.pop3Uidl ?? null);
     this.queueIndex(Number(info.lastInsertRowid), 'add');
     this.adjustCounters(folder, 1, seen ? 0 : 1, 1, size);
+    this.countKeywords(folder.id, flags, 1);
     return uid;
   }
 
@@ -751,6 +868,11 @@ export class SqliteMailStore implements MailStore {
         const seen = hasSeen(next);
         unseenDelta += (row.seen === 1 ? 0 : 1) - (seen ? 0 : 1);
         update.run(JSON.stringify(next), seen ? 1 : 0, modseq, row.id);
+        const before = JSON.parse(row.flags) as Flag[];
+        const had = new Set(before.map((f) => f.toLowerCase()));
+        const has = new Set(next.map((f) => f.toLowerCase()));
+        this.countKeywords(folderId, before.filter((f) => !has.has(f.toLowerCase())), -1);
+        this.countKeywords(folderId, next.filter((f) => !had.has(f.toLowerCase())), 1);
       }
       if (unseenDelta !== 0) this.adjustCounters(folder, 0, -unseenDelta, 0, 0);
       return { changed: changes.map(({ row, next }) => ({ uid: row.uid, modseq, flags: next })), failedUnchangedSince: failed };
@@ -812,6 +934,7 @@ export class SqliteMailStore implements MailStore {
     for (const row of rows) {
       del.run(row.id);
       this.queueIndex(row.id, 'remove');
+      this.countKeywords(folder.id, JSON.parse(row.flags) as Flag[], -1);
       log.run(folder.id, row.uid, modseq);
       unseen += row.seen ? 0 : 1;
       recent += row.recent;

@@ -64,6 +64,20 @@ CREATE TABLE IF NOT EXISTS index_queue (
   op INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS messages_by_modseq ON messages (folder_id, modseq);
+-- The unseen messages of a folder in UID order: SELECT's first unseen message and SEARCH UNSEEN
+-- read this instead of every row.
+CREATE INDEX IF NOT EXISTS messages_unseen ON messages (folder_id, uid) WHERE seen = 0;
+-- Keywords ($Forwarded, Junk, …) the messages of a folder hold, with how many hold each, kept in
+-- the transaction that changes flags: SELECT's FLAGS response reads these rows instead of every
+-- message. \`keyword\` is lower case (keywords compare without regard to case), \`name\` as first
+-- written; a keyword no message holds any more has no row.
+CREATE TABLE IF NOT EXISTS folder_keywords (
+  folder_id INTEGER NOT NULL REFERENCES folders(id) ON DELETE CASCADE,
+  keyword TEXT NOT NULL,
+  name TEXT NOT NULL,
+  messages INTEGER NOT NULL,
+  PRIMARY KEY (folder_id, keyword)
+);
 CREATE TABLE IF NOT EXISTS expunged (
   folder_id INTEGER NOT NULL REFERENCES folders(id) ON DELETE CASCADE,
   uid INTEGER NOT NULL,
