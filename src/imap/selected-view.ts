@@ -4,7 +4,7 @@
 // when the view syncs, which happens at points the protocol allows (RFC 3501 §5.2, §7.4.1).
 // The view also remembers which keywords the client has been told about in FLAGS: a keyword may
 // appear in a FETCH response only after a FLAGS response named it (RFC 3501 §7.2.6).
-import type { ChangesSince, Flag, MessageSummary } from '../store/types.ts';
+import type { ChangesSince, Flag, FolderSnapshot } from '../store/types.ts';
 
 export interface ViewUpdate {
   /** Sequence numbers to announce as `* n EXPUNGE`, in the order they must be sent. */
@@ -26,27 +26,37 @@ function isKeyword(flag: Flag): boolean {
 }
 
 export class SelectedView {
-  private uids: number[] = [];
-  private readonly flags = new Map<number, Flag[]>();
+  /**
+   * The UIDs the client knows, ascending, in the first `count` places: sequence number n is
+   * uids[n - 1]. Four bytes a message, updated in place as messages come and go.
+   */
+  private uids: Uint32Array = new Uint32Array(16);
+  private count = 0;
+  /**
+   * Flags this session sent itself (STORE, FETCH that set \Seen), by UID, with the MODSEQ they
+   * had: a sync does not repeat them. Only changes above the view's MODSEQ are kept.
+   */
+  private readonly told = new Map<number, number>();
   /** Keywords named in the FLAGS responses sent so far, by lower case; the list only grows. */
   private readonly known = new Map<string, Flag>();
   private modseq = 0;
+  /** The sequence number of the first message without \Seen when the view was loaded (0: none). */
+  firstUnseen = 0;
 
   constructor(
     readonly folderId: number,
     readonly readOnly: boolean,
   ) {}
 
-  /** Fills the view at SELECT/EXAMINE from the folder's messages. */
-  load(messages: readonly MessageSummary[], highestModseq: number): void {
-    this.uids = messages.map((m) => m.uid);
-    this.flags.clear();
+  /** Fills the view at SELECT/EXAMINE from the folder's snapshot (the store keeps it current). */
+  load(snapshot: FolderSnapshot): void {
+    this.uids = snapshot.uids.length > 0 ? snapshot.uids : new Uint32Array(16);
+    this.count = snapshot.uids.length;
+    this.told.clear();
     this.known.clear();
-    for (const m of messages) {
-      this.flags.set(m.uid, m.flags);
-      this.admitKeywords(m.flags);
-    }
-    this.modseq = highestModseq;
+    this.admitKeywords(snapshot.keywords);
+    this.modseq = snapshot.status.highestModseq;
+    this.firstUnseen = snapshot.firstUnseenUid > 0 ? this.seqOf(snapshot.firstUnseenUid) : 0;
   }
 
   /** The keywords for the FLAGS response, in the order they became known. */
@@ -72,7 +82,7 @@ export class SelectedView {
   }
 
   get exists(): number {
-    return this.uids.length;
+    return this.count;
   }
 
   get highestModseq(): number {
@@ -80,48 +90,61 @@ export class SelectedView {
   }
 
   uidAt(seq: number): number | undefined {
-    return this.uids[seq - 1];
+    return seq >= 1 && seq <= this.count ? this.uids[seq - 1] : undefined;
+  }
+
+  /** The index of the first UID ≥ uid (count when there is none). */
+  private lowerBound(uid: number): number {
+    let lo = 0;
+    let hi = this.count;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.uids[mid]! < uid) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
   }
 
   /** The sequence number of a UID, or 0 when the view does not hold it (binary search). */
   seqOf(uid: number): number {
-    let lo = 0;
-    let hi = this.uids.length - 1;
-    while (lo <= hi) {
-      const mid = (lo + hi) >> 1;
-      const v = this.uids[mid]!;
-      if (v === uid) return mid + 1;
-      if (v < uid) lo = mid + 1;
-      else hi = mid - 1;
-    }
-    return 0;
-  }
-
-  flagsOf(uid: number): Flag[] {
-    return this.flags.get(uid) ?? [];
+    const i = this.lowerBound(uid);
+    return i < this.count && this.uids[i] === uid ? i + 1 : 0;
   }
 
   /** Records flags this session already told the client about, so a sync does not repeat them. */
-  noteFlags(uid: number, flags: Flag[]): void {
-    if (this.flags.has(uid)) this.flags.set(uid, flags);
+  noteFlags(uid: number, modseq: number): void {
+    if (modseq > this.modseq && modseq > (this.told.get(uid) ?? 0)) this.told.set(uid, modseq);
   }
 
-  allUids(): readonly number[] {
-    return this.uids;
+  allUids(): number[] {
+    return Array.from(this.uids.subarray(0, this.count));
   }
 
   maxUid(): number {
-    return this.uids.length > 0 ? this.uids[this.uids.length - 1]! : 0;
+    return this.count > 0 ? this.uids[this.count - 1]! : 0;
   }
 
   /** UIDs in [from, to] that the view holds, ascending. */
   uidsInRange(from: number, to: number): number[] {
-    const out: number[] = [];
-    for (const uid of this.uids) {
-      if (uid > to) break;
-      if (uid >= from) out.push(uid);
+    const start = this.lowerBound(from);
+    const end = to >= this.maxUid() ? this.count : this.lowerBound(to + 1);
+    return end > start ? Array.from(this.uids.subarray(start, end)) : [];
+  }
+
+  /** The sequence numbers [first, last] of the UIDs in [from, to], or null when none is held. */
+  seqRange(from: number, to: number): [number, number] | null {
+    const start = this.lowerBound(from);
+    const end = to >= this.maxUid() ? this.count : this.lowerBound(to + 1);
+    return end > start ? [start + 1, end] : null;
+  }
+
+  private push(uid: number): void {
+    if (this.count === this.uids.length) {
+      const grown = new Uint32Array(Math.max(16, this.count * 2));
+      grown.set(this.uids);
+      this.uids = grown;
     }
-    return out;
+    this.uids[this.count++] = uid;
   }
 
   /**
@@ -137,39 +160,49 @@ export class SelectedView {
         const gone = new Set(changes.expunged);
         // Announce from the highest sequence number down: each EXPUNGE renumbers the messages
         // after it, and going downwards keeps the numbers we send valid as they are applied.
-        for (let i = this.uids.length - 1; i >= 0; i--) {
+        for (let i = this.count - 1; i >= 0; i--) {
           const uid = this.uids[i]!;
           if (gone.has(uid)) {
             update.expunged.push(i + 1);
             update.vanished.push(uid);
-            this.flags.delete(uid);
+            this.told.delete(uid);
           }
         }
-        this.uids = this.uids.filter((u) => !gone.has(u));
+        if (update.expunged.length > 0) {
+          let kept = 0;
+          for (let i = 0; i < this.count; i++) {
+            const uid = this.uids[i]!;
+            if (!gone.has(uid)) this.uids[kept++] = uid;
+          }
+          this.count = kept;
+        }
         update.vanished.sort((a, b) => a - b);
-      } else if (changes.expunged.some((u) => this.flags.has(u))) {
+      } else if (changes.expunged.some((u) => this.seqOf(u) > 0)) {
         keepModseq = true;
       }
     }
     const max = this.maxUid();
-    const before = this.uids.length;
+    const before = this.count;
     for (const m of changes.changed) {
       if (m.uid > max) {
-        this.uids.push(m.uid);
-        this.flags.set(m.uid, m.flags);
+        this.push(m.uid);
         if (this.admitKeywords(m.flags)) update.keywordsAdded = true;
-      } else if (this.flags.has(m.uid)) {
-        const previous = this.flags.get(m.uid)!;
-        this.flags.set(m.uid, m.flags);
-        if (this.admitKeywords(m.flags)) update.keywordsAdded = true;
-        if (previous.join(' ') !== m.flags.join(' ')) {
-          update.flagChanges.push({ seq: this.seqOf(m.uid), uid: m.uid, flags: m.flags, modseq: m.modseq });
-        }
+        continue;
       }
+      const seq = this.seqOf(m.uid);
+      if (seq === 0) continue;
+      if (this.admitKeywords(m.flags)) update.keywordsAdded = true;
+      // Changed since the view's MODSEQ, and not by what this session already sent.
+      if ((this.told.get(m.uid) ?? 0) >= m.modseq) continue;
+      update.flagChanges.push({ seq, uid: m.uid, flags: m.flags, modseq: m.modseq });
+      this.told.set(m.uid, m.modseq);
     }
-    if (this.uids.length !== before || update.expunged.length > 0) update.exists = this.uids.length;
+    if (this.count !== before || update.expunged.length > 0) update.exists = this.count;
     // Held-back expunges must be found again by the next sync, so the MODSEQ stays put.
-    if (!keepModseq) this.modseq = changes.highestModseq;
+    if (!keepModseq) {
+      this.modseq = changes.highestModseq;
+      for (const [uid, modseq] of this.told) if (modseq <= this.modseq) this.told.delete(uid);
+    }
     update.highestModseq = this.modseq;
     return update;
   }

@@ -9,6 +9,8 @@ import { defineCommand, no, type CommandOf } from '../session/command.ts';
 import type { SessionContext } from '../session/context.ts';
 
 const SLICE = 500;
+/** Bytes of responses gathered into one write. */
+const BATCH_BYTES = 64 * 1024;
 const CLOSE = Buffer.from(')\r\n');
 
 /** Items that need the message bytes, not just its row. */
@@ -98,7 +100,8 @@ function render(session: SessionContext, item: FetchItem, m: MessageSummary, fla
 async function run(session: SessionContext, command: CommandOf<'FETCH'>): Promise<void> {
   const { folder, view, readOnly } = session.selection!;
   const { args } = command;
-  const uids = session.messageSet(args.set, command.uid);
+  // The sequence numbers the set names in the view, as ranges: 1:* is one pair, not a list.
+  const seqs = session.messageSeqRanges(args.set, command.uid);
   const items: FetchItem[] = [...args.items];
   const has = (name: string) => items.some((i) => i.kind === 'attribute' && i.name === name);
   // UID FETCH always reports UIDs (RFC 3501 §6.4.8); CONDSTORE clients get MODSEQ (RFC 7162 §3.1.4.1).
@@ -121,20 +124,11 @@ async function run(session: SessionContext, command: CommandOf<'FETCH'>): Promis
     const gone = (await session.store.changesSince(folder.id, args.changedSince)).expunged.filter((uid) => rangesContain(asked, uid));
     if (gone.length > 0) session.send(vanished(gone, true));
   }
-  if (uids.length === 0) return session.complete(command, 'FETCH completed.', null, true);
+  if (seqs.length === 0) return session.complete(command, 'FETCH completed.', null, true);
 
-  // Rows are read in slices, so UID FETCH 1:* on a huge mailbox holds one slice, not all of them.
-  let summaries = new Map<number, MessageSummary>();
-  let sliceEnd = -1;
-  for (let i = 0; i < uids.length; i++) {
-    const uid = uids[i]!;
-    if (i > sliceEnd) {
-      sliceEnd = Math.min(i + SLICE - 1, uids.length - 1);
-      summaries = new Map((await session.store.messages(folder.id, { fromUid: uid, toUid: uids[sliceEnd]! })).map((m) => [m.uid, m]));
-    }
-    let m = summaries.get(uid);
-    if (!m) continue; // expunged by someone else since the view last synced
-    if (args.changedSince !== null && m.modseq <= args.changedSince) continue;
+  /** One message's response, or null when it has nothing to say. */
+  const respond = async (m: MessageSummary, seq: number): Promise<Buffer> => {
+    const uid = m.uid;
     let flags = m.flags;
     let flagsChanged = false;
     if (marksSeen && !flags.includes('\\Seen')) {
@@ -143,7 +137,7 @@ async function run(session: SessionContext, command: CommandOf<'FETCH'>): Promis
       if (changed) {
         m = { ...m, flags: changed.flags, modseq: changed.modseq };
         flags = changed.flags;
-        view.noteFlags(uid, flags);
+        view.noteFlags(uid, changed.modseq);
         flagsChanged = true;
       }
     }
@@ -155,10 +149,53 @@ async function run(session: SessionContext, command: CommandOf<'FETCH'>): Promis
       if (parts.length > 0) parts.push(' ');
       parts.push(...render(session, item, m, shown, content));
     }
-    // One write per message: small pieces go out together instead of as a write each.
-    session.write(Buffer.concat([Buffer.from(`* ${view.seqOf(uid)} FETCH (`), ...parts.map((p) => (typeof p === 'string' ? Buffer.from(p) : p)), CLOSE]));
+    return Buffer.concat([Buffer.from(`* ${seq} FETCH (`), ...parts.map((p) => (typeof p === 'string' ? Buffer.from(p) : p)), CLOSE]);
+  };
+
+  // Responses go out in batches (one write each, at most BATCH_BYTES unless one message is
+  // larger), and the next batch waits until the client has read the last: FETCH 1:* of a huge
+  // folder holds one slice of rows and one batch of bytes, never the whole folder.
+  let pending: Buffer[] = [];
+  let pendingBytes = 0;
+  const flush = async () => {
+    if (pending.length === 0) return;
+    session.write(pending.length === 1 ? pending[0]! : Buffer.concat(pending));
+    pending = [];
+    pendingBytes = 0;
     await session.drain();
+  };
+  const emit = async (m: MessageSummary, seq: number) => {
+    const response = await respond(m, seq);
+    pending.push(response);
+    pendingBytes += response.length;
+    if (pendingBytes >= BATCH_BYTES || wantsContent) await flush();
+  };
+
+  if (args.changedSince !== null) {
+    // CHANGEDSINCE: the store's change log (an index on MODSEQ) names the messages, instead of
+    // reading every row of the set to compare MODSEQs.
+    const changed = (await session.store.changesSince(folder.id, args.changedSince)).changed;
+    for (const m of changed) {
+      const seq = view.seqOf(m.uid);
+      if (seq > 0 && rangesContain(seqs, seq)) await emit(m, seq);
+    }
+  } else {
+    // Rows are read in slices of the view's UIDs, in UID order, so sequence numbers follow.
+    for (const [first, last] of seqs) {
+      for (let from = first; from <= last; from += SLICE) {
+        const to = Math.min(last, from + SLICE - 1);
+        const rows = await session.store.messages(folder.id, { fromUid: view.uidAt(from)!, toUid: view.uidAt(to)! });
+        let seq = from;
+        for (const m of rows) {
+          // A row the view does not hold (expunged since the view synced) is passed over.
+          while (seq <= to && view.uidAt(seq)! < m.uid) seq++;
+          if (seq > to) break;
+          if (view.uidAt(seq) === m.uid) await emit(m, seq);
+        }
+      }
+    }
   }
+  await flush();
   await session.complete(command, 'FETCH completed.', null, true);
 }
 

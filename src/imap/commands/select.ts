@@ -40,8 +40,7 @@ async function open(session: SessionContext, command: CommandOf<'SELECT'> | Comm
     session.send(`* LIST () "/" ${mailboxName(session.clientName(target, folder.name), { utf8: true })}`);
   } else {
     session.send(`* ${session.recentCount()} RECENT`);
-    const firstUnseen = view.allUids().findIndex((uid) => !view.flagsOf(uid).includes('\\Seen'));
-    if (firstUnseen >= 0) session.send(`* OK [UNSEEN ${firstUnseen + 1}] First unseen message.`);
+    if (view.firstUnseen > 0) session.send(`* OK [UNSEEN ${view.firstUnseen}] First unseen message.`);
   }
   session.send(`* OK [UIDVALIDITY ${status.uidValidity}] UIDs valid.`);
   session.send(`* OK [UIDNEXT ${status.uidNext}] Predicted next UID.`);

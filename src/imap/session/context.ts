@@ -9,7 +9,7 @@ import type { LineConnection } from '../../lib/line-reader.ts';
 import type { Logger } from '../../lib/log.ts';
 import type { ProtocolLogSession } from '../../lib/protocol-log.ts';
 import type { Folder, MailStore } from '../../store/types.ts';
-import type { Command, SavedSet, SequenceSet } from '../protocol/index.ts';
+import type { Command, NumberRanges, SavedSet, SequenceSet } from '../protocol/index.ts';
 import type { SelectedView, ViewUpdate } from '../selected-view.ts';
 
 export type SessionState = 'authenticated' | 'selected';
@@ -119,6 +119,8 @@ export interface SessionContext {
   clientName(target: MailboxAccess, folderName: string): string;
   /** The UIDs a message set names in the selected folder, ascending. */
   messageSet(set: SequenceSet | SavedSet, byUid: boolean): number[];
+  /** The sequence numbers a message set names in the selected folder, as ascending ranges. */
+  messageSeqRanges(set: SequenceSet | SavedSet, byUid: boolean): NumberRanges;
   select(folder: Folder, readOnly: boolean, target: FolderTarget): Promise<SelectedView>;
   enableCondstore(): void;
   unselect(): void;

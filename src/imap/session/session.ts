@@ -19,7 +19,10 @@ import {
   parseCommand,
   ParseError,
   readTag,
+  normalizeRanges,
+  rangesFromNumbers,
   resolveSequenceSet,
+  type NumberRanges,
   vanished,
   type Command,
   type SavedSet,
@@ -357,13 +360,24 @@ export class ImapSession implements SessionContext {
     return out;
   }
 
+  messageSeqRanges(set: SequenceSet | SavedSet, byUid: boolean): NumberRanges {
+    const view = this.selection!.view;
+    if (set === '$') return rangesFromNumbers(this.savedUids.map((uid) => view.seqOf(uid)).filter((seq) => seq > 0));
+    if (!byUid) return resolveSequenceSet(set, view.exists);
+    const out: NumberRanges = [];
+    for (const [a, b] of resolveSequenceSet(set, Math.max(view.maxUid(), 1))) {
+      const seqs = view.seqRange(a, b);
+      if (seqs) out.push(seqs);
+    }
+    return normalizeRanges(out);
+  }
+
   // ── Selection and synchronisation ─────────────────────────────────────────
 
   async select(folder: Folder, readOnly: boolean, target: FolderTarget): Promise<SelectedView> {
     this.unselect();
     const view = new SelectedView(folder.id, readOnly);
-    const status = await target.store.status(folder.id);
-    view.load(await target.store.messages(folder.id), status.highestModseq);
+    view.load(await target.store.snapshot(folder.id));
     const selection: Selection = { folder, view, readOnly, target };
     this.selection = selection;
     await this.collectRecent(selection, 0);
