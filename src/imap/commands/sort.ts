@@ -15,7 +15,9 @@ export const sortCommand = defineCommand({
     const found = await searchUids(session, command.args.search);
     const wanted = new Set(found);
     const summaries = found.length === 0 ? [] : (await session.store.messages(folder.id, { fromUid: found[0]!, toUid: found[found.length - 1]! })).filter((m) => wanted.has(m.uid));
-    const sorted = sortMessages(await messageFacts(session.store, summaries), command.args.criteria);
+    // ARRIVAL and SIZE are in the rows: only the other keys need each message's header read.
+    const headers = command.args.criteria.some((c) => c.key !== 'ARRIVAL' && c.key !== 'SIZE');
+    const sorted = sortMessages(await messageFacts(session.store, summaries, headers), command.args.criteria);
     const numbers = sorted.map((f) => (command.uid ? f.uid : view.seqOf(f.uid)));
     const options = command.args.returnOptions;
     if (options === null) {

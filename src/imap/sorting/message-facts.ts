@@ -92,7 +92,18 @@ export function headerFacts(head: Buffer, message: Pick<MessageSummary, 'uid' | 
   };
 }
 
-export async function messageFacts(store: MailStore, summaries: readonly MessageSummary[]): Promise<MessageFacts[]> {
+/** Facts from the message's row alone: what ARRIVAL and SIZE compare, with no header read. */
+function rowFacts(m: MessageSummary): MessageFacts {
+  const arrival = m.internalDate.getTime();
+  return { uid: m.uid, size: m.size, arrival, sent: arrival, subject: '', from: NO_ADDRESS, to: NO_ADDRESS, cc: NO_ADDRESS, messageId: null, references: [] };
+}
+
+/**
+ * The facts of each message. With `headers` false only uid, size and arrival are filled (the
+ * rest empty), and no message is read: enough for SORT by ARRIVAL and SIZE.
+ */
+export async function messageFacts(store: MailStore, summaries: readonly MessageSummary[], headers = true): Promise<MessageFacts[]> {
+  if (!headers) return summaries.map(rowFacts);
   const out: MessageFacts[] = [];
   for (const m of summaries) out.push(headerFacts(await store.readBlob(m.blobId, { start: 0, end: HEADER_BYTES }), m));
   return out;
