@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SelectedView } from '../../src/imap/selected-view.ts';
 import { SqliteMailStore } from '../../src/store/sqlite/engine.ts';
+import { prng, randomInt } from '../support/random.ts';
 
 const msg = (n: number) => Buffer.from(`Subject: ${n}\r\n\r\nbody ${n}\r\n`);
 
@@ -81,6 +82,42 @@ test('the view knows which keywords the client was told about, and says when one
     assert.equal(view.admitKeywords(['\\Seen', '\\Recent', '$todo']), false);
     assert.equal(view.admitKeywords(['$New']), true);
     assert.equal(view.admitKeywords(['$New']), false);
+  } finally {
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('the sequence map follows random expunges and arrivals, held back or not, as the store has them', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'mailroom-view-'));
+  const store = await SqliteMailStore.open(dir);
+  try {
+    await store.provisionMailbox('m', 'en');
+    const inbox = (await store.folder('m', 'INBOX'))!.id;
+    for (let i = 1; i <= 40; i++) await store.append(inbox, { raw: msg(i) });
+    const view = new SelectedView(inbox, false);
+    view.load(await store.snapshot(inbox));
+    const random = prng(1515);
+    // What the client knows: sequence numbers as the EXPUNGE and EXISTS responses left them.
+    let client = view.allUids();
+    for (let step = 0; step < 60; step++) {
+      const held = view.allUids();
+      const gone = held.filter(() => random() < 0.1);
+      if (gone.length > 0) await store.expunge(inbox, gone);
+      const arrivals = randomInt(random, 4);
+      for (let i = 0; i < arrivals; i++) await store.append(inbox, { raw: msg(100 + step * 4 + i) });
+      const allowExpunge = random() < 0.6;
+      const update = view.apply(await store.changesSince(inbox, view.highestModseq), allowExpunge);
+      for (const seq of update.expunged) client.splice(seq - 1, 1);
+      if (update.exists !== null) {
+        const stored = view.allUids();
+        assert.equal(update.exists, stored.length);
+        client = [...client, ...stored.slice(client.length)];
+      }
+      assert.deepEqual(client, view.allUids(), `step ${step}`);
+      for (const [i, uid] of client.entries()) assert.equal(view.seqOf(uid), i + 1);
+      if (allowExpunge) assert.deepEqual(view.allUids(), Array.from((await store.snapshot(inbox)).uids), `view equals the store at step ${step}`);
+    }
   } finally {
     await store.close();
     rmSync(dir, { recursive: true, force: true });
