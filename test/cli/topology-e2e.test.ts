@@ -1,11 +1,11 @@
 // Several servers in one organization, as an administrator builds it with `mailroom` processes
-// on a PostgreSQL directory: setup --directory, setup --join (twice, and on a directory with no
-// organization), which server a process is (-Server, MAILROOM_SERVER, refused when ambiguous),
-// and Get-ExchangeServer. The database and site cmdlets: test/cli/databases-sites-e2e.test.ts.
+// on a PostgreSQL directory: setup --directory, setup --join (twice, with another secrets key, and
+// on a directory with no organization), and Get-ExchangeServer. Which server a process is:
+// test/cli/server-identity-e2e.test.ts; the database and site cmdlets:
+// test/cli/databases-sites-e2e.test.ts.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { hostname } from 'node:os';
 import { ENGINES } from '../engines.ts';
 import { mailroom, mailroomOk, tempDataDir } from '../helpers.ts';
 
@@ -14,9 +14,6 @@ let url: string;
 let emptyUrl: string;
 const cleanups: (() => Promise<void>)[] = [];
 let env: Record<string, string>;
-
-/** Whether this machine's host name would itself pick one of the test's servers. */
-const hostIsAServer = /^mail0[12]\b/i.test(hostname());
 
 before(async () => {
   const pg = await ENGINES.find((e) => e.name === 'postgres')!.open();
@@ -84,25 +81,4 @@ test('setup --join adds MAIL02 with its site, certificate and first database; jo
   const certificates = json(['Get-ExchangeCertificate', '-Server', 'MAIL02']);
   assert.equal(certificates.length, 1);
   assert.match(String(certificates[0]!.Subject), /mail02\.contoso\.com/);
-});
-
-test('which server a process is: MAILROOM_SERVER or -Server; with two servers and a host name that is neither, refused with the list', { skip: hostIsAServer && 'the host name is a server of this test' }, () => {
-  const refused = mailroom(['Get-Service', 'imap4'], env);
-  assert.equal(refused.status, 1);
-  assert.match(refused.stderr, /Which server is this\? The organization has 2 servers \(MAIL01 \(mail01\.contoso\.com\), MAIL02 \(mail02\.contoso\.com\)\)/);
-  assert.match(refused.stderr, /--server NAME .* MAILROOM_SERVER=NAME/);
-
-  const start = mailroom(['start'], { ...env, MAILROOM_LOG_LEVEL: 'silent' });
-  assert.equal(start.status, 1);
-  assert.match(start.stderr, /Which server is this\?/);
-  const unknownFlag = mailroom(['start', '--server', 'MAIL09'], env);
-  assert.equal(unknownFlag.status, 1);
-  assert.match(unknownFlag.stderr, /--server: there is no server 'MAIL09' in this organization \(servers: MAIL01 .*MAIL02/);
-
-  assert.equal(json(['Get-Service', 'imap4'], { MAILROOM_SERVER: 'MAIL02' })[0]!.Server, 'MAIL02');
-  assert.equal(json(['Get-Service', 'imap4'], { MAILROOM_SERVER: 'mail01.contoso.com' })[0]!.Server, 'MAIL01');
-  assert.equal(json(['Get-Service', 'imap4', '-Server', 'MAIL02'])[0]!.Server, 'MAIL02');
-  const wrong = mailroom(['Get-ImapSettings'], { ...env, MAILROOM_SERVER: 'MAIL09' });
-  assert.equal(wrong.status, 1);
-  assert.match(wrong.stderr, /MAILROOM_SERVER: there is no server 'MAIL09'/);
 });
