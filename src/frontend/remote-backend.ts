@@ -11,8 +11,8 @@
 // Failures are short and temporary: a back end that is down, refuses, or does not answer in
 // time gives IMAP4 `NO [UNAVAILABLE]` / POP3 `-ERR [SYS/TEMP]` to the logon, and the client
 // stays connected and unauthenticated. A back end that goes away mid-session ends an IMAP4
-// session with `* BYE [UNAVAILABLE]`, a POP3 one with `-ERR [SYS/TEMP]` when a command was
-// waiting for its reply (else the connection just closes).
+// session with `* BYE [UNAVAILABLE]`, a POP3 one with `-ERR [SYS/TEMP]` unless it broke in the
+// middle of a reply; then the connection closes.
 import { randomBytes } from 'node:crypto';
 import { isIP } from 'node:net';
 import { connect as tlsConnect, createSecureContext, type SecureContext, type TLSSocket } from 'node:tls';
@@ -35,6 +35,18 @@ export const ANSWER_TIMEOUT_MS = 15_000;
 const SERVICE: Record<HandoffProtocol, string> = { imap: 'imap4-backend', pop: 'pop3-backend' };
 /** How much of the back end's last output is kept to tell its own end of a session from a loss. */
 const TAIL_BYTES = 512;
+
+/**
+ * Whether the back end's last POP3 reply is complete: a multi-line one ended with its dot line,
+ * or the last line is a status line (a single-line reply).
+ */
+function popReplyComplete(tail: string): boolean {
+  if (tail === '' || tail.endsWith('\r\n.\r\n')) return true;
+  if (!tail.endsWith('\r\n')) return false;
+  const start = tail.lastIndexOf('\r\n', tail.length - 3);
+  const last = tail.slice(start < 0 ? 0 : start + 2);
+  return last.startsWith('+OK') || last.startsWith('-ERR');
+}
 
 /** Whether an IMAP4 session ended with the back end's own BYE (and perhaps the tagged reply to LOGOUT after it). */
 function endedWithBye(tail: string): boolean {
@@ -207,12 +219,17 @@ export class RemoteBackend implements SessionBackend {
     let upstreamGone = false;
     // After COMPRESS DEFLATE (RFC 4978) nothing can be added to the back end's stream.
     let compressed = false;
+    // POP3: QUIT sent and answered, so the back end's close is the session's normal end.
+    let quitSent = false;
+    let quitAnswered = false;
     client.on('data', (chunk: Buffer) => {
       awaitingReply = true;
+      if (protocol === 'pop' && !quitSent && chunk.toString('latin1').toUpperCase().includes('QUIT')) quitSent = true;
       if (protocol === 'imap' && !compressed && chunk.toString('latin1').toUpperCase().includes(' COMPRESS DEFLATE')) compressed = true;
     });
     upstream.on('data', (chunk: Buffer) => {
       awaitingReply = false;
+      if (quitSent) quitAnswered = true;
       tail = (tail + chunk.subarray(-TAIL_BYTES).toString('latin1')).slice(-TAIL_BYTES);
     });
     client.pipe(upstream);
@@ -230,11 +247,13 @@ export class RemoteBackend implements SessionBackend {
       client.unpipe(upstream);
       // The back end ended the session, or went away (crashed, cut off): then say so, and close.
       const atLineStart = tail === '' || tail.endsWith('\n');
-      const ended = protocol === 'imap' ? compressed || endedWithBye(tail) : !awaitingReply;
+      // POP3: the session is over without a word when the back end answered QUIT; otherwise
+      // the client is told, unless the connection broke in the middle of a reply.
+      const ended = protocol === 'imap' ? compressed || endedWithBye(tail) : quitAnswered;
       if (!ended) log.warn({ server: target.server, client: request.ctx.clientAddress, user: request.logon.user.userPrincipalName }, `the ${SERVICE[protocol]} of ${target.server} closed a proxied session`);
       const text = ended ? ''
         : protocol === 'imap' ? `${atLineStart ? '' : '\r\n'}* BYE [UNAVAILABLE] The connection to the mailbox server was lost; try again later.\r\n`
-        : atLineStart ? '-ERR [SYS/TEMP] The connection to the mailbox server was lost; try again later.\r\n' : '';
+        : atLineStart && (awaitingReply || popReplyComplete(tail)) ? '-ERR [SYS/TEMP] The connection to the mailbox server was lost; try again later.\r\n' : '';
       protocolLog?.close(`mailbox server ${target.server} closed the connection`);
       client.end(text);
       setTimeout(() => client.destroy(), 5_000).unref();

@@ -2,7 +2,7 @@
 // runs its front ends (`--role frontend`) and its back ends (`--role backend`) as two processes,
 // so every logon there is proxied, even to MAIL01's own mailboxes; MAIL02 runs everything. A
 // limit of MAIL02's back end holds across front ends; the protocol logs of both sides share the
-// session id; a dismounted database and MAIL02 killed → a session through MAIL01 ends with BYE,
+// session id; a dismounted database and MAIL02 killed → sessions through MAIL01 end with BYE (POP3: -ERR),
 // new logons get temporary errors; mounted again, MAIL02 restarted → logons work again.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -152,8 +152,22 @@ test('MAIL02 killed: an IDLE session through MAIL01 ends with BYE, new logons ge
   await until(idler, 'a2 OK');
   idler.send('a3 IDLE');
   await until(idler, '+ ');
+  const popSocket = tlsConnect({ host: ADDRESS.MAIL01, port: two.port('MAIL01', 995), rejectUnauthorized: false });
+  await new Promise<void>((resolve, reject) => {
+    popSocket.once('secureConnect', () => resolve());
+    popSocket.once('error', reject);
+  });
+  const pop3 = new LineClient(popSocket);
+  assert.match(await pop3.line(), /^\+OK/);
+  pop3.send('USER bob@contoso.com');
+  assert.match(await pop3.line(), /^\+OK/);
+  pop3.send(`PASS ${PASSWORD}`);
+  assert.match(await pop3.line(), /^\+OK/);
+  pop3.send('STAT');
+  assert.match(await pop3.line(), /^\+OK \d+ \d+$/);
 
   await two.stop('MAIL02', 'SIGKILL');
+  assert.equal(await pop3.line(), '-ERR [SYS/TEMP] The connection to the mailbox server was lost; try again later.');
   const bye = await until(idler, '* BYE');
   assert.match(bye.at(-1)!, /^\* BYE \[UNAVAILABLE\] The connection to the mailbox server was lost; try again later\.$/);
 
