@@ -140,6 +140,8 @@ export const REGEX_INVENTORY: Record<string, Record<string, RegexOrigin>> = {
     '/^https?:\\/\\/[^\\s]+$/i': 'admin',
   },
   'directory/directory.ts': {
+    '/[\\\\/:*?"<>|]/': 'admin', // New-MailboxDatabase -Name
+    '/[\\s\\\\/:*?"<>|,.]/': 'admin', // New-AdSite -Name
     '/^postgres(ql)?:\\/\\//': 'admin',
     '/[^A-Za-z0-9._-]+/g': 'admin',
     "/^[A-Za-z0-9!#$%&'*+\\-/=?^_`{|}~]+(\\.[A-Za-z0-9!#$%&'*+\\-/=?^_`{|}~]+)*$/": 'admin',
@@ -170,6 +172,8 @@ export const REGEX_INVENTORY: Record<string, Record<string, RegexOrigin>> = {
     '/\\s/': 'internal',
   },
   'host/setup.ts': {
+    '/^[A-Za-z0-9][A-Za-z0-9-]{0,14}$/': 'admin', // setup --server
+    '/^[0-9.]+$/': 'admin', // setup --fqdn
     '/[^A-Za-z0-9-]/g': 'internal',
     '/[\\s@]/': 'admin',
   },
@@ -268,6 +272,7 @@ export const REGEX_INVENTORY: Record<string, Record<string, RegexOrigin>> = {
     '/^[A-Za-z0-9+/]{43}=?$/': 'admin',
   },
   'main.ts': {
+    '/^postgres(ql)?:\\/\\//': 'admin', // setup --directory / --join
     '/^mailroom\\s+/': 'admin',
   },
   'migration/formats/mbox.ts': {
