@@ -33,6 +33,8 @@ export const CONNECT_TIMEOUT_MS = 5_000;
 export const ANSWER_TIMEOUT_MS = 15_000;
 
 const SERVICE: Record<HandoffProtocol, string> = { imap: 'imap4-backend', pop: 'pop3-backend' };
+/** Client writes longer than this are not looked at for QUIT and COMPRESS. */
+const SHORT_COMMAND = 512;
 /** How much of the back end's last output is kept to tell its own end of a session from a loss. */
 const TAIL_BYTES = 512;
 
@@ -224,6 +226,8 @@ export class RemoteBackend implements SessionBackend {
     let quitAnswered = false;
     client.on('data', (chunk: Buffer) => {
       awaitingReply = true;
+      // Both are short commands a client sends on their own, not inside a large write.
+      if (chunk.length > SHORT_COMMAND) return;
       if (protocol === 'pop' && !quitSent && chunk.toString('latin1').toUpperCase().includes('QUIT')) quitSent = true;
       if (protocol === 'imap' && !compressed && chunk.toString('latin1').toUpperCase().includes(' COMPRESS DEFLATE')) compressed = true;
     });

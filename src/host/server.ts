@@ -386,7 +386,14 @@ export async function runServer(options: { role: Role; server?: string }): Promi
     unmark();
     return 1;
   }
-  await directory.reportServerStatus(server.name, host.status());
+  // With the roles in separate processes (--role frontend, --role backend) each reports its own
+  // services and keeps the other's, so the proxy ports other servers read stay in the status.
+  const reportStatus = async (own: Record<string, string>) => {
+    const current = options.role === 'all' ? {} : (await directory.server(server.name)).status ?? {};
+    const others = Object.fromEntries(Object.entries(current).filter(([name]) => !ROLE_SERVICES[options.role].includes(name as ServiceName)));
+    await directory.reportServerStatus(server.name, { ...others, ...own });
+  };
+  await reportStatus(host.status());
   // Certificates from an ACME CA are renewed where clients are served (the front ends).
   const renewal = options.role === 'backend' ? undefined : new AcmeRenewal(directory, server.name, log);
   await renewal?.refresh().catch((err) => log.error({ err }, 'ACME: reading the managed certificates failed'));
@@ -414,7 +421,7 @@ export async function runServer(options: { role: Role; server?: string }): Promi
         // Dismount-Database: the back ends ended their sessions on it in reconcile; its store closes now.
         const closed = await deps.databases.closeUnmounted();
         if (closed.length > 0) log.info({ databases: closed }, 'mailbox databases closed: no longer mounted on this server');
-        await directory.reportServerStatus(server.name, host.status());
+        await reportStatus(host.status());
         await renewal?.refresh();
         // An admin (and a test) can see when a change reached the running services.
         log.info({ revision: host.revision }, `configuration revision ${host.revision} applied`);
@@ -428,7 +435,7 @@ export async function runServer(options: { role: Role; server?: string }): Promi
   const certificateCheck = setInterval(() => host.checkCertificates(), CERTIFICATE_CHECK_MS);
   certificateCheck.unref();
   const heartbeat = setInterval(() => {
-    if (!stopping) directory.reportServerStatus(server.name, host.status()).catch((err) => log.error({ err }, 'heartbeat failed'));
+    if (!stopping) reportStatus(host.status()).catch((err) => log.error({ err }, 'heartbeat failed'));
   }, HEARTBEAT_MS);
 
   return new Promise<number>((resolve) => {
@@ -444,7 +451,7 @@ export async function runServer(options: { role: Role; server?: string }): Promi
       await imports?.stop();
       await host.stopAll();
       await deps.databases.closeAll();
-      await directory.reportServerStatus(server.name, {}).catch(() => undefined);
+      await reportStatus({}).catch(() => undefined);
       await directory.close();
       unmark();
       log.info('stopped');

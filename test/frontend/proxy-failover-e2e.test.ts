@@ -67,6 +67,11 @@ test('a front-end-only process proxies every logon: alice to MAIL01\'s own back-
   const [backend] = two.servers.MAIL01.processes;
   await backend!.waitFor(/imap4-backend: session handed over.*"frontEnd":"MAIL01"|"frontEnd":"MAIL01".*imap4-backend: session handed over/);
   await two.servers.MAIL02.processes[0]!.waitFor(/imap4-backend: session handed over/);
+  // Both processes of MAIL01 report their services, neither wiping the other's.
+  await new Promise((r) => setTimeout(r, 1500));
+  const status = (await two.dir.server('MAIL01')).status ?? {};
+  assert.ok(['imap4', 'pop3', 'imap4-backend', 'pop3-backend'].every((service) => service in status), JSON.stringify(status));
+  assert.match(status['imap4-backend']!, new RegExp(`:${two.port('MAIL01', 1993)}\\b`));
 });
 
 test('front-end and back-end protocol log lines share the session id; the back end logs the client\'s address', async () => {
