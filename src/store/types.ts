@@ -60,6 +60,14 @@ export interface FolderSnapshot {
   keywords: Flag[];
 }
 
+/** A message's UID, MODSEQ and flags: what FETCH (UID FLAGS MODSEQ) needs, and no more. */
+export interface FlagRow {
+  uid: number;
+  modseq: number;
+  /** Shared between rows with the same flags: read only. */
+  flags: readonly Flag[];
+}
+
 export interface AppendInput {
   raw: Buffer;
   flags?: Flag[];
@@ -199,6 +207,8 @@ export interface MailStore {
   append(folderId: number, input: AppendInput): Promise<AppendResult>;
   messages(folderId: number, range?: { fromUid?: number; toUid?: number }): Promise<MessageSummary[]>;
   message(folderId: number, uid: number): Promise<MessageSummary | undefined>;
+  /** UID, MODSEQ and flags of the messages in [fromUid, toUid], ascending: a lighter messages(). */
+  flagRows(folderId: number, range: { fromUid: number; toUid: number }): Promise<FlagRow[]>;
   /** The stored bytes, or a byte range of them. */
   readBlob(blobId: string, range?: { start: number; end: number }): Promise<Buffer>;
 

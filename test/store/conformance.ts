@@ -274,6 +274,9 @@ export function mailStoreConformance(name: string, open: OpenStore): void {
               const log = await store.changesSince(f, 0);
               assert.ok(log.expunged.every((uid) => Number.isInteger(uid) && !want.uids.includes(uid)), `expunged UIDs of folder ${f} at step ${step}`);
               assert.deepEqual(log.changed.map((m) => m.uid), want.uids);
+              // flagRows is messages() cut down to UID, MODSEQ and flags.
+              const rows = await store.flagRows(f, { fromUid: 1, toUid: 0xffffffff });
+              assert.deepEqual(rows.map((r) => [r.uid, r.modseq, [...r.flags]]), (await store.messages(f)).map((m) => [m.uid, m.modseq, m.flags]));
             }
           }
         });

@@ -24,6 +24,7 @@ import {
   type FlagOperation,
   type Folder,
   type FolderRole,
+  type FlagRow,
   type FolderSnapshot,
   type FolderStatus,
   type MailboxUsage,
@@ -815,6 +816,26 @@ export class SqliteMailStore implements MailStore {
     const rows = this.statements.get(`SELECT * FROM messages WHERE folder_id = ? AND uid >= ? AND uid <= ? ORDER BY uid`)
       .all(folderId, range.fromUid ?? 1, range.toUid ?? Number.MAX_SAFE_INTEGER) as MessageRow[];
     return rows.map(toSummary);
+  }
+
+  async flagRows(folderId: number, range: { fromUid: number; toUid: number }): Promise<FlagRow[]> {
+    // Three columns as arrays, not whole rows as objects: a fifth of the cost of messages().
+    const rows = this.statements.get(`SELECT uid, modseq, flags AS flag_json FROM messages WHERE folder_id = ? AND uid >= ? AND uid <= ? ORDER BY uid`)
+      .raw(true).all(folderId, range.fromUid, range.toUid) as [number, number, string][];
+    return rows.map(([uid, modseq, json]) => ({ uid, modseq, flags: this.parsedFlags(json) }));
+  }
+
+  /** Flag lists by their stored JSON: a folder has few distinct ones, each parsed once. */
+  private readonly flagLists = new Map<string, readonly Flag[]>();
+
+  private parsedFlags(json: string): readonly Flag[] {
+    let flags = this.flagLists.get(json);
+    if (!flags) {
+      if (this.flagLists.size >= 4096) this.flagLists.clear();
+      flags = Object.freeze(JSON.parse(json) as Flag[]);
+      this.flagLists.set(json, flags);
+    }
+    return flags;
   }
 
   async message(folderId: number, uid: number): Promise<MessageSummary | undefined> {
