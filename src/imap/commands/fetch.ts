@@ -3,7 +3,7 @@
 // each message's response is written before the next is read, so memory stays bounded.
 import { renditions } from '../../mime/rendition-cache.ts';
 import { bodyBasic, bodyStructure, decodeTransferEncoding, envelope, partialWindow, scanMessage, sectionBytes, sectionPart, sectionRange, type MessagePart } from '../../mime/index.ts';
-import type { MessageSummary } from '../../store/types.ts';
+import type { Flag, FlagRow, MessageSummary } from '../../store/types.ts';
 import { fetchItemLabel, flagList, formatDateTime, rangesContain, resolveSequenceSet, vanished, type FetchItem } from '../protocol/index.ts';
 import { defineCommand, no, type CommandOf } from '../session/command.ts';
 import type { SessionContext } from '../session/context.ts';
@@ -127,7 +127,7 @@ async function run(session: SessionContext, command: CommandOf<'FETCH'>): Promis
   if (seqs.length === 0) return session.complete(command, 'FETCH completed.', null, true);
 
   /** One message's response, or null when it has nothing to say. */
-  const respond = async (m: MessageSummary, seq: number): Promise<Buffer> => {
+  const respond = async (m: MessageSummary, seq: number): Promise<Buffer | string> => {
     const uid = m.uid;
     let flags = m.flags;
     let flagsChanged = false;
@@ -149,17 +149,19 @@ async function run(session: SessionContext, command: CommandOf<'FETCH'>): Promis
       if (parts.length > 0) parts.push(' ');
       parts.push(...render(session, item, m, shown, content));
     }
+    // Text alone (UID, FLAGS, MODSEQ…) stays a string until the batch is written.
+    if (parts.every((p) => typeof p === 'string')) return `* ${seq} FETCH (${parts.join('')})\r\n`;
     return Buffer.concat([Buffer.from(`* ${seq} FETCH (`), ...parts.map((p) => (typeof p === 'string' ? Buffer.from(p) : p)), CLOSE]);
   };
 
   // Responses go out in batches (one write each, at most BATCH_BYTES unless one message is
   // larger), and the next batch waits until the client has read the last: FETCH 1:* of a huge
   // folder holds one slice of rows and one batch of bytes, never the whole folder.
-  let pending: Buffer[] = [];
+  let pending: (Buffer | string)[] = [];
   let pendingBytes = 0;
   const flush = async () => {
     if (pending.length === 0) return;
-    session.write(pending.length === 1 ? pending[0]! : Buffer.concat(pending));
+    session.write(pending.every((p) => typeof p === 'string') ? Buffer.from(pending.join('')) : Buffer.concat(pending.map((p) => (typeof p === 'string' ? Buffer.from(p) : p))));
     pending = [];
     pendingBytes = 0;
     await session.drain();
@@ -171,6 +173,8 @@ async function run(session: SessionContext, command: CommandOf<'FETCH'>): Promis
     if (pendingBytes >= BATCH_BYTES || wantsContent) await flush();
   };
 
+  // UID, FLAGS and MODSEQ alone (what a client sends to resync) need only those three columns.
+  const light = !marksSeen && items.every((i) => i.kind === 'attribute' && (i.name === 'UID' || i.name === 'FLAGS' || i.name === 'MODSEQ'));
   if (args.changedSince !== null) {
     // CHANGEDSINCE: the store's change log (an index on MODSEQ) names the messages, instead of
     // reading every row of the set to compare MODSEQs.
@@ -184,7 +188,8 @@ async function run(session: SessionContext, command: CommandOf<'FETCH'>): Promis
     for (const [first, last] of seqs) {
       for (let from = first; from <= last; from += SLICE) {
         const to = Math.min(last, from + SLICE - 1);
-        const rows = await session.store.messages(folder.id, { fromUid: view.uidAt(from)!, toUid: view.uidAt(to)! });
+        const range = { fromUid: view.uidAt(from)!, toUid: view.uidAt(to)! };
+        const rows = light ? (await session.store.flagRows(folder.id, range)).map(flagSummary) : await session.store.messages(folder.id, range);
         let seq = from;
         for (const m of rows) {
           // A row the view does not hold (expunged since the view synced) is passed over.
@@ -197,6 +202,13 @@ async function run(session: SessionContext, command: CommandOf<'FETCH'>): Promis
   }
   await flush();
   await session.complete(command, 'FETCH completed.', null, true);
+}
+
+const NO_DATE = new Date(0);
+
+/** A FlagRow in the shape render() takes; only uid, modseq and flags are read for UID/FLAGS/MODSEQ. */
+function flagSummary(r: FlagRow): MessageSummary {
+  return { uid: r.uid, modseq: r.modseq, flags: r.flags as Flag[], size: 0, internalDate: NO_DATE, blobId: '' };
 }
 
 /**
