@@ -7,7 +7,9 @@ import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { eventually, freePortOffset, mailroom, startMailroom, tempDataDir, type RunningServer } from '../../helpers.ts';
+import { Directory } from '../../../src/directory/directory.ts';
+import { eventually, freePortOffset, startMailroom, tempDataDir, type RunningServer } from '../../helpers.ts';
+import { createTestOrganization } from '../../support/organization.ts';
 import { message, RawClient } from './harness.ts';
 
 const PASSWORD = 'Input-Pass-2026';
@@ -16,12 +18,6 @@ let env: Record<string, string>;
 let plainPort: number;
 let tlsPort: number;
 let server: RunningServer;
-
-function admin(...args: string[]): string {
-  const r = mailroom(args, env);
-  assert.equal(r.status, 0, `${args.join(' ')}: ${r.stderr}`);
-  return r.stdout;
-}
 
 const MB = 1024 * 1024;
 /** No process has this id (Linux's pid_max is at most 2^22). */
@@ -44,13 +40,18 @@ before(async () => {
   plainPort = 143 + offset;
   tlsPort = 993 + offset;
   env = { MAILROOM_DATA: data.path, MAILROOM_PORT_OFFSET: String(offset) };
-  admin('setup', '--organization', 'Contoso', '--domain', 'contoso.com', '--server', 'MAIL01', '--admin-password', 'Admin-Pass-2026');
-  // 30 seconds is the least Exchange allows; a client that stops reading is dropped after it.
-  admin('Set-ImapSettings', '-UnencryptedOrTLSBindings', '127.0.0.1:143', '-SSLBindings', '127.0.0.1:993',
-    '-LoginType', 'PlainTextLogin', '-AuthenticatedConnectionTimeout', '00:00:30');
-  admin('Set-Service', 'MSExchangeIMAP4,MSExchangeIMAP4BE', '-StartupType', 'Automatic');
-  admin('Set-Service', 'smtp,smtp-backend,web,pop3,pop3-backend', '-StartupType', 'Disabled');
-  for (const alias of ['deflate', 'bomber', 'appender']) admin('New-Mailbox', '-Name', alias, '-Alias', alias, '-Password', PASSWORD);
+  // Written in this process: a `mailroom` command per setting costs a process start each, and
+  // this file runs close to the 120 s a test file may take on a loaded machine.
+  await createTestOrganization(data.path, { mailboxes: [['deflate', 'deflate'], ['bomber', 'bomber'], ['appender', 'appender']], password: PASSWORD });
+  process.env.MAILROOM_DATA = data.path;
+  const dir = await Directory.open();
+  try {
+    // 30 seconds is the least Exchange allows; a client that stops reading is dropped after it.
+    await dir.updateSettings('ImapSettings', { LoginType: 'PlainTextLogin', AuthenticatedConnectionTimeout: 30 }, 'MAIL01');
+    for (const service of ['smtp', 'smtp-backend', 'pop3', 'pop3-backend'] as const) await dir.setServiceStartupType('MAIL01', service, 'Disabled');
+  } finally {
+    await dir.close();
+  }
   // What a killed server would leave behind, and a file of a process that is still running.
   mkdirSync(join(data.path, 'spool', 'imap'), { recursive: true });
   writeFileSync(join(data.path, 'spool', 'imap', `${DEAD_PID}-0123456789abcdef01234567.literal`), 'half a message');
