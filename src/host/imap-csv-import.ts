@@ -93,6 +93,8 @@ export async function imapCsvImportCommand(args: string[]): Promise<number> {
   const printer = new ProgressPrinter(process.stdout);
   const outcomes: Outcome[] = [];
   try {
+    // Which server this is (its mailbox databases), settled before any mailbox is created.
+    await databases.locator();
     for (const [index, account] of csv.accounts.entries()) {
       const label = `${account.emailAddress} (${index + 1}/${csv.accounts.length})`;
       // An administrator's logon (--master-user, or Exchange's `user*admin` UserName form)

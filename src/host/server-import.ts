@@ -66,6 +66,8 @@ export async function importCommand(args: string[]): Promise<number> {
   const summary: { user: string; mailbox: string; created: boolean; status: string; report?: ImportReport; problem?: string }[] = [];
   let failures = 0;
   try {
+    // Which server this is (its mailbox databases), settled before any mailbox is created.
+    await databases.locator();
     const defaultDomain = values.domain ?? (await directory.defaultDomain());
     for (const [index, entry] of passwd.entries.entries()) {
       const address = (entry.user.includes('@') ? entry.user : `${entry.user}@${defaultDomain}`).toLowerCase();

@@ -4,7 +4,9 @@
 // (The host-name and single-server cases: test/directory/server-identity.test.ts.)
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
+import { join } from 'node:path';
 import { Directory } from '../../src/directory/directory.ts';
 import { joinOrganization, setupOrganization } from '../../src/host/setup.ts';
 import { ENGINES } from '../engines.ts';
@@ -52,6 +54,15 @@ test('which server a process is: MAILROOM_SERVER or -Server; with two servers an
   assert.equal(json(['Get-Service', 'imap4'], { MAILROOM_SERVER: 'MAIL02' })[0]!.Server, 'MAIL02');
   assert.equal(json(['Get-Service', 'imap4'], { MAILROOM_SERVER: 'mail01.contoso.com' })[0]!.Server, 'MAIL01');
   assert.equal(json(['Get-Service', 'imap4', '-Server', 'MAIL02'])[0]!.Server, 'MAIL02');
+  // mailroom import creates mailboxes and fills this server's databases: refused before it creates any.
+  const passwd = join(data.path, 'passwd');
+  writeFileSync(passwd, 'carol@contoso.com:{PLAIN}Carol-Pass-2026:1000:1000::/home/carol::\n');
+  const imported = mailroom(['import', '--dovecot', data.path, '--passwd-file', passwd], env);
+  assert.equal(imported.status, 1);
+  assert.match(imported.stderr, /Which server is this\?/);
+  const carol = mailroom(['Get-Mailbox', 'carol'], { ...env, MAILROOM_SERVER: 'MAIL01' });
+  assert.match(carol.stderr, /The mailbox 'carol' was not found/);
+
   const wrong = mailroom(['Get-ImapSettings'], { ...env, MAILROOM_SERVER: 'MAIL09' });
   assert.equal(wrong.status, 1);
   assert.match(wrong.stderr, /MAILROOM_SERVER: there is no server 'MAIL09'/);
