@@ -130,17 +130,19 @@ test('IDLE through MAIL01 hears a message appended through MAIL02', async () => 
   }
 });
 
-test('COMPRESS=DEFLATE and a 6 MB APPEND through the proxy; QRESYNC is offered as by the back end', async () => {
-  const client = two.imap('MAIL01', 'bob@contoso.com');
+test('COMPRESS=DEFLATE, ENABLE QRESYNC and a 6 MB APPEND through the proxy', async () => {
+  const client = two.imap('MAIL01', 'bob@contoso.com', { qresync: true });
   await client.connect();
   try {
     assert.ok(client.capabilities.has('COMPRESS=DEFLATE'), 'the back end\'s capabilities come through');
     assert.ok(client.capabilities.has('QRESYNC'));
+    assert.ok(client.enabled.has('QRESYNC'), 'ENABLE QRESYNC answered by the back end');
     assert.ok((client as unknown as { _deflate?: unknown })._deflate, 'imapflow turned COMPRESS=DEFLATE on, end to end with the back end');
     const big = Buffer.concat([message('Large attachment'), Buffer.alloc(6 * 1024 * 1024, 'abcdefghij0123456789\r\n')]);
     const appended = await client.append('INBOX', big);
     assert.ok(appended && appended.uid);
-    await client.mailboxOpen('INBOX');
+    const inbox = await client.mailboxOpen('INBOX');
+    assert.ok(typeof inbox.highestModseq === 'bigint' && inbox.highestModseq > 0n, 'SELECT gives HIGHESTMODSEQ');
     const fetched = await client.fetchOne(String(appended.uid), { source: true }, { uid: true });
     assert.ok(fetched && fetched.source!.equals(big), 'the bytes come back as sent');
   } finally {
