@@ -39,6 +39,9 @@ export const Replies = {
   relayDenied: () => new SmtpReply(550, '5.7.54', 'SMTP; Unable to relay recipient in non-accepted domain'),
   relayUnavailable: () => new SmtpReply(550, '5.7.1', 'Unable to relay: relay not yet available on this server'),
   recipientFull: () => new SmtpReply(452, '4.2.2', 'The recipient\'s mailbox is full (ProhibitSendReceiveQuota); try again later'),
+  /** The recipient's mailbox database is dismounted, or its server cannot take it now (the mailbox locator). */
+  senderUnavailable: (database: string) => new SmtpReply(451, '4.4.0', `Your mailbox database ${database} is not available now; try again later`),
+  recipientUnavailable: (database: string) => new SmtpReply(451, '4.4.0', `The recipient's mailbox database ${database} is not available now; try again later`),
 
   // Message content.
   tooBig: (limit: number) => new SmtpReply(552, '5.3.4', `Message size exceeds fixed maximum message size (${limit} bytes)`),

@@ -12,6 +12,7 @@ import { resolveRecipient } from './recipients.ts';
 import { Replies, SmtpReply } from './replies.ts';
 import { maySendAs } from './submission-policy.ts';
 import { effectiveThrottling } from '../config/throttling-policy.ts';
+import { MailboxUnavailable } from '../directory/mailbox-locator.ts';
 import { SCRAM_MECHANISM } from './scram-auth.ts';
 import { rfc5322Date } from './trace-headers.ts';
 
@@ -186,7 +187,9 @@ export class SessionHandlers {
       } else {
         if (!config.exchangeUsers && !config.anonymous) throw Replies.authRequired();
         if (!(await maySendAs(this.ctx.directory, user.user, address.address))) throw Replies.sendAsDenied(address.address);
-        const quota = await this.ctx.delivery.quota(user.user);
+        const quota = await this.ctx.delivery.quota(user.user).catch((err: unknown) => {
+          throw err instanceof MailboxUnavailable ? Replies.senderUnavailable(err.database) : err;
+        });
         if (overLimit(quota.usage, quota.prohibitSend)) throw Replies.sendQuotaExceeded();
       }
       if (!this.ctx.rate.allows(rateKey(session), config.messageRateLimit)) throw Replies.rateLimited(config.messageRateLimit);
@@ -215,7 +218,10 @@ export class SessionHandlers {
           if (!this.ctx.outbound) throw Replies.relayUnavailable();
           if (session.envelope.bodyType === 'binarymime') throw Replies.binaryNotRelayed();
         } else {
-          const quota = await this.ctx.delivery.quota(resolution.mailbox);
+          // A dismounted database is a 451 for this recipient alone: the client retries it later.
+          const quota = await this.ctx.delivery.quota(resolution.mailbox).catch((err: unknown) => {
+            throw err instanceof MailboxUnavailable ? Replies.recipientUnavailable(err.database) : err;
+          });
           if (overLimit(quota.usage, quota.prohibitSendReceive)) throw Replies.recipientFull();
         }
         state.recipients.set(key, resolution);

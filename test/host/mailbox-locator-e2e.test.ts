@@ -4,7 +4,7 @@
 // get the temporary errors, never an empty mailbox, and no file of MAIL02's database appears in
 // MAIL01's data folder; the cmdlets that read a mailbox name the server that holds it. Dismount-Database on
 // MAIL01's own database ends the sessions on it and gives temporary errors (SMTP too) until
-// Mount-Database.
+// Mount-Database. Carol, in a second database of MAIL01, sends to alice meanwhile.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
@@ -35,6 +35,8 @@ before(async () => {
   for (const service of ['imap4', 'imap4-backend', 'pop3', 'pop3-backend'] as const) await dir.setServiceStartupType('MAIL01', service, 'Automatic');
   await dir.setServiceStartupType('MAIL01', 'web', 'Disabled');
   await dir.createMailbox({ name: 'Alice Wong', alias: 'alice', database: 'Mailbox Database MAIL01', credentials: await fastCredentials(PASSWORD) });
+  await dir.addMailboxDatabase({ name: 'Second Database', server: 'MAIL01' });
+  await dir.createMailbox({ name: 'Carol Diaz', alias: 'carol', database: 'Second Database', credentials: await fastCredentials(PASSWORD) });
   await dir.createMailbox({ name: 'Bob Kelly', alias: 'bob', database: 'Mailbox Database MAIL02', credentials: await fastCredentials(PASSWORD) });
   offset = await freePortOffset();
   env = { MAILROOM_DIRECTORY: pg.url!, MAILROOM_DATA: data.path, MAILROOM_PORT_OFFSET: String(offset) };
@@ -72,10 +74,19 @@ async function popLogon(user: string): Promise<string> {
   }
 }
 
-function submit(to: string) {
+function submit(from: string, to: string) {
   return nodemailer.createTransport({
-    host: '127.0.0.1', port: 587 + offset, secure: false, requireTLS: true, auth: { user: 'alice@contoso.com', pass: PASSWORD }, tls: { rejectUnauthorized: false },
-  }).sendMail({ envelope: { from: 'alice@contoso.com', to: [to] }, raw: `From: alice@contoso.com\r\nTo: ${to}\r\nSubject: Locator\r\n\r\nHello.\r\n` });
+    host: '127.0.0.1', port: 587 + offset, secure: false, requireTLS: true, auth: { user: from, pass: PASSWORD }, tls: { rejectUnauthorized: false },
+  }).sendMail({ envelope: { from, to: [to] }, raw: `From: ${from}\r\nTo: ${to}\r\nSubject: Locator\r\n\r\nHello.\r\n` });
+}
+
+/** An SMTP refusal with this reply. */
+function refusedWith(pattern: RegExp) {
+  return (err: Error & { responseCode?: number; response?: string }) => {
+    assert.equal(err.responseCode, 451, err.message);
+    assert.match(err.response ?? '', pattern);
+    return true;
+  };
 }
 
 test('a MAIL02 mailbox logging on at MAIL01: IMAP4 NO [UNAVAILABLE], POP3 -ERR [SYS/TEMP], and no copy of MAIL02\'s database here', async () => {
@@ -125,10 +136,9 @@ test('Dismount-Database ends the sessions on it and gives temporary errors; Moun
 
   assert.match((await imapLogon('alice')).reply, /^a1 NO \[UNAVAILABLE\] /);
   assert.match(await popLogon('alice'), /^-ERR \[SYS\/TEMP\] /);
-  await assert.rejects(submit('alice@contoso.com'), (err: Error & { responseCode?: number }) => {
-    assert.ok(err.responseCode !== undefined && err.responseCode >= 400 && err.responseCode < 500, `a temporary SMTP error, got ${err.message}`);
-    return true;
-  });
+  // For this recipient alone (RCPT), and for a sender whose own mailbox is there (MAIL FROM).
+  await assert.rejects(submit('carol@contoso.com', 'alice@contoso.com'), refusedWith(/^451 4\.4\.0 The recipient's mailbox database Mailbox Database MAIL01 is not available now; try again later/));
+  await assert.rejects(submit('alice@contoso.com', 'carol@contoso.com'), refusedWith(/^451 4\.4\.0 Your mailbox database Mailbox Database MAIL01 is not available now; try again later/));
   const stats = mailroom(['Get-MailboxStatistics', 'alice'], { ...env, MAILROOM_SERVER: 'MAIL01' });
   assert.match(stats.stderr, /Mailbox Database MAIL01 of alice@contoso\.com is dismounted \(Mount-Database 'Mailbox Database MAIL01' mounts it on MAIL01\)/);
 
@@ -143,6 +153,6 @@ test('Dismount-Database ends the sessions on it and gives temporary errors; Moun
   }
   assert.match(reply, /^a1 OK /);
   assert.match(await popLogon('alice'), /^\+OK/);
-  const sent = await submit('alice@contoso.com');
+  const sent = await submit('carol@contoso.com', 'alice@contoso.com');
   assert.match(sent.response, /^250 /);
 });
