@@ -224,12 +224,17 @@ export class RemoteBackend implements SessionBackend {
     // POP3: QUIT sent and answered, so the back end's close is the session's normal end.
     let quitSent = false;
     let quitAnswered = false;
+    const watch = (bytes: Buffer) => {
+      const text = bytes.toString('latin1').toUpperCase();
+      if (protocol === 'pop' && !quitSent && text.includes('QUIT')) quitSent = true;
+      if (protocol === 'imap' && !compressed && text.includes(' COMPRESS DEFLATE')) compressed = true;
+    };
+    // The commands pipelined behind the logon may hold them too.
+    watch(connection.pending.subarray(-SHORT_COMMAND));
     client.on('data', (chunk: Buffer) => {
       awaitingReply = true;
       // Both are short commands a client sends on their own, not inside a large write.
-      if (chunk.length > SHORT_COMMAND) return;
-      if (protocol === 'pop' && !quitSent && chunk.toString('latin1').toUpperCase().includes('QUIT')) quitSent = true;
-      if (protocol === 'imap' && !compressed && chunk.toString('latin1').toUpperCase().includes(' COMPRESS DEFLATE')) compressed = true;
+      if (chunk.length <= SHORT_COMMAND) watch(chunk);
     });
     upstream.on('data', (chunk: Buffer) => {
       awaitingReply = false;

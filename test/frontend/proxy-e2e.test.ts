@@ -211,3 +211,22 @@ test('commands pipelined behind LOGIN at MAIL01 reach MAIL02 and are answered in
   assert.match(text, /\* BYE /);
   assert.doesNotMatch(text, /UNAVAILABLE/, 'a LOGOUT the back end answered is not a lost connection');
 });
+
+test('POP3 commands pipelined behind PASS at MAIL01 are answered by MAIL02 in order', async () => {
+  const socket = tlsConnect({ host: ADDRESS.MAIL01, port: two.port('MAIL01', 995), rejectUnauthorized: false });
+  const text = await new Promise<string>((resolve, reject) => {
+    let got = '';
+    socket.on('data', (d: Buffer) => {
+      got += d.toString('latin1');
+      // After the greeting, everything in one write (RFC 2449 PIPELINING).
+      if (/^\+OK[^\r\n]*\r\n$/.test(got)) socket.write(`USER bob@contoso.com\r\nPASS ${PASSWORD}\r\nSTAT\r\nNOOP\r\nQUIT\r\n`);
+    });
+    socket.on('error', reject);
+    socket.on('close', () => resolve(got));
+  });
+  const lines = text.split('\r\n').filter(Boolean);
+  assert.equal(lines.length, 6, text);
+  assert.doesNotMatch(text, /SYS\/TEMP/, 'the back end\'s close after QUIT is the session\'s normal end');
+  assert.ok(lines.every((l) => l.startsWith('+OK')), text);
+  assert.match(lines[3]!, /^\+OK \d+ \d+$/, 'STAT');
+});
