@@ -3,17 +3,17 @@
 import type { Socket } from 'node:net';
 import type { SecureContext } from 'node:tls';
 import type { SettingsDocument } from '../config/model.ts';
-import type { ConfigSnapshot, RunningService, ServiceDeps } from '../host/server.ts';
-import { pickCertificate } from '../host/server.ts';
+import type { CommonServiceDeps, ConfigSnapshot, FrontendProtocol, RunningService } from '../service/contracts.ts';
+import { pickCertificate } from '../certificates/choice.ts';
 import { CertificateRefused, certificateProblem } from '../lib/certificates.ts';
-import { ListenerSet } from './listeners.ts';
+import { ListenerSet } from '../service/listeners.ts';
 import { startImapSession } from '../imap/frontend-session.ts';
 import { startPopSession } from '../pop3/frontend-session.ts';
 import type { Authenticator } from '../auth/authenticator.ts';
 import type { SessionBackend } from '../auth/session-logon.ts';
 import type { Logger } from '../lib/log.ts';
 
-export type FrontendProtocol = 'imap' | 'pop';
+export type { FrontendProtocol } from '../service/contracts.ts';
 
 /** What a front-end protocol session may use. Settings are read live, per command. */
 export interface FrontendSessionContext {
@@ -52,7 +52,7 @@ export class ProtocolFrontend implements RunningService {
 
   constructor(
     private readonly protocol: FrontendProtocol,
-    private readonly deps: ServiceDeps,
+    private readonly deps: CommonServiceDeps,
     portOffset: number,
   ) {
     this.listeners = new ListenerSet({

@@ -8,20 +8,19 @@ import type { LiveSession, SessionBackend } from '../auth/session-logon.ts';
 import { MailboxDatabases } from '../backend/mailbox-databases.ts';
 import { ImapBackend } from '../backend/imap-backend.ts';
 import { Pop3Backend } from '../backend/pop3-backend.ts';
-import { effectiveStates, type EffectiveComponentStates } from '../config/server-components.ts';
+import { effectiveStates } from '../config/server-components.ts';
 import { SERVICES, shouldRun, type ServiceName } from '../config/services.ts';
-import type { SettingsDocument } from '../config/model.ts';
 import { componentStateEntries } from '../directory/component-states.ts';
 import { throttlingDirectory } from '../directory/throttling-policies.ts';
-import type { ThrottlingDirectory } from '../config/throttling-policy.ts';
-import { Directory, type Certificate, type ReceiveConnector, type Server } from '../directory/directory.ts';
+import { Directory, type Certificate, type Server } from '../directory/directory.ts';
 import { MailboxUnavailable } from '../directory/mailbox-locator.ts';
-import { ProtocolFrontend, type FrontendProtocol } from '../frontend/protocol-frontend.ts';
+import { ProtocolFrontend } from '../frontend/protocol-frontend.ts';
+import type { CommonServiceDeps, ConfigSnapshot, FrontendProtocol, RunningService } from '../service/contracts.ts';
 import { dataFolder, portOffset } from '../lib/env.ts';
 import { dataFolderWarning } from '../lib/private-files.ts';
 import { markRunningServer } from '../lib/running-servers.ts';
-import { createLogger, type Logger } from '../lib/log.ts';
-import { ListenerError } from '../frontend/listeners.ts';
+import { createLogger } from '../lib/log.ts';
+import { ListenerError } from '../service/listeners.ts';
 import { RemoteBackend } from '../frontend/remote-backend.ts';
 import { BackendProxyListener } from '../backend/proxy-listener.ts';
 import { CertificateWatch } from './certificate-watch.ts';
@@ -35,37 +34,6 @@ const ROLE_SERVICES: Record<Role, readonly ServiceName[]> = {
   frontend: ['imap4', 'pop3', 'smtp', 'web'],
   backend: ['imap4-backend', 'pop3-backend', 'smtp-backend'],
 };
-
-/** Everything a service needs from the configuration, read in one go at each revision. */
-export interface ConfigSnapshot {
-  revision: number;
-  server: Server;
-  popSettings: SettingsDocument;
-  imapSettings: SettingsDocument;
-  certificates: Certificate[];
-  /** Where the web service's monitoring endpoints listen (Set-WebSettings). */
-  webSettings: SettingsDocument;
-  /** This server's receive connectors and the organization's transport limits, for the smtp service. */
-  receiveConnectors: ReceiveConnector[];
-  transportConfig: SettingsDocument;
-  /** Set-TransportService: how much of the receive protocol log is kept. */
-  transportService: SettingsDocument;
-  /** Set-ServerComponentState for this server: what each component may do now. */
-  componentStates: EffectiveComponentStates;
-  /** The organization's throttling policies and who is associated with which. */
-  throttling: ThrottlingDirectory;
-  /** InternalUrl and ExternalUrl of Outlook on the web, for meeting links (Set-OwaVirtualDirectory). */
-  owaVirtualDirectory: SettingsDocument;
-}
-
-export interface RunningService {
-  /** What it listens on, for the ready line and Get-Service; empty when it has no listener. */
-  describe(): string;
-  reconfigure(snapshot: ConfigSnapshot): Promise<void>;
-  stop(): Promise<void>;
-  /** A back-end service's entry point for the front ends of this process. */
-  sessions?: SessionBackend;
-}
 
 // The choice itself lives in certificates/choice.ts; the host's services are handed it from here.
 export { pickCertificate } from '../certificates/choice.ts';
@@ -83,16 +51,10 @@ export class SecureContextCache {
   }
 }
 
-export interface ServiceDeps {
-  directory: Directory;
+/** What the host hands its services: what every service gets, and the open mailbox databases. */
+export interface ServiceDeps extends CommonServiceDeps {
   databases: MailboxDatabases;
-  authenticator: Authenticator;
-  log: Logger;
   tls: SecureContextCache;
-  /** The local back end of a protocol while its service runs; the ServiceHost supplies it. */
-  backendFor?(protocol: FrontendProtocol): SessionBackend | undefined;
-  /** Every logged-on session of the running back ends; the ServiceHost supplies it. */
-  liveSessions?(): LiveSession[];
 }
 
 type ServiceFactory = (snapshot: ConfigSnapshot, deps: ServiceDeps) => Promise<RunningService>;

@@ -9,8 +9,9 @@ import type { Socket } from 'node:net';
 import type { SecureContext, TLSSocket } from 'node:tls';
 import type { FastifyInstance } from 'fastify';
 import type { Server } from 'node:http';
-import { ListenerSet, type ListenerSpec } from '../frontend/listeners.ts';
-import type { ConfigSnapshot, RunningService, ServiceDeps } from '../host/server.ts';
+import { ListenerSet, type ListenerSpec } from '../service/listeners.ts';
+import type { MailboxDatabases } from '../backend/mailbox-databases.ts';
+import type { CommonServiceDeps, ConfigSnapshot, RunningService } from '../service/contracts.ts';
 import { pickCertificate } from '../certificates/choice.ts';
 import { acmeAlpnChallenges } from '../certificates/acme.ts';
 import { portOffset as environmentPortOffset } from '../lib/env.ts';
@@ -27,6 +28,11 @@ const ALPN_POLL_MS = 1000;
 /** How often expired and revoked sign-in sessions are deleted from the directory. */
 const SESSION_SWEEP_MS = 60_000;
 
+/** What the web service is handed: every service's dependencies and the open mailbox databases. */
+export interface WebServiceDeps extends CommonServiceDeps {
+  databases: MailboxDatabases;
+}
+
 export class WebService implements RunningService {
   private snapshot: ConfigSnapshot;
   private readonly listeners: ListenerSet;
@@ -40,7 +46,7 @@ export class WebService implements RunningService {
   /** Whether HTTPS was open after the last reconfiguration; undefined before the first. */
   private httpsOpen: boolean | undefined;
 
-  private constructor(snapshot: ConfigSnapshot, private readonly deps: ServiceDeps, portOffset: number) {
+  private constructor(snapshot: ConfigSnapshot, private readonly deps: WebServiceDeps, portOffset: number) {
     this.snapshot = snapshot;
     this.webSessions = new SessionStore(deps.directory);
     this.metrics = new WebMetrics(deps.authenticator, () => this.webSessions.count(), () => deps.liveSessions?.() ?? []);
@@ -139,7 +145,7 @@ export class WebService implements RunningService {
     return (this.snapshot.webSettings.MetricsBindings as string[]).length > 0 ? 'pages' : 'shared';
   }
 
-  static async start(snapshot: ConfigSnapshot, deps: ServiceDeps, portOffset = environmentPortOffset()): Promise<WebService> {
+  static async start(snapshot: ConfigSnapshot, deps: WebServiceDeps, portOffset = environmentPortOffset()): Promise<WebService> {
     const service = new WebService(snapshot, deps, portOffset);
     await service.app.ready();
     // The server never listens itself, so its request and header timeouts, which start on

@@ -1,6 +1,6 @@
 // Starts a real IMAP4 or POP3 front-end service on 127.0.0.1 at a port offset that is free,
 // trying further offsets when another test holds the ports.
-import { ListenerError } from '../../src/frontend/listeners.ts';
+import { ListenerError } from '../../src/service/listeners.ts';
 import { ProtocolFrontend, type FrontendProtocol } from '../../src/frontend/protocol-frontend.ts';
 import type { ServiceDeps, ServiceHost } from '../../src/host/server.ts';
 

@@ -7,7 +7,7 @@ import { Authenticator } from '../../src/auth/authenticator.ts';
 import { fastCredentials, useFastPasswords } from '../support/passwords.ts';
 import { MailboxDatabases } from '../../src/backend/mailbox-databases.ts';
 import { Directory } from '../../src/directory/directory.ts';
-import { ListenerError } from '../../src/frontend/listeners.ts';
+import { ListenerError } from '../../src/service/listeners.ts';
 import { SecureContextCache, ServiceHost, type ServiceDeps } from '../../src/host/server.ts';
 import { setupOrganization } from '../../src/host/setup.ts';
 import { silentLogger } from '../../src/lib/log.ts';

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { Authenticator } from '../../src/auth/authenticator.ts';
 import { MailboxDatabases } from '../../src/backend/mailbox-databases.ts';
 import { Directory } from '../../src/directory/directory.ts';
-import { ListenerError } from '../../src/frontend/listeners.ts';
+import { ListenerError } from '../../src/service/listeners.ts';
 import { SecureContextCache, ServiceHost, type ServiceDeps } from '../../src/host/server.ts';
 import { setupOrganization } from '../../src/host/setup.ts';
 import { createSelfSignedCertificate } from '../../src/lib/certificates.ts';
