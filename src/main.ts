@@ -18,7 +18,7 @@ const USAGE = `Usage:
                  [--directory postgres://...]   (the organization's directory in PostgreSQL)
   mailroom setup --join postgres://... --server NAME [--fqdn FQDN] [--site SITE]
                  (another server in that organization, with its certificate and first database)
-  mailroom start [--role all|frontend|backend] [--server NAME]
+  mailroom start [--role all|frontend|backend] [--server NAME] [--split]
   mailroom import --dovecot MAILROOT --passwd-file FILE [--domain DOMAIN] [--mail-location LOCATION]
                  (a whole Dovecot server: mailboxes, passwords and mail; see docs/migration.md)
   mailroom import --imap-csv FILE --remote-server HOST [--port N] [--security Ssl|Tls|None] ...
@@ -165,14 +165,19 @@ async function joinCommand(values: { join?: string; server?: string; fqdn?: stri
 async function startCommand(args: string[]): Promise<number> {
   const { values } = parseArgs({
     args,
-    options: { role: { type: 'string', default: 'all' }, server: { type: 'string' } },
+    options: { role: { type: 'string', default: 'all' }, server: { type: 'string' }, split: { type: 'boolean', default: false } },
     strict: true,
   });
   if (!['all', 'frontend', 'backend'].includes(values.role!)) {
     console.error(`--role must be all, frontend or backend (got '${values.role}').`);
     return 2;
   }
-  const { runServer } = await import('./host/server.ts');
+  if (values.split && values.role !== 'all') {
+    console.error('--split runs both roles (the front ends and the back ends) as two processes; it goes with --role all only.');
+    return 2;
+  }
+  const { runServer, runSupervisor } = await import('./host/server.ts');
+  if (values.split) return runSupervisor({ server: values.server, script: process.argv[1]! });
   return runServer({ role: values.role as Role, server: values.server });
 }
 

@@ -78,7 +78,7 @@ export class NetworkDelivery implements LocalDelivery {
 
   /** Where the server holding a database takes deliveries. */
   async targetFor(serverName: string): Promise<LmtpTarget> {
-    return serverTarget(this.options.directory, serverName, DELIVERY_SERVICE, DELIVERY_PORT + this.options.portOffset);
+    return serverTarget(this.options.directory, serverName, DELIVERY_SERVICE, DELIVERY_PORT + this.options.portOffset, this.options.serverName);
   }
 
   private async serverOf(mailbox: Mailbox): Promise<string> {
@@ -126,6 +126,12 @@ export class NetworkDelivery implements LocalDelivery {
 export interface DeliveryRouterOptions extends NetworkDeliveryOptions {
   /** The in-process delivery into the databases mounted here. */
   local: LocalDelivery;
+  /**
+   * False in a front-end-only process: mail for this server's own databases goes to its
+   * back-end process's delivery port, which has them open (and whose IMAP4 sessions then see
+   * the new mail at once), as mail for another server does.
+   */
+  opensMailboxes?: boolean;
   /** The delivery for the other servers; a NetworkDelivery over `options` when absent. */
   network?: LocalDelivery & { close?(): void };
 }
@@ -139,6 +145,7 @@ export class DeliveryRouter implements LocalDelivery {
 
   /** Whether the mailbox's database is mounted on this server. */
   async isLocal(mailbox: Mailbox): Promise<boolean> {
+    if (this.options.opensMailboxes === false) return false;
     const database = await this.options.directory.mailboxDatabase(mailbox.database);
     return database.server.toLowerCase() === this.options.serverName.toLowerCase();
   }

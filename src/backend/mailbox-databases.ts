@@ -16,11 +16,16 @@ export class MailboxDatabases {
   private locatorPromise: Promise<MailboxLocator> | undefined;
 
   /** `localServer`: the server this process is; resolved from the directory (server identity) when left out. */
-  constructor(private readonly directory: Directory, private readonly localServer?: string) {}
+  constructor(
+    private readonly directory: Directory,
+    private readonly localServer?: string,
+    /** False in a front-end-only process: it opens no database (MailboxLocator.opensMailboxes). */
+    private readonly opensMailboxes = true,
+  ) {}
 
   /** The mailbox locator for this server. */
   locator(): Promise<MailboxLocator> {
-    this.locatorPromise ??= (async () => new MailboxLocator(this.directory, this.localServer ?? (await this.directory.localServer()).name))();
+    this.locatorPromise ??= (async () => new MailboxLocator(this.directory, this.localServer ?? (await this.directory.localServer()).name, this.opensMailboxes))();
     this.locatorPromise.catch(() => { this.locatorPromise = undefined; });
     return this.locatorPromise;
   }

@@ -465,12 +465,31 @@ export class Directory {
     return found;
   }
 
-  /** A running server reports which of its services run and what they listen on. */
-  async reportServerStatus(serverName: string, status: Record<string, string>): Promise<void> {
+  /**
+   * A running server reports which of its services run and what they listen on. `owned` names
+   * the services this process runs when it is one of several processes of the server (a
+   * front-end and a back-end process, `start --role` or `--split`): only their entries are
+   * replaced, so the processes do not overwrite each other's. Without it the whole status is.
+   */
+  async reportServerStatus(serverName: string, status: Record<string, string>, owned?: readonly string[]): Promise<void> {
     // Not a configuration change, so the revision stays where it is.
-    await this.db.run(`UPDATE servers SET heartbeat_at = ?, status = ? WHERE name_key = ?`, [
-      Date.now(), JSON.stringify(status), key(serverName),
-    ]);
+    if (!owned) {
+      await this.db.run(`UPDATE servers SET heartbeat_at = ?, status = ? WHERE name_key = ?`, [
+        Date.now(), JSON.stringify(status), key(serverName),
+      ]);
+      return;
+    }
+    await this.db.transaction(async (tx) => {
+      // Row-locked on PostgreSQL; SQLite's write transaction already serializes the two writers.
+      const lock = tx.dialect === 'postgres' ? ' FOR UPDATE' : '';
+      const row = await tx.get<{ status: string | null }>(`SELECT status FROM servers WHERE name_key = ?${lock}`, [key(serverName)]);
+      const merged: Record<string, string> = {};
+      for (const [name, where] of Object.entries(row?.status ? (JSON.parse(row.status) as Record<string, string>) : {})) {
+        if (!owned.includes(name)) merged[name] = where;
+      }
+      Object.assign(merged, status);
+      await tx.run(`UPDATE servers SET heartbeat_at = ?, status = ? WHERE name_key = ?`, [Date.now(), JSON.stringify(merged), key(serverName)]);
+    });
   }
 
   /**

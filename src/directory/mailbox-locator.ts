@@ -11,11 +11,15 @@ export interface MailboxLocation {
   database: MailboxDatabase;
   /** The server the database is mounted on (or belongs to, while dismounted). */
   server: Server;
-  /** Whether that server is the one asking. */
+  /**
+   * Whether this process may open it: the server is the one asking and this process runs its
+   * back ends. A front-end-only process of the same server (`start --role frontend`, `--split`)
+   * reaches it through that server's back-end process instead, as it would another server.
+   */
   local: boolean;
 }
 
-export type UnavailableReason = 'dismounted' | 'elsewhere';
+export type UnavailableReason = 'dismounted' | 'elsewhere' | 'backend-process';
 
 /**
  * The mailbox cannot be opened here. Protocols turn it into their temporary error (IMAP4
@@ -31,7 +35,9 @@ export class MailboxUnavailable extends Error {
   ) {
     super(reason === 'dismounted'
       ? `The mailbox database ${database} of ${mailbox} is dismounted (Mount-Database '${database}' mounts it on ${server}).`
-      : `The mailbox ${mailbox} is in the database ${database}, mounted on ${server}, not on this server.`);
+      : reason === 'backend-process'
+        ? `The mailbox ${mailbox} is in the database ${database}, which ${server}'s back-end process has open, not this front-end process.`
+        : `The mailbox ${mailbox} is in the database ${database}, mounted on ${server}, not on this server.`);
     this.name = 'MailboxUnavailable';
   }
 }
@@ -41,6 +47,12 @@ export class MailboxLocator {
     private readonly directory: Directory,
     /** The server this process is (ServerIdentity), compared case-insensitively. */
     readonly localServer: string,
+    /**
+     * False in a process that runs only front ends: it opens no mailbox database, even of its
+     * own server, because the back-end process has them open (SQLite's change notifications,
+     * UID allocation and the IDLE pushes live in that one process).
+     */
+    readonly opensMailboxes = true,
   ) {}
 
   isLocalServer(name: string): boolean {
@@ -50,13 +62,14 @@ export class MailboxLocator {
   async locate(mailbox: Pick<Mailbox, 'database' | 'primarySmtpAddress'>): Promise<MailboxLocation> {
     const database = await this.directory.mailboxDatabase(mailbox.database);
     const server = await this.directory.server(database.server);
-    return { database, server, local: this.isLocalServer(server.name) };
+    return { database, server, local: this.opensMailboxes && this.isLocalServer(server.name) };
   }
 
   /** The database of a mailbox when it is mounted on this server; MailboxUnavailable otherwise. */
   async requireLocal(mailbox: Pick<Mailbox, 'database' | 'primarySmtpAddress'>): Promise<MailboxDatabase> {
     const { database, server, local } = await this.locate(mailbox);
     if (!database.mounted) throw new MailboxUnavailable(mailbox.primarySmtpAddress, database.name, server.name, 'dismounted');
+    if (!local && this.isLocalServer(server.name)) throw new MailboxUnavailable(mailbox.primarySmtpAddress, database.name, server.name, 'backend-process');
     if (!local) throw new MailboxUnavailable(mailbox.primarySmtpAddress, database.name, server.name, 'elsewhere');
     return database;
   }
@@ -66,6 +79,7 @@ export class MailboxLocator {
     const database = await this.directory.mailboxDatabase(name);
     if (!database.mounted) throw new MailboxUnavailable(`(database ${database.name})`, database.name, database.server, 'dismounted');
     if (!this.isLocalServer(database.server)) throw new MailboxUnavailable(`(database ${database.name})`, database.name, database.server, 'elsewhere');
+    if (!this.opensMailboxes) throw new MailboxUnavailable(`(database ${database.name})`, database.name, database.server, 'backend-process');
     return database;
   }
 }

@@ -43,12 +43,18 @@ export interface ServerTarget {
  * A server's back-end port for a service: its FQDN, and the port its heartbeat reported for the
  * service, else `defaultPort` (the setting plus this process's port offset).
  */
-export async function serverTarget(directory: Directory, server: Server | string, service: string, defaultPort: number): Promise<ServerTarget> {
+export async function serverTarget(
+  directory: Directory, server: Server | string, service: string, defaultPort: number, localServer?: string,
+): Promise<ServerTarget> {
   const found = typeof server === 'string' ? await directory.server(server) : server;
   const certificates = await directory.certificates(found.name);
+  // This server's own back-end process (start --role frontend, --split) is reached over
+  // loopback: its FQDN may name a public address, or not resolve on a one-machine setup. The
+  // back-end ports listen on every address unless told otherwise.
+  const self = localServer !== undefined && localServer.toLowerCase() === found.name.toLowerCase();
   return {
     server: found.name,
-    host: found.fqdn,
+    host: self ? '127.0.0.1' : found.fqdn,
     port: reportedPort(found.status, service) ?? defaultPort,
     thumbprints: certificates.map((c) => c.thumbprint.toUpperCase()),
     certificates: certificates.map((c) => c.certPem),

@@ -92,7 +92,9 @@ export class RemoteBackend implements SessionBackend {
   private readonly contexts = new Map<string, SecureContext>();
 
   constructor(private readonly options: RemoteBackendOptions) {
-    this.locator = new MailboxLocator(options.directory, options.serverName);
+    // A process without the local back end (proxyLocal) opens no mailbox: its own server's are
+    // reached through that server's back-end process, like any other server's.
+    this.locator = new MailboxLocator(options.directory, options.serverName, !options.proxyLocal);
   }
 
   async open(request: BackendOpenRequest): Promise<BackendOpenResult> {
@@ -110,7 +112,7 @@ export class RemoteBackend implements SessionBackend {
       if (location.local && local) return local.open(request);
       if (location.local && !this.options.proxyLocal) return unavailable;
       const settings = await this.options.directory.settings(protocol === 'imap' ? 'ImapSettings' : 'PopSettings', location.server.name);
-      target = await serverTarget(this.options.directory, location.server, SERVICE[protocol], Number(settings.ProxyTargetPort) + this.options.portOffset);
+      target = await serverTarget(this.options.directory, location.server, SERVICE[protocol], Number(settings.ProxyTargetPort) + this.options.portOffset, this.options.serverName);
     } catch (err) {
       log.error({ err, mailbox: mailbox.primarySmtpAddress }, 'locating a mailbox failed');
       return unavailable;

@@ -24,6 +24,7 @@ import { ListenerError } from '../service/listeners.ts';
 import { RemoteBackend } from '../frontend/remote-backend.ts';
 import { BackendProxyListener } from '../backend/proxy-listener.ts';
 import { CertificateWatch } from './certificate-watch.ts';
+import { Supervisor, SUPERVISED_ENV, type ChildRole, type ReadyMessage } from './supervisor.ts';
 import { AcmeRenewal } from '../certificates/acme.ts';
 import { ImportRunner } from '../migration/import-runner.ts';
 
@@ -147,7 +148,7 @@ const FACTORIES: Partial<Record<ServiceName, ServiceFactory>> = {
       import('../smtp/service.ts'), import('../backend/delivery.ts'), import('../backend/delivery-router.ts'),
     ]);
     const delivery = new DeliveryRouter({
-      local: new MailboxDelivery(deps.directory, deps.databases),
+      local: new MailboxDelivery(deps.directory, deps.databases), opensMailboxes: deps.opensMailboxes ?? true,
       directory: deps.directory, serverName: snapshot.server.name, log: deps.log, portOffset: portOffset(), pickCertificate,
     });
     const service = await SmtpService.start(snapshot, { ...deps, delivery, portOffset: portOffset(), pickCertificate });
@@ -333,10 +334,14 @@ export async function runServer(options: { role: Role; server?: string }): Promi
     await directory.close();
     return 1;
   }
+  // The mailboxes are opened where the back ends run; a front-end process reaches them there.
+  const opensMailboxes = options.role !== 'frontend';
+  // A process of one role reports only its services, beside the other role's process.
+  const owned = options.role === 'all' ? undefined : ROLE_SERVICES[options.role];
   // restore and doctor --repair refuse to write under a running server (lib/running-servers.ts).
   const unmark = markRunningServer(dataFolder(), options.role);
   const deps: ServiceDeps = {
-    directory, databases: new MailboxDatabases(directory, server.name), authenticator: new Authenticator(directory, log), log, tls: new SecureContextCache(),
+    directory, databases: new MailboxDatabases(directory, server.name, opensMailboxes), opensMailboxes, authenticator: new Authenticator(directory, log), log, tls: new SecureContextCache(),
   };
   const host = new ServiceHost(deps, server.name, options.role);
   try {
@@ -348,14 +353,7 @@ export async function runServer(options: { role: Role; server?: string }): Promi
     unmark();
     return 1;
   }
-  // With the roles in separate processes (--role frontend, --role backend) each reports its own
-  // services and keeps the other's, so the proxy ports other servers read stay in the status.
-  const reportStatus = async (own: Record<string, string>) => {
-    const current = options.role === 'all' ? {} : (await directory.server(server.name)).status ?? {};
-    const others = Object.fromEntries(Object.entries(current).filter(([name]) => !ROLE_SERVICES[options.role].includes(name as ServiceName)));
-    await directory.reportServerStatus(server.name, { ...others, ...own });
-  };
-  await reportStatus(host.status());
+  await directory.reportServerStatus(server.name, host.status(), owned);
   // Certificates from an ACME CA are renewed where clients are served (the front ends).
   const renewal = options.role === 'backend' ? undefined : new AcmeRenewal(directory, server.name, log);
   await renewal?.refresh().catch((err) => log.error({ err }, 'ACME: reading the managed certificates failed'));
@@ -370,7 +368,15 @@ export async function runServer(options: { role: Role; server?: string }): Promi
   });
   imports?.start();
   const listening = Object.entries(host.status()).map(([name, where]) => `${name} ${where}`).join('; ');
-  log.info({ server: server.name, role: options.role, services: host.status() }, `Mailroom ready on ${server.name} (${server.fqdn}): ${listening || 'no services running'}`);
+  const supervised = process.env[SUPERVISED_ENV] !== undefined && typeof process.send === 'function' && options.role !== 'all';
+  if (supervised) {
+    // Under `mailroom start --split` the supervisor logs the one ready line for the server.
+    log.info({ server: server.name, role: options.role, services: host.status() }, `${options.role} process ready on ${server.name}: ${listening || 'no services running'}`);
+    const ready: ReadyMessage = { type: 'mailroom-ready', role: options.role as ChildRole, server: server.name, fqdn: server.fqdn, services: host.status() };
+    process.send!(ready);
+  } else {
+    log.info({ server: server.name, role: options.role, services: host.status() }, `Mailroom ready on ${server.name} (${server.fqdn}): ${listening || 'no services running'}`);
+  }
 
   let stopping = false;
   let busy = false;
@@ -383,7 +389,7 @@ export async function runServer(options: { role: Role; server?: string }): Promi
         // Dismount-Database: the back ends ended their sessions on it in reconcile; its store closes now.
         const closed = await deps.databases.closeUnmounted();
         if (closed.length > 0) log.info({ databases: closed }, 'mailbox databases closed: no longer mounted on this server');
-        await reportStatus(host.status());
+        await directory.reportServerStatus(server.name, host.status(), owned);
         await renewal?.refresh();
         // An admin (and a test) can see when a change reached the running services.
         log.info({ revision: host.revision }, `configuration revision ${host.revision} applied`);
@@ -397,7 +403,7 @@ export async function runServer(options: { role: Role; server?: string }): Promi
   const certificateCheck = setInterval(() => host.checkCertificates(), CERTIFICATE_CHECK_MS);
   certificateCheck.unref();
   const heartbeat = setInterval(() => {
-    if (!stopping) reportStatus(host.status()).catch((err) => log.error({ err }, 'heartbeat failed'));
+    if (!stopping) directory.reportServerStatus(server.name, host.status(), owned).catch((err) => log.error({ err }, 'heartbeat failed'));
   }, HEARTBEAT_MS);
 
   return new Promise<number>((resolve) => {
@@ -413,9 +419,51 @@ export async function runServer(options: { role: Role; server?: string }): Promi
       await imports?.stop();
       await host.stopAll();
       await deps.databases.closeAll();
-      await reportStatus({}).catch(() => undefined);
+      await directory.reportServerStatus(server.name, {}, owned).catch(() => undefined);
       await directory.close();
       unmark();
+      log.info('stopped');
+      // The IPC channel to the supervisor would keep this process alive.
+      if (supervised && process.connected) process.disconnect();
+      resolve(0);
+    };
+    process.once('SIGTERM', () => void stop('SIGTERM'));
+    process.once('SIGINT', () => void stop('SIGINT'));
+    // A supervised process whose supervisor is gone (killed with SIGKILL) stops too, rather
+    // than holding the ports a new supervisor's processes need.
+    if (supervised) process.once('disconnect', () => void stop('supervisor gone'));
+  });
+}
+
+/**
+ * `mailroom start --split`: the front ends and the back ends of this server as two supervised
+ * processes (host/supervisor.ts). Resolves when a signal has stopped both.
+ */
+export async function runSupervisor(options: { server?: string; script: string }): Promise<number> {
+  const log = createLogger({ role: 'supervisor' });
+  const directory = await Directory.open();
+  let server: Server;
+  try {
+    if (!(await directory.organization())) {
+      console.error('No organization here yet. Run `mailroom setup --organization NAME --domain DOMAIN --admin-password PW`, or `npm start` for the quickstart.');
+      return 1;
+    }
+    server = options.server === undefined ? await directory.localServer() : await directory.identifyAs(options.server);
+  } catch (err) {
+    console.error(err instanceof Error ? err.message : String(err));
+    return 1;
+  } finally {
+    await directory.close();
+  }
+  const supervisor = new Supervisor({ script: options.script, server: server.name, log });
+  supervisor.start();
+  return new Promise<number>((resolve) => {
+    let stopping = false;
+    const stop = async (signal: string) => {
+      if (stopping) return;
+      stopping = true;
+      log.info({ signal }, 'stopping');
+      await supervisor.stop();
       log.info('stopped');
       resolve(0);
     };

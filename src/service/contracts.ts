@@ -59,4 +59,9 @@ export interface CommonServiceDeps {
   backendFor?(protocol: FrontendProtocol): SessionBackend | undefined;
   /** Every logged-on session of the running back ends; the ServiceHost supplies it. */
   liveSessions?(): LiveSession[];
+  /**
+   * False in a front-end-only process (`start --role frontend`, `--split`): it opens no mailbox
+   * database, its own server's included (MailboxLocator.opensMailboxes).
+   */
+  opensMailboxes?: boolean;
 }

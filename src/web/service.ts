@@ -61,7 +61,7 @@ export class WebService implements RunningService {
       metrics: this.metrics,
       sessions: this.webSessions,
       serverName: () => this.snapshot.server.name,
-      locator: new MailboxLocator(deps.directory, serverName),
+      locator: new MailboxLocator(deps.directory, serverName, deps.opensMailboxes ?? true),
       remoteQuota: (mailbox) => {
         this.network ??= new NetworkDelivery({ directory: deps.directory, serverName, log: deps.log, portOffset, pickCertificate });
         return this.network.quota(mailbox);

@@ -1,0 +1,142 @@
+// `mailroom start --split`: the front ends and the back ends of one server as two supervised
+// processes that talk over the proxy and delivery ports, as two servers would. Real clients:
+// imapflow through the front-end process to the back-end process, nodemailer submitting mail
+// that the front-end process hands to the back-end process's delivery port (LMTP), and an IDLE
+// session that hears it; then the back-end process killed with SIGKILL, its clients told to try
+// again, and the supervisor starting it again.
+import { test, after, before } from 'node:test';
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { ImapFlow } from 'imapflow';
+import nodemailer from 'nodemailer';
+import { eventually, freePortOffset, mailroomOk, startMailroom, tempDataDir, type RunningServer } from '../helpers.ts';
+import { createTestOrganization } from '../support/organization.ts';
+import { RawClient } from '../imap/backend/harness.ts';
+
+const PASSWORD = 'Split-Pass-2026';
+const data = tempDataDir('mailroom-split-');
+let offset = 0;
+let env: Record<string, string>;
+let server: RunningServer;
+
+/** The pids of the supervisor's children, by the role on their command line. */
+function childRoles(parent: number): Map<'frontend' | 'backend', number> {
+  const roles = new Map<'frontend' | 'backend', number>();
+  const children = readFileSync(`/proc/${parent}/task/${parent}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+  for (const pid of children) {
+    const args = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+    const role = args[args.indexOf('--role') + 1];
+    if (role === 'frontend' || role === 'backend') roles.set(role, pid);
+  }
+  return roles;
+}
+
+/** The mailbox database files (databases/<name>/mailbox.db) a process has open. */
+function openMailboxFiles(pid: number): string[] {
+  return readdirSync(`/proc/${pid}/fd`).flatMap((fd) => {
+    try {
+      return [readlinkSync(`/proc/${pid}/fd/${fd}`)];
+    } catch {
+      return [];
+    }
+  }).filter((target) => target.startsWith(data.path) && target.endsWith('mailbox.db'));
+}
+
+function imap(user: string): ImapFlow {
+  return new ImapFlow({
+    host: '127.0.0.1', port: 993 + offset, secure: true, auth: { user, pass: PASSWORD }, tls: { rejectUnauthorized: false }, logger: false,
+  });
+}
+
+before(async () => {
+  offset = await freePortOffset();
+  await createTestOrganization(data.path, { mailboxes: [['Alice Wong', 'alice'], ['Bob Lee', 'bob']], password: PASSWORD });
+  env = { MAILROOM_DATA: data.path, MAILROOM_PORT_OFFSET: String(offset) };
+  server = await startMailroom(['start', '--split'], env);
+});
+
+after(async () => {
+  await server?.stop();
+  data.cleanup();
+});
+
+test('one ready line names both processes; each role runs in its own process', async () => {
+  const ready = /Mailroom ready on MAIL01[^\n]*/.exec(server.output())![0];
+  const roles = childRoles(server.child.pid!);
+  assert.equal(roles.size, 2, `children: ${[...roles]}`);
+  assert.match(ready, new RegExp(`front ends \\(pid ${roles.get('frontend')}\\)`));
+  assert.match(ready, new RegExp(`back ends \\(pid ${roles.get('backend')}\\)`));
+  // Only the supervisor says "Mailroom ready": a test or script waiting for it waits for both.
+  assert.equal(server.output().match(/Mailroom ready/g)?.length, 1);
+  // Each process reports its own services; neither overwrites the other's (Get-Service).
+  const services = mailroomOk(['Get-Service', '--json'], env).stdout;
+  const byName = new Map((JSON.parse(services) as { Name: string; Status: string }[]).map((s) => [s.Name, s.Status]));
+  for (const name of ['imap4', 'imap4-backend', 'pop3', 'pop3-backend', 'smtp', 'smtp-backend']) assert.equal(byName.get(name), 'Running', `${name}: ${services}`);
+});
+
+test('IMAP4 through the front-end process; mail submitted on 587 reaches the back-end process and the IDLE session hears it', async () => {
+  const bob = imap('bob@contoso.com');
+  await bob.connect();
+  const lock = await bob.getMailboxLock('INBOX');
+  try {
+    let exists = 0;
+    bob.on('exists', (e: { count: number }) => (exists = e.count));
+    const idle = bob.idle();
+    const raw = Buffer.from('From: Alice Wong <alice@contoso.com>\r\nTo: bob@contoso.com\r\nSubject: split\r\nMessage-ID: <split-1@contoso.com>\r\n\r\nThrough both processes.\r\n');
+    const info = await nodemailer.createTransport({
+      host: '127.0.0.1', port: 587 + offset, secure: false, requireTLS: true, auth: { user: 'alice@contoso.com', pass: PASSWORD }, tls: { rejectUnauthorized: false },
+    }).sendMail({ envelope: { from: 'alice@contoso.com', to: ['bob@contoso.com'] }, raw });
+    assert.match(info.response, /^250 /);
+    await eventually(() => exists === 1);
+    await bob.mailboxOpen('INBOX').catch(() => undefined);
+    await idle.catch(() => undefined);
+    const fetched = await bob.fetchOne('1', { source: true });
+    assert.ok(fetched && fetched.source && fetched.source.includes(raw));
+  } finally {
+    lock.release();
+    await bob.logout().catch(() => undefined);
+  }
+  // Only the back-end process has the mailbox database open: the front-end process handed the
+  // logon and the delivery over instead of opening the file beside it.
+  const roles = childRoles(server.child.pid!);
+  assert.deepEqual(openMailboxFiles(roles.get('frontend')!), []);
+  assert.ok(openMailboxFiles(roles.get('backend')!).length > 0, 'the back-end process has mailbox.db open');
+});
+
+test('the back-end process killed: logons get a temporary error, then the supervisor starts it again and they work', async () => {
+  const before = childRoles(server.child.pid!);
+  const backend = before.get('backend')!;
+  const alice = await RawClient.connect(993 + offset);
+  process.kill(backend, 'SIGKILL');
+  await server.waitFor(/the backend process exited \(SIGKILL\); starting it again/);
+  // While it is down (the first restart waits a second): a temporary error at LOGIN, never a
+  // wrong or empty mailbox. A restart quicker than this LOGIN is let through.
+  const reply = (await alice.command('a', `LOGIN alice@contoso.com ${PASSWORD}`)).join('\n');
+  if (!/^a OK/m.test(reply)) assert.match(reply, /^a NO \[UNAVAILABLE\]/m);
+  alice.close();
+  await server.waitFor(/the backend process is back/, 30_000);
+  const restarted = childRoles(server.child.pid!).get('backend');
+  assert.ok(restarted && restarted !== backend, `backend pid ${backend} → ${restarted}`);
+  // Logons work again within seconds, and bob's message is still there.
+  await eventually(async () => {
+    const bob = imap('bob@contoso.com');
+    try {
+      await bob.connect();
+      const status = await bob.status('INBOX', { messages: true });
+      return status !== false && status.messages === 1;
+    } catch {
+      return false;
+    } finally {
+      await bob.logout().catch(() => undefined);
+    }
+  }, 20_000, 500);
+});
+
+test('SIGTERM stops the supervisor and both processes', async () => {
+  const roles = childRoles(server.child.pid!);
+  const code = await server.stop();
+  assert.equal(code, 0);
+  for (const pid of roles.values()) {
+    assert.throws(() => process.kill(pid, 0), /ESRCH/, `process ${pid} still runs`);
+  }
+});
