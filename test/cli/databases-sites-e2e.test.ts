@@ -4,6 +4,8 @@
 // Remove-MailboxDatabase, New-AdSite, Set-ExchangeServer -Site and Get-AdSite: output and errors.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { Directory } from '../../src/directory/directory.ts';
 import { joinOrganization, setupOrganization } from '../../src/host/setup.ts';
 import { ENGINES } from '../engines.ts';
@@ -66,6 +68,13 @@ test('Get-MailboxDatabase shows Mounted only with -Status; New-MailboxDatabase m
 
 test('Remove-MailboxDatabase is refused while mailboxes are in it, and works once it is empty', () => {
   mailroomOk(['New-Mailbox', '-Name', 'Carol', '-Database', 'Archive', '-Password', 'Carol-Pass-2026'], env);
+  // An import request runs where the mailbox is, once its database is mounted: the admin is told.
+  const maildir = join(data.path, 'Maildir');
+  for (const sub of ['cur', 'new', 'tmp']) mkdirSync(join(maildir, sub), { recursive: true });
+  const waiting = mailroomOk(['New-MailboxImportRequest', '-Mailbox', 'Carol', '-FilePath', maildir], { ...env, MAILROOM_SERVER: 'MAIL01' });
+  assert.match(waiting.stderr, /WARNING: The mailbox database Archive of Carol@contoso\.com is dismounted: the request stays Queued until Mount-Database mounts it on MAIL02\./);
+  const elsewhere = mailroomOk(['New-MailboxImportRequest', '-Mailbox', 'Administrator', '-FilePath', maildir, '-Name', 'Elsewhere'], { ...env, MAILROOM_SERVER: 'MAIL02' });
+  assert.match(elsewhere.stderr, /WARNING: The request runs on MAIL01, which holds Administrator@contoso\.com: -FilePath must be readable there, at that path\./);
   const refused = mailroom(['Remove-MailboxDatabase', 'Archive'], env);
   assert.equal(refused.status, 1);
   assert.match(refused.stderr, /The mailbox database 'Archive' contains mailboxes \(Carol\)\. Move them to another database or remove them \(Remove-Mailbox\) first\./);

@@ -9,6 +9,7 @@ import {
 } from '../../migration/import-requests.ts';
 import { IMAP_SECURITY, tlsOptions, type ImapSecurity } from '../../migration/imap-source.ts';
 import type { Mailbox } from '../../directory/directory.ts';
+import { MailboxLocator } from '../../directory/mailbox-locator.ts';
 import type { Cmdlet, CmdletContext, OutputObject } from '../cmdlet.ts';
 import type { BoundValue } from '../types.ts';
 import { formatSize } from '../values.ts';
@@ -171,6 +172,7 @@ export const mailboxImportCmdlets: Cmdlet[] = [
           ...(imap ? { imap } : {}),
         },
       });
+      await warnWhereItRuns(ctx, mailbox, imap === null);
       return [brief(request, mailbox)];
     },
   },
@@ -229,3 +231,17 @@ export const mailboxImportCmdlets: Cmdlet[] = [
     },
   },
 ];
+
+/**
+ * The request runs on the server holding the mailbox (the mailbox locator), and only while its
+ * database is mounted: the admin is told when that is not here, or not now.
+ */
+async function warnWhereItRuns(ctx: CmdletContext, mailbox: Mailbox, fromFile: boolean): Promise<void> {
+  const here = await ctx.directory.localServer().then((s) => s.name, () => undefined);
+  const { database, server, local } = await new MailboxLocator(ctx.directory, here ?? '').locate(mailbox);
+  if (!database.mounted) {
+    ctx.warn(`The mailbox database ${database.name} of ${mailbox.primarySmtpAddress} is dismounted: the request stays Queued until Mount-Database mounts it on ${server.name}.`);
+  } else if (!local) {
+    ctx.warn(`The request runs on ${server.name}, which holds ${mailbox.primarySmtpAddress}${fromFile ? ': -FilePath must be readable there, at that path' : ''}.`);
+  }
+}
