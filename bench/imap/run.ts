@@ -3,11 +3,14 @@
 //   2. logons per second over TLS (993): many short LOGIN+LOGOUT sessions in parallel
 //   3. memory per idle connection in IDLE (2,000 and 10,000 connections): PSS and RSS
 //   4. delivery → IDLE push latency (an APPEND to each of 1,000 mailboxes): p50/p99
+// mailroom-proxied is Mailroom as a front-end process proxying to a back-end process over the
+// back end's proxy port (the cost of the proxy, DESIGN.md §6's last row); its section compares
+// it with the one-process server.
 // Both servers are seeded once with the same messages; each measure runs on one server, then
 // the other (round by round where there are rounds). The idle measures and the logons start on
 // freshly restarted servers.
 //
-//   node --import tsx bench/imap/run.ts [--quick] [--servers mailroom,dovecot]
+//   node --import tsx bench/imap/run.ts [--quick] [--servers mailroom,mailroom-proxied,dovecot]
 //        [--measures idle,push,mixed,logins] [--clients 50] [--rounds 3] [--seconds 12]
 //        [--login-seconds 5] [--login-concurrency 20] [--idle 2000,10000] [--idle-tls 2000]
 //        [--idle-users 1000] [--idle-messages 10] [--messages 200] [--message-bytes 6000]
@@ -144,6 +147,8 @@ async function main(): Promise<void> {
   try {
     const targetOptions = { users, idleUsers, maxConnections };
     if (wanted.includes('mailroom')) targets.push(await startMailroomTarget(targetOptions));
+    // The same server as a front-end process and a back-end process: what the proxy costs.
+    if (wanted.includes('mailroom-proxied')) targets.push(await startMailroomTarget(targetOptions, 'proxied'));
     if (wanted.includes('dovecot')) {
       if (dovecotAvailable()) targets.push(await startDovecotTarget(targetOptions));
       else note('dovecot is not installed: apt-get install dovecot-imapd');
@@ -231,6 +236,12 @@ async function main(): Promise<void> {
     }
     const [rm, rd] = [m && mixed.get(m), d && mixed.get(d)];
     if (rm && rd) say(`\nMailroom / Dovecot: **${ratio(rm.commands / rm.seconds, rd.commands / rd.seconds)}** (target ≥ 1.00)`);
+    const p = targets.find((t) => t.name === 'Mailroom proxied');
+    const rp = p && mixed.get(p);
+    if (rm && rp) {
+      const median = (r: MixedResult) => percentile([...r.latencies].sort((a, b) => a - b), 50);
+      say(`\nThrough the proxy: ${ms(median(rp) - median(rm))} ms added per command at the median (target < 1 ms); commands/s proxied / one process: ${ratio(rp.commands / rp.seconds, rm.commands / rm.seconds)}`);
+    }
     say();
     say('Mean latency by command (ms):');
     say();
@@ -267,6 +278,12 @@ async function main(): Promise<void> {
     }
     const [fm, fd] = [m && firstLogins.get(m), d && firstLogins.get(d)];
     if (fm && fd) say(`\nFirst logons, Mailroom / Dovecot: **${ratio(fm.logins / fm.seconds, fd.logins / fd.seconds)}**`);
+    const p = targets.find((t) => t.name === 'Mailroom proxied');
+    const lp = p && logins.get(p);
+    if (lm && lp) {
+      const median = (r: LoginResult) => percentile([...r.latencies].sort((a, b) => a - b), 50);
+      say(`\nThrough the proxy: ${ms(median(lp) - median(lm))} ms added per TLS logon at the median (target < 5 ms)`);
+    }
   }
 
   if (measures.has('idle') && idle.size > 0) {
@@ -284,9 +301,11 @@ async function main(): Promise<void> {
       }
     }
     const stagesOf = (t: Target | undefined) => (t ? (idle.get(t) ?? []).flatMap((r) => r.stages.map((s) => ({ tls: r.tls, ...s }))) : []);
-    for (const sm of stagesOf(m)) {
-      const sd = stagesOf(d).find((x) => x.tls === sm.tls && x.connections === sm.connections);
-      if (sd) say(`\n${sm.tls ? 'TLS' : 'plain'}, ${int(sm.connections)}: Mailroom / Dovecot (PSS) = **${ratio(sm.pssKbPerConnection, sd.pssKbPerConnection)}** (target ≤ 0.10)`);
+    for (const mine of [m, targets.find((t) => t.name === 'Mailroom proxied')]) {
+      for (const sm of stagesOf(mine)) {
+        const sd = stagesOf(d).find((x) => x.tls === sm.tls && x.connections === sm.connections);
+        if (sd) say(`\n${sm.tls ? 'TLS' : 'plain'}, ${int(sm.connections)}: ${mine!.name} / Dovecot (PSS) = **${ratio(sm.pssKbPerConnection, sd.pssKbPerConnection)}** (target ≤ 0.10)`);
+      }
     }
   }
 

@@ -18,6 +18,7 @@ import { credentialsFor } from '../../src/auth/credentials.ts';
 import { MailboxDatabases } from '../../src/backend/mailbox-databases.ts';
 import { Directory } from '../../src/directory/directory.ts';
 import { createSelfSignedCertificate } from '../../src/lib/certificates.ts';
+import { ImapClient, quoted } from './client.ts';
 import { chownTree, dovecotAvailable, mailOwner, privateInstanceSettings } from '../support/dovecot.ts';
 import type { ImapUser } from './corpus.ts';
 import { freePort, stopChild } from '../support/processes.ts';
@@ -78,6 +79,19 @@ async function greeted(port: number, banner: string, timeoutMs = 30_000): Promis
   }
 }
 
+
+/** Resolves once a LOGIN through `port` succeeds (a front end whose back end is up). */
+async function loggedOnThrough(port: number, user: ImapUser, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const client = await ImapClient.connect({ port, tls: false }).catch(() => null);
+    const ok = client ? await client.ok(`LOGIN ${quoted(user.name)} ${quoted(user.password)}`).then(() => true, () => false) : false;
+    client?.destroy();
+    if (ok) return;
+    if (Date.now() > deadline) throw new Error(`no logon through port ${port}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
 
 /**
  * Starts a server with its file-descriptor limit raised to `fds` where the hard limit allows
@@ -152,7 +166,15 @@ const fdsFor = (maxConnections: number) => Math.max(4096, maxConnections * 2 + 2
 
 // --- Mailroom --------------------------------------------------------------------------------
 
-export async function startMailroomTarget(options: TargetOptions): Promise<Target> {
+/**
+ * How Mailroom runs: `all` is one process (the front end hands a logged-on session to the back
+ * end in-process); `proxied` is `start --split`, a front-end process and a back-end process, the
+ * front end reaching the back end over its proxy port (1993 + offset, mutual TLS) as it does
+ * across servers. Both are children of the supervisor, so the CPU and memory figures count both.
+ */
+export type MailroomLayout = 'all' | 'proxied';
+
+export async function startMailroomTarget(options: TargetOptions, layout: MailroomLayout = 'all'): Promise<Target> {
   const data = mkdtempSync(join(tmpdir(), 'mailroom-imap-bench-'));
   // The ports are the defaults plus an offset, as MAILROOM_PORT_OFFSET works.
   const plain = await freePort();
@@ -162,13 +184,16 @@ export async function startMailroomTarget(options: TargetOptions): Promise<Targe
     const r = spawnSync(process.execPath, [BIN, ...args], { env, encoding: 'utf8' });
     if (r.status !== 0) throw new Error(`mailroom ${args.join(' ')}: ${r.stderr}`);
   };
-  cli('setup', '--organization', 'Bench', '--domain', 'contoso.com', '--server', 'BENCH01', '--admin-password', 'Admin-Pass-2026');
+  // The FQDN is where other processes reach this server's back end: loopback here.
+  cli('setup', '--organization', 'Bench', '--domain', 'contoso.com', '--server', 'BENCH01', '--fqdn', '127.0.0.1', '--admin-password', 'Admin-Pass-2026');
   // LOGIN in clear on 143 (the load client does not STARTTLS), and no per-user cap: the idle
   // test puts several connections on each mailbox, as Dovecot's is raised below.
   const banner = uniqueBanner('Mailroom');
   cli('Set-ImapSettings', '-UnencryptedOrTLSBindings', '127.0.0.1:143', '-SSLBindings', '127.0.0.1:993', '-LoginType', 'PlainTextLogin',
     '-MaxConnectionsPerUser', String(options.maxConnections), '-Banner', banner);
   cli('Set-Service', 'MSExchangeIMAP4,MSExchangeIMAP4BE', '-StartupType', 'Automatic');
+  // The proxy port on loopback only, as the other ports.
+  if (layout === 'proxied') cli('Set-ImapSettings', '-ProxyTargetPort', '1993');
   // Only IMAP4 runs: nothing else competes for the CPU, or for ports near the offset.
   cli('Set-Service', 'smtp,web', '-StartupType', 'Disabled');
 
@@ -206,18 +231,23 @@ export async function startMailroomTarget(options: TargetOptions): Promise<Targe
   // BENCH_MAILROOM_NODE_OPTIONS reaches only the server, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof".
   const nodeOptions = process.env.BENCH_MAILROOM_NODE_OPTIONS;
   let output = '';
-  const server = new ServerProcess('Mailroom', () => output, async () => {
-    const child = spawnWithFdLimit(fdsFor(options.maxConnections), process.execPath, [...(nodeOptions ? nodeOptions.split(' ') : []), BIN, 'start'], {
-      env,
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
+  const node = [process.execPath, ...(nodeOptions ? nodeOptions.split(' ') : [])];
+  const name = layout === 'proxied' ? 'Mailroom proxied' : 'Mailroom';
+  const server = new ServerProcess(name, () => output, async () => {
+    // --split: the supervisor's two processes are its children, so the process tree counts both.
+    const start = layout === 'proxied' ? ['start', '--split'] : ['start'];
+    const child = spawnWithFdLimit(fdsFor(options.maxConnections), node[0]!, [...node.slice(1), BIN, ...start], { env, stdio: ['ignore', 'pipe', 'inherit'] });
     child.stdout!.on('data', (d: Buffer) => (output = (output + d.toString()).slice(-4000)));
     return child;
-  }, () => greeted(143 + offset, banner));
+  }, async () => {
+    await greeted(143 + offset, banner);
+    // The front end greets before the back end listens: wait for a logon to get through.
+    if (layout === 'proxied') await loggedOnThrough(143 + offset, options.users[0]!);
+  });
   await server.start();
   const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string };
   return {
-    name: 'Mailroom',
+    name,
     version: `${pkg.version} (Node ${process.versions.node})`,
     plainPort: 143 + offset,
     tlsPort: 993 + offset,
