@@ -191,6 +191,7 @@ test('with MAIL01\'s certificate: MAIL02 refuses a hand-off for a mailbox it doe
   });
   assert.match(await exchange([encodeHandoff(handoff(alice, 'a1'))]), /^REFUSE a1 NO \[UNAVAILABLE\] The mailbox database of alice@contoso\.com is not available on this server now/);
   assert.match(await exchange([encodeHandoff(handoff(bob, 'a1')).replace('/1 ', '/2 ')]), /^REFUSE .*version 2 is not understood/);
+  assert.match(await exchange([`MAILROOM-HANDOFF/1 ${'A'.repeat(9000)}\r\n`]), /^REFUSE .*longer than 8192 bytes/);
   const served = await exchange([encodeHandoff(handoff(bob, 't1')), encodeStart({ tls: true, pending: Buffer.from('t2 NOOP\r\n') })]);
   assert.match(served, /^ACCEPT\r\nt1 OK \[CAPABILITY [^\]]+\] Logon completed\.\r\n/);
   assert.match(served, /\r\nt2 OK /, 'the pipelined command is answered after the logon');
