@@ -196,6 +196,8 @@ class ReadCache<T> {
 export class Directory {
   /** Writes made through this object, so that its read caches never outlive one. */
   private writes = 0;
+  /** The directory revision last read here; a new one clears the read caches (see revision()). */
+  private seenRevision = -1;
   private readonly mailboxCache = new ReadCache<Mailbox | undefined>(() => this.writes);
   private readonly databaseCache = new ReadCache<MailboxDatabase | undefined>(() => this.writes);
 
@@ -311,7 +313,14 @@ export class Directory {
 
   async revision(): Promise<number> {
     const row = await this.db.get<{ value: string }>(`SELECT value FROM meta WHERE key = 'revision'`);
-    return Number(row?.value ?? 0);
+    const revision = Number(row?.value ?? 0);
+    // A change by another process: reads cached before it (up to READ_CACHE_MS old) must not
+    // answer for what the caller does about the change (Dismount-Database ending sessions).
+    if (revision !== this.seenRevision) {
+      this.seenRevision = revision;
+      this.writes++;
+    }
+    return revision;
   }
 
   // ── Organization ─────────────────────────────────────────────────────────────
