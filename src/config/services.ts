@@ -44,3 +44,22 @@ export function shouldRun(startupType: StartupType, explicit: ExplicitState): bo
   if (explicit !== null) return explicit === 'started';
   return startupType === 'Automatic';
 }
+
+// A running server's heartbeat says, per service, where it listens and which process runs it:
+// "127.0.0.1:143, 127.0.0.1:993 (TLS) (pid 4711)". With the tiers in separate processes
+// (`start --split`, `--role`) Get-Service shows each service's own process.
+const PID_SUFFIX = ' (pid ';
+
+/** The heartbeat text of a service: where it listens, and the process that runs it. */
+export function withProcessId(listening: string, pid: number): string {
+  return `${listening}${PID_SUFFIX}${pid})`;
+}
+
+/** The two parts of a heartbeat text (an older server's has no process id). */
+export function splitProcessId(reported: string): { listening: string; pid: number | null } {
+  const at = reported.lastIndexOf(PID_SUFFIX);
+  if (at < 0 || !reported.endsWith(')')) return { listening: reported, pid: null };
+  const digits = reported.slice(at + PID_SUFFIX.length, -1);
+  const pid = Number(digits);
+  return digits !== '' && Number.isInteger(pid) && pid > 0 ? { listening: reported.slice(0, at), pid } : { listening: reported, pid: null };
+}

@@ -9,7 +9,7 @@ import { MailboxDatabases } from '../backend/mailbox-databases.ts';
 import { ImapBackend } from '../backend/imap-backend.ts';
 import { Pop3Backend } from '../backend/pop3-backend.ts';
 import { effectiveStates } from '../config/server-components.ts';
-import { SERVICES, shouldRun, type ServiceName } from '../config/services.ts';
+import { SERVICES, shouldRun, withProcessId, type ServiceName } from '../config/services.ts';
 import { componentStateEntries } from '../directory/component-states.ts';
 import { throttlingDirectory } from '../directory/throttling-policies.ts';
 import { Directory, type Certificate, type Server } from '../directory/directory.ts';
@@ -307,6 +307,11 @@ export class ServiceHost {
   }
 }
 
+/** What the heartbeat says of each running service: where it listens, and this process. */
+function heartbeatStatus(host: ServiceHost): Record<string, string> {
+  return Object.fromEntries(Object.entries(host.status()).map(([name, where]) => [name, withProcessId(where, process.pid)]));
+}
+
 const POLL_MS = 250;
 const HEARTBEAT_MS = 1000;
 const CERTIFICATE_CHECK_MS = 60 * 60 * 1000;
@@ -353,7 +358,7 @@ export async function runServer(options: { role: Role; server?: string }): Promi
     unmark();
     return 1;
   }
-  await directory.reportServerStatus(server.name, host.status(), owned);
+  await directory.reportServerStatus(server.name, heartbeatStatus(host), owned);
   // Certificates from an ACME CA are renewed where clients are served (the front ends).
   const renewal = options.role === 'backend' ? undefined : new AcmeRenewal(directory, server.name, log);
   await renewal?.refresh().catch((err) => log.error({ err }, 'ACME: reading the managed certificates failed'));
@@ -389,7 +394,7 @@ export async function runServer(options: { role: Role; server?: string }): Promi
         // Dismount-Database: the back ends ended their sessions on it in reconcile; its store closes now.
         const closed = await deps.databases.closeUnmounted();
         if (closed.length > 0) log.info({ databases: closed }, 'mailbox databases closed: no longer mounted on this server');
-        await directory.reportServerStatus(server.name, host.status(), owned);
+        await directory.reportServerStatus(server.name, heartbeatStatus(host), owned);
         await renewal?.refresh();
         // An admin (and a test) can see when a change reached the running services.
         log.info({ revision: host.revision }, `configuration revision ${host.revision} applied`);
@@ -403,7 +408,7 @@ export async function runServer(options: { role: Role; server?: string }): Promi
   const certificateCheck = setInterval(() => host.checkCertificates(), CERTIFICATE_CHECK_MS);
   certificateCheck.unref();
   const heartbeat = setInterval(() => {
-    if (!stopping) directory.reportServerStatus(server.name, host.status(), owned).catch((err) => log.error({ err }, 'heartbeat failed'));
+    if (!stopping) directory.reportServerStatus(server.name, heartbeatStatus(host), owned).catch((err) => log.error({ err }, 'heartbeat failed'));
   }, HEARTBEAT_MS);
 
   return new Promise<number>((resolve) => {

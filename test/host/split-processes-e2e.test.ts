@@ -70,8 +70,15 @@ test('one ready line names both processes; each role runs in its own process', a
   assert.equal(server.output().match(/Mailroom ready/g)?.length, 1);
   // Each process reports its own services; neither overwrites the other's (Get-Service).
   const services = mailroomOk(['Get-Service', '--json'], env).stdout;
-  const byName = new Map((JSON.parse(services) as { Name: string; Status: string }[]).map((s) => [s.Name, s.Status]));
-  for (const name of ['imap4', 'imap4-backend', 'pop3', 'pop3-backend', 'smtp', 'smtp-backend']) assert.equal(byName.get(name), 'Running', `${name}: ${services}`);
+  const byName = new Map((JSON.parse(services) as { Name: string; Status: string; ProcessId: number | null }[]).map((s) => [s.Name, s]));
+  for (const name of ['imap4', 'pop3', 'smtp']) {
+    assert.equal(byName.get(name)?.Status, 'Running', `${name}: ${services}`);
+    assert.equal(byName.get(name)?.ProcessId, roles.get('frontend'), `${name} runs in the front-end process`);
+  }
+  for (const name of ['imap4-backend', 'pop3-backend', 'smtp-backend']) {
+    assert.equal(byName.get(name)?.Status, 'Running', `${name}: ${services}`);
+    assert.equal(byName.get(name)?.ProcessId, roles.get('backend'), `${name} runs in the back-end process`);
+  }
 });
 
 test('IMAP4 through the front-end process; mail submitted on 587 reaches the back-end process and the IDLE session hears it', async () => {

@@ -1,5 +1,5 @@
 // Get-Service, Set-Service, Start-Service, Stop-Service, Restart-Service for Mailroom's services.
-import { findService, SERVICES, shouldRun, STARTUP_TYPES, type ServiceName } from '../../config/services.ts';
+import { findService, SERVICES, shouldRun, splitProcessId, STARTUP_TYPES, type ServiceName } from '../../config/services.ts';
 import type { Directory, ServiceRecord } from '../../directory/directory.ts';
 import type { Cmdlet, OutputObject } from '../cmdlet.ts';
 import type { ParameterSpec } from '../types.ts';
@@ -31,6 +31,7 @@ async function show(directory: Directory, serverName: string | undefined, only?:
     .map((r: ServiceRecord) => {
       const info = SERVICES.find((s) => s.name === r.name)!;
       const reported = live ? server.status?.[r.name] : undefined;
+      const running = reported === undefined ? undefined : splitProcessId(reported);
       return {
         Name: r.name,
         ServiceName: info.exchangeName,
@@ -39,7 +40,9 @@ async function show(directory: Directory, serverName: string | undefined, only?:
         StartupType: r.startupType,
         Status: reported ? 'Running' : 'Stopped',
         Wanted: shouldRun(r.startupType, r.explicit) ? 'Running' : 'Stopped',
-        Listening: reported ?? '',
+        Listening: running?.listening ?? '',
+        // The process that runs it: one for the whole server, or one per tier (start --split).
+        ProcessId: running?.pid ?? null,
       };
     });
 }
