@@ -2,7 +2,9 @@
 // sharing one PostgreSQL directory: MAIL01 (127.0.0.2, site A) and MAIL02 (127.0.0.3, site B),
 // each with its own data folder and port offset. alice is on MAIL01's database; bob and the
 // shared mailbox sales (alice has FullAccess) on MAIL02's. The front ends listen on their
-// server's address with implicit TLS (993/995 + offset).
+// server's address with implicit TLS (993/995 + offset). The smtp service is off unless
+// create({ smtp: true }) asks for it; then each server's receive connectors (25, 587, 465 +
+// offset) listen on its own address. smtp-backend, the mail delivery port (2525), runs on both.
 import { ImapFlow } from 'imapflow';
 import { Directory } from '../../src/directory/directory.ts';
 import { createSelfSignedCertificate } from '../../src/lib/certificates.ts';
@@ -16,6 +18,11 @@ export const PASSWORD = 'Two-Sites-2026';
 export const ADDRESS = { MAIL01: '127.0.0.2', MAIL02: '127.0.0.3' } as const;
 export type ServerName = keyof typeof ADDRESS;
 
+export interface TwoServersOptions {
+  /** Run the smtp service on both servers, its receive connectors bound to the server's own address. */
+  smtp?: boolean;
+}
+
 export interface ServerProcess {
   name: ServerName;
   offset: number;
@@ -26,14 +33,17 @@ export interface ServerProcess {
 export class TwoServers {
   readonly servers: Record<ServerName, ServerProcess>;
 
-  private constructor(readonly dir: Directory, private readonly pg: { url?: string; cleanup: () => Promise<void> }, offsets: Record<ServerName, number>) {
+  private constructor(
+    readonly dir: Directory, private readonly pg: { url?: string; cleanup: () => Promise<void> }, offsets: Record<ServerName, number>,
+    private readonly options: TwoServersOptions,
+  ) {
     this.servers = {
       MAIL01: { name: 'MAIL01', offset: offsets.MAIL01, data: tempDataDir('mailroom-proxy-1-'), processes: [] },
       MAIL02: { name: 'MAIL02', offset: offsets.MAIL02, data: tempDataDir('mailroom-proxy-2-'), processes: [] },
     };
   }
 
-  static async create(): Promise<TwoServers> {
+  static async create(options: TwoServersOptions = {}): Promise<TwoServers> {
     const pg = await ENGINES.find((e) => e.name === 'postgres')!.open();
     const dir = await Directory.openWith(pg.db);
     await setupOrganization(dir, { organization: 'Contoso', domain: 'contoso.com', server: 'MAIL01', fqdn: ADDRESS.MAIL01, adminPassword: 'Admin-Pass-2026' });
@@ -47,7 +57,13 @@ export class TwoServers {
       await dir.updateSettings('ImapSettings', { UnencryptedOrTLSBindings: [`${at}:143`], SSLBindings: [`${at}:993`] }, server);
       await dir.updateSettings('PopSettings', { UnencryptedOrTLSBindings: [`${at}:110`], SSLBindings: [`${at}:995`] }, server);
       for (const service of ['imap4', 'imap4-backend', 'pop3', 'pop3-backend'] as const) await dir.setServiceStartupType(server, service, 'Automatic');
-      for (const service of ['web', 'smtp'] as const) await dir.setServiceStartupType(server, service, 'Disabled');
+      await dir.setServiceStartupType(server, 'web', 'Disabled');
+      await dir.setServiceStartupType(server, 'smtp', options.smtp ? 'Automatic' : 'Disabled');
+      if (options.smtp) {
+        for (const [connector, port] of [['Default Frontend', 25], ['Client Frontend', 587], ['Client Frontend Secure', 465]] as const) {
+          await dir.updateReceiveConnector(`${connector} ${server}`, { Bindings: [`${at}:${port}`] });
+        }
+      }
     }
     const credentials = await fastCredentials(PASSWORD);
     await dir.createMailbox({ name: 'Alice Wong', alias: 'alice', credentials });
@@ -56,7 +72,7 @@ export class TwoServers {
     await dir.addMailboxPermission('sales', 'alice', 'FullAccess');
     const offsets = { MAIL01: await freePortOffset(), MAIL02: 0 };
     do offsets.MAIL02 = await freePortOffset(); while (offsets.MAIL02 === offsets.MAIL01);
-    return new TwoServers(dir, pg, offsets);
+    return new TwoServers(dir, pg, offsets, options);
   }
 
   /** `mailroom start --server NAME [--role ROLE]`, waiting for its ready line. */
@@ -79,11 +95,12 @@ export class TwoServers {
     }));
   }
 
-  /** Resolves once every process of both servers has reported its proxy ports in the directory. */
+  /** Resolves once every process of both servers has reported its proxy ports (and, with smtp, its delivery port) in the directory. */
   async heartbeats(): Promise<void> {
+    const services = this.options.smtp ? ['imap4-backend', 'pop3-backend', 'smtp-backend'] : ['imap4-backend', 'pop3-backend'];
     for (let i = 0; i < 100; i++) {
       const servers = await this.dir.servers();
-      if (servers.every((s) => /:\d+/.test(s.status?.['imap4-backend'] ?? '') && /:\d+/.test(s.status?.['pop3-backend'] ?? ''))) return;
+      if (servers.every((s) => services.every((service) => /:\d+/.test(s.status?.[service] ?? '')))) return;
       await new Promise((r) => setTimeout(r, 100));
     }
     throw new Error('the servers did not report their proxy ports');
