@@ -173,8 +173,26 @@ async function run(session: SessionContext, command: CommandOf<'FETCH'>): Promis
     if (pendingBytes >= BATCH_BYTES || wantsContent) await flush();
   };
 
-  // UID, FLAGS and MODSEQ alone (what a client sends to resync) need only those three columns.
+  // UID, FLAGS and MODSEQ alone (what a client sends to resync) need only those three columns,
+  // and their response is built here in one pass: the flag list's text once per distinct list
+  // (rows with the same flags share one list), \Recent added for the messages that hold it.
   const light = !marksSeen && items.every((i) => i.kind === 'attribute' && (i.name === 'UID' || i.name === 'FLAGS' || i.name === 'MODSEQ'));
+  const names = items.map((i) => (i.kind === 'attribute' ? i.name : ''));
+  const flagTexts = new Map<readonly Flag[], string>();
+  const lightLine = (r: FlagRow, seq: number): string => {
+    let text = flagTexts.get(r.flags);
+    if (text === undefined) {
+      text = flagList(session.shownFlags(0, r.flags as Flag[]));
+      flagTexts.set(r.flags, text);
+    }
+    if (!session.rev2 && session.recentUids.has(r.uid)) text = flagList(session.shownFlags(r.uid, r.flags as Flag[]));
+    let line = `* ${seq} FETCH (`;
+    for (let i = 0; i < names.length; i++) {
+      if (i > 0) line += ' ';
+      line += names[i] === 'UID' ? `UID ${r.uid}` : names[i] === 'FLAGS' ? `FLAGS ${text}` : `MODSEQ (${r.modseq})`;
+    }
+    return `${line})\r\n`;
+  };
   if (args.changedSince !== null) {
     // CHANGEDSINCE: the store's change log (an index on MODSEQ) names the messages, instead of
     // reading every row of the set to compare MODSEQs.
@@ -189,7 +207,20 @@ async function run(session: SessionContext, command: CommandOf<'FETCH'>): Promis
       for (let from = first; from <= last; from += SLICE) {
         const to = Math.min(last, from + SLICE - 1);
         const range = { fromUid: view.uidAt(from)!, toUid: view.uidAt(to)! };
-        const rows = light ? (await session.store.flagRows(folder.id, range)).map(flagSummary) : await session.store.messages(folder.id, range);
+        if (light) {
+          let seq = from;
+          for (const r of await session.store.flagRows(folder.id, range)) {
+            while (seq <= to && view.uidAt(seq)! < r.uid) seq++;
+            if (seq > to) break;
+            if (view.uidAt(seq) !== r.uid) continue;
+            const line = lightLine(r, seq);
+            pending.push(line);
+            pendingBytes += line.length;
+          }
+          if (pendingBytes >= BATCH_BYTES) await flush();
+          continue;
+        }
+        const rows = await session.store.messages(folder.id, range);
         let seq = from;
         for (const m of rows) {
           // A row the view does not hold (expunged since the view synced) is passed over.
@@ -202,13 +233,6 @@ async function run(session: SessionContext, command: CommandOf<'FETCH'>): Promis
   }
   await flush();
   await session.complete(command, 'FETCH completed.', null, true);
-}
-
-const NO_DATE = new Date(0);
-
-/** A FlagRow in the shape render() takes; only uid, modseq and flags are read for UID/FLAGS/MODSEQ. */
-function flagSummary(r: FlagRow): MessageSummary {
-  return { uid: r.uid, modseq: r.modseq, flags: r.flags as Flag[], size: 0, internalDate: NO_DATE, blobId: '' };
 }
 
 /**
