@@ -209,6 +209,8 @@ export interface MailStore {
   message(folderId: number, uid: number): Promise<MessageSummary | undefined>;
   /** UID, MODSEQ and flags of the messages in [fromUid, toUid], ascending: a lighter messages(). */
   flagRows(folderId: number, range: { fromUid: number; toUid: number }): Promise<FlagRow[]>;
+  /** UID, size and INTERNALDATE (epoch ms) of the messages in [fromUid, toUid], ascending: SORT by ARRIVAL or SIZE. */
+  sizeRows(folderId: number, range: { fromUid: number; toUid: number }): Promise<{ uid: number; size: number; arrival: number }[]>;
   /** The stored bytes, or a byte range of them. */
   readBlob(blobId: string, range?: { start: number; end: number }): Promise<Buffer>;
 

@@ -277,6 +277,8 @@ export function mailStoreConformance(name: string, open: OpenStore): void {
               // flagRows is messages() cut down to UID, MODSEQ and flags.
               const rows = await store.flagRows(f, { fromUid: 1, toUid: 0xffffffff });
               assert.deepEqual(rows.map((r) => [r.uid, r.modseq, [...r.flags]]), (await store.messages(f)).map((m) => [m.uid, m.modseq, m.flags]));
+              const sizes = await store.sizeRows(f, { fromUid: 1, toUid: 0xffffffff });
+              assert.deepEqual(sizes.map((r) => [r.uid, r.size, r.arrival]), (await store.messages(f)).map((m) => [m.uid, m.size, m.internalDate.getTime()]));
             }
           }
         });

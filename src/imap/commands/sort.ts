@@ -2,7 +2,7 @@
 // options (RFC 5267 §3), answered with ESEARCH like a SEARCH RETURN but in sort order.
 import { esearch, orderedSet } from '../protocol/index.ts';
 import { defineCommand } from '../session/command.ts';
-import { messageFacts } from '../sorting/message-facts.ts';
+import { messageFacts, rowFacts, type MessageFacts } from '../sorting/message-facts.ts';
 import { sortMessages } from '../sorting/sort.ts';
 import { searchUids } from './search.ts';
 
@@ -14,10 +14,13 @@ export const sortCommand = defineCommand({
     const { folder, view } = session.selection!;
     const found = await searchUids(session, command.args.search);
     const wanted = new Set(found);
-    const summaries = found.length === 0 ? [] : (await session.store.messages(folder.id, { fromUid: found[0]!, toUid: found[found.length - 1]! })).filter((m) => wanted.has(m.uid));
-    // ARRIVAL and SIZE are in the rows: only the other keys need each message's header read.
+    const range = found.length === 0 ? null : { fromUid: found[0]!, toUid: found[found.length - 1]! };
+    // ARRIVAL and SIZE are columns of the rows: only the other keys need each message's header.
     const headers = command.args.criteria.some((c) => c.key !== 'ARRIVAL' && c.key !== 'SIZE');
-    const sorted = sortMessages(await messageFacts(session.store, summaries, headers), command.args.criteria);
+    let facts: MessageFacts[] = [];
+    if (range && headers) facts = await messageFacts(session.store, (await session.store.messages(folder.id, range)).filter((m) => wanted.has(m.uid)));
+    else if (range) facts = (await session.store.sizeRows(folder.id, range)).filter((m) => wanted.has(m.uid)).map(rowFacts);
+    const sorted = sortMessages(facts, command.args.criteria);
     const numbers = sorted.map((f) => (command.uid ? f.uid : view.seqOf(f.uid)));
     const options = command.args.returnOptions;
     if (options === null) {

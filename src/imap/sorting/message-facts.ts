@@ -92,18 +92,17 @@ export function headerFacts(head: Buffer, message: Pick<MessageSummary, 'uid' | 
   };
 }
 
-/** Facts from the message's row alone: what ARRIVAL and SIZE compare, with no header read. */
-function rowFacts(m: MessageSummary): MessageFacts {
-  const arrival = m.internalDate.getTime();
-  return { uid: m.uid, size: m.size, arrival, sent: arrival, subject: '', from: NO_ADDRESS, to: NO_ADDRESS, cc: NO_ADDRESS, messageId: null, references: [] };
-}
+const NO_REFERENCES: string[] = [];
 
 /**
- * The facts of each message. With `headers` false only uid, size and arrival are filled (the
- * rest empty), and no message is read: enough for SORT by ARRIVAL and SIZE.
+ * Facts from the message's row alone, what ARRIVAL and SIZE compare: the other facts are empty,
+ * and no message is read.
  */
-export async function messageFacts(store: MailStore, summaries: readonly MessageSummary[], headers = true): Promise<MessageFacts[]> {
-  if (!headers) return summaries.map(rowFacts);
+export function rowFacts(m: { uid: number; size: number; arrival: number }): MessageFacts {
+  return { uid: m.uid, size: m.size, arrival: m.arrival, sent: m.arrival, subject: '', from: NO_ADDRESS, to: NO_ADDRESS, cc: NO_ADDRESS, messageId: null, references: NO_REFERENCES };
+}
+
+export async function messageFacts(store: MailStore, summaries: readonly MessageSummary[]): Promise<MessageFacts[]> {
   const out: MessageFacts[] = [];
   for (const m of summaries) out.push(headerFacts(await store.readBlob(m.blobId, { start: 0, end: HEADER_BYTES }), m));
   return out;

@@ -825,6 +825,12 @@ export class SqliteMailStore implements MailStore {
     return rows.map(([uid, modseq, json]) => ({ uid, modseq, flags: this.parsedFlags(json) }));
   }
 
+  async sizeRows(folderId: number, range: { fromUid: number; toUid: number }): Promise<{ uid: number; size: number; arrival: number }[]> {
+    const rows = this.statements.get(`SELECT uid, size, internal_date AS arrival FROM messages WHERE folder_id = ? AND uid >= ? AND uid <= ? ORDER BY uid`)
+      .raw(true).all(folderId, range.fromUid, range.toUid) as [number, number, number][];
+    return rows.map(([uid, size, arrival]) => ({ uid, size, arrival }));
+  }
+
   /** Flag lists by their stored JSON: a folder has few distinct ones, each parsed once. */
   private readonly flagLists = new Map<string, readonly Flag[]>();
 
