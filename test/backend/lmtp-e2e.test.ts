@@ -8,13 +8,12 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import nodemailer from 'nodemailer';
 import { MailboxDatabases } from '../../src/backend/mailbox-databases.ts';
-import { fastCredentials, useFastPasswords } from '../support/passwords.ts';
+import { fastCredentials } from '../support/passwords.ts';
 import { Directory } from '../../src/directory/directory.ts';
-import { createSelfSignedCertificate } from '../../src/lib/certificates.ts';
-import { setupOrganization } from '../../src/host/setup.ts';
 import { databaseFolder } from '../../src/store/open.ts';
 import { ENGINES } from '../engines.ts';
 import { freePortOffset, startMailroom, tempDataDir, type RunningServer } from '../helpers.ts';
+import { setupTwoServers } from '../support/two-servers.ts';
 
 const PASSWORD = 'Two-Servers-2026';
 const dataA = tempDataDir('mailroom-lmtp-a-');
@@ -30,13 +29,7 @@ before(async () => {
   const pg = await ENGINES.find((e) => e.name === 'postgres')!.open();
   directory = pg;
   dir = await Directory.openWith(pg.db);
-  // Each server is known by a loopback address of its own (Linux answers on all of 127/8).
-  await setupOrganization(dir, { organization: 'Contoso', domain: 'contoso.com', server: 'MAIL01', fqdn: '127.0.0.2', adminPassword: 'Admin-Pass-2026' });
-  await useFastPasswords(dir);
-  await dir.addServer({ name: 'MAIL02', fqdn: '127.0.0.3', site: 'Default-First-Site-Name' });
-  await dir.addMailboxDatabase({ name: 'Mailbox Database MAIL02', server: 'MAIL02' });
-  const cert = await createSelfSignedCertificate(['127.0.0.3', 'mail02']);
-  await dir.addCertificate({ ...cert, server: 'MAIL02', services: ['IMAP', 'POP', 'SMTP', 'IIS'] });
+  await setupTwoServers(dir);
   for (const server of ['MAIL01', 'MAIL02']) await dir.setServiceStartupType(server, 'web', 'Disabled');
   for (const [name, port] of [['Default Frontend MAIL01', 25], ['Client Frontend MAIL01', 587], ['Client Frontend Secure MAIL01', 465]] as const) {
     await dir.updateReceiveConnector(name, { Bindings: [`127.0.0.1:${port}`] });

@@ -7,15 +7,14 @@
 // offset) listen on its own address. smtp-backend, the mail delivery port (2525), runs on both.
 import { ImapFlow } from 'imapflow';
 import { Directory } from '../../src/directory/directory.ts';
-import { createSelfSignedCertificate } from '../../src/lib/certificates.ts';
-import { setupOrganization } from '../../src/host/setup.ts';
-import { fastCredentials, useFastPasswords } from '../support/passwords.ts';
+import { fastCredentials } from '../support/passwords.ts';
 import { ENGINES } from '../engines.ts';
 import { freePortOffset, startMailroom, tempDataDir, type RunningServer } from '../helpers.ts';
 import { python } from './python.ts';
+import { MAIL01_ADDRESS, MAIL02_ADDRESS, setupTwoServers } from '../support/two-servers.ts';
 
 export const PASSWORD = 'Two-Sites-2026';
-export const ADDRESS = { MAIL01: '127.0.0.2', MAIL02: '127.0.0.3' } as const;
+export const ADDRESS = { MAIL01: MAIL01_ADDRESS, MAIL02: MAIL02_ADDRESS } as const;
 export type ServerName = keyof typeof ADDRESS;
 
 export interface TwoServersOptions {
@@ -46,12 +45,7 @@ export class TwoServers {
   static async create(options: TwoServersOptions = {}): Promise<TwoServers> {
     const pg = await ENGINES.find((e) => e.name === 'postgres')!.open();
     const dir = await Directory.openWith(pg.db);
-    await setupOrganization(dir, { organization: 'Contoso', domain: 'contoso.com', server: 'MAIL01', fqdn: ADDRESS.MAIL01, adminPassword: 'Admin-Pass-2026' });
-    await useFastPasswords(dir);
-    await dir.addServer({ name: 'MAIL02', fqdn: ADDRESS.MAIL02, site: 'Site-B' });
-    await dir.addMailboxDatabase({ name: 'Mailbox Database MAIL02', server: 'MAIL02' });
-    const cert = await createSelfSignedCertificate([ADDRESS.MAIL02, 'mail02']);
-    await dir.addCertificate({ ...cert, server: 'MAIL02', services: ['IMAP', 'POP', 'SMTP', 'IIS'] });
+    await setupTwoServers(dir, { mail02Site: 'Site-B' });
     for (const server of ['MAIL01', 'MAIL02'] as const) {
       const at = ADDRESS[server];
       await dir.updateSettings('ImapSettings', { UnencryptedOrTLSBindings: [`${at}:143`], SSLBindings: [`${at}:993`] }, server);
