@@ -4,6 +4,7 @@ import {
   ANSWER_LINE_LIMIT, answerSafe, decodeAnswer, decodeHandoff, decodeStart, encodeAnswer, encodeHandoff, encodeStart, HANDOFF_LINE_LIMIT,
   HandoffError, PENDING_LIMIT, START_LINE_LIMIT, type Handoff,
 } from '../../src/auth/handoff.ts';
+import { prng } from '../support/random.ts';
 
 const BOB: Handoff = {
   protocol: 'imap',
@@ -111,19 +112,8 @@ test('answers: ACCEPT, or REFUSE with the reply the client gets', () => {
 
 // ── Properties ─────────────────────────────────────────────────────────────
 
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 test('property: any valid hand-off round-trips; any mutation of a line decodes to a valid hand-off or a HandoffError', () => {
-  const random = rng(0x13);
+  const random = prng(0x13);
   const pick = <T>(xs: readonly T[]) => xs[Math.floor(random() * xs.length)]!;
   const word = (alphabet: string, min: number, max: number) =>
     Array.from({ length: min + Math.floor(random() * (max - min + 1)) }, () => alphabet[Math.floor(random() * alphabet.length)]).join('');
