@@ -1,5 +1,10 @@
-// A client that asks for 48 MB of messages and then stops reading: the server must wait for it
+// A client that asks for 96 MB of messages and then stops reading: the server must wait for it
 // (back-pressure) instead of queueing everything in memory and keep answering everyone else.
+// Before it blocks, the server legitimately sends what the loopback socket buffers take (two or
+// three of the 6 MB messages), and each message sent leaves a few copies (read, rendered,
+// encrypted) for the garbage collector: up to about 50 MB of resident memory that an idle
+// server need not have returned yet. So the client asks for twice that, and the bound is two
+// thirds of what it asked for: a server without back-pressure grows by all of it and more.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -9,7 +14,7 @@ import { FaultServer, PASSWORD, statusOf, tokenMessage } from './harness.ts';
 
 const data = tempDataDir('mailroom-faults-slow-');
 let server: FaultServer;
-const MESSAGES = 8;
+const MESSAGES = 16;
 const MESSAGE_BYTES = 6 * 1024 * 1024;
 
 before(async () => {
@@ -69,9 +74,9 @@ test('a client that stops reading mid-FETCH holds back its own answer only', { t
   await other.noop();
   await other.logout();
 
-  // The server holds back what the stalled client did not read: far less than the 48 MB asked for.
+  // The server holds back what the stalled client did not read: far less than the 96 MB asked for.
   const grown = residentBytes() - baseline;
-  assert.ok(grown < 32 * 1024 * 1024, `server grew by ${Math.round(grown / 1048576)} MB for a client that stopped reading`);
+  assert.ok(grown < 64 * 1024 * 1024, `server grew by ${Math.round(grown / 1048576)} MB for a client that stopped reading`);
 
   // The client goes away; the mailbox is as it was.
   stalled.destroy();
