@@ -7,7 +7,7 @@ import type { Logger } from '../lib/log.ts';
 import type { DeliveryItem, DeliveryResult, LocalDelivery, MailboxQuota } from '../smtp/delivery.ts';
 import { LmtpClient, type LmtpTarget, type RecipientReply } from './lmtp-client.ts';
 import { DELIVERY_PORT, DELIVERY_SERVICE, parseQuotaReply, returnPathOf, uidOf } from './lmtp-wire.ts';
-import { reportedPort as reportedServicePort, serverTarget } from '../directory/server-trust.ts';
+import { serverTarget } from '../directory/server-trust.ts';
 
 const notAttempted = (address: string): DeliveryResult => ({ address, ok: false, reason: 'failed', detail: 'not attempted' });
 
@@ -35,11 +35,6 @@ async function deliverInRuns(
     i += run.length;
   }
   return results;
-}
-
-/** The port a server's delivery service reported in its heartbeat ("0.0.0.0:2525, [::]:2525"). */
-export function reportedPort(status: Record<string, string> | null | undefined): number | undefined {
-  return reportedServicePort(status, DELIVERY_SERVICE);
 }
 
 /** A per-recipient LMTP reply as a delivery result. */
