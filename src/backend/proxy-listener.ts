@@ -16,6 +16,15 @@
 //     pipelined bytes), and the session runs over this connection as over a client's.
 //   - Bounded: the hand-off and START lines, a deadline for everything before the session
 //     starts, and the number of connections.
+//
+// The local link: a front end in another process of this same server (`mailroom start --split`,
+// or `--role frontend` beside `--role backend` on one data folder) comes through a Unix socket
+// in the data folder's run folder instead (lib/running-servers.ts localLinkPath). The folder is
+// 0700 and the socket 0600, so the operating system has already said the peer runs as the
+// server's own account: no TLS and no certificate, and the hand-off must name this server as
+// its front end. Same hand-off, same checks of the directory after it; it saves the handshake
+// on each logon, the encryption of every byte twice more, and the TLS buffers on both ends.
+import { chmodSync, rmSync } from 'node:fs';
 import { createServer, type Server as NetServer, type Socket } from 'node:net';
 import { TLSSocket, type SecureContext } from 'node:tls';
 import {
@@ -66,11 +75,14 @@ export interface ProxyListenerDeps {
   backend: SessionBackend;
   /** Where to listen, with `{port}` for ProxyTargetPort + offset; every IPv4 and IPv6 address when absent. */
   addresses?: readonly string[];
+  /** The local link's Unix socket (lib/running-servers.ts localLinkPath); none when absent. */
+  localPath?: string;
 }
 
 export class BackendProxyListener {
   private snapshot!: ProxySnapshot;
   private servers: NetServer[] = [];
+  private localServer: NetServer | undefined;
   private listeningPort = 0;
   private readonly sockets = new Set<Socket>();
   private readonly locator: MailboxLocator;
@@ -82,6 +94,7 @@ export class BackendProxyListener {
   static async start(protocol: HandoffProtocol, snapshot: ProxySnapshot, deps: ProxyListenerDeps): Promise<BackendProxyListener> {
     const listener = new BackendProxyListener(protocol, deps, snapshot.server.name);
     await listener.reconfigure(snapshot);
+    if (deps.localPath) await listener.listenLocal(deps.localPath);
     return listener;
   }
 
@@ -134,16 +147,68 @@ export class BackendProxyListener {
     });
   }
 
-  private accept(raw: Socket): void {
+  /**
+   * The local link. A socket file left by a back end that was killed is removed first: the run
+   * folder is this server's, and only its back-end process listens there.
+   */
+  private async listenLocal(path: string): Promise<void> {
+    rmSync(path, { force: true });
+    const server = createServer({ noDelay: true }, (raw) => this.acceptLocal(raw));
+    try {
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen({ path }, () => {
+          server.removeListener('error', reject);
+          resolve();
+        });
+      });
+      chmodSync(path, 0o600);
+    } catch (err) {
+      // The proxy port still works: the front ends fall back to it.
+      this.deps.log.error({ err, path }, `${SERVICE[this.protocol]}: the local link ${path} cannot listen: ${(err as Error).message}`);
+      server.close();
+      return;
+    }
+    server.on('error', (err) => this.deps.log.error({ err }, `${SERVICE[this.protocol]}: local link error`));
+    this.localServer = server;
+  }
+
+  /** Counts the connection against the limit; false when it was refused. */
+  private admit(raw: Socket): boolean {
     raw.on('error', () => raw.destroy());
     if (this.sockets.size >= MAX_PROXY_CONNECTIONS) {
-      this.deps.log.warn({ peer: raw.remoteAddress, limit: MAX_PROXY_CONNECTIONS }, `${SERVICE[this.protocol]}: proxy connection refused: too many connections`);
+      this.deps.log.warn({ peer: raw.remoteAddress ?? 'local link', limit: MAX_PROXY_CONNECTIONS }, `${SERVICE[this.protocol]}: proxy connection refused: too many connections`);
       raw.destroy();
-      return;
+      return false;
     }
     this.sockets.add(raw);
     raw.once('close', () => this.sockets.delete(raw));
-    const certificate = this.deps.pickCertificate(this.snapshot.certificates, this.protocol === 'imap' ? 'IMAP' : 'POP', this.snapshot.server.fqdn);
+    return true;
+  }
+
+  private startDeadline(socket: Socket): NodeJS.Timeout {
+    const deadline = setTimeout(() => {
+      this.deps.log.warn({ peer: socket.remoteAddress ?? 'local link' }, `${SERVICE[this.protocol]}: proxy hand-off not completed in time`);
+      socket.destroy();
+    }, HANDOFF_DEADLINE_MS);
+    deadline.unref();
+    socket.once('close', () => clearTimeout(deadline));
+    return deadline;
+  }
+
+  private acceptLocal(socket: Socket): void {
+    if (!this.admit(socket)) return;
+    socket.setNoDelay(true);
+    const deadline = this.startDeadline(socket);
+    this.serve(socket, this.snapshot.server.name, true, deadline).catch((err: unknown) => {
+      this.deps.log.error({ err }, `${SERVICE[this.protocol]}: proxy hand-off failed`);
+      socket.destroy();
+    });
+  }
+
+  private accept(raw: Socket): void {
+    if (!this.admit(raw)) return;
+    const certificate = this.certificate();
     if (!certificate) {
       this.deps.log.error({ server: this.snapshot.server.name }, `${SERVICE[this.protocol]}: no certificate for the proxy port; run New-ExchangeCertificate`);
       raw.destroy();
@@ -157,31 +222,36 @@ export class BackendProxyListener {
       rejectUnauthorized: false,
     });
     socket.on('error', () => raw.destroy());
-    const deadline = setTimeout(() => {
-      this.deps.log.warn({ peer: raw.remoteAddress }, `${SERVICE[this.protocol]}: proxy hand-off not completed in time`);
-      socket.destroy();
-    }, HANDOFF_DEADLINE_MS);
-    deadline.unref();
-    socket.once('close', () => clearTimeout(deadline));
+    const deadline = this.startDeadline(socket);
     socket.once('secure', () => {
-      this.serve(socket, certificate, deadline).catch((err: unknown) => {
+      this.authenticatePeer(socket).then((peer) => {
+        if (!peer) return this.refuse(socket, 'Not authorized: present the certificate of a server of this organization.');
+        return this.serve(socket, peer, false, deadline);
+      }).catch((err: unknown) => {
         this.deps.log.error({ err }, `${SERVICE[this.protocol]}: proxy hand-off failed`);
         socket.destroy();
       });
     });
   }
 
-  private refuse(socket: TLSSocket, response: string): void {
+  private certificate(): Certificate | undefined {
+    return this.deps.pickCertificate(this.snapshot.certificates, this.protocol === 'imap' ? 'IMAP' : 'POP', this.snapshot.server.fqdn);
+  }
+
+  /** The server of the organization whose certificate the TLS client presented, if any. */
+  private async authenticatePeer(socket: TLSSocket): Promise<string | undefined> {
+    const thumbprint = thumbprintOf(socket.getPeerCertificate());
+    const peer = await serverOfCertificate(this.deps.directory, thumbprint);
+    if (!peer) this.deps.log.warn({ peer: socket.remoteAddress, thumbprint: thumbprint ?? null }, `${SERVICE[this.protocol]}: client without a server certificate of this organization refused`);
+    return peer ?? undefined;
+  }
+
+  private refuse(socket: Socket, response: string): void {
     socket.end(encodeAnswer({ accepted: false, response: answerSafe(response) }));
   }
 
-  private async serve(socket: TLSSocket, certificate: Certificate, deadline: NodeJS.Timeout): Promise<void> {
-    const thumbprint = thumbprintOf(socket.getPeerCertificate());
-    const peer = await serverOfCertificate(this.deps.directory, thumbprint);
-    if (!peer) {
-      this.deps.log.warn({ peer: socket.remoteAddress, thumbprint: thumbprint ?? null }, `${SERVICE[this.protocol]}: client without a server certificate of this organization refused`);
-      return this.refuse(socket, 'Not authorized: present the certificate of a server of this organization.');
-    }
+  /** The hand-off from `peer`, a server of the organization (this one itself over the local link). */
+  private async serve(socket: Socket, peer: string, local: boolean, deadline: NodeJS.Timeout): Promise<void> {
     let handoff: Handoff;
     let rest: Buffer;
     try {
@@ -196,6 +266,10 @@ export class BackendProxyListener {
     const log = this.deps.log.child({ session: handoff.sessionId, frontEnd: handoff.frontEnd, client: handoff.client.address });
     const temporary = (detail: string) => unavailableReply(this.protocol, handoff.tag, detail);
     if (handoff.protocol !== this.protocol) return this.refuse(socket, temporary(`This is the ${SERVICE[this.protocol]} proxy port, not the ${SERVICE[handoff.protocol]} one.`));
+    if (local && handoff.frontEnd.toLowerCase() !== peer.toLowerCase()) {
+      log.warn({ frontEnd: handoff.frontEnd }, `${SERVICE[this.protocol]}: a hand-off on the local link from another server refused`);
+      return this.refuse(socket, temporary(`The local link of ${peer} serves ${peer}'s own front ends only.`));
+    }
     if (rest.length > 0) return this.refuse(socket, temporary('Bytes arrived before the answer to the hand-off.'));
 
     // The directory, not the front end, says who this is and which mailbox it may open.
@@ -215,8 +289,13 @@ export class BackendProxyListener {
     const settings = () => this.settings();
     const ctx: ProtocolSessionContext = {
       settings,
-      // Sessions after logon start no TLS of their own; the connection to the front end is TLS already.
-      secureContext: () => this.deps.secureContext(certificate),
+      // Sessions after logon start no TLS of their own (the client's TLS, if any, ends at the
+      // front end); this is for the context's shape only.
+      secureContext: () => {
+        const certificate = this.certificate();
+        if (!certificate) throw new Error(`${this.snapshot.server.name} has no certificate`);
+        return this.deps.secureContext(certificate);
+      },
       authenticator: this.deps.authenticator,
       log,
       clientAddress: handoff.client.address,
@@ -236,7 +315,7 @@ export class BackendProxyListener {
       protocolLog.close('refused');
       return this.refuse(socket, opened.response);
     }
-    log.info({ user: logon.user.userPrincipalName, mailbox: logon.mailbox.primarySmtpAddress, peer }, `${SERVICE[this.protocol]}: session handed over`);
+    log.info({ user: logon.user.userPrincipalName, mailbox: logon.mailbox.primarySmtpAddress, peer, link: local ? 'local' : 'tls' }, `${SERVICE[this.protocol]}: session handed over`);
     socket.write(encodeAnswer({ accepted: true }));
     // The session must start whatever happens now: starting is what gives back the lock and the
     // per-user count the open took. A front end that left gets a session that ends at once.
@@ -260,6 +339,9 @@ export class BackendProxyListener {
   async stop(): Promise<void> {
     for (const s of this.servers) s.close();
     this.servers = [];
+    // Closing a listening Unix socket removes its file.
+    this.localServer?.close();
+    this.localServer = undefined;
     for (const s of this.sockets) s.destroy();
   }
 }

@@ -8,13 +8,18 @@
 // once accepted, relays bytes both ways. Everything after the logon (IDLE, COMPRESS, APPEND
 // literals, QRESYNC) is the back end's; the front end only copies bytes, with back-pressure.
 //
+// A mailbox on this server whose back end runs in another process of it goes over the local
+// link instead when the back end offers one: a Unix socket in the data folder's private run
+// folder (backend/proxy-listener.ts), the same hand-off without TLS.
+//
 // Failures are short and temporary: a back end that is down, refuses, or does not answer in
 // time gives IMAP4 `NO [UNAVAILABLE]` / POP3 `-ERR [SYS/TEMP]` to the logon, and the client
 // stays connected and unauthenticated. A back end that goes away mid-session ends an IMAP4
 // session with `* BYE [UNAVAILABLE]`, a POP3 one with `-ERR [SYS/TEMP]` unless it broke in the
 // middle of a reply; then the connection closes.
 import { randomBytes } from 'node:crypto';
-import { isIP } from 'node:net';
+import { existsSync } from 'node:fs';
+import { connect as netConnect, isIP, type Socket } from 'node:net';
 import { connect as tlsConnect, createSecureContext, type SecureContext, type TLSSocket } from 'node:tls';
 import {
   decodeAnswer, encodeHandoff, encodeStart, ANSWER_LINE_LIMIT, PENDING_LIMIT, type Handoff, type HandoffProtocol,
@@ -78,6 +83,17 @@ export interface RemoteBackendOptions {
   log: Logger;
   /** Added to the ProxyTargetPort setting when the target server reported no port. */
   portOffset: number;
+  /** The local link to this server's back-end process (lib/running-servers.ts localLinkPath). */
+  localPath?: string;
+}
+
+/** Where a session goes: a server's proxy port over TLS, or this server's local link. */
+type Upstream = { kind: 'tls'; target: ServerTarget } | { kind: 'local'; server: string; path: string };
+
+function describeUpstream(upstream: Upstream): { server: string; host: string; port?: number } {
+  return upstream.kind === 'tls'
+    ? { server: upstream.target.server, host: upstream.target.host, port: upstream.target.port }
+    : { server: upstream.server, host: upstream.path };
 }
 
 function notAvailable(protocol: HandoffProtocol, tag: string | undefined, address: string): string {
@@ -101,7 +117,7 @@ export class RemoteBackend implements SessionBackend {
     const { protocol, log } = this.options;
     const { mailbox } = request.logon;
     const unavailable = { ok: false as const, response: notAvailable(protocol, request.tag, mailbox.primarySmtpAddress) };
-    let target: ServerTarget;
+    let target: Upstream;
     try {
       const location = await this.locator.locate(mailbox);
       if (!location.database.mounted) {
@@ -111,28 +127,35 @@ export class RemoteBackend implements SessionBackend {
       const local = this.options.local();
       if (location.local && local) return local.open(request);
       if (location.local && !this.options.proxyLocal) return unavailable;
-      const settings = await this.options.directory.settings(protocol === 'imap' ? 'ImapSettings' : 'PopSettings', location.server.name);
-      target = await serverTarget(this.options.directory, location.server, SERVICE[protocol], Number(settings.ProxyTargetPort) + this.options.portOffset, this.options.serverName);
+      const { localPath } = this.options;
+      // This server's own back-end process (location.local is false in a front-end-only process).
+      if (this.locator.isLocalServer(location.server.name) && localPath !== undefined && existsSync(localPath)) {
+        target = { kind: 'local', server: location.server.name, path: localPath };
+      } else {
+        const settings = await this.options.directory.settings(protocol === 'imap' ? 'ImapSettings' : 'PopSettings', location.server.name);
+        target = { kind: 'tls', target: await serverTarget(this.options.directory, location.server, SERVICE[protocol], Number(settings.ProxyTargetPort) + this.options.portOffset, this.options.serverName) };
+      }
     } catch (err) {
       log.error({ err, mailbox: mailbox.primarySmtpAddress }, 'locating a mailbox failed');
       return unavailable;
     }
-    let socket: TLSSocket | undefined;
+    const where = describeUpstream(target);
+    let socket: Socket | undefined;
     try {
-      socket = await this.connect(target);
+      socket = target.kind === 'tls' ? await this.connect(target.target) : await this.connectLocal(target.path);
       socket.write(encodeHandoff(this.handoffOf(request)));
       const { line, rest } = await readSocketLine(socket, ANSWER_LINE_LIMIT, ANSWER_TIMEOUT_MS);
       const answer = decodeAnswer(line);
       if (!answer.accepted) {
         socket.end();
-        log.info({ server: target.server, mailbox: mailbox.primarySmtpAddress, reply: answer.response }, `${SERVICE[protocol]} on ${target.server} refused the logon`);
+        log.info({ server: where.server, mailbox: mailbox.primarySmtpAddress, reply: answer.response }, `${SERVICE[protocol]} on ${where.server} refused the logon`);
         return { ok: false, response: answer.response };
       }
       const upstream = socket;
-      return { ok: true, session: { start: (connection) => this.relay(request, target, upstream, rest, connection) } };
+      return { ok: true, session: { start: (connection) => this.relay(request, where.server, upstream, rest, connection) } };
     } catch (err) {
       socket?.destroy();
-      log.warn({ server: target.server, host: target.host, port: target.port, mailbox: mailbox.primarySmtpAddress, err: (err as Error).message }, `the ${SERVICE[protocol]} of ${target.server} cannot be reached`);
+      log.warn({ ...where, mailbox: mailbox.primarySmtpAddress, err: (err as Error).message }, `the ${SERVICE[protocol]} of ${where.server} cannot be reached`);
       return unavailable;
     }
   }
@@ -195,14 +218,34 @@ export class RemoteBackend implements SessionBackend {
     });
   }
 
+  /** A connection to this server's back-end process over the local link. */
+  private connectLocal(path: string): Promise<Socket> {
+    return new Promise((resolve, reject) => {
+      const socket = netConnect({ path });
+      const timer = setTimeout(() => fail(new Error(`no connection within ${CONNECT_TIMEOUT_MS} ms`)), CONNECT_TIMEOUT_MS);
+      const fail = (err: Error) => {
+        clearTimeout(timer);
+        socket.destroy();
+        reject(err);
+      };
+      socket.once('error', fail);
+      socket.once('connect', () => {
+        clearTimeout(timer);
+        socket.removeListener('error', fail);
+        socket.on('error', () => socket.destroy());
+        resolve(socket);
+      });
+    });
+  }
+
   /** Sends START and copies bytes both ways until either side closes. */
-  private relay(request: BackendOpenRequest, target: ServerTarget, upstream: TLSSocket, early: Buffer, connection: DetachedConnection): void {
+  private relay(request: BackendOpenRequest, server: string, upstream: Socket, early: Buffer, connection: DetachedConnection): void {
     const { protocol, log } = this.options;
     const client = connection.socket;
     const protocolLog = request.protocolLog;
     // The front end's line for the logon command ends here; the back end writes the reply's.
     const entry = protocolLog?.current;
-    entry?.setStatus(`proxied to ${target.server}`);
+    entry?.setStatus(`proxied to ${server}`);
     entry?.finish();
     if (client.destroyed) {
       upstream.destroy();
@@ -261,11 +304,11 @@ export class RemoteBackend implements SessionBackend {
       // POP3: the session is over without a word when the back end answered QUIT; otherwise
       // the client is told, unless the connection broke in the middle of a reply.
       const ended = protocol === 'imap' ? compressed || endedWithBye(tail) : quitAnswered;
-      if (!ended) log.warn({ server: target.server, client: request.ctx.clientAddress, user: request.logon.user.userPrincipalName }, `the ${SERVICE[protocol]} of ${target.server} closed a proxied session`);
+      if (!ended) log.warn({ server: server, client: request.ctx.clientAddress, user: request.logon.user.userPrincipalName }, `the ${SERVICE[protocol]} of ${server} closed a proxied session`);
       const text = ended ? ''
         : protocol === 'imap' ? `${atLineStart ? '' : '\r\n'}* BYE [UNAVAILABLE] The connection to the mailbox server was lost; try again later.\r\n`
         : atLineStart && (awaitingReply || popReplyComplete(tail)) ? '-ERR [SYS/TEMP] The connection to the mailbox server was lost; try again later.\r\n' : '';
-      protocolLog?.close(`mailbox server ${target.server} closed the connection`);
+      protocolLog?.close(`mailbox server ${server} closed the connection`);
       client.end(text);
       setTimeout(() => client.destroy(), 5_000).unref();
     });

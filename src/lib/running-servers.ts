@@ -13,6 +13,24 @@ export function runFolder(dataFolder: string): string {
   return join(dataFolder, 'run');
 }
 
+/** The longest Unix socket path Linux takes (sun_path is 108 bytes with its terminating NUL). */
+const UNIX_PATH_LIMIT = 107;
+
+/**
+ * The Unix socket through which a front end in another process of this server reaches this
+ * server's back end (`imap4-backend`, `pop3-backend`): in the run folder, which is 0700, so only
+ * the server's own account can connect, and named after the server, so two servers sharing a
+ * data folder never reach each other's. Undefined when the path would be too long for a socket;
+ * then the processes talk over the proxy port, with TLS, as two servers do.
+ */
+export function localLinkPath(dataFolder: string, server: string, service: string): string | undefined {
+  const name = server.toLowerCase();
+  // Server names are host names; anything else must not make a path outside the run folder.
+  for (const c of name) if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c === '-' || c === '_')) return undefined;
+  const path = join(runFolder(dataFolder), `${name}.${service}.sock`);
+  return Buffer.byteLength(path) <= UNIX_PATH_LIMIT ? path : undefined;
+}
+
 /** Marks this process as a server of `dataFolder`; the returned function removes the mark. */
 export function markRunningServer(dataFolder: string, role: string): () => void {
   const folder = runFolder(dataFolder);

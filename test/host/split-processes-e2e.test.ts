@@ -6,12 +6,16 @@
 // again, and the supervisor starting it again.
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { readdirSync, readFileSync, readlinkSync, statSync } from 'node:fs';
+import { connect } from 'node:net';
+import { join } from 'node:path';
 import { ImapFlow } from 'imapflow';
 import nodemailer from 'nodemailer';
 import { eventually, freePortOffset, mailroomOk, startMailroom, tempDataDir, type RunningServer } from '../helpers.ts';
 import { createTestOrganization } from '../support/organization.ts';
 import { RawClient } from '../imap/backend/harness.ts';
+import { decodeAnswer, encodeHandoff } from '../../src/auth/handoff.ts';
+import { readSocketLine } from '../../src/lib/socket-line.ts';
 
 const PASSWORD = 'Split-Pass-2026';
 const data = tempDataDir('mailroom-split-');
@@ -108,6 +112,30 @@ test('IMAP4 through the front-end process; mail submitted on 587 reaches the bac
   const roles = childRoles(server.child.pid!);
   assert.deepEqual(openMailboxFiles(roles.get('frontend')!), []);
   assert.ok(openMailboxFiles(roles.get('backend')!).length > 0, 'the back-end process has mailbox.db open');
+});
+
+test('the front-end process reaches the back-end process over the local link: a Unix socket only the server\'s account can open', async () => {
+  const run = join(data.path, 'run');
+  assert.equal(statSync(run).mode & 0o777, 0o700);
+  for (const service of ['imap4-backend', 'pop3-backend']) {
+    const socket = statSync(join(run, `mail01.${service}.sock`));
+    assert.ok(socket.isSocket(), `${service}: a socket`);
+    assert.equal(socket.mode & 0o777, 0o600, `${service}: mode 0600`);
+  }
+  // The logon above went over it, not over TLS to the proxy port.
+  await server.waitFor(/"link":"local"[^\n]*imap4-backend: session handed over|imap4-backend: session handed over[^\n]*"link":"local"/);
+  // The local link serves this server's own front ends: a hand-off naming another server is refused.
+  const link = connect({ path: join(run, 'mail01.imap4-backend.sock') });
+  await new Promise((resolve, reject) => link.once('connect', resolve).once('error', reject));
+  link.write(encodeHandoff({
+    protocol: 'imap', sessionId: '0123456789ABCDEF', user: { id: 'x', upn: 'alice@contoso.com' }, mailbox: { id: 'x', address: 'alice@contoso.com' },
+    logonName: 'alice@contoso.com', client: { address: '192.0.2.7', port: 5000 }, frontEnd: 'MAIL02', tag: 'a1',
+  }));
+  const { line } = await readSocketLine(link, 4096, 10_000);
+  const answer = decodeAnswer(line);
+  assert.equal(answer.accepted, false);
+  assert.match(answer.accepted ? '' : answer.response, /^a1 NO \[UNAVAILABLE\] The local link of MAIL01 serves MAIL01's own front ends only/);
+  link.destroy();
 });
 
 test('the back-end process killed: logons get a temporary error, then the supervisor starts it again and they work', async () => {
