@@ -26,7 +26,7 @@
 // on each logon, the encryption of every byte twice more, and the TLS buffers on both ends.
 import { chmodSync, rmSync } from 'node:fs';
 import { createServer, type Server as NetServer, type Socket } from 'node:net';
-import { TLSSocket, type SecureContext } from 'node:tls';
+import { createSecureContext, TLSSocket, type SecureContext } from 'node:tls';
 import {
   answerSafe, decodeHandoff, decodeStart, encodeAnswer, HANDOFF_LINE_LIMIT, START_LINE_LIMIT, type Handoff, type HandoffProtocol,
 } from '../auth/handoff.ts';
@@ -86,6 +86,8 @@ export class BackendProxyListener {
   private listeningPort = 0;
   private readonly sockets = new Set<Socket>();
   private readonly locator: MailboxLocator;
+  /** The proxy port's own TLS contexts, by certificate thumbprint (see portContext). */
+  private readonly contexts = new Map<string, SecureContext>();
 
   private constructor(private readonly protocol: HandoffProtocol, private readonly deps: ProxyListenerDeps, serverName: string) {
     this.locator = new MailboxLocator(deps.directory, serverName);
@@ -200,7 +202,7 @@ export class BackendProxyListener {
     if (!this.admit(socket)) return;
     socket.setNoDelay(true);
     const deadline = this.startDeadline(socket);
-    this.serve(socket, this.snapshot.server.name, true, deadline).catch((err: unknown) => {
+    this.serve(socket, this.snapshot.server.name, 'local', deadline).catch((err: unknown) => {
       this.deps.log.error({ err }, `${SERVICE[this.protocol]}: proxy hand-off failed`);
       socket.destroy();
     });
@@ -216,7 +218,7 @@ export class BackendProxyListener {
     }
     const socket = new TLSSocket(raw, {
       isServer: true,
-      secureContext: this.deps.secureContext(certificate),
+      secureContext: this.portContext(certificate),
       // Direct trust: the client certificate is checked against the directory below, not against a CA.
       requestCert: true,
       rejectUnauthorized: false,
@@ -226,12 +228,28 @@ export class BackendProxyListener {
     socket.once('secure', () => {
       this.authenticatePeer(socket).then((peer) => {
         if (!peer) return this.refuse(socket, 'Not authorized: present the certificate of a server of this organization.');
-        return this.serve(socket, peer, false, deadline);
+        return this.serve(socket, peer, socket.isSessionReused() ? 'tls-resumed' : 'tls', deadline);
       }).catch((err: unknown) => {
         this.deps.log.error({ err }, `${SERVICE[this.protocol]}: proxy hand-off failed`);
         socket.destroy();
       });
     });
+  }
+
+  /**
+   * A context of the proxy port's own, so that front ends can resume their TLS sessions (the
+   * tickets are the context's, made with a key that lives as long as this process). OpenSSL
+   * resumes a session whose client presented a certificate only under a session id context;
+   * the session keeps the client's certificate, so a resumed peer is checked as a new one.
+   */
+  private portContext(certificate: Certificate): SecureContext {
+    let context = this.contexts.get(certificate.thumbprint);
+    if (!context) {
+      context = createSecureContext({ cert: certificate.certPem, key: certificate.keyPem, minVersion: 'TLSv1.2' });
+      (context.context as { setSessionIdContext(id: string): void }).setSessionIdContext(`mailroom-${SERVICE[this.protocol]}`);
+      this.contexts.set(certificate.thumbprint, context);
+    }
+    return context;
   }
 
   private certificate(): Certificate | undefined {
@@ -251,7 +269,8 @@ export class BackendProxyListener {
   }
 
   /** The hand-off from `peer`, a server of the organization (this one itself over the local link). */
-  private async serve(socket: Socket, peer: string, local: boolean, deadline: NodeJS.Timeout): Promise<void> {
+  private async serve(socket: Socket, peer: string, link: 'local' | 'tls' | 'tls-resumed', deadline: NodeJS.Timeout): Promise<void> {
+    const local = link === 'local';
     let handoff: Handoff;
     let rest: Buffer;
     try {
@@ -315,7 +334,7 @@ export class BackendProxyListener {
       protocolLog.close('refused');
       return this.refuse(socket, opened.response);
     }
-    log.info({ user: logon.user.userPrincipalName, mailbox: logon.mailbox.primarySmtpAddress, peer, link: local ? 'local' : 'tls' }, `${SERVICE[this.protocol]}: session handed over`);
+    log.info({ user: logon.user.userPrincipalName, mailbox: logon.mailbox.primarySmtpAddress, peer, link }, `${SERVICE[this.protocol]}: session handed over`);
     socket.write(encodeAnswer({ accepted: true }));
     // The session must start whatever happens now: starting is what gives back the lock and the
     // per-user count the open took. A front end that left gets a session that ends at once.

@@ -40,6 +40,8 @@ export const ANSWER_TIMEOUT_MS = 15_000;
 const SERVICE: Record<HandoffProtocol, string> = { imap: 'imap4-backend', pop: 'pop3-backend' };
 /** Client writes longer than this are not looked at for QUIT and COMPRESS. */
 const SHORT_COMMAND = 512;
+/** TLS sessions kept for resumption (one per server, port and client certificate). */
+const MAX_CACHED_SESSIONS = 256;
 /** How much of the back end's last output is kept to tell its own end of a session from a loss. */
 const TAIL_BYTES = 512;
 
@@ -106,6 +108,8 @@ function notAvailable(protocol: HandoffProtocol, tag: string | undefined, addres
 export class RemoteBackend implements SessionBackend {
   private readonly locator: MailboxLocator;
   private readonly contexts = new Map<string, SecureContext>();
+  /** TLS sessions to resume, by target and client certificate, with the server certificate they were checked with. */
+  private readonly sessions = new Map<string, { session: Buffer; thumbprint: string }>();
 
   constructor(private readonly options: RemoteBackendOptions) {
     // A process without the local back end (proxyLocal) opens no mailbox: its own server's are
@@ -174,7 +178,14 @@ export class RemoteBackend implements SessionBackend {
     };
   }
 
-  /** A TLS connection to the target's proxy port: this server's certificate, the target's pinned. */
+  /**
+   * A TLS connection to the target's proxy port: this server's certificate, the target's pinned.
+   * The session is resumed when it can be (an abbreviated handshake: no signatures, no
+   * certificate checks), with a session from an earlier connection to the same port that was
+   * made with the same client certificate and whose server certificate is still one the
+   * directory holds for the target. A ticket the server no longer accepts (it restarted) costs
+   * nothing: the handshake is then a full one, checked as the first was.
+   */
   private connect(target: ServerTarget): Promise<TLSSocket> {
     const me = this.options.identity();
     const cert = me && this.options.pickCertificate(me.certificates, this.options.protocol === 'imap' ? 'IMAP' : 'POP', me.server.fqdn);
@@ -185,6 +196,12 @@ export class RemoteBackend implements SessionBackend {
       this.contexts.set(cert.thumbprint, secureContext);
     }
     const pinned = new Set(target.thumbprints);
+    const key = `${target.server.toLowerCase()} ${target.host} ${target.port} ${cert.thumbprint}`;
+    let cached = this.sessions.get(key);
+    if (cached && !pinned.has(cached.thumbprint)) {
+      this.sessions.delete(key);
+      cached = undefined;
+    }
     return new Promise((resolve, reject) => {
       const socket = tlsConnect({
         host: target.host,
@@ -193,6 +210,7 @@ export class RemoteBackend implements SessionBackend {
         // Whatever the name or the issuer, the certificate must be one the directory holds for that server.
         rejectUnauthorized: false,
         ...(isIP(target.host) === 0 ? { servername: target.host } : {}),
+        ...(cached ? { session: cached.session } : {}),
       });
       const timer = setTimeout(() => fail(new Error(`no TLS connection within ${CONNECT_TIMEOUT_MS} ms`)), CONNECT_TIMEOUT_MS);
       const fail = (err: Error) => {
@@ -200,22 +218,41 @@ export class RemoteBackend implements SessionBackend {
         socket.destroy();
         reject(err);
       };
+      // TLS 1.3 sends its tickets after the handshake, TLS 1.2 during it: keep the newest, once
+      // the server it came from has been checked.
+      let verified: string | undefined;
+      let latest: Buffer | undefined;
+      socket.on('session', (session: Buffer) => {
+        latest = session;
+        if (verified) this.rememberSession(key, session, verified);
+      });
       socket.once('error', fail);
       socket.once('secureConnect', () => {
         clearTimeout(timer);
         socket.removeListener('error', fail);
         socket.on('error', () => socket.destroy());
-        const thumbprint = thumbprintOf(socket.getPeerCertificate());
+        // A resumed session proves the server holds the keys of the session checked before
+        // (OpenSSL does not hand the certificate over again).
+        const thumbprint = socket.isSessionReused() && cached ? cached.thumbprint : thumbprintOf(socket.getPeerCertificate());
         if (!thumbprint || !pinned.has(thumbprint)) {
+          this.sessions.delete(key);
           socket.destroy();
           reject(new Error(`${target.server} presented certificate ${thumbprint ?? '(none)'}, which the directory does not hold for it`));
           return;
         }
+        verified = thumbprint;
+        if (latest) this.rememberSession(key, latest, thumbprint);
         socket.setNoDelay(true);
         socket.setKeepAlive(true, 30_000);
         resolve(socket);
       });
     });
+  }
+
+  private rememberSession(key: string, session: Buffer, thumbprint: string): void {
+    // One entry per server, port and client certificate: a handful; bounded all the same.
+    if (!this.sessions.has(key) && this.sessions.size >= MAX_CACHED_SESSIONS) this.sessions.delete(this.sessions.keys().next().value!);
+    this.sessions.set(key, { session, thumbprint });
   }
 
   /** A connection to this server's back-end process over the local link. */

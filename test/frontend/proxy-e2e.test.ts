@@ -52,6 +52,18 @@ test('imapflow logs on as bob at MAIL01 and sees the mail MAIL02 holds; MAIL01 m
   assert.equal(existsSync(join(two.servers.MAIL01.data.path, 'databases', 'Mailbox Database MAIL02')), false);
 });
 
+test('later logons through MAIL01 resume the TLS session with MAIL02\'s proxy port (an abbreviated handshake), and are checked as the first', async () => {
+  const mail02 = two.servers.MAIL02.processes[0]!;
+  await mail02.waitFor(/"link":"tls"[^\n]*imap4-backend: session handed over/);
+  for (let i = 0; i < 2; i++) {
+    const proxied = two.imap('MAIL01', 'bob@contoso.com');
+    await proxied.connect();
+    assert.equal((await proxied.mailboxOpen('INBOX')).exists, 1);
+    await proxied.logout();
+  }
+  await mail02.waitFor(/"peer":"MAIL01","link":"tls-resumed"[^\n]*imap4-backend: session handed over/);
+});
+
 test('alice@contoso.com\\sales through MAIL01 opens the shared mailbox on MAIL02', async () => {
   const direct = two.imap('MAIL02', 'alice@contoso.com\\sales');
   await direct.connect();
