@@ -18,7 +18,9 @@ const USAGE = `Usage:
                  [--directory postgres://...]   (the organization's directory in PostgreSQL)
   mailroom setup --join postgres://... --server NAME [--fqdn FQDN] [--site SITE]
                  (another server in that organization, with its certificate and first database)
-  mailroom start [--role all|frontend|backend] [--server NAME] [--split]
+  mailroom start [--role all|frontend|backend] [--server NAME] [--single-process]
+                 (all: the front ends and the back ends as two supervised processes; with
+                 --single-process, both tiers in this one process)
   mailroom import --dovecot MAILROOT --passwd-file FILE [--domain DOMAIN] [--mail-location LOCATION]
                  (a whole Dovecot server: mailboxes, passwords and mail; see docs/migration.md)
   mailroom import --imap-csv FILE --remote-server HOST [--port N] [--security Ssl|Tls|None] ...
@@ -165,19 +167,27 @@ async function joinCommand(values: { join?: string; server?: string; fqdn?: stri
 async function startCommand(args: string[]): Promise<number> {
   const { values } = parseArgs({
     args,
-    options: { role: { type: 'string', default: 'all' }, server: { type: 'string' }, split: { type: 'boolean', default: false } },
+    options: {
+      role: { type: 'string', default: 'all' }, server: { type: 'string' },
+      // `--split` was how the two processes were asked for before they became the default.
+      split: { type: 'boolean', default: false }, 'single-process': { type: 'boolean', default: false },
+    },
     strict: true,
   });
   if (!['all', 'frontend', 'backend'].includes(values.role!)) {
     console.error(`--role must be all, frontend or backend (got '${values.role}').`);
     return 2;
   }
-  if (values.split && values.role !== 'all') {
-    console.error('--split runs both roles (the front ends and the back ends) as two processes; it goes with --role all only.');
+  if (values['single-process'] && values.role !== 'all') {
+    console.error('--single-process runs both roles (the front ends and the back ends) in one process; it goes with --role all only.');
+    return 2;
+  }
+  if (values.split && (values.role !== 'all' || values['single-process'])) {
+    console.error('--split runs both roles as two processes (the default for --role all); it goes with --role all only, and not with --single-process.');
     return 2;
   }
   const { runServer, runSupervisor } = await import('./host/server.ts');
-  if (values.split) return runSupervisor({ server: values.server, script: process.argv[1]! });
+  if (values.role === 'all' && !values['single-process']) return runSupervisor({ server: values.server, script: process.argv[1]! });
   return runServer({ role: values.role as Role, server: values.server });
 }
 

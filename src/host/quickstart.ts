@@ -8,7 +8,7 @@ import { credentialsFor, generatePassword } from '../auth/credentials.ts';
 import { Directory } from '../directory/directory.ts';
 import { cmdletCommand } from '../cli/run.ts';
 import { dataFolder } from '../lib/env.ts';
-import { runServer } from './server.ts';
+import { runSupervisor } from './server.ts';
 import { setupOrganization } from './setup.ts';
 
 const ENABLE_COMMANDS: string[][] = [
@@ -74,5 +74,6 @@ export async function runQuickstart(): Promise<number> {
   } finally {
     await directory.close();
   }
-  return runServer({ role: 'all' });
+  // As `mailroom start`: the front ends and the back ends as two supervised processes.
+  return runSupervisor({ script: process.argv[1]! });
 }

@@ -24,7 +24,7 @@ import { ListenerError } from '../service/listeners.ts';
 import { RemoteBackend } from '../frontend/remote-backend.ts';
 import { BackendProxyListener } from '../backend/proxy-listener.ts';
 import { CertificateWatch } from './certificate-watch.ts';
-import { Supervisor, SUPERVISED_ENV, type ChildRole, type ReadyMessage } from './supervisor.ts';
+import { Supervisor, SUPERVISED_ENV, type AppliedMessage, type ChildRole, type ReadyMessage } from './supervisor.ts';
 import { AcmeRenewal } from '../certificates/acme.ts';
 import { ImportRunner } from '../migration/import-runner.ts';
 
@@ -376,11 +376,22 @@ export async function runServer(options: { role: Role; server?: string }): Promi
   imports?.start();
   const listening = Object.entries(host.status()).map(([name, where]) => `${name} ${where}`).join('; ');
   const supervised = process.env[SUPERVISED_ENV] !== undefined && typeof process.send === 'function' && options.role !== 'all';
+  // An admin (and a test) can see when a change reached the running services: under the
+  // supervisor, it logs the one line for the server once both processes have applied it.
+  const reportApplied = () => {
+    if (!supervised) {
+      log.info({ revision: host.revision }, `configuration revision ${host.revision} applied`);
+      return;
+    }
+    log.debug({ revision: host.revision }, `${options.role} process now at configuration revision ${host.revision}`);
+    if (process.connected) process.send!({ type: 'mailroom-applied', role: options.role as ChildRole, revision: host.revision } satisfies AppliedMessage);
+  };
   if (supervised) {
     // Under `mailroom start --split` the supervisor logs the one ready line for the server.
     log.info({ server: server.name, role: options.role, services: host.status() }, `${options.role} process ready on ${server.name}: ${listening || 'no services running'}`);
     const ready: ReadyMessage = { type: 'mailroom-ready', role: options.role as ChildRole, server: server.name, fqdn: server.fqdn, services: host.status() };
     process.send!(ready);
+    reportApplied();
   } else {
     log.info({ server: server.name, role: options.role, services: host.status() }, `Mailroom ready on ${server.name} (${server.fqdn}): ${listening || 'no services running'}`);
   }
@@ -398,8 +409,7 @@ export async function runServer(options: { role: Role; server?: string }): Promi
         if (closed.length > 0) log.info({ databases: closed }, 'mailbox databases closed: no longer mounted on this server');
         await directory.reportServerStatus(server.name, heartbeatStatus(host), owned);
         await renewal?.refresh();
-        // An admin (and a test) can see when a change reached the running services.
-        log.info({ revision: host.revision }, `configuration revision ${host.revision} applied`);
+        reportApplied();
       }
     } catch (err) {
       log.error({ err }, 'applying a configuration change failed');
@@ -463,8 +473,8 @@ export async function runSupervisor(options: { server?: string; script: string }
     await directory.close();
   }
   const supervisor = new Supervisor({ script: options.script, server: server.name, log });
-  supervisor.start();
   return new Promise<number>((resolve) => {
+    supervisor.start((code) => resolve(code));
     let stopping = false;
     const stop = async (signal: string) => {
       if (stopping) return;

@@ -29,6 +29,19 @@ export function isReadyMessage(value: unknown): value is ReadyMessage {
   return typeof m === 'object' && m !== null && m.type === 'mailroom-ready' && (m.role === 'frontend' || m.role === 'backend');
 }
 
+/** What a supervised child sends each time it has applied a directory revision. */
+export interface AppliedMessage {
+  type: 'mailroom-applied';
+  role: ChildRole;
+  revision: number;
+}
+
+export function isAppliedMessage(value: unknown): value is AppliedMessage {
+  const m = value as Partial<AppliedMessage> | null;
+  return typeof m === 'object' && m !== null && m.type === 'mailroom-applied' && (m.role === 'frontend' || m.role === 'backend')
+    && typeof m.revision === 'number' && Number.isSafeInteger(m.revision);
+}
+
 /** The environment variable that tells `mailroom start` it runs under the supervisor. */
 export const SUPERVISED_ENV = 'MAILROOM_SUPERVISED';
 
@@ -44,6 +57,8 @@ interface Child {
   startedAt: number;
   delayMs: number;
   ready: ReadyMessage | null;
+  /** The directory revision it last said it applied. */
+  applied: number;
   restarts: number;
   timer: NodeJS.Timeout | null;
 }
@@ -61,15 +76,24 @@ export class Supervisor {
   private stopping = false;
   private announced = false;
   private readonly readyWaiters: (() => void)[] = [];
+  /** The highest revision both processes have applied, as last logged. */
+  private appliedLogged = -1;
+  private failedStart: ((code: number) => void) | undefined;
 
   constructor(private readonly options: SupervisorOptions) {
     // The back end first: the front ends' first logons find it listening.
     this.children = (['backend', 'frontend'] as const).map((role) => ({
-      role, process: null, startedAt: 0, delayMs: FIRST_DELAY_MS, ready: null, restarts: 0, timer: null,
+      role, process: null, startedAt: 0, delayMs: FIRST_DELAY_MS, ready: null, applied: -1, restarts: 0, timer: null,
     }));
   }
 
-  start(): void {
+  /**
+   * Starts both. A process that exits before the server was ever ready (a port taken, a bad
+   * setting, no certificate) is not restarted: `onFailedStart` gets its exit status, after the
+   * other has been stopped, and the message the process printed says why.
+   */
+  start(onFailedStart?: (code: number) => void): void {
+    this.failedStart = onFailedStart;
     for (const child of this.children) this.spawn(child);
   }
 
@@ -99,6 +123,11 @@ export class Supervisor {
     });
     child.process = proc;
     proc.on('message', (message) => {
+      if (isAppliedMessage(message) && message.role === child.role) {
+        child.applied = Math.max(child.applied, message.revision);
+        this.logAppliedByAll();
+        return;
+      }
       if (!isReadyMessage(message) || message.role !== child.role) return;
       child.ready = message;
       if (child.restarts > 0) log.info({ role: child.role, pid: proc.pid }, `the ${child.role} process is back`);
@@ -107,6 +136,11 @@ export class Supervisor {
     proc.once('exit', (code, signal) => {
       if (child.process === proc) child.process = null;
       if (this.stopping) return;
+      if (!this.announced && child.restarts === 0) {
+        log.error({ role: child.role, pid: proc.pid, code, signal }, `the ${child.role} process did not start (${signal ?? `code ${code}`}); stopping`);
+        void this.stop().then(() => this.failedStart?.(code && code > 0 ? code : 1));
+        return;
+      }
       const ranMs = Date.now() - child.startedAt;
       if (ranMs >= HEALTHY_AFTER_MS) child.delayMs = FIRST_DELAY_MS;
       log.error({ role: child.role, pid: proc.pid, code, signal, restartInMs: child.delayMs },
@@ -121,6 +155,17 @@ export class Supervisor {
     });
   }
 
+  /**
+   * One "configuration revision N applied" line for the server, once both processes have
+   * applied N: an admin (or a test) waiting for a change waits for the whole server.
+   */
+  private logAppliedByAll(): void {
+    const revision = Math.min(...this.children.map((c) => c.applied));
+    if (revision <= this.appliedLogged || !this.announced) return;
+    this.appliedLogged = revision;
+    this.options.log.info({ revision }, `configuration revision ${revision} applied`);
+  }
+
   private announceWhenAllReady(): void {
     if (this.announced || this.children.some((c) => !c.ready)) return;
     this.announced = true;
@@ -131,6 +176,7 @@ export class Supervisor {
       `Mailroom ready on ${frontend!.server} (${frontend!.fqdn}): front ends (pid ${this.pids().frontend}): ${describe(frontend!)}; back ends (pid ${this.pids().backend}): ${describe(backend!)}`,
     );
     for (const resolve of this.readyWaiters.splice(0)) resolve();
+    this.logAppliedByAll();
   }
 
   /** Stops both processes (SIGTERM, then SIGKILL after a grace period) and waits for them. */
