@@ -8,6 +8,7 @@ import type { DeliveryItem, DeliveryResult, LocalDelivery, MailboxQuota } from '
 import { LmtpClient, type LmtpTarget, type RecipientReply } from './lmtp-client.ts';
 import { DELIVERY_PORT, DELIVERY_SERVICE, parseQuotaReply, returnPathOf, uidOf } from './lmtp-wire.ts';
 import { serverTarget } from '../directory/server-trust.ts';
+import { MailboxUnavailable } from '../directory/mailbox-locator.ts';
 
 const notAttempted = (address: string): DeliveryResult => ({ address, ok: false, reason: 'failed', detail: 'not attempted' });
 
@@ -81,7 +82,11 @@ export class NetworkDelivery implements LocalDelivery {
   }
 
   async quota(mailbox: Mailbox): Promise<MailboxQuota> {
-    const target = await this.targetFor(await this.serverOf(mailbox));
+    // A dismounted database is known here already: the client gets the same 4.4.0 reply as
+    // from the process that would have opened it, without a connection to its server.
+    const database = await this.options.directory.mailboxDatabase(mailbox.database);
+    if (!database.mounted) throw new MailboxUnavailable(mailbox.primarySmtpAddress, database.name, database.server, 'dismounted');
+    const target = await this.targetFor(database.server);
     const line = await this.client.quota(target, mailbox.primarySmtpAddress);
     const quota = line.startsWith('250') ? parseQuotaReply(line) : undefined;
     if (!quota) throw new Error(`quota of ${mailbox.primarySmtpAddress} from ${target.server}: ${line}`);
