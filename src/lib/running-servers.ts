@@ -99,7 +99,7 @@ export function serversWithHeartbeat(dataFolder: string, now = Date.now()): stri
 /** Why writing under `dataFolder` is unsafe now, or null: a server process or a fresh heartbeat. */
 export function runningServerReason(dataFolder: string): string | null {
   const running = runningServers(dataFolder);
-  if (running.length) return `A Mailroom server is running on ${dataFolder} (process ${running.map((r) => r.pid).join(', ')})`;
+  if (running.length) return `A Mailroom server is running on ${dataFolder} (${running.length === 1 ? 'process' : 'processes'} ${running.map((r) => r.pid).join(', ')})`;
   const beating = serversWithHeartbeat(dataFolder);
   if (beating.length) return `A Mailroom server is running on ${dataFolder} (server ${beating.join(', ')} reported in the last ${HEARTBEAT_FRESH_MS / 1000} s)`;
   return null;

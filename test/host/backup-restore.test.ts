@@ -94,7 +94,7 @@ test('backup under APPEND and SMTP load, restore into a fresh folder: every ackn
       // A running server's folder is not restored over.
       const refused = mailroom(['restore', backup, '--force'], env);
       assert.equal(refused.status, 1);
-      assert.match(refused.stderr, /A Mailroom server is running on .* \(process \d+\): stop it first/);
+      assert.match(refused.stderr, /A Mailroom server is running on .* \(process(?:es)? \d+(?:, \d+)*\): stop it first/);
 
       stop = true;
       await Promise.all([appending, submitting]);
