@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import Database from 'better-sqlite3';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -70,6 +70,43 @@ export interface RunningServer {
 }
 
 /** Starts `mailroom <args>` and resolves once its output matches `ready`. */
+/** The pids of a process's children, grandchildren and so on (Linux /proc). */
+export function descendantPids(pid: number): number[] {
+  let children: number[] = [];
+  try {
+    children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+  } catch {
+    return [];
+  }
+  return children.flatMap((c) => [c, ...descendantPids(c)]);
+}
+
+/**
+ * The processes of a running `mailroom start`: the supervisor and its front-end and back-end
+ * processes (or the one process of `--single-process`), without the compiler's helpers. For
+ * memory figures that must count the whole server.
+ */
+export function serverPids(pid: number): number[] {
+  return [pid, ...descendantPids(pid)].filter((p) => {
+    try {
+      return readFileSync(`/proc/${p}/cmdline`, 'utf8').includes('mailroom.js');
+    } catch {
+      return false;
+    }
+  });
+}
+
+/** Signals a process and every process under it at once (a server's supervisor and its processes). */
+export function killProcessTree(pid: number, signal: NodeJS.Signals): void {
+  for (const p of [...descendantPids(pid), pid]) {
+    try {
+      process.kill(p, signal);
+    } catch {
+      // already gone
+    }
+  }
+}
+
 export async function startMailroom(args: string[], env: Record<string, string>, ready = /Mailroom ready/): Promise<RunningServer> {
   const child = spawn(process.execPath, [BIN, ...args], {
     env: { ...process.env, MAILROOM_LOG_LEVEL: 'info', ...env },

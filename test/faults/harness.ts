@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
 import { ImapFlow } from 'imapflow';
-import { BIN, freePortOffset, mailroom, startMailroom, type RunningServer } from '../helpers.ts';
+import { BIN, freePortOffset, killProcessTree, mailroom, startMailroom, type RunningServer } from '../helpers.ts';
 import { createTestOrganization } from '../support/organization.ts';
 
 export const PASSWORD = 'Fault-Pass-2026';
@@ -42,7 +42,9 @@ export class FaultServer {
     this.server = undefined;
     if (!s || s.child.exitCode !== null || s.child.signalCode !== null) return;
     const exited = new Promise((r) => s.child.once('exit', r));
-    s.child.kill('SIGKILL');
+    // The supervisor and both of its processes at once: killed alone, the supervisor's
+    // processes would see it go and stop in good order.
+    killProcessTree(s.child.pid!, 'SIGKILL');
     await exited;
   }
 

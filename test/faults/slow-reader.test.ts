@@ -9,7 +9,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { connect } from 'node:tls';
-import { tempDataDir } from '../helpers.ts';
+import { serverPids, tempDataDir } from '../helpers.ts';
 import { FaultServer, PASSWORD, statusOf, tokenMessage } from './harness.ts';
 
 const data = tempDataDir('mailroom-faults-slow-');
@@ -31,10 +31,12 @@ after(async () => {
   data.cleanup();
 });
 
-/** Resident memory of the server process, from /proc. */
+/** Resident memory of the server (the supervisor and its processes), from /proc. */
 function residentBytes(): number {
-  const status = readFileSync(`/proc/${server.server!.child.pid}/status`, 'utf8');
-  return Number(/^VmRSS:\s+(\d+) kB$/m.exec(status)![1]) * 1024;
+  return serverPids(server.server!.child.pid!).reduce((sum, pid) => {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    return sum + Number(/^VmRSS:\s+(\d+) kB$/m.exec(status)![1]) * 1024;
+  }, 0);
 }
 
 test('a client that stops reading mid-FETCH holds back its own answer only', { timeout: 120_000 }, async () => {

@@ -9,7 +9,7 @@ import { ImapFlow } from 'imapflow';
 import { Directory } from '../../src/directory/directory.ts';
 import { fastCredentials } from '../support/passwords.ts';
 import { ENGINES } from '../engines.ts';
-import { freePortOffset, startMailroom, tempDataDir, type RunningServer } from '../helpers.ts';
+import { freePortOffset, killProcessTree, startMailroom, tempDataDir, type RunningServer } from '../helpers.ts';
 import { python } from './python.ts';
 import { MAIL01_ADDRESS, MAIL02_ADDRESS, setupTwoServers } from '../support/two-servers.ts';
 
@@ -84,7 +84,12 @@ export class TwoServers {
     const server = this.servers[name];
     const all = server.processes.splice(0);
     await Promise.all(all.map((p) => {
-      if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill(signal);
+      if (p.child.exitCode === null && p.child.signalCode === null) {
+        // A crash of the server: its supervisor and both of its processes at once (killed
+        // alone, the supervisor's processes would see it go and stop in good order).
+        if (signal === 'SIGKILL') killProcessTree(p.child.pid!, signal);
+        else p.child.kill(signal);
+      }
       return p.stop();
     }));
   }

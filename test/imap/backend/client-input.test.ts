@@ -8,7 +8,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Directory } from '../../../src/directory/directory.ts';
-import { eventually, freePortOffset, startMailroom, tempDataDir, type RunningServer } from '../../helpers.ts';
+import { eventually, freePortOffset, serverPids, startMailroom, tempDataDir, type RunningServer } from '../../helpers.ts';
 import { createTestOrganization } from '../../support/organization.ts';
 import { message, RawClient } from './harness.ts';
 
@@ -23,16 +23,26 @@ const MB = 1024 * 1024;
 /** No process has this id (Linux's pid_max is at most 2^22). */
 const DEAD_PID = 2 ** 30;
 
-/** The server process's resident memory now and at its peak, in bytes (Linux /proc). */
+/**
+ * The server's resident memory now and at its peak, in bytes (Linux /proc), summed over its
+ * processes (the supervisor, the front-end and the back-end process): a sum of peaks, so at
+ * least the real peak.
+ */
 function memory(): { rss: number; peak: number } {
-  const status = readFileSync(`/proc/${server.child.pid}/status`, 'utf8');
-  const kb = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)![1]) * 1024;
-  return { rss: kb('VmRSS'), peak: kb('VmHWM') };
+  let rss = 0;
+  let peak = 0;
+  for (const pid of serverPids(server.child.pid!)) {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const kb = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)![1]) * 1024;
+    rss += kb('VmRSS');
+    peak += kb('VmHWM');
+  }
+  return { rss, peak };
 }
 
 /** Starts a new peak: VmHWM becomes the current RSS (proc(5), clear_refs "5"). */
 function resetPeak(): void {
-  writeFileSync(`/proc/${server.child.pid}/clear_refs`, '5');
+  for (const pid of serverPids(server.child.pid!)) writeFileSync(`/proc/${pid}/clear_refs`, '5');
 }
 
 before(async () => {
