@@ -16,7 +16,7 @@ import { Directory, type Certificate, type Server } from '../directory/directory
 import { MailboxUnavailable } from '../directory/mailbox-locator.ts';
 import { ProtocolFrontend } from '../frontend/protocol-frontend.ts';
 import type { CommonServiceDeps, ConfigSnapshot, FrontendProtocol, RunningService } from '../service/contracts.ts';
-import { dataFolder, portOffset } from '../lib/env.ts';
+import { dataFolder, localLinkEnabled, portOffset } from '../lib/env.ts';
 import { dataFolderWarning } from '../lib/private-files.ts';
 import { localLinkPath, markRunningServer } from '../lib/running-servers.ts';
 import { createLogger } from '../lib/log.ts';
@@ -93,7 +93,7 @@ function backendFactory(protocol: FrontendProtocol, sessionsFor?: (snapshot: Con
       ? await BackendProxyListener.start(protocol, snapshot, {
         directory: deps.directory, authenticator: deps.authenticator, log: deps.log, portOffset: portOffset(), pickCertificate,
         secureContext: (certificate) => deps.tls.get(certificate), backend: sessions,
-        localPath: localLinkPath(dataFolder(), snapshot.server.name, protocol === 'imap' ? 'imap4-backend' : 'pop3-backend'),
+        ...(localLinkEnabled() ? { localPath: localLinkPath(dataFolder(), snapshot.server.name, protocol === 'imap' ? 'imap4-backend' : 'pop3-backend') } : {}),
       })
       : undefined;
     // Deleted messages leave Recoverable Items once DeletedItemRetention has passed.
@@ -208,7 +208,7 @@ export class ServiceHost {
       identity: () => this.snapshot && { server: this.snapshot.server, certificates: this.snapshot.certificates },
       local: () => this.running.get(backendService[protocol])?.sessions,
       proxyLocal: !ROLE_SERVICES[role].includes(backendService[protocol]),
-      localPath: localLinkPath(dataFolder(), serverName, backendService[protocol]),
+      ...(localLinkEnabled() ? { localPath: localLinkPath(dataFolder(), serverName, backendService[protocol]) } : {}),
     });
     const backends: Record<FrontendProtocol, SessionBackend> = { imap: routed('imap'), pop: routed('pop') };
     this.serviceDeps = {

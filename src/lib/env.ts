@@ -16,6 +16,18 @@ export function portOffset(): number {
   return n;
 }
 
+/**
+ * MAILROOM_LOCAL_LINK=off: a server's front-end process reaches its own back-end process over
+ * the proxy port with TLS, as another server's would, instead of the local link (a diagnosis
+ * switch, and how the benchmarks measure the proxy between servers on one machine).
+ */
+export function localLinkEnabled(): boolean {
+  const raw = process.env.MAILROOM_LOCAL_LINK;
+  if (raw === undefined || raw === '' || raw === 'on') return true;
+  if (raw === 'off') return false;
+  throw new Error(`MAILROOM_LOCAL_LINK must be on or off (got '${raw}')`);
+}
+
 export function directoryUrl(): string | undefined {
   const url = process.env.MAILROOM_DIRECTORY;
   return url === undefined || url === '' ? undefined : url;

@@ -1,5 +1,6 @@
-// `mailroom start --split`: the front ends and the back ends of one server as two supervised
-// processes that talk over the proxy and delivery ports, as two servers would. Real clients:
+// `mailroom start` (the default since it stopped being `--split`): the front ends and the back
+// ends of one server as two supervised processes that talk over the local link and the delivery
+// port, as two servers would over the proxy and delivery ports. Real clients:
 // imapflow through the front-end process to the back-end process, nodemailer submitting mail
 // that the front-end process hands to the back-end process's delivery port (LMTP), and an IDLE
 // session that hears it; then the back-end process killed with SIGKILL, its clients told to try
@@ -56,7 +57,7 @@ before(async () => {
   offset = await freePortOffset();
   await createTestOrganization(data.path, { mailboxes: [['Alice Wong', 'alice'], ['Bob Lee', 'bob']], password: PASSWORD });
   env = { MAILROOM_DATA: data.path, MAILROOM_PORT_OFFSET: String(offset) };
-  server = await startMailroom(['start', '--split'], env);
+  server = await startMailroom(['start'], env);
 });
 
 after(async () => {
@@ -138,6 +139,18 @@ test('the front-end process reaches the back-end process over the local link: a 
   link.destroy();
 });
 
+test('a change made with a cmdlet is logged once for the server, when both processes have applied it', async () => {
+  const applied = () => server.output().split('\n').filter((l) => /configuration revision \d+ applied/.test(l));
+  const before = applied().length;
+  mailroomOk(['Set-ImapSettings', '-MaxCommandSize', '12288'], env);
+  await eventually(() => applied().length > before);
+  // Both processes poll the directory four times a second; a second line would have come by now.
+  await new Promise((r) => setTimeout(r, 1500));
+  const lines = applied();
+  assert.equal(lines.length, before + 1, lines.join('\n'));
+  assert.match(lines[lines.length - 1]!, /"role":"supervisor"/);
+});
+
 test('the back-end process killed: logons get a temporary error, then the supervisor starts it again and they work', async () => {
   const before = childRoles(server.child.pid!);
   const backend = before.get('backend')!;
@@ -173,5 +186,21 @@ test('SIGTERM stops the supervisor and both processes', async () => {
   assert.equal(code, 0);
   for (const pid of roles.values()) {
     assert.throws(() => process.kill(pid, 0), /ESRCH/, `process ${pid} still runs`);
+  }
+});
+
+test('--single-process runs both tiers in one process, as before the two processes were the default', async () => {
+  const single = await startMailroom(['start', '--single-process'], env);
+  try {
+    assert.equal(childRoles(single.child.pid!).size, 0);
+    const services = JSON.parse(mailroomOk(['Get-Service', '--json'], env).stdout) as { Name: string; ProcessId: number | null }[];
+    for (const name of ['imap4', 'imap4-backend']) assert.equal(services.find((s) => s.Name === name)?.ProcessId, single.child.pid);
+    const bob = imap('bob@contoso.com');
+    await bob.connect();
+    const status = await bob.status('INBOX', { messages: true });
+    assert.ok(status && status.messages === 1, JSON.stringify(status));
+    await bob.logout();
+  } finally {
+    assert.equal(await single.stop(), 0);
   }
 });
