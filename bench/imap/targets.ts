@@ -167,12 +167,17 @@ const fdsFor = (maxConnections: number) => Math.max(4096, maxConnections * 2 + 2
 // --- Mailroom --------------------------------------------------------------------------------
 
 /**
- * How Mailroom runs: `all` is one process (the front end hands a logged-on session to the back
- * end in-process); `proxied` is `start --split`, a front-end process and a back-end process, the
- * front end reaching the back end over its proxy port (1993 + offset, mutual TLS) as it does
- * across servers. Both are children of the supervisor, so the CPU and memory figures count both.
+ * How Mailroom runs: `all` is `start --single-process`, one process (the front end hands a
+ * logged-on session to the back end in-process); `proxied` is `start` as an admin runs it, a
+ * front-end process and a back-end process, the front end reaching the back end over the local
+ * link (a Unix socket); `proxied-tls` is the same with MAILROOM_LOCAL_LINK=off, the front end
+ * reaching the back end over its proxy port (1993 + offset, mutual TLS, resumed sessions) as it
+ * does across servers. The two processes are children of the supervisor, so the CPU and memory
+ * figures count both.
  */
-export type MailroomLayout = 'all' | 'proxied';
+export type MailroomLayout = 'all' | 'proxied' | 'proxied-tls';
+
+const LAYOUT_NAMES: Record<MailroomLayout, string> = { all: 'Mailroom', proxied: 'Mailroom proxied', 'proxied-tls': 'Mailroom proxied over TLS' };
 
 export async function startMailroomTarget(options: TargetOptions, layout: MailroomLayout = 'all'): Promise<Target> {
   const data = mkdtempSync(join(tmpdir(), 'mailroom-imap-bench-'));
@@ -193,7 +198,7 @@ export async function startMailroomTarget(options: TargetOptions, layout: Mailro
     '-MaxConnectionsPerUser', String(options.maxConnections), '-Banner', banner);
   cli('Set-Service', 'MSExchangeIMAP4,MSExchangeIMAP4BE', '-StartupType', 'Automatic');
   // The proxy port on loopback only, as the other ports.
-  if (layout === 'proxied') cli('Set-ImapSettings', '-ProxyTargetPort', '1993');
+  if (layout !== 'all') cli('Set-ImapSettings', '-ProxyTargetPort', '1993');
   // Only IMAP4 runs: nothing else competes for the CPU, or for ports near the offset.
   cli('Set-Service', 'smtp,web', '-StartupType', 'Disabled');
 
@@ -232,17 +237,18 @@ export async function startMailroomTarget(options: TargetOptions, layout: Mailro
   const nodeOptions = process.env.BENCH_MAILROOM_NODE_OPTIONS;
   let output = '';
   const node = [process.execPath, ...(nodeOptions ? nodeOptions.split(' ') : [])];
-  const name = layout === 'proxied' ? 'Mailroom proxied' : 'Mailroom';
+  const name = LAYOUT_NAMES[layout];
   const server = new ServerProcess(name, () => output, async () => {
-    // --split: the supervisor's two processes are its children, so the process tree counts both.
-    const start = layout === 'proxied' ? ['start', '--split'] : ['start'];
-    const child = spawnWithFdLimit(fdsFor(options.maxConnections), node[0]!, [...node.slice(1), BIN, ...start], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+    // The supervisor's two processes are its children, so the process tree counts both.
+    const start = layout === 'all' ? ['start', '--single-process'] : ['start'];
+    const childEnv = layout === 'proxied-tls' ? { ...env, MAILROOM_LOCAL_LINK: 'off' } : env;
+    const child = spawnWithFdLimit(fdsFor(options.maxConnections), node[0]!, [...node.slice(1), BIN, ...start], { env: childEnv, stdio: ['ignore', 'pipe', 'inherit'] });
     child.stdout!.on('data', (d: Buffer) => (output = (output + d.toString()).slice(-4000)));
     return child;
   }, async () => {
     await greeted(143 + offset, banner);
     // The front end greets before the back end listens: wait for a logon to get through.
-    if (layout === 'proxied') await loggedOnThrough(143 + offset, options.users[0]!);
+    if (layout !== 'all') await loggedOnThrough(143 + offset, options.users[0]!);
   });
   await server.start();
   const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string };
