@@ -96,7 +96,7 @@ test('the server logs pretty lines on a terminal and JSON lines into a pipe', { 
     assert.ok(lines.some((l) => JSON.parse(l).msg.startsWith('Mailroom ready')));
 
     const forcedPretty = await firstLines(data.path, offset, false, 'pretty');
-    assert.match(forcedPretty, /^\d\d:\d\d:\d\d\.\d{3} INFO  \[all\] Mailroom ready on MAIL01/m);
+    assert.match(forcedPretty, /^\d\d:\d\d:\d\d\.\d{3} INFO  \[supervisor\] Mailroom ready on MAIL01/m);
     assert.doesNotMatch(forcedPretty, /\x1b\[/, 'no colours into a pipe');
   } finally {
     data.cleanup();
