@@ -237,12 +237,6 @@ export const REGEX_INVENTORY: Record<string, Record<string, RegexOrigin>> = {
     '/^\\S+\\s+(?:UID\\s+)?\\S+\\s*/i': 'client',
     '/^\\S+\\s+APPEND\\s/i': 'client',
   },
-  'imap/sorting/base-subject.ts': {
-    '/[\\t\\r\\n ]+/g': 'client',
-  },
-  'imap/sorting/message-facts.ts': {
-    '/<[^<>\\s]+>/g': 'client',
-  },
   'lib/certificates.ts': {
     '/.{1,64}/g': 'internal',
     '/^[89a-f]/': 'internal',
@@ -278,6 +272,9 @@ export const REGEX_INVENTORY: Record<string, Record<string, RegexOrigin>> = {
   'migration/formats/mbox.ts': {
     '/[\\s,]+/': 'client', // X-Keywords of a message in an imported mbox file
     '/\\s+/': 'client', // X-IMAPbase/X-IMAP values
+  },
+  'mime/base-subject.ts': {
+    '/[\\t\\r\\n ]+/g': 'client',
   },
   'mime/bodystructure.ts': {
     '/^[A-Za-z0-9!#$&+\\-.^_`|~]$/': 'client',
@@ -317,6 +314,9 @@ export const REGEX_INVENTORY: Record<string, Record<string, RegexOrigin>> = {
     '/[\\x00-\\x20\\x7f():]/': 'client',
     '/^(\\d+)(\\.|$)/': 'client',
     '/^HEADER\\.FIELDS(\\.NOT)?(?=[\\s(])(.*)$/is': 'client',
+  },
+  'mime/sort-keys.ts': {
+    '/<[^<>\\s]+>/g': 'client',
   },
   'mime/text.ts': {
     '/&(#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z]{2,8});?/g': 'client',

@@ -55,3 +55,8 @@ export type { SearchText } from './text.ts';
 export { imapString, imapList, MAX_QUOTED_LENGTH } from './imap-format.ts';
 export { parseMessageDate, dayNumber } from './date.ts';
 export type { MessageDate } from './date.ts';
+export { extractBaseSubject, baseSubject } from './base-subject.ts';
+export type { BaseSubject } from './base-subject.ts';
+export { casemapKey, compareKeys } from './collation.ts';
+export { headerFacts, firstAddress, messageIds, subjectKey, sortKeys, messageSortKeys, HEADER_BYTES, MAX_REFERENCES } from './sort-keys.ts';
+export type { AddressFacts, MessageFacts, SortKeys } from './sort-keys.ts';

@@ -4,11 +4,11 @@
 // property tests feed random subjects, headers and reference graphs.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { baseSubject, extractBaseSubject } from '../../src/imap/sorting/base-subject.ts';
-import { casemapKey, compareKeys } from '../../src/imap/sorting/collation.ts';
-import { headerFacts, type MessageFacts } from '../../src/imap/sorting/message-facts.ts';
+import { baseSubject, extractBaseSubject } from '../../src/mime/base-subject.ts';
+import { casemapKey, compareKeys } from '../../src/mime/collation.ts';
+import { headerFacts, type MessageFacts } from '../../src/mime/sort-keys.ts';
 import { sortMessages } from '../../src/imap/sorting/sort.ts';
-import { formatThreads, orderedSubject, references, type ThreadNode } from '../../src/imap/sorting/thread.ts';
+import { formatThreads, orderedSubject as orderedSubjectOf, references as referencesOf, threadMessage, type ThreadNode } from '../../src/imap/sorting/thread.ts';
 import type { SortCriterion } from '../../src/imap/protocol/index.ts';
 import { pick, prng, randomInt } from '../support/random.ts';
 
@@ -252,6 +252,13 @@ test('SORT: random facts and criteria give a permutation in criteria order', () 
 });
 
 const threads = (tree: ThreadNode[]) => formatThreads(tree, (u) => u);
+// The algorithms over the thread keys of header facts, as the store keeps them.
+function references(list: readonly MessageFacts[]): ThreadNode[] {
+  return referencesOf(list.map(threadMessage));
+}
+function orderedSubject(list: readonly MessageFacts[]): ThreadNode[] {
+  return orderedSubjectOf(list.map(threadMessage));
+}
 
 test('THREAD REFERENCES: linking, dummies and pruning (RFC 5256 §2.2 steps 1–4)', () => {
   const m = (uid: number, id: string | null, refs: string[] = [], sent = uid, subject = '') =>

@@ -1,10 +1,10 @@
 // SORT ordering (RFC 5256 §3, RFC 5957 DISPLAYFROM/DISPLAYTO): compare by each criterion in
 // turn, strings in i;unicode-casemap order; ties are broken by sequence number order (UID
 // order here), which REVERSE does not turn round (RFC 5256 §3: REVERSE applies to its key).
+// This is the reference order: SORT itself asks the store (MailStore.sortedUids), which orders
+// by key columns made with the same functions (src/mime/sort-keys.ts).
 import type { SortCriterion, SortKey } from '../protocol/index.ts';
-import { baseSubject } from './base-subject.ts';
-import { casemapKey, compareKeys } from './collation.ts';
-import type { MessageFacts } from './message-facts.ts';
+import { casemapKey, compareKeys, subjectKey, type MessageFacts } from '../../mime/index.ts';
 
 type Key = number | string;
 
@@ -13,7 +13,7 @@ function keyOf(key: SortKey, f: MessageFacts): Key {
     case 'ARRIVAL': return f.arrival;
     case 'DATE': return f.sent;
     case 'SIZE': return f.size;
-    case 'SUBJECT': return casemapKey(baseSubject(f.subject));
+    case 'SUBJECT': return subjectKey(f.subject).key;
     case 'FROM': return casemapKey(f.from.mailbox);
     case 'TO': return casemapKey(f.to.mailbox);
     case 'CC': return casemapKey(f.cc.mailbox);

@@ -2,30 +2,44 @@
 // Message-ID and References (§2.2 steps 1–6), then merges threads by subject.
 // Subjects are compared as casemapped base subjects; the tree is walked without recursion, so
 // a reply chain thousands of messages deep cannot exhaust the stack.
-import { extractBaseSubject } from './base-subject.ts';
-import { casemapKey, compareKeys } from './collation.ts';
-import type { MessageFacts } from './message-facts.ts';
+import { MAX_REFERENCES, compareKeys, subjectKey, type MessageFacts } from '../../mime/index.ts';
+
+/**
+ * What threading reads of a message: the store keeps these in columns of the message's row
+ * (MailStore.threadRows), so THREAD reads no header.
+ */
+export interface ThreadMessage {
+  uid: number;
+  /** The sent date (Date field, else INTERNALDATE), ms. */
+  sent: number;
+  /** The base subject, casemapped (subjectKey in src/mime/sort-keys.ts). */
+  subjectKey: string;
+  /** A reply or forward marker was taken off the subject. */
+  replyOrForward: boolean;
+  messageId: string | null;
+  /** References (else In-Reply-To's first id), oldest first; only the last MAX_REFERENCES count. */
+  references: readonly string[];
+}
+
+/** The thread view of header facts read from a message. */
+export function threadMessage(f: MessageFacts): ThreadMessage {
+  const subject = subjectKey(f.subject);
+  return { uid: f.uid, sent: f.sent, subjectKey: subject.key, replyOrForward: subject.replyOrForward, messageId: f.messageId, references: f.references };
+}
 
 /** A thread node; `message` is null for a dummy (a parent that is not in the result). */
 export interface ThreadNode {
-  message: MessageFacts | null;
+  message: ThreadMessage | null;
   children: ThreadNode[];
 }
 
-/**
- * References beyond the last ones are ignored. MUAs shorten long References headers
- * themselves (RFC 5322 §3.6.4), so nothing real is lost, and a header of thousands of ids
- * cannot make linking quadratic.
- */
-const MAX_REFERENCES = 100;
-
 /** Sent date, then sequence (= UID) order: RFC 5256 §2.2 step 6 and ORDEREDSUBJECT. */
-function compareMessages(a: MessageFacts, b: MessageFacts): number {
+function compareMessages(a: ThreadMessage, b: ThreadMessage): number {
   return a.sent - b.sent || a.uid - b.uid;
 }
 
 /** A dummy sorts as its first child (the children are sorted first). */
-function sortMessageOf(n: ThreadNode): MessageFacts | null {
+function sortMessageOf(n: ThreadNode): ThreadMessage | null {
   return n.message ?? n.children[0]?.message ?? null;
 }
 
@@ -49,19 +63,18 @@ function sortTrees(roots: ThreadNode[]): void {
   roots.sort(compareNodes);
 }
 
-export function orderedSubject(facts: readonly MessageFacts[]): ThreadNode[] {
+export function orderedSubject(messages: readonly ThreadMessage[]): ThreadNode[] {
   // Sorted by base subject, then sent date; each run of one subject is a thread whose first
   // message is the parent of all the others.
-  const keyed = facts.map((f) => ({ f, key: casemapKey(extractBaseSubject(f.subject).text) }));
-  keyed.sort((a, b) => compareKeys(a.key, b.key) || compareMessages(a.f, b.f));
+  const keyed = [...messages].sort((a, b) => compareKeys(a.subjectKey, b.subjectKey) || compareMessages(a, b));
   const threads: ThreadNode[] = [];
   let current: ThreadNode | null = null;
   let currentKey = '';
-  for (const { f, key } of keyed) {
-    if (current && key === currentKey) current.children.push({ message: f, children: [] });
+  for (const f of keyed) {
+    if (current && f.subjectKey === currentKey) current.children.push({ message: f, children: [] });
     else {
       current = { message: f, children: [] };
-      currentKey = key;
+      currentKey = f.subjectKey;
       threads.push(current);
     }
   }
@@ -70,7 +83,7 @@ export function orderedSubject(facts: readonly MessageFacts[]): ThreadNode[] {
 }
 
 interface Container {
-  message: MessageFacts | null;
+  message: ThreadMessage | null;
   parent: Container | null;
   children: Set<Container>;
 }
@@ -100,7 +113,7 @@ function link(parent: Container, child: Container): void {
 }
 
 /** Step 1: the containers of all messages and referenced ids, linked into trees. */
-function linkMessages(facts: readonly MessageFacts[]): Container[] {
+function linkMessages(facts: readonly ThreadMessage[]): Container[] {
   const byId = new Map<string, Container>();
   const all: Container[] = [];
   const containerFor = (id: string): Container => {
@@ -132,7 +145,7 @@ function linkMessages(facts: readonly MessageFacts[]): Container[] {
   return all;
 }
 
-export function references(facts: readonly MessageFacts[]): ThreadNode[] {
+export function references(facts: readonly ThreadMessage[]): ThreadNode[] {
   const containers = linkMessages(facts);
   // Steps 2–4: the root set, with dummies pruned. A message hangs under its nearest ancestor
   // that is a message; without one, under the top dummy. A top dummy stays only when it
@@ -175,8 +188,8 @@ function mergeBySubject(roots: ThreadNode[]): ThreadNode[] {
   interface Root { node: ThreadNode; key: string; replyOrForward: boolean; gone: boolean }
   const entries: Root[] = roots.map((node) => {
     // 5.B.i: the thread subject is the root's, or for a dummy its first child's.
-    const base = extractBaseSubject(sortMessageOf(node)?.subject ?? '');
-    return { node, key: casemapKey(base.text), replyOrForward: base.replyOrForward, gone: false };
+    const first = sortMessageOf(node);
+    return { node, key: first?.subjectKey ?? '', replyOrForward: first?.replyOrForward ?? false, gone: false };
   });
   // 5.B: one root per subject: a dummy if there is one, else a root that is not a reply.
   const table = new Map<string, Root>();

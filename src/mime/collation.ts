@@ -26,14 +26,18 @@ function titlecase(ch: string): string {
   return [...upper].length === 1 ? upper : ch;
 }
 
-/** The comparison key of a string: titlecased, then NFKD. Compare keys with compareKeys. */
+/**
+ * The comparison key of a string: titlecased, then NFKD. Compare keys with compareKeys, or as
+ * UTF-8 bytes (SQLite's BINARY collation): both are code point order. A lone surrogate (which
+ * has no UTF-8 form) becomes U+FFFD, so a key stored as UTF-8 compares as it does here.
+ */
 export function casemapKey(text: string): string {
   let ascii = true;
   for (let i = 0; i < text.length && ascii; i++) ascii = text.charCodeAt(i) < 0x80;
   if (ascii) return text.toUpperCase();
   let out = '';
   for (const ch of text) out += titlecase(ch);
-  return out.normalize('NFKD');
+  return (out.normalize('NFKD') as string & { toWellFormed(): string }).toWellFormed();
 }
 
 /**
