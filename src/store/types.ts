@@ -111,6 +111,26 @@ export interface CopyResult {
   mapping: [number, number][];
 }
 
+/**
+ * A key the store can order a folder's messages by (RFC 5256 SORT, RFC 5957 DISPLAYFROM and
+ * DISPLAYTO): arrival is INTERNALDATE, date the Date field (else INTERNALDATE), the strings
+ * their i;unicode-casemap keys (src/mime/sort-keys.ts).
+ */
+export type SortColumn = 'arrival' | 'date' | 'size' | 'subject' | 'from' | 'to' | 'cc' | 'displayfrom' | 'displayto';
+
+/** What THREAD reads of a message, kept in its row (see ThreadMessage in src/imap/sorting/thread.ts). */
+export interface ThreadRow {
+  uid: number;
+  /** The Date field in ms, else INTERNALDATE. */
+  sent: number;
+  /** The base subject, casemapped. */
+  subjectKey: string;
+  replyOrForward: boolean;
+  messageId: string | null;
+  /** References (else In-Reply-To's first id), oldest first, at most the last 100. */
+  references: string[];
+}
+
 export interface ChangesSince {
   highestModseq: number;
   changed: MessageSummary[];
@@ -211,6 +231,14 @@ export interface MailStore {
   flagRows(folderId: number, range: { fromUid: number; toUid: number }): Promise<FlagRow[]>;
   /** UID, size and INTERNALDATE (epoch ms) of the messages in [fromUid, toUid], ascending: SORT by ARRIVAL or SIZE. */
   sizeRows(folderId: number, range: { fromUid: number; toUid: number }): Promise<{ uid: number; size: number; arrival: number }[]>;
+  /**
+   * The UIDs among `uids` (ascending) that the folder holds, ordered by the keys in turn, each
+   * ascending or reversed, ties in UID order: SORT answered from the key columns kept with each
+   * message, without reading a header.
+   */
+  sortedUids(folderId: number, order: readonly { column: SortColumn; reverse: boolean }[], uids: readonly number[]): Promise<Uint32Array>;
+  /** The thread keys of the messages among `uids` (ascending) that the folder holds, in UID order. */
+  threadRows(folderId: number, uids: readonly number[]): Promise<ThreadRow[]>;
   /** The stored bytes, or a byte range of them. */
   readBlob(blobId: string, range?: { start: number; end: number }): Promise<Buffer>;
 

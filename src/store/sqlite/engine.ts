@@ -8,7 +8,7 @@ import { ensurePrivateFile, makePrivateDir } from '../../lib/private-files.ts';
 import { join } from 'node:path';
 import { BlobFiles } from '../blob/files.ts';
 import { canonicalFolderName, defaultFolderNames, DEFAULT_ROLES, folderNameProblem } from '../folder-names.ts';
-import { dayNumber } from '../../mime/index.ts';
+import { dayNumber, messageSortKeys, type SortKeys } from '../../mime/index.ts';
 import { summarizeHeaders } from '../header-summary.ts';
 import type { DateOp, SearchKey } from '../search.ts';
 import { normalizeFlags, applyFlagOperation, hasSeen } from '../flags.ts';
@@ -31,10 +31,12 @@ import {
   type MailStore,
   type MessageSummary,
   type RecoverableItem,
+  type SortColumn,
   type StoreFlagsResult,
   type StoreOptions,
+  type ThreadRow,
 } from '../types.ts';
-import { STORE_SCHEMA } from './schema.ts';
+import { SORT_INDEXES, SORT_KEY_COLUMNS, STORE_SCHEMA } from './schema.ts';
 import { isCjk } from '../cjk.ts';
 import { TextIndex } from './text-index.ts';
 import { SIGNATURE_FIELDS } from './signature-fields.ts';
@@ -97,6 +99,42 @@ function toFolder(r: FolderRow): Folder {
     hidden: r.hidden === 1,
     uidValidity: r.uid_validity, uidNext: r.uid_next, highestModseq: r.highest_modseq,
   };
+}
+
+/** MessageRow's columns: rows are read without the sort-key columns, which SORT and THREAD read alone. */
+const ROW_COLUMNS = 'id, folder_id, uid, modseq, blob_id, size, internal_date, flags, seen, recent, subject, sender, sent_day, pop3_uidl';
+
+/** The sort-key columns in the order sortKeyValues gives their values. */
+const SORT_KEY_NAMES = SORT_KEY_COLUMNS.map(([name]) => name).join(', ');
+
+function sortKeyValues(k: SortKeys): (string | number | null)[] {
+  return [k.sent, k.subject, k.replyOrForward ? 1 : 0, k.from, k.to, k.cc, k.displayFrom, k.displayTo, k.messageId, k.references.join(' ')];
+}
+
+/** The column each SORT key orders by (fixed names: the only text put into the ORDER BY). */
+const ORDER_COLUMNS: Record<SortColumn, string> = {
+  arrival: 'internal_date', date: 'sort_date', size: 'size', subject: 'sort_subject', from: 'sort_from', to: 'sort_to',
+  cc: 'sort_cc', displayfrom: 'sort_display_from', displayto: 'sort_display_to',
+};
+
+/**
+ * Sets of up to this many UIDs are looked up one by one (and SQLite sorts just those rows);
+ * larger ones are read as the UID range they span, in key order, and filtered.
+ */
+const SMALL_UID_SET = 1000;
+
+/** Whether sorted `uids` holds `uid` (binary search). */
+function holds(uids: readonly number[], uid: number): boolean {
+  let lo = 0;
+  let hi = uids.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >>> 1;
+    const v = uids[mid]!;
+    if (v === uid) return true;
+    if (v < uid) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return false;
 }
 
 function toSummary(r: MessageRow): MessageSummary {
@@ -180,6 +218,7 @@ export class SqliteMailStore implements MailStore {
     db.exec(STORE_SCHEMA);
     SqliteMailStore.addSentDayColumn(db);
     SqliteMailStore.addPop3UidlColumn(db);
+    SqliteMailStore.addSortKeyColumns(db);
     SqliteMailStore.moveSubscriptions(db);
     SqliteMailStore.moveTextIndex(db, folder);
     SqliteMailStore.fillFolderKeywords(db);
@@ -196,6 +235,8 @@ export class SqliteMailStore implements MailStore {
     const store = new SqliteMailStore(db, reader, textIndex, blobs, options);
     await store.removeOrphanBlobFiles();
     await store.fillSentDays();
+    await store.fillSortKeys();
+    db.exec(SORT_INDEXES);
     return store;
   }
 
@@ -240,6 +281,48 @@ export class SqliteMailStore implements MailStore {
   private static addPop3UidlColumn(db: Database.Database): void {
     const columns = db.prepare(`SELECT name FROM pragma_table_info('messages')`).pluck().all() as string[];
     if (!columns.includes('pop3_uidl')) db.exec(`ALTER TABLE messages ADD COLUMN pop3_uidl TEXT`);
+  }
+
+  /**
+   * Databases from before the sort-key columns get them, marked to be filled from each
+   * message's header (fillSortKeys); their indexes are made once the values are in.
+   */
+  private static addSortKeyColumns(db: Database.Database): void {
+    const columns = db.prepare(`SELECT name FROM pragma_table_info('messages')`).pluck().all() as string[];
+    const missing = SORT_KEY_COLUMNS.filter(([name]) => !columns.includes(name));
+    if (missing.length === 0) return;
+    db.transaction(() => {
+      for (const [name, definition] of missing) db.exec(`ALTER TABLE messages ADD COLUMN ${name} ${definition}`);
+      // The value is the last message id filled, so a fill cut short goes on where it stopped.
+      db.prepare(`INSERT INTO meta (key, value) VALUES ('fill_sort_keys', 0) ON CONFLICT (key) DO UPDATE SET value = 0`).run();
+    }).immediate();
+  }
+
+  /** Fills the sort-key columns from the stored headers where addSortKeyColumns asked for it. */
+  private async fillSortKeys(): Promise<void> {
+    const progress = this.statements.get(`SELECT value FROM meta WHERE key = 'fill_sort_keys'`).pluck();
+    let lastId = progress.get() as number | undefined;
+    if (lastId === undefined) return;
+    const next = this.statements.get(`SELECT id, blob_id, internal_date FROM messages WHERE id > ? ORDER BY id LIMIT 256`);
+    const assignments = SORT_KEY_COLUMNS.map(([name]) => `${name} = ?`).join(', ');
+    for (;;) {
+      const rows = next.all(lastId) as { id: number; blob_id: string; internal_date: number }[];
+      if (rows.length === 0) break;
+      const keys: [number, SortKeys][] = [];
+      for (const row of rows) {
+        // An unreadable message sorts as one without header fields.
+        const head = await this.readBlob(row.blob_id, { start: 0, end: 64 * 1024 }).catch(() => Buffer.alloc(0));
+        keys.push([row.id, messageSortKeys(head, new Date(row.internal_date))]);
+      }
+      lastId = rows.at(-1)!.id;
+      const upTo = lastId;
+      this.db.transaction(() => {
+        const update = this.statements.get(`UPDATE messages SET ${assignments} WHERE id = ?`);
+        for (const [id, k] of keys) update.run(...sortKeyValues(k), id);
+        this.statements.get(`UPDATE meta SET value = ? WHERE key = 'fill_sort_keys'`).run(upTo);
+      }).immediate();
+    }
+    this.statements.get(`DELETE FROM meta WHERE key = 'fill_sort_keys'`).run();
   }
 
   /** Fills messages.sent_day from the stored headers where addSentDayColumn asked for it. */
@@ -729,6 +812,7 @@ export class SqliteMailStore implements MailStore {
   private insertMessage(
     folder: FolderRow, blobId: string, size: number, internalDate: number, flags: Flag[], modseq: number,
     headers: { subject: string; sender: string; sentDay: number | null },
+    keys: SortKeys | { copiedFrom: number },
     kept: { uid?: number; pop3Uidl?: string } = {},
   ): number {
     const uid = kept.uid ?? folder.uid_next;
@@ -738,11 +822,14 @@ export class SqliteMailStore implements MailStore {
     folder.uid_next = uid + 1;
     this.statements.get(`UPDATE folders SET uid_next = ? WHERE id = ?`).run(folder.uid_next, folder.id);
     const seen = hasSeen(flags);
-    const info = this.statements.get(
-        `INSERT INTO messages (folder_id, uid, modseq, blob_id, size, internal_date, flags, seen, recent, subject, sender, sent_day, pop3_uidl)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?)`,
-      )
-      .run(folder.id, uid, modseq, blobId, size, internalDate, JSON.stringify(flags), seen ? 1 : 0, headers.subject, headers.sender, headers.sentDay, kept.pop3Uidl ?? null);
+    const columns = `folder_id, uid, modseq, blob_id, size, internal_date, flags, seen, recent, subject, sender, sent_day, pop3_uidl, ${SORT_KEY_NAMES}`;
+    const values = [folder.id, uid, modseq, blobId, size, internalDate, JSON.stringify(flags), seen ? 1 : 0, headers.subject, headers.sender, headers.sentDay, kept.pop3Uidl ?? null];
+    // A copy takes the keys from the row it copies: the same message has the same keys.
+    const info = 'copiedFrom' in keys
+      ? this.statements.get(`INSERT INTO messages (${columns}) SELECT ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ${SORT_KEY_NAMES} FROM messages WHERE id = ?`)
+        .run(...values, keys.copiedFrom)
+      : this.statements.get(`INSERT INTO messages (${columns}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ${SORT_KEY_COLUMNS.map(() => '?').join(', ')})`)
+        .run(...values, ...sortKeyValues(keys));
     this.queueIndex(Number(info.lastInsertRowid), 'add');
     this.adjustCounters(folder, 1, seen ? 0 : 1, 1, size);
     this.countKeywords(folder.id, flags, 1);
@@ -793,6 +880,7 @@ export class SqliteMailStore implements MailStore {
     const flags = normalizeFlags(input.flags ?? []);
     const internalDate = (input.internalDate ?? this.now()).getTime();
     const headers = summarizeHeaders(raw);
+    const keys = messageSortKeys(raw, new Date(internalDate));
     if (input.uid !== undefined && (!Number.isInteger(input.uid) || input.uid < 1 || input.uid >= 0xffffffff)) {
       throw new RangeError(`UID ${input.uid} is not a 32-bit UID.`);
     }
@@ -806,14 +894,14 @@ export class SqliteMailStore implements MailStore {
       const modseq = this.nextModseq(folder);
       this.retainBlob(blobId, raw.length, inline ? raw : null);
       const kept = { ...(input.uid === undefined ? {} : { uid: input.uid }), ...(input.pop3Uidl === undefined ? {} : { pop3Uidl: input.pop3Uidl }) };
-      const uid = this.insertMessage(folder, blobId, raw.length, internalDate, flags, modseq, headers, kept);
+      const uid = this.insertMessage(folder, blobId, raw.length, internalDate, flags, modseq, headers, keys, kept);
       this.addUsage(folder.mailbox_id, raw.length, 1, 0);
       return { uid, modseq, uidValidity: folder.uid_validity };
     });
   }
 
   async messages(folderId: number, range: { fromUid?: number; toUid?: number } = {}): Promise<MessageSummary[]> {
-    const rows = this.statements.get(`SELECT * FROM messages WHERE folder_id = ? AND uid >= ? AND uid <= ? ORDER BY uid`)
+    const rows = this.statements.get(`SELECT ${ROW_COLUMNS} FROM messages WHERE folder_id = ? AND uid >= ? AND uid <= ? ORDER BY uid`)
       .all(folderId, range.fromUid ?? 1, range.toUid ?? Number.MAX_SAFE_INTEGER) as MessageRow[];
     return rows.map(toSummary);
   }
@@ -831,6 +919,46 @@ export class SqliteMailStore implements MailStore {
     return rows.map(([uid, size, arrival]) => ({ uid, size, arrival }));
   }
 
+  async sortedUids(folderId: number, order: readonly { column: SortColumn; reverse: boolean }[], uids: readonly number[]): Promise<Uint32Array> {
+    if (uids.length === 0) return new Uint32Array(0);
+    // Ties go by UID, ascending even under REVERSE (RFC 5256 §3: REVERSE applies to its key).
+    const orderBy = [...order.map((o) => `${ORDER_COLUMNS[o.column]}${o.reverse ? ' DESC' : ''}`), 'uid'].join(', ');
+    if (uids.length <= SMALL_UID_SET) {
+      const found = this.statements.get(`SELECT uid FROM messages WHERE folder_id = ? AND uid IN (SELECT value FROM json_each(?)) ORDER BY ${orderBy}`)
+        .pluck().all(folderId, JSON.stringify(uids)) as number[];
+      return Uint32Array.from(found);
+    }
+    // The UID column alone, in key order (an index walk for the indexed keys), without the rows.
+    const inRange = this.statements.get(`SELECT uid FROM messages WHERE folder_id = ? AND uid >= ? AND uid <= ? ORDER BY ${orderBy}`)
+      .pluck().all(folderId, uids[0]!, uids[uids.length - 1]!) as number[];
+    const out = new Uint32Array(Math.min(inRange.length, uids.length));
+    let n = 0;
+    for (const uid of inRange) if (n < out.length && holds(uids, uid)) out[n++] = uid;
+    return out.subarray(0, n);
+  }
+
+  async threadRows(folderId: number, uids: readonly number[]): Promise<ThreadRow[]> {
+    if (uids.length === 0) return [];
+    const columns = `uid, sort_date, sort_subject, subject_reply, header_message_id, header_references`;
+    const small = uids.length <= SMALL_UID_SET;
+    const rows = (small
+      ? this.statements.get(`SELECT ${columns} FROM messages WHERE folder_id = ? AND uid IN (SELECT value FROM json_each(?)) ORDER BY uid`)
+        .raw(true).all(folderId, JSON.stringify(uids))
+      : this.statements.get(`SELECT ${columns} FROM messages WHERE folder_id = ? AND uid >= ? AND uid <= ? ORDER BY uid`)
+        .raw(true).all(folderId, uids[0]!, uids[uids.length - 1]!)) as [number, number, string, number, string | null, string][];
+    const out: ThreadRow[] = [];
+    // Both lists ascend: one walk keeps the rows whose UIDs were asked for.
+    let i = 0;
+    for (const [uid, sent, subjectKey, reply, messageId, references] of rows) {
+      if (!small) {
+        while (i < uids.length && uids[i]! < uid) i++;
+        if (uids[i] !== uid) continue;
+      }
+      out.push({ uid, sent, subjectKey, replyOrForward: reply === 1, messageId, references: references === '' ? [] : references.split(' ') });
+    }
+    return out;
+  }
+
   /** Flag lists by their stored JSON: a folder has few distinct ones, each parsed once. */
   private readonly flagLists = new Map<string, readonly Flag[]>();
 
@@ -845,7 +973,7 @@ export class SqliteMailStore implements MailStore {
   }
 
   async message(folderId: number, uid: number): Promise<MessageSummary | undefined> {
-    const row = this.statements.get(`SELECT * FROM messages WHERE folder_id = ? AND uid = ?`).get(folderId, uid) as MessageRow | undefined;
+    const row = this.statements.get(`SELECT ${ROW_COLUMNS} FROM messages WHERE folder_id = ? AND uid = ?`).get(folderId, uid) as MessageRow | undefined;
     return row && toSummary(row);
   }
 
@@ -869,12 +997,12 @@ export class SqliteMailStore implements MailStore {
       const inRange = this.statements.get(`SELECT COUNT(*) AS in_range FROM messages WHERE folder_id = ? AND uid BETWEEN ? AND ?`).pluck().get(folderId, min, max) as number;
       if (inRange <= uids.length * 4) {
         const wanted = new Set(uids);
-        const rows = this.statements.get(`SELECT * FROM messages WHERE folder_id = ? AND uid >= ? AND uid <= ? ORDER BY uid`).all(folderId, min, max) as MessageRow[];
+        const rows = this.statements.get(`SELECT ${ROW_COLUMNS} FROM messages WHERE folder_id = ? AND uid >= ? AND uid <= ? ORDER BY uid`).all(folderId, min, max) as MessageRow[];
         return rows.filter((r) => wanted.has(r.uid));
       }
     }
     const out: MessageRow[] = [];
-    const stmt = this.statements.get(`SELECT * FROM messages WHERE folder_id = ? AND uid = ?`);
+    const stmt = this.statements.get(`SELECT ${ROW_COLUMNS} FROM messages WHERE folder_id = ? AND uid = ?`);
     for (const uid of [...new Set(uids)].sort((a, b) => a - b)) {
       const row = stmt.get(folderId, uid) as MessageRow | undefined;
       if (row) out.push(row);
@@ -924,7 +1052,7 @@ export class SqliteMailStore implements MailStore {
     for (const row of rows) {
       if (retain) this.retainBlob(row.blob_id, row.size, null);
       const meta = { subject: row.subject, sender: row.sender, sentDay: row.sent_day };
-      const uid = this.insertMessage(target, row.blob_id, row.size, row.internal_date, JSON.parse(row.flags) as Flag[], modseq, meta);
+      const uid = this.insertMessage(target, row.blob_id, row.size, row.internal_date, JSON.parse(row.flags) as Flag[], modseq, meta, { copiedFrom: row.id });
       mapping.push([row.uid, uid]);
     }
     return mapping;
@@ -1022,7 +1150,7 @@ export class SqliteMailStore implements MailStore {
 
   async changesSince(folderId: number, modseq: number): Promise<ChangesSince> {
     const folder = this.folderRow(folderId);
-    const changed = (this.statements.get(`SELECT * FROM messages WHERE folder_id = ? AND modseq > ? ORDER BY uid`).all(folderId, modseq) as MessageRow[]).map(toSummary);
+    const changed = (this.statements.get(`SELECT ${ROW_COLUMNS} FROM messages WHERE folder_id = ? AND modseq > ? ORDER BY uid`).all(folderId, modseq) as MessageRow[]).map(toSummary);
     const expunged = (this.statements.get(`SELECT uid FROM expunged WHERE folder_id = ? AND modseq > ? ORDER BY uid`).all(folderId, modseq) as { uid: number }[]).map((r) => r.uid);
     return { highestModseq: folder.highest_modseq, changed, expunged };
   }
@@ -1084,11 +1212,15 @@ export class SqliteMailStore implements MailStore {
   }
 
   async restoreRecoverableItems(mailboxId: string, ids: number[]): Promise<number> {
-    // Recoverable Items keep subject and sender but not the Date field; read it again.
+    // Recoverable Items keep subject and sender but not the Date field nor the sort keys; read them again.
     const sentDays = new Map<number, number | null>();
+    const sortKeys = new Map<number, SortKeys>();
     for (const id of ids) {
-      const row = this.statements.get(`SELECT blob_id FROM recoverable WHERE id = ? AND mailbox_id = ?`).get(id, mailboxId) as { blob_id: string } | undefined;
-      if (row) sentDays.set(id, summarizeHeaders(await this.readBlob(row.blob_id)).sentDay);
+      const row = this.statements.get(`SELECT blob_id, internal_date FROM recoverable WHERE id = ? AND mailbox_id = ?`).get(id, mailboxId) as { blob_id: string; internal_date: number } | undefined;
+      if (!row) continue;
+      const raw = await this.readBlob(row.blob_id);
+      sentDays.set(id, summarizeHeaders(raw).sentDay);
+      sortKeys.set(id, messageSortKeys(raw, new Date(row.internal_date)));
     }
     return this.safeWrite(() => {
       let restored = 0;
@@ -1106,7 +1238,8 @@ export class SqliteMailStore implements MailStore {
         const modseq = this.nextModseq(folder);
         let bytes = 0;
         for (const row of rows) {
-          this.insertMessage(folder, row.blob_id, row.size, row.internal_date, JSON.parse(row.flags) as Flag[], modseq, { subject: row.subject, sender: row.sender, sentDay: sentDays.get(row.id) ?? null });
+          const keys = sortKeys.get(row.id) ?? messageSortKeys(Buffer.alloc(0), new Date(row.internal_date));
+          this.insertMessage(folder, row.blob_id, row.size, row.internal_date, JSON.parse(row.flags) as Flag[], modseq, { subject: row.subject, sender: row.sender, sentDay: sentDays.get(row.id) ?? null }, keys);
           this.statements.get(`DELETE FROM recoverable WHERE id = ?`).run(row.id);
           bytes += row.size;
           restored++;

@@ -52,6 +52,21 @@ CREATE TABLE IF NOT EXISTS messages (
   -- The Date field's calendar day as written (RFC 3501 SENT* keys), days since 1970-01-01;
   -- NULL when the message has no readable Date field.
   sent_day INTEGER,
+  -- The keys SORT and THREAD compare (RFC 5256, RFC 5957), made at append by src/mime/sort-keys.ts
+  -- and copied with the row: sort_date is the Date field in ms (else internal_date); the sort_*
+  -- strings are i;unicode-casemap keys, whose code point order is SQLite's BINARY order, so
+  -- ORDER BY on them is SORT's order. subject_reply: a Re:/Fwd: marker was taken off the
+  -- subject. header_references: the References ids (else In-Reply-To's first), space-separated.
+  sort_date INTEGER NOT NULL DEFAULT 0,
+  sort_subject TEXT NOT NULL DEFAULT '',
+  subject_reply INTEGER NOT NULL DEFAULT 0,
+  sort_from TEXT NOT NULL DEFAULT '',
+  sort_to TEXT NOT NULL DEFAULT '',
+  sort_cc TEXT NOT NULL DEFAULT '',
+  sort_display_from TEXT NOT NULL DEFAULT '',
+  sort_display_to TEXT NOT NULL DEFAULT '',
+  header_message_id TEXT,
+  header_references TEXT NOT NULL DEFAULT '',
   UNIQUE (folder_id, uid)
 );
 -- Messages whose full-text index entry is still to be written (op 1) or removed (op 0). The
@@ -114,6 +129,33 @@ CREATE TABLE IF NOT EXISTS import_keys (
 );
 CREATE INDEX IF NOT EXISTS recoverable_by_mailbox ON recoverable (mailbox_id, deleted_at);
 CREATE INDEX IF NOT EXISTS recoverable_by_purge ON recoverable (purge_after);
+`;
+
+/**
+ * The sort-key columns of messages, as added to a database from before them (with the
+ * definitions of STORE_SCHEMA; the values are filled from each message's header at open).
+ */
+export const SORT_KEY_COLUMNS: readonly [name: string, definition: string][] = [
+  ['sort_date', `INTEGER NOT NULL DEFAULT 0`],
+  ['sort_subject', `TEXT NOT NULL DEFAULT ''`],
+  ['subject_reply', `INTEGER NOT NULL DEFAULT 0`],
+  ['sort_from', `TEXT NOT NULL DEFAULT ''`],
+  ['sort_to', `TEXT NOT NULL DEFAULT ''`],
+  ['sort_cc', `TEXT NOT NULL DEFAULT ''`],
+  ['sort_display_from', `TEXT NOT NULL DEFAULT ''`],
+  ['sort_display_to', `TEXT NOT NULL DEFAULT ''`],
+  ['header_message_id', `TEXT`],
+  ['header_references', `TEXT NOT NULL DEFAULT ''`],
+];
+
+/**
+ * Indexes for SORT, made once the sort-key columns exist and are filled: SORT by one of these
+ * keys over a folder is a walk of its index, reading no row.
+ */
+export const SORT_INDEXES = `
+CREATE INDEX IF NOT EXISTS messages_by_date ON messages (folder_id, sort_date, uid);
+CREATE INDEX IF NOT EXISTS messages_by_subject ON messages (folder_id, sort_subject, uid);
+CREATE INDEX IF NOT EXISTS messages_by_from ON messages (folder_id, sort_from, uid);
 `;
 
 /** index.db's layout version (PRAGMA user_version): an index.db of another version is rebuilt. */
