@@ -1,10 +1,14 @@
 // SORT and UID SORT (RFC 5256 §3, DISPLAYFROM/DISPLAYTO of RFC 5957), and ESORT's RETURN
 // options (RFC 5267 §3), answered with ESEARCH like a SEARCH RETURN but in sort order.
-import { esearch, orderedSet } from '../protocol/index.ts';
+import { esearch, orderedSet, type SortKey } from '../protocol/index.ts';
 import { defineCommand } from '../session/command.ts';
-import { messageFacts, rowFacts, type MessageFacts } from '../sorting/message-facts.ts';
-import { sortMessages } from '../sorting/sort.ts';
+import type { SortColumn } from '../../store/types.ts';
 import { searchUids } from './search.ts';
+
+const COLUMNS: Record<SortKey, SortColumn> = {
+  ARRIVAL: 'arrival', DATE: 'date', SIZE: 'size', SUBJECT: 'subject', FROM: 'from', TO: 'to', CC: 'cc',
+  DISPLAYFROM: 'displayfrom', DISPLAYTO: 'displayto',
+};
 
 export const sortCommand = defineCommand({
   name: 'SORT',
@@ -13,28 +17,24 @@ export const sortCommand = defineCommand({
   async run(session, command) {
     const { folder, view } = session.selection!;
     const found = await searchUids(session, command.args.search);
-    const wanted = new Set(found);
-    const range = found.length === 0 ? null : { fromUid: found[0]!, toUid: found[found.length - 1]! };
-    // ARRIVAL and SIZE are columns of the rows: only the other keys need each message's header.
-    const headers = command.args.criteria.some((c) => c.key !== 'ARRIVAL' && c.key !== 'SIZE');
-    let facts: MessageFacts[] = [];
-    if (range && headers) facts = await messageFacts(session.store, (await session.store.messages(folder.id, range)).filter((m) => wanted.has(m.uid)));
-    else if (range) facts = (await session.store.sizeRows(folder.id, range)).filter((m) => wanted.has(m.uid)).map(rowFacts);
-    const sorted = sortMessages(facts, command.args.criteria);
-    const numbers = sorted.map((f) => (command.uid ? f.uid : view.seqOf(f.uid)));
+    // The store orders by the key columns it keeps with each message (made at append by the
+    // same code as sortMessages in ../sorting/sort.ts, the reference order): no header is read,
+    // and the answer is one array of UIDs.
+    const order = command.args.criteria.map((c) => ({ column: COLUMNS[c.key], reverse: c.reverse }));
+    const uids = await session.store.sortedUids(folder.id, order, found);
+    const numbers = command.uid ? uids : uids.map((uid) => view.seqOf(uid));
     const options = command.args.returnOptions;
     if (options === null) {
-      session.send(`* SORT${numbers.map((n) => ` ${n}`).join('')}`);
+      session.send(numbers.length === 0 ? '* SORT' : `* SORT ${numbers.join(' ')}`);
       return session.complete(command, 'SORT completed.', null, true);
     }
     // ESORT: MIN and MAX are the first and last messages in sort order, ALL lists them in that
     // order (runs compressed, never re-sorted), COUNT as for SEARCH.
     const asked = new Set(options);
-    const uids = sorted.map((f) => f.uid);
     if (asked.has('SAVE')) {
       // RFC 5182 §2.4: with MIN and/or MAX but neither ALL nor COUNT, `$` holds just those.
       const extremesOnly = (asked.has('MIN') || asked.has('MAX')) && !asked.has('ALL') && !asked.has('COUNT');
-      const saved = !extremesOnly || uids.length === 0 ? uids
+      const saved = !extremesOnly || uids.length === 0 ? [...uids]
         : [...(asked.has('MIN') ? [uids[0]!] : []), ...(asked.has('MAX') ? [uids[uids.length - 1]!] : [])];
       session.savedUids = [...new Set(saved)].sort((a, b) => a - b);
     }
@@ -43,7 +43,7 @@ export const sortCommand = defineCommand({
       if (asked.has('MIN') && numbers.length > 0) result.min = numbers[0]!;
       if (asked.has('MAX') && numbers.length > 0) result.max = numbers[numbers.length - 1]!;
       if (asked.has('COUNT')) result.count = numbers.length;
-      if (asked.has('ALL') && numbers.length > 0) result.all = orderedSet(numbers);
+      if (asked.has('ALL') && numbers.length > 0) result.all = orderedSet([...numbers]);
       session.send(esearch(command.tag, command.uid, result));
     }
     await session.complete(command, 'SORT completed.', null, true);
