@@ -10,6 +10,28 @@ const COLUMNS: Record<SortKey, SortColumn> = {
   DISPLAYFROM: 'displayfrom', DISPLAYTO: 'displayto',
 };
 
+/**
+ * `* SORT n n …` and CRLF as bytes, the digits written straight from the numbers: 100,000
+ * numbers as strings and their join would be about 6 MB of garbage for one response.
+ */
+export function sortResponse(numbers: Uint32Array): Buffer {
+  const out = Buffer.allocUnsafe(8 + numbers.length * 11);
+  let at = out.write('* SORT', 0, 'latin1');
+  for (let n of numbers) {
+    out[at++] = 0x20;
+    let digits = 1;
+    for (let rest = n; rest >= 10; rest = Math.floor(rest / 10)) digits++;
+    for (let i = at + digits - 1; i >= at; i--) {
+      out[i] = 0x30 + (n % 10);
+      n = Math.floor(n / 10);
+    }
+    at += digits;
+  }
+  out[at++] = 0x0d;
+  out[at++] = 0x0a;
+  return out.subarray(0, at);
+}
+
 export const sortCommand = defineCommand({
   name: 'SORT',
   states: ['selected'],
@@ -25,7 +47,7 @@ export const sortCommand = defineCommand({
     const numbers = command.uid ? uids : uids.map((uid) => view.seqOf(uid));
     const options = command.args.returnOptions;
     if (options === null) {
-      session.send(numbers.length === 0 ? '* SORT' : `* SORT ${numbers.join(' ')}`);
+      session.write(sortResponse(numbers));
       return session.complete(command, 'SORT completed.', null, true);
     }
     // ESORT: MIN and MAX are the first and last messages in sort order, ALL lists them in that

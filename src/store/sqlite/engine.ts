@@ -922,14 +922,19 @@ export class SqliteMailStore implements MailStore {
   async sortedUids(folderId: number, order: readonly { column: SortColumn; reverse: boolean }[], uids: readonly number[]): Promise<Uint32Array> {
     if (uids.length === 0) return new Uint32Array(0);
     // Ties go by UID, ascending even under REVERSE (RFC 5256 §3: REVERSE applies to its key).
-    const orderBy = [...order.map((o) => `${ORDER_COLUMNS[o.column]}${o.reverse ? ' DESC' : ''}`), 'uid'].join(', ');
+    const orderBy = (table: string) => [...order.map((o) => `${table}${ORDER_COLUMNS[o.column]}${o.reverse ? ' DESC' : ''}`), `${table}uid`].join(', ');
     if (uids.length <= SMALL_UID_SET) {
-      const found = this.statements.get(`SELECT uid FROM messages WHERE folder_id = ? AND uid IN (SELECT value FROM json_each(?)) ORDER BY ${orderBy}`)
-        .pluck().all(folderId, JSON.stringify(uids)) as number[];
+      // CROSS JOIN: SQLite looks the UIDs up one by one and sorts those rows, rather than walk
+      // a key index over the whole folder.
+      const found = this.statements.get(
+        `SELECT m.uid FROM json_each(?) j CROSS JOIN messages m ON m.folder_id = ? AND m.uid = j.value ORDER BY ${orderBy('m.')}`,
+      ).pluck().all(JSON.stringify(uids), folderId) as number[];
       return Uint32Array.from(found);
     }
-    // The UID column alone, in key order (an index walk for the indexed keys), without the rows.
-    const inRange = this.statements.get(`SELECT uid FROM messages WHERE folder_id = ? AND uid >= ? AND uid <= ? ORDER BY ${orderBy}`)
+    // The UID column alone, in key order, without the rows: for the indexed keys a walk of the
+    // index (REVERSE too: SQLite then sorts only the UIDs of each run of equal keys). "+uid"
+    // keeps SQLite from reading the range through the UID index and sorting all of it.
+    const inRange = this.statements.get(`SELECT uid FROM messages WHERE folder_id = ? AND +uid >= ? AND +uid <= ? ORDER BY ${orderBy('')}`)
       .pluck().all(folderId, uids[0]!, uids[uids.length - 1]!) as number[];
     const out = new Uint32Array(Math.min(inRange.length, uids.length));
     let n = 0;
@@ -942,8 +947,8 @@ export class SqliteMailStore implements MailStore {
     const columns = `uid, sort_date, sort_subject, subject_reply, header_message_id, header_references`;
     const small = uids.length <= SMALL_UID_SET;
     const rows = (small
-      ? this.statements.get(`SELECT ${columns} FROM messages WHERE folder_id = ? AND uid IN (SELECT value FROM json_each(?)) ORDER BY uid`)
-        .raw(true).all(folderId, JSON.stringify(uids))
+      ? this.statements.get(`SELECT ${columns} FROM json_each(?) j CROSS JOIN messages m ON m.folder_id = ? AND m.uid = j.value ORDER BY m.uid`)
+        .raw(true).all(JSON.stringify(uids), folderId)
       : this.statements.get(`SELECT ${columns} FROM messages WHERE folder_id = ? AND uid >= ? AND uid <= ? ORDER BY uid`)
         .raw(true).all(folderId, uids[0]!, uids[uids.length - 1]!)) as [number, number, string, number, string | null, string][];
     const out: ThreadRow[] = [];

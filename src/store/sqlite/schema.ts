@@ -150,9 +150,13 @@ export const SORT_KEY_COLUMNS: readonly [name: string, definition: string][] = [
 
 /**
  * Indexes for SORT, made once the sort-key columns exist and are filled: SORT by one of these
- * keys over a folder is a walk of its index, reading no row.
+ * keys over a folder is a walk of its index, reading no row. ARRIVAL, DATE (and REVERSE of
+ * each) are what clients ask for most; each index is 1.5–3.5 MB for 100,000 messages. TO, CC
+ * and the display names are sorted by SQLite on the fly.
  */
 export const SORT_INDEXES = `
+CREATE INDEX IF NOT EXISTS messages_by_arrival ON messages (folder_id, internal_date, uid);
+CREATE INDEX IF NOT EXISTS messages_by_size ON messages (folder_id, size, uid);
 CREATE INDEX IF NOT EXISTS messages_by_date ON messages (folder_id, sort_date, uid);
 CREATE INDEX IF NOT EXISTS messages_by_subject ON messages (folder_id, sort_subject, uid);
 CREATE INDEX IF NOT EXISTS messages_by_from ON messages (folder_id, sort_from, uid);
