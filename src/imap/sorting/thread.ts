@@ -85,11 +85,14 @@ export function orderedSubject(messages: readonly ThreadMessage[]): ThreadNode[]
 interface Container {
   message: ThreadMessage | null;
   parent: Container | null;
-  children: Set<Container>;
+  /** How many containers have this one as their parent (only the count is ever read). */
+  childCount: number;
+  /** The thread node made for it (steps 2–4). */
+  node: ThreadNode | null;
 }
 
 function newContainer(): Container {
-  return { message: null, parent: null, children: new Set() };
+  return { message: null, parent: null, childCount: 0, node: null };
 }
 
 /** True when `ancestor` is `node` or above it. */
@@ -99,7 +102,7 @@ function isAncestor(ancestor: Container, node: Container): boolean {
 }
 
 function unlink(child: Container): void {
-  child.parent?.children.delete(child);
+  if (child.parent) child.parent.childCount--;
   child.parent = null;
 }
 
@@ -107,9 +110,9 @@ function unlink(child: Container): void {
 function link(parent: Container, child: Container): void {
   // Only a container with children can be above its new parent; a new message has none, so a
   // long reply chain is linked without walking up it each time.
-  if (parent === child || (child.children.size > 0 && isAncestor(child, parent))) return;
+  if (parent === child || (child.childCount > 0 && isAncestor(child, parent))) return;
   child.parent = parent;
-  parent.children.add(child);
+  parent.childCount++;
 }
 
 /** Step 1: the containers of all messages and referenced ids, linked into trees. */
@@ -150,10 +153,9 @@ export function references(facts: readonly ThreadMessage[]): ThreadNode[] {
   // Steps 2–4: the root set, with dummies pruned. A message hangs under its nearest ancestor
   // that is a message; without one, under the top dummy. A top dummy stays only when it
   // holds two or more messages, as promoting them would make them roots.
-  const nodes = new Map<Container, ThreadNode>();
   const nodeOf = (c: Container): ThreadNode => {
-    let n = nodes.get(c);
-    if (!n) nodes.set(c, (n = { message: c.message, children: [] }));
+    let n = c.node;
+    if (!n) c.node = n = { message: c.message, children: [] };
     return n;
   };
   const tops: Container[] = [];
@@ -171,7 +173,7 @@ export function references(facts: readonly ThreadMessage[]): ThreadNode[] {
   for (const c of tops) {
     if (c.message) roots.push(nodeOf(c));
     else {
-      const kids = nodes.get(c)?.children ?? [];
+      const kids = c.node?.children ?? [];
       if (kids.length === 1) roots.push(kids[0]!);
       else if (kids.length > 1) roots.push(nodeOf(c));
     }
