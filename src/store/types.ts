@@ -229,8 +229,6 @@ export interface MailStore {
   message(folderId: number, uid: number): Promise<MessageSummary | undefined>;
   /** UID, MODSEQ and flags of the messages in [fromUid, toUid], ascending: a lighter messages(). */
   flagRows(folderId: number, range: { fromUid: number; toUid: number }): Promise<FlagRow[]>;
-  /** UID, size and INTERNALDATE (epoch ms) of the messages in [fromUid, toUid], ascending: SORT by ARRIVAL or SIZE. */
-  sizeRows(folderId: number, range: { fromUid: number; toUid: number }): Promise<{ uid: number; size: number; arrival: number }[]>;
   /**
    * The UIDs among `uids` (ascending) that the folder holds, ordered by the keys in turn, each
    * ascending or reversed, ties in UID order: SORT answered from the key columns kept with each

@@ -277,8 +277,14 @@ export function mailStoreConformance(name: string, open: OpenStore): void {
               // flagRows is messages() cut down to UID, MODSEQ and flags.
               const rows = await store.flagRows(f, { fromUid: 1, toUid: 0xffffffff });
               assert.deepEqual(rows.map((r) => [r.uid, r.modseq, [...r.flags]]), (await store.messages(f)).map((m) => [m.uid, m.modseq, m.flags]));
-              const sizes = await store.sizeRows(f, { fromUid: 1, toUid: 0xffffffff });
-              assert.deepEqual(sizes.map((r) => [r.uid, r.size, r.arrival]), (await store.messages(f)).map((m) => [m.uid, m.size, m.internalDate.getTime()]));
+              // sortedUids orders by the row's columns, ties in UID order (test/store/sort-keys.test.ts
+              // compares every key with the reference sort).
+              const summaries = await store.messages(f);
+              const uids = summaries.map((m) => m.uid);
+              const bySize = [...summaries].sort((x, y) => y.size - x.size || x.uid - y.uid).map((m) => m.uid);
+              assert.deepEqual([...await store.sortedUids(f, [{ column: 'size', reverse: true }], uids)], bySize, `SORT (REVERSE SIZE) of folder ${f} at step ${step}`);
+              const byArrival = [...summaries].sort((x, y) => x.internalDate.getTime() - y.internalDate.getTime() || x.uid - y.uid).map((m) => m.uid);
+              assert.deepEqual([...await store.sortedUids(f, [{ column: 'arrival', reverse: false }], uids)], byArrival, `SORT (ARRIVAL) of folder ${f} at step ${step}`);
             }
           }
         });

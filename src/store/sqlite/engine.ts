@@ -913,12 +913,6 @@ export class SqliteMailStore implements MailStore {
     return rows.map(([uid, modseq, json]) => ({ uid, modseq, flags: this.parsedFlags(json) }));
   }
 
-  async sizeRows(folderId: number, range: { fromUid: number; toUid: number }): Promise<{ uid: number; size: number; arrival: number }[]> {
-    const rows = this.statements.get(`SELECT uid, size, internal_date AS arrival FROM messages WHERE folder_id = ? AND uid >= ? AND uid <= ? ORDER BY uid`)
-      .raw(true).all(folderId, range.fromUid, range.toUid) as [number, number, number][];
-    return rows.map(([uid, size, arrival]) => ({ uid, size, arrival }));
-  }
-
   async sortedUids(folderId: number, order: readonly { column: SortColumn; reverse: boolean }[], uids: readonly number[]): Promise<Uint32Array> {
     if (uids.length === 0) return new Uint32Array(0);
     // Ties go by UID, ascending even under REVERSE (RFC 5256 §3: REVERSE applies to its key).
