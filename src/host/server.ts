@@ -19,6 +19,10 @@ import type { CommonServiceDeps, ConfigSnapshot, FrontendProtocol, RunningServic
 import { dataFolder, localLinkEnabled, portOffset } from '../lib/env.ts';
 import { dataFolderWarning } from '../lib/private-files.ts';
 import { localLinkPath, markRunningServer } from '../lib/running-servers.ts';
+import { readProcessStatus, serveProcessStatus } from '../lib/process-status.ts';
+import { registerSessionGauge, serviceMetrics } from '../lib/metrics.ts';
+import { collectDefaultMetrics, Registry } from 'prom-client';
+import type { Server as NetServer } from 'node:net';
 import { createLogger } from '../lib/log.ts';
 import { ListenerError } from '../service/listeners.ts';
 import { RemoteBackend } from '../frontend/remote-backend.ts';
@@ -347,8 +351,11 @@ export async function runServer(options: { role: Role; server?: string }): Promi
   const owned = options.role === 'all' ? undefined : ROLE_SERVICES[options.role];
   // restore and doctor --repair refuse to write under a running server (lib/running-servers.ts).
   const unmark = markRunningServer(dataFolder(), options.role);
+  // The back-end process tells the front-end process its sessions and metrics (for the web).
+  const statusPath = localLinkPath(dataFolder(), server.name, 'status');
   const deps: ServiceDeps = {
     directory, databases: new MailboxDatabases(directory, server.name, opensMailboxes), opensMailboxes, authenticator: new Authenticator(directory, log), log, tls: new SecureContextCache(),
+    ...(options.role === 'frontend' && statusPath ? { backendStatus: () => readProcessStatus(statusPath) } : {}),
   };
   const host = new ServiceHost(deps, server.name, options.role);
   try {
@@ -374,6 +381,19 @@ export async function runServer(options: { role: Role; server?: string }): Promi
     }),
   });
   imports?.start();
+  let statusServer: NetServer | undefined;
+  if (options.role === 'backend' && statusPath) {
+    const registry = new Registry();
+    registerSessionGauge(registry, () => host.liveSessions());
+    collectDefaultMetrics({ register: registry });
+    const merged = Registry.merge([registry, serviceMetrics]);
+    statusServer = await serveProcessStatus(statusPath, async () => ({ sessions: host.liveSessions(), metrics: await merged.getMetricsAsJSON() }),
+      (err) => log.error({ err }, 'the status socket for the front-end process failed'))
+      .catch((err: unknown) => {
+        log.error({ err, path: statusPath }, 'the status socket for the front-end process cannot listen');
+        return undefined;
+      });
+  }
   const listening = Object.entries(host.status()).map(([name, where]) => `${name} ${where}`).join('; ');
   const supervised = process.env[SUPERVISED_ENV] !== undefined && typeof process.send === 'function' && options.role !== 'all';
   // An admin (and a test) can see when a change reached the running services: under the
@@ -434,6 +454,7 @@ export async function runServer(options: { role: Role; server?: string }): Promi
       while (busy) await new Promise((r) => setTimeout(r, 20));
       await renewal?.stop();
       await imports?.stop();
+      statusServer?.close();
       await host.stopAll();
       await deps.databases.closeAll();
       await directory.reportServerStatus(server.name, {}, owned).catch(() => undefined);

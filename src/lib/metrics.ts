@@ -2,6 +2,23 @@
 // latency per protocol, deliveries, and the outbound queue's size.
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 
+/**
+ * The logged-on POP3 and IMAP4 sessions a process serves, by protocol: in the web service's
+ * registry, and in a back-end process's (whose figures the front-end process adds to its own).
+ */
+export function registerSessionGauge(registry: Registry, liveSessions: () => readonly { protocol: string }[]): void {
+  new Gauge({
+    name: 'mailroom_sessions',
+    help: 'Logged-on POP3 and IMAP4 sessions, by protocol.',
+    labelNames: ['protocol'],
+    registers: [registry],
+    collect() {
+      const sessions = liveSessions();
+      for (const protocol of ['IMAP4', 'POP3'] as const) this.set({ protocol }, sessions.filter((x) => x.protocol === protocol).length);
+    },
+  });
+}
+
 export const serviceMetrics = new Registry();
 
 export const commandSeconds = new Histogram({

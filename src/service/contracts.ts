@@ -10,6 +10,7 @@ import type { EffectiveComponentStates } from '../config/server-components.ts';
 import type { ThrottlingDirectory } from '../config/throttling-policy.ts';
 import type { Certificate, Directory, ReceiveConnector, Server } from '../directory/directory.ts';
 import type { Logger } from '../lib/log.ts';
+import type { ProcessStatus } from '../lib/process-status.ts';
 
 /** The client protocols that have a front end and a back end. */
 export type FrontendProtocol = 'imap' | 'pop';
@@ -59,6 +60,11 @@ export interface CommonServiceDeps {
   backendFor?(protocol: FrontendProtocol): SessionBackend | undefined;
   /** Every logged-on session of the running back ends; the ServiceHost supplies it. */
   liveSessions?(): LiveSession[];
+  /**
+   * In a front-end-only process: the sessions and metrics of this server's back-end process
+   * (lib/process-status.ts), so the web shows the whole server.
+   */
+  backendStatus?(): Promise<ProcessStatus>;
   /**
    * False in a front-end-only process (`start --role frontend`, `--split`): it opens no mailbox
    * database, its own server's included (MailboxLocator.opensMailboxes).

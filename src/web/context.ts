@@ -6,6 +6,7 @@ import type { Directory, Mailbox } from '../directory/directory.ts';
 import type { MailboxLocator } from '../directory/mailbox-locator.ts';
 import type { MailboxQuota } from '../smtp/delivery.ts';
 import type { Logger } from '../lib/log.ts';
+import type { ProcessStatus } from '../lib/process-status.ts';
 import type { WebMetrics } from './metrics.ts';
 import type { SessionStore } from './sessions.ts';
 import type { LiveSession } from '../auth/session-logon.ts';
@@ -25,8 +26,10 @@ export interface WebContext {
   remoteQuota(mailbox: Mailbox): Promise<MailboxQuota>;
   /** Port of the HTTPS listener, for sending plain-HTTP visitors to the secure pages. */
   httpsPort: number;
-  /** Logged-on POP3 and IMAP4 sessions of this process's back ends. */
-  liveSessions(): LiveSession[];
+  /** Logged-on POP3 and IMAP4 sessions of this server's back ends (in this process or its back-end process). */
+  liveSessions(): Promise<LiveSession[]>;
+  /** This server's back-end process's sessions and metrics, when the back ends run in their own process. */
+  backendStatus?(): Promise<ProcessStatus>;
   /**
    * Which listener a connection came in by: 'monitoring' (MetricsBindings: /metrics and
    * /healthz only), 'pages' (the web listeners while MetricsBindings is set), or 'shared'.

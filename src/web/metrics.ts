@@ -1,9 +1,11 @@
-// Prometheus metrics of this process (/metrics). Each web service has its own registry, so two
+// Prometheus metrics of this process (/metrics; with the back ends in their own process, that
+// process's figures are added: routes/ops.ts). Each web service has its own registry, so two
 // services in one test process never collide over metric names. The protocol services' own
 // metrics (command latency, deliveries, queue size: src/lib/metrics.ts) are added to it.
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { Authenticator, LogonProtocol } from '../auth/authenticator.ts';
 import type { LiveSession } from '../auth/session-logon.ts';
+import { registerSessionGauge } from '../lib/metrics.ts';
 
 const PROTOCOLS: readonly LogonProtocol[] = ['imap', 'pop', 'smtp', 'web'];
 
@@ -39,16 +41,7 @@ export class WebMetrics {
         this.set(await webSessions());
       },
     });
-    new Gauge({
-      name: 'mailroom_sessions',
-      help: 'Logged-on POP3 and IMAP4 sessions served by this process, by protocol.',
-      labelNames: ['protocol'],
-      registers: [this.registry],
-      collect() {
-        const sessions = liveSessions();
-        for (const protocol of ['IMAP4', 'POP3'] as const) this.set({ protocol }, sessions.filter((x) => x.protocol === protocol).length);
-      },
-    });
+    registerSessionGauge(this.registry, liveSessions);
     collectDefaultMetrics({ register: this.registry });
   }
 

@@ -67,7 +67,17 @@ export class WebService implements RunningService {
         return this.network.quota(mailbox);
       },
       httpsPort: 443 + portOffset,
-      liveSessions: () => deps.liveSessions?.() ?? [],
+      liveSessions: async () => {
+        const here = deps.liveSessions?.() ?? [];
+        if (!deps.backendStatus) return here;
+        try {
+          return [...here, ...(await deps.backendStatus()).sessions];
+        } catch (err) {
+          deps.log.warn({ err: (err as Error).message }, 'web: the back-end process did not say which sessions it serves');
+          return here;
+        }
+      },
+      ...(deps.backendStatus ? { backendStatus: deps.backendStatus } : {}),
       listenerKind: (socket) => this.monitoringDoor(socket),
     };
     ({ app: this.app, server: this.server } = buildApp(ctx));

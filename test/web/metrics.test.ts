@@ -1,4 +1,5 @@
-// /metrics of a real `mailroom start` after real traffic: an IMAP4 session that logs on and
+// /metrics of a real `mailroom start` (a front-end process with the web, a back-end process
+// with the mailboxes: the figures of both) after real traffic: an IMAP4 session that logs on and
 // fetches, a submission on 587 delivered to a local mailbox, and one for a remote recipient that
 // waits in the outbound queue because its smart host refuses connections. Nothing here feeds the
 // metrics itself: every figure asserted is one the services counted.
@@ -8,7 +9,7 @@ import { ImapFlow } from 'imapflow';
 import nodemailer from 'nodemailer';
 import { eventually, freePortOffset, mailroom, startMailroom, tempDataDir, type RunningServer } from '../helpers.ts';
 import { createTestOrganization } from '../support/organization.ts';
-import { send } from './client.ts';
+import { Browser, send } from './client.ts';
 
 const PASSWORD = 'Metrics-Pass-2026';
 const data = tempDataDir('mailroom-metrics-');
@@ -79,5 +80,12 @@ test('/metrics counts what the IMAP4, SMTP and queue services did', async () => 
   assert.ok((metric(body, 'mailroom_command_duration_seconds_count{protocol="imap",command="SELECT"}') ?? 0) >= 1, 'a SELECT was timed');
   assert.equal(metric(body, 'mailroom_deliveries_total{result="ok"}'), 1, 'one local delivery');
   assert.equal(metric(body, 'mailroom_queue_messages'), 1, 'the remote message waits in the queue');
+  // The admin center's session list is the back-end process's, shown by the web in the
+  // front-end process.
+  const admin = new Browser(`https://127.0.0.1:${443 + offset}`);
+  assert.equal((await admin.signIn('Administrator@contoso.com', 'Admin-Pass-2026')).status, 303);
+  const sessions = (await admin.get('/ecp/sessions')).body;
+  assert.match(sessions, /bob@contoso\.com/);
+  assert.match(sessions, /IMAP4/);
   await bob.logout();
 });

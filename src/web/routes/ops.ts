@@ -3,6 +3,7 @@
 import type { FastifyInstance } from 'fastify';
 import { Registry } from 'prom-client';
 import { serviceMetrics } from '../../lib/metrics.ts';
+import { aggregateMetrics } from '../../lib/process-status.ts';
 import type { WebContext } from '../context.ts';
 import { STATIC_ASSETS } from '../static.ts';
 
@@ -30,8 +31,20 @@ export function opsRoutes(app: FastifyInstance, ctx: WebContext): void {
   app.get('/metrics', async (req, reply) => {
     // With MetricsBindings set, the public listeners do not reveal the metrics.
     if (ctx.listenerKind(req.raw.socket) === 'pages') return reply.code(404).type('text/plain; charset=utf-8').send(NOT_FOUND);
-    // The web service's own metrics and those the protocol services record in this process.
-    const body = await Registry.merge([ctx.metrics.registry, serviceMetrics]).metrics();
+    // The web service's own metrics and those the protocol services record in this process;
+    // with the back ends in their own process, its figures added to them (counters and
+    // histograms summed), so that /metrics is the whole server's.
+    const own = Registry.merge([ctx.metrics.registry, serviceMetrics]);
+    let registry = own;
+    if (ctx.backendStatus) {
+      try {
+        registry = aggregateMetrics([await own.getMetricsAsJSON(), (await ctx.backendStatus()).metrics]);
+      } catch (err) {
+        // The front end's own figures still help; the log says what is missing.
+        ctx.log.warn({ err: (err as Error).message }, '/metrics: the back-end process\'s metrics could not be read');
+      }
+    }
+    const body = await registry.metrics();
     return reply.header('cache-control', 'no-store').type(ctx.metrics.registry.contentType).send(body);
   });
 

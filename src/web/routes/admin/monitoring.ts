@@ -66,6 +66,6 @@ export function monitoringRoutes(app: FastifyInstance, ctx: WebContext): void {
   app.get(ADMIN_PATHS.sessions, async (req, reply) => {
     const viewer = await requireAdmin(ctx, req, reply);
     if (!viewer) return reply;
-    return sendHtml(reply, sessionsPage(viewer, ctx.liveSessions()));
+    return sendHtml(reply, sessionsPage(viewer, await ctx.liveSessions()));
   });
 }
