@@ -24,7 +24,6 @@
 // server's own account: no TLS and no certificate, and the hand-off must name this server as
 // its front end. Same hand-off, same checks of the directory after it; it saves the handshake
 // on each logon, the encryption of every byte twice more, and the TLS buffers on both ends.
-import { chmodSync, rmSync } from 'node:fs';
 import { createServer, type Server as NetServer, type Socket } from 'node:net';
 import { createSecureContext, TLSSocket, type SecureContext } from 'node:tls';
 import {
@@ -38,6 +37,7 @@ import { MailboxLocator, MailboxUnavailable } from '../directory/mailbox-locator
 import { serverOfCertificate, thumbprintOf } from '../directory/server-trust.ts';
 import type { Logger } from '../lib/log.ts';
 import { startProtocolLog } from '../lib/protocol-log.ts';
+import { listenPrivateSocket } from '../lib/running-servers.ts';
 import { readSocketLine, SocketLineError } from '../lib/socket-line.ts';
 
 /** Everything before the session starts (TLS, the certificate check, the hand-off, START) must be done within this. */
@@ -149,22 +149,11 @@ export class BackendProxyListener {
     });
   }
 
-  /**
-   * The local link. A socket file left by a back end that was killed is removed first: the run
-   * folder is this server's, and only its back-end process listens there.
-   */
+  /** The local link (see the top of this file). */
   private async listenLocal(path: string): Promise<void> {
-    rmSync(path, { force: true });
     const server = createServer({ noDelay: true }, (raw) => this.acceptLocal(raw));
     try {
-      await new Promise<void>((resolve, reject) => {
-        server.once('error', reject);
-        server.listen({ path }, () => {
-          server.removeListener('error', reject);
-          resolve();
-        });
-      });
-      chmodSync(path, 0o600);
+      await listenPrivateSocket(server, path);
     } catch (err) {
       // The proxy port still works: the front ends fall back to it.
       this.deps.log.error({ err, path }, `${SERVICE[this.protocol]}: the local link ${path} cannot listen: ${(err as Error).message}`);

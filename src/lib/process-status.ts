@@ -4,9 +4,9 @@
 // sessions the back end serves. One JSON document per connection on a Unix socket in the data
 // folder's private run folder (lib/running-servers.ts localLinkPath, service "status"), which
 // only the server's own account can open; the reader bounds its size and its time.
-import { chmodSync, rmSync } from 'node:fs';
 import { connect, createServer, type Server } from 'node:net';
 import { AggregatorRegistry, type Registry } from 'prom-client';
+import { listenPrivateSocket } from './running-servers.ts';
 
 /** A registry's metrics as prom-client serializes them (Registry.getMetricsAsJSON). */
 export type MetricsJson = Awaited<ReturnType<Registry['getMetricsAsJSON']>>;
@@ -31,7 +31,6 @@ export const STATUS_TIMEOUT_MS = 3_000;
 
 /** Serves `status()` to each connection on `path`; resolves once listening. */
 export async function serveProcessStatus(path: string, status: () => Promise<ProcessStatus>, onError: (err: unknown) => void): Promise<Server> {
-  rmSync(path, { force: true });
   const server = createServer((socket) => {
     socket.on('error', () => socket.destroy());
     status().then((s) => socket.end(JSON.stringify(s)), (err: unknown) => {
@@ -39,14 +38,7 @@ export async function serveProcessStatus(path: string, status: () => Promise<Pro
       socket.destroy();
     });
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen({ path }, () => {
-      server.removeListener('error', reject);
-      resolve();
-    });
-  });
-  chmodSync(path, 0o600);
+  await listenPrivateSocket(server, path);
   server.on('error', onError);
   return server;
 }

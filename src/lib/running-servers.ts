@@ -3,7 +3,8 @@
 // can tell. A file whose process is gone (killed with SIGKILL, a power cut) is stale and ignored.
 // A server of a version from before these marks is still seen through the heartbeat it writes
 // into the folder's directory.db every second (Get-Service's Status).
-import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import type { Server as NetServer } from 'node:net';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { makePrivateDir, PRIVATE_FILE_MODE } from './private-files.ts';
@@ -11,6 +12,23 @@ import { processAlive } from './process-alive.ts';
 
 export function runFolder(dataFolder: string): string {
   return join(dataFolder, 'run');
+}
+
+/**
+ * Listens on the Unix socket `path` in the run folder, mode 0600. A socket file left by a
+ * process that was killed is removed first: the run folder is this server's, and each of its
+ * sockets has one process of the server that listens on it.
+ */
+export async function listenPrivateSocket(server: NetServer, path: string): Promise<void> {
+  rmSync(path, { force: true });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen({ path }, () => {
+      server.removeListener('error', reject);
+      resolve();
+    });
+  });
+  chmodSync(path, PRIVATE_FILE_MODE);
 }
 
 /** The longest Unix socket path Linux takes (sun_path is 108 bytes with its terminating NUL). */
