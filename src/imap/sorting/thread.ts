@@ -52,12 +52,13 @@ function compareNodes(a: ThreadNode, b: ThreadNode): number {
 
 /** Sorts the siblings of every level by sent date (step 6), children before their parents. */
 function sortTrees(roots: ThreadNode[]): void {
+  // Only nodes with two or more children have anything to sort (most have none).
   const stack = [...roots];
   const order: ThreadNode[] = [];
   while (stack.length > 0) {
     const n = stack.pop()!;
-    order.push(n);
-    stack.push(...n.children);
+    if (n.children.length > 1) order.push(n);
+    for (const c of n.children) if (c.children.length > 0) stack.push(c);
   }
   for (let i = order.length - 1; i >= 0; i--) order[i]!.children.sort(compareNodes);
   roots.sort(compareNodes);
@@ -225,28 +226,33 @@ function mergeBySubject(roots: ThreadNode[]): ThreadNode[] {
 
 /** `(1 2 (3)(4 5))` per RFC 5256 §4: a chain is written flat, branches in parentheses. */
 export function formatThreads(threads: readonly ThreadNode[], number: (uid: number) => number): string {
-  // Iterative: each stack entry is text to write or a node to open.
-  const out: string[] = [];
+  // Iterative: each stack entry is text to write or a node to open. One string grows (V8 joins
+  // the pieces once, when it is read), not an array of a string per message.
+  let out = '';
   const stack: (string | ThreadNode)[] = [];
   for (let i = threads.length - 1; i >= 0; i--) stack.push(')', threads[i]!, '(');
   while (stack.length > 0) {
     const item = stack.pop()!;
     if (typeof item === 'string') {
-      out.push(item);
+      out += item;
       continue;
     }
     // A chain of only children is written flat: "1 2 3".
     let node = item;
-    const chain: string[] = [];
+    let written = false;
     while (node.children.length === 1 && node.message) {
-      chain.push(String(number(node.message.uid)));
+      out += written ? ` ${number(node.message.uid)}` : `${number(node.message.uid)}`;
+      written = true;
       node = node.children[0]!;
     }
-    if (node.message) chain.push(String(number(node.message.uid)));
+    if (node.message) {
+      out += written ? ` ${number(node.message.uid)}` : `${number(node.message.uid)}`;
+      written = true;
+    }
     const branches = node.children.length > 1 || !node.message ? node.children : [];
-    if (chain.length > 0) out.push(chain.join(' ') + (branches.length > 0 ? ' ' : ''));
+    if (written && branches.length > 0) out += ' ';
     // A single child under a dummy cannot happen (pruned), but would be written as a branch.
     for (let i = branches.length - 1; i >= 0; i--) stack.push(')', branches[i]!, '(');
   }
-  return out.join('');
+  return out;
 }
