@@ -2,16 +2,10 @@
 // Management Shell syntax. Returns the process exit code.
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
-import { Directory, DirectoryError } from './directory/directory.ts';
-import { SettingsValidationError } from './config/model.ts';
-import { formatList } from './cli/cmdlet.ts';
-import { cmdletCommand } from './cli/run.ts';
-import { isCmdletName } from './cli/registry.ts';
-import { splitCommandLine } from './cli/syntax.ts';
-import { CmdletSyntaxError } from './cli/types.ts';
 import type { Role } from './host/server.ts';
-import { joinOrganization, setupOrganization, SetupError } from './host/setup.ts';
 import { restrictProcessUmask } from './lib/private-files.ts';
+// The rest loads with the command that needs it: a server process (and the supervisor) never
+// loads the cmdlets, and a cmdlet never loads the server.
 
 const USAGE = `Usage:
   mailroom setup --organization NAME --domain DOMAIN [--fqdn FQDN] [--server NAME] --admin-password PW
@@ -63,7 +57,8 @@ export async function main(argv: string[]): Promise<number> {
       return await (await import('./host/imap-csv-import.ts')).imapCsvImportCommand(rest);
     }
     if (command === 'import') return await (await import('./host/server-import.ts')).importCommand(rest);
-    if (isCmdletName(command)) return await cmdletCommand(command, rest, process.stdout);
+    const { isCmdletName } = await import('./cli/registry.ts');
+    if (isCmdletName(command)) return await (await import('./cli/run.ts')).cmdletCommand(command, rest, process.stdout);
     console.error(`Unknown command '${command}'.\n\n${USAGE}`);
     return 2;
   } catch (err) {
@@ -71,11 +66,8 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
+/** An error's message and status 1; a programming error (TypeError, ReferenceError) in full, 70. */
 function reportError(err: unknown): number {
-  if (err instanceof CmdletSyntaxError || err instanceof SettingsValidationError || err instanceof DirectoryError || err instanceof SetupError) {
-    console.error(err.message);
-    return 1;
-  }
   if (err instanceof Error && !(err instanceof TypeError) && !(err instanceof ReferenceError)) {
     console.error(err.message);
     return 1;
@@ -122,6 +114,9 @@ async function setupCommand(args: string[]): Promise<number> {
     console.error(`setup needs ${missing.map((m) => `--${m}`).join(', ')}.\n\n${USAGE}`);
     return 2;
   }
+  const [{ Directory }, { setupOrganization }, { formatList }] = await Promise.all([
+    import('./directory/directory.ts'), import('./host/setup.ts'), import('./cli/cmdlet.ts'),
+  ]);
   const directory = await Directory.open();
   try {
     const result = await setupOrganization(directory, {
@@ -150,6 +145,9 @@ async function joinCommand(values: { join?: string; server?: string; fqdn?: stri
     console.error(`setup --join needs --server NAME (the name of the server being added, such as MAIL02).\n\n${USAGE}`);
     return 2;
   }
+  const [{ Directory }, { joinOrganization }, { formatList }] = await Promise.all([
+    import('./directory/directory.ts'), import('./host/setup.ts'), import('./cli/cmdlet.ts'),
+  ]);
   const directory = await Directory.open();
   try {
     const result = await joinOrganization(directory, { server: values.server, fqdn: values.fqdn, site: values.site });
@@ -186,13 +184,17 @@ async function startCommand(args: string[]): Promise<number> {
     console.error('--split runs both roles as two processes (the default for --role all); it goes with --role all only, and not with --single-process.');
     return 2;
   }
-  const { runServer, runSupervisor } = await import('./host/server.ts');
-  if (values.role === 'all' && !values['single-process']) return runSupervisor({ server: values.server, script: process.argv[1]! });
-  return runServer({ role: values.role as Role, server: values.server });
+  if (values.role === 'all' && !values['single-process']) {
+    return (await import('./host/supervise.ts')).runSupervisor({ server: values.server, script: process.argv[1]! });
+  }
+  return (await import('./host/server.ts')).runServer({ role: values.role as Role, server: values.server });
 }
 
 /** One cmdlet per line from standard input, with PowerShell quoting ($false needs no quotes here). */
 async function shellCommand(): Promise<number> {
+  const [{ Directory }, { splitCommandLine }, { isCmdletName }, { CmdletSyntaxError }, { cmdletCommand }] = await Promise.all([
+    import('./directory/directory.ts'), import('./cli/syntax.ts'), import('./cli/registry.ts'), import('./cli/types.ts'), import('./cli/run.ts'),
+  ]);
   const directory = await Directory.open();
   const lines = createInterface({ input: process.stdin, terminal: false });
   let failures = 0;

@@ -8,7 +8,7 @@ import { credentialsFor, generatePassword } from '../auth/credentials.ts';
 import { Directory } from '../directory/directory.ts';
 import { cmdletCommand } from '../cli/run.ts';
 import { dataFolder } from '../lib/env.ts';
-import { runSupervisor } from './server.ts';
+import { runSupervisor } from './supervise.ts';
 import { setupOrganization } from './setup.ts';
 
 const ENABLE_COMMANDS: string[][] = [

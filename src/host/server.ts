@@ -28,7 +28,7 @@ import { ListenerError } from '../service/listeners.ts';
 import { RemoteBackend } from '../frontend/remote-backend.ts';
 import { BackendProxyListener } from '../backend/proxy-listener.ts';
 import { CertificateWatch } from './certificate-watch.ts';
-import { Supervisor, SUPERVISED_ENV, type AppliedMessage, type ChildRole, type ReadyMessage } from './supervisor.ts';
+import { SUPERVISED_ENV, type AppliedMessage, type ChildRole, type ReadyMessage } from './supervisor.ts';
 import { AcmeRenewal } from '../certificates/acme.ts';
 import { ImportRunner } from '../migration/import-runner.ts';
 
@@ -470,42 +470,5 @@ export async function runServer(options: { role: Role; server?: string }): Promi
     // A supervised process whose supervisor is gone (killed with SIGKILL) stops too, rather
     // than holding the ports a new supervisor's processes need.
     if (supervised) process.once('disconnect', () => void stop('supervisor gone'));
-  });
-}
-
-/**
- * `mailroom start --split`: the front ends and the back ends of this server as two supervised
- * processes (host/supervisor.ts). Resolves when a signal has stopped both.
- */
-export async function runSupervisor(options: { server?: string; script: string }): Promise<number> {
-  const log = createLogger({ role: 'supervisor' });
-  const directory = await Directory.open();
-  let server: Server;
-  try {
-    if (!(await directory.organization())) {
-      console.error('No organization here yet. Run `mailroom setup --organization NAME --domain DOMAIN --admin-password PW`, or `npm start` for the quickstart.');
-      return 1;
-    }
-    server = options.server === undefined ? await directory.localServer() : await directory.identifyAs(options.server);
-  } catch (err) {
-    console.error(err instanceof Error ? err.message : String(err));
-    return 1;
-  } finally {
-    await directory.close();
-  }
-  const supervisor = new Supervisor({ script: options.script, server: server.name, log });
-  return new Promise<number>((resolve) => {
-    supervisor.start((code) => resolve(code));
-    let stopping = false;
-    const stop = async (signal: string) => {
-      if (stopping) return;
-      stopping = true;
-      log.info({ signal }, 'stopping');
-      await supervisor.stop();
-      log.info('stopped');
-      resolve(0);
-    };
-    process.once('SIGTERM', () => void stop('SIGTERM'));
-    process.once('SIGINT', () => void stop('SIGINT'));
   });
 }
