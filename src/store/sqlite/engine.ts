@@ -299,54 +299,46 @@ export class SqliteMailStore implements MailStore {
   }
 
   /** Fills the sort-key columns from the stored headers where addSortKeyColumns asked for it. */
-  private async fillSortKeys(): Promise<void> {
-    const progress = this.statements.get(`SELECT value FROM meta WHERE key = 'fill_sort_keys'`).pluck();
-    let lastId = progress.get() as number | undefined;
-    if (lastId === undefined) return;
-    const next = this.statements.get(`SELECT id, blob_id, internal_date FROM messages WHERE id > ? ORDER BY id LIMIT 256`);
-    const assignments = SORT_KEY_COLUMNS.map(([name]) => `${name} = ?`).join(', ');
-    for (;;) {
-      const rows = next.all(lastId) as { id: number; blob_id: string; internal_date: number }[];
-      if (rows.length === 0) break;
-      const keys: [number, SortKeys][] = [];
-      for (const row of rows) {
-        // An unreadable message sorts as one without header fields.
-        const head = await this.readBlob(row.blob_id, { start: 0, end: 64 * 1024 }).catch(() => Buffer.alloc(0));
-        keys.push([row.id, messageSortKeys(head, new Date(row.internal_date))]);
-      }
-      lastId = rows.at(-1)!.id;
-      const upTo = lastId;
-      this.db.transaction(() => {
-        const update = this.statements.get(`UPDATE messages SET ${assignments} WHERE id = ?`);
-        for (const [id, k] of keys) update.run(...sortKeyValues(k), id);
-        this.statements.get(`UPDATE meta SET value = ? WHERE key = 'fill_sort_keys'`).run(upTo);
-      }).immediate();
-    }
-    this.statements.get(`DELETE FROM meta WHERE key = 'fill_sort_keys'`).run();
+  private fillSortKeys(): Promise<void> {
+    // An unreadable message sorts as one without header fields.
+    return this.fillFromHeaders('fill_sort_keys', SORT_KEY_COLUMNS.map(([name]) => name),
+      (head, row) => sortKeyValues(messageSortKeys(head ?? Buffer.alloc(0), new Date(row.internal_date))));
   }
 
   /** Fills messages.sent_day from the stored headers where addSentDayColumn asked for it. */
-  private async fillSentDays(): Promise<void> {
-    const progress = this.statements.get(`SELECT value FROM meta WHERE key = 'fill_sent_day'`).pluck();
-    let lastId = progress.get() as number | undefined;
+  private fillSentDays(): Promise<void> {
+    return this.fillFromHeaders('fill_sent_day', ['sent_day'], (head) => [head ? summarizeHeaders(head).sentDay : null]);
+  }
+
+  /**
+   * A column added to an older database, filled from each message's header (its first 64 KB)
+   * in batches of 256 at open. The meta row `metaKey` holds the last message id done, so a fill
+   * cut short goes on where it stopped; it is removed when the fill is complete.
+   */
+  private async fillFromHeaders(
+    metaKey: string, columns: readonly string[],
+    valuesOf: (head: Buffer | null, row: { id: number; internal_date: number }) => (string | number | null)[],
+  ): Promise<void> {
+    let lastId = this.statements.get(`SELECT value FROM meta WHERE key = ?`).pluck().get(metaKey) as number | undefined;
     if (lastId === undefined) return;
-    const next = this.statements.get(`SELECT id, blob_id FROM messages WHERE id > ? ORDER BY id LIMIT 256`);
+    const next = this.statements.get(`SELECT id, blob_id, internal_date FROM messages WHERE id > ? ORDER BY id LIMIT 256`);
+    const update = `UPDATE messages SET ${columns.map((name) => `${name} = ?`).join(', ')} WHERE id = ?`;
     for (;;) {
-      const rows = next.all(lastId) as { id: number; blob_id: string }[];
+      const rows = next.all(lastId) as { id: number; blob_id: string; internal_date: number }[];
       if (rows.length === 0) break;
-      const days: [number, number | null][] = [];
+      const values: [number, (string | number | null)[]][] = [];
       for (const row of rows) {
         const head = await this.readBlob(row.blob_id, { start: 0, end: 64 * 1024 }).catch(() => null);
-        days.push([row.id, head ? summarizeHeaders(head).sentDay : null]);
+        values.push([row.id, valuesOf(head, row)]);
       }
       lastId = rows.at(-1)!.id;
       const upTo = lastId;
       this.db.transaction(() => {
-        for (const [id, day] of days) this.statements.get(`UPDATE messages SET sent_day = ? WHERE id = ?`).run(day, id);
-        this.statements.get(`UPDATE meta SET value = ? WHERE key = 'fill_sent_day'`).run(upTo);
+        for (const [id, v] of values) this.statements.get(update).run(...v, id);
+        this.statements.get(`UPDATE meta SET value = ? WHERE key = ?`).run(upTo, metaKey);
       }).immediate();
     }
-    this.statements.get(`DELETE FROM meta WHERE key = 'fill_sent_day'`).run();
+    this.statements.get(`DELETE FROM meta WHERE key = ?`).run(metaKey);
   }
 
   async close(): Promise<void> {

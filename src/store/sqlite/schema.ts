@@ -1,4 +1,22 @@
 // Tables of one mailbox database (mailbox.db) and of its full-text index (index.db).
+
+/**
+ * The sort-key columns of messages: in STORE_SCHEMA for a new database, and added to one from
+ * before them (the values then filled from each message's header at open).
+ */
+export const SORT_KEY_COLUMNS: readonly [name: string, definition: string][] = [
+  ['sort_date', `INTEGER NOT NULL DEFAULT 0`],
+  ['sort_subject', `TEXT NOT NULL DEFAULT ''`],
+  ['subject_reply', `INTEGER NOT NULL DEFAULT 0`],
+  ['sort_from', `TEXT NOT NULL DEFAULT ''`],
+  ['sort_to', `TEXT NOT NULL DEFAULT ''`],
+  ['sort_cc', `TEXT NOT NULL DEFAULT ''`],
+  ['sort_display_from', `TEXT NOT NULL DEFAULT ''`],
+  ['sort_display_to', `TEXT NOT NULL DEFAULT ''`],
+  ['header_message_id', `TEXT`],
+  ['header_references', `TEXT NOT NULL DEFAULT ''`],
+];
+
 // `messages.id` is the row id the full-text index points at.
 export const STORE_SCHEMA = `
 CREATE TABLE IF NOT EXISTS meta (
@@ -57,16 +75,7 @@ CREATE TABLE IF NOT EXISTS messages (
   -- strings are i;unicode-casemap keys, whose code point order is SQLite's BINARY order, so
   -- ORDER BY on them is SORT's order. subject_reply: a Re:/Fwd: marker was taken off the
   -- subject. header_references: the References ids (else In-Reply-To's first), space-separated.
-  sort_date INTEGER NOT NULL DEFAULT 0,
-  sort_subject TEXT NOT NULL DEFAULT '',
-  subject_reply INTEGER NOT NULL DEFAULT 0,
-  sort_from TEXT NOT NULL DEFAULT '',
-  sort_to TEXT NOT NULL DEFAULT '',
-  sort_cc TEXT NOT NULL DEFAULT '',
-  sort_display_from TEXT NOT NULL DEFAULT '',
-  sort_display_to TEXT NOT NULL DEFAULT '',
-  header_message_id TEXT,
-  header_references TEXT NOT NULL DEFAULT '',
+  ${SORT_KEY_COLUMNS.map(([name, definition]) => `${name} ${definition},`).join('\n  ')}
   UNIQUE (folder_id, uid)
 );
 -- Messages whose full-text index entry is still to be written (op 1) or removed (op 0). The
@@ -130,23 +139,6 @@ CREATE TABLE IF NOT EXISTS import_keys (
 CREATE INDEX IF NOT EXISTS recoverable_by_mailbox ON recoverable (mailbox_id, deleted_at);
 CREATE INDEX IF NOT EXISTS recoverable_by_purge ON recoverable (purge_after);
 `;
-
-/**
- * The sort-key columns of messages, as added to a database from before them (with the
- * definitions of STORE_SCHEMA; the values are filled from each message's header at open).
- */
-export const SORT_KEY_COLUMNS: readonly [name: string, definition: string][] = [
-  ['sort_date', `INTEGER NOT NULL DEFAULT 0`],
-  ['sort_subject', `TEXT NOT NULL DEFAULT ''`],
-  ['subject_reply', `INTEGER NOT NULL DEFAULT 0`],
-  ['sort_from', `TEXT NOT NULL DEFAULT ''`],
-  ['sort_to', `TEXT NOT NULL DEFAULT ''`],
-  ['sort_cc', `TEXT NOT NULL DEFAULT ''`],
-  ['sort_display_from', `TEXT NOT NULL DEFAULT ''`],
-  ['sort_display_to', `TEXT NOT NULL DEFAULT ''`],
-  ['header_message_id', `TEXT`],
-  ['header_references', `TEXT NOT NULL DEFAULT ''`],
-];
 
 /**
  * Indexes for SORT, made once the sort-key columns exist and are filled: SORT by one of these
