@@ -45,6 +45,9 @@ class PostgresExecutor implements SqlExecutor {
   }
 }
 
+/** The advisory lock key schema scripts take (any fixed number; "mroom" in ASCII). */
+const SCHEMA_LOCK = 0x6d726f6f6d;
+
 export class PostgresDatabase extends PostgresExecutor implements SqlDatabase {
   constructor(private readonly pool: pg.Pool) {
     super(pool);
@@ -57,6 +60,18 @@ export class PostgresDatabase extends PostgresExecutor implements SqlDatabase {
     // reports it as an 'error' event, which without a listener would end the whole process.
     pool.on('error', () => undefined);
     return new PostgresDatabase(pool);
+  }
+
+  /**
+   * Schema scripts, one process at a time: CREATE … IF NOT EXISTS is not safe against another
+   * session creating the same object at once (PostgreSQL then fails on its catalog's unique
+   * index, "pg_type_typname_nsp_index"), and a server's processes open the directory together.
+   */
+  override async exec(sql: string): Promise<void> {
+    await this.transaction(async (tx) => {
+      await tx.exec(`SELECT pg_advisory_xact_lock(${SCHEMA_LOCK})`);
+      await tx.exec(sql);
+    });
   }
 
   async transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
