@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import Database from 'better-sqlite3';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -24,18 +24,85 @@ function portFree(port: number, host: string): Promise<boolean> {
   });
 }
 
-/** An offset at which every given standard port is free on 127.0.0.1 and ::1. */
-export async function freePortOffset(ports: number[] = [110, 143, 993, 995, 25, 587, 465, 80, 443, 1993, 1995, 2525]): Promise<number> {
-  for (let attempt = 0; attempt < 50; attempt++) {
-    const offset = 20000 + Math.floor(Math.random() * 30000);
+// Test servers listen at their standard ports plus an offset. Two things can take such a port
+// between the choice and the server's bind:
+//  - an outgoing connection, whose local port the kernel picks from its ephemeral range (on Linux
+//    32768-60999): so every offset port stays below that range;
+//  - a server of another test file, running at the same time in another process: so each port is
+//    reserved by a file named after it in a folder all test processes share, created exclusively
+//    and holding the owner's pid (a dead owner's file is taken over).
+const RESERVATIONS = join(tmpdir(), 'mailroom-test-ports');
+const reservedHere = new Set<number>();
+const DEFAULT_PORTS = [110, 143, 993, 995, 25, 587, 465, 80, 443, 1993, 1995, 2525];
+
+function ephemeralRangeStart(): number {
+  try {
+    const start = Number(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0]);
+    if (Number.isInteger(start) && start > 10000) return start;
+  } catch { /* not Linux: use Linux's default */ }
+  return 32768;
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Reserves one port for this process; false when a live process holds it. */
+function reservePort(port: number): boolean {
+  const file = join(RESERVATIONS, String(port));
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      writeFileSync(file, String(process.pid), { flag: 'wx' });
+      reservedHere.add(port);
+      return true;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      let owner = 0;
+      try { owner = Number(readFileSync(file, 'utf8')); } catch { continue; }
+      if (owner === process.pid || (owner > 0 && processAlive(owner))) return false;
+      try { unlinkSync(file); } catch { /* another process took it over first */ }
+    }
+  }
+  return false;
+}
+
+function releasePorts(ports: Iterable<number>): void {
+  for (const port of ports) {
+    try {
+      if (readFileSync(join(RESERVATIONS, String(port)), 'utf8') === String(process.pid)) unlinkSync(join(RESERVATIONS, String(port)));
+    } catch { /* already gone */ }
+    reservedHere.delete(port);
+  }
+}
+
+process.on('exit', () => releasePorts([...reservedHere]));
+
+/**
+ * An offset at which every given standard port (and the ports a whole server takes) is free on
+ * 127.0.0.1 and reserved for this test process until it exits.
+ */
+export async function freePortOffset(ports: number[] = DEFAULT_PORTS): Promise<number> {
+  const all = [...new Set([...ports, ...DEFAULT_PORTS])];
+  const highest = Math.max(...all);
+  const min = 5000;
+  const max = ephemeralRangeStart() - highest - 1;
+  mkdirSync(RESERVATIONS, { recursive: true });
+  for (let attempt = 0; attempt < 200; attempt++) {
+    const offset = min + Math.floor(Math.random() * (max - min));
+    const taken: number[] = [];
     let ok = true;
-    for (const p of ports) {
-      if (p + offset > 65535 || !(await portFree(p + offset, '127.0.0.1'))) {
-        ok = false;
-        break;
-      }
+    for (const p of all) {
+      if (!reservePort(p + offset)) { ok = false; break; }
+      taken.push(p + offset);
+      if (!(await portFree(p + offset, '127.0.0.1'))) { ok = false; break; }
     }
     if (ok) return offset;
+    releasePorts(taken);
   }
   throw new Error('no free port offset found');
 }

@@ -71,7 +71,7 @@ function portFree(port: number): Promise<boolean> {
 /** A MAILROOM_PORT_OFFSET at which the SMTP ports (and the 2525 mail delivery port) are free on loopback. */
 async function freeOffset(): Promise<number> {
   for (let attempt = 0; attempt < 50; attempt++) {
-    const offset = 20000 + Math.floor(Math.random() * 30000);
+    const offset = 5000 + Math.floor(Math.random() * 25000); // below the kernel's ephemeral ports (32768 and up)
     let ok = true;
     for (const p of [25, 587, 465, 2525]) if (!(await portFree(p + offset))) ok = false;
     if (ok) return offset;

@@ -155,8 +155,10 @@ test('the admin center enables IMAP4, and an IMAP client then logs on', { skip: 
     await Promise.all([page.waitForURL(/\/ecp\/servers\?done=1$/), row.getByRole('button', { name: 'Apply' }).click()]);
   }
   // The running server applies it within a second; the page shows it once the host reports.
+  // A fresh load each time, not a reload: a reload that meets the form post's navigation still
+  // settling can fail with "Not attached to an active page"; such a probe only counts as not yet.
   await eventually(async () => {
-    await page.reload();
+    if (!(await page.goto(`${base}/ecp/servers`).then(() => true, () => false))) return false;
     const status = (service: string) => page.locator(`tr[data-service="${service}"] [data-field="status"]`).innerText();
     return (await status('imap4')) === 'Running' && (await status('imap4-backend')) === 'Running';
   }, 5000, 250);

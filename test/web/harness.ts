@@ -11,6 +11,7 @@ import { ListenerError } from '../../src/service/listeners.ts';
 import { SecureContextCache, ServiceHost, type ServiceDeps } from '../../src/host/server.ts';
 import { setupOrganization } from '../../src/host/setup.ts';
 import { silentLogger } from '../../src/lib/log.ts';
+import { freePortOffset } from '../helpers.ts';
 import { SqliteDatabase } from '../../src/lib/sql/sqlite.ts';
 import { WebService } from '../../src/web/service.ts';
 
@@ -46,7 +47,7 @@ export async function startWebHarness(prefix = 'mailroom-web-'): Promise<WebHarn
   };
   const host = new ServiceHost(deps, 'MAIL01', 'all');
   for (let attempt = 0; ; attempt++) {
-    const offset = 20000 + Math.floor(Math.random() * 40000);
+    const offset = await freePortOffset([80, 443]);
     try {
       const service = await WebService.start(await host.readSnapshot(), deps, offset);
       return {
