@@ -150,13 +150,6 @@ const BUSY_WITHIN_MS = 5;
 /** How long a commit under load waits for more writes to share its fsync. */
 const GATHER_MS = 2;
 
-/**
- * message_text's columns in order. FTS5 keeps a table's text in its "<table>_content" table as
- * columns c0, c1, …; message-by-message tests read that table by id, a plain b-tree lookup,
- * where a rowid query on the FTS5 table itself costs several times more.
- */
-const TEXT_INDEX_COLUMNS = ['subject', 'sender', 'recipients_to', 'recipients_cc', 'recipients_bcc', 'headers', 'body', 'signatures'];
-
 /** Folders of up to this many messages answer text keys message by message (see SearchContext.perRow). */
 const DEFAULT_TEXT_SCAN_LIMIT = 2000;
 
@@ -229,7 +222,7 @@ export class SqliteMailStore implements MailStore {
     reader.pragma('busy_timeout = 10000');
     reader.prepare(`ATTACH DATABASE ? AS ix`).run(join(folder, 'index.db'));
     reader.function('header_has', { deterministic: true }, headerHas);
-    reader.function('text_has', { deterministic: true }, textHas);
+    reader.function('text_has', { deterministic: true, varargs: true }, textHas);
     const textIndex = new TextIndex(folder, (message) => options.onIndexError?.(message));
     const blobs = new BlobFiles(join(folder, 'blobs'));
     const store = new SqliteMailStore(db, reader, textIndex, blobs, options);
@@ -1163,9 +1156,9 @@ export class SqliteMailStore implements MailStore {
   // ── Search ─────────────────────────────────────────────────────────────────
 
   /**
-   * SEARCH compiles to one SQL statement: flags, dates, sizes and UIDs are column tests; text
-   * keys are sub-selects on the trigram index (MATCH for 3+ characters, LIKE below that, since
-   * trigrams cannot index shorter strings).
+   * SEARCH compiles to one SQL statement: flags, dates, sizes and UIDs are column tests; a text
+   * key checks each message's decoded text, after narrowing the folder to the messages the
+   * trigram index (3+ characters) or the CJK bigram index (two CJK characters) gives.
    */
   async search(folderId: number, key: SearchKey, options: { now?: Date; timezoneOffsetMinutes?: number } = {}): Promise<number[]> {
     const params: unknown[] = [folderId];
@@ -1294,27 +1287,68 @@ function dayTest(column: string, op: DateOp, day: string, tz: number, ctx: Searc
   return op === 'before' ? `${column} < ?` : `${column} >= ?`;
 }
 
-function textTest(columns: string[], value: string, ctx: SearchContext): string {
-  if (value.length === 0) return '1';
-  if (ctx.perRow) {
-    ctx.params.push(value);
-    const haystack = columns.map((c) => `t.c${TEXT_INDEX_COLUMNS.indexOf(c)}`).join(` || char(10) || `);
-    return `EXISTS (SELECT 1 FROM ix.message_text_content t WHERE t.id = m.id AND text_has(${haystack}, ?))`;
-  }
+/** A string as an FTS5 query term. */
+function ftsString(text: string): string {
+  return `"${text.replace(/"/g, '""')}"`;
+}
+
+/** At most this many trigrams of a searched string are looked up; the check of each candidate does the rest. */
+const MAX_QUERY_TRIGRAMS = 16;
+
+/**
+ * The FTS5 query for messages that hold trigrams of `chars` (3 or more characters): the ones
+ * starting every third character and the last, which between them cover the whole string.
+ */
+function trigramQuery(chars: string[]): string {
+  const trigrams = new Set<string>();
+  for (let i = 0; i + 3 <= chars.length && trigrams.size < MAX_QUERY_TRIGRAMS - 1; i += 3) trigrams.add(chars.slice(i, i + 3).join(''));
+  trigrams.add(chars.slice(-3).join(''));
+  return [...trigrams].map(ftsString).join(' AND ');
+}
+
+/**
+ * "m.id IN (…) AND " narrowing a text test to the messages an index says may hold `value`, or
+ * nothing: in folders answered message by message (SearchContext.perRow), and for strings no
+ * index covers (one or two characters, but for two CJK characters).
+ */
+function indexCandidates(value: string, ctx: SearchContext): string {
+  if (ctx.perRow) return '';
   const chars = [...value];
-  const parts = columns.map((column) => {
-    if (chars.length === 2 && chars.every(isCjk)) {
-      ctx.params.push(`"${value}"`);
-      return `m.id IN (SELECT rowid FROM ix.message_cjk WHERE ${column} MATCH ?)`;
-    }
-    if (chars.length >= 3) {
-      ctx.params.push(`"${value.replace(/"/g, '""')}"`);
-      return `m.id IN (SELECT rowid FROM ix.message_text WHERE ${column} MATCH ?)`;
-    }
-    ctx.params.push(`%${value.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
-    return `m.id IN (SELECT rowid FROM ix.message_text WHERE ${column} LIKE ? ESCAPE '\\')`;
-  });
-  return parts.length === 1 ? parts[0]! : `(${parts.join(' OR ')})`;
+  if (chars.length === 2 && chars.every(isCjk)) {
+    ctx.params.push(ftsString(value));
+    return `m.id IN (SELECT rowid FROM ix.message_bigrams WHERE message_bigrams MATCH ?) AND `;
+  }
+  if (chars.length < 3) return '';
+  ctx.params.push(trigramQuery(chars));
+  return `m.id IN (SELECT rowid FROM ix.message_trigrams WHERE message_trigrams MATCH ?) AND `;
+}
+
+/** No letter of `value` outside ASCII has a case: SQLite's lower(), which folds A-Z only, then suffices. */
+function foldsAsAscii(value: string): boolean {
+  for (const ch of value) if (ch > '\x7f' && ch.toLowerCase() !== ch.toUpperCase()) return false;
+  return true;
+}
+
+/** The message's decoded fields `columns` hold `value` (RFC 3501 §6.4.4: a substring, case-insensitively). */
+function textTest(columns: readonly string[], value: string, ctx: SearchContext): string {
+  if (value.length === 0) return '1';
+  const narrow = indexCandidates(value, ctx);
+  let check: string;
+  if (foldsAsAscii(value)) {
+    // Checked inside SQLite, without a call into JavaScript and a copy of the text per message:
+    // a common word can make every message of a large folder a candidate.
+    // A string without letters that have case (Chinese, digits) is looked for as it is.
+    const needle = value.toLowerCase();
+    const caseless = needle === value.toUpperCase();
+    check = columns.map((c) => {
+      ctx.params.push(needle);
+      return caseless ? `instr(t.${c}, ?) > 0` : `instr(lower(t.${c}), ?) > 0`;
+    }).join(' OR ');
+  } else {
+    ctx.params.push(value);
+    check = `text_has(?, ${columns.map((c) => `t.${c}`).join(', ')})`;
+  }
+  return `(${narrow}EXISTS (SELECT 1 FROM ix.message_text t WHERE t.id = m.id AND (${check})))`;
 }
 
 function compileSearch(k: SearchKey, ctx: SearchContext): string {
@@ -1359,19 +1393,15 @@ function compileSearch(k: SearchKey, ctx: SearchContext): string {
       // can say which messages lack a field, so this reads each message's stored fields.
       if (k.value === '') {
         ctx.params.push(k.field);
-        return `EXISTS (SELECT 1 FROM ix.message_text_content t WHERE t.id = m.id AND header_has(t.c${TEXT_INDEX_COLUMNS.indexOf(text)}, ?, ''))`;
+        return `EXISTS (SELECT 1 FROM ix.message_text t WHERE t.id = m.id AND header_has(t.${text}, ?, ''))`;
       }
       const column = TEXT_COLUMNS[k.field.toLowerCase()];
       if (column) return textTest([column], k.value, ctx);
       // Any other field: narrow with the index, then check the field itself. Signature fields
       // are stored but not indexed, so they are only checked.
-      if (ctx.perRow) {
-        ctx.params.push(k.field, k.value);
-        return `EXISTS (SELECT 1 FROM ix.message_text_content t WHERE t.id = m.id AND header_has(t.c${TEXT_INDEX_COLUMNS.indexOf(text)}, ?, ?))`;
-      }
-      const narrow = k.value.length >= 3 && !signature ? `${textTest(['headers'], k.value, ctx)} AND ` : '';
+      const narrow = signature ? '' : indexCandidates(k.value, ctx);
       ctx.params.push(k.field, k.value);
-      return `(${narrow}m.id IN (SELECT rowid FROM ix.message_text WHERE header_has(${text}, ?, ?)))`;
+      return `(${narrow}EXISTS (SELECT 1 FROM ix.message_text t WHERE t.id = m.id AND header_has(t.${text}, ?, ?)))`;
     }
     case 'body': return textTest(['body'], k.value, ctx);
     case 'text': return textTest(['headers', 'body'], k.value, ctx);
@@ -1382,11 +1412,12 @@ function compileSearch(k: SearchKey, ctx: SearchContext): string {
 }
 
 /**
- * text_has(text, value): the text holds the value, case-insensitively — what a trigram MATCH of
- * the quoted value answers (and a LIKE for shorter values), for one message at a time.
+ * text_has(value, text…): one of the texts holds the value, case-insensitively. It checks what
+ * the trigram index can only suggest, and answers alone where no index helps.
  */
-function textHas(text: unknown, value: unknown): number {
-  return String(text ?? '').toLowerCase().includes(String(value).toLowerCase()) ? 1 : 0;
+function textHas(value: unknown, ...texts: unknown[]): number {
+  const needle = String(value).toLowerCase();
+  return texts.some((text) => String(text ?? '').toLowerCase().includes(needle)) ? 1 : 0;
 }
 
 /** header_has(headers, field, value): the decoded "Name: value" lines hold that field containing value. */

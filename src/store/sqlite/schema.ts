@@ -155,24 +155,41 @@ CREATE INDEX IF NOT EXISTS messages_by_from ON messages (folder_id, sort_from, u
 `;
 
 /** index.db's layout version (PRAGMA user_version): an index.db of another version is rebuilt. */
-export const TEXT_INDEX_VERSION = 2;
+export const TEXT_INDEX_VERSION = 3;
 
-/** index.db: the full-text index of one mailbox database, written only by its worker thread. */
+/** message_text's columns in order: each message's decoded text, by what SEARCH asks of it. */
+export const TEXT_INDEX_COLUMNS = ['subject', 'sender', 'recipients_to', 'recipients_cc', 'recipients_bcc', 'headers', 'body', 'signatures'] as const;
+/** The columns the trigram and bigram indexes cover: all but the signature fields. */
+export const TEXT_INDEXED_COLUMNS = TEXT_INDEX_COLUMNS.filter((c) => c !== 'signatures');
+
+/**
+ * index.db: the full-text index of one mailbox database, written only by its worker thread.
+ *
+ * The decoded text is kept once, in message_text; the two FTS5 tables hold only which messages
+ * contain each token (contentless, detail=none), about a seventh of what a table with its own
+ * copy of the text and every token's position took (docs/storage.md, "The full-text index"). An
+ * index lookup gives candidates, which SEARCH then checks against message_text: the trigram
+ * index answers "has all these trigrams somewhere in the message", not "has them in this order,
+ * in this field".
+ */
 export const TEXT_INDEX_SCHEMA = `
--- Decoded text for SEARCH: trigram tokens match any substring of 3+ characters, so Chinese
--- words without spaces are found too; shorter strings fall back to LIKE on the same table.
--- "signatures" holds the DKIM-Signature and ARC signature fields, kept for SEARCH HEADER but not
--- tokenized: long base64 values nobody searches, a fifth of a typical message's text.
-CREATE VIRTUAL TABLE IF NOT EXISTS message_text USING fts5(
-  subject, sender, recipients_to, recipients_cc, recipients_bcc, headers, body, signatures UNINDEXED,
-  tokenize = 'trigram case_sensitive 0'
+-- Decoded text for SEARCH. "signatures" holds the DKIM-Signature and ARC signature fields, kept
+-- for SEARCH HEADER but not indexed: long base64 values nobody searches, a fifth of a typical
+-- message's text.
+CREATE TABLE IF NOT EXISTS message_text (
+  id INTEGER PRIMARY KEY,
+  ${TEXT_INDEX_COLUMNS.map((c) => `${c} TEXT NOT NULL`).join(', ')}
 );
--- The same text with every run of CJK characters rewritten as overlapping two-character
--- words ("會議室" → "會議 議室"), so that two-character Chinese and Japanese words, too short
--- for trigrams, are still found through an index. Messages without CJK text have no row.
-CREATE VIRTUAL TABLE IF NOT EXISTS message_cjk USING fts5(
-  subject, sender, recipients_to, recipients_cc, recipients_bcc, headers, body,
-  tokenize = 'unicode61'
+-- The trigrams of a message's indexed fields (joined by newlines), case-folded: a string of 3+
+-- characters can only be in messages that have every trigram of it.
+CREATE VIRTUAL TABLE IF NOT EXISTS message_trigrams USING fts5(
+  text, tokenize = 'trigram case_sensitive 0', content = '', contentless_delete = 1, detail = none
+);
+-- Every run of CJK characters as overlapping two-character words ("會議室" → "會議 議室"), so that
+-- two-character Chinese and Japanese words, too short for trigrams, are found through an index
+-- too. Messages without CJK text have no row.
+CREATE VIRTUAL TABLE IF NOT EXISTS message_bigrams USING fts5(
+  text, tokenize = 'unicode61', content = '', contentless_delete = 1, detail = none
 );
 -- The last index_queue seq whose operation is in the index: committed with the index rows.
 CREATE TABLE IF NOT EXISTS progress (

@@ -14,7 +14,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { BlobFiles } from '../blob/files.ts';
 import { cjkBigrams } from '../cjk.ts';
 import { extractIndexedText } from '../index-text.ts';
-import { TEXT_INDEX_SCHEMA } from './schema.ts';
+import { TEXT_INDEX_COLUMNS, TEXT_INDEX_SCHEMA } from './schema.ts';
 import { splitSignatures } from './signature-fields.ts';
 
 /** Operations per index.db transaction: small enough that progress is reported often. */
@@ -47,11 +47,12 @@ const readProgress = index.prepare(`SELECT seq FROM progress WHERE id = 1`).pluc
 const writeProgress = index.prepare(`UPDATE progress SET seq = ? WHERE id = 1`);
 const pending = store.prepare(`SELECT seq, message_id, op FROM index_queue WHERE seq > ? ORDER BY seq LIMIT ?`);
 const messageBlob = store.prepare(`SELECT m.blob_id AS blob_id, b.data AS data FROM messages m JOIN blobs b ON b.id = m.blob_id WHERE m.id = ?`);
-const COLUMNS = 'subject, sender, recipients_to, recipients_cc, recipients_bcc, headers, body';
-const insertText = index.prepare(`INSERT INTO message_text (rowid, ${COLUMNS}, signatures) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`);
-const insertCjk = index.prepare(`INSERT INTO message_cjk (rowid, ${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`);
-const deleteText = index.prepare(`DELETE FROM message_text WHERE rowid = ?`);
-const deleteCjk = index.prepare(`DELETE FROM message_cjk WHERE rowid = ?`);
+const insertText = index.prepare(`INSERT INTO message_text (id, ${TEXT_INDEX_COLUMNS.join(', ')}) VALUES (?${', ?'.repeat(TEXT_INDEX_COLUMNS.length)})`);
+const insertTrigrams = index.prepare(`INSERT INTO message_trigrams (rowid, text) VALUES (?, ?)`);
+const insertBigrams = index.prepare(`INSERT INTO message_bigrams (rowid, text) VALUES (?, ?)`);
+const deleteText = index.prepare(`DELETE FROM message_text WHERE id = ?`);
+const deleteTrigrams = index.prepare(`DELETE FROM message_trigrams WHERE rowid = ?`);
+const deleteBigrams = index.prepare(`DELETE FROM message_bigrams WHERE rowid = ?`);
 
 /** The message's bytes, or null when it is gone (expunged before its turn came). */
 function messageBytes(id: number): Buffer | null {
@@ -68,7 +69,8 @@ function messageBytes(id: number): Buffer | null {
 function apply(messageId: number, op: number): void {
   // Remove first in both cases: an add done twice (a batch redone after a crash) stays one row.
   deleteText.run(messageId);
-  deleteCjk.run(messageId);
+  deleteTrigrams.run(messageId);
+  deleteBigrams.run(messageId);
   if (op !== 1) return;
   const raw = messageBytes(messageId);
   if (!raw) return;
@@ -76,8 +78,12 @@ function apply(messageId: number, op: number): void {
   const { indexed, signatures } = splitSignatures(t.headers);
   const values = [t.subject, t.from, t.to, t.cc, t.bcc, indexed, t.body];
   insertText.run(messageId, ...values, signatures);
-  const bigrams = values.map(cjkBigrams);
-  if (bigrams.some((b) => b !== '')) insertCjk.run(messageId, ...bigrams);
+  // One text per message: the index only says which messages hold a token, and SEARCH checks
+  // the field itself in message_text. Newlines keep fields apart for the bigrams.
+  const text = values.join('\n');
+  insertTrigrams.run(messageId, text);
+  const bigrams = cjkBigrams(text);
+  if (bigrams !== '') insertBigrams.run(messageId, bigrams);
 }
 
 /** Applies one batch; returns how many operations it held. */
