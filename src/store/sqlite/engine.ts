@@ -36,7 +36,7 @@ import {
   type StoreOptions,
   type ThreadRow,
 } from '../types.ts';
-import { SORT_INDEXES, SORT_KEY_COLUMNS, STORE_SCHEMA } from './schema.ts';
+import { SORT_INDEXES, SORT_KEY_COLUMNS, STORE_SCHEMA, SYSTEM_FLAG_INDEXES, systemFlagTest } from './schema.ts';
 import { isCjk } from '../cjk.ts';
 import { TextIndex } from './text-index.ts';
 import { SIGNATURE_FIELDS } from './signature-fields.ts';
@@ -1356,6 +1356,11 @@ function compileSearch(k: SearchKey, ctx: SearchContext): string {
     case 'all': return '1';
     case 'flag':
       if (k.flag.toLowerCase() === '\\seen') return k.present ? 'm.seen = 1' : 'm.seen = 0';
+      {
+        // \Flagged and \Deleted: the test their partial indexes are made with (schema.ts).
+        const indexed = SYSTEM_FLAG_INDEXES.find(([flag]) => flag.toLowerCase() === k.flag.toLowerCase());
+        if (indexed) return k.present ? systemFlagTest(indexed[0], 'm.flags') : `NOT ${systemFlagTest(indexed[0], 'm.flags')}`;
+      }
       // Flags are a JSON array; a flag is present when its JSON string appears in it.
       ctx.params.push(JSON.stringify(k.flag).toLowerCase());
       return `instr(lower(m.flags), ?) ${k.present ? '>' : '='} 0`;

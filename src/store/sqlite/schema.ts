@@ -17,6 +17,17 @@ export const SORT_KEY_COLUMNS: readonly [name: string, definition: string][] = [
   ['header_references', `TEXT NOT NULL DEFAULT ''`],
 ];
 
+/** System flags with a partial index of the messages that carry them: [flag, index name]. */
+export const SYSTEM_FLAG_INDEXES: readonly [flag: string, index: string][] = [['\\Flagged', 'messages_flagged'], ['\\Deleted', 'messages_deleted']];
+
+/**
+ * The SQL test "messages.flags holds this system flag", with the flag written into the SQL (not
+ * a parameter) so that SQLite can match it to the partial index with the same condition.
+ */
+export function systemFlagTest(flag: string, column = 'flags'): string {
+  return `instr(${column}, '${JSON.stringify(flag)}') > 0`;
+}
+
 // `messages.id` is the row id the full-text index points at.
 export const STORE_SCHEMA = `
 CREATE TABLE IF NOT EXISTS meta (
@@ -91,6 +102,11 @@ CREATE INDEX IF NOT EXISTS messages_by_modseq ON messages (folder_id, modseq);
 -- The unseen messages of a folder in UID order: SELECT's first unseen message and SEARCH UNSEEN
 -- read this instead of every row.
 CREATE INDEX IF NOT EXISTS messages_unseen ON messages (folder_id, uid) WHERE seen = 0;
+-- The flagged and the deleted messages of a folder, for SEARCH FLAGGED (a client's starred
+-- view) and SEARCH DELETED: few messages carry these, so the indexes are small. The condition is
+-- the flag's JSON string in the stored list, exactly as SEARCH writes it (system flags are
+-- stored in their canonical case; a keyword cannot hold a backslash).
+${SYSTEM_FLAG_INDEXES.map(([flag, name]) => `CREATE INDEX IF NOT EXISTS ${name} ON messages (folder_id, uid) WHERE ${systemFlagTest(flag)};`).join('\n')}
 -- Keywords ($Forwarded, Junk, …) the messages of a folder hold, with how many hold each, kept in
 -- the transaction that changes flags: SELECT's FLAGS response reads these rows instead of every
 -- message. \`keyword\` is lower case (keywords compare without regard to case), \`name\` as first
