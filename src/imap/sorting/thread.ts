@@ -224,35 +224,73 @@ function mergeBySubject(roots: ThreadNode[]): ThreadNode[] {
   return [...entries, ...added].filter((e) => !e.gone).map((e) => e.node);
 }
 
-/** `(1 2 (3)(4 5))` per RFC 5256 §4: a chain is written flat, branches in parentheses. */
-export function formatThreads(threads: readonly ThreadNode[], number: (uid: number) => number): string {
-  // Iterative: each stack entry is text to write or a node to open. One string grows (V8 joins
-  // the pieces once, when it is read), not an array of a string per message.
-  let out = '';
-  const stack: (string | ThreadNode)[] = [];
-  for (let i = threads.length - 1; i >= 0; i--) stack.push(')', threads[i]!, '(');
+/** In a thread token list: an opening and a closing parenthesis; every other token is a UID. */
+const OPEN = -1;
+const CLOSE = -2;
+
+/**
+ * The answer's shape as tokens — UIDs and parentheses — so that it can be kept (thread-cache.ts)
+ * and written again with UIDs or with sequence numbers, which change with every expunge.
+ */
+export function threadTokens(threads: readonly ThreadNode[]): Float64Array {
+  let tokens = new Float64Array(1024);
+  let length = 0;
+  const push = (token: number) => {
+    if (length === tokens.length) {
+      const grown = new Float64Array(tokens.length * 2);
+      grown.set(tokens);
+      tokens = grown;
+    }
+    tokens[length++] = token;
+  };
+  // Iterative: each stack entry is a parenthesis to write or a node to open.
+  const stack: (number | ThreadNode)[] = [];
+  for (let i = threads.length - 1; i >= 0; i--) stack.push(CLOSE, threads[i]!, OPEN);
   while (stack.length > 0) {
     const item = stack.pop()!;
-    if (typeof item === 'string') {
-      out += item;
+    if (typeof item === 'number') {
+      push(item);
       continue;
     }
     // A chain of only children is written flat: "1 2 3".
     let node = item;
-    let written = false;
     while (node.children.length === 1 && node.message) {
-      out += written ? ` ${number(node.message.uid)}` : `${number(node.message.uid)}`;
-      written = true;
+      push(node.message.uid);
       node = node.children[0]!;
     }
-    if (node.message) {
-      out += written ? ` ${number(node.message.uid)}` : `${number(node.message.uid)}`;
-      written = true;
-    }
+    if (node.message) push(node.message.uid);
     const branches = node.children.length > 1 || !node.message ? node.children : [];
-    if (written && branches.length > 0) out += ' ';
     // A single child under a dummy cannot happen (pruned), but would be written as a branch.
-    for (let i = branches.length - 1; i >= 0; i--) stack.push(')', branches[i]!, '(');
+    for (let i = branches.length - 1; i >= 0; i--) stack.push(CLOSE, branches[i]!, OPEN);
+  }
+  return tokens.slice(0, length);
+}
+
+/**
+ * `(1 2 (3)(4 5))` per RFC 5256 §4: a chain is written flat, branches in parentheses. A space
+ * goes before a number or an opening parenthesis that follows a number.
+ */
+export function renderThreads(tokens: Float64Array, number: (uid: number) => number): string {
+  // One string grows (V8 joins the pieces once, when it is read), not a string per message.
+  let out = '';
+  let afterNumber = false;
+  for (let i = 0; i < tokens.length; i++) {
+    const token = tokens[i]!;
+    if (token === CLOSE) {
+      out += ')';
+      afterNumber = false;
+    } else if (token === OPEN) {
+      out += afterNumber ? ' (' : '(';
+      afterNumber = false;
+    } else {
+      out += afterNumber ? ` ${number(token)}` : `${number(token)}`;
+      afterNumber = true;
+    }
   }
   return out;
+}
+
+/** `(1 2 (3)(4 5))` per RFC 5256 §4: a chain is written flat, branches in parentheses. */
+export function formatThreads(threads: readonly ThreadNode[], number: (uid: number) => number): string {
+  return renderThreads(threadTokens(threads), number);
 }

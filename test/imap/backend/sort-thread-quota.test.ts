@@ -6,6 +6,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { PASSWORD, RawClient, startServer, type TestServer } from './harness.ts';
+import { threadCache } from '../../../src/imap/sorting/thread-cache.ts';
 
 let server: TestServer;
 const open: RawClient[] = [];
@@ -213,6 +214,57 @@ describe('THREAD over a session', () => {
       assert.match(await c.status(`b${i + 1}`, bad), new RegExp(`^b${i + 1} BAD `), bad);
     }
     assert.match(await c.status('b9', 'THREAD REFERENCES X-NO-SUCH-CHARSET ALL'), /^b9 NO \[BADCHARSET /);
+  });
+});
+
+describe('THREAD of a large folder, kept between commands', () => {
+  const COUNT = 2100;
+  before(async () => {
+    await server.addUser('bigthreads');
+    // Chains of replies within each of seven subjects, dates not in arrival order.
+    const { store, folder } = await server.folderOf('bigthreads');
+    await Promise.all(Array.from({ length: 8 }, async (_, lane) => {
+      for (let i = lane + 1; i <= COUNT; i += 8) {
+        const reply: Record<string, string> = i > 5 && i % 3 === 0 ? { 'In-Reply-To': `<b${i - 5}@threads.test>` } : {};
+        await store.append(folder.id, {
+          raw: Buffer.from(raw({ Subject: `${i % 3 === 0 ? 'Re: ' : ''}Topic ${i % 7}`, 'Message-ID': `<b${i}@threads.test>`, Date: new Date(Date.UTC(2026, 0, 1 + (i * 37) % 300)).toUTCString(), ...reply }, 'x')),
+        });
+      }
+    }));
+  });
+
+  test('the same answer from the cache; a change is answered afresh, by UID and by sequence number', async () => {
+    const c = await login('bigthreads@contoso.com');
+    assert.match(await c.status('s0', 'SELECT INBOX'), /^s0 OK /);
+    const held = threadCache.bytes;
+    const first = await answer(c, 't1', 'UID THREAD REFERENCES US-ASCII ALL');
+    assert.ok(threadCache.bytes > held, 'the answer is kept');
+    assert.equal((first.match(/\d+/g) ?? []).length, COUNT);
+    assert.equal(await answer(c, 't2', 'UID THREAD REFERENCES US-ASCII ALL'), first);
+
+    // A reply to message 10 arrives: the next answer holds it, under message 10's thread.
+    const appended = await c.command('a1', `APPEND INBOX {${raw({ Subject: 'Re: Topic 3', 'Message-ID': '<late@threads.test>', 'In-Reply-To': '<b10@threads.test>', Date: 'Mon, 02 Nov 2026 10:00:00 +0000' }, 'y').length}+}\r\n${raw({ Subject: 'Re: Topic 3', 'Message-ID': '<late@threads.test>', 'In-Reply-To': '<b10@threads.test>', Date: 'Mon, 02 Nov 2026 10:00:00 +0000' }, 'y')}`);
+    const newUid = Number(/APPENDUID \d+ (\d+)/.exec(appended.at(-1)!)?.[1]);
+    assert.ok(newUid > COUNT, appended.join('\n'));
+    await c.command('n1', 'NOOP');
+    const withReply = await answer(c, 't3', 'UID THREAD REFERENCES US-ASCII ALL');
+    assert.notEqual(withReply, first);
+    assert.match(withReply, new RegExp(`[ (]${newUid}[ )]`));
+    // Only matching messages: a search that leaves the reply out gives the first answer again.
+    assert.equal(await answer(c, 't4', `UID THREAD REFERENCES US-ASCII UID 1:${COUNT}`), first);
+
+    // An expunge: by sequence number, each UID is replaced by its new position.
+    assert.match(await c.status('f1', 'UID STORE 2 +FLAGS.SILENT (\\Deleted)'), /^f1 OK /);
+    assert.match(await c.status('e1', 'EXPUNGE'), /^e1 OK /);
+    const byUid = await answer(c, 't5', 'UID THREAD REFERENCES US-ASCII ALL');
+    assert.doesNotMatch(byUid, /[ (]2[ )]/);
+    const uids = (await c.command('u1', 'UID SEARCH ALL')).find((l) => l.startsWith('* SEARCH'))!.slice('* SEARCH '.length).split(' ').map(Number);
+    const seqOf = new Map(uids.map((uid, i) => [uid, i + 1]));
+    assert.equal(await answer(c, 't6', 'THREAD REFERENCES US-ASCII ALL'), byUid.replace(/\d+/g, (uid) => String(seqOf.get(Number(uid)))));
+    // ORDEREDSUBJECT is kept apart from REFERENCES.
+    const ordered = await answer(c, 't7', 'UID THREAD ORDEREDSUBJECT US-ASCII ALL');
+    assert.notEqual(ordered, byUid);
+    assert.equal(await answer(c, 't8', 'UID THREAD ORDEREDSUBJECT US-ASCII ALL'), ordered);
   });
 });
 
