@@ -120,6 +120,7 @@ interface Command {
   before?: (ctx: { modseq: number; count: number }) => string;
 }
 
+let threadRuns = 0;
 const storeRange = (count: number) => `1:${Math.min(count, STORE_MESSAGES)}`;
 
 const COMMANDS: Command[] = [
@@ -132,6 +133,11 @@ const COMMANDS: Command[] = [
   { id: 'sort-from', label: 'UID SORT (FROM)', line: () => 'UID SORT (FROM) US-ASCII ALL', compare: true },
   { id: 'sort-size', label: 'UID SORT (SIZE)', line: () => 'UID SORT (SIZE) US-ASCII ALL', compare: true },
   { id: 'thread', label: 'UID THREAD REFERENCES', line: () => 'UID THREAD REFERENCES US-ASCII ALL', compare: true },
+  // Another set of messages each time (one left out), so that no answer kept from an earlier
+  // THREAD can be used: the cost of the first THREAD after the folder changed.
+  { id: 'thread-changed', label: 'UID THREAD REFERENCES, a new set each time', line: ({ count }) => `UID THREAD REFERENCES US-ASCII NOT UID ${count - (threadRuns++ % 50)}` },
+  { id: 'search-body-rare', label: 'UID SEARCH BODY (a word in no message)', line: () => 'UID SEARCH BODY zyzzyva', compare: true },
+  { id: 'search-body-common', label: 'UID SEARCH BODY budget (a word in most messages)', line: () => 'UID SEARCH BODY budget', compare: true },
   { id: 'search-unseen', label: 'UID SEARCH UNSEEN', line: () => 'UID SEARCH UNSEEN', compare: true },
   { id: 'search-flagged', label: 'UID SEARCH FLAGGED', line: () => 'UID SEARCH FLAGGED', compare: true },
   { id: 'search-since', label: 'UID SEARCH SINCE 21-Nov-2026', line: () => 'UID SEARCH SINCE 21-Nov-2026', compare: true },

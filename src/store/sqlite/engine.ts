@@ -222,7 +222,6 @@ export class SqliteMailStore implements MailStore {
     reader.pragma('busy_timeout = 10000');
     reader.prepare(`ATTACH DATABASE ? AS ix`).run(join(folder, 'index.db'));
     reader.function('header_has', { deterministic: true }, headerHas);
-    reader.function('text_has', { deterministic: true, varargs: true }, textHas);
     const textIndex = new TextIndex(folder, (message) => options.onIndexError?.(message));
     const blobs = new BlobFiles(join(folder, 'blobs'));
     const store = new SqliteMailStore(db, reader, textIndex, blobs, options);
@@ -1307,47 +1306,43 @@ function trigramQuery(chars: string[]): string {
 }
 
 /**
- * "m.id IN (…) AND " narrowing a text test to the messages an index says may hold `value`, or
- * nothing: in folders answered message by message (SearchContext.perRow), and for strings no
- * index covers (one or two characters, but for two CJK characters).
+ * How an index narrows a text test on `columns` to the messages that may hold `value`: an
+ * "m.id IN (…) AND " condition, or nothing — in folders answered message by message
+ * (SearchContext.perRow), and for strings no index covers (one or two characters, but for two
+ * CJK characters). `exact` when the index's answer needs no check against the text: a CJK
+ * bigram is one token, and the bigram index knows whether it is in the header fields or the body.
  */
-function indexCandidates(value: string, ctx: SearchContext): string {
-  if (ctx.perRow) return '';
+function indexCandidates(columns: readonly string[], value: string, ctx: SearchContext): { narrow: string; exact: boolean } {
+  if (ctx.perRow) return { narrow: '', exact: false };
   const chars = [...value];
   if (chars.length === 2 && chars.every(isCjk)) {
-    ctx.params.push(ftsString(value));
-    return `m.id IN (SELECT rowid FROM ix.message_bigrams WHERE message_bigrams MATCH ?) AND `;
+    // The headers hold every field SUBJECT, FROM, TO, CC and BCC look in, decoded the same way.
+    const body = columns.includes('body');
+    const headers = columns.some((c) => c !== 'body');
+    ctx.params.push(body && headers ? ftsString(value) : `${body ? 'body' : 'headers'} : ${ftsString(value)}`);
+    const exact = body || (columns.length === 1 && columns[0] === 'headers');
+    return { narrow: `m.id IN (SELECT rowid FROM ix.message_bigrams WHERE message_bigrams MATCH ?) AND `, exact };
   }
-  if (chars.length < 3) return '';
+  if (chars.length < 3) return { narrow: '', exact: false };
   ctx.params.push(trigramQuery(chars));
-  return `m.id IN (SELECT rowid FROM ix.message_trigrams WHERE message_trigrams MATCH ?) AND `;
+  return { narrow: `m.id IN (SELECT rowid FROM ix.message_trigrams WHERE message_trigrams MATCH ?) AND `, exact: false };
 }
 
-/** No letter of `value` outside ASCII has a case: SQLite's lower(), which folds A-Z only, then suffices. */
-function foldsAsAscii(value: string): boolean {
-  for (const ch of value) if (ch > '\x7f' && ch.toLowerCase() !== ch.toUpperCase()) return false;
-  return true;
-}
-
-/** The message's decoded fields `columns` hold `value` (RFC 3501 §6.4.4: a substring, case-insensitively). */
+/**
+ * The message's decoded fields `columns` hold `value` (RFC 3501 §6.4.4: a substring,
+ * case-insensitively). message_text holds the text in lower case (JavaScript's toLowerCase, as
+ * the value here), so the check is a plain instr() inside SQLite: a common word can make every
+ * message of a large folder a candidate, and that check is then most of the search's time.
+ */
 function textTest(columns: readonly string[], value: string, ctx: SearchContext): string {
   if (value.length === 0) return '1';
-  const narrow = indexCandidates(value, ctx);
-  let check: string;
-  if (foldsAsAscii(value)) {
-    // Checked inside SQLite, without a call into JavaScript and a copy of the text per message:
-    // a common word can make every message of a large folder a candidate.
-    // A string without letters that have case (Chinese, digits) is looked for as it is.
-    const needle = value.toLowerCase();
-    const caseless = needle === value.toUpperCase();
-    check = columns.map((c) => {
-      ctx.params.push(needle);
-      return caseless ? `instr(t.${c}, ?) > 0` : `instr(lower(t.${c}), ?) > 0`;
-    }).join(' OR ');
-  } else {
-    ctx.params.push(value);
-    check = `text_has(?, ${columns.map((c) => `t.${c}`).join(', ')})`;
-  }
+  const { narrow, exact } = indexCandidates(columns, value, ctx);
+  if (exact) return `(${narrow.slice(0, -' AND '.length)})`;
+  const needle = value.toLowerCase();
+  const check = columns.map((c) => {
+    ctx.params.push(needle);
+    return `instr(t.${c}, ?) > 0`;
+  }).join(' OR ');
   return `(${narrow}EXISTS (SELECT 1 FROM ix.message_text t WHERE t.id = m.id AND (${check})))`;
 }
 
@@ -1404,7 +1399,7 @@ function compileSearch(k: SearchKey, ctx: SearchContext): string {
       if (column) return textTest([column], k.value, ctx);
       // Any other field: narrow with the index, then check the field itself. Signature fields
       // are stored but not indexed, so they are only checked.
-      const narrow = signature ? '' : indexCandidates(k.value, ctx);
+      const narrow = signature ? '' : indexCandidates(['headers'], k.value, ctx).narrow;
       ctx.params.push(k.field, k.value);
       return `(${narrow}EXISTS (SELECT 1 FROM ix.message_text t WHERE t.id = m.id AND header_has(t.${text}, ?, ?)))`;
     }
@@ -1417,21 +1412,15 @@ function compileSearch(k: SearchKey, ctx: SearchContext): string {
 }
 
 /**
- * text_has(value, text…): one of the texts holds the value, case-insensitively. It checks what
- * the trigram index can only suggest, and answers alone where no index helps.
+ * header_has(headers, field, value): the decoded "name: value" lines (stored in lower case) hold
+ * that field containing value.
  */
-function textHas(value: unknown, ...texts: unknown[]): number {
-  const needle = String(value).toLowerCase();
-  return texts.some((text) => String(text ?? '').toLowerCase().includes(needle)) ? 1 : 0;
-}
-
-/** header_has(headers, field, value): the decoded "Name: value" lines hold that field containing value. */
 function headerHas(headers: unknown, field: unknown, value: unknown): number {
   const name = String(field).toLowerCase();
   const needle = String(value).toLowerCase();
   for (const line of String(headers ?? '').split('\n')) {
     const colon = line.indexOf(':');
-    if (colon > 0 && line.slice(0, colon).trim().toLowerCase() === name && line.slice(colon + 1).toLowerCase().includes(needle)) return 1;
+    if (colon > 0 && line.slice(0, colon).trim() === name && line.includes(needle, colon + 1)) return 1;
   }
   return 0;
 }

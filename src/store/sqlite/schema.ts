@@ -189,7 +189,7 @@ export const TEXT_INDEXED_COLUMNS = TEXT_INDEX_COLUMNS.filter((c) => c !== 'sign
  * in this field".
  */
 export const TEXT_INDEX_SCHEMA = `
--- Decoded text for SEARCH. "signatures" holds the DKIM-Signature and ARC signature fields, kept
+-- Decoded text for SEARCH, in lower case (JavaScript's toLowerCase). "signatures" holds the DKIM-Signature and ARC signature fields, kept
 -- for SEARCH HEADER but not indexed: long base64 values nobody searches, a fifth of a typical
 -- message's text.
 CREATE TABLE IF NOT EXISTS message_text (
@@ -203,9 +203,10 @@ CREATE VIRTUAL TABLE IF NOT EXISTS message_trigrams USING fts5(
 );
 -- Every run of CJK characters as overlapping two-character words ("會議室" → "會議 議室"), so that
 -- two-character Chinese and Japanese words, too short for trigrams, are found through an index
--- too. Messages without CJK text have no row.
+-- too: of the header fields and of the body apart (detail=column), so that BODY and TEXT need
+-- no check of the text. Messages without CJK text have no row.
 CREATE VIRTUAL TABLE IF NOT EXISTS message_bigrams USING fts5(
-  text, tokenize = 'unicode61', content = '', contentless_delete = 1, detail = none
+  headers, body, tokenize = 'unicode61', content = '', contentless_delete = 1, detail = column
 );
 -- The last index_queue seq whose operation is in the index: committed with the index rows.
 CREATE TABLE IF NOT EXISTS progress (

@@ -49,7 +49,7 @@ const pending = store.prepare(`SELECT seq, message_id, op FROM index_queue WHERE
 const messageBlob = store.prepare(`SELECT m.blob_id AS blob_id, b.data AS data FROM messages m JOIN blobs b ON b.id = m.blob_id WHERE m.id = ?`);
 const insertText = index.prepare(`INSERT INTO message_text (id, ${TEXT_INDEX_COLUMNS.join(', ')}) VALUES (?${', ?'.repeat(TEXT_INDEX_COLUMNS.length)})`);
 const insertTrigrams = index.prepare(`INSERT INTO message_trigrams (rowid, text) VALUES (?, ?)`);
-const insertBigrams = index.prepare(`INSERT INTO message_bigrams (rowid, text) VALUES (?, ?)`);
+const insertBigrams = index.prepare(`INSERT INTO message_bigrams (rowid, headers, body) VALUES (?, ?, ?)`);
 const deleteText = index.prepare(`DELETE FROM message_text WHERE id = ?`);
 const deleteTrigrams = index.prepare(`DELETE FROM message_trigrams WHERE rowid = ?`);
 const deleteBigrams = index.prepare(`DELETE FROM message_bigrams WHERE rowid = ?`);
@@ -76,14 +76,16 @@ function apply(messageId: number, op: number): void {
   if (!raw) return;
   const t = extractIndexedText(raw);
   const { indexed, signatures } = splitSignatures(t.headers);
-  const values = [t.subject, t.from, t.to, t.cc, t.bcc, indexed, t.body];
-  insertText.run(messageId, ...values, signatures);
-  // One text per message: the index only says which messages hold a token, and SEARCH checks
-  // the field itself in message_text. Newlines keep fields apart for the bigrams.
-  const text = values.join('\n');
-  insertTrigrams.run(messageId, text);
-  const bigrams = cjkBigrams(text);
-  if (bigrams !== '') insertBigrams.run(messageId, bigrams);
+  // In lower case: SEARCH compares without case, and then needs no lower() per message.
+  const values = [t.subject, t.from, t.to, t.cc, t.bcc, indexed, t.body].map((v) => v.toLowerCase());
+  insertText.run(messageId, ...values, signatures.toLowerCase());
+  // One text per message: the trigram index only says which messages hold a trigram, and
+  // SEARCH checks the field itself in message_text.
+  insertTrigrams.run(messageId, values.join('\n'));
+  // Newlines keep the fields apart: no bigram is made of the end of one and the start of the next.
+  const headerBigrams = cjkBigrams(values.slice(0, -1).join('\n'));
+  const bodyBigrams = cjkBigrams(values.at(-1)!);
+  if (headerBigrams !== '' || bodyBigrams !== '') insertBigrams.run(messageId, headerBigrams, bodyBigrams);
 }
 
 /** Applies one batch; returns how many operations it held. */
