@@ -1307,13 +1307,13 @@ function trigramQuery(chars: string[]): string {
 
 /**
  * How an index narrows a text test on `columns` to the messages that may hold `value`: an
- * "m.id IN (…) AND " condition, or nothing — in folders answered message by message
+ * "m.id IN (…)" condition, or null — in folders answered message by message
  * (SearchContext.perRow), and for strings no index covers (one or two characters, but for two
  * CJK characters). `exact` when the index's answer needs no check against the text: a CJK
  * bigram is one token, and the bigram index knows whether it is in the header fields or the body.
  */
-function indexCandidates(columns: readonly string[], value: string, ctx: SearchContext): { narrow: string; exact: boolean } {
-  if (ctx.perRow) return { narrow: '', exact: false };
+function indexCandidates(columns: readonly string[], value: string, ctx: SearchContext): { candidates: string | null; exact: boolean } {
+  if (ctx.perRow) return { candidates: null, exact: false };
   const chars = [...value];
   if (chars.length === 2 && chars.every(isCjk)) {
     // The headers hold every field SUBJECT, FROM, TO, CC and BCC look in, decoded the same way.
@@ -1321,11 +1321,11 @@ function indexCandidates(columns: readonly string[], value: string, ctx: SearchC
     const headers = columns.some((c) => c !== 'body');
     ctx.params.push(body && headers ? ftsString(value) : `${body ? 'body' : 'headers'} : ${ftsString(value)}`);
     const exact = body || (columns.length === 1 && columns[0] === 'headers');
-    return { narrow: `m.id IN (SELECT rowid FROM ix.message_bigrams WHERE message_bigrams MATCH ?) AND `, exact };
+    return { candidates: `m.id IN (SELECT rowid FROM ix.message_bigrams WHERE message_bigrams MATCH ?)`, exact };
   }
-  if (chars.length < 3) return { narrow: '', exact: false };
+  if (chars.length < 3) return { candidates: null, exact: false };
   ctx.params.push(trigramQuery(chars));
-  return { narrow: `m.id IN (SELECT rowid FROM ix.message_trigrams WHERE message_trigrams MATCH ?) AND `, exact: false };
+  return { candidates: `m.id IN (SELECT rowid FROM ix.message_trigrams WHERE message_trigrams MATCH ?)`, exact: false };
 }
 
 /**
@@ -1336,14 +1336,14 @@ function indexCandidates(columns: readonly string[], value: string, ctx: SearchC
  */
 function textTest(columns: readonly string[], value: string, ctx: SearchContext): string {
   if (value.length === 0) return '1';
-  const { narrow, exact } = indexCandidates(columns, value, ctx);
-  if (exact) return `(${narrow.slice(0, -' AND '.length)})`;
+  const { candidates, exact } = indexCandidates(columns, value, ctx);
+  if (candidates && exact) return `(${candidates})`;
   const needle = value.toLowerCase();
   const check = columns.map((c) => {
     ctx.params.push(needle);
     return `instr(t.${c}, ?) > 0`;
   }).join(' OR ');
-  return `(${narrow}EXISTS (SELECT 1 FROM ix.message_text t WHERE t.id = m.id AND (${check})))`;
+  return `(${candidates ? `${candidates} AND ` : ''}EXISTS (SELECT 1 FROM ix.message_text t WHERE t.id = m.id AND (${check})))`;
 }
 
 function compileSearch(k: SearchKey, ctx: SearchContext): string {
@@ -1399,9 +1399,9 @@ function compileSearch(k: SearchKey, ctx: SearchContext): string {
       if (column) return textTest([column], k.value, ctx);
       // Any other field: narrow with the index, then check the field itself. Signature fields
       // are stored but not indexed, so they are only checked.
-      const narrow = signature ? '' : indexCandidates(['headers'], k.value, ctx).narrow;
+      const candidates = signature ? null : indexCandidates(['headers'], k.value, ctx).candidates;
       ctx.params.push(k.field, k.value);
-      return `(${narrow}EXISTS (SELECT 1 FROM ix.message_text t WHERE t.id = m.id AND header_has(t.${text}, ?, ?)))`;
+      return `(${candidates ? `${candidates} AND ` : ''}EXISTS (SELECT 1 FROM ix.message_text t WHERE t.id = m.id AND header_has(t.${text}, ?, ?)))`;
     }
     case 'body': return textTest(['body'], k.value, ctx);
     case 'text': return textTest(['headers', 'body'], k.value, ctx);
