@@ -48,9 +48,16 @@ function literal(data: Buffer): Buffer[] {
   return [Buffer.from(`{${data.length}}\r\n`), data];
 }
 
-interface Loaded {
-  raw: Buffer;
-  root: MessagePart;
+/**
+ * A message as this session serves it, and its MIME structure, scanned the first time an item
+ * needs it: BODY[], BINARY[] and RFC822 of the whole message, and RFC822.SIZE, do not.
+ */
+class Loaded {
+  private scanned: MessagePart | undefined;
+  constructor(readonly raw: Buffer) {}
+  get root(): MessagePart {
+    return (this.scanned ??= scanMessage(this.raw));
+  }
 }
 
 function render(session: SessionContext, item: FetchItem, m: MessageSummary, flags: string[], content: Loaded | null): (string | Buffer)[] {
@@ -73,8 +80,12 @@ function render(session: SessionContext, item: FetchItem, m: MessageSummary, fla
       }
       break;
     case 'body': {
-      const result = sectionRange(content!.root, content!.raw, item.section);
-      let data = result.found ? sectionBytes(content!.raw, result) : Buffer.alloc(0);
+      let data: Buffer;
+      if (item.section.path.length === 0 && item.section.text === null) data = content!.raw;
+      else {
+        const result = sectionRange(content!.root, content!.raw, item.section);
+        data = result.found ? sectionBytes(content!.raw, result) : Buffer.alloc(0);
+      }
       if (item.partial) {
         const w = partialWindow(data.length, item.partial.offset, item.partial.length);
         data = data.subarray(w.start, w.end);
@@ -243,7 +254,7 @@ async function run(session: SessionContext, command: CommandOf<'FETCH'>): Promis
 async function load(session: SessionContext, m: MessageSummary): Promise<Loaded> {
   const store = session.store;
   const raw = await renditions.render(m.blobId, session.retrievalFormat, () => store.readBlob(m.blobId));
-  return { raw, root: scanMessage(raw) };
+  return new Loaded(raw);
 }
 
 export const fetchCommand = defineCommand({
