@@ -11,7 +11,6 @@ import type { SessionContext } from '../session/context.ts';
 const SLICE = 500;
 /** Bytes of responses gathered into one write. */
 const BATCH_BYTES = 64 * 1024;
-const CLOSE = Buffer.from(')\r\n');
 
 /** Items that need the message bytes, not just its row. */
 function needsContent(item: FetchItem, converted: boolean): boolean {
@@ -137,8 +136,8 @@ async function run(session: SessionContext, command: CommandOf<'FETCH'>): Promis
   }
   if (seqs.length === 0) return session.complete(command, 'FETCH completed.', null, true);
 
-  /** One message's response, or null when it has nothing to say. */
-  const respond = async (m: MessageSummary, seq: number): Promise<Buffer | string> => {
+  /** One message's response: a string when it is text alone, else its pieces in order. */
+  const respond = async (m: MessageSummary, seq: number): Promise<string | (string | Buffer)[]> => {
     const uid = m.uid;
     let flags = m.flags;
     let flagsChanged = false;
@@ -162,7 +161,7 @@ async function run(session: SessionContext, command: CommandOf<'FETCH'>): Promis
     }
     // Text alone (UID, FLAGS, MODSEQ…) stays a string until the batch is written.
     if (parts.every((p) => typeof p === 'string')) return `* ${seq} FETCH (${parts.join('')})\r\n`;
-    return Buffer.concat([Buffer.from(`* ${seq} FETCH (`), ...parts.map((p) => (typeof p === 'string' ? Buffer.from(p) : p)), CLOSE]);
+    return [`* ${seq} FETCH (`, ...parts, ')\r\n'];
   };
 
   // Responses go out in batches (one write each, at most BATCH_BYTES unless one message is
@@ -172,15 +171,23 @@ async function run(session: SessionContext, command: CommandOf<'FETCH'>): Promis
   let pendingBytes = 0;
   const flush = async () => {
     if (pending.length === 0) return;
-    session.write(pending.every((p) => typeof p === 'string') ? Buffer.from(pending.join('')) : Buffer.concat(pending.map((p) => (typeof p === 'string' ? Buffer.from(p) : p))));
+    // Lines of text go as one string; responses with literals as their pieces, uncopied.
+    session.write(pending.every((p) => typeof p === 'string') ? pending.join('') : pending);
     pending = [];
     pendingBytes = 0;
     await session.drain();
   };
   const emit = async (m: MessageSummary, seq: number) => {
     const response = await respond(m, seq);
-    pending.push(response);
-    pendingBytes += response.length;
+    if (typeof response === 'string') {
+      pending.push(response);
+      pendingBytes += response.length;
+    } else {
+      for (const piece of response) {
+        pending.push(piece);
+        pendingBytes += piece.length;
+      }
+    }
     if (pendingBytes >= BATCH_BYTES || wantsContent) await flush();
   };
 

@@ -101,8 +101,8 @@ export interface SessionContext {
   recentCount(): number;
   /** One response line. */
   send(line: string): void;
-  /** Raw bytes (literal contents). */
-  write(data: Buffer | string): void;
+  /** Raw bytes (literal contents), or the pieces of one batch of responses, sent in one go. */
+  write(data: Buffer | string | readonly (Buffer | string)[]): void;
   /** Waits until the client has read what was sent. */
   drain(): Promise<void>;
   /** Inserts a stream layer (COMPRESS) after sending `okLine`. */

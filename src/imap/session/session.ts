@@ -235,9 +235,20 @@ export class ImapSession implements SessionContext {
     }
   }
 
-  /** Raw bytes (literal contents); the caller writes the CRLFs the grammar needs. */
-  write(data: Buffer | string): void {
-    if (!this.conn.closed) this.socket.write(data);
+  /**
+   * Raw bytes (literal contents); the caller writes the CRLFs the grammar needs. Pieces are
+   * written with the socket corked, so that they leave together without being copied into one
+   * buffer first (a message of tens of megabytes is not copied at all).
+   */
+  write(data: Buffer | string | readonly (Buffer | string)[]): void {
+    if (this.conn.closed) return;
+    if (typeof data === 'string' || Buffer.isBuffer(data)) {
+      this.socket.write(data);
+      return;
+    }
+    this.socket.cork();
+    for (const piece of data) this.socket.write(piece);
+    this.socket.uncork();
   }
 
   /**
