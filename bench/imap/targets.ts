@@ -347,6 +347,9 @@ export async function startDovecotTarget(options: TargetOptions): Promise<Target
     'auth_mechanisms = plain',
     // Every imap and imap-login process keeps a connection to log, anvil, stats and so on.
     `default_client_limit = ${processes + 1000}`,
+    // The default 256 MB of address space per process ends the imap process that builds the
+    // index of a folder of 1,000,000 messages (bench/imap/large.ts).
+    'default_vsz_limit = 4G',
     `protocol imap {\n  mail_max_userip_connections = ${options.maxConnections}\n}`,
     `service imap-login {\n  inet_listener imap {\n    port = ${plainPort}\n  }\n  inet_listener imaps {\n    port = ${tlsPort}\n    ssl = yes\n  }\n  process_limit = ${processes}\n}`,
     `service imap {\n  process_limit = ${processes}\n}`,
