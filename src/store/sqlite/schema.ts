@@ -184,17 +184,17 @@ export const TEXT_INDEXED_COLUMNS = TEXT_INDEX_COLUMNS.filter((c) => c !== 'sign
 /**
  * index.db: the full-text index of one mailbox database, written only by its worker thread.
  *
- * The decoded text is kept once, in message_text; the two FTS5 tables hold only which messages
- * contain each token (contentless, detail=none), about a seventh of what a table with its own
- * copy of the text and every token's position took (docs/storage.md, "The full-text index"). An
+ * The decoded text is kept once, in message_text; the two FTS5 tables are contentless and hold
+ * only which messages contain each token (the bigrams also in which column): the trigrams take
+ * a seventh of an index that also records every token's position (docs/storage.md, "Search"). An
  * index lookup gives candidates, which SEARCH then checks against message_text: the trigram
  * index answers "has all these trigrams somewhere in the message", not "has them in this order,
  * in this field".
  */
 export const TEXT_INDEX_SCHEMA = `
--- Decoded text for SEARCH, in lower case (JavaScript's toLowerCase). "signatures" holds the DKIM-Signature and ARC signature fields, kept
--- for SEARCH HEADER but not indexed: long base64 values nobody searches, a fifth of a typical
--- message's text.
+-- Decoded text for SEARCH, in lower case (JavaScript's toLowerCase). "signatures" holds the
+-- DKIM-Signature and ARC signature fields, kept for SEARCH HEADER but not indexed: long base64
+-- values nobody searches, a fifth of a typical message's text.
 CREATE TABLE IF NOT EXISTS message_text (
   id INTEGER PRIMARY KEY,
   ${TEXT_INDEX_COLUMNS.map((c) => `${c} TEXT NOT NULL`).join(', ')}
