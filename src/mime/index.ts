@@ -37,7 +37,7 @@ export { bodyStructure, bodyBasic, formatParams, encodeRfc2231 } from './bodystr
 export type { StructureOptions } from './bodystructure.ts';
 export { envelope, readEnvelope, formatEnvelope, encodeWordsUtf8, MISSING_MAILBOX, MISSING_DOMAIN } from './envelope.ts';
 export type { Envelope } from './envelope.ts';
-export { parseSection, sectionRange, sectionBytes, sectionPart, partialWindow, partNumbers } from './sections.ts';
+export { isWholeMessage, parseSection, sectionRange, sectionBytes, sectionPart, partialWindow, partNumbers } from './sections.ts';
 export type { SectionSpec, SectionResult, SectionText } from './sections.ts';
 export { storeBinaryParts } from './binary-parts.ts';
 export type { BinaryStorage } from './binary-parts.ts';

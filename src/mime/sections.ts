@@ -150,11 +150,16 @@ function filterFields(raw: Buffer, part: MessagePart, names: readonly string[], 
   return Buffer.concat(chunks);
 }
 
+/** BODY[] itself: the whole message, which needs no MIME structure to find. */
+export function isWholeMessage(spec: SectionSpec): boolean {
+  return spec.path.length === 0 && spec.text === null;
+}
+
 /** Where BODY[spec] is in raw (or its built bytes). Never throws; ranges lie within raw. */
 export function sectionRange(root: MessagePart, raw: Buffer, spec: string | SectionSpec): SectionResult {
   const parsed = typeof spec === 'string' ? parseSection(spec) : spec;
   if (parsed === null) return NOT_FOUND;
-  if (parsed.path.length === 0 && parsed.text === null) return slice(0, raw.length);
+  if (isWholeMessage(parsed)) return slice(0, raw.length);
   const found = resolve(root, parsed);
   if (found === null) return NOT_FOUND;
   const { part, messageNode } = found;

@@ -2,7 +2,7 @@
 // comes from the stored message: BODY[] and RFC822.SIZE are exact, sections are slices, and
 // each message's response is written before the next is read, so memory stays bounded.
 import { renditions } from '../../mime/rendition-cache.ts';
-import { bodyBasic, bodyStructure, decodeTransferEncoding, envelope, partialWindow, scanMessage, sectionBytes, sectionPart, sectionRange, type MessagePart } from '../../mime/index.ts';
+import { bodyBasic, bodyStructure, decodeTransferEncoding, envelope, isWholeMessage, partialWindow, scanMessage, sectionBytes, sectionPart, sectionRange, type MessagePart } from '../../mime/index.ts';
 import type { Flag, FlagRow, MessageSummary } from '../../store/types.ts';
 import { fetchItemLabel, flagList, formatDateTime, rangesContain, resolveSequenceSet, vanished, type FetchItem } from '../protocol/index.ts';
 import { defineCommand, no, type CommandOf } from '../session/command.ts';
@@ -80,7 +80,8 @@ function render(session: SessionContext, item: FetchItem, m: MessageSummary, fla
       break;
     case 'body': {
       let data: Buffer;
-      if (item.section.path.length === 0 && item.section.text === null) data = content!.raw;
+      // The whole message is the bytes as they are: no scan of its MIME structure for that.
+      if (isWholeMessage(item.section)) data = content!.raw;
       else {
         const result = sectionRange(content!.root, content!.raw, item.section);
         data = result.found ? sectionBytes(content!.raw, result) : Buffer.alloc(0);
