@@ -178,8 +178,6 @@ export const TEXT_INDEX_VERSION = 3;
 
 /** message_text's columns in order: each message's decoded text, by what SEARCH asks of it. */
 export const TEXT_INDEX_COLUMNS = ['subject', 'sender', 'recipients_to', 'recipients_cc', 'recipients_bcc', 'headers', 'body', 'signatures'] as const;
-/** The columns the trigram and bigram indexes cover: all but the signature fields. */
-export const TEXT_INDEXED_COLUMNS = TEXT_INDEX_COLUMNS.filter((c) => c !== 'signatures');
 
 /**
  * index.db: the full-text index of one mailbox database, written only by its worker thread.
