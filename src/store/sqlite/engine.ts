@@ -1164,9 +1164,8 @@ export class SqliteMailStore implements MailStore {
     const size = (this.statements.get(`SELECT messages FROM folders WHERE id = ?`).pluck().get(folderId) as number | undefined) ?? 0;
     const perRow = size <= (this.options.textScanLimit ?? DEFAULT_TEXT_SCAN_LIMIT);
     const ctx: SearchContext = { now: (options.now ?? this.now()).getTime(), tz: options.timezoneOffsetMinutes ?? 0, params, perRow };
-    const where = compileSearch(key, ctx);
-    const sql = `SELECT uid FROM messages m WHERE m.folder_id = ? AND (${where}) ORDER BY uid`;
-    if (!where.includes('ix.message_')) return this.statements.get(sql).pluck().all(...params) as number[];
+    const sql = searchSql(key, ctx);
+    if (!sql.includes('ix.message_')) return this.statements.get(sql).pluck().all(...params) as number[];
     // Text keys read index.db: first every message of this folder committed so far must be in
     // it. (Only this folder's: other mailboxes' mail arriving meanwhile need not be waited for.)
     const queued = (this.statements.get(
@@ -1174,6 +1173,17 @@ export class SqliteMailStore implements MailStore {
     ).pluck().get(this.textIndex.indexed, folderId) as number | null) ?? 0;
     await this.textIndex.caughtUp(queued);
     return this.readerStatements.get(sql).pluck().all(...params) as number[];
+  }
+
+  /** SQLite's plan for a search (EXPLAIN QUERY PLAN, a line a step): for tests and diagnosis. */
+  searchPlan(folderId: number, key: SearchKey, options: { now?: Date; timezoneOffsetMinutes?: number } = {}): string[] {
+    const params: unknown[] = [folderId];
+    const ctx: SearchContext = { now: (options.now ?? this.now()).getTime(), tz: options.timezoneOffsetMinutes ?? 0, params, perRow: false };
+    const sql = `EXPLAIN QUERY PLAN ${searchSql(key, ctx)}`;
+    // On the connection search() uses for it.
+    const statements = sql.includes('ix.message_') ? this.readerStatements : this.statements;
+    const rows = statements.get(sql).all(...params) as { detail: string }[];
+    return rows.map((r) => r.detail);
   }
 
   // ── Usage and Recoverable Items ────────────────────────────────────────────
@@ -1344,6 +1354,11 @@ function textTest(columns: readonly string[], value: string, ctx: SearchContext)
     return `instr(t.${c}, ?) > 0`;
   }).join(' OR ');
   return `(${candidates ? `${candidates} AND ` : ''}EXISTS (SELECT 1 FROM ix.message_text t WHERE t.id = m.id AND (${check})))`;
+}
+
+/** The query for the UIDs of a folder's messages that match `key`; its parameters go to ctx.params. */
+function searchSql(key: SearchKey, ctx: SearchContext): string {
+  return `SELECT uid FROM messages m WHERE m.folder_id = ? AND (${compileSearch(key, ctx)}) ORDER BY uid`;
 }
 
 function compileSearch(k: SearchKey, ctx: SearchContext): string {

@@ -17,8 +17,12 @@ export const SORT_KEY_COLUMNS: readonly [name: string, definition: string][] = [
   ['header_references', `TEXT NOT NULL DEFAULT ''`],
 ];
 
-/** System flags with a partial index of the messages that carry them: [flag, index name]. */
-export const SYSTEM_FLAG_INDEXES: readonly [flag: string, index: string][] = [['\\Flagged', 'messages_flagged'], ['\\Deleted', 'messages_deleted']];
+/**
+ * System flags with a partial index of the messages that carry them: [flag, index name]. The
+ * indexes hold the flags too, so that SEARCH FLAGGED reads no row (the condition is tested again
+ * on each entry: SQLite does not drop it for the partial index).
+ */
+export const SYSTEM_FLAG_INDEXES: readonly [flag: string, index: string][] = [['\\Flagged', 'messages_flagged_rows'], ['\\Deleted', 'messages_deleted_rows']];
 
 /**
  * The SQL test "messages.flags holds this system flag", with the flag written into the SQL (not
@@ -109,7 +113,10 @@ CREATE INDEX IF NOT EXISTS messages_unseen ON messages (folder_id, uid) WHERE se
 -- view) and SEARCH DELETED: few messages carry these, so the indexes are small. The condition is
 -- the flag's JSON string in the stored list, exactly as SEARCH writes it (system flags are
 -- stored in their canonical case; a keyword cannot hold a backslash).
-${SYSTEM_FLAG_INDEXES.map(([flag, name]) => `CREATE INDEX IF NOT EXISTS ${name} ON messages (folder_id, uid) WHERE ${systemFlagTest(flag)};`).join('\n')}
+-- (Before these held the flags, they were messages_flagged and messages_deleted.)
+DROP INDEX IF EXISTS messages_flagged;
+DROP INDEX IF EXISTS messages_deleted;
+${SYSTEM_FLAG_INDEXES.map(([flag, name]) => `CREATE INDEX IF NOT EXISTS ${name} ON messages (folder_id, uid, flags) WHERE ${systemFlagTest(flag)};`).join('\n')}
 -- Keywords ($Forwarded, Junk, …) the messages of a folder hold, with how many hold each, kept in
 -- the transaction that changes flags: SELECT's FLAGS response reads these rows instead of every
 -- message. \`keyword\` is lower case (keywords compare without regard to case), \`name\` as first
