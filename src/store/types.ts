@@ -239,6 +239,13 @@ export interface MailStore {
   threadRows(folderId: number, uids: readonly number[]): Promise<ThreadRow[]>;
   /** The stored bytes, or a byte range of them. */
   readBlob(blobId: string, range?: { start: number; end: number }): Promise<Buffer>;
+  /**
+   * The stored bytes, or a byte range of them, in pieces read one after the other as the caller
+   * takes them (FETCH of a large message: never held whole). Fails if fewer bytes are stored
+   * than the range names. `reusable`: asked before each piece is read, whether the last one is
+   * no longer referenced, so that its memory can take the next.
+   */
+  blobChunks(blobId: string, range?: { start: number; end: number }, reusable?: () => boolean): AsyncIterable<Buffer>;
 
   storeFlags(folderId: number, uids: number[], op: FlagOperation, flags: Flag[], unchangedSince?: number): Promise<StoreFlagsResult>;
   copy(folderId: number, uids: number[], targetFolderId: number): Promise<CopyResult>;

@@ -11,6 +11,19 @@ import type { SessionContext } from '../session/context.ts';
 const SLICE = 500;
 /** Bytes of responses gathered into one write. */
 const BATCH_BYTES = 64 * 1024;
+/**
+ * A message at least this large is sent from the store as it is read, for BODY[] and RFC822 of
+ * the whole message: ten clients fetching a 50 MB attachment hold a few pieces of it each, not
+ * ten copies. (Smaller messages live in the database and are read whole in one step.)
+ */
+const STREAM_FROM = 256 * 1024;
+
+/** Bytes [start, end) of a stored message, to be written as they are read. */
+class StoredSlice {
+  constructor(readonly blobId: string, readonly start: number, readonly end: number) {}
+}
+
+type Piece = string | Buffer | StoredSlice;
 
 /** Items that need the message bytes, not just its row. */
 function needsContent(item: FetchItem, converted: boolean): boolean {
@@ -18,6 +31,21 @@ function needsContent(item: FetchItem, converted: boolean): boolean {
   // A converted message's size is that of the converted bytes (MessageRetrievalMimeFormat).
   if (converted && item.name === 'RFC822.SIZE') return true;
   return ['ENVELOPE', 'BODY', 'BODYSTRUCTURE', 'RFC822', 'RFC822.HEADER', 'RFC822.TEXT'].includes(item.name);
+}
+
+/** BODY[] (or BODY.PEEK[], with or without <partial>) or RFC822: the stored bytes as they are. */
+function isWholeMessageItem(item: FetchItem): boolean {
+  if (item.kind === 'body') return isWholeMessage(item.section);
+  return item.kind === 'attribute' && item.name === 'RFC822';
+}
+
+/** A whole-message item of a message sent from the store as it is read: the label and the literal's length now, the bytes after. */
+function streamed(item: FetchItem, m: MessageSummary): Piece[] {
+  let start = 0;
+  let end = m.size;
+  if (item.kind === 'body' && item.partial) ({ start, end } = partialWindow(m.size, item.partial.offset, item.partial.length));
+  const label = item.kind === 'body' ? fetchItemLabel(item) : 'RFC822';
+  return [`${label} {${end - start}}\r\n`, new StoredSlice(m.blobId, start, end)];
 }
 
 /** BODY[...] without PEEK, RFC822 and RFC822.TEXT set \Seen (RFC 3501 §6.4.5). */
@@ -128,6 +156,9 @@ async function run(session: SessionContext, command: CommandOf<'FETCH'>): Promis
   }
   const converted = session.retrievalFormat !== 'BestBodyFormat';
   const wantsContent = items.some((item) => needsContent(item, converted));
+  // Large messages are streamed when every item that needs the bytes takes them whole, as
+  // stored (a converted message is made whole first; sections need the MIME structure).
+  const streamable = !converted && items.every((item) => !needsContent(item, converted) || isWholeMessageItem(item));
   const marksSeen = !readOnly && items.some(setsSeen);
   // UID FETCH … (CHANGEDSINCE m VANISHED): the removed UIDs of the set first (RFC 7162 §3.2.6).
   if (args.vanished && command.uid && args.changedSince !== null && session.enabled.has('QRESYNC') && args.set !== '$') {
@@ -138,7 +169,7 @@ async function run(session: SessionContext, command: CommandOf<'FETCH'>): Promis
   if (seqs.length === 0) return session.complete(command, 'FETCH completed.', null, true);
 
   /** One message's response: a string when it is text alone, else its pieces in order. */
-  const respond = async (m: MessageSummary, seq: number): Promise<string | (string | Buffer)[]> => {
+  const respond = async (m: MessageSummary, seq: number): Promise<string | Piece[]> => {
     const uid = m.uid;
     let flags = m.flags;
     let flagsChanged = false;
@@ -152,13 +183,14 @@ async function run(session: SessionContext, command: CommandOf<'FETCH'>): Promis
         flagsChanged = true;
       }
     }
-    const content = wantsContent ? await load(session, m) : null;
+    const stream = streamable && m.size >= STREAM_FROM;
+    const content = wantsContent && !stream ? await load(session, m) : null;
     const shown = session.shownFlags(uid, flags);
-    const parts: (string | Buffer)[] = [];
+    const parts: Piece[] = [];
     const list = flagsChanged && !has('FLAGS') ? [...items, { kind: 'attribute', name: 'FLAGS' } as FetchItem] : items;
     for (const item of list) {
       if (parts.length > 0) parts.push(' ');
-      parts.push(...render(session, item, m, shown, content));
+      parts.push(...(stream && isWholeMessageItem(item) ? streamed(item, m) : render(session, item, m, shown, content)));
     }
     // Text alone (UID, FLAGS, MODSEQ…) stays a string until the batch is written.
     if (parts.every((p) => typeof p === 'string')) return `* ${seq} FETCH (${parts.join('')})\r\n`;
@@ -178,13 +210,39 @@ async function run(session: SessionContext, command: CommandOf<'FETCH'>): Promis
     pendingBytes = 0;
     await session.drain();
   };
+  /**
+   * A stored message's bytes, a piece at a time, each after the client has read the last. The
+   * literal's length is already sent: if the bytes cannot all be read, the client could not
+   * read on, so the connection ends.
+   */
+  const writeStored = async (slice: StoredSlice) => {
+    try {
+      // Each piece is read into the memory of the last once the socket has written it: ten
+      // clients streaming a large message then make no garbage for the collector to catch up with.
+      for await (const chunk of session.store.blobChunks(slice.blobId, slice, () => session.flushed)) {
+        if (!session.connected) return;
+        session.write(chunk);
+        await session.drain();
+      }
+    } catch (err) {
+      session.close('* BYE A stored message could not be read to the end.');
+      throw err;
+    }
+  };
   const emit = async (m: MessageSummary, seq: number) => {
+    // A client that left in the middle of a long FETCH: read no more for it.
+    if (!session.connected) throw no('The client has gone.');
     const response = await respond(m, seq);
     if (typeof response === 'string') {
       pending.push(response);
       pendingBytes += response.length;
     } else {
       for (const piece of response) {
+        if (piece instanceof StoredSlice) {
+          await flush();
+          await writeStored(piece);
+          continue;
+        }
         pending.push(piece);
         pendingBytes += piece.length;
       }

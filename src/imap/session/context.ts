@@ -105,6 +105,10 @@ export interface SessionContext {
   write(data: Buffer | string | readonly (Buffer | string)[]): void;
   /** Waits until the client has read what was sent. */
   drain(): Promise<void>;
+  /** The connection is still open (a long response stops early when the client has gone). */
+  readonly connected: boolean;
+  /** Everything written has left the session's queue: no buffer written is referenced any more. */
+  readonly flushed: boolean;
   /** Inserts a stream layer (COMPRESS) after sending `okLine`. */
   layer(okLine: string, wrap: Parameters<LineConnection['layer']>[1]): Promise<void>;
   close(text?: string): void;

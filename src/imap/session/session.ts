@@ -255,6 +255,14 @@ export class ImapSession implements SessionContext {
    * Waits until the client has read what was sent (large FETCH responses). A client that reads
    * nothing for AuthenticatedConnectionTimeout is idle, and its connection is dropped.
    */
+  get connected(): boolean {
+    return !this.conn.closed;
+  }
+
+  get flushed(): boolean {
+    return this.socket.writableLength === 0;
+  }
+
   async drain(): Promise<void> {
     const socket = this.socket;
     if (!socket.writableNeedDrain || socket.destroyed) return;

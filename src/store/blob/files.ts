@@ -77,6 +77,38 @@ export class BlobFiles {
     }
   }
 
+  /**
+   * Bytes [start, end) of a blob in pieces of at most `chunk` bytes, each read when the last has
+   * been taken: a reader that writes them to a slow client holds one piece, not the blob. The
+   * file stays readable to the end once opened, even if its last reference goes meanwhile.
+   * Throws if the file ends early, so that a reader that announced the length can stop.
+   *
+   * `reusable`, asked before each read: the last piece is no longer referenced (its socket has
+   * written it), so the next is read into the same memory. Without it, or when it says no, each
+   * piece is new: a socket's queue may still hold the last one.
+   */
+  async *chunks(id: string, start: number, end: number, chunk: number, reusable?: () => boolean): AsyncGenerator<Buffer> {
+    const handle = await fs.open(this.pathOf(id).file, 'r');
+    try {
+      let memory: Buffer | null = null;
+      for (let at = start; at < end;) {
+        const size = Math.min(chunk, end - at);
+        memory = memory && memory.length >= size && reusable?.() ? memory : Buffer.allocUnsafe(Math.min(chunk, end - start));
+        const piece = memory.subarray(0, size);
+        let filled = 0;
+        while (filled < size) {
+          const { bytesRead } = await handle.read(piece, filled, size - filled, at + filled);
+          if (bytesRead === 0) throw new Error(`blob file ${id} ends at ${at + filled} bytes, before ${end}`);
+          filled += bytesRead;
+        }
+        at += filled;
+        yield piece;
+      }
+    } finally {
+      await handle.close();
+    }
+  }
+
   async remove(ids: string[]): Promise<void> {
     for (const id of ids) await fs.rm(this.pathOf(id).file, { force: true });
   }

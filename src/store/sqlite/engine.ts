@@ -43,6 +43,8 @@ import { SIGNATURE_FIELDS } from './signature-fields.ts';
 
 /** Messages up to this size live inside the database; larger ones are files (streamed later). */
 export const INLINE_BLOB_LIMIT = 128 * 1024;
+/** Bytes a message kept as a file is read in by blobChunks(). */
+const BLOB_CHUNK = 256 * 1024;
 
 const DEFAULT_RETENTION_SECONDS = 14 * 86400;
 
@@ -967,6 +969,16 @@ export class SqliteMailStore implements MailStore {
     const end = Math.max(start, Math.min(range?.end ?? row.size, row.size));
     if (row.data) return row.data.subarray(start, end);
     return this.blobs.read(blobId, start, end);
+  }
+
+  async *blobChunks(blobId: string, range?: { start: number; end: number }, reusable?: () => boolean): AsyncGenerator<Buffer> {
+    const row = this.statements.get(`SELECT size, data IS NULL AS external FROM blobs WHERE id = ?`).get(blobId) as { size: number; external: number } | undefined;
+    if (!row) throw new Error(`No stored message ${blobId}`);
+    const start = Math.max(0, Math.min(range?.start ?? 0, row.size));
+    const end = Math.max(start, Math.min(range?.end ?? row.size, row.size));
+    // A message kept in the database is at most INLINE_BLOB_LIMIT: one piece.
+    if (!row.external) yield await this.readBlob(blobId, { start, end });
+    else yield* this.blobs.chunks(blobId, start, end, BLOB_CHUNK, reusable);
   }
 
   private selectRows(folderId: number, uids: number[]): MessageRow[] {
