@@ -36,6 +36,19 @@ export const deliveries = new Counter({
   registers: [serviceMetrics],
 });
 
+/** Mailbox database commits (each one fsync) and the writes they carried: their ratio is the group commit's gain. */
+export const storeCommits = new Counter({
+  name: 'mailroom_store_commits_total',
+  help: 'Commits of mailbox databases (each made durable with one fsync).',
+  registers: [serviceMetrics],
+});
+
+export const storeWrites = new Counter({
+  name: 'mailroom_store_writes_total',
+  help: 'Changes committed to mailbox databases (appends, flag changes, expunges...); several share a commit under load.',
+  registers: [serviceMetrics],
+});
+
 let queueSize: (() => Promise<number>) | undefined;
 
 /** The SMTP service tells how to count its outbound queue. */

@@ -86,6 +86,13 @@ export interface AppendInput {
    * message twice, even when it was moved to another folder since.
    */
   importKey?: string;
+  /**
+   * Appends that must take UIDs in a given order although they are started before the last
+   * committed (one client's pipelined APPENDs, which then share a commit): this one is queued
+   * for its commit only after `after` settles, and calls `queued` once it is (or has failed
+   * before). The work before queueing (a large message's file, the quota lookup) overlaps.
+   */
+  order?: { after: Promise<unknown>; queued: () => void };
 }
 
 export interface AppendResult {

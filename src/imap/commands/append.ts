@@ -46,6 +46,21 @@ export const appendCommand = defineCommand({
         throw no('The mailbox is full.', 'OVERQUOTA');
       }
     }
+    if (command.args.messages.length === 1 && session.canFinishLater) {
+      // One message: queued for its commit now, answered when that is done, while the session
+      // reads on. A client pipelining APPENDs (LITERAL+) gets them into one commit and one fsync.
+      const [m] = command.args.messages;
+      const raw = binaries.get(m!) ?? (await session.literalData(m!.data));
+      const appended = store.append(folder.id, { raw, flags: m!.flags, internalDate: m!.date ? m!.date.date : undefined, order: session.appendTurn() });
+      appended.catch(() => undefined); // Its failure is answered by the step below, in turn.
+      session.finishLater(command, async () => {
+        const r = await appended.catch((err: unknown) => {
+          throw err instanceof QuotaExceededError ? no('The mailbox is full.', 'OVERQUOTA') : err;
+        });
+        await session.complete(command, 'APPEND completed.', `APPENDUID ${r.uidValidity} ${r.uid}`);
+      });
+      return;
+    }
     const uids: number[] = [];
     let uidValidity = folder.uidValidity;
     const appended: number[] = [];

@@ -109,6 +109,20 @@ export interface SessionContext {
   readonly connected: boolean;
   /** Everything written has left the session's queue: no buffer written is referenced any more. */
   readonly flushed: boolean;
+  /**
+   * Whether a command may end with finishLater() now: not while the protocol log is on (it
+   * pairs each command with the replies that follow it), nor with too many already waiting.
+   */
+  readonly canFinishLater: boolean;
+  /**
+   * Lets the session read on while `finish` (the command's last step: its tagged reply) waits
+   * for its turn, after every command before it has finished. A client's pipelined APPENDs then
+   * share one commit (one fsync) instead of each waiting for its own. The session waits for all
+   * of them before it runs any command but a single-message APPEND.
+   */
+  finishLater(command: Command, finish: () => Promise<void>): void;
+  /** This session's next turn for AppendInput.order: its appends take UIDs in command order. */
+  appendTurn(): { after: Promise<unknown>; queued: () => void };
   /** Inserts a stream layer (COMPRESS) after sending `okLine`. */
   layer(okLine: string, wrap: Parameters<LineConnection['layer']>[1]): Promise<void>;
   close(text?: string): void;

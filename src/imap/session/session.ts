@@ -50,6 +50,12 @@ function logParameters(segments: readonly Segment[]): string {
   const rest = text.replace(/^\S+\s+(?:UID\s+)?\S+\s*/i, '');
   return rest.length > 200 ? `${rest.slice(0, 200)}…` : rest;
 }
+/**
+ * Commands waiting to finish (pipelined APPENDs waiting for their commit) before the session
+ * stops reading ahead: each holds its message in memory until then.
+ */
+const MAX_FINISHING_LATER = 64;
+
 /** All the messages of one MULTIAPPEND together, when that is more than APPENDLIMIT. */
 const MULTIAPPEND_BYTES = 100 * 1024 * 1024;
 
@@ -99,6 +105,11 @@ export class ImapSession implements SessionContext {
   compressed = false;
   /** The protocol log line of the command being answered, and its tag. */
   private logEntry: { tag: string; line: ProtocolLogEntry } | null = null;
+  /** The last step of the commands finishing later (finishLater), one after the other. */
+  private later: Promise<void> = Promise.resolve();
+  private finishingLater = 0;
+  /** Settles when this session's last append has been queued for its commit (appendTurn). */
+  private lastAppendQueued: Promise<unknown> = Promise.resolve();
 
   constructor(
     connection: DetachedConnection,
@@ -708,8 +719,13 @@ export class ImapSession implements SessionContext {
       if (!(err instanceof ParseError)) throw err;
       const tag = err.tag ?? readTag(segments) ?? '*';
       const code = err.code ? `[${err.code}] ` : '';
+      await this.later;
       return this.send(`${tag} ${err.status} ${code}${err.message}`);
     }
+    // Only a single-message APPEND may start while earlier APPENDs still wait for their commit;
+    // anything else sees their results (and answers after them).
+    const overlaps = command.command === 'APPEND' && command.args.messages.length === 1 && this.canFinishLater;
+    if (!overlaps) await this.later;
     if (this.options.protocolLog?.enabled) {
       const size = segments.reduce((n, s) => n + s.text.length + 2 + (this.spooled.get(s)?.file.size ?? s.literal?.length ?? 0), 0);
       this.logEntry = { tag: command.tag, line: this.options.protocolLog.begin(command.command.toLowerCase(), logParameters(segments), size) };
@@ -723,15 +739,48 @@ export class ImapSession implements SessionContext {
     try {
       await handler.run(this, command as never);
     } catch (err) {
-      if (err instanceof CommandFailure) {
-        await this.sync(!(handler.usesSequenceNumbers && !command.uid)).catch(() => undefined);
-        return this.send(`${command.tag} ${err.status} ${err.code ? `[${err.code}] ` : ''}${err.message}`);
-      }
-      this.log.error({ err, command: command.command }, 'IMAP command failed');
-      return this.send(`${command.tag} NO [SERVERBUG] ${command.command} failed on the server; try again.`);
+      // An APPEND refused before it was queued answers after the ones before it.
+      if (overlaps) await this.later;
+      await this.failed(command, err);
     } finally {
       timer();
     }
+  }
+
+  /** The tagged reply of a command that threw: NO or BAD for a CommandFailure, else a server error. */
+  private async failed(command: Command, err: unknown): Promise<void> {
+    if (err instanceof CommandFailure) {
+      const handler = COMMANDS.get(command.command);
+      await this.sync(!(handler?.usesSequenceNumbers && !command.uid)).catch(() => undefined);
+      return this.send(`${command.tag} ${err.status} ${err.code ? `[${err.code}] ` : ''}${err.message}`);
+    }
+    this.log.error({ err, command: command.command }, 'IMAP command failed');
+    return this.send(`${command.tag} NO [SERVERBUG] ${command.command} failed on the server; try again.`);
+  }
+
+  get canFinishLater(): boolean {
+    return !this.options.protocolLog?.enabled && this.finishingLater < MAX_FINISHING_LATER;
+  }
+
+  finishLater(command: Command, finish: () => Promise<void>): void {
+    this.finishingLater++;
+    this.later = this.later.then(async () => {
+      try {
+        await finish();
+      } catch (err) {
+        await this.failed(command, err);
+      } finally {
+        this.finishingLater--;
+      }
+    });
+  }
+
+  appendTurn(): { after: Promise<unknown>; queued: () => void } {
+    let queued!: () => void;
+    const mine = new Promise<void>((resolve) => (queued = resolve));
+    const turn = { after: this.lastAppendQueued, queued };
+    this.lastAppendQueued = mine;
+    return turn;
   }
 
   /** Sync, then the tagged OK; every command ends through here or a CommandFailure. */

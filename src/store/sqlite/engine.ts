@@ -39,6 +39,7 @@ import {
 import { SORT_INDEXES, SORT_KEY_COLUMNS, STORE_SCHEMA, SYSTEM_FLAG_INDEXES, systemFlagTest } from './schema.ts';
 import { isCjk } from '../cjk.ts';
 import { TextIndex } from './text-index.ts';
+import { storeCommits, storeWrites } from '../../lib/metrics.ts';
 import { SIGNATURE_FIELDS } from './signature-fields.ts';
 
 /** Messages up to this size live inside the database; larger ones are files (streamed later). */
@@ -393,6 +394,7 @@ export class SqliteMailStore implements MailStore {
       }
       return value;
     }).immediate();
+    storeCommits.inc();
     if (this.indexWorkQueued) {
       this.indexWorkQueued = false;
       this.textIndex.wake();
@@ -452,6 +454,7 @@ export class SqliteMailStore implements MailStore {
     const jobs = this.queue.splice(0);
     if (jobs.length === 0) return;
     const outcomes: { ok: boolean; value: unknown }[] = [];
+    storeWrites.inc(jobs.length);
     try {
       this.write(() => {
         for (const job of jobs) {
@@ -855,6 +858,14 @@ export class SqliteMailStore implements MailStore {
   }
 
   private async appendOnce(folderId: number, input: AppendInput): Promise<AppendResult> {
+    try {
+      return await this.prepareAndQueueAppend(folderId, input);
+    } finally {
+      input.order?.queued();
+    }
+  }
+
+  private async prepareAndQueueAppend(folderId: number, input: AppendInput): Promise<AppendResult> {
     const folder0 = this.folderRow(folderId);
     const raw = input.raw;
     const blobId = BlobFiles.idOf(raw);
@@ -870,7 +881,9 @@ export class SqliteMailStore implements MailStore {
     if (input.uid !== undefined && (!Number.isInteger(input.uid) || input.uid < 1 || input.uid >= 0xffffffff)) {
       throw new RangeError(`UID ${input.uid} is not a 32-bit UID.`);
     }
-    return this.enqueueWrite(() => {
+    if (input.order) await input.order.after.catch(() => undefined);
+    // Queued in this same step, with nothing awaited in between: the order's turn is kept.
+    const committed = this.enqueueWrite(() => {
       const folder = this.folderRow(folderId);
       if (input.importKey !== undefined) {
         const recorded = this.statements.get(`INSERT INTO import_keys (mailbox_id, key) VALUES (?, ?) ON CONFLICT DO NOTHING`).run(folder.mailbox_id, input.importKey);
@@ -884,6 +897,8 @@ export class SqliteMailStore implements MailStore {
       this.addUsage(folder.mailbox_id, raw.length, 1, 0);
       return { uid, modseq, uidValidity: folder.uid_validity };
     });
+    input.order?.queued();
+    return committed;
   }
 
   async messages(folderId: number, range: { fromUid?: number; toUid?: number } = {}): Promise<MessageSummary[]> {
