@@ -235,7 +235,18 @@ export interface SearchText {
   headers: string;
   /** Decoded text of the text/plain and text/html parts, attached messages included. */
   body: string;
+  /**
+   * The first piece of `body` that is its part's bytes exactly, as UTF-8 (a text/plain part in
+   * 7bit or 8bit, US-ASCII or UTF-8): where it is in `body` (UTF-16 offset and length) and in
+   * the message (bytes [start, end)). A store can check a search against those bytes instead of
+   * keeping the text twice. None when a piece holds a character whose lower case is ASCII
+   * though it is not (U+0130, U+212A), since those bytes are then folded by ASCII rules.
+   */
+  verbatim: { offset: number; length: number; start: number; end: number } | null;
 }
+
+/** Characters outside ASCII whose lower case (JavaScript's toLowerCase) holds an ASCII letter. */
+const LOWERS_TO_ASCII = /[\u0130\u212a]/;
 
 /** Text for the full-text index of a scanned message. */
 export function extractSearchText(raw: Buffer, root: MessagePart, maxChars = MAX_SEARCH_TEXT): SearchText {
@@ -249,6 +260,7 @@ export function extractSearchText(raw: Buffer, root: MessagePart, maxChars = MAX
 
   const pieces: string[] = [];
   let total = 0;
+  let verbatim: SearchText['verbatim'] = null;
   for (const part of walkParts(root)) {
     if (total >= maxChars) break;
     if (!isSearchableText(part)) continue;
@@ -257,8 +269,18 @@ export function extractSearchText(raw: Buffer, root: MessagePart, maxChars = MAX
     const text = partText(raw, part, (maxChars - total) * 8 + 1024);
     if (text === '') continue;
     const piece = text.slice(0, maxChars - total);
+    if (verbatim === null && piece.length === text.length && isVerbatim(raw, part, piece) && total + piece.length <= maxChars) {
+      verbatim = { offset: total, length: piece.length, start: part.bodyStart, end: part.bodyEnd };
+    }
     pieces.push(piece);
     total += piece.length + 1;
   }
-  return { headers: lines.join('\n'), body: pieces.join('\n').slice(0, maxChars) };
+  return { headers: lines.join('\n'), body: pieces.join('\n').slice(0, maxChars), verbatim };
+}
+
+/** The part's text is its bytes as they are, read as UTF-8 (see SearchText.verbatim). */
+function isVerbatim(raw: Buffer, part: MessagePart, text: string): boolean {
+  if (part.contentType.subtype !== 'plain' || LOWERS_TO_ASCII.test(text)) return false;
+  const bytes = raw.subarray(part.bodyStart, part.bodyEnd);
+  return Buffer.byteLength(text) === bytes.length && Buffer.from(text).equals(bytes);
 }

@@ -29,9 +29,11 @@ export function extractIndexedText(raw: Buffer): IndexedText {
     decoded.push([field.name, text]);
   }
   const get = (name: string) => decoded.filter(([n]) => n.toLowerCase() === name).map(([, v]) => v).join(', ');
+  const { body, verbatim } = extractSearchText(raw, root);
   return {
     subject: get('subject'), from: get('from'), to: get('to'), cc: get('cc'), bcc: get('bcc'),
     headers: decoded.map(([n, v]) => `${n}: ${v}`).join('\n'),
-    body: extractSearchText(raw, root).body,
+    body,
+    verbatim,
   };
 }

@@ -33,6 +33,8 @@ export interface IndexedText {
   /** Every header field, decoded, as "Name: value" lines. */
   headers: string;
   body: string;
+  /** A piece of `body` that is the message's own bytes (SearchText.verbatim in src/mime). */
+  verbatim: { offset: number; length: number; start: number; end: number } | null;
 }
 
 /** Folds case the way IMAP SEARCH compares (RFC 3501 §6.4.4: case-insensitive substring). */

@@ -225,6 +225,7 @@ export class SqliteMailStore implements MailStore {
     reader.pragma('busy_timeout = 10000');
     reader.prepare(`ATTACH DATABASE ? AS ix`).run(join(folder, 'index.db'));
     reader.function('header_has', { deterministic: true }, headerHas);
+    reader.function('verbatim_has', { deterministic: true }, verbatimHas);
     const textIndex = new TextIndex(folder, (message) => options.onIndexError?.(message));
     const blobs = new BlobFiles(join(folder, 'blobs'));
     const store = new SqliteMailStore(db, reader, textIndex, blobs, options);
@@ -1378,7 +1379,8 @@ function textTest(columns: readonly string[], value: string, ctx: SearchContext)
   const needle = value.toLowerCase();
   const check = columns.map((c) => {
     ctx.params.push(needle);
-    return `instr(t.${c}, ?) > 0`;
+    if (c !== 'body') return `instr(t.${c}, ?) > 0`;
+    return `(instr(t.body, ?) > 0 OR (t.raw_start IS NOT NULL AND ${verbatimTest(needle, ctx)}))`;
   }).join(' OR ');
   return `(${candidates ? `${candidates} AND ` : ''}EXISTS (SELECT 1 FROM ix.message_text t WHERE t.id = m.id AND (${check})))`;
 }
@@ -1386,6 +1388,39 @@ function textTest(columns: readonly string[], value: string, ctx: SearchContext)
 /** The query for the UIDs of a folder's messages that match `key`; its parameters go to ctx.params. */
 function searchSql(key: SearchKey, ctx: SearchContext): string {
   return `SELECT uid FROM messages m WHERE m.folder_id = ? AND (${compileSearch(key, ctx)}) ORDER BY uid`;
+}
+
+/**
+ * The body's part kept only in the message itself (message_text.raw_blob, raw_start, raw_end:
+ * its UTF-8 bytes as stored) holds the lower-case `needle`. An ASCII needle is found by SQLite's LIKE,
+ * which folds ASCII letters only: for such a part that is what JavaScript's toLowerCase gives
+ * (its characters outside ASCII fold to characters outside ASCII, mime/text.ts makes sure), and
+ * LIKE needs no lower-case copy of the bytes (twice as fast as instr(lower(…)) measured). Any
+ * other needle needs the text folded whole, by verbatim_has. Message bytes are read only for
+ * the candidates that get this far.
+ */
+function verbatimTest(needle: string, ctx: SearchContext): string {
+  // By rowid (one b-tree descent); the content hash must still be the message's.
+  const bytes = `substr((SELECT data FROM blobs WHERE rowid = t.raw_blob AND id = m.blob_id), t.raw_start + 1, t.raw_end - t.raw_start)`;
+  if (/^[\x00-\x7f]*$/.test(needle)) {
+    // SQLite refuses LIKE patterns over 50,000 bytes; a search string that long is checked the slow way.
+    if (needle.length <= MAX_LIKE_NEEDLE) {
+      ctx.params.push(`%${escapeLike(needle)}%`);
+      return `CAST(${bytes} AS TEXT) LIKE ? ESCAPE '\\'`;
+    }
+    ctx.params.push(needle);
+    return `instr(lower(CAST(${bytes} AS TEXT)), ?) > 0`;
+  }
+  ctx.params.push(needle);
+  return `verbatim_has(${bytes}, ?)`;
+}
+
+const MAX_LIKE_NEEDLE = 10_000;
+
+/** verbatim_has(bytes, needle): the UTF-8 bytes, lower-cased as SEARCH folds text, hold needle. */
+function verbatimHas(bytes: unknown, needle: unknown): number {
+  if (!Buffer.isBuffer(bytes)) return 0;
+  return bytes.toString('utf8').toLowerCase().includes(String(needle)) ? 1 : 0;
 }
 
 function compileSearch(k: SearchKey, ctx: SearchContext): string {

@@ -181,7 +181,7 @@ CREATE INDEX IF NOT EXISTS messages_by_from ON messages (folder_id, sort_from, u
 `;
 
 /** index.db's layout version (PRAGMA user_version): an index.db of another version is rebuilt. */
-export const TEXT_INDEX_VERSION = 3;
+export const TEXT_INDEX_VERSION = 4;
 
 /** message_text's columns in order: each message's decoded text, by what SEARCH asks of it. */
 export const TEXT_INDEX_COLUMNS = ['subject', 'sender', 'recipients_to', 'recipients_cc', 'recipients_bcc', 'headers', 'body', 'signatures'] as const;
@@ -199,10 +199,17 @@ export const TEXT_INDEX_COLUMNS = ['subject', 'sender', 'recipients_to', 'recipi
 export const TEXT_INDEX_SCHEMA = `
 -- Decoded text for SEARCH, in lower case (JavaScript's toLowerCase). "signatures" holds the
 -- DKIM-Signature and ARC signature fields, kept for SEARCH HEADER but not indexed: long base64
--- values nobody searches, a fifth of a typical message's text.
+-- values nobody searches, a fifth of a typical message's text. A text/plain part that is its
+-- own bytes (7bit or 8bit, US-ASCII or UTF-8: most plain mail) is not copied into "body": its
+-- place in the message kept inside mailbox.db is [raw_start, raw_end) of the blobs row whose
+-- rowid is raw_blob (a lookup by rowid, cheaper than by content hash), and SEARCH checks those
+-- bytes instead (NULL: "body" holds all of the text).
 CREATE TABLE IF NOT EXISTS message_text (
   id INTEGER PRIMARY KEY,
-  ${TEXT_INDEX_COLUMNS.map((c) => `${c} TEXT NOT NULL`).join(', ')}
+  ${TEXT_INDEX_COLUMNS.map((c) => `${c} TEXT NOT NULL`).join(', ')},
+  raw_blob INTEGER,
+  raw_start INTEGER,
+  raw_end INTEGER
 );
 -- The trigrams of a message's indexed fields (joined by newlines), case-folded: a string of 3+
 -- characters can only be in messages that have every trigram of it.

@@ -46,21 +46,26 @@ const blobs = new BlobFiles(join(folder, 'blobs'));
 const readProgress = index.prepare(`SELECT seq FROM progress WHERE id = 1`).pluck();
 const writeProgress = index.prepare(`UPDATE progress SET seq = ? WHERE id = 1`);
 const pending = store.prepare(`SELECT seq, message_id, op FROM index_queue WHERE seq > ? ORDER BY seq LIMIT ?`);
-const messageBlob = store.prepare(`SELECT m.blob_id AS blob_id, b.data AS data FROM messages m JOIN blobs b ON b.id = m.blob_id WHERE m.id = ?`);
-const insertText = index.prepare(`INSERT INTO message_text (id, ${TEXT_INDEX_COLUMNS.join(', ')}) VALUES (?${', ?'.repeat(TEXT_INDEX_COLUMNS.length)})`);
+const messageBlob = store.prepare(`SELECT m.blob_id AS blob_id, b.rowid AS blob_row, b.data AS data FROM messages m JOIN blobs b ON b.id = m.blob_id WHERE m.id = ?`);
+const insertText = index.prepare(
+  `INSERT INTO message_text (id, ${TEXT_INDEX_COLUMNS.join(', ')}, raw_blob, raw_start, raw_end) VALUES (?${', ?'.repeat(TEXT_INDEX_COLUMNS.length + 3)})`,
+);
 const insertTrigrams = index.prepare(`INSERT INTO message_trigrams (rowid, text) VALUES (?, ?)`);
 const insertBigrams = index.prepare(`INSERT INTO message_bigrams (rowid, headers, body) VALUES (?, ?, ?)`);
 const deleteText = index.prepare(`DELETE FROM message_text WHERE id = ?`);
 const deleteTrigrams = index.prepare(`DELETE FROM message_trigrams WHERE rowid = ?`);
 const deleteBigrams = index.prepare(`DELETE FROM message_bigrams WHERE rowid = ?`);
 
-/** The message's bytes, or null when it is gone (expunged before its turn came). */
-function messageBytes(id: number): Buffer | null {
-  const row = messageBlob.get(id) as { blob_id: string; data: Buffer | null } | undefined;
+/**
+ * The message's bytes, and the rowid of their blobs row when they are kept inside mailbox.db
+ * (where SEARCH can read them); null when the message is gone (expunged before its turn came).
+ */
+function messageBytes(id: number): { raw: Buffer; inlineRow: number | null } | null {
+  const row = messageBlob.get(id) as { blob_id: string; blob_row: number; data: Buffer | null } | undefined;
   if (!row) return null;
-  if (row.data) return row.data;
+  if (row.data) return { raw: row.data, inlineRow: row.blob_row };
   try {
-    return readFileSync(blobs.fileOf(row.blob_id));
+    return { raw: readFileSync(blobs.fileOf(row.blob_id)), inlineRow: null };
   } catch {
     return null;
   }
@@ -72,13 +77,17 @@ function apply(messageId: number, op: number): void {
   deleteTrigrams.run(messageId);
   deleteBigrams.run(messageId);
   if (op !== 1) return;
-  const raw = messageBytes(messageId);
-  if (!raw) return;
-  const t = extractIndexedText(raw);
+  const message = messageBytes(messageId);
+  if (!message) return;
+  const t = extractIndexedText(message.raw);
   const { indexed, signatures } = splitSignatures(t.headers);
   // In lower case: SEARCH compares without case, and then needs no lower() per message.
   const values = [t.subject, t.from, t.to, t.cc, t.bcc, indexed, t.body].map((v) => v.toLowerCase());
-  insertText.run(messageId, ...values, signatures.toLowerCase());
+  // A part that is the message's own bytes is checked there, not copied (schema.ts); cut
+  // before lowering, where the offsets hold.
+  const verbatim = message.inlineRow !== null ? t.verbatim : null;
+  const storedBody = verbatim ? `${t.body.slice(0, verbatim.offset)}${t.body.slice(verbatim.offset + verbatim.length)}`.toLowerCase() : values.at(-1)!;
+  insertText.run(messageId, ...values.slice(0, -1), storedBody, signatures.toLowerCase(), verbatim ? message.inlineRow : null, verbatim?.start ?? null, verbatim?.end ?? null);
   // One text per message: the trigram index only says which messages hold a trigram, and
   // SEARCH checks the field itself in message_text.
   insertTrigrams.run(messageId, values.join('\n'));
