@@ -400,10 +400,12 @@ test('property: LIST wildcards match what the regular expression of the pattern 
   assert.ok(matched > 500, `only ${matched} matches`);
 });
 
-test('the SORT response is written as bytes: numbers of every length, and none', async () => {
-  const { sortResponse } = await import('../../src/imap/commands/sort.ts');
+test('SORT and SEARCH responses are written as bytes: numbers of every length, and none', async () => {
+  const { numberListLine } = await import('../../src/imap/protocol/index.ts');
   const random = prng(5256);
   const numbers = Uint32Array.from([0, 9, 10, 99, 100, 4294967295, ...Array.from({ length: 200 }, () => randomInt(random, 2 ** 32))]);
-  assert.equal(sortResponse(numbers).toString('latin1'), `* SORT ${numbers.join(' ')}\r\n`);
-  assert.equal(sortResponse(new Uint32Array(0)).toString('latin1'), '* SORT\r\n');
+  assert.equal(numberListLine('* SORT', numbers).toString('latin1'), `* SORT ${numbers.join(' ')}\r\n`);
+  assert.equal(numberListLine('* SORT', new Uint32Array(0)).toString('latin1'), '* SORT\r\n');
+  assert.equal(numberListLine('* SEARCH', [3, 17], ' (MODSEQ 912)').toString('latin1'), '* SEARCH 3 17 (MODSEQ 912)\r\n');
+  assert.equal(numberListLine('* SEARCH', [], ' (MODSEQ 1)').toString('latin1'), '* SEARCH (MODSEQ 1)\r\n');
 });

@@ -1,7 +1,7 @@
 // SEARCH and UID SEARCH (RFC 3501 §6.4.4) with ESEARCH (RFC 4731) and SEARCHRES (RFC 5182).
 // The pure parser has already decoded CHARSET strings; sequence numbers and `$` become UIDs
 // here, and the store evaluates the rest.
-import { compressNumbers, esearch, rangesFromNumbers, resolveSearchKey, resolveSequenceSet, type SearchKey } from '../protocol/index.ts';
+import { compressNumbers, esearch, numberListLine, rangesFromNumbers, resolveSearchKey, resolveSequenceSet, type SearchKey } from '../protocol/index.ts';
 import type { SearchKey as StoreSearchKey } from '../../store/search.ts';
 import { defineCommand } from '../session/command.ts';
 import type { SessionContext } from '../session/context.ts';
@@ -66,7 +66,8 @@ export const searchCommand = defineCommand({
       }
     }
     if (options === null) {
-      session.send(`* SEARCH${results.map((n) => ` ${n}`).join('')}${modseq !== null ? ` (MODSEQ ${modseq})` : ''}`);
+      // As bytes from the numbers: a result of 100,000 messages makes no string per number.
+      session.write(numberListLine('* SEARCH', results, modseq !== null ? ` (MODSEQ ${modseq})` : ''));
       return session.complete(command, 'SEARCH completed.', null, true);
     }
     const wanted = new Set(options.length === 0 ? ['ALL'] : options);

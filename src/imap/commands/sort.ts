@@ -1,6 +1,6 @@
 // SORT and UID SORT (RFC 5256 §3, DISPLAYFROM/DISPLAYTO of RFC 5957), and ESORT's RETURN
 // options (RFC 5267 §3), answered with ESEARCH like a SEARCH RETURN but in sort order.
-import { esearch, orderedSet, type SortKey } from '../protocol/index.ts';
+import { esearch, numberListLine, orderedSet, type SortKey } from '../protocol/index.ts';
 import { defineCommand } from '../session/command.ts';
 import type { SortColumn } from '../../store/types.ts';
 import { searchUids } from './search.ts';
@@ -9,28 +9,6 @@ const COLUMNS: Record<SortKey, SortColumn> = {
   ARRIVAL: 'arrival', DATE: 'date', SIZE: 'size', SUBJECT: 'subject', FROM: 'from', TO: 'to', CC: 'cc',
   DISPLAYFROM: 'displayfrom', DISPLAYTO: 'displayto',
 };
-
-/**
- * `* SORT n n …` and CRLF as bytes, the digits written straight from the numbers: 100,000
- * numbers as strings and their join would be about 6 MB of garbage for one response.
- */
-export function sortResponse(numbers: Uint32Array): Buffer {
-  const out = Buffer.allocUnsafe(8 + numbers.length * 11);
-  let at = out.write('* SORT', 0, 'latin1');
-  for (let n of numbers) {
-    out[at++] = 0x20;
-    let digits = 1;
-    for (let rest = n; rest >= 10; rest = Math.floor(rest / 10)) digits++;
-    for (let i = at + digits - 1; i >= at; i--) {
-      out[i] = 0x30 + (n % 10);
-      n = Math.floor(n / 10);
-    }
-    at += digits;
-  }
-  out[at++] = 0x0d;
-  out[at++] = 0x0a;
-  return out.subarray(0, at);
-}
 
 export const sortCommand = defineCommand({
   name: 'SORT',
@@ -47,7 +25,7 @@ export const sortCommand = defineCommand({
     const numbers = command.uid ? uids : uids.map((uid) => view.seqOf(uid));
     const options = command.args.returnOptions;
     if (options === null) {
-      session.write(sortResponse(numbers));
+      session.write(numberListLine('* SORT', numbers));
       return session.complete(command, 'SORT completed.', null, true);
     }
     // ESORT: MIN and MAX are the first and last messages in sort order, ALL lists them in that

@@ -256,3 +256,28 @@ export const codes = {
   unknownCte: () => 'UNKNOWN-CTE',
   unseen: (seq: number) => `UNSEEN ${seq}`,
 } as const;
+
+/**
+ * `<head> n n …<tail>` and CRLF as bytes (`* SEARCH 1 2 3`, `* SORT …`), the digits written
+ * straight from the numbers: 100,000 numbers as strings and their join would be about 6 MB of
+ * garbage for one response. `head` and `tail` are ASCII.
+ */
+export function numberListLine(head: string, numbers: ArrayLike<number>, tail = ''): Buffer {
+  const out = Buffer.allocUnsafe(head.length + tail.length + 2 + numbers.length * 11);
+  let at = out.write(head, 0, 'latin1');
+  for (let k = 0; k < numbers.length; k++) {
+    let n = numbers[k]!;
+    out[at++] = 0x20;
+    let digits = 1;
+    for (let rest = n; rest >= 10; rest = Math.floor(rest / 10)) digits++;
+    for (let i = at + digits - 1; i >= at; i--) {
+      out[i] = 0x30 + (n % 10);
+      n = Math.floor(n / 10);
+    }
+    at += digits;
+  }
+  at += out.write(tail, at, 'latin1');
+  out[at++] = 0x0d;
+  out[at++] = 0x0a;
+  return out.subarray(0, at);
+}

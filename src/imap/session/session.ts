@@ -255,10 +255,14 @@ export class ImapSession implements SessionContext {
     if (this.conn.closed) return;
     if (typeof data === 'string' || Buffer.isBuffer(data)) {
       this.socket.write(data);
+      this.logEntry?.line.addResponse(data.length);
       return;
     }
     this.socket.cork();
-    for (const piece of data) this.socket.write(piece);
+    for (const piece of data) {
+      this.socket.write(piece);
+      this.logEntry?.line.addResponse(piece.length);
+    }
     this.socket.uncork();
   }
 
