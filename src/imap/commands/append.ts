@@ -58,7 +58,7 @@ export const appendCommand = defineCommand({
           throw err instanceof QuotaExceededError ? no('The mailbox is full.', 'OVERQUOTA') : err;
         });
         await session.complete(command, 'APPEND completed.', `APPENDUID ${r.uidValidity} ${r.uid}`);
-      });
+      }, raw.length);
       return;
     }
     const uids: number[] = [];

@@ -116,11 +116,12 @@ export interface SessionContext {
   readonly canFinishLater: boolean;
   /**
    * Lets the session read on while `finish` (the command's last step: its tagged reply) waits
-   * for its turn, after every command before it has finished. A client's pipelined APPENDs then
+   * for its turn, after every command before it has finished. `heldBytes`: what the command
+   * keeps in memory until then (an APPEND's message), counted against a bound. A client's pipelined APPENDs then
    * share one commit (one fsync) instead of each waiting for its own. The session waits for all
    * of them before it runs any command but a single-message APPEND.
    */
-  finishLater(command: Command, finish: () => Promise<void>): void;
+  finishLater(command: Command, finish: () => Promise<void>, heldBytes: number): void;
   /** This session's next turn for AppendInput.order: its appends take UIDs in command order. */
   appendTurn(): { after: Promise<unknown>; queued: () => void };
   /** Inserts a stream layer (COMPRESS) after sending `okLine`. */

@@ -55,6 +55,8 @@ function logParameters(segments: readonly Segment[]): string {
  * stops reading ahead: each holds its message in memory until then.
  */
 const MAX_FINISHING_LATER = 64;
+/** …and the bytes they may hold together before it stops (a few large messages are enough). */
+const MAX_FINISHING_LATER_BYTES = 16 * 1024 * 1024;
 
 /** All the messages of one MULTIAPPEND together, when that is more than APPENDLIMIT. */
 const MULTIAPPEND_BYTES = 100 * 1024 * 1024;
@@ -108,6 +110,7 @@ export class ImapSession implements SessionContext {
   /** The last step of the commands finishing later (finishLater), one after the other. */
   private later: Promise<void> = Promise.resolve();
   private finishingLater = 0;
+  private finishingLaterBytes = 0;
   /** Settles when this session's last append has been queued for its commit (appendTurn). */
   private lastAppendQueued: Promise<unknown> = Promise.resolve();
 
@@ -763,11 +766,12 @@ export class ImapSession implements SessionContext {
   }
 
   get canFinishLater(): boolean {
-    return !this.options.protocolLog?.enabled && this.finishingLater < MAX_FINISHING_LATER;
+    return !this.options.protocolLog?.enabled && this.finishingLater < MAX_FINISHING_LATER && this.finishingLaterBytes < MAX_FINISHING_LATER_BYTES;
   }
 
-  finishLater(command: Command, finish: () => Promise<void>): void {
+  finishLater(command: Command, finish: () => Promise<void>, heldBytes: number): void {
     this.finishingLater++;
+    this.finishingLaterBytes += heldBytes;
     this.later = this.later.then(async () => {
       try {
         await finish();
@@ -775,6 +779,7 @@ export class ImapSession implements SessionContext {
         await this.failed(command, err);
       } finally {
         this.finishingLater--;
+        this.finishingLaterBytes -= heldBytes;
       }
     });
   }

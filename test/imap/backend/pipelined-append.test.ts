@@ -77,3 +77,22 @@ test('a refused APPEND among pipelined ones is answered in its place; the others
   assert.ok(status.includes('* STATUS Mixed (MESSAGES 4 UIDNEXT 5)'), status.join('\n'));
   c.close();
 });
+
+test('large pipelined APPENDs: the session holds at most about 16 MB of them before it waits, and stores all in order', async () => {
+  const c = await RawClient.login(server.tlsPort, 'piper@contoso.com');
+  assert.match(await c.status('c0', 'CREATE Large'), /^c0 OK /);
+  const count = 10;
+  const parts: Buffer[] = [];
+  for (let i = 0; i < count; i++) {
+    const raw = Buffer.from(message(`Large ${i}`, `${String(i).repeat(76)}\r\n`.repeat(40_000)));
+    parts.push(Buffer.from(`l${i} APPEND Large {${raw.length}+}\r\n`), raw, Buffer.from('\r\n'));
+  }
+  c.write(Buffer.concat(parts));
+  const tagged = (await c.until(`l${count - 1}`, 60_000)).filter((l) => /^l\d+ /.test(l));
+  assert.deepEqual(tagged.map((l) => /^(l\d+) OK \[APPENDUID \d+ (\d+)\]/.exec(l)?.slice(1).join(' ')), Array.from({ length: count }, (_, i) => `l${i} ${i + 1}`));
+  assert.match(await c.status('e1', 'EXAMINE Large'), /^e1 OK /);
+  const fetched = await c.command('f1', 'UID FETCH 1:* (BODY.PEEK[HEADER.FIELDS (SUBJECT)])');
+  assert.deepEqual(fetched.filter((l) => l.startsWith('* ')).map((l) => /Subject: (.*)\r\n/.exec(l)![1]), Array.from({ length: count }, (_, i) => `Large ${i}`));
+  c.close();
+});
+
