@@ -324,6 +324,7 @@ export const REGEX_INVENTORY: Record<string, Record<string, RegexOrigin>> = {
     '/^<[!?/]/': 'client',
     '/[ \\t\\r\\f\\v\\u00a0]+/g': 'client',
     '/ ?\\n[\\n ]*/g': 'client',
+    '/[\\u0130\\u212a]/': 'client',
   },
   'pop3/protocol.ts': {
     '/^[0-9]+$/': 'client',
@@ -426,6 +427,7 @@ export const REGEX_INVENTORY: Record<string, Record<string, RegexOrigin>> = {
   'store/sqlite/engine.ts': {
     '/"/g': 'client',
     '/[\\\\%_]/g': 'client',
+    '/^[\\x00-\\x7f]*$/': 'client',
   },
   'web/admin/run-cmdlet.ts': {
     '/^-(\\w+)/': 'internal', // the cmdlets' own error messages
