@@ -12,12 +12,13 @@
 // on again all the time, so logons are a large part of it. BENCH_IMAPTEST_RAW=1 prints what
 // imaptest printed. Not part of npm test.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { ImapUser } from './corpus.ts';
 import { treeCpuSeconds } from './procfs.ts';
+import { writeStressMbox } from '../../test/support/stress-mbox.ts';
 import { dovecotAvailable, startDovecotTarget, startMailroomTarget, type MailroomLayout, type Target } from './targets.ts';
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
@@ -37,20 +38,6 @@ const { values } = parseArgs({
 if (!existsSync(TOOL)) throw new Error(`imaptest not found at ${TOOL}: bash test/tools/imaptest/build.sh tmp/imaptest`);
 const USERS = Number(values.users);
 
-/** The mbox imaptest appends from: the MIME fixtures without NUL bytes, mboxrd-quoted. */
-function stressMbox(path: string): void {
-  const dir = join(ROOT, 'test', 'mime', 'fixtures');
-  const parts: string[] = [];
-  for (let round = 0; round < 4; round++) {
-    for (const name of readdirSync(dir).filter((n) => n.endsWith('.eml')).sort()) {
-      const text = readFileSync(join(dir, name), 'latin1').replace(/\r\n/g, '\n');
-      if (text.includes('\0')) continue;
-      const body = text.split('\n').map((l) => (/^>*From /.test(l) ? `>${l}` : l)).join('\n');
-      parts.push(`From sender@example.com Sat Jan  3 01:05:34 2026\n${body.replace(/\n+$/, '')}\n\n`);
-    }
-  }
-  writeFileSync(path, parts.join(''), 'latin1');
-}
 
 interface Run {
   commandsPerSecond: number;
@@ -98,7 +85,7 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 
 const work = mkdtempSync(join(tmpdir(), 'imaptest-stress-'));
 const mbox = join(work, 'stress.mbox');
-stressMbox(mbox);
+writeStressMbox(mbox);
 const users: ImapUser[] = Array.from({ length: USERS }, (_, i) => ({ name: `u${i + 1}`, password: PASSWORD, messages: [], seen: [] }));
 // Mailroom keeps a verified password for a minute; Dovecot gets its auth cache for as long, so
 // that a logon costs both the same hashing (once a minute per user), not Dovecot a hash each time.

@@ -8,7 +8,8 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
+import { writeStressMbox } from '../support/stress-mbox.ts';
 import { join } from 'node:path';
 import { FAST_PASSWORDS_CMDLET } from '../support/passwords.ts';
 import { BIN, ROOT, freePortOffset, mailroom, startMailroom, tempDataDir, type RunningServer } from '../helpers.ts';
@@ -52,27 +53,6 @@ function imaptest(args: string[], timeoutMs: number): Promise<{ code: number | n
   });
 }
 
-/**
- * An mbox of a few hundred varied messages for the stress run: the MIME fixtures (multipart,
- * Big5/GB18030, encoded words, attachments, malformed structure) several times over. Those with
- * NUL bytes are left out: imaptest measures a line only up to its first NUL, so it announces a
- * literal shorter than what it sends (the server's answer to that is a transcript test of its own,
- * test/imap/backend/mailbox-state.test.ts).
- */
-function stressMbox(path: string): void {
-  const dir = join(ROOT, 'test', 'mime', 'fixtures');
-  const parts: string[] = [];
-  for (let round = 0; round < 4; round++) {
-    for (const name of readdirSync(dir).filter((n) => n.endsWith('.eml')).sort()) {
-      const text = readFileSync(join(dir, name), 'latin1').replace(/\r\n/g, '\n');
-      if (text.includes('\0')) continue;
-      // mboxrd: a line that reads "From " (after any ">") gets one more ">".
-      const body = text.split('\n').map((l) => (/^>*From /.test(l) ? `>${l}` : l)).join('\n');
-      parts.push(`From sender@example.com Sat Jan  3 01:05:34 2026\n${body.replace(/\n+$/, '')}\n\n`);
-    }
-  }
-  writeFileSync(path, parts.join(''), 'latin1');
-}
 
 before(async () => {
   if (!available) {
@@ -115,7 +95,7 @@ test('imaptest scripted suite: every group passes', { skip }, async () => {
 
 test('imaptest stress mode, 10 clients: no consistency error', { skip }, async () => {
   const mbox = join(data.path, 'stress.mbox');
-  stressMbox(mbox);
+  writeStressMbox(mbox);
   const { output } = await imaptest(
     [`user=u%d@contoso.com`, `users=${STRESS_USERS}`, `mbox=${mbox}`, 'clients=10', 'secs=30'],
     120_000,

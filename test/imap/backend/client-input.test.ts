@@ -5,12 +5,13 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Directory } from '../../../src/directory/directory.ts';
-import { eventually, freePortOffset, serverPids, startMailroom, tempDataDir, type RunningServer } from '../../helpers.ts';
+import { eventually, freePortOffset, startMailroom, tempDataDir, type RunningServer } from '../../helpers.ts';
 import { createTestOrganization } from '../../support/organization.ts';
 import { message, RawClient } from './harness.ts';
+import { resetServerPeak, serverMemory } from '../../support/process-memory.ts';
 
 const PASSWORD = 'Input-Pass-2026';
 const data = tempDataDir('mailroom-imap-input-');
@@ -23,27 +24,8 @@ const MB = 1024 * 1024;
 /** No process has this id (Linux's pid_max is at most 2^22). */
 const DEAD_PID = 2 ** 30;
 
-/**
- * The server's resident memory now and at its peak, in bytes (Linux /proc), summed over its
- * processes (the supervisor, the front-end and the back-end process): a sum of peaks, so at
- * least the real peak.
- */
-function memory(): { rss: number; peak: number } {
-  let rss = 0;
-  let peak = 0;
-  for (const pid of serverPids(server.child.pid!)) {
-    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-    const kb = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)![1]) * 1024;
-    rss += kb('VmRSS');
-    peak += kb('VmHWM');
-  }
-  return { rss, peak };
-}
-
-/** Starts a new peak: VmHWM becomes the current RSS (proc(5), clear_refs "5"). */
-function resetPeak(): void {
-  for (const pid of serverPids(server.child.pid!)) writeFileSync(`/proc/${pid}/clear_refs`, '5');
-}
+const memory = () => serverMemory(server.child.pid!);
+const resetPeak = () => resetServerPeak(server.child.pid!);
 
 before(async () => {
   const offset = await freePortOffset([143, 993]);

@@ -5,12 +5,12 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { Directory } from '../../../src/directory/directory.ts';
-import { freePortOffset, serverPids, startMailroom, tempDataDir, type RunningServer } from '../../helpers.ts';
+import { freePortOffset, startMailroom, tempDataDir, type RunningServer } from '../../helpers.ts';
 import { createTestOrganization } from '../../support/organization.ts';
 import { message, RawClient } from './harness.ts';
+import { resetServerPeak, serverMemory } from '../../support/process-memory.ts';
 
 const PASSWORD = 'Fetch-Pass-2026';
 const MB = 1024 * 1024;
@@ -19,23 +19,8 @@ let plainPort: number;
 let server: RunningServer;
 let big: Buffer;
 
-/** The server's resident memory now and at its peak, summed over its processes (/proc). */
-function memory(): { rss: number; peak: number } {
-  let rss = 0;
-  let peak = 0;
-  for (const pid of serverPids(server.child.pid!)) {
-    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-    const kb = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)![1]) * 1024;
-    rss += kb('VmRSS');
-    peak += kb('VmHWM');
-  }
-  return { rss, peak };
-}
-
-/** Starts a new peak: VmHWM becomes the current RSS (proc(5), clear_refs "5"). */
-function resetPeak(): void {
-  for (const pid of serverPids(server.child.pid!)) writeFileSync(`/proc/${pid}/clear_refs`, '5');
-}
+const memory = () => serverMemory(server.child.pid!);
+const resetPeak = () => resetServerPeak(server.child.pid!);
 
 const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
 
