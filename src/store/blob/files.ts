@@ -65,13 +65,7 @@ export class BlobFiles {
     const handle = await fs.open(this.pathOf(id).file, 'r');
     try {
       const out = Buffer.alloc(end - start);
-      let done = 0;
-      while (done < out.length) {
-        const { bytesRead } = await handle.read(out, done, out.length - done, start + done);
-        if (bytesRead === 0) break;
-        done += bytesRead;
-      }
-      return out.subarray(0, done);
+      return out.subarray(0, await fill(handle, out, start));
     } finally {
       await handle.close();
     }
@@ -95,12 +89,8 @@ export class BlobFiles {
         const size = Math.min(chunk, end - at);
         memory = memory && memory.length >= size && reusable?.() ? memory : Buffer.allocUnsafe(Math.min(chunk, end - start));
         const piece = memory.subarray(0, size);
-        let filled = 0;
-        while (filled < size) {
-          const { bytesRead } = await handle.read(piece, filled, size - filled, at + filled);
-          if (bytesRead === 0) throw new Error(`blob file ${id} ends at ${at + filled} bytes, before ${end}`);
-          filled += bytesRead;
-        }
+        const filled = await fill(handle, piece, at);
+        if (filled < size) throw new Error(`blob file ${id} ends at ${at + filled} bytes, before ${end}`);
         at += filled;
         yield piece;
       }
@@ -130,4 +120,15 @@ export class BlobFiles {
       }
     }
   }
+}
+
+/** Reads into all of `out` from `position`, as far as the file goes; returns the bytes read. */
+async function fill(handle: fs.FileHandle, out: Buffer, position: number): Promise<number> {
+  let done = 0;
+  while (done < out.length) {
+    const { bytesRead } = await handle.read(out, done, out.length - done, position + done);
+    if (bytesRead === 0) break;
+    done += bytesRead;
+  }
+  return done;
 }

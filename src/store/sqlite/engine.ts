@@ -862,6 +862,8 @@ export class SqliteMailStore implements MailStore {
     try {
       return await this.prepareAndQueueAppend(folderId, input);
     } finally {
+      // Queued is said as soon as it is (below); this is for an append that failed before it
+      // was, which must not hold up the next one's turn.
       input.order?.queued();
     }
   }
@@ -979,22 +981,25 @@ export class SqliteMailStore implements MailStore {
   }
 
   async readBlob(blobId: string, range?: { start: number; end: number }): Promise<Buffer> {
-    const row = this.statements.get(`SELECT size, data FROM blobs WHERE id = ?`).get(blobId) as { size: number; data: Buffer | null } | undefined;
-    if (!row) throw new Error(`No stored message ${blobId}`);
-    const start = Math.max(0, Math.min(range?.start ?? 0, row.size));
-    const end = Math.max(start, Math.min(range?.end ?? row.size, row.size));
-    if (row.data) return row.data.subarray(start, end);
+    const { data, start, end } = this.storedRange(blobId, range);
+    if (data) return data.subarray(start, end);
     return this.blobs.read(blobId, start, end);
   }
 
   async *blobChunks(blobId: string, range?: { start: number; end: number }, reusable?: () => boolean): AsyncGenerator<Buffer> {
-    const row = this.statements.get(`SELECT size, data IS NULL AS external FROM blobs WHERE id = ?`).get(blobId) as { size: number; external: number } | undefined;
+    const { data, start, end } = this.storedRange(blobId, range);
+    // A message kept in the database is at most INLINE_BLOB_LIMIT: one piece.
+    if (data) yield data.subarray(start, end);
+    else yield* this.blobs.chunks(blobId, start, end, BLOB_CHUNK, reusable);
+  }
+
+  /** A blob's bytes when kept in the database (else null: a file), and `range` cut to its size. */
+  private storedRange(blobId: string, range?: { start: number; end: number }): { data: Buffer | null; start: number; end: number } {
+    const row = this.statements.get(`SELECT size, data FROM blobs WHERE id = ?`).get(blobId) as { size: number; data: Buffer | null } | undefined;
     if (!row) throw new Error(`No stored message ${blobId}`);
     const start = Math.max(0, Math.min(range?.start ?? 0, row.size));
     const end = Math.max(start, Math.min(range?.end ?? row.size, row.size));
-    // A message kept in the database is at most INLINE_BLOB_LIMIT: one piece.
-    if (!row.external) yield await this.readBlob(blobId, { start, end });
-    else yield* this.blobs.chunks(blobId, start, end, BLOB_CHUNK, reusable);
+    return { data: row.data, start, end };
   }
 
   private selectRows(folderId: number, uids: number[]): MessageRow[] {
