@@ -107,3 +107,38 @@ test('a database from before the subscriptions table: subscribed folders become 
     rmSync(folder, { recursive: true, force: true });
   }
 });
+
+test('the folder map follows writes made through another connection to the same database', async () => {
+  // Two stores on one folder, as a second process on the machine would be: the first keeps its
+  // map of UIDs, MODSEQs and flags, and must see what the second changed (src/store/folder-map.ts).
+  const folder = mkdtempSync(join(tmpdir(), 'mailroom-map-'));
+  const first = await SqliteMailStore.open(folder);
+  const second = await SqliteMailStore.open(folder);
+  try {
+    await first.provisionMailbox('mapped', 'en-US');
+    const inbox = (await first.folder('mapped', 'INBOX'))!.id;
+    const raw = (n: number) => Buffer.from(`Subject: ${n}\r\nMessage-ID: <${n}@example.com>\r\n\r\nbody ${n}\r\n`);
+    for (let n = 0; n < 20; n++) await first.append(inbox, { raw: raw(n), flags: n % 3 === 0 ? ['\\Seen'] : [] });
+    const asRows = async (store: SqliteMailStore) => (await store.messages(inbox)).map((m) => [m.uid, m.modseq, m.flags]);
+    const mapped = async () => (await first.flagRows(inbox, { fromUid: 1, toUid: 0xffffffff })).map((r) => [r.uid, r.modseq, [...r.flags]]);
+    assert.deepEqual(await mapped(), await asRows(first));
+    // Each write alone (one that leaves the count unchanged too), then several together.
+    await second.storeFlags(inbox, [2, 5, 9], 'add', ['\\Flagged', '$Work']);
+    assert.deepEqual(await mapped(), await asRows(second));
+    await second.expunge(inbox, [3, 20]);
+    assert.deepEqual(await mapped(), await asRows(second));
+    await second.append(inbox, { raw: raw(21), flags: ['\\Answered'] });
+    assert.deepEqual(await mapped(), await asRows(second));
+    await second.storeFlags(inbox, [1], 'replace', []);
+    await second.expunge(inbox, [4]);
+    await second.append(inbox, { raw: raw(22), flags: [] });
+    assert.deepEqual(await mapped(), await asRows(second));
+    assert.deepEqual(Array.from((await first.snapshot(inbox)).uids), (await asRows(second)).map((r) => r[0]));
+    // A range from the middle, as FETCH asks slice by slice.
+    assert.deepEqual((await first.flagRows(inbox, { fromUid: 3, toUid: 10 })).map((r) => r.uid), [5, 6, 7, 8, 9, 10]);
+  } finally {
+    await second.close();
+    await first.close();
+    rmSync(folder, { recursive: true, force: true });
+  }
+});

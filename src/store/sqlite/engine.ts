@@ -10,6 +10,7 @@ import { BlobFiles } from '../blob/files.ts';
 import { canonicalFolderName, defaultFolderNames, DEFAULT_ROLES, folderNameProblem } from '../folder-names.ts';
 import { dayNumber, messageSortKeys, type SortKeys } from '../../mime/index.ts';
 import { summarizeHeaders } from '../header-summary.ts';
+import { FolderMap, type ChangedRow } from '../folder-map.ts';
 import type { DateOp, SearchKey } from '../search.ts';
 import { normalizeFlags, applyFlagOperation, hasSeen } from '../flags.ts';
 import {
@@ -156,21 +157,12 @@ const GATHER_MS = 2;
 /** Folders of up to this many messages answer text keys message by message (see SearchContext.perRow). */
 const DEFAULT_TEXT_SCAN_LIMIT = 2000;
 
-/** A folder's UIDs as last read, brought up to date from the change log at the next snapshot. */
-interface UidMap {
-  uids: Uint32Array;
-  length: number;
-  uidValidity: number;
-  uidNext: number;
-  modseq: number;
-}
-
-/** Folders whose UID maps are kept (4 bytes a message); the least recently selected go first. */
-const UID_MAP_FOLDERS = 64;
+/** Folders whose maps are kept (4 bytes a message, 16 with flags); the least recently used go first. */
+const FOLDER_MAPS = 64;
 
 export class SqliteMailStore implements MailStore {
-  /** UID maps of recently selected folders (see snapshot()). */
-  private readonly uidMaps = new Map<number, UidMap>();
+  /** Maps of recently used folders (see folderMap()). */
+  private readonly folderMaps = new Map<number, FolderMap>();
   private readonly listeners = new Map<string, Set<ChangeListener>>();
   private readonly pendingEvents: { mailboxId: string; folderId: number; highestModseq: number }[] = [];
   private readonly now: () => Date;
@@ -686,7 +678,7 @@ export class SqliteMailStore implements MailStore {
 
   async snapshot(folderId: number): Promise<FolderSnapshot> {
     const f = this.folderRow(folderId);
-    const map = this.uidMap(f);
+    const map = this.folderMap(f);
     const firstUnseen = f.unseen === 0 ? null
       : this.statements.get(`SELECT uid AS first_unseen FROM messages WHERE folder_id = ? AND seen = 0 ORDER BY uid LIMIT 1`).pluck().get(folderId) as number | undefined;
     const keywords = this.statements.get(`SELECT name FROM folder_keywords WHERE folder_id = ? ORDER BY rowid`).pluck().all(folderId) as Flag[];
@@ -702,47 +694,41 @@ export class SqliteMailStore implements MailStore {
   }
 
   /**
-   * The folder's UIDs, ascending. A map read before is brought forward from the change log (UIDs
-   * expunged since its MODSEQ, UIDs from its UIDNEXT on), both index range reads, so a SELECT
-   * does not read every row; it is read whole the first time, or when anything disagrees with
-   * the folder's counters (a write by another process, a new UIDVALIDITY).
+   * The folder's messages in memory (src/store/folder-map.ts): its UIDs, and with `withFlags`
+   * each one's MODSEQ and flags too. A map read before is brought forward from the change log
+   * (UIDs expunged since its MODSEQ; UIDs from its UIDNEXT on, or with flags the rows changed
+   * since its MODSEQ), index range reads all, so neither SELECT nor FETCH 1:* (FLAGS) reads
+   * every row; it is read whole the first time, or when anything disagrees with the folder's
+   * counters (a write by another process, a new UIDVALIDITY).
    */
-  private uidMap(f: FolderRow): UidMap {
-    let map = this.uidMaps.get(f.id);
-    this.uidMaps.delete(f.id);
+  private folderMap(f: FolderRow, withFlags = false): FolderMap {
+    let map = this.folderMaps.get(f.id);
+    this.folderMaps.delete(f.id);
     if (map && (map.uidValidity !== f.uid_validity || map.modseq > f.highest_modseq || map.uidNext > f.uid_next)) map = undefined;
+    if (map && withFlags && !map.hasFlags) map = undefined;
     if (map && map.modseq < f.highest_modseq) {
-      const gone = this.statements.get(`SELECT uid AS expunged_uid FROM expunged WHERE folder_id = ? AND modseq > ? ORDER BY uid`).pluck().all(f.id, map.modseq) as number[];
-      if (gone.length > 0) {
-        let j = 0;
-        let kept = 0;
-        for (let i = 0; i < map.length; i++) {
-          const uid = map.uids[i]!;
-          while (j < gone.length && gone[j]! < uid) j++;
-          if (j < gone.length && gone[j] === uid) continue;
-          map.uids[kept++] = uid;
-        }
-        map.length = kept;
+      map.removeExpunged(this.statements.get(`SELECT uid AS expunged_uid FROM expunged WHERE folder_id = ? AND modseq > ? ORDER BY uid`).pluck().all(f.id, map.modseq) as number[]);
+      if (map.hasFlags) {
+        const changed = this.statements.get(`SELECT uid, modseq, flags AS changed_flags FROM messages WHERE folder_id = ? AND modseq > ? ORDER BY uid`)
+          .raw(true).all(f.id, map.modseq) as ChangedRow[];
+        if (!map.applyChanged(changed)) map = undefined;
+      } else {
+        map.appendUids(this.statements.get(`SELECT uid AS new_uid FROM messages WHERE folder_id = ? AND uid >= ? ORDER BY uid`).pluck().all(f.id, map.uidNext) as number[]);
       }
-      const added = this.statements.get(`SELECT uid AS new_uid FROM messages WHERE folder_id = ? AND uid >= ? ORDER BY uid`).pluck().all(f.id, map.uidNext) as number[];
-      if (map.length + added.length > map.uids.length) {
-        const grown = new Uint32Array(Math.max(1024, (map.length + added.length) * 1.25));
-        grown.set(map.uids.subarray(0, map.length));
-        map.uids = grown;
+      if (map) {
+        map.modseq = f.highest_modseq;
+        map.uidNext = f.uid_next;
       }
-      map.uids.set(added, map.length);
-      map.length += added.length;
-      map.modseq = f.highest_modseq;
-      map.uidNext = f.uid_next;
     }
     if (!map || map.length !== f.messages) {
-      const all = this.statements.get(`SELECT uid AS map_uid FROM messages WHERE folder_id = ? ORDER BY uid`).pluck().all(f.id) as number[];
-      const uids = new Uint32Array(Math.max(1024, Math.ceil(all.length * 1.25)));
-      uids.set(all);
-      map = { uids, length: all.length, uidValidity: f.uid_validity, uidNext: f.uid_next, modseq: f.highest_modseq };
+      map = withFlags
+        ? FolderMap.withFlags(this.statements.get(`SELECT uid, modseq, flags AS map_flags FROM messages WHERE folder_id = ? ORDER BY uid`).raw(true).all(f.id) as ChangedRow[],
+          f.uid_validity, f.uid_next, f.highest_modseq)
+        : new FolderMap(this.statements.get(`SELECT uid AS map_uid FROM messages WHERE folder_id = ? ORDER BY uid`).pluck().all(f.id) as number[],
+          f.uid_validity, f.uid_next, f.highest_modseq);
     }
-    this.uidMaps.set(f.id, map);
-    if (this.uidMaps.size > UID_MAP_FOLDERS) this.uidMaps.delete(this.uidMaps.keys().next().value!);
+    this.folderMaps.set(f.id, map);
+    if (this.folderMaps.size > FOLDER_MAPS) this.folderMaps.delete(this.folderMaps.keys().next().value!);
     return map;
   }
 
@@ -911,10 +897,9 @@ export class SqliteMailStore implements MailStore {
   }
 
   async flagRows(folderId: number, range: { fromUid: number; toUid: number }): Promise<FlagRow[]> {
-    // Three columns as arrays, not whole rows as objects: a fifth of the cost of messages().
-    const rows = this.statements.get(`SELECT uid, modseq, flags AS flag_json FROM messages WHERE folder_id = ? AND uid >= ? AND uid <= ? ORDER BY uid`)
-      .raw(true).all(folderId, range.fromUid, range.toUid) as [number, number, string][];
-    return rows.map(([uid, modseq, json]) => ({ uid, modseq, flags: this.parsedFlags(json) }));
+    // From the folder's map, brought forward from the change log: a resync of a large folder
+    // reads no row (FETCH 1:* asks slice by slice, each slice a binary search and a walk).
+    return this.folderMap(this.folderRow(folderId), true).flagRows(range.fromUid, range.toUid);
   }
 
   async sortedUids(folderId: number, order: readonly { column: SortColumn; reverse: boolean }[], uids: readonly number[]): Promise<Uint32Array> {
@@ -960,19 +945,6 @@ export class SqliteMailStore implements MailStore {
       out.push({ uid, sent, subjectKey, replyOrForward: reply === 1, messageId, references: references === '' ? [] : references.split(' ') });
     }
     return out;
-  }
-
-  /** Flag lists by their stored JSON: a folder has few distinct ones, each parsed once. */
-  private readonly flagLists = new Map<string, readonly Flag[]>();
-
-  private parsedFlags(json: string): readonly Flag[] {
-    let flags = this.flagLists.get(json);
-    if (!flags) {
-      if (this.flagLists.size >= 4096) this.flagLists.clear();
-      flags = Object.freeze(JSON.parse(json) as Flag[]);
-      this.flagLists.set(json, flags);
-    }
-    return flags;
   }
 
   async message(folderId: number, uid: number): Promise<MessageSummary | undefined> {
