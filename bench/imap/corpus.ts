@@ -12,6 +12,13 @@ export interface ImapUser extends BenchUser {
   seen: boolean[];
   /** Whether each message starts out \Flagged (none when absent). */
   flagged?: boolean[];
+  /**
+   * Folders besides INBOX, created on both servers (none when absent): '/' between levels, each
+   * parent listed before its children, no '.' (Dovecot's Maildir++ joins levels with it on disk).
+   */
+  folders?: string[];
+  /** The folder of each message (same index as messages): 0 for INBOX, k for folders[k - 1]; INBOX when absent. */
+  folderOf?: Uint16Array;
 }
 
 /** The words SEARCH BODY looks for; each is in 1 message out of 20. */

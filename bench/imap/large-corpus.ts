@@ -1,6 +1,8 @@
 // The mail of the large-mailbox benchmarks (bench/imap/large.ts, bench/store/disk.ts): one user's
-// INBOX of varied mail, generated from a seed so that every run and both servers get the same bytes.
+// varied mail, in INBOX or spread over folders, generated from a seed so that every run and both
+// servers get the same bytes in the same folders.
 import type { ImapUser } from './corpus.ts';
+import { DEFAULT_ROLES, defaultFolderNames } from '../../src/store/folder-names.ts';
 import { prng } from '../../test/support/random.ts';
 
 export const LARGE_USER = 'big';
@@ -41,7 +43,8 @@ function body(random: () => number, bytes: number): string {
   return lines.join('\r\n');
 }
 
-export function largeCorpus(count: number): ImapUser {
+/** `count` messages, all in INBOX, or spread over `folders` folders (INBOX and largeFolders(folders)). */
+export function largeCorpus(count: number, folders = 1): ImapUser {
   const random = prng(15_000 + count);
   const messages: Buffer[] = [];
   const seen: boolean[] = [];
@@ -68,6 +71,60 @@ export function largeCorpus(count: number): ImapUser {
     seen.push(random() < 0.7);
     flagged.push(random() < 0.05);
   }
-  return { name: USER, password: LARGE_PASSWORD, messages, seen, flagged };
+  const user = { name: USER, password: LARGE_PASSWORD, messages, seen, flagged };
+  return folders > 1 ? { ...user, folders: largeFolders(folders), folderOf: spreadOverFolders(count, folders) } : user;
+}
+
+// ── The folders ────────────────────────────────────────────────────────────────────────────
+// A mailbox kept for years: the folders every Mailroom mailbox has (so that both servers list the
+// same folders), projects and clients with subfolders, a few named in Chinese (as a mailbox moved
+// from a zh-TW Outlook has them) and one with '&' (both need modified UTF-7), then an archive by
+// year and month, going back as far as the count asks.
+
+const MAILROOM_FOLDERS = DEFAULT_ROLES.map((role) => defaultFolderNames('en')[role]);
+const NAMED_FOLDERS = ['Projects', 'Projects/Apollo', 'Projects/Apollo/Design reviews', 'Projects/Borealis', 'Projects/Cascade',
+  'Clients', 'Clients/Contoso', 'Clients/Fabrikam', 'Clients/Northwind Traders', '寄件備份', '客戶', '客戶/台北', '客戶/上海', '報價單',
+  'Finance', 'Finance/Invoices', 'Finance/Expenses', 'R&D', 'HR', 'Receipts', 'Travel', 'Newsletters', 'Mailing lists', 'Mailing lists/ietf-imap'];
+
+/** The fewest folders (INBOX included) that hold every folder Mailroom gives a mailbox. */
+export const MIN_FOLDERS = 1 + MAILROOM_FOLDERS.length;
+
+/** The folders besides INBOX of a mailbox of `count` folders, each parent before its children. */
+export function largeFolders(count: number): string[] {
+  const names = [...MAILROOM_FOLDERS, ...NAMED_FOLDERS];
+  for (let year = 2025; names.length < count - 1; year--) {
+    names.push(`Archive/${year}`, ...MONTHS.map((_, m) => `Archive/${year}/${String(m + 1).padStart(2, '0')}`));
+  }
+  return names.slice(0, count - 1);
+}
+
+/**
+ * The folder of each message, 0 for INBOX: the folder of rank r gets a share of the mail in
+ * proportion to r^-0.8 (INBOX, rank 1, gets about 10% at 200 folders, 21% at 20), the other
+ * folders' ranks shuffled from the seed. A generator of its own, so the messages are the same
+ * bytes whatever the folder count.
+ */
+function spreadOverFolders(count: number, folders: number): Uint16Array {
+  const random = prng(16_000 + folders);
+  const ranks = Array.from({ length: folders }, (_, k) => k + 1);
+  for (let k = folders - 1; k > 1; k--) {
+    const j = 1 + Math.floor(random() * k);
+    [ranks[k], ranks[j]] = [ranks[j]!, ranks[k]!];
+  }
+  const cumulative: number[] = [];
+  let total = 0;
+  for (const rank of ranks) cumulative.push((total += rank ** -0.8));
+  const folderOf = new Uint16Array(count);
+  for (let i = 0; i < count; i++) {
+    const x = random() * total;
+    let lo = 0;
+    for (let hi = folders - 1; lo < hi;) {
+      const mid = (lo + hi) >> 1;
+      if (cumulative[mid]! > x) hi = mid;
+      else lo = mid + 1;
+    }
+    folderOf[i] = lo;
+  }
+  return folderOf;
 }
 

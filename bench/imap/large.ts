@@ -3,28 +3,39 @@
 // memory a session adds, the disk the mail and its indexes take, and the APPEND fill rate of
 // one client pipelining with LITERAL+.
 //
-//   node --import tsx bench/imap/large.ts [--sizes 1000,10000,100000] [--servers mailroom,dovecot]
+//   node --import tsx bench/imap/large.ts [--sizes 1000,10000,100000] [--folders 1] [--servers mailroom,dovecot]
 //        [--reps 5] [--append 2000] [--commands select,fetch-all,...] [--json out.json]
 //
 // Each size gets fresh servers seeded with the same bytes (the store API for Mailroom, maildirs
 // for Dovecot; see targets.ts). Each command runs once on each server as a warm-up, then `reps`
-// times taking turns, and the median is reported. Answers to SEARCH, SORT and THREAD are
+// times taking turns, and the median is reported. Answers to SEARCH, SORT, THREAD and STATUS are
 // compared between the servers. To profile Mailroom, give BENCH_MAILROOM_NODE_OPTIONS, e.g.
 // "--cpu-prof --cpu-prof-dir=/tmp/prof", with --commands to keep the profile to a few commands.
+//
+// --folders N (1 unless given) spreads each size's messages over N folders, as in a mailbox kept
+// for years (large-corpus.ts): INBOX with the largest share (about 10% at 200 folders), the
+// folders every Mailroom mailbox has, projects, clients, a few with Chinese names, an archive by
+// year and month. N is 1 or at least 6, so that both servers hold the same folders. The
+// commands above still run on INBOX; three more time the whole mailbox: list-status (LIST with
+// RETURN STATUS, RFC 5819), select-each (SELECT of every folder in turn) and status-all (STATUS
+// of every folder in turn), their counts compared (HIGHESTMODSEQ left out: each server counts its
+// own). "--sizes 1000000 --folders 200" is issue 15's million messages in 200 folders.
 import { createHash } from 'node:crypto';
 import { readdirSync, statSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { ImapClient, type Reply } from './client.ts';
-import { LARGE_PASSWORD as PASSWORD, LARGE_USER as USER, largeCorpus } from './large-corpus.ts';
+import { encodeMailboxUtf7 } from '../../src/imap/protocol/utf7.ts';
+import { ImapClient, quoted, type Reply } from './client.ts';
+import { LARGE_PASSWORD as PASSWORD, LARGE_USER as USER, largeCorpus, MIN_FOLDERS } from './large-corpus.ts';
 import { treeMemory } from './procfs.ts';
 import { dovecotAvailable, startDovecotTarget, startMailroomTarget, type Target } from './targets.ts';
 
 const { values } = parseArgs({
   options: {
     sizes: { type: 'string', default: '1000,10000,100000' },
+    folders: { type: 'string', default: '1' },
     servers: { type: 'string', default: 'mailroom,dovecot' },
     reps: { type: 'string', default: '5' },
     append: { type: 'string', default: '2000' },
@@ -34,6 +45,10 @@ const { values } = parseArgs({
 });
 
 const sizes = values.sizes!.split(',').map(Number).filter((n) => n > 0);
+const folders = Number(values.folders);
+if (!Number.isInteger(folders) || (folders !== 1 && folders < MIN_FOLDERS)) {
+  throw new Error(`--folders ${values.folders}: 1, or ${MIN_FOLDERS} or more (INBOX and the folders every Mailroom mailbox has, so that both servers hold the same folders)`);
+}
 const reps = Number(values.reps);
 const appendCount = Number(values.append);
 const wanted = values.servers!.split(',');
@@ -43,37 +58,94 @@ const STORE_MESSAGES = 27_000;
 
 // ── Measuring ────────────────────────────────────────────────────────────────────────────────
 
+type Context = Pick<Session, 'modseq' | 'count' | 'mailboxes'>;
+
 interface Command {
   id: string;
   label: string;
-  line: (ctx: { modseq: number; count: number }) => string;
-  /** Compare the answers of both servers (SEARCH, SORT, THREAD). */
-  compare?: boolean;
+  /** The command, or commands sent one after the other and timed together. */
+  line: (ctx: Context) => string | string[];
+  /** The part of the untagged answers both servers must give alike; not compared when absent. */
+  compare?: (untagged: string[]) => string[];
   /** Runs before each timed run, untimed (the STORE measure puts the flags back). */
-  before?: (ctx: { modseq: number; count: number }) => string;
+  before?: (ctx: Context) => string;
+  /** Leaves another folder selected, or INBOX's counters changed: SELECT INBOX again, untimed. */
+  reselect?: boolean;
 }
 
 let threadRuns = 0;
 const storeRange = (count: number) => `1:${Math.min(count, STORE_MESSAGES)}`;
 
+const searchAnswer = (untagged: string[]) => untagged.filter((u) => /^(SEARCH|SORT|THREAD|ESEARCH)/.test(u));
+
+/** A quoted string or an atom at the start of `text`, unquoted. */
+function leadingString(text: string): string {
+  if (!text.startsWith('"')) return text.split(' ')[0]!;
+  return /^"((?:[^"\\]|\\.)*)"/.exec(text)![1]!.replace(/\\(.)/g, '$1');
+}
+
+/** Each folder's STATUS numbers as "name MESSAGES n UIDNEXT n UNSEEN n", in name order; HIGHESTMODSEQ left out (each server counts its own). */
+function folderCounts(untagged: string[]): string[] {
+  const counts: string[] = [];
+  for (const u of untagged) {
+    const status = /^STATUS (.+) \(([^)]*)\)$/.exec(u);
+    if (!status) continue;
+    const items = status[2]!.split(' ');
+    const pairs = Array.from({ length: items.length / 2 }, (_, k) => `${items[2 * k]} ${items[2 * k + 1]}`);
+    counts.push(`${leadingString(status[1]!)} ${pairs.filter((p) => !p.startsWith('HIGHESTMODSEQ ')).sort().join(' ')}`);
+  }
+  return counts.sort();
+}
+
+/** The folders LIST names, with the hierarchy separator, in name order (attributes differ: Mailroom gives special-use ones). */
+function listedFolders(untagged: string[]): string[] {
+  return untagged.flatMap((u) => {
+    const list = /^LIST \([^)]*\) (NIL|"(?:[^"\\]|\\.)*") (.*)$/.exec(u);
+    return list ? [`${list[1]} ${leadingString(list[2]!)}`] : [];
+  }).sort();
+}
+
+/** What SELECT says of each folder's size: EXISTS and UIDNEXT. */
+const selectCounts = (untagged: string[]) => untagged.flatMap((u) => /^\d+ EXISTS$|^OK \[UIDNEXT \d+\]/.exec(u)?.[0] ?? []);
+
+const STATUS_ITEMS = '(MESSAGES UNSEEN UIDNEXT HIGHESTMODSEQ)';
+
+/** Commands on every folder, with --folders above 1. */
+const FOLDER_COMMANDS: Command[] = [
+  {
+    id: 'list-status', label: `LIST "" "*" RETURN (STATUS ${STATUS_ITEMS})`,
+    line: () => `LIST "" "*" RETURN (STATUS ${STATUS_ITEMS})`,
+    compare: (untagged) => [...listedFolders(untagged), ...folderCounts(untagged)],
+  },
+  {
+    id: 'select-each', label: `SELECT each of the ${folders} folders in turn`,
+    line: ({ mailboxes }) => mailboxes.map((m) => `SELECT ${m}`), compare: selectCounts, reselect: true,
+  },
+  {
+    id: 'status-all', label: `STATUS ${STATUS_ITEMS} of each folder in turn`,
+    line: ({ mailboxes }) => mailboxes.map((m) => `STATUS ${m} ${STATUS_ITEMS}`), compare: folderCounts,
+  },
+];
+
 const COMMANDS: Command[] = [
-  { id: 'select', label: 'SELECT INBOX', line: () => 'SELECT INBOX' },
+  { id: 'select', label: 'SELECT INBOX', line: () => 'SELECT INBOX', reselect: true },
+  ...(folders > 1 ? FOLDER_COMMANDS : []),
   { id: 'fetch-all', label: 'FETCH 1:* (UID FLAGS)', line: () => 'FETCH 1:* (UID FLAGS)' },
   { id: 'changedsince', label: 'UID FETCH 1:* (FLAGS) (CHANGEDSINCE highest−1)', line: ({ modseq }) => `UID FETCH 1:* (FLAGS) (CHANGEDSINCE ${modseq - 1})` },
-  { id: 'sort-arrival', label: 'UID SORT (ARRIVAL)', line: () => 'UID SORT (ARRIVAL) US-ASCII ALL', compare: true },
-  { id: 'sort-date', label: 'UID SORT (DATE)', line: () => 'UID SORT (DATE) US-ASCII ALL', compare: true },
-  { id: 'sort-subject', label: 'UID SORT (SUBJECT)', line: () => 'UID SORT (SUBJECT) US-ASCII ALL', compare: true },
-  { id: 'sort-from', label: 'UID SORT (FROM)', line: () => 'UID SORT (FROM) US-ASCII ALL', compare: true },
-  { id: 'sort-size', label: 'UID SORT (SIZE)', line: () => 'UID SORT (SIZE) US-ASCII ALL', compare: true },
-  { id: 'thread', label: 'UID THREAD REFERENCES', line: () => 'UID THREAD REFERENCES US-ASCII ALL', compare: true },
+  { id: 'sort-arrival', label: 'UID SORT (ARRIVAL)', line: () => 'UID SORT (ARRIVAL) US-ASCII ALL', compare: searchAnswer },
+  { id: 'sort-date', label: 'UID SORT (DATE)', line: () => 'UID SORT (DATE) US-ASCII ALL', compare: searchAnswer },
+  { id: 'sort-subject', label: 'UID SORT (SUBJECT)', line: () => 'UID SORT (SUBJECT) US-ASCII ALL', compare: searchAnswer },
+  { id: 'sort-from', label: 'UID SORT (FROM)', line: () => 'UID SORT (FROM) US-ASCII ALL', compare: searchAnswer },
+  { id: 'sort-size', label: 'UID SORT (SIZE)', line: () => 'UID SORT (SIZE) US-ASCII ALL', compare: searchAnswer },
+  { id: 'thread', label: 'UID THREAD REFERENCES', line: () => 'UID THREAD REFERENCES US-ASCII ALL', compare: searchAnswer },
   // Another set of messages each time (one left out), so that no answer kept from an earlier
   // THREAD can be used: the cost of the first THREAD after the folder changed.
   { id: 'thread-changed', label: 'UID THREAD REFERENCES, a new set each time', line: ({ count }) => `UID THREAD REFERENCES US-ASCII NOT UID ${count - (threadRuns++ % 50)}` },
-  { id: 'search-body-rare', label: 'UID SEARCH BODY (a word in no message)', line: () => 'UID SEARCH BODY zyzzyva', compare: true },
-  { id: 'search-body-common', label: 'UID SEARCH BODY budget (a word in most messages)', line: () => 'UID SEARCH BODY budget', compare: true },
-  { id: 'search-unseen', label: 'UID SEARCH UNSEEN', line: () => 'UID SEARCH UNSEEN', compare: true },
-  { id: 'search-flagged', label: 'UID SEARCH FLAGGED', line: () => 'UID SEARCH FLAGGED', compare: true },
-  { id: 'search-since', label: 'UID SEARCH SINCE 21-Nov-2026', line: () => 'UID SEARCH SINCE 21-Nov-2026', compare: true },
+  { id: 'search-body-rare', label: 'UID SEARCH BODY (a word in no message)', line: () => 'UID SEARCH BODY zyzzyva', compare: searchAnswer },
+  { id: 'search-body-common', label: 'UID SEARCH BODY budget (a word in most messages)', line: () => 'UID SEARCH BODY budget', compare: searchAnswer },
+  { id: 'search-unseen', label: 'UID SEARCH UNSEEN', line: () => 'UID SEARCH UNSEEN', compare: searchAnswer },
+  { id: 'search-flagged', label: 'UID SEARCH FLAGGED', line: () => 'UID SEARCH FLAGGED', compare: searchAnswer },
+  { id: 'search-since', label: 'UID SEARCH SINCE 21-Nov-2026', line: () => 'UID SEARCH SINCE 21-Nov-2026', compare: searchAnswer },
   { id: 'fetch-newest', label: 'UID FETCH newest 100 (ENVELOPE BODYSTRUCTURE RFC822.SIZE)', line: ({ count }) => `FETCH ${Math.max(1, count - 99)}:* (UID ENVELOPE BODYSTRUCTURE RFC822.SIZE)` },
   {
     id: 'store', label: `UID STORE +FLAGS.SILENT (\\Seen) on ${STORE_MESSAGES.toLocaleString('en')} (or all)`,
@@ -87,15 +159,21 @@ const selected = values.commands ? COMMANDS.filter((c) => values.commands!.split
 interface Session {
   target: Target;
   client: ImapClient;
+  /** INBOX's HIGHESTMODSEQ and EXISTS at the last SELECT. */
   modseq: number;
   count: number;
+  /** Every folder, INBOX first, as a command names it (modified UTF-7, quoted). */
+  mailboxes: string[];
 }
 
-async function open(target: Target): Promise<Session> {
+async function open(target: Target, folderNames: string[]): Promise<Session> {
   const client = await ImapClient.connect({ port: target.plainPort, tls: false, timeoutMs: 60_000 });
   await client.ok(`LOGIN ${USER} ${PASSWORD}`);
   await client.ok('ENABLE CONDSTORE');
-  const session: Session = { target, client, modseq: 0, count: 0 };
+  if (selected.some((c) => c.id === 'list-status') && !(await client.ok('CAPABILITY')).untagged.some((u) => /^CAPABILITY .*\bLIST-STATUS\b/.test(u))) {
+    throw new Error(`${target.name} does not offer LIST-STATUS (RFC 5819)`);
+  }
+  const session: Session = { target, client, modseq: 0, count: 0, mailboxes: folderNames.map((name) => quoted(encodeMailboxUtf7(name))) };
   await reselect(session);
   return session;
 }
@@ -111,14 +189,16 @@ async function reselect(session: Session): Promise<Reply> {
   return reply;
 }
 
-async function timed(session: Session, line: string): Promise<{ ms: number; reply: Reply }> {
+/** Sends the lines one after the other: the time from the first sent to the last answered, and the replies. */
+async function timed(session: Session, lines: string[]): Promise<{ ms: number; replies: Reply[] }> {
   const start = performance.now();
-  const reply = await session.client.ok(line, { timeoutMs: 0 });
-  return { ms: reply.at - start, reply };
+  const replies: Reply[] = [];
+  for (const line of lines) replies.push(await session.client.ok(line, { timeoutMs: 0 }));
+  return { ms: replies.at(-1)!.at - start, replies };
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-const digest = (reply: Reply) => createHash('sha256').update(reply.untagged.filter((u) => /^(SEARCH|SORT|THREAD|ESEARCH)/.test(u)).join('\n')).digest('hex').slice(0, 12);
+const digest = (lines: string[]) => createHash('sha256').update(lines.join('\n')).digest('hex').slice(0, 12);
 
 /** Bytes under a folder, split by what they hold. */
 function diskUsage(root: string): Record<string, number> {
@@ -132,7 +212,7 @@ function diskUsage(root: string): Record<string, number> {
         const kind = /\/blobs\//.test(path) ? 'mail (blob files)'
           : /mailbox\.db/.test(entry.name) ? 'mailbox.db (+wal)'
           : /index\.db/.test(entry.name) ? 'index.db (+wal)'
-          : /\/Maildir\/(cur|new)\//.test(path) ? 'mail (maildir files)'
+          : /\/Maildir\/(\.[^/]+\/)?(cur|new)\//.test(path) ? 'mail (maildir files)'
           : /dovecot/.test(entry.name) && /Maildir/.test(path) ? 'dovecot indexes'
           : 'other';
         out[kind] = (out[kind] ?? 0) + size;
@@ -192,6 +272,8 @@ async function appendRate(target: Target, messages: Buffer[]): Promise<number> {
 
 interface SizeResult {
   size: number;
+  /** Messages in INBOX, where the per-command timings run (all of them with --folders 1). */
+  inboxMessages: number;
   mailBytes: number;
   rows: { id: string; label: string; ms: Record<string, number>; same?: boolean }[];
   memory: Record<string, { selectKb: number; sortKb: number }>;
@@ -201,9 +283,14 @@ interface SizeResult {
 }
 
 async function runSize(size: number): Promise<SizeResult> {
-  const user = largeCorpus(size);
+  const user = largeCorpus(size, folders);
   const mailBytes = user.messages.reduce((n, m) => n + m.length, 0);
-  console.log(`\n${size.toLocaleString('en')} messages, ${(mailBytes / 1e6).toFixed(1)} MB of mail`);
+  const folderNames = ['INBOX', ...(user.folders ?? [])];
+  const perFolder = new Array<number>(folderNames.length).fill(0);
+  for (const k of user.folderOf ?? new Uint16Array(size)) perFolder[k]!++;
+  const inboxMessages = perFolder[0]!;
+  const spread = folders > 1 ? ` in ${folders} folders (INBOX ${inboxMessages.toLocaleString('en')}, the others ${Math.min(...perFolder.slice(1)).toLocaleString('en')} to ${Math.max(...perFolder.slice(1)).toLocaleString('en')})` : '';
+  console.log(`\n${size.toLocaleString('en')} messages${spread}, ${(mailBytes / 1e6).toFixed(1)} MB of mail`);
   const targets: Target[] = [];
   const seedSeconds: Record<string, number> = {};
   const options = { users: [user], idleUsers: [], maxConnections: 50, seedConcurrency: 256 };
@@ -217,12 +304,12 @@ async function runSize(size: number): Promise<SizeResult> {
     targets.push(await startDovecotTarget(options));
     seedSeconds.Dovecot = (performance.now() - t0) / 1000;
   }
-  const result: SizeResult = { size, mailBytes, rows: [], memory: {}, disk: {}, appendRate: {}, seedSeconds };
+  const result: SizeResult = { size, inboxMessages, mailBytes, rows: [], memory: {}, disk: {}, appendRate: {}, seedSeconds };
   try {
     const sessions: Session[] = [];
     for (const target of targets) {
       const t0 = performance.now();
-      const session = await open(target);
+      const session = await open(target, folderNames);
       // Mailroom indexes the text in the background after a start, Dovecot builds its index at
       // the first SELECT: a text search waits for both, so the timings below see neither.
       // (A search that waited too long for the index is answered NO; it is asked again.)
@@ -239,10 +326,10 @@ async function runSize(size: number): Promise<SizeResult> {
       for (let round = 0; round <= reps; round++) {
         for (const s of sessions) {
           if (command.before) await s.client.ok(command.before(s), { timeoutMs: 0 });
-          const { ms, reply } = await timed(s, command.line(s));
-          if (command.id === 'select') await reselect(s);
-          if (round === 0) digests.set(s, digest(reply));
-          else times.get(s)!.push(ms);
+          const { ms, replies } = await timed(s, [command.line(s)].flat());
+          if (command.reselect) await reselect(s);
+          if (round > 0) times.get(s)!.push(ms);
+          else if (command.compare) digests.set(s, digest(command.compare(replies.flatMap((r) => r.untagged))));
         }
       }
       const ms = Object.fromEntries(sessions.map((s) => [s.target.name, median(times.get(s)!)]));
@@ -290,9 +377,11 @@ console.log(`Large mailboxes: ${cpus().length} cores, load average ${loadavg().m
 for (const size of sizes) results.push(await runSize(size));
 console.log(`\nload average at the end: ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
 
-// The table for docs/benchmarks.md: ms Mailroom / Dovecot per size.
+// The table for docs/benchmarks.md: ms Mailroom / Dovecot per size (and INBOX's share of it, where
+// the commands other than the folder ones run, with --folders).
 const fmt = (n: number | undefined) => (n === undefined ? '–' : n >= 100 ? n.toFixed(0) : n >= 10 ? n.toFixed(1) : n.toFixed(2));
-console.log(`\n| Command | ${results.map((r) => r.size.toLocaleString('en')).join(' | ')} |`);
+const column = (r: SizeResult) => (folders > 1 ? `${r.size.toLocaleString('en')} in ${folders} folders (INBOX ${r.inboxMessages.toLocaleString('en')})` : r.size.toLocaleString('en'));
+console.log(`\n| Command | ${results.map(column).join(' | ')} |`);
 console.log(`|---|${results.map(() => '---').join('|')}|`);
 for (const row of results[0]?.rows ?? []) {
   const cells = results.map((r) => {
@@ -301,4 +390,4 @@ for (const row of results[0]?.rows ?? []) {
   });
   console.log(`| ${row.label} | ${cells.join(' | ')} |`);
 }
-if (values.json) writeFileSync(values.json, JSON.stringify({ load: loadavg(), results }, null, 2));
+if (values.json) writeFileSync(values.json, JSON.stringify({ load: loadavg(), folders, results }, null, 2));

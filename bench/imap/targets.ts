@@ -18,6 +18,7 @@ import { credentialsFor } from '../../src/auth/credentials.ts';
 import { MailboxDatabases } from '../../src/backend/mailbox-databases.ts';
 import { Directory } from '../../src/directory/directory.ts';
 import { createSelfSignedCertificate } from '../../src/lib/certificates.ts';
+import { encodeMailboxUtf7 } from '../../src/imap/protocol/utf7.ts';
 import { ImapClient, quoted } from './client.ts';
 import { chownTree, dovecotAvailable, mailOwner, privateInstanceSettings } from '../support/dovecot.ts';
 import type { ImapUser } from './corpus.ts';
@@ -49,8 +50,9 @@ export interface TargetOptions {
   /** Connections the server must be willing to hold at once. */
   maxConnections: number;
   /**
-   * Appends seeding one Mailroom mailbox may have in flight (1 unless given): queued together they
-   * share a commit, and they are queued in corpus order, so UIDs still follow it.
+   * Appends seeding one Mailroom mailbox may have in flight (1 unless given), whatever folders they
+   * go to: queued together they share a commit, and they are queued in corpus order, so each
+   * folder's UIDs still follow it.
    */
   seedConcurrency?: number;
   /**
@@ -223,14 +225,18 @@ export async function startMailroomTarget(options: TargetOptions, layout: Mailro
   const seed = async (user: ImapUser, share: boolean) => {
     const mailbox = await dir.createMailbox({ name: user.name, alias: user.name, credentials: await credentials(user.password, share) });
     const store = await databases.storeFor(mailbox);
-    const inbox = (await store.folder(mailbox.id, 'INBOX'))!;
+    // Folders Mailroom gives every mailbox (Sent Items and so on) are there already.
+    const folderIds: number[] = [];
+    for (const name of ['INBOX', ...(user.folders ?? [])]) {
+      folderIds.push(((await store.folder(mailbox.id, name)) ?? (await store.createFolder(mailbox.id, name))).id);
+    }
     // In corpus order, so UIDs follow it (as in the maildirs); a window of appends in flight
     // is started in that order and queued for the commit in it.
     const window = options.seedConcurrency ?? 1;
     const inFlight: Promise<unknown>[] = [];
     for (const [i, raw] of user.messages.entries()) {
       const flags = [...(user.flagged?.[i] ? ['\\Flagged'] : []), ...(user.seen[i] ? ['\\Seen'] : [])];
-      inFlight.push(store.append(inbox.id, { raw, flags, internalDate: new Date(FIRST_DATE + i * 1000) }));
+      inFlight.push(store.append(folderIds[user.folderOf?.[i] ?? 0]!, { raw, flags, internalDate: new Date(FIRST_DATE + i * 1000) }));
       if (inFlight.length >= window) await Promise.all(inFlight.splice(0));
     }
     await Promise.all(inFlight);
@@ -307,6 +313,17 @@ function dovecotHash(password: string): string {
   return hash;
 }
 
+/**
+ * Where a folder's maildir is under ~/Maildir in Dovecot's Maildir++ layout: INBOX is the top,
+ * another folder `.` + its name in modified UTF-7 (as Dovecot stores names unless told UTF-8),
+ * levels joined with '.'.
+ */
+function maildirFolder(name: string): string {
+  if (name === 'INBOX') return '';
+  if (name.includes('.')) throw new Error(`folder '${name}': Maildir++ cannot hold a '.' in a folder name`);
+  return `.${encodeMailboxUtf7(name).replaceAll('/', '.')}`;
+}
+
 export async function startDovecotTarget(options: TargetOptions): Promise<Target> {
   const version = dovecotAvailable();
   if (!version) throw new Error('dovecot is not installed (apt-get install dovecot-imapd)');
@@ -321,10 +338,13 @@ export async function startDovecotTarget(options: TargetOptions): Promise<Target
   const passwd: string[] = [];
   for (const user of [...options.users, ...options.idleUsers]) {
     const home = join(root, 'home', user.name);
-    for (const sub of ['cur', 'new', 'tmp']) mkdirSync(join(home, 'Maildir', sub), { recursive: true });
+    const folderDirs = ['INBOX', ...(user.folders ?? [])].map((name) => join(home, 'Maildir', maildirFolder(name)));
+    for (const dir of folderDirs) {
+      for (const sub of ['cur', 'new', 'tmp']) mkdirSync(join(dir, sub), { recursive: true });
+    }
     for (const [i, raw] of user.messages.entries()) {
       const name = `${1795000000 + i}.M${i}P1.bench,S=${raw.length},W=${raw.length}:2,${user.flagged?.[i] ? 'F' : ''}${user.seen[i] ? 'S' : ''}`;
-      const path = join(home, 'Maildir', 'cur', name);
+      const path = join(folderDirs[user.folderOf?.[i] ?? 0]!, 'cur', name);
       writeFileSync(path, raw);
       const date = new Date(FIRST_DATE + i * 1000);
       utimesSync(path, date, date);
@@ -352,6 +372,8 @@ export async function startDovecotTarget(options: TargetOptions): Promise<Target
     `ssl_cert = <${root}/cert.pem`,
     `ssl_key = <${root}/key.pem`,
     'disable_plaintext_auth = no',
+    // '/' between levels of IMAP folder names, as Mailroom; on disk Maildir++ still joins them with '.'.
+    'namespace inbox {\n  inbox = yes\n  separator = /\n}',
     'auth_mechanisms = plain',
     // Every imap and imap-login process keeps a connection to log, anvil, stats and so on.
     `default_client_limit = ${processes + 1000}`,
