@@ -135,7 +135,7 @@ export interface ThreadRow {
   replyOrForward: boolean;
   messageId: string | null;
   /** References (else In-Reply-To's first id), oldest first, at most the last 100. */
-  references: string[];
+  references: readonly string[];
 }
 
 export interface ChangesSince {

@@ -30,7 +30,19 @@ export function threadMessage(f: MessageFacts): ThreadMessage {
 /** A thread node; `message` is null for a dummy (a parent that is not in the result). */
 export interface ThreadNode {
   message: ThreadMessage | null;
+  /** Read only: add children with addChild (a node without children shares NO_CHILDREN). */
   children: ThreadNode[];
+}
+
+/**
+ * The children of every node that has none: most messages have no replies, and an empty array
+ * each is 100,000 allocations in a large folder. Frozen, so a push to it fails loudly.
+ */
+const NO_CHILDREN = Object.freeze([]) as unknown as ThreadNode[];
+
+function addChild(parent: ThreadNode, child: ThreadNode): void {
+  if (parent.children === NO_CHILDREN) parent.children = [child];
+  else parent.children.push(child);
 }
 
 /** Sent date, then sequence (= UID) order: RFC 5256 §2.2 step 6 and ORDEREDSUBJECT. */
@@ -72,9 +84,9 @@ export function orderedSubject(messages: readonly ThreadMessage[]): ThreadNode[]
   let current: ThreadNode | null = null;
   let currentKey = '';
   for (const f of keyed) {
-    if (current && f.subjectKey === currentKey) current.children.push({ message: f, children: [] });
+    if (current && f.subjectKey === currentKey) addChild(current, { message: f, children: NO_CHILDREN });
     else {
-      current = { message: f, children: [] };
+      current = { message: f, children: NO_CHILDREN };
       currentKey = f.subjectKey;
       threads.push(current);
     }
@@ -83,17 +95,19 @@ export function orderedSubject(messages: readonly ThreadMessage[]): ThreadNode[]
   return threads.sort(compareNodes);
 }
 
-interface Container {
-  message: ThreadMessage | null;
+/**
+ * A container of step 1, and the thread node it becomes in steps 2–4 (one object for both: a
+ * large folder makes one per message and per referenced id). `children` are the node's, made
+ * after the linking; the links of step 1 are `parent` and `childCount`.
+ */
+interface Container extends ThreadNode {
   parent: Container | null;
   /** How many containers have this one as their parent (only the count is ever read). */
   childCount: number;
-  /** The thread node made for it (steps 2–4). */
-  node: ThreadNode | null;
 }
 
 function newContainer(): Container {
-  return { message: null, parent: null, childCount: 0, node: null };
+  return { message: null, children: NO_CHILDREN, parent: null, childCount: 0 };
 }
 
 /** True when `ancestor` is `node` or above it. */
@@ -128,22 +142,27 @@ function linkMessages(facts: readonly ThreadMessage[]): Container[] {
     }
     return c;
   };
-  for (const f of [...facts].sort((a, b) => a.uid - b.uid)) {
+  // In UID order (the store reads them so; a copy is sorted only when they are not).
+  let ascending = true;
+  for (let i = 1; i < facts.length && ascending; i++) ascending = facts[i - 1]!.uid < facts[i]!.uid;
+  for (const f of ascending ? facts : [...facts].sort((a, b) => a.uid - b.uid)) {
     // A missing Message-ID, or one an earlier message already has, gets a unique id (1.A).
     let own = f.messageId === null ? undefined : containerFor(f.messageId);
     if (!own || own.message) all.push((own = newContainer()));
     own.message = f;
     // 1.A: each reference is the parent of the next, unless it already has a parent.
-    const refs = f.references.slice(-MAX_REFERENCES).map(containerFor);
-    for (let i = 1; i < refs.length; i++) {
-      if (refs[i]!.parent === null) link(refs[i - 1]!, refs[i]!);
+    const refs = f.references;
+    let previous: Container | null = null;
+    for (let i = Math.max(0, refs.length - MAX_REFERENCES); i < refs.length; i++) {
+      const ref = containerFor(refs[i]!);
+      if (previous && ref.parent === null) link(previous, ref);
+      previous = ref;
     }
     // 1.B: the last reference (or none) is the message's parent; a parent found through another
     // message's References gives way, even when the new link cannot be made for a loop.
-    const parent = refs.at(-1) ?? null;
-    if (own.parent !== parent) {
+    if (own.parent !== previous) {
       unlink(own);
-      if (parent) link(parent, own);
+      if (previous) link(previous, own);
     }
   }
   return all;
@@ -154,11 +173,6 @@ export function references(facts: readonly ThreadMessage[]): ThreadNode[] {
   // Steps 2–4: the root set, with dummies pruned. A message hangs under its nearest ancestor
   // that is a message; without one, under the top dummy. A top dummy stays only when it
   // holds two or more messages, as promoting them would make them roots.
-  const nodeOf = (c: Container): ThreadNode => {
-    let n = c.node;
-    if (!n) c.node = n = { message: c.message, children: [] };
-    return n;
-  };
   const tops: Container[] = [];
   for (const c of containers) {
     if (c.parent === null) {
@@ -168,18 +182,18 @@ export function references(facts: readonly ThreadMessage[]): ThreadNode[] {
     if (!c.message) continue;
     let above = c.parent;
     while (!above.message && above.parent) above = above.parent;
-    nodeOf(above).children.push(nodeOf(c));
+    addChild(above, c);
   }
   let roots: ThreadNode[] = [];
   for (const c of tops) {
-    if (c.message) roots.push(nodeOf(c));
-    else {
-      const kids = c.node?.children ?? [];
-      if (kids.length === 1) roots.push(kids[0]!);
-      else if (kids.length > 1) roots.push(nodeOf(c));
-    }
+    if (c.message) roots.push(c);
+    else if (c.children.length === 1) roots.push(c.children[0]!);
+    else if (c.children.length > 1) roots.push(c);
   }
-  sortTrees(roots);
+  // Step 5 reads a dummy root's subject from its first child and keeps, of equal roots, the first
+  // in date order: those children and the roots are sorted now, everything once more after it.
+  for (const r of roots) if (!r.message) r.children.sort(compareNodes);
+  roots.sort(compareNodes);
   roots = mergeBySubject(roots);
   // Step 6: siblings, and the threads, in sent date order.
   sortTrees(roots);
@@ -211,9 +225,9 @@ function mergeBySubject(roots: ThreadNode[]): ThreadNode[] {
     cur.gone = true;
     if (cur.node.message === null) {
       // Both dummies (5.B put a dummy in the table): the children become siblings.
-      held.node.children.push(...cur.node.children);
+      for (const child of cur.node.children) addChild(held.node, child);
     } else if (held.node.message === null || (cur.replyOrForward && !held.replyOrForward)) {
-      held.node.children.push(cur.node);
+      addChild(held.node, cur.node);
     } else {
       const dummy: Root = { node: { message: null, children: [held.node, cur.node] }, key: cur.key, replyOrForward: false, gone: false };
       held.gone = true;

@@ -157,6 +157,9 @@ const GATHER_MS = 2;
 /** Folders of up to this many messages answer text keys message by message (see SearchContext.perRow). */
 const DEFAULT_TEXT_SCAN_LIMIT = 2000;
 
+/** The references of every message without any (most of them): one frozen array, not one each. */
+const NO_REFERENCES: readonly string[] = Object.freeze([]);
+
 /** Folders whose maps are kept (4 bytes a message, 16 with flags); the least recently used go first. */
 const FOLDER_MAPS = 64;
 
@@ -942,7 +945,7 @@ export class SqliteMailStore implements MailStore {
         while (i < uids.length && uids[i]! < uid) i++;
         if (uids[i] !== uid) continue;
       }
-      out.push({ uid, sent, subjectKey, replyOrForward: reply === 1, messageId, references: references === '' ? [] : references.split(' ') });
+      out.push({ uid, sent, subjectKey, replyOrForward: reply === 1, messageId, references: references === '' ? NO_REFERENCES : references.split(' ') });
     }
     return out;
   }
