@@ -55,6 +55,8 @@ const wanted = values.servers!.split(',');
 const useDovecot = wanted.includes('dovecot') && dovecotAvailable() !== null;
 const useMailroom = wanted.includes('mailroom');
 const STORE_MESSAGES = 27_000;
+/** Sessions opened after the first for the memory each adds. */
+const SESSIONS = 10;
 
 // ── Measuring ────────────────────────────────────────────────────────────────────────────────
 
@@ -276,7 +278,7 @@ interface SizeResult {
   inboxMessages: number;
   mailBytes: number;
   rows: { id: string; label: string; ms: Record<string, number>; same?: boolean }[];
-  memory: Record<string, { selectKb: number; sortKb: number }>;
+  memory: Record<string, { selectKb: number; sortKb: number; perSessionSelectKb: number; perSessionSortKb: number }>;
   disk: Record<string, Record<string, number>>;
   appendRate: Record<string, number>;
   seedSeconds: Record<string, number>;
@@ -338,22 +340,41 @@ async function runSize(size: number): Promise<SizeResult> {
       console.log(`  ${command.label.padEnd(62)} ${sessions.map((s) => `${s.target.name} ${ms[s.target.name]!.toFixed(1)} ms`).join('  ')}${same === false ? '  (answers differ)' : ''}`);
     }
     for (const s of sessions) await s.client.logout();
-    // Memory on a fresh server: the tree's resident set after LOGIN, after SELECT, after a SORT.
+    // Memory on a fresh server: the tree's resident set after LOGIN, after SELECT, after a SORT,
+    // first with one session, then with SESSIONS more (what each adds, the shared part spread):
+    // a process's first SORT grows its heap and page cache once, which the next sessions reuse.
     for (const target of targets) {
       await target.restart();
-      const client = await ImapClient.connect({ port: target.plainPort, tls: false });
-      await client.ok(`LOGIN ${USER} ${PASSWORD}`);
-      await new Promise((r) => setTimeout(r, 300));
-      const base = treeMemory(target.pid).rssKb;
-      await client.ok('SELECT INBOX', { timeoutMs: 0 });
-      await new Promise((r) => setTimeout(r, 300));
-      const afterSelect = treeMemory(target.pid).rssKb;
-      await client.ok('UID SORT (SUBJECT) US-ASCII ALL', { timeoutMs: 0 });
-      await new Promise((r) => setTimeout(r, 300));
-      const afterSort = treeMemory(target.pid).rssKb;
-      result.memory[target.name] = { selectKb: afterSelect - base, sortKb: afterSort - base };
-      console.log(`  ${target.name}: RSS +${((afterSelect - base) / 1024).toFixed(1)} MB with INBOX selected, +${((afterSort - base) / 1024).toFixed(1)} MB after UID SORT (SUBJECT)`);
-      await client.logout();
+      const rss = async () => {
+        await new Promise((r) => setTimeout(r, 300));
+        return treeMemory(target.pid).rssKb;
+      };
+      const logon = async () => {
+        const client = await ImapClient.connect({ port: target.plainPort, tls: false });
+        await client.ok(`LOGIN ${USER} ${PASSWORD}`);
+        return client;
+      };
+      const first = await logon();
+      const base = await rss();
+      await first.ok('SELECT INBOX', { timeoutMs: 0 });
+      const afterSelect = await rss();
+      await first.ok('UID SORT (SUBJECT) US-ASCII ALL', { timeoutMs: 0 });
+      const afterSort = await rss();
+      const more: ImapClient[] = [];
+      for (let i = 0; i < SESSIONS; i++) more.push(await logon());
+      const moreBase = await rss();
+      for (const client of more) await client.ok('SELECT INBOX', { timeoutMs: 0 });
+      const moreSelect = await rss();
+      for (const client of more) await client.ok('UID SORT (SUBJECT) US-ASCII ALL', { timeoutMs: 0 });
+      const moreSort = await rss();
+      result.memory[target.name] = {
+        selectKb: afterSelect - base, sortKb: afterSort - base,
+        perSessionSelectKb: (moreSelect - moreBase) / SESSIONS, perSessionSortKb: (moreSort - moreBase) / SESSIONS,
+      };
+      const mb = (kb: number) => `${kb < 0 ? '' : '+'}${(kb / 1024).toFixed(1)} MB`;
+      console.log(`  ${target.name}: RSS ${mb(afterSelect - base)} with INBOX selected, ${mb(afterSort - base)} after UID SORT (SUBJECT); ` +
+        `${SESSIONS} more sessions: ${mb((moreSelect - moreBase) / SESSIONS)} each with INBOX selected, ${mb((moreSort - moreBase) / SESSIONS)} each after the SORT`);
+      for (const client of [first, ...more]) await client.logout();
     }
     for (const target of targets) {
       result.disk[target.name] = diskUsage(target.dataDir);
