@@ -235,10 +235,31 @@ export class ImapSession implements SessionContext {
 
   // ── Output ─────────────────────────────────────────────────────────────────
 
+  /**
+   * Response lines not yet written: a command's lines leave in one write when its work for this
+   * turn of the event loop is done (setImmediate), not one write (and system call) each. LIST
+   * RETURN (STATUS) of 200 folders is 400 lines; written one by one, the writes were half of its
+   * time. Raw writes, drain, a layer (COMPRESS) and close write these first.
+   */
+  private outgoing = '';
+  private flushScheduled = false;
+
+  private readonly flushOutgoing = (): void => {
+    this.flushScheduled = false;
+    if (this.outgoing === '') return;
+    const text = this.outgoing;
+    this.outgoing = '';
+    this.conn.write(text);
+  };
+
   /** One response line; the protocol writer's helpers already end theirs with CRLF. */
   send(line: string): void {
     const text = line.endsWith('\r\n') ? line : `${line}\r\n`;
-    this.conn.write(text);
+    this.outgoing += text;
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      setImmediate(this.flushOutgoing);
+    }
     const entry = this.logEntry;
     if (!entry) return;
     entry.line.addResponse(text.length);
@@ -256,6 +277,7 @@ export class ImapSession implements SessionContext {
    */
   write(data: Buffer | string | readonly (Buffer | string)[]): void {
     if (this.conn.closed) return;
+    this.flushOutgoing();
     if (typeof data === 'string' || Buffer.isBuffer(data)) {
       this.socket.write(data);
       this.logEntry?.line.addResponse(data.length);
@@ -278,10 +300,11 @@ export class ImapSession implements SessionContext {
   }
 
   get flushed(): boolean {
-    return this.socket.writableLength === 0;
+    return this.outgoing === '' && this.socket.writableLength === 0;
   }
 
   async drain(): Promise<void> {
+    this.flushOutgoing();
     const socket = this.socket;
     if (!socket.writableNeedDrain || socket.destroyed) return;
     await new Promise<void>((resolve) => {
@@ -302,6 +325,7 @@ export class ImapSession implements SessionContext {
 
   /** Inserts a stream layer (COMPRESS) after sending `okLine`. */
   layer(okLine: string, wrap: Parameters<LineConnection['layer']>[1]): Promise<void> {
+    this.flushOutgoing();
     return this.conn.layer(okLine, wrap);
   }
 
@@ -313,6 +337,7 @@ export class ImapSession implements SessionContext {
       entry.line.finish();
       this.logEntry = null;
     }
+    this.flushOutgoing();
     this.conn.close(text === undefined ? undefined : `${text}\r\n`);
     this.ended();
   }
