@@ -4,7 +4,7 @@
 // when the view syncs, which happens at points the protocol allows (RFC 3501 §5.2, §7.4.1).
 // The view also remembers which keywords the client has been told about in FLAGS: a keyword may
 // appear in a FETCH response only after a FLAGS response named it (RFC 3501 §7.2.6).
-import type { ChangesSince, Flag, FolderSnapshot } from '../store/types.ts';
+import type { Flag, FlagChangesSince, FolderSnapshot } from '../store/types.ts';
 
 export interface ViewUpdate {
   /** Sequence numbers to announce as `* n EXPUNGE`, in the order they must be sent. */
@@ -14,7 +14,7 @@ export interface ViewUpdate {
   /** The new `* n EXISTS` count, when it changed. */
   exists: number | null;
   /** Messages whose flags changed: `* n FETCH (FLAGS (...) [UID u] [MODSEQ (m)])`. */
-  flagChanges: { seq: number; uid: number; flags: Flag[]; modseq: number }[];
+  flagChanges: { seq: number; uid: number; flags: readonly Flag[]; modseq: number }[];
   /** A message brought a keyword the client has not been told about: FLAGS must be sent again. */
   keywordsAdded: boolean;
   highestModseq: number;
@@ -152,7 +152,7 @@ export class SelectedView {
    * that uses sequence numbers is running, RFC 3501 §7.4.1), removed messages stay in the view
    * until a later sync, so sequence numbers do not shift under the client.
    */
-  apply(changes: ChangesSince, allowExpunge: boolean): ViewUpdate {
+  apply(changes: FlagChangesSince, allowExpunge: boolean): ViewUpdate {
     const update: ViewUpdate = { expunged: [], vanished: [], exists: null, flagChanges: [], keywordsAdded: false, highestModseq: this.modseq };
     let keepModseq = false;
     if (changes.expunged.length > 0) {

@@ -145,6 +145,13 @@ export interface ChangesSince {
   expunged: number[];
 }
 
+/** ChangesSince cut down to what a session's view follows: UID, MODSEQ and flags. */
+export interface FlagChangesSince {
+  highestModseq: number;
+  changed: FlagRow[];
+  expunged: number[];
+}
+
 export interface RecoverableItem {
   id: number;
   mailboxId: string;
@@ -260,6 +267,8 @@ export interface MailStore {
   /** Removes the messages from the folder into Recoverable Items; returns the UIDs removed. */
   expunge(folderId: number, uids: number[], reason?: 'expunge' | 'pop3'): Promise<number[]>;
   changesSince(folderId: number, modseq: number): Promise<ChangesSince>;
+  /** changesSince without the rest of each row: a session's sync after a STORE on 27,000 messages reads three columns of each. */
+  flagChangesSince(folderId: number, modseq: number): Promise<FlagChangesSince>;
   /** Takes \Recent for a session: returns the UIDs that were recent and clears them (RFC 3501 §2.3.2). */
   claimRecent(folderId: number): Promise<number[]>;
 

@@ -274,6 +274,16 @@ export function mailStoreConformance(name: string, open: OpenStore): void {
               const log = await store.changesSince(f, 0);
               assert.ok(log.expunged.every((uid) => Number.isInteger(uid) && !want.uids.includes(uid)), `expunged UIDs of folder ${f} at step ${step}`);
               assert.deepEqual(log.changed.map((m) => m.uid), want.uids);
+              // flagChangesSince is changesSince cut down to UID, MODSEQ and flags, from any MODSEQ.
+              for (const since of [0, Math.floor(status.highestModseq / 2), status.highestModseq - 1]) {
+                const full = await store.changesSince(f, since);
+                const light = await store.flagChangesSince(f, since);
+                assert.deepEqual(
+                  { highestModseq: light.highestModseq, changed: light.changed.map((r) => [r.uid, r.modseq, [...r.flags]]), expunged: light.expunged },
+                  { highestModseq: full.highestModseq, changed: full.changed.map((m) => [m.uid, m.modseq, m.flags]), expunged: full.expunged },
+                  `flagChangesSince(${since}) of folder ${f} at step ${step}`,
+                );
+              }
               // flagRows is messages() cut down to UID, MODSEQ and flags.
               const rows = await store.flagRows(f, { fromUid: 1, toUid: 0xffffffff });
               assert.deepEqual(rows.map((r) => [r.uid, r.modseq, [...r.flags]]), (await store.messages(f)).map((m) => [m.uid, m.modseq, m.flags]));

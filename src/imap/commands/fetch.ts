@@ -87,7 +87,7 @@ class Loaded {
   }
 }
 
-function render(session: SessionContext, item: FetchItem, m: MessageSummary, flags: string[], content: Loaded | null): (string | Buffer)[] {
+function render(session: SessionContext, item: FetchItem, m: MessageSummary, flags: readonly string[], content: Loaded | null): (string | Buffer)[] {
   const utf8 = session.utf8;
   switch (item.kind) {
     case 'attribute':
@@ -259,10 +259,10 @@ async function run(session: SessionContext, command: CommandOf<'FETCH'>): Promis
   const lightLine = (r: FlagRow, seq: number): string => {
     let text = flagTexts.get(r.flags);
     if (text === undefined) {
-      text = flagList(session.shownFlags(0, r.flags as Flag[]));
+      text = flagList(session.shownFlags(0, r.flags));
       flagTexts.set(r.flags, text);
     }
-    if (!session.rev2 && session.recentUids.has(r.uid)) text = flagList(session.shownFlags(r.uid, r.flags as Flag[]));
+    if (!session.rev2 && session.recentUids.has(r.uid)) text = flagList(session.shownFlags(r.uid, r.flags));
     let line = `* ${seq} FETCH (`;
     for (let i = 0; i < names.length; i++) {
       if (i > 0) line += ' ';

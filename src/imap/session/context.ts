@@ -92,7 +92,7 @@ export interface SessionContext {
   readonly rev2: boolean;
   readonly state: SessionState;
   /** Flags as shown to this client in a FETCH response (keywords announced first). */
-  shownFlags(uid: number, flags: string[]): string[];
+  shownFlags(uid: number, flags: readonly string[]): readonly string[];
   /** Announces the keywords of `flags` the client does not know yet. */
   admitFlags(flags: readonly string[]): void;
   /** FLAGS and PERMANENTFLAGS for the selected folder. */

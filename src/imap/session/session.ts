@@ -181,7 +181,7 @@ export class ImapSession implements SessionContext {
    * about is announced first with FLAGS (RFC 3501 §7.2.6), so every path that shows flags (FETCH,
    * STORE, a sync, QRESYNC) goes through here. \Recent exists only in IMAP4rev1 (RFC 9051 §2.3.2).
    */
-  shownFlags(uid: number, flags: string[]): string[] {
+  shownFlags(uid: number, flags: readonly string[]): readonly string[] {
     this.admitFlags(flags);
     return !this.rev2 && this.recentUids.has(uid) ? [...flags, '\\Recent'] : flags;
   }
@@ -502,7 +502,7 @@ export class ImapSession implements SessionContext {
     this.dirty = false;
     let changes;
     try {
-      changes = await this.store.changesSince(selection.folder.id, selection.view.highestModseq);
+      changes = await this.store.flagChangesSince(selection.folder.id, selection.view.highestModseq);
     } catch (err) {
       if (!(err instanceof FolderError && err.code === 'not-found')) throw err;
       // Another session deleted the selected folder. IMAP has no way to say so but BYE (as

@@ -20,6 +20,7 @@ import {
   type AppendResult,
   type ChangeListener,
   type ChangesSince,
+  type FlagChangesSince,
   type CopyResult,
   type Flag,
   type FlagOperation,
@@ -156,6 +157,11 @@ const GATHER_MS = 2;
 
 /** Folders of up to this many messages answer text keys message by message (see SearchContext.perRow). */
 const DEFAULT_TEXT_SCAN_LIMIT = 2000;
+
+/** What a flag change reads of each message. */
+type FlagChangeRow = Pick<MessageRow, 'id' | 'uid' | 'modseq' | 'flags' | 'seen'>;
+
+const isKeyword = (flag: Flag) => !flag.startsWith('\\');
 
 /** The references of every message without any (most of them): one frozen array, not one each. */
 const NO_REFERENCES: readonly string[] = Object.freeze([]);
@@ -977,7 +983,9 @@ export class SqliteMailStore implements MailStore {
     return { data: row.data, start, end };
   }
 
-  private selectRows(folderId: number, uids: number[]): MessageRow[] {
+  private selectRows(folderId: number, uids: number[]): MessageRow[];
+  private selectRows<Row extends { uid: number }>(folderId: number, uids: number[], columns: string): Row[];
+  private selectRows(folderId: number, uids: number[], columns = ROW_COLUMNS): { uid: number }[] {
     if (uids.length === 0) return [];
     if (uids.length >= 64) {
       // Many UIDs close together (STORE 1:27000): one range read instead of a lookup each, as
@@ -988,14 +996,14 @@ export class SqliteMailStore implements MailStore {
       const inRange = this.statements.get(`SELECT COUNT(*) AS in_range FROM messages WHERE folder_id = ? AND uid BETWEEN ? AND ?`).pluck().get(folderId, min, max) as number;
       if (inRange <= uids.length * 4) {
         const wanted = new Set(uids);
-        const rows = this.statements.get(`SELECT ${ROW_COLUMNS} FROM messages WHERE folder_id = ? AND uid >= ? AND uid <= ? ORDER BY uid`).all(folderId, min, max) as MessageRow[];
+        const rows = this.statements.get(`SELECT ${columns} FROM messages WHERE folder_id = ? AND uid >= ? AND uid <= ? ORDER BY uid`).all(folderId, min, max) as { uid: number }[];
         return rows.filter((r) => wanted.has(r.uid));
       }
     }
-    const out: MessageRow[] = [];
-    const stmt = this.statements.get(`SELECT ${ROW_COLUMNS} FROM messages WHERE folder_id = ? AND uid = ?`);
+    const out: { uid: number }[] = [];
+    const stmt = this.statements.get(`SELECT ${columns} FROM messages WHERE folder_id = ? AND uid = ?`);
     for (const uid of [...new Set(uids)].sort((a, b) => a - b)) {
-      const row = stmt.get(folderId, uid) as MessageRow | undefined;
+      const row = stmt.get(folderId, uid) as { uid: number } | undefined;
       if (row) out.push(row);
     }
     return out;
@@ -1006,28 +1014,30 @@ export class SqliteMailStore implements MailStore {
     // Flag changes from many sessions share a commit (and its fsync), like appends.
     return this.enqueueWrite(() => {
       const folder = this.folderRow(folderId);
-      const rows = this.selectRows(folderId, uids);
+      // The columns a flag change reads, not whole rows: STORE 1:27000 reads 27,000 of them.
+      const rows = this.selectRows<FlagChangeRow>(folderId, uids, 'id, uid, modseq, flags, seen');
       const failed: number[] = [];
-      const changes: { row: MessageRow; next: Flag[] }[] = [];
+      const changes: { row: FlagChangeRow; before: Flag[]; next: Flag[] }[] = [];
       for (const row of rows) {
         // RFC 7162 §3.1.3: a message changed after UNCHANGEDSINCE is not touched.
         if (unchangedSince !== undefined && row.modseq > unchangedSince) {
           failed.push(row.uid);
           continue;
         }
-        const current = JSON.parse(row.flags) as Flag[];
-        const next = applyFlagOperation(current, op, wanted);
-        if (next.join(' ') !== current.join(' ')) changes.push({ row, next });
+        const before = JSON.parse(row.flags) as Flag[];
+        const next = applyFlagOperation(before, op, wanted);
+        if (next.join(' ') !== before.join(' ')) changes.push({ row, before, next });
       }
       if (changes.length === 0) return { changed: [], failedUnchangedSince: failed };
       const modseq = this.nextModseq(folder);
       const update = this.statements.get(`UPDATE messages SET flags = ?, seen = ?, modseq = ? WHERE id = ?`);
       let unseenDelta = 0;
-      for (const { row, next } of changes) {
+      for (const { row, before, next } of changes) {
         const seen = hasSeen(next);
         unseenDelta += (row.seen === 1 ? 0 : 1) - (seen ? 0 : 1);
         update.run(JSON.stringify(next), seen ? 1 : 0, modseq, row.id);
-        const before = JSON.parse(row.flags) as Flag[];
+        // Only keywords are counted (folder_keywords); most changes are of system flags alone.
+        if (!before.some(isKeyword) && !next.some(isKeyword)) continue;
         const had = new Set(before.map((f) => f.toLowerCase()));
         const has = new Set(next.map((f) => f.toLowerCase()));
         this.countKeywords(folderId, before.filter((f) => !has.has(f.toLowerCase())), -1);
@@ -1137,6 +1147,21 @@ export class SqliteMailStore implements MailStore {
 
   async expunge(folderId: number, uids: number[], reason: 'expunge' | 'pop3' = 'expunge'): Promise<number[]> {
     return this.enqueueWrite(() => this.expungeRows(this.folderRow(folderId), uids, reason));
+  }
+
+  async flagChangesSince(folderId: number, modseq: number): Promise<FlagChangesSince> {
+    const folder = this.folderRow(folderId);
+    const rows = this.statements.get(`SELECT uid, modseq, flags AS changed_flags FROM messages WHERE folder_id = ? AND modseq > ? ORDER BY uid`)
+      .raw(true).all(folderId, modseq) as [number, number, string][];
+    // Rows with the same flags share one parsed list (a STORE gives thousands the same).
+    const lists = new Map<string, readonly Flag[]>();
+    const changed = rows.map(([uid, rowModseq, json]): FlagRow => {
+      let flags = lists.get(json);
+      if (!flags) lists.set(json, (flags = Object.freeze(JSON.parse(json) as Flag[])));
+      return { uid, modseq: rowModseq, flags };
+    });
+    const expunged = this.statements.get(`SELECT uid AS expunged_uid FROM expunged WHERE folder_id = ? AND modseq > ? ORDER BY uid`).pluck().all(folderId, modseq) as number[];
+    return { highestModseq: folder.highest_modseq, changed, expunged };
   }
 
   async changesSince(folderId: number, modseq: number): Promise<ChangesSince> {
