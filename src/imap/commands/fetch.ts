@@ -4,13 +4,14 @@
 import { renditions } from '../../mime/rendition-cache.ts';
 import { bodyBasic, bodyStructure, decodeTransferEncoding, envelope, isWholeMessage, partialWindow, scanMessage, sectionBytes, sectionPart, sectionRange, type MessagePart } from '../../mime/index.ts';
 import type { Flag, FlagRow, MessageSummary } from '../../store/types.ts';
-import { fetchItemLabel, flagList, formatDateTime, rangesContain, resolveSequenceSet, vanished, type FetchItem } from '../protocol/index.ts';
+import { ByteLines, fetchItemLabel, flagList, formatDateTime, rangesContain, resolveSequenceSet, vanished, type FetchItem } from '../protocol/index.ts';
 import { defineCommand, no, type CommandOf } from '../session/command.ts';
 import type { SessionContext } from '../session/context.ts';
 
 const SLICE = 500;
 /** Bytes of responses gathered into one write. */
 const BATCH_BYTES = 64 * 1024;
+const STAR = Buffer.from('* ');
 /**
  * A message at least this large is sent from the store as it is read, for BODY[] and RFC822 of
  * the whole message: ten clients fetching a 50 MB attachment hold a few pieces of it each, not
@@ -251,24 +252,38 @@ async function run(session: SessionContext, command: CommandOf<'FETCH'>): Promis
   };
 
   // UID, FLAGS and MODSEQ alone (what a client sends to resync) need only those three columns,
-  // and their response is built here in one pass: the flag list's text once per distinct list
-  // (rows with the same flags share one list), \Recent added for the messages that hold it.
+  // and their response is built here in one pass, as bytes: the flag list's bytes once per
+  // distinct list (rows with the same flags share one list), \Recent added for the messages
+  // that hold it.
   const light = !marksSeen && items.every((i) => i.kind === 'attribute' && (i.name === 'UID' || i.name === 'FLAGS' || i.name === 'MODSEQ'));
   const names = items.map((i) => (i.kind === 'attribute' ? i.name : ''));
-  const flagTexts = new Map<readonly Flag[], string>();
-  const lightLine = (r: FlagRow, seq: number): string => {
-    let text = flagTexts.get(r.flags);
-    if (text === undefined) {
-      text = flagList(session.shownFlags(0, r.flags));
-      flagTexts.set(r.flags, text);
+  const lines = new ByteLines(BATCH_BYTES + 4096);
+  // The fixed text of a line as bytes: before each value (" FETCH (UID ", ") FLAGS " …) and after the last.
+  const labels = names.map((n) => (n === 'UID' ? 'UID ' : n === 'FLAGS' ? 'FLAGS ' : 'MODSEQ ('));
+  const closers = names.map((n) => (n === 'MODSEQ' ? ')' : ''));
+  const joints = labels.map((label, i) => Buffer.from(i === 0 ? ` FETCH (${label}` : `${closers[i - 1]} ${label}`));
+  const lineEnd = Buffer.from(`${closers.at(-1) ?? ''})\r\n`);
+  // Per distinct list: its bytes as shown, and with \Recent (a fresh folder's messages all hold it).
+  const flagBytes = new Map<readonly Flag[], Buffer>();
+  const recentFlagBytes = new Map<readonly Flag[], Buffer>();
+  const showsRecent = !session.rev2;
+  const lightLine = (r: FlagRow, seq: number): void => {
+    const recent = showsRecent && session.recentUids.size > 0 && session.recentUids.has(r.uid);
+    const known = recent ? recentFlagBytes : flagBytes;
+    let flags = known.get(r.flags);
+    if (flags === undefined) {
+      flags = Buffer.from(flagList(session.shownFlags(recent ? r.uid : 0, r.flags)));
+      known.set(r.flags, flags);
     }
-    if (!session.rev2 && session.recentUids.has(r.uid)) text = flagList(session.shownFlags(r.uid, r.flags));
-    let line = `* ${seq} FETCH (`;
+    lines.bytes(STAR).number(seq);
     for (let i = 0; i < names.length; i++) {
-      if (i > 0) line += ' ';
-      line += names[i] === 'UID' ? `UID ${r.uid}` : names[i] === 'FLAGS' ? `FLAGS ${text}` : `MODSEQ (${r.modseq})`;
+      lines.bytes(joints[i]!);
+      const name = names[i];
+      if (name === 'UID') lines.number(r.uid);
+      else if (name === 'FLAGS') lines.bytes(flags);
+      else lines.number(r.modseq);
     }
-    return `${line})\r\n`;
+    lines.bytes(lineEnd);
   };
   if (args.changedSince !== null) {
     // CHANGEDSINCE: the store's change log (an index on MODSEQ) names the messages, instead of
@@ -290,11 +305,12 @@ async function run(session: SessionContext, command: CommandOf<'FETCH'>): Promis
             while (seq <= to && view.uidAt(seq)! < r.uid) seq++;
             if (seq > to) break;
             if (view.uidAt(seq) !== r.uid) continue;
-            const line = lightLine(r, seq);
-            pending.push(line);
-            pendingBytes += line.length;
+            lightLine(r, seq);
           }
-          if (pendingBytes >= BATCH_BYTES) await flush();
+          if (lines.length >= BATCH_BYTES) {
+            pending.push(lines.take());
+            await flush();
+          }
           continue;
         }
         const rows = await session.store.messages(folder.id, range);
@@ -308,6 +324,7 @@ async function run(session: SessionContext, command: CommandOf<'FETCH'>): Promis
       }
     }
   }
+  if (lines.length > 0) pending.push(lines.take());
   await flush();
   await session.complete(command, 'FETCH completed.', null, true);
 }

@@ -49,6 +49,6 @@ export { parseSearchDate } from './date-time.ts';
 export {
   quoted, literal, imapString, astring, nstring, mailboxName, isAtom, join, list, flagList, untagged,
   untaggedStatus, tagged, continuation, fetchItemLabel, esearch, orderedSet, vanished, codes, formatDateTime, parseDateTime,
-  numberListLine, CRLF, MAX_QUOTED_LENGTH,
+  numberListLine, ByteLines, CRLF, MAX_QUOTED_LENGTH,
 } from './writer.ts';
 export type { EsearchResult, ImapDateTime, Status, StringOptions, UntaggedStatus, Wire } from './writer.ts';

@@ -281,3 +281,73 @@ export function numberListLine(head: string, numbers: ArrayLike<number>, tail = 
   out[at++] = 0x0a;
   return out.subarray(0, at);
 }
+
+/**
+ * Response lines built as bytes in one buffer, for answers of a line per message (FETCH 1:*
+ * (UID FLAGS) of 100,000 messages): numbers written as digits and fixed pieces copied, where
+ * strings would make each line from several intermediate strings for the collector.
+ */
+/** 10^0 … 10^15, for the digit count of a number. */
+const POWERS_OF_TEN = Array.from({ length: 16 }, (_, i) => 10 ** i);
+
+export class ByteLines {
+  private buf: Buffer;
+  private at = 0;
+
+  constructor(private readonly capacity = 64 * 1024) {
+    this.buf = Buffer.allocUnsafe(capacity);
+  }
+
+  get length(): number {
+    return this.at;
+  }
+
+  /** Copies `bytes` (a fixed piece made once with Buffer.from, or a cached flag list). */
+  bytes(bytes: Uint8Array): this {
+    this.ensure(bytes.length);
+    if (bytes.length <= 32) for (let i = 0; i < bytes.length; i++) this.buf[this.at++] = bytes[i]!;
+    else {
+      this.buf.set(bytes, this.at);
+      this.at += bytes.length;
+    }
+    return this;
+  }
+
+  /** A non-negative integer in decimal. */
+  number(n: number): this {
+    let digits = 1;
+    while (digits < POWERS_OF_TEN.length && n >= POWERS_OF_TEN[digits]!) digits++;
+    if (digits === POWERS_OF_TEN.length) for (let rest = n / 1e15; rest >= 10; rest /= 10) digits++;
+    this.ensure(digits);
+    if (n < 0x80000000) {
+      // Sequence numbers and UIDs below 2^31: 32-bit integer arithmetic.
+      for (let i = this.at + digits - 1, rest = n | 0; i >= this.at; i--) {
+        const next = (rest / 10) | 0;
+        this.buf[i] = 0x30 + rest - next * 10;
+        rest = next;
+      }
+    } else {
+      for (let i = this.at + digits - 1; i >= this.at; i--) {
+        this.buf[i] = 0x30 + (n % 10);
+        n = Math.floor(n / 10);
+      }
+    }
+    this.at += digits;
+    return this;
+  }
+
+  /** The bytes so far; the next lines go to a new buffer (the socket may still hold this one). */
+  take(): Buffer {
+    const out = this.buf.subarray(0, this.at);
+    this.buf = Buffer.allocUnsafe(this.capacity);
+    this.at = 0;
+    return out;
+  }
+
+  private ensure(more: number): void {
+    if (this.at + more <= this.buf.length) return;
+    const grown = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.at + more));
+    this.buf.copy(grown, 0, 0, this.at);
+    this.buf = grown;
+  }
+}

@@ -521,8 +521,11 @@ export class ImapSession implements SessionContext {
     if (selection.view.maxUid() > previousMax) await this.collectRecent(selection, previousMax);
     if (this.selection !== selection || this.rev2) return;
     // RFC 3501 §7.3.2: the count changes with arrivals and expunges; the client records it.
+    // Counted only when the count can have moved: a walk of every recent UID (all of a fresh
+    // folder's 100,000 messages) after every command otherwise.
+    if (update.exists === null) return;
     const recent = this.recentCount();
-    if (update.exists !== null && recent !== this.announcedRecent) {
+    if (recent !== this.announcedRecent) {
       this.announcedRecent = recent;
       this.send(`* ${recent} RECENT`);
     }

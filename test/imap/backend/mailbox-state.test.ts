@@ -38,7 +38,7 @@ function announcedBefore(lines: string[], keyword: string, shown: RegExp): void 
 
 before(async () => {
   server = await startServer();
-  for (const alias of ['kw1', 'kw2', 'kw3', 'rc1', 'rc2', 'rc3', 'rc4', 'qr1', 'qr2', 'strays']) await server.addUser(alias);
+  for (const alias of ['kw1', 'kw2', 'kw3', 'rc1', 'rc2', 'rc3', 'rc4', 'rc5', 'qr1', 'qr2', 'strays']) await server.addUser(alias);
 });
 
 after(async () => {
@@ -163,6 +163,54 @@ describe('\\Recent belongs to one session (RFC 3501 §2.3.2)', () => {
     // A later session finds nothing recent.
     const d = await login('rc1');
     assert.ok((await d.command('d1', 'SELECT INBOX')).includes('* 0 RECENT'));
+  });
+
+  test('FETCH of UID, FLAGS and MODSEQ alone: the items in the order asked, \\Recent where held, every order alike', async () => {
+    // These go the light way (built as bytes from the folder map); the same items with another
+    // one (RFC822.SIZE) go the general way, and both must say the same.
+    for (const subject of ['one', 'two', 'three']) await server.seed('rc5', message(subject, 'x'));
+    const a = await login('rc5');
+    await a.command('r1', 'ENABLE CONDSTORE');
+    await a.command('r2', 'SELECT INBOX');
+    await a.command('r3', 'STORE 2 +FLAGS.SILENT (\\Seen $Later)');
+    const raw = message('four', 'x');
+    await a.status('r4', `APPEND INBOX {${raw.length}+}\r\n${raw}`);
+    await a.command('r5', 'NOOP');
+    const general = (await a.command('r6', 'FETCH 1:* (UID FLAGS MODSEQ RFC822.SIZE)')).filter((l) => l.startsWith('* ') && l.includes('FETCH'));
+    const facts = general.map((l) => {
+      const [, seq, uid, flags, modseq] = /^\* (\d+) FETCH \(UID (\d+) FLAGS \(([^)]*)\) MODSEQ \((\d+)\)/.exec(l)!;
+      return { seq: seq!, uid: uid!, flags: flags!, modseq: modseq! };
+    });
+    assert.equal(facts.length, 4);
+    // The seeded messages were recent in this session's SELECT, the appended one after its NOOP.
+    assert.ok(facts.every((f) => f.flags.includes('\\Recent')), general.join('\n'));
+    assert.ok(facts[1]!.flags.includes('$Later') && facts[1]!.flags.includes('\\Seen'));
+    // Each order of the items: the light answer equals the general one less its RFC822.SIZE.
+    for (const [i, items] of ['UID FLAGS', 'FLAGS MODSEQ UID', 'MODSEQ FLAGS', 'MODSEQ', 'UID', 'FLAGS'].entries()) {
+      const light = await a.command(`o${i}`, `FETCH 1:* (${items})`);
+      const general = await a.command(`o${i}`, `FETCH 1:* (${items} RFC822.SIZE)`);
+      assert.equal(light.length, 5, light.join('\n'));
+      assert.deepEqual(light, general.map((l) => l.replace(/ ?RFC822\.SIZE \d+/, '').replace('( ', '(')), items);
+      for (const [k, f] of facts.entries()) {
+        assert.ok(light[k]!.includes(`FLAGS (${f.flags})`) || !items.includes('FLAGS'), light[k]);
+        // With CONDSTORE on, FLAGS comes with MODSEQ (RFC 7162 §3.1.4.1).
+        assert.ok(light[k]!.includes(`MODSEQ (${f.modseq})`) || items === 'UID', light[k]);
+      }
+    }
+    // Another session holds none of them as recent.
+    const b = await login('rc5');
+    await b.command('s1', 'SELECT INBOX');
+    const other = await b.command('s2', 'FETCH 1:* (UID FLAGS)');
+    assert.deepEqual(other.slice(0, 4), facts.map((f) => `* ${f.seq} FETCH (UID ${f.uid} FLAGS (${f.flags.replace(/ ?\\Recent/, '')}))`));
+    // A new message is recent in b, which hears of it first; the others, with the same stored
+    // flags, are not: one answer holds both.
+    const fifth = message('five', 'x');
+    await b.status('s3', `APPEND INBOX {${fifth.length}+}\r\n${fifth}`);
+    await b.command('s4', 'NOOP');
+    assert.deepEqual(await b.command('s5', 'FETCH 1:* (UID FLAGS)'), [
+      '* 1 FETCH (UID 1 FLAGS ())', '* 2 FETCH (UID 2 FLAGS (\\Seen $Later))', '* 3 FETCH (UID 3 FLAGS ())',
+      '* 4 FETCH (UID 4 FLAGS ())', '* 5 FETCH (UID 5 FLAGS (\\Recent))', 's5 OK FETCH completed.',
+    ]);
   });
 
   test('APPEND from a session with another folder selected: STATUS counts it recent; its next SELECT takes it', async () => {

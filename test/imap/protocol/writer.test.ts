@@ -3,9 +3,10 @@ import assert from 'node:assert/strict';
 import {
   astring, codes, continuation, esearch, fetchItemLabel, flagList, formatDateTime, imapString, isAtom, join, list,
   literal, mailboxName, nstring, parseCommand, parseDateTime, parseSearchDate, quoted, tagged, untagged,
-  untaggedStatus, vanished, MAX_QUOTED_LENGTH,
+  untaggedStatus, vanished, ByteLines, MAX_QUOTED_LENGTH,
 } from '../../../src/imap/protocol/index.ts';
 import { argsOf } from './helpers.ts';
+import { prng, randomInt } from '../../support/random.ts';
 
 test('quoted, literal', () => {
   assert.equal(quoted('a b'), '"a b"');
@@ -165,4 +166,31 @@ test('formatDateTime / parseDateTime (INTERNALDATE and APPEND date-time)', () =>
   }
   assert.equal(parseSearchDate('1-Feb-1994'), '1994-02-01');
   assert.equal(parseSearchDate('29-Feb-2023'), null);
+});
+
+test('ByteLines: numbers of every length and pieces of every size, as a string would write them', () => {
+  const table = [0, 7, 10, 99, 100, 65535, 2147483647, 2147483648, 4294967295, 999999999999999, 1e15, Number.MAX_SAFE_INTEGER];
+  const lines = new ByteLines(4);
+  for (const n of table) lines.bytes(Buffer.from('* ')).number(n).bytes(Buffer.from(' FETCH\r\n'));
+  assert.equal(lines.take().toString('latin1'), table.map((n) => `* ${n} FETCH\r\n`).join(''));
+  assert.equal(lines.length, 0);
+  // Random numbers and pieces (short ones copied byte by byte, long ones at once), the buffer
+  // grown on the way; take() hands over what was written and starts afresh.
+  const random = prng(5530);
+  for (let round = 0; round < 50; round++) {
+    const into = new ByteLines(1 + randomInt(random, 64));
+    let want = '';
+    for (let i = 0; i < 200; i++) {
+      if (random() < 0.5) {
+        const n = random() < 0.5 ? randomInt(random, 2 ** 31) : Math.floor(random() * Number.MAX_SAFE_INTEGER);
+        into.number(n);
+        want += String(n);
+      } else {
+        const piece = 'x'.repeat(randomInt(random, 80)) + '()\\';
+        into.bytes(Buffer.from(piece));
+        want += piece;
+      }
+    }
+    assert.equal(into.take().toString('latin1'), want, `round ${round}`);
+  }
 });
