@@ -7,7 +7,7 @@ import Database from 'better-sqlite3';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SqliteMailStore } from '../../src/store/sqlite/engine.ts';
+import { CHANGED_FLAG_ROWS, SqliteMailStore } from '../../src/store/sqlite/engine.ts';
 import type { SearchKey } from '../../src/store/search.ts';
 import { prng } from '../support/random.ts';
 
@@ -133,5 +133,18 @@ test('a database with the flag indexes of before gets the ones that hold the fla
     await s.close();
   } finally {
     rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+// A session's sync after every command reads the rows changed since its MODSEQ: from the MODSEQ
+// index, never a walk of the folder's UID, MODSEQ and flags index (which SQLite preferred, to
+// save a sort, once those three columns were an index of their own).
+test('the rows changed since a MODSEQ come from the MODSEQ index', () => {
+  const db = new Database(join(folder, 'mailbox.db'), { readonly: true });
+  try {
+    const plan = (db.prepare(`EXPLAIN QUERY PLAN ${CHANGED_FLAG_ROWS}`).all(inbox, 5) as { detail: string }[]).map((r) => r.detail).join(' | ');
+    assert.match(plan, /messages_by_modseq/);
+  } finally {
+    db.close();
   }
 });

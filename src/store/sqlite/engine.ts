@@ -158,6 +158,15 @@ const GATHER_MS = 2;
 /** Folders of up to this many messages answer text keys message by message (see SearchContext.perRow). */
 const DEFAULT_TEXT_SCAN_LIMIT = 2000;
 
+/**
+ * UID, MODSEQ and flags of a folder's messages changed after a MODSEQ (a session's sync after
+ * every command, the folder map brought forward). The MODSEQ index, named: these three columns
+ * are also an index of their own in UID order (messages_flag_rows), and SQLite would otherwise
+ * walk all of that to save sorting the few rows changed — 3.5 ms a command with a folder of
+ * 100,000 selected, for a sync that finds nothing.
+ */
+export const CHANGED_FLAG_ROWS = `SELECT uid, modseq, flags AS changed_flags FROM messages INDEXED BY messages_by_modseq WHERE folder_id = ? AND modseq > ? ORDER BY uid`;
+
 /** What a flag change reads of each message. */
 type FlagChangeRow = Pick<MessageRow, 'id' | 'uid' | 'modseq' | 'flags' | 'seen'>;
 
@@ -718,8 +727,7 @@ export class SqliteMailStore implements MailStore {
     if (map && map.modseq < f.highest_modseq) {
       map.removeExpunged(this.statements.get(`SELECT uid AS expunged_uid FROM expunged WHERE folder_id = ? AND modseq > ? ORDER BY uid`).pluck().all(f.id, map.modseq) as number[]);
       if (map.hasFlags) {
-        const changed = this.statements.get(`SELECT uid, modseq, flags AS changed_flags FROM messages WHERE folder_id = ? AND modseq > ? ORDER BY uid`)
-          .raw(true).all(f.id, map.modseq) as ChangedRow[];
+        const changed = this.statements.get(CHANGED_FLAG_ROWS).raw(true).all(f.id, map.modseq) as ChangedRow[];
         if (!map.applyChanged(changed)) map = undefined;
       } else {
         map.appendUids(this.statements.get(`SELECT uid AS new_uid FROM messages WHERE folder_id = ? AND uid >= ? ORDER BY uid`).pluck().all(f.id, map.uidNext) as number[]);
@@ -1151,8 +1159,7 @@ export class SqliteMailStore implements MailStore {
 
   async flagChangesSince(folderId: number, modseq: number): Promise<FlagChangesSince> {
     const folder = this.folderRow(folderId);
-    const rows = this.statements.get(`SELECT uid, modseq, flags AS changed_flags FROM messages WHERE folder_id = ? AND modseq > ? ORDER BY uid`)
-      .raw(true).all(folderId, modseq) as [number, number, string][];
+    const rows = this.statements.get(CHANGED_FLAG_ROWS).raw(true).all(folderId, modseq) as [number, number, string][];
     // Rows with the same flags share one parsed list (a STORE gives thousands the same).
     const lists = new Map<string, readonly Flag[]>();
     const changed = rows.map(([uid, rowModseq, json]): FlagRow => {
@@ -1166,7 +1173,7 @@ export class SqliteMailStore implements MailStore {
 
   async changesSince(folderId: number, modseq: number): Promise<ChangesSince> {
     const folder = this.folderRow(folderId);
-    const changed = (this.statements.get(`SELECT ${ROW_COLUMNS} FROM messages WHERE folder_id = ? AND modseq > ? ORDER BY uid`).all(folderId, modseq) as MessageRow[]).map(toSummary);
+    const changed = (this.statements.get(`SELECT ${ROW_COLUMNS} FROM messages INDEXED BY messages_by_modseq WHERE folder_id = ? AND modseq > ? ORDER BY uid`).all(folderId, modseq) as MessageRow[]).map(toSummary);
     const expunged = (this.statements.get(`SELECT uid FROM expunged WHERE folder_id = ? AND modseq > ? ORDER BY uid`).all(folderId, modseq) as { uid: number }[]).map((r) => r.uid);
     return { highestModseq: folder.highest_modseq, changed, expunged };
   }
