@@ -228,6 +228,8 @@ export interface MailStore {
    */
   setSubscribed(mailboxId: string, name: string, subscribed: boolean): Promise<boolean>;
   status(folderId: number): Promise<FolderStatus>;
+  /** status() of every folder of the mailbox in one read, by folder id (LIST RETURN (STATUS)). */
+  folderStatuses(mailboxId: string): Promise<Map<number, FolderStatus>>;
   /**
    * The folder as SELECT shows it: its UIDs, counters, first unseen message and keywords, from
    * counters and indexes kept up to date by every change, so the cost does not grow with the

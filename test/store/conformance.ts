@@ -269,6 +269,8 @@ export function mailStoreConformance(name: string, open: OpenStore): void {
                 `counters of folder ${f} at step ${step}`,
               );
               assert.deepEqual([snap.status.uidNext, snap.status.highestModseq], [status.uidNext, status.highestModseq]);
+              // folderStatuses is status() of every folder of the mailbox at once.
+              assert.deepEqual((await store.folderStatuses(id)).get(f), status, `folderStatuses of folder ${f} at step ${step}`);
               assert.deepEqual(snap.keywords.map((k) => k.toLowerCase()).sort(), want.keywords, `keywords of folder ${f} at step ${step}`);
               // The change log still answers as before snapshots were taken.
               const log = await store.changesSince(f, 0);

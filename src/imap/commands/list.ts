@@ -2,7 +2,7 @@
 // RFC 5819), LSUB, and XLIST, which Outlook 2013/2016 use to find the special folders.
 // Special-use attributes are sent in every LIST, so clients that never ask still find
 // 寄件備份 as the Sent folder.
-import type { Folder, FolderRole } from '../../store/types.ts';
+import type { Folder, FolderRole, FolderStatus } from '../../store/types.ts';
 import { mailboxName, mailboxNameFromWire } from '../protocol/index.ts';
 import { defineCommand, type CommandOf } from '../session/command.ts';
 import { OTHER_USERS } from '../session/namespaces.ts';
@@ -78,8 +78,11 @@ export function wildcardMatcher(pattern: string): (name: string) => boolean {
   };
 }
 
-function childAttribute(folder: Folder, all: Folder[]): string {
-  return all.some((f) => f.name.startsWith(`${folder.name}/`)) ? '\\HasChildren' : '\\HasNoChildren';
+/** \HasChildren or \HasNoChildren for each folder: the names that are a parent of another, found once. */
+function childAttributes(folders: Folder[]): (folder: Folder) => string {
+  const parents = new Set<string>();
+  for (const f of folders) for (const a of ancestors(f.name)) parents.add(a);
+  return (folder) => (parents.has(folder.name) ? '\\HasChildren' : '\\HasNoChildren');
 }
 
 /** One name LIST can return: a folder, or a level of the shared namespace (\Noselect). */
@@ -112,14 +115,16 @@ async function entries(session: SessionContext): Promise<Entries> {
     return showHidden || !f.hidden;
   });
   const own = visible(await session.home.store.folders(session.mailbox.id), '');
-  const all: Entry[] = own.map((f) => ({ name: f.name, folder: f, attributes: [childAttribute(f, own)], role: f.role, target: session.home }));
+  const ownChildren = childAttributes(own);
+  const all: Entry[] = own.map((f) => ({ name: f.name, folder: f, attributes: [ownChildren(f)], role: f.role, target: session.home }));
   const shared = await session.sharedMailboxes();
   if (shared.length > 0) all.push({ name: OTHER_USERS, folder: null, attributes: ['\\Noselect', '\\HasChildren'], role: null, target: session.home });
   for (const access of shared) {
     const prefix = `${OTHER_USERS}/${access.mailbox.alias}`;
     all.push({ name: prefix, folder: null, attributes: ['\\Noselect', '\\HasChildren'], role: null, target: access });
     const folders = visible(await access.store.folders(access.mailbox.id), `${prefix}/`);
-    for (const f of folders) all.push({ name: `${prefix}/${f.name}`, folder: f, attributes: [childAttribute(f, folders)], role: null, target: access });
+    const children = childAttributes(folders);
+    for (const f of folders) all.push({ name: `${prefix}/${f.name}`, folder: f, attributes: [children(f)], role: null, target: access });
   }
   return { all, byName: new Map(all.map((e) => [e.name, e])), hidden };
 }
@@ -186,6 +191,7 @@ async function list(session: SessionContext, command: CommandOf<'LIST'>): Promis
   const withChildInfo = selection.recursiveMatch ? parentsOfUnmatched(qualifying, matches) : new Set<string>();
   const childInfo = [selection.subscribed ? '"SUBSCRIBED"' : null, selection.specialUse ? '"SPECIAL-USE"' : null].filter((x) => x !== null).join(' ');
   const shown = [...[...qualifying].filter(matches), ...withChildInfo];
+  const statusesOf = new Map<MailboxAccess, Map<number, FolderStatus>>();
   for (const name of inListOrder(new Set(shown), all)) {
     const entry = byName.get(name);
     // RFC 5258 §3.4: \NonExistent implies \Noselect, so it stands alone.
@@ -195,7 +201,12 @@ async function list(session: SessionContext, command: CommandOf<'LIST'>): Promis
     if ((returns.subscribed || selection.subscribed) && subscribed.has(name)) attributes.push('\\Subscribed');
     const extended = withChildInfo.has(name) ? ` ("CHILDINFO" (${childInfo}))` : '';
     session.send(`* LIST (${attributes.join(' ')}) "/" ${mailboxName(name, { utf8: session.utf8 })}${extended}`);
-    if (returns.status && entry?.folder) session.send(await statusLine(session, entry.folder, returns.status, entry.target));
+    if (returns.status && entry?.folder) {
+      // RFC 5819: every folder's counters, read once per mailbox rather than once per folder.
+      let statuses = statusesOf.get(entry.target);
+      if (!statuses) statusesOf.set(entry.target, (statuses = await entry.target.store.folderStatuses(entry.target.mailbox.id)));
+      session.send(await statusLine(session, entry.folder, returns.status, entry.target, statuses.get(entry.folder.id)));
+    }
   }
   await session.complete(command, 'LIST completed.');
 }

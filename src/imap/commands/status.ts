@@ -1,12 +1,13 @@
 // STATUS (RFC 3501 §6.3.10, RFC 7162 HIGHESTMODSEQ, RFC 8438 SIZE, RFC 7889 APPENDLIMIT,
 // RFC 9051 DELETED), also used for LIST-STATUS (RFC 5819).
-import type { Folder } from '../../store/types.ts';
+import type { Folder, FolderStatus } from '../../store/types.ts';
 import { mailboxName, type StatusItem } from '../protocol/index.ts';
 import { defineCommand } from '../session/command.ts';
 import type { SessionContext, MailboxAccess } from '../session/context.ts';
 
-export async function statusLine(session: SessionContext, folder: Folder, items: readonly StatusItem[], target: MailboxAccess = session.home): Promise<string> {
-  const s = await target.store.status(folder.id);
+/** `known`: the folder's counters when already read (LIST reads every folder's at once). */
+export async function statusLine(session: SessionContext, folder: Folder, items: readonly StatusItem[], target: MailboxAccess = session.home, known?: FolderStatus): Promise<string> {
+  const s = known ?? await target.store.status(folder.id);
   const values: string[] = [];
   for (const item of items) {
     switch (item) {

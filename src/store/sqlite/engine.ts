@@ -167,6 +167,14 @@ const DEFAULT_TEXT_SCAN_LIMIT = 2000;
  */
 export const CHANGED_FLAG_ROWS = `SELECT uid, modseq, flags AS changed_flags FROM messages INDEXED BY messages_by_modseq WHERE folder_id = ? AND modseq > ? ORDER BY uid`;
 
+/** A folder's counters as STATUS reports them. */
+function statusOf(f: FolderRow): FolderStatus {
+  return {
+    messages: f.messages, unseen: f.unseen, recent: f.recent, size: f.size,
+    uidNext: f.uid_next, uidValidity: f.uid_validity, highestModseq: f.highest_modseq,
+  };
+}
+
 /** What a flag change reads of each message. */
 type FlagChangeRow = Pick<MessageRow, 'id' | 'uid' | 'modseq' | 'flags' | 'seen'>;
 
@@ -687,11 +695,12 @@ export class SqliteMailStore implements MailStore {
   }
 
   async status(folderId: number): Promise<FolderStatus> {
-    const f = this.folderRow(folderId);
-    return {
-      messages: f.messages, unseen: f.unseen, recent: f.recent, size: f.size,
-      uidNext: f.uid_next, uidValidity: f.uid_validity, highestModseq: f.highest_modseq,
-    };
+    return statusOf(this.folderRow(folderId));
+  }
+
+  async folderStatuses(mailboxId: string): Promise<Map<number, FolderStatus>> {
+    const rows = this.statements.get(`SELECT * FROM folders WHERE mailbox_id = ?`).all(mailboxId) as FolderRow[];
+    return new Map(rows.map((f) => [f.id, statusOf(f)]));
   }
 
   async snapshot(folderId: number): Promise<FolderSnapshot> {
