@@ -290,12 +290,15 @@ export function numberListLine(head: string, numbers: ArrayLike<number>, tail = 
 /** 10^0 … 10^15, for the digit count of a number. */
 const POWERS_OF_TEN = Array.from({ length: 16 }, (_, i) => 10 ** i);
 
+const NO_BYTES = Buffer.alloc(0);
+
 export class ByteLines {
   private buf: Buffer;
   private at = 0;
 
+  /** Nothing is allocated until the first line: most FETCHes never write one this way. */
   constructor(private readonly capacity = 64 * 1024) {
-    this.buf = Buffer.allocUnsafe(capacity);
+    this.buf = NO_BYTES;
   }
 
   get length(): number {
@@ -336,17 +339,17 @@ export class ByteLines {
     return this;
   }
 
-  /** The bytes so far; the next lines go to a new buffer (the socket may still hold this one). */
+  /** The bytes so far; the next lines go to a new buffer (the socket may still hold this one), made when they come. */
   take(): Buffer {
     const out = this.buf.subarray(0, this.at);
-    this.buf = Buffer.allocUnsafe(this.capacity);
+    this.buf = NO_BYTES;
     this.at = 0;
     return out;
   }
 
   private ensure(more: number): void {
     if (this.at + more <= this.buf.length) return;
-    const grown = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.at + more));
+    const grown = Buffer.allocUnsafe(Math.max(this.capacity, this.buf.length * 2, this.at + more));
     this.buf.copy(grown, 0, 0, this.at);
     this.buf = grown;
   }
