@@ -3,6 +3,7 @@
 // and local delivery use only this interface; the conformance suite in test/store/ runs it
 // against every engine.
 import type { SearchKey } from './search.ts';
+import type { ThreadColumns } from './thread-keys.ts';
 
 /** Roles of the folders created with every mailbox (RFC 6154 special-use where one exists). */
 export type FolderRole = 'inbox' | 'sent' | 'trash' | 'drafts' | 'junk' | 'archive';
@@ -125,19 +126,6 @@ export interface CopyResult {
  */
 export type SortColumn = 'arrival' | 'date' | 'size' | 'subject' | 'from' | 'to' | 'cc' | 'displayfrom' | 'displayto';
 
-/** What THREAD reads of a message, kept in its row (see ThreadMessage in src/imap/sorting/thread.ts). */
-export interface ThreadRow {
-  uid: number;
-  /** The Date field in ms, else INTERNALDATE. */
-  sent: number;
-  /** The base subject, casemapped. */
-  subjectKey: string;
-  replyOrForward: boolean;
-  messageId: string | null;
-  /** References (else In-Reply-To's first id), oldest first, at most the last 100. */
-  references: readonly string[];
-}
-
 export interface ChangesSince {
   highestModseq: number;
   changed: MessageSummary[];
@@ -251,8 +239,11 @@ export interface MailStore {
    * message, without reading a header.
    */
   sortedUids(folderId: number, order: readonly { column: SortColumn; reverse: boolean }[], uids: readonly number[]): Promise<Uint32Array>;
-  /** The thread keys of the messages among `uids` (ascending) that the folder holds, in UID order. */
-  threadRows(folderId: number, uids: readonly number[]): Promise<ThreadRow[]>;
+  /**
+   * The thread keys (src/store/thread-keys.ts) of the messages among `uids` (ascending) that the
+   * folder holds, in UID order. Read only: a large folder's are kept and shared.
+   */
+  threadKeys(folderId: number, uids: readonly number[]): Promise<ThreadColumns>;
   /** The stored bytes, or a byte range of them. */
   readBlob(blobId: string, range?: { start: number; end: number }): Promise<Buffer>;
   /**

@@ -8,7 +8,8 @@ import { baseSubject, extractBaseSubject } from '../../src/mime/base-subject.ts'
 import { casemapKey, compareKeys } from '../../src/mime/collation.ts';
 import { headerFacts, type MessageFacts } from '../../src/mime/sort-keys.ts';
 import { sortMessages } from '../../src/imap/sorting/sort.ts';
-import { formatThreads, orderedSubject as orderedSubjectOf, references as referencesOf, threadMessage, type ThreadNode } from '../../src/imap/sorting/thread.ts';
+import { orderedSubject as orderedSubjectOf, references as referencesOf, renderThreads, threadColumns, threadMessage } from '../../src/imap/sorting/thread.ts';
+import { orderedSubjectObjects, referencesObjects, threadTokensOfObjects } from '../support/thread-objects.ts';
 import type { SortCriterion } from '../../src/imap/protocol/index.ts';
 import { pick, prng, randomInt } from '../support/random.ts';
 
@@ -251,13 +252,13 @@ test('SORT: random facts and criteria give a permutation in criteria order', () 
   }
 });
 
-const threads = (tree: ThreadNode[]) => formatThreads(tree, (u) => u);
+const threads = (tokens: Float64Array) => renderThreads(tokens, (u) => u);
 // The algorithms over the thread keys of header facts, as the store keeps them.
-function references(list: readonly MessageFacts[]): ThreadNode[] {
-  return referencesOf(list.map(threadMessage));
+function references(list: readonly MessageFacts[]): Float64Array {
+  return referencesOf(threadColumns(list.map(threadMessage)));
 }
-function orderedSubject(list: readonly MessageFacts[]): ThreadNode[] {
-  return orderedSubjectOf(list.map(threadMessage));
+function orderedSubject(list: readonly MessageFacts[]): Float64Array {
+  return orderedSubjectOf(threadColumns(list.map(threadMessage)));
 }
 
 test('THREAD REFERENCES: linking, dummies and pruning (RFC 5256 §2.2 steps 1–4)', () => {
@@ -345,6 +346,39 @@ test('THREAD: random reference graphs give every message exactly once and never 
       assert.equal(depth, 0, context);
       assert.ok(!/\(\)|\(\(\d+\)\)/.test(text), `no empty thread and no dummy with one child: ${context}`);
     }
+  }
+});
+
+test('THREAD on numbered columns answers as the plain object implementation does', () => {
+  // test/support/thread-objects.ts is RFC 5256 §2.2 step by step over objects and a Map of
+  // strings; the columns must give the same answer for every graph: duplicate ids, loops,
+  // missing parents, dummies merged by subject, equal dates, UIDs with gaps.
+  const seed = Number(process.env.SORT_FUZZ_SEED ?? 5256);
+  const random = prng(seed);
+  const subjects = ['Plan', 'Re: Plan', 'plan (fwd)', '', 'Re:', 'Other', '[fwd: Other]', 'RE: other', 'Third'];
+  for (let round = 0; round < 2000; round++) {
+    const idCount = 1 + randomInt(random, round % 2 === 0 ? 6 : 40);
+    const ids = Array.from({ length: idCount }, (_, i) => `<${i}@x>`);
+    let uid = 0;
+    // Sent dates: few distinct values (ties), whole seconds, milliseconds, and a spread too wide
+    // to pack with an index into a double (before 1970 and far ahead), as threading orders
+    // each of them its own way.
+    const dates = [
+      () => randomInt(random, 6),
+      () => 1_700_000_000_000 + 1000 * randomInt(random, 5),
+      () => 1_700_000_000_000 + randomInt(random, 3000),
+      () => pick(random, [-8.64e15, 8.64e15, 0, -1500, 1_700_000_000_000]) + 1000 * randomInt(random, 2),
+    ];
+    const date = dates[round % dates.length]!;
+    const list = Array.from({ length: randomInt(random, round % 10 === 0 ? 200 : 25) }, () =>
+      facts((uid += 1 + randomInt(random, 3)), pick(random, subjects), date(), {
+        messageId: random() < 0.85 ? pick(random, ids) : null,
+        references: Array.from({ length: randomInt(random, 5) }, () => pick(random, ids)),
+      }));
+    const messages = list.map(threadMessage);
+    const context = `seed ${seed}, round ${round}`;
+    assert.equal(threads(referencesOf(threadColumns(messages))), threads(threadTokensOfObjects(referencesObjects(messages))), `REFERENCES, ${context}`);
+    assert.equal(threads(orderedSubjectOf(threadColumns(messages))), threads(threadTokensOfObjects(orderedSubjectObjects(messages))), `ORDEREDSUBJECT, ${context}`);
   }
 });
 

@@ -1,4 +1,4 @@
-// SORT and THREAD from the store's key columns (MailStore.sortedUids, threadRows) against the
+// SORT and THREAD from the store's key columns (MailStore.sortedUids, threadKeys) against the
 // reference: every message's header read and sorted in JavaScript (messageFacts + sortMessages,
 // threadMessage). Random mailboxes with reply/forward/list prefixes, addresses with and without
 // display names, groups, encoded words and raw UTF-8, Dates missing or unreadable, and few
@@ -15,7 +15,7 @@ import type { SortColumn } from '../../src/store/types.ts';
 import { SORT_KEYS, type SortCriterion, type SortKey } from '../../src/imap/protocol/index.ts';
 import { messageFacts } from '../../src/imap/sorting/message-facts.ts';
 import { sortMessages } from '../../src/imap/sorting/sort.ts';
-import { formatThreads, orderedSubject, references, threadMessage } from '../../src/imap/sorting/thread.ts';
+import { orderedSubject, references, renderThreads, threadColumns, threadMessage } from '../../src/imap/sorting/thread.ts';
 import { pick, prng, randomInt } from '../support/random.ts';
 
 const COLUMN: Record<SortKey, SortColumn> = {
@@ -106,11 +106,12 @@ async function fromColumns(store: SqliteMailStore, folderId: number, criteria: S
 async function threads(store: SqliteMailStore, folderId: number, uids: readonly number[]): Promise<{ columns: string[]; reference: string[] }> {
   const wanted = new Set(uids);
   const facts = await messageFacts(store, (await store.messages(folderId)).filter((m) => wanted.has(m.uid)));
-  const rows = await store.threadRows(folderId, uids);
-  const text = (t: ReturnType<typeof references>) => formatThreads(t, (u) => u);
+  const keys = await store.threadKeys(folderId, uids);
+  const text = (tokens: Float64Array) => renderThreads(tokens, (u) => u);
+  const read = threadColumns(facts.map(threadMessage));
   return {
-    columns: [text(references(rows)), text(orderedSubject(rows))],
-    reference: [text(references(facts.map(threadMessage))), text(orderedSubject(facts.map(threadMessage)))],
+    columns: [text(references(keys)), text(orderedSubject(keys))],
+    reference: [text(references(read)), text(orderedSubject(read))],
   };
 }
 
@@ -160,6 +161,22 @@ test('SORT from the key columns equals the reference sort, for every key, REVERS
         }
         const t = await threads(store, folderId, uids);
         assert.deepEqual(t.columns, t.reference, 'THREAD after copy/move');
+      }
+
+      // The inbox's kept thread keys are brought forward: new messages, expunged ones, and
+      // changes made through another connection to the same database.
+      await fill(store, inbox, random, 120);
+      await store.expunge(inbox, (await store.messages(inbox)).map((m) => m.uid).filter(() => random() < 0.1));
+      const other = await SqliteMailStore.open(folder);
+      try {
+        await fill(other, inbox, random, 30);
+        await other.expunge(inbox, (await other.messages(inbox)).map((m) => m.uid).filter(() => random() < 0.05));
+      } finally {
+        await other.close();
+      }
+      for (const [name, uids] of [['all', (await store.messages(inbox)).map((m) => m.uid)], ['30 %', some]] as const) {
+        const t = await threads(store, inbox, uids);
+        assert.deepEqual(t.columns, t.reference, `THREAD after appends and expunges, ${name}`);
       }
 
       // Recoverable Items put back: the keys are read again from the message.

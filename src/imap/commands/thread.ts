@@ -1,6 +1,6 @@
 // THREAD and UID THREAD (RFC 5256 §3): ORDEREDSUBJECT and REFERENCES.
 import { bad, defineCommand } from '../session/command.ts';
-import { orderedSubject, references, renderThreads, threadTokens } from '../sorting/thread.ts';
+import { orderedSubject, references, renderThreads } from '../sorting/thread.ts';
 import { threadCache } from '../sorting/thread-cache.ts';
 import { searchUids } from './search.ts';
 
@@ -16,9 +16,9 @@ export const threadCommand = defineCommand({
     let tokens = threadCache.get(session.store, folder.id, folder.uidValidity, algorithm, found);
     if (!tokens) {
       // The thread keys (sent date, base subject, Message-ID, References) are columns of the
-      // message rows, made at append: no header is read.
-      const rows = await session.store.threadRows(folder.id, found);
-      tokens = threadTokens(algorithm === 'ORDEREDSUBJECT' ? orderedSubject(rows) : references(rows));
+      // message rows, made at append, and kept in memory for a large folder: no header is read.
+      const keys = await session.store.threadKeys(folder.id, found);
+      tokens = algorithm === 'ORDEREDSUBJECT' ? orderedSubject(keys) : references(keys);
       threadCache.set(session.store, folder.id, folder.uidValidity, algorithm, found, tokens);
     }
     const body = renderThreads(tokens, (uid) => (command.uid ? uid : view.seqOf(uid)));

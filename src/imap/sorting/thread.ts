@@ -1,25 +1,18 @@
 // THREAD (RFC 5256 §3): ORDEREDSUBJECT groups by base subject; REFERENCES builds the tree from
 // Message-ID and References (§2.2 steps 1–6), then merges threads by subject.
-// Subjects are compared as casemapped base subjects; the tree is walked without recursion, so
-// a reply chain thousands of messages deep cannot exhaust the stack.
+//
+// Both thread the store's numbered columns (src/store/thread-keys.ts): a Message-ID is a
+// number, so a container is an index into typed arrays and the step-1 table is the id itself.
+// At 100,000 messages that is a few megabytes of arrays in place of a Map of strings and an
+// object per container. The tree is walked without recursion, so a reply chain thousands of
+// messages deep cannot exhaust the stack.
 import { MAX_REFERENCES, compareKeys, subjectKey, type MessageFacts } from '../../mime/index.ts';
+import { ThreadKeys, type ThreadColumns, type ThreadKeyMessage } from '../../store/thread-keys.ts';
 
-/**
- * What threading reads of a message: the store keeps these in columns of the message's row
- * (MailStore.threadRows), so THREAD reads no header.
- */
-export interface ThreadMessage {
-  uid: number;
-  /** The sent date (Date field, else INTERNALDATE), ms. */
-  sent: number;
-  /** The base subject, casemapped (subjectKey in src/mime/sort-keys.ts). */
-  subjectKey: string;
-  /** A reply or forward marker was taken off the subject. */
-  replyOrForward: boolean;
-  messageId: string | null;
-  /** References (else In-Reply-To's first id), oldest first; only the last MAX_REFERENCES count. */
-  references: readonly string[];
-}
+export type { ThreadColumns };
+
+/** A message's thread keys as objects (the tests, and headers read without the store's columns). */
+export type ThreadMessage = ThreadKeyMessage;
 
 /** The thread view of header facts read from a message. */
 export function threadMessage(f: MessageFacts): ThreadMessage {
@@ -27,258 +20,410 @@ export function threadMessage(f: MessageFacts): ThreadMessage {
   return { uid: f.uid, sent: f.sent, subjectKey: subject.key, replyOrForward: subject.replyOrForward, messageId: f.messageId, references: f.references };
 }
 
-/** A thread node; `message` is null for a dummy (a parent that is not in the result). */
-export interface ThreadNode {
-  message: ThreadMessage | null;
-  /** Read only: add children with addChild (a node without children shares NO_CHILDREN). */
-  children: ThreadNode[];
+/** Messages as columns, for callers that hold them as objects. */
+export function threadColumns(messages: readonly ThreadMessage[]): ThreadColumns {
+  return ThreadKeys.fromMessages(messages).columns(messages.map((m) => m.uid).sort((a, b) => a - b));
+}
+
+const NONE = -1;
+
+/**
+ * Typed arrays kept from one THREAD to the next: a large folder's threading needs a few
+ * megabytes of them, and allocating them each time cost more than the threading's own steps
+ * (the allocation, and the garbage collections it brings on). Threading is synchronous, so
+ * one set serves every session; it is let go a few seconds after the last THREAD.
+ */
+class Scratch {
+  private arrays: Int32Array[] = [];
+  private timer: NodeJS.Timeout | null = null;
+
+  /** Array number `slot`, `size` long, every element `fill`. */
+  take(slot: number, size: number, fill: number): Int32Array {
+    let array = this.arrays[slot];
+    if (!array || array.length < size) this.arrays[slot] = array = new Int32Array(Math.ceil(size * 1.25));
+    if (this.timer) this.timer.refresh();
+    else {
+      this.timer = setTimeout(() => {
+        this.arrays = [];
+        this.timer = null;
+      }, SCRATCH_KEPT_MS);
+      this.timer.unref();
+    }
+    const part = array.subarray(0, size);
+    part.fill(fill);
+    return part;
+  }
+}
+
+const SCRATCH_KEPT_MS = 5000;
+const scratch = new Scratch();
+const enum Slot { Message, FirstChild, NextSibling, ChildCount, Rank, NodeAtRank, Parent, LinkedChildren, Table, Entries }
+
+/**
+ * Each message's place in sent date, then UID order (RFC 5256 §2.2 step 6, ORDEREDSUBJECT):
+ * a permutation of 0..n-1. With it every sort of THREAD is a numeric sort of typed arrays (a
+ * native sort, without a comparison function called from it).
+ */
+function sentRanks(c: ThreadColumns): Int32Array {
+  const n = c.length;
+  const rank = scratch.take(Slot.Rank, n, 0);
+  if (n === 0) return rank;
+  // Dates from headers are whole seconds. When every date is, and date × 2^bits + index fits
+  // a double exactly (in seconds, centuries of mail at a million messages), one sort of those
+  // numbers gives the order; otherwise the dates are sorted and each message looks its up.
+  let min = Infinity;
+  let max = -Infinity;
+  let wholeSeconds = true;
+  for (let i = 0; i < n; i++) {
+    const sent = c.sent[i]!;
+    if (sent < min) min = sent;
+    if (sent > max) max = sent;
+    if (wholeSeconds && sent % 1000 !== 0) wholeSeconds = false;
+  }
+  const unit = wholeSeconds ? 1000 : 1;
+  const shift = 2 ** Math.ceil(Math.log2(n + 1));
+  if (((max - min) / unit + 1) * shift <= Number.MAX_SAFE_INTEGER) {
+    const keys = new Float64Array(n);
+    for (let i = 0; i < n; i++) keys[i] = ((c.sent[i]! - min) / unit) * shift + i;
+    keys.sort();
+    for (let k = 0; k < n; k++) rank[keys[k]! % shift] = k;
+    return rank;
+  }
+  const sorted = c.sent.slice().sort();
+  // Equal dates take places in UID order: the columns are in UID order, so each run of equal
+  // dates hands out its places in turn (`taken` counts them at the run's start).
+  const taken = scratch.take(Slot.NodeAtRank, n, 0);
+  for (let i = 0; i < n; i++) {
+    const sent = c.sent[i]!;
+    let lo = 0;
+    let hi = n;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (sorted[mid]! < sent) lo = mid + 1;
+      else hi = mid;
+    }
+    rank[i] = lo + taken[lo]!++;
+  }
+  return rank;
 }
 
 /**
- * The children of every node that has none: most messages have no replies, and an empty array
- * each is 100,000 allocations in a large folder. Frozen, so a push to it fails loudly.
+ * The thread tree under construction. A node is a number (see references()); `message[node]`
+ * is the message's index in the columns, or NONE for a dummy. Children are a linked list; they
+ * are put in order by sortChildren (each list that has more than one child is, before the end).
  */
-const NO_CHILDREN = Object.freeze([]) as unknown as ThreadNode[];
+class Forest {
+  readonly message: Int32Array;
+  readonly firstChild: Int32Array;
+  readonly nextSibling: Int32Array;
+  readonly childCount: Int32Array;
+  /** Each message's place in sent date order (sentRanks). */
+  readonly rank: Int32Array;
+  private readonly nodeAtRank: Int32Array;
+  private ranks = new Int32Array(64);
 
-function addChild(parent: ThreadNode, child: ThreadNode): void {
-  if (parent.children === NO_CHILDREN) parent.children = [child];
-  else parent.children.push(child);
-}
-
-/** Sent date, then sequence (= UID) order: RFC 5256 §2.2 step 6 and ORDEREDSUBJECT. */
-function compareMessages(a: ThreadMessage, b: ThreadMessage): number {
-  return a.sent - b.sent || a.uid - b.uid;
-}
-
-/** A dummy sorts as its first child (the children are sorted first). */
-function sortMessageOf(n: ThreadNode): ThreadMessage | null {
-  return n.message ?? n.children[0]?.message ?? null;
-}
-
-function compareNodes(a: ThreadNode, b: ThreadNode): number {
-  const x = sortMessageOf(a);
-  const y = sortMessageOf(b);
-  if (!x || !y) return x ? -1 : y ? 1 : 0;
-  return compareMessages(x, y);
-}
-
-/** Sorts the siblings of every level by sent date (step 6), children before their parents. */
-function sortTrees(roots: ThreadNode[]): void {
-  // Only nodes with two or more children have anything to sort (most have none).
-  const stack = [...roots];
-  const order: ThreadNode[] = [];
-  while (stack.length > 0) {
-    const n = stack.pop()!;
-    if (n.children.length > 1) order.push(n);
-    for (const c of n.children) if (c.children.length > 0) stack.push(c);
+  constructor(size: number, private readonly columns: ThreadColumns) {
+    this.message = scratch.take(Slot.Message, size, NONE);
+    this.firstChild = scratch.take(Slot.FirstChild, size, NONE);
+    this.nextSibling = scratch.take(Slot.NextSibling, size, NONE);
+    this.childCount = scratch.take(Slot.ChildCount, size, 0);
+    this.rank = sentRanks(columns);
+    // Read only where sortNodes has just written.
+    this.nodeAtRank = scratch.take(Slot.NodeAtRank, columns.length, 0);
   }
-  for (let i = order.length - 1; i >= 0; i--) order[i]!.children.sort(compareNodes);
-  roots.sort(compareNodes);
+
+  /** Adds a child at the front of the list (sortChildren puts the list in order). */
+  addChild(parent: number, child: number): void {
+    this.nextSibling[child] = this.firstChild[parent]!;
+    this.firstChild[parent] = child;
+    this.childCount[parent]!++;
+  }
+
+  /** The message a node sorts as: its own, or a dummy's first child's (children sorted first). */
+  sortMessage(node: number): number {
+    const own = this.message[node]!;
+    if (own !== NONE) return own;
+    const first = this.firstChild[node]!;
+    return first === NONE ? NONE : this.message[first]!;
+  }
+
+  /**
+   * Puts nodes in the order of their sort messages' sent dates, then UIDs. In one list no two
+   * nodes sort as the same message (a dummy sorts as its first child, which is not its sibling),
+   * so the ranks are distinct and say which node each is.
+   */
+  sortNodes(nodes: number[]): void {
+    const count = nodes.length;
+    if (count < 2) return;
+    if (this.ranks.length < count) this.ranks = new Int32Array(count * 2);
+    const ranks = this.ranks.subarray(0, count);
+    for (let k = 0; k < count; k++) {
+      const m = this.sortMessage(nodes[k]!);
+      // A node with no message under it cannot be in a list (dummies without children are
+      // pruned).
+      if (m === NONE) throw new Error('THREAD: an empty dummy among the nodes to sort');
+      ranks[k] = this.rank[m]!;
+      this.nodeAtRank[this.rank[m]!] = nodes[k]!;
+    }
+    ranks.sort();
+    for (let k = 0; k < count; k++) nodes[k] = this.nodeAtRank[ranks[k]!]!;
+  }
+
+  sortChildren(node: number, list: number[] = []): void {
+    if (this.childCount[node]! < 2) return;
+    list.length = 0;
+    for (let c = this.firstChild[node]!; c !== NONE; c = this.nextSibling[c]!) list.push(c);
+    this.sortNodes(list);
+    this.firstChild[node] = list[0]!;
+    for (let i = 1; i < list.length; i++) this.nextSibling[list[i - 1]!] = list[i]!;
+    this.nextSibling[list[list.length - 1]!] = NONE;
+  }
+
+  /** Step 6: siblings at every level by sent date, children before their parents, then the roots. */
+  sortTrees(roots: number[]): void {
+    // Only nodes with two or more children have anything to sort (most have none).
+    const stack = [...roots];
+    const order: number[] = [];
+    while (stack.length > 0) {
+      const n = stack.pop()!;
+      if (this.childCount[n]! > 1) order.push(n);
+      for (let c = this.firstChild[n]!; c !== NONE; c = this.nextSibling[c]!) if (this.childCount[c]! > 0) stack.push(c);
+    }
+    const list: number[] = [];
+    for (let i = order.length - 1; i >= 0; i--) this.sortChildren(order[i]!, list);
+    this.sortNodes(roots);
+  }
+
+  /**
+   * The answer's shape as tokens — UIDs, OPEN and CLOSE — so that it can be kept
+   * (thread-cache.ts) and written again with UIDs or with sequence numbers.
+   */
+  tokens(roots: readonly number[]): Float64Array {
+    const uids = this.columns.uids;
+    let tokens = new Float64Array(Math.max(16, this.columns.length * 3));
+    let length = 0;
+    const push = (token: number) => {
+      if (length === tokens.length) {
+        const more = new Float64Array(tokens.length * 2);
+        more.set(tokens);
+        tokens = more;
+      }
+      tokens[length++] = token;
+    };
+    // Each stack entry is a parenthesis to write (OPEN, CLOSE: negative) or a node to open.
+    const stack: number[] = [];
+    const branches: number[] = [];
+    for (let i = roots.length - 1; i >= 0; i--) stack.push(CLOSE, roots[i]!, OPEN);
+    while (stack.length > 0) {
+      const item = stack.pop()!;
+      if (item < 0) {
+        push(item);
+        continue;
+      }
+      // A chain of only children is written flat: "1 2 3".
+      let node = item;
+      while (this.childCount[node] === 1 && this.message[node] !== NONE) {
+        push(uids[this.message[node]!]!);
+        node = this.firstChild[node]!;
+      }
+      if (this.message[node] !== NONE) push(uids[this.message[node]!]!);
+      if (this.childCount[node]! > 1 || this.message[node] === NONE) {
+        branches.length = 0;
+        for (let c = this.firstChild[node]!; c !== NONE; c = this.nextSibling[c]!) branches.push(c);
+        for (let i = branches.length - 1; i >= 0; i--) stack.push(CLOSE, branches[i]!, OPEN);
+      }
+    }
+    return tokens.slice(0, length);
+  }
 }
 
-export function orderedSubject(messages: readonly ThreadMessage[]): ThreadNode[] {
-  // Sorted by base subject, then sent date; each run of one subject is a thread whose first
-  // message is the parent of all the others.
-  const keyed = [...messages].sort((a, b) => compareKeys(a.subjectKey, b.subjectKey) || compareMessages(a, b));
-  const threads: ThreadNode[] = [];
-  let current: ThreadNode | null = null;
-  let currentKey = '';
-  for (const f of keyed) {
-    if (current && f.subjectKey === currentKey) addChild(current, { message: f, children: NO_CHILDREN });
-    else {
-      current = { message: f, children: NO_CHILDREN };
-      currentKey = f.subjectKey;
-      threads.push(current);
+/** ORDEREDSUBJECT: the answer as tokens (Forest.tokens). */
+export function orderedSubject(c: ThreadColumns): Float64Array {
+  const n = c.length;
+  const forest = new Forest(n, c);
+  // The subjects present, in i;unicode-casemap order: a place each.
+  const present: number[] = [];
+  const place = scratch.take(Slot.Table, c.subjectTexts.length, NONE);
+  for (let i = 0; i < n; i++) {
+    const s = c.subjects[i]!;
+    if (place[s] === NONE) {
+      place[s] = 0;
+      present.push(s);
     }
+  }
+  present.sort((a, b) => compareKeys(c.subjectTexts[a]!, c.subjectTexts[b]!));
+  for (const [k, s] of present.entries()) place[s] = k;
+  // Sorted by base subject, then sent date (subject place × n + date place: distinct, and
+  // exact in a double up to 2^53); each run of one subject is a thread whose first message is
+  // the parent of all the others. Node i is message i.
+  const keys = new Float64Array(n);
+  for (let i = 0; i < n; i++) keys[i] = place[c.subjects[i]!]! * n + forest.rank[i]!;
+  keys.sort();
+  const byRank = scratch.take(Slot.Entries, n, 0);
+  for (let i = 0; i < n; i++) byRank[forest.rank[i]!] = i;
+  const threads: number[] = [];
+  for (let start = 0; start < n;) {
+    const parent = byRank[keys[start]! % n]!;
+    let end = start + 1;
+    while (end < n && Math.floor(keys[end]! / n) === Math.floor(keys[start]! / n)) end++;
+    forest.message[parent] = parent;
+    // Added last first: addChild puts each at the front.
+    for (let k = end - 1; k > start; k--) {
+      const child = byRank[keys[k]! % n]!;
+      forest.message[child] = child;
+      forest.addChild(parent, child);
+    }
+    threads.push(parent);
+    start = end;
   }
   // Threads in the order of their first messages' sent dates.
-  return threads.sort(compareNodes);
+  forest.sortNodes(threads);
+  return forest.tokens(threads);
 }
 
-/**
- * A container of step 1, and the thread node it becomes in steps 2–4 (one object for both: a
- * large folder makes one per message and per referenced id). `children` are the node's, made
- * after the linking; the links of step 1 are `parent` and `childCount`.
- */
-interface Container extends ThreadNode {
-  parent: Container | null;
-  /** How many containers have this one as their parent (only the count is ever read). */
-  childCount: number;
-}
-
-function newContainer(): Container {
-  return { message: null, children: NO_CHILDREN, parent: null, childCount: 0 };
-}
-
-/** True when `ancestor` is `node` or above it. */
-function isAncestor(ancestor: Container, node: Container): boolean {
-  for (let p: Container | null = node; p; p = p.parent) if (p === ancestor) return true;
-  return false;
-}
-
-function unlink(child: Container): void {
-  if (child.parent) child.parent.childCount--;
-  child.parent = null;
-}
-
-/** Links parent → child unless that would make a loop (a link to itself included). */
-function link(parent: Container, child: Container): void {
-  // Only a container with children can be above its new parent; a new message has none, so a
-  // long reply chain is linked without walking up it each time.
-  if (parent === child || (child.childCount > 0 && isAncestor(child, parent))) return;
-  child.parent = parent;
-  parent.childCount++;
-}
-
-/** Step 1: the containers of all messages and referenced ids, linked into trees. */
-function linkMessages(facts: readonly ThreadMessage[]): Container[] {
-  const byId = new Map<string, Container>();
-  const all: Container[] = [];
-  const containerFor = (id: string): Container => {
-    let c = byId.get(id);
-    if (!c) {
-      byId.set(id, (c = newContainer()));
-      all.push(c);
-    }
-    return c;
+/** REFERENCES: the answer as tokens (Forest.tokens). */
+export function references(c: ThreadColumns): Float64Array {
+  const n = c.length;
+  // Nodes: 1..idCount are the containers of Message-IDs (step 1's table is the id), then one
+  // for each message whose id is missing or taken, then the dummies step 5 adds.
+  const size = c.idCount + 1 + 2 * n;
+  const forest = new Forest(size, c);
+  const { message } = forest;
+  // Step 1's links: the container's parent and how many containers have it as theirs.
+  const parent = scratch.take(Slot.Parent, size, NONE);
+  const linkedChildren = scratch.take(Slot.LinkedChildren, size, 0);
+  const isAncestor = (ancestor: number, node: number): boolean => {
+    for (let p = node; p !== NONE; p = parent[p]!) if (p === ancestor) return true;
+    return false;
   };
-  // In UID order (the store reads them so; a copy is sorted only when they are not).
-  let ascending = true;
-  for (let i = 1; i < facts.length && ascending; i++) ascending = facts[i - 1]!.uid < facts[i]!.uid;
-  for (const f of ascending ? facts : [...facts].sort((a, b) => a.uid - b.uid)) {
+  // Links parent → child unless that would make a loop (a link to itself included). Only a
+  // container with children can be above its new parent; a new message has none, so a long
+  // reply chain is linked without walking up it each time.
+  const link = (p: number, child: number) => {
+    if (p === child || (linkedChildren[child]! > 0 && isAncestor(child, p))) return;
+    parent[child] = p;
+    linkedChildren[p]!++;
+  };
+  let next = c.idCount + 1;
+  // Step 1, in UID order (the columns' order).
+  for (let i = 0; i < n; i++) {
     // A missing Message-ID, or one an earlier message already has, gets a unique id (1.A).
-    let own = f.messageId === null ? undefined : containerFor(f.messageId);
-    if (!own || own.message) all.push((own = newContainer()));
-    own.message = f;
+    let own = c.messageIds[i]!;
+    if (own === 0 || message[own] !== NONE) own = next++;
+    message[own] = i;
     // 1.A: each reference is the parent of the next, unless it already has a parent.
-    const refs = f.references;
-    let previous: Container | null = null;
-    for (let i = Math.max(0, refs.length - MAX_REFERENCES); i < refs.length; i++) {
-      const ref = containerFor(refs[i]!);
-      if (previous && ref.parent === null) link(previous, ref);
+    const end = c.refStarts[i + 1]!;
+    let previous = NONE;
+    for (let r = Math.max(c.refStarts[i]!, end - MAX_REFERENCES); r < end; r++) {
+      const ref = c.refs[r]!;
+      if (previous !== NONE && parent[ref] === NONE) link(previous, ref);
       previous = ref;
     }
     // 1.B: the last reference (or none) is the message's parent; a parent found through another
     // message's References gives way, even when the new link cannot be made for a loop.
-    if (own.parent !== previous) {
-      unlink(own);
-      if (previous) link(previous, own);
+    if (parent[own] !== previous) {
+      if (parent[own] !== NONE) linkedChildren[parent[own]!]!--;
+      parent[own] = NONE;
+      if (previous !== NONE) link(previous, own);
     }
   }
-  return all;
-}
-
-export function references(facts: readonly ThreadMessage[]): ThreadNode[] {
-  const containers = linkMessages(facts);
   // Steps 2–4: the root set, with dummies pruned. A message hangs under its nearest ancestor
-  // that is a message; without one, under the top dummy. A top dummy stays only when it
-  // holds two or more messages, as promoting them would make them roots.
-  const tops: Container[] = [];
-  for (const c of containers) {
-    if (c.parent === null) {
-      tops.push(c);
+  // that is a message; without one, under the top dummy. A top dummy stays only when it holds
+  // two or more messages, as promoting them would make them roots. (Ids no message of these
+  // mentions are tops without children, and drop out.)
+  const tops: number[] = [];
+  for (let k = 1; k < next; k++) {
+    if (parent[k] === NONE) {
+      tops.push(k);
       continue;
     }
-    if (!c.message) continue;
-    let above = c.parent;
-    while (!above.message && above.parent) above = above.parent;
-    addChild(above, c);
+    if (message[k] === NONE) continue;
+    let above = parent[k]!;
+    while (message[above] === NONE && parent[above] !== NONE) above = parent[above]!;
+    forest.addChild(above, k);
   }
-  let roots: ThreadNode[] = [];
-  for (const c of tops) {
-    if (c.message) roots.push(c);
-    else if (c.children.length === 1) roots.push(c.children[0]!);
-    else if (c.children.length > 1) roots.push(c);
+  const roots: number[] = [];
+  for (const t of tops) {
+    if (message[t] !== NONE) roots.push(t);
+    else if (forest.childCount[t] === 1) roots.push(forest.firstChild[t]!);
+    else if (forest.childCount[t]! > 1) roots.push(t);
   }
   // Step 5 reads a dummy root's subject from its first child and keeps, of equal roots, the first
   // in date order: those children and the roots are sorted now, everything once more after it.
-  for (const r of roots) if (!r.message) r.children.sort(compareNodes);
-  roots.sort(compareNodes);
-  roots = mergeBySubject(roots);
+  for (const r of roots) if (message[r] === NONE) forest.sortChildren(r);
+  forest.sortNodes(roots);
+  const merged = mergeBySubject(forest, c, roots, next);
   // Step 6: siblings, and the threads, in sent date order.
-  sortTrees(roots);
-  return roots;
+  forest.sortTrees(merged);
+  return forest.tokens(merged);
 }
 
 /** Step 5: threads whose base subjects match are gathered under one root. */
-function mergeBySubject(roots: ThreadNode[]): ThreadNode[] {
-  interface Root { node: ThreadNode; key: string; replyOrForward: boolean; gone: boolean }
-  const entries: Root[] = roots.map((node) => {
+function mergeBySubject(forest: Forest, c: ThreadColumns, roots: readonly number[], firstFreeNode: number): number[] {
+  const { message } = forest;
+  // Entries: the roots, then the dummies 5.C makes (at most one for every two roots). Each has
+  // a node, a subject, whether that subject had a reply marker, and whether it is gone.
+  const count = roots.length;
+  const node = scratch.take(Slot.Entries, count + (count >> 1) + 1, NONE);
+  const key = new Uint32Array(node.length);
+  const flags = new Uint8Array(node.length);
+  const REPLY = 1;
+  const GONE = 2;
+  for (let e = 0; e < count; e++) {
+    const r = roots[e]!;
+    node[e] = r;
     // 5.B.i: the thread subject is the root's, or for a dummy its first child's.
-    const first = sortMessageOf(node);
-    return { node, key: first?.subjectKey ?? '', replyOrForward: first?.replyOrForward ?? false, gone: false };
-  });
-  // 5.B: one root per subject: a dummy if there is one, else a root that is not a reply.
-  const table = new Map<string, Root>();
-  for (const e of entries) {
-    if (e.key === '') continue;
-    const held = table.get(e.key);
-    if (!held) table.set(e.key, e);
-    else if (held.node.message !== null && (e.node.message === null || (held.replyOrForward && !e.replyOrForward))) table.set(e.key, e);
-  }
-  // 5.C: every other root with that subject joins it.
-  const added: Root[] = [];
-  for (const cur of entries) {
-    if (cur.key === '') continue;
-    const held = table.get(cur.key)!;
-    if (held === cur) continue;
-    cur.gone = true;
-    if (cur.node.message === null) {
-      // Both dummies (5.B put a dummy in the table): the children become siblings.
-      for (const child of cur.node.children) addChild(held.node, child);
-    } else if (held.node.message === null || (cur.replyOrForward && !held.replyOrForward)) {
-      addChild(held.node, cur.node);
-    } else {
-      const dummy: Root = { node: { message: null, children: [held.node, cur.node] }, key: cur.key, replyOrForward: false, gone: false };
-      held.gone = true;
-      table.set(cur.key, dummy);
-      added.push(dummy);
+    const first = forest.sortMessage(r);
+    if (first !== NONE) {
+      key[e] = c.subjects[first]!;
+      if (c.replies[first] === 1) flags[e] = REPLY;
     }
   }
-  return [...entries, ...added].filter((e) => !e.gone).map((e) => e.node);
+  const isMessage = (e: number) => message[node[e]!] !== NONE;
+  const isReply = (e: number) => (flags[e]! & REPLY) !== 0;
+  // 5.B: one root per subject: a dummy if there is one, else a root that is not a reply.
+  const table = scratch.take(Slot.Table, c.subjectTexts.length, NONE);
+  for (let e = 0; e < count; e++) {
+    if (key[e] === 0) continue;
+    const held = table[key[e]!]!;
+    if (held === NONE) table[key[e]!] = e;
+    else if (isMessage(held) && (!isMessage(e) || (isReply(held) && !isReply(e)))) table[key[e]!] = e;
+  }
+  // 5.C: every other root with that subject joins it.
+  let entries = count;
+  let nextNode = firstFreeNode;
+  for (let cur = 0; cur < count; cur++) {
+    if (key[cur] === 0) continue;
+    const held = table[key[cur]!]!;
+    if (held === cur) continue;
+    flags[cur]! |= GONE;
+    if (!isMessage(cur)) {
+      // Both dummies (5.B put a dummy in the table): the children become siblings.
+      for (let child = forest.firstChild[node[cur]!]!; child !== NONE;) {
+        const after = forest.nextSibling[child]!;
+        forest.addChild(node[held]!, child);
+        child = after;
+      }
+    } else if (!isMessage(held) || (isReply(cur) && !isReply(held))) {
+      forest.addChild(node[held]!, node[cur]!);
+    } else {
+      const dummy = nextNode++;
+      forest.addChild(dummy, node[cur]!);
+      forest.addChild(dummy, node[held]!);
+      flags[held]! |= GONE;
+      node[entries] = dummy;
+      key[entries] = key[cur]!;
+      table[key[cur]!] = entries++;
+    }
+  }
+  const kept: number[] = [];
+  for (let e = 0; e < entries; e++) if ((flags[e]! & GONE) === 0) kept.push(node[e]!);
+  return kept;
 }
 
 /** In a thread token list: an opening and a closing parenthesis; every other token is a UID. */
 const OPEN = -1;
 const CLOSE = -2;
-
-/**
- * The answer's shape as tokens — UIDs and parentheses — so that it can be kept (thread-cache.ts)
- * and written again with UIDs or with sequence numbers, which change with every expunge.
- */
-export function threadTokens(threads: readonly ThreadNode[]): Float64Array {
-  let tokens = new Float64Array(1024);
-  let length = 0;
-  const push = (token: number) => {
-    if (length === tokens.length) {
-      const grown = new Float64Array(tokens.length * 2);
-      grown.set(tokens);
-      tokens = grown;
-    }
-    tokens[length++] = token;
-  };
-  // Iterative: each stack entry is a parenthesis to write or a node to open.
-  const stack: (number | ThreadNode)[] = [];
-  for (let i = threads.length - 1; i >= 0; i--) stack.push(CLOSE, threads[i]!, OPEN);
-  while (stack.length > 0) {
-    const item = stack.pop()!;
-    if (typeof item === 'number') {
-      push(item);
-      continue;
-    }
-    // A chain of only children is written flat: "1 2 3".
-    let node = item;
-    while (node.children.length === 1 && node.message) {
-      push(node.message.uid);
-      node = node.children[0]!;
-    }
-    if (node.message) push(node.message.uid);
-    const branches = node.children.length > 1 || !node.message ? node.children : [];
-    // A single child under a dummy cannot happen (pruned), but would be written as a branch.
-    for (let i = branches.length - 1; i >= 0; i--) stack.push(CLOSE, branches[i]!, OPEN);
-  }
-  return tokens.slice(0, length);
-}
 
 /**
  * `(1 2 (3)(4 5))` per RFC 5256 §4: a chain is written flat, branches in parentheses. A space
@@ -302,9 +447,4 @@ export function renderThreads(tokens: Float64Array, number: (uid: number) => num
     }
   }
   return out;
-}
-
-/** `(1 2 (3)(4 5))` per RFC 5256 §4: a chain is written flat, branches in parentheses. */
-export function formatThreads(threads: readonly ThreadNode[], number: (uid: number) => number): string {
-  return renderThreads(threadTokens(threads), number);
 }

@@ -11,6 +11,7 @@ import { canonicalFolderName, defaultFolderNames, DEFAULT_ROLES, folderNameProbl
 import { dayNumber, messageSortKeys, type SortKeys } from '../../mime/index.ts';
 import { summarizeHeaders } from '../header-summary.ts';
 import { FolderMap, type ChangedRow } from '../folder-map.ts';
+import { ThreadKeys, type ThreadColumns, type ThreadKeyRow } from '../thread-keys.ts';
 import type { DateOp, SearchKey } from '../search.ts';
 import { normalizeFlags, applyFlagOperation, hasSeen } from '../flags.ts';
 import {
@@ -36,7 +37,6 @@ import {
   type SortColumn,
   type StoreFlagsResult,
   type StoreOptions,
-  type ThreadRow,
 } from '../types.ts';
 import { SORT_INDEXES, SORT_KEY_COLUMNS, STORE_SCHEMA, SYSTEM_FLAG_INDEXES, systemFlagTest } from './schema.ts';
 import { isCjk } from '../cjk.ts';
@@ -180,8 +180,14 @@ type FlagChangeRow = Pick<MessageRow, 'id' | 'uid' | 'modseq' | 'flags' | 'seen'
 
 const isKeyword = (flag: Flag) => !flag.startsWith('\\');
 
-/** The references of every message without any (most of them): one frozen array, not one each. */
-const NO_REFERENCES: readonly string[] = Object.freeze([]);
+/** What THREAD reads of a message, in ThreadKeyRow's order. */
+const THREAD_KEY_COLUMNS = `uid, sort_date, sort_subject, subject_reply, header_message_id, header_references`;
+/**
+ * Messages whose thread keys are kept, all folders together: about 110 bytes a message
+ * (measured at 100,000, docs/storage.md), so some 33 MB. The least recently threaded folders
+ * go first.
+ */
+const THREAD_KEYS_KEPT = 300_000;
 
 /** Folders whose maps are kept (4 bytes a message, 16 with flags); the least recently used go first. */
 const FOLDER_MAPS = 64;
@@ -189,6 +195,8 @@ const FOLDER_MAPS = 64;
 export class SqliteMailStore implements MailStore {
   /** Maps of recently used folders (see folderMap()). */
   private readonly folderMaps = new Map<number, FolderMap>();
+  /** Thread keys of recently threaded folders (see keptThreadKeys()). */
+  private readonly threadKeysKept = new Map<number, ThreadKeys>();
   private readonly listeners = new Map<string, Set<ChangeListener>>();
   private readonly pendingEvents: { mailboxId: string; folderId: number; highestModseq: number }[] = [];
   private readonly now: () => Date;
@@ -734,7 +742,7 @@ export class SqliteMailStore implements MailStore {
     if (map && (map.uidValidity !== f.uid_validity || map.modseq > f.highest_modseq || map.uidNext > f.uid_next)) map = undefined;
     if (map && withFlags && !map.hasFlags) map = undefined;
     if (map && map.modseq < f.highest_modseq) {
-      map.removeExpunged(this.statements.get(`SELECT uid AS expunged_uid FROM expunged WHERE folder_id = ? AND modseq > ? ORDER BY uid`).pluck().all(f.id, map.modseq) as number[]);
+      map.removeExpunged(this.expungedSince(f.id, map.modseq));
       if (map.hasFlags) {
         const changed = this.statements.get(CHANGED_FLAG_ROWS).raw(true).all(f.id, map.modseq) as ChangedRow[];
         if (!map.applyChanged(changed)) map = undefined;
@@ -951,26 +959,55 @@ export class SqliteMailStore implements MailStore {
     return out.subarray(0, n);
   }
 
-  async threadRows(folderId: number, uids: readonly number[]): Promise<ThreadRow[]> {
-    if (uids.length === 0) return [];
-    const columns = `uid, sort_date, sort_subject, subject_reply, header_message_id, header_references`;
-    const small = uids.length <= SMALL_UID_SET;
-    const rows = (small
-      ? this.statements.get(`SELECT ${columns} FROM json_each(?) j CROSS JOIN messages m ON m.folder_id = ? AND m.uid = j.value ORDER BY m.uid`)
-        .raw(true).all(JSON.stringify(uids), folderId)
-      : this.statements.get(`SELECT ${columns} FROM messages WHERE folder_id = ? AND uid >= ? AND uid <= ? ORDER BY uid`)
-        .raw(true).all(folderId, uids[0]!, uids[uids.length - 1]!)) as [number, number, string, number, string | null, string][];
-    const out: ThreadRow[] = [];
-    // Both lists ascend: one walk keeps the rows whose UIDs were asked for.
-    let i = 0;
-    for (const [uid, sent, subjectKey, reply, messageId, references] of rows) {
-      if (!small) {
-        while (i < uids.length && uids[i]! < uid) i++;
-        if (uids[i] !== uid) continue;
-      }
-      out.push({ uid, sent, subjectKey, replyOrForward: reply === 1, messageId, references: references === '' ? NO_REFERENCES : references.split(' ') });
+  async threadKeys(folderId: number, uids: readonly number[]): Promise<ThreadColumns> {
+    if (uids.length === 0) return new ThreadKeys().columns([]);
+    const f = this.folderRow(folderId);
+    // A few messages of a folder whose keys are not kept are read by UID; anything larger
+    // from the folder's kept keys, read whole the first time.
+    if (uids.length <= SMALL_UID_SET && !this.threadKeysKept.has(folderId)) {
+      const keys = new ThreadKeys();
+      keys.append(this.statements.get(`SELECT ${THREAD_KEY_COLUMNS} FROM json_each(?) j CROSS JOIN messages m ON m.folder_id = ? AND m.uid = j.value ORDER BY m.uid`)
+        .raw(true).all(JSON.stringify(uids), folderId) as ThreadKeyRow[]);
+      return keys.columns(uids);
     }
-    return out;
+    return this.keptThreadKeys(f).columns(uids);
+  }
+
+  /**
+   * A folder's thread keys (src/store/thread-keys.ts), kept for the folders THREAD read last,
+   * and brought forward as the folder map is (folderMap()): expunged UIDs dropped, UIDs from
+   * its UIDNEXT on read and appended. A message's keys never change, so no other row is read.
+   */
+  private keptThreadKeys(f: FolderRow): ThreadKeys {
+    let keys = this.threadKeysKept.get(f.id);
+    this.threadKeysKept.delete(f.id);
+    if (keys && (keys.uidValidity !== f.uid_validity || keys.modseq > f.highest_modseq || keys.uidNext > f.uid_next)) keys = undefined;
+    if (keys && keys.modseq < f.highest_modseq) {
+      keys.removeExpunged(this.expungedSince(f.id, keys.modseq));
+      keys.append(this.statements.get(`SELECT ${THREAD_KEY_COLUMNS} FROM messages WHERE folder_id = ? AND uid >= ? ORDER BY uid`)
+        .raw(true).all(f.id, keys.uidNext) as ThreadKeyRow[]);
+      keys.modseq = f.highest_modseq;
+      keys.uidNext = f.uid_next;
+    }
+    if (!keys || keys.length !== f.messages || keys.wasteful) {
+      keys = new ThreadKeys(f.uid_validity, f.uid_next, f.highest_modseq);
+      keys.append(this.statements.get(`SELECT ${THREAD_KEY_COLUMNS} FROM messages WHERE folder_id = ? ORDER BY uid`).raw(true).all(f.id) as ThreadKeyRow[]);
+    }
+    this.threadKeysKept.set(f.id, keys);
+    // The least recently used go first, down to the budget (the newest is always kept).
+    let held = 0;
+    for (const k of this.threadKeysKept.values()) held += k.length;
+    for (const [id, k] of this.threadKeysKept) {
+      if (held <= THREAD_KEYS_KEPT || id === f.id) break;
+      this.threadKeysKept.delete(id);
+      held -= k.length;
+    }
+    return keys;
+  }
+
+  /** UIDs expunged from the folder after `modseq`, ascending (the change log). */
+  private expungedSince(folderId: number, modseq: number): number[] {
+    return this.statements.get(`SELECT uid AS expunged_uid FROM expunged WHERE folder_id = ? AND modseq > ? ORDER BY uid`).pluck().all(folderId, modseq) as number[];
   }
 
   async message(folderId: number, uid: number): Promise<MessageSummary | undefined> {
