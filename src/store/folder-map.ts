@@ -3,7 +3,7 @@
 // engine keeps one per recently used folder, shared by every session on it, and brings it
 // forward from its change log (UIDs expunged since the map's MODSEQ, rows changed since it)
 // instead of reading the folder again. Nothing here does I/O: the engine reads, the map merges.
-import type { Flag, FlagRow } from './types.ts';
+import type { Flag, FlagColumns, FlagRow } from './types.ts';
 
 /** A row changed since the map's MODSEQ, as the engine read it: flags as the stored JSON text. */
 export type ChangedRow = readonly [uid: number, modseq: number, flagJson: string];
@@ -97,14 +97,18 @@ export class FolderMap {
     return true;
   }
 
-  /** UID, MODSEQ and flags of the messages with UIDs in [fromUid, toUid], ascending. */
-  flagRows(fromUid: number, toUid: number): FlagRow[] {
-    if (!this.modseqs) throw new Error('flagRows needs the flag columns');
-    const out: FlagRow[] = [];
-    for (let i = lowerBound(this.uids, this.length, fromUid); i < this.length && this.uids[i]! <= toUid; i++) {
-      out.push({ uid: this.uids[i]!, modseq: this.modseqs[i]!, flags: this.lists[this.listIds![i]!]! });
-    }
-    return out;
+  /** UID, MODSEQ and flags of the messages with UIDs in [fromUid, toUid], ascending: copies. */
+  flagColumns(fromUid: number, toUid: number): FlagColumns {
+    if (!this.modseqs) throw new Error('flagColumns needs the flag columns');
+    const start = lowerBound(this.uids, this.length, fromUid);
+    const end = Math.max(start, lowerBound(this.uids, this.length, toUid + 1));
+    return {
+      length: end - start,
+      uids: this.uids.slice(start, end),
+      modseqs: this.modseqs.slice(start, end),
+      listIds: this.listIds!.slice(start, end),
+      lists: this.lists,
+    };
   }
 
   private listId(json: string): number {
@@ -149,4 +153,9 @@ function lowerBound(uids: Uint32Array, length: number, uid: number): number {
     else hi = mid;
   }
   return lo;
+}
+
+/** Columns as one object per message (the tests, and callers with a few messages). */
+export function flagRowsOf(columns: FlagColumns): FlagRow[] {
+  return Array.from(columns.uids, (uid, i) => ({ uid, modseq: columns.modseqs[i]!, flags: columns.lists[columns.listIds[i]!]! }));
 }

@@ -69,6 +69,23 @@ export interface FlagRow {
   flags: readonly Flag[];
 }
 
+/**
+ * UID, MODSEQ and flags of messages in UID order, as columns: what FETCH (UID FLAGS MODSEQ)
+ * needs, with no object per message. Message i's flags are lists[listIds[i]].
+ */
+export interface FlagColumns {
+  readonly length: number;
+  readonly uids: Uint32Array;
+  readonly modseqs: Float64Array;
+  readonly listIds: Uint32Array;
+  /**
+   * Each distinct flag list once, read only. The same array (its entries only ever added to)
+   * for as long as the engine keeps the folder's map: a caller may keep what it made of each
+   * list id while `lists` is the same array.
+   */
+  readonly lists: readonly (readonly Flag[])[];
+}
+
 export interface AppendInput {
   raw: Buffer;
   flags?: Flag[];
@@ -232,7 +249,7 @@ export interface MailStore {
   messages(folderId: number, range?: { fromUid?: number; toUid?: number }): Promise<MessageSummary[]>;
   message(folderId: number, uid: number): Promise<MessageSummary | undefined>;
   /** UID, MODSEQ and flags of the messages in [fromUid, toUid], ascending: a lighter messages(). */
-  flagRows(folderId: number, range: { fromUid: number; toUid: number }): Promise<FlagRow[]>;
+  flagColumns(folderId: number, range: { fromUid: number; toUid: number }): Promise<FlagColumns>;
   /**
    * The UIDs among `uids` (ascending) that the folder holds, ordered by the keys in turn, each
    * ascending or reversed, ties in UID order: SORT answered from the key columns kept with each

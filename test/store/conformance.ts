@@ -28,6 +28,7 @@ import assert from 'node:assert/strict';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import iconv from 'iconv-lite';
 import { pick, prng, randomInt } from '../support/random.ts';
+import { flagRowsOf } from '../../src/store/folder-map.ts';
 import {
   FolderError,
   QuotaExceededError,
@@ -286,8 +287,8 @@ export function mailStoreConformance(name: string, open: OpenStore): void {
                   `flagChangesSince(${since}) of folder ${f} at step ${step}`,
                 );
               }
-              // flagRows is messages() cut down to UID, MODSEQ and flags.
-              const rows = await store.flagRows(f, { fromUid: 1, toUid: 0xffffffff });
+              // flagColumns is messages() cut down to UID, MODSEQ and flags.
+              const rows = flagRowsOf(await store.flagColumns(f, { fromUid: 1, toUid: 0xffffffff }));
               assert.deepEqual(rows.map((r) => [r.uid, r.modseq, [...r.flags]]), (await store.messages(f)).map((m) => [m.uid, m.modseq, m.flags]));
               // sortedUids orders by the row's columns, ties in UID order (test/store/sort-keys.test.ts
               // compares every key with the reference sort).

@@ -3,10 +3,10 @@
 // it against the folder recounted from scratch after every step.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { FolderMap, type ChangedRow } from '../../src/store/folder-map.ts';
+import { FolderMap, flagRowsOf, type ChangedRow } from '../../src/store/folder-map.ts';
 import { pick, prng, randomInt } from '../support/random.ts';
 
-const rowsOf = (map: FolderMap, from = 1, to = 0xffffffff) => map.flagRows(from, to).map((r) => [r.uid, r.modseq, [...r.flags]]);
+const rowsOf = (map: FolderMap, from = 1, to = 0xffffffff) => flagRowsOf(map.flagColumns(from, to)).map((r) => [r.uid, r.modseq, [...r.flags]]);
 
 test('FolderMap: each merge, table', async (t) => {
   const base: ChangedRow[] = [[1, 5, '["\\\\Seen"]'], [2, 6, '[]'], [4, 7, '["\\\\Seen"]'], [9, 8, '["$Work"]']];
@@ -39,7 +39,7 @@ test('FolderMap: flag rows of a UID range', () => {
   assert.deepEqual(rowsOf(map, 9, 20), []);
   assert.deepEqual(rowsOf(map, 3, 3).map((r) => r[0]), [3]);
   // Rows with the same flags share one list: FETCH formats each distinct list once.
-  const rows = map.flagRows(1, 10);
+  const rows = flagRowsOf(map.flagColumns(1, 10));
   assert.equal(rows[0]!.flags, rows[2]!.flags);
   assert.ok(Object.isFrozen(rows[0]!.flags));
 });
@@ -50,7 +50,7 @@ test('FolderMap: a UID map without flag columns takes appends and expunges, and 
   map.removeExpunged([2]);
   map.appendUids([4, 5]);
   assert.deepEqual(Array.from(map.uids.subarray(0, map.length)), [1, 3, 4, 5]);
-  assert.throws(() => map.flagRows(1, 5), /flag columns/);
+  assert.throws(() => map.flagColumns(1, 5), /flag columns/);
 });
 
 for (const seed of [41, 42, 43, 44]) {

@@ -3,12 +3,14 @@
 // each message's response is written before the next is read, so memory stays bounded.
 import { renditions } from '../../mime/rendition-cache.ts';
 import { bodyBasic, bodyStructure, decodeTransferEncoding, envelope, isWholeMessage, partialWindow, scanMessage, sectionBytes, sectionPart, sectionRange, type MessagePart } from '../../mime/index.ts';
-import type { Flag, FlagRow, MessageSummary } from '../../store/types.ts';
+import type { FlagColumns, MessageSummary } from '../../store/types.ts';
 import { ByteLines, fetchItemLabel, flagList, formatDateTime, rangesContain, resolveSequenceSet, vanished, type FetchItem } from '../protocol/index.ts';
 import { defineCommand, no, type CommandOf } from '../session/command.ts';
 import type { SessionContext } from '../session/context.ts';
 
+/** Messages read from the store at a time: summaries, or UID/MODSEQ/flag columns for the light path. */
 const SLICE = 500;
+const LIGHT_SLICE = 8192;
 /** Bytes of responses gathered into one write. */
 const BATCH_BYTES = 64 * 1024;
 const STAR = Buffer.from('* ');
@@ -263,25 +265,33 @@ async function run(session: SessionContext, command: CommandOf<'FETCH'>): Promis
   const closers = names.map((n) => (n === 'MODSEQ' ? ')' : ''));
   const joints = labels.map((label, i) => Buffer.from(i === 0 ? ` FETCH (${label}` : `${closers[i - 1]} ${label}`));
   const lineEnd = Buffer.from(`${closers.at(-1) ?? ''})\r\n`);
-  // Per distinct list: its bytes as shown, and with \Recent (a fresh folder's messages all hold it).
-  const flagBytes = new Map<readonly Flag[], Buffer>();
-  const recentFlagBytes = new Map<readonly Flag[], Buffer>();
+  // Per distinct list (by its number in the store's columns): its bytes as shown, and with
+  // \Recent (a fresh folder's messages all hold it). Made anew if the store's lists change.
+  let lists: FlagColumns['lists'] | null = null;
+  let flagBytes: Buffer[] = [];
+  let recentFlagBytes: Buffer[] = [];
   const showsRecent = !session.rev2;
-  const lightLine = (r: FlagRow, seq: number): void => {
-    const recent = showsRecent && session.recentUids.size > 0 && session.recentUids.has(r.uid);
+  const lightLine = (columns: FlagColumns, i: number, seq: number): void => {
+    const uid = columns.uids[i]!;
+    const recent = showsRecent && session.recentUids.size > 0 && session.recentUids.has(uid);
+    if (columns.lists !== lists) {
+      lists = columns.lists;
+      flagBytes = [];
+      recentFlagBytes = [];
+    }
     const known = recent ? recentFlagBytes : flagBytes;
-    let flags = known.get(r.flags);
+    const listId = columns.listIds[i]!;
+    let flags = known[listId];
     if (flags === undefined) {
-      flags = Buffer.from(flagList(session.shownFlags(recent ? r.uid : 0, r.flags)));
-      known.set(r.flags, flags);
+      flags = known[listId] = Buffer.from(flagList(session.shownFlags(recent ? uid : 0, lists[listId]!)));
     }
     lines.bytes(STAR).number(seq);
-    for (let i = 0; i < names.length; i++) {
-      lines.bytes(joints[i]!);
-      const name = names[i];
-      if (name === 'UID') lines.number(r.uid);
+    for (let n = 0; n < names.length; n++) {
+      lines.bytes(joints[n]!);
+      const name = names[n];
+      if (name === 'UID') lines.number(uid);
       else if (name === 'FLAGS') lines.bytes(flags);
-      else lines.number(r.modseq);
+      else lines.number(columns.modseqs[i]!);
     }
     lines.bytes(lineEnd);
   };
@@ -296,21 +306,24 @@ async function run(session: SessionContext, command: CommandOf<'FETCH'>): Promis
   } else {
     // Rows are read in slices of the view's UIDs, in UID order, so sequence numbers follow.
     for (const [first, last] of seqs) {
-      for (let from = first; from <= last; from += SLICE) {
-        const to = Math.min(last, from + SLICE - 1);
+      const slice = light ? LIGHT_SLICE : SLICE;
+      for (let from = first; from <= last; from += slice) {
+        const to = Math.min(last, from + slice - 1);
         const range = { fromUid: view.uidAt(from)!, toUid: view.uidAt(to)! };
         if (light) {
           let seq = from;
-          for (const r of await session.store.flagRows(folder.id, range)) {
-            while (seq <= to && view.uidAt(seq)! < r.uid) seq++;
+          const columns = await session.store.flagColumns(folder.id, range);
+          for (let i = 0; i < columns.length; i++) {
+            const uid = columns.uids[i]!;
+            while (seq <= to && view.uidAt(seq)! < uid) seq++;
             if (seq > to) break;
-            if (view.uidAt(seq) !== r.uid) continue;
-            lightLine(r, seq);
+            if (view.uidAt(seq) !== uid) continue;
+            lightLine(columns, i, seq);
+            // Handed on at BATCH_BYTES: the buffer has room for one more line of any usual
+            // length, and growing it would copy what it holds.
+            if (lines.length >= BATCH_BYTES) pending.push(lines.take());
           }
-          if (lines.length >= BATCH_BYTES) {
-            pending.push(lines.take());
-            await flush();
-          }
+          if (pending.length > 0) await flush();
           continue;
         }
         const rows = await session.store.messages(folder.id, range);

@@ -27,6 +27,7 @@ import {
   type FlagOperation,
   type Folder,
   type FolderRole,
+  type FlagColumns,
   type FlagRow,
   type FolderSnapshot,
   type FolderStatus,
@@ -930,10 +931,10 @@ export class SqliteMailStore implements MailStore {
     return rows.map(toSummary);
   }
 
-  async flagRows(folderId: number, range: { fromUid: number; toUid: number }): Promise<FlagRow[]> {
+  async flagColumns(folderId: number, range: { fromUid: number; toUid: number }): Promise<FlagColumns> {
     // From the folder's map, brought forward from the change log: a resync of a large folder
-    // reads no row (FETCH 1:* asks slice by slice, each slice a binary search and a walk).
-    return this.folderMap(this.folderRow(folderId), true).flagRows(range.fromUid, range.toUid);
+    // reads no row (FETCH 1:* asks slice by slice, each slice a binary search and a copy).
+    return this.folderMap(this.folderRow(folderId), true).flagColumns(range.fromUid, range.toUid);
   }
 
   async sortedUids(folderId: number, order: readonly { column: SortColumn; reverse: boolean }[], uids: readonly number[]): Promise<Uint32Array> {
