@@ -7,8 +7,16 @@ import { defineCommand } from '../session/command.ts';
 import type { SessionContext } from '../session/context.ts';
 
 /** The UIDs of the selected folder's messages that match, ascending. */
-export async function searchUids(session: SessionContext, criteria: SearchKey): Promise<number[]> {
+/**
+ * The UIDs the search finds among the messages the session's view holds, ascending.
+ * `heldByStore`: the caller reads the messages from the store and leaves out any it no longer
+ * holds (SORT and THREAD do), so ALL can be the view's UIDs as they are, without a query; a
+ * message expunged by another session and not yet reported is then left out there, as the
+ * store's search would have left it out here.
+ */
+export async function searchUids(session: SessionContext, criteria: SearchKey, heldByStore = false): Promise<number[]> {
   const { folder, view } = session.selection!;
+  if (heldByStore && criteria.type === 'all') return view.allUids();
   const key = resolveSearchKey(criteria, {
     maxUid: Math.max(view.maxUid(), 1),
     seqToUids: (set) => {

@@ -30,7 +30,7 @@ interface Entry {
 
 const bytesOf = (e: Entry) => e.uids.byteLength + e.tokens.byteLength;
 
-function sameUids(kept: Uint32Array, uids: readonly number[]): boolean {
+function sameUids(kept: Uint32Array, uids: ArrayLike<number>): boolean {
   if (kept.length !== uids.length) return false;
   for (let i = 0; i < uids.length; i++) if (kept[i] !== uids[i]) return false;
   return true;
@@ -43,7 +43,7 @@ export class ThreadCache {
   constructor(private readonly maxBytes = MAX_BYTES, private readonly minMessages = MIN_MESSAGES) {}
 
   /** The tokens (sorting/thread.ts threadTokens) kept for exactly these UIDs of the folder, if any. */
-  get(store: MailStore, folderId: number, uidValidity: number, algorithm: ThreadAlgorithm, uids: readonly number[]): Float64Array | undefined {
+  get(store: MailStore, folderId: number, uidValidity: number, algorithm: ThreadAlgorithm, uids: ArrayLike<number>): Float64Array | undefined {
     const at = this.entries.findIndex((e) => this.matches(e, store, folderId, uidValidity, algorithm));
     if (at < 0) return undefined;
     const entry = this.entries[at]!;
@@ -53,7 +53,7 @@ export class ThreadCache {
     return entry.tokens;
   }
 
-  set(store: MailStore, folderId: number, uidValidity: number, algorithm: ThreadAlgorithm, uids: readonly number[], tokens: Float64Array): void {
+  set(store: MailStore, folderId: number, uidValidity: number, algorithm: ThreadAlgorithm, uids: ArrayLike<number>, tokens: Float64Array): void {
     if (uids.length < this.minMessages) return;
     // One entry per folder and algorithm: an answer for an older state is never asked for again.
     this.entries = this.entries.filter((e) => e.store.deref() !== undefined && !this.matches(e, store, folderId, uidValidity, algorithm));

@@ -268,6 +268,27 @@ describe('THREAD of a large folder, kept between commands', () => {
   });
 });
 
+describe('SORT and THREAD of ALL', () => {
+  test("ALL is the session's messages that the store still holds: one expunged by another session is left out before it is reported", async () => {
+    const c = await login('bigthreads@contoso.com');
+    const other = await login('bigthreads@contoso.com');
+    assert.match(await c.status('s0', 'SELECT INBOX'), /^s0 OK /);
+    assert.match(await other.status('s0', 'SELECT INBOX'), /^s0 OK /);
+    const numbers = (line: string) => (line.match(/\d+/g) ?? []).map(Number);
+    const sorted = numbers(await answer(c, 'o1', 'SORT (ARRIVAL) US-ASCII ALL'));
+    const threaded = numbers(await answer(c, 'o2', 'THREAD REFERENCES US-ASCII ALL'));
+    assert.equal(sorted.length, threaded.length);
+    // The other session expunges the third message. Sequence-number commands may not report an
+    // expunge (RFC 3501 §7.4.1), so c's numbering stays; its answers leave out number 3.
+    const uid = numbers((await c.command('f1', 'FETCH 3 (UID)')).find((l) => l.startsWith('* 3 FETCH'))!)[1]!;
+    assert.match(await other.status('d1', `UID STORE ${uid} +FLAGS.SILENT (\\Deleted)`), /^d1 OK /);
+    assert.match(await other.status('d2', `UID EXPUNGE ${uid}`), /^d2 OK /);
+    const after3 = numbers(await answer(c, 'o3', 'SORT (ARRIVAL) US-ASCII ALL'));
+    assert.deepEqual(after3, sorted.filter((n) => n !== 3));
+    assert.deepEqual(numbers(await answer(c, 'o4', 'THREAD REFERENCES US-ASCII ALL')).sort((a, b) => a - b), threaded.filter((n) => n !== 3).sort((a, b) => a - b));
+  });
+});
+
 describe('QUOTA over a session', () => {
   /** `* QUOTA "" (STORAGE used limit)` from the store's own figures, in KiB (RFC 9208 §5.1). */
   async function expectedQuota(alias: string, limitBytes: number): Promise<string> {
