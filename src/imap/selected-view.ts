@@ -116,6 +116,21 @@ export class SelectedView {
     if (modseq > this.modseq && modseq > (this.told.get(uid) ?? 0)) this.told.set(uid, modseq);
   }
 
+  /**
+   * The UIDs among `uids` (ascending) that the view holds. A long list (UNSEEN of a large
+   * folder) is walked beside the view's own; a short one is looked up by binary search.
+   */
+  heldUids(uids: readonly number[]): number[] {
+    if (uids.length * 16 < this.count) return uids.filter((uid) => this.seqOf(uid) > 0);
+    const out: number[] = [];
+    let i = 0;
+    for (const uid of uids) {
+      while (i < this.count && this.uids[i]! < uid) i++;
+      if (i < this.count && this.uids[i] === uid) out.push(uid);
+    }
+    return out;
+  }
+
   allUids(): number[] {
     return Array.from(this.uids.subarray(0, this.count));
   }

@@ -116,6 +116,9 @@ test('the sequence map follows random expunges and arrivals, held back or not, a
       }
       assert.deepEqual(client, view.allUids(), `step ${step}`);
       for (const [i, uid] of client.entries()) assert.equal(view.seqOf(uid), i + 1);
+      // heldUids, by a walk (long lists) or by binary search (short ones), keeps what seqOf finds.
+      const asked = Array.from({ length: view.maxUid() + 3 }, (_, u) => u).filter(() => random() < (step % 2 === 0 ? 0.9 : 0.02));
+      assert.deepEqual(view.heldUids(asked), asked.filter((uid) => view.seqOf(uid) > 0), `heldUids at step ${step}`);
       if (allowExpunge) assert.deepEqual(view.allUids(), Array.from((await store.snapshot(inbox)).uids), `view equals the store at step ${step}`);
     }
   } finally {

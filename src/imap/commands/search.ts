@@ -32,7 +32,7 @@ export async function searchUids(session: SessionContext, criteria: SearchKey, h
     recentUids: () => rangesFromNumbers(session.recentUids),
   });
   // Messages the view does not hold yet (arrived since its last sync) are left out.
-  return (await session.store.search(folder.id, key as StoreSearchKey)).filter((uid) => view.seqOf(uid) > 0);
+  return view.heldUids(await session.store.search(folder.id, key as StoreSearchKey));
 }
 
 function usesModseq(key: SearchKey): boolean {
