@@ -11,6 +11,7 @@ import type { ProtocolLogSession } from '../../lib/protocol-log.ts';
 import type { Folder, MailStore } from '../../store/types.ts';
 import type { Command, NumberRanges, SavedSet, SequenceSet } from '../protocol/index.ts';
 import type { SelectedView, ViewUpdate } from '../selected-view.ts';
+import type { UidSet } from './uid-set.ts';
 
 export type SessionState = 'authenticated' | 'selected';
 
@@ -77,7 +78,7 @@ export interface SessionContext {
   /** UIDs saved by SEARCH RETURN (SAVE) for `$` (RFC 5182). */
   savedUids: number[];
   /** Messages this session holds \Recent for (RFC 3501 §2.3.2). */
-  recentUids: Set<number>;
+  recentUids: UidSet;
   /** COMPRESS=DEFLATE is active (RFC 4978). */
   compressed: boolean;
   settings(): SettingsDocument;

@@ -7,6 +7,7 @@ import type { SettingsDocument } from '../../config/model.ts';
 import type { Mailbox } from '../../directory/directory.ts';
 import { LineConnection, type DetachedConnection, type LineReaderItem } from '../../lib/line-reader.ts';
 import type { Logger } from '../../lib/log.ts';
+import { UidSet } from './uid-set.ts';
 import { commandSeconds } from '../../lib/metrics.ts';
 import type { ProtocolLogEntry, ProtocolLogSession } from '../../lib/protocol-log.ts';
 import { FolderError, type Folder, type MailStore } from '../../store/types.ts';
@@ -75,7 +76,7 @@ export class ImapSession implements SessionContext {
    * Messages this session holds \Recent for (RFC 3501 §2.3.2): taken from the store at SELECT
    * and whenever a sync finds new messages, so each message is recent in one session only.
    */
-  recentUids = new Set<number>();
+  recentUids = new UidSet();
   /** The count last sent in `* n RECENT`. */
   private announcedRecent = 0;
   private conn: LineConnection;
@@ -471,7 +472,7 @@ export class ImapSession implements SessionContext {
     this.unsubscribe = null;
     this.selection = null;
     this.savedUids = [];
-    this.recentUids = new Set();
+    this.recentUids = new UidSet();
     this.announcedRecent = 0;
   }
 

@@ -211,6 +211,19 @@ describe('\\Recent belongs to one session (RFC 3501 §2.3.2)', () => {
       '* 1 FETCH (UID 1 FLAGS ())', '* 2 FETCH (UID 2 FLAGS (\\Seen $Later))', '* 3 FETCH (UID 3 FLAGS ())',
       '* 4 FETCH (UID 4 FLAGS ())', '* 5 FETCH (UID 5 FLAGS (\\Recent))', 's5 OK FETCH completed.',
     ]);
+    // More recent ones, between ones that are not, and sets whose ranges go back and jump: the
+    // light answer is the general one, line for line, in the set's order.
+    for (const subject of ['six', 'seven', 'eight', 'nine', 'ten', 'eleven', 'twelve', 'thirteen', 'fourteen', 'fifteen']) {
+      const m = message(subject, 'x');
+      await b.status(`s6${subject}`, `APPEND INBOX {${m.length}+}\r\n${m}`);
+    }
+    await b.command('s7', 'NOOP');
+    for (const [i, set] of ['1:*', '15,1,14,2,13:12', '5,1:3', '3,15,4,14,5', '*:1', '2,4,6,8,10,12,14'].entries()) {
+      const light = await b.command(`s8${i}`, `FETCH ${set} (UID FLAGS)`);
+      const general = await b.command(`s8${i}`, `FETCH ${set} (UID FLAGS RFC822.SIZE)`);
+      assert.deepEqual(light, general.map((l) => l.replace(/ ?RFC822\.SIZE \d+/, '')), set);
+      if (set === '1:*') assert.deepEqual(light.slice(0, -1).map((l) => l.includes('\\Recent')), [false, false, false, false, ...Array<boolean>(11).fill(true)], light.join('\n'));
+    }
   });
 
   test('APPEND from a session with another folder selected: STATUS counts it recent; its next SELECT takes it', async () => {
