@@ -4,6 +4,7 @@
 // when the view syncs, which happens at points the protocol allows (RFC 3501 §5.2, §7.4.1).
 // The view also remembers which keywords the client has been told about in FLAGS: a keyword may
 // appear in a FETCH response only after a FLAGS response named it (RFC 3501 §7.2.6).
+import { lowerBound } from '../lib/sorted-search.ts';
 import type { Flag, FlagChangesSince, FolderSnapshot } from '../store/types.ts';
 
 export interface ViewUpdate {
@@ -95,14 +96,7 @@ export class SelectedView {
 
   /** The index of the first UID ≥ uid (count when there is none). */
   private lowerBound(uid: number): number {
-    let lo = 0;
-    let hi = this.count;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (this.uids[mid]! < uid) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
+    return lowerBound(this.uids, this.count, uid);
   }
 
   /** The sequence number of a UID, or 0 when the view does not hold it (binary search). */

@@ -3,6 +3,7 @@
 // engine keeps one per recently used folder, shared by every session on it, and brings it
 // forward from its change log (UIDs expunged since the map's MODSEQ, rows changed since it)
 // instead of reading the folder again. Nothing here does I/O: the engine reads, the map merges.
+import { lowerBound } from '../lib/sorted-search.ts';
 import type { Flag, FlagColumns, FlagRow } from './types.ts';
 
 /** A row changed since the map's MODSEQ, as the engine read it: flags as the stored JSON text. */
@@ -141,18 +142,6 @@ export class FolderMap {
 
 function capacityFor(messages: number): number {
   return Math.max(1024, Math.ceil(messages * 1.25));
-}
-
-/** The first index in uids[0, length) holding a UID ≥ `uid`. */
-function lowerBound(uids: Uint32Array, length: number, uid: number): number {
-  let lo = 0;
-  let hi = length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (uids[mid]! < uid) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
 }
 
 /** Columns as one object per message (the tests, and callers with a few messages). */

@@ -1,6 +1,7 @@
 // FETCH and UID FETCH (RFC 3501 §6.4.5, RFC 7162 §3.1.4 CHANGEDSINCE and MODSEQ). Every byte
 // comes from the stored message: BODY[] and RFC822.SIZE are exact, sections are slices, and
 // each message's response is written before the next is read, so memory stays bounded.
+import { lowerBound } from '../../lib/sorted-search.ts';
 import { renditions } from '../../mime/rendition-cache.ts';
 import { bodyBasic, bodyStructure, decodeTransferEncoding, envelope, isWholeMessage, partialWindow, scanMessage, sectionBytes, sectionPart, sectionRange, type MessagePart } from '../../mime/index.ts';
 import type { FlagColumns, MessageSummary } from '../../store/types.ts';
@@ -283,14 +284,7 @@ async function run(session: SessionContext, command: CommandOf<'FETCH'>): Promis
     if (near) {
       while (recentList[recentAt]! < uid) recentAt++;
     } else {
-      let lo = 0;
-      let hi = length;
-      while (lo < hi) {
-        const mid = (lo + hi) >>> 1;
-        if (recentList[mid]! < uid) lo = mid + 1;
-        else hi = mid;
-      }
-      recentAt = lo;
+      recentAt = lowerBound(recentList, length, uid);
     }
     return recentAt < length && recentList[recentAt] === uid;
   };

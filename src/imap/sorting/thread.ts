@@ -7,6 +7,7 @@
 // object per container. The tree is walked without recursion, so a reply chain thousands of
 // messages deep cannot exhaust the stack.
 import { MAX_REFERENCES, compareKeys, subjectKey, type MessageFacts } from '../../mime/index.ts';
+import { lowerBound } from '../../lib/sorted-search.ts';
 import { ThreadKeys, type ThreadColumns, type ThreadKeyMessage } from '../../store/thread-keys.ts';
 
 export type { ThreadColumns };
@@ -94,15 +95,8 @@ function sentRanks(c: ThreadColumns): Int32Array {
   // dates hands out its places in turn (`taken` counts them at the run's start).
   const taken = scratch.take(Slot.NodeAtRank, n, 0);
   for (let i = 0; i < n; i++) {
-    const sent = c.sent[i]!;
-    let lo = 0;
-    let hi = n;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (sorted[mid]! < sent) lo = mid + 1;
-      else hi = mid;
-    }
-    rank[i] = lo + taken[lo]!++;
+    const first = lowerBound(sorted, n, c.sent[i]!);
+    rank[i] = first + taken[first]!++;
   }
   return rank;
 }
