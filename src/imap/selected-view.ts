@@ -105,6 +105,14 @@ export class SelectedView {
     return i < this.count && this.uids[i] === uid ? i + 1 : 0;
   }
 
+  /** True when the view's messages from sequence number `firstSeq` on are exactly `uids`. */
+  holdsRun(firstSeq: number, uids: Uint32Array): boolean {
+    const start = firstSeq - 1;
+    if (start < 0 || start + uids.length > this.count) return false;
+    const mine = this.uids.subarray(start, start + uids.length);
+    return Buffer.from(mine.buffer, mine.byteOffset, mine.byteLength).equals(Buffer.from(uids.buffer, uids.byteOffset, uids.byteLength));
+  }
+
   /** Records flags this session already told the client about, so a sync does not repeat them. */
   noteFlags(uid: number, modseq: number): void {
     if (modseq > this.modseq && modseq > (this.told.get(uid) ?? 0)) this.told.set(uid, modseq);

@@ -6,12 +6,14 @@ import { renditions } from '../../mime/rendition-cache.ts';
 import { bodyBasic, bodyStructure, decodeTransferEncoding, envelope, isWholeMessage, partialWindow, scanMessage, sectionBytes, sectionPart, sectionRange, type MessagePart } from '../../mime/index.ts';
 import type { FlagColumns, MessageSummary } from '../../store/types.ts';
 import { ByteLines, fetchItemLabel, flagList, formatDateTime, rangesContain, resolveSequenceSet, vanished, type FetchItem } from '../protocol/index.ts';
+import { flagLines, RUN, type FlagLinesRun } from '../flag-lines.ts';
 import { defineCommand, no, type CommandOf } from '../session/command.ts';
 import type { SessionContext } from '../session/context.ts';
 
 /** Messages read from the store at a time: summaries, or UID/MODSEQ/flag columns for the light path. */
 const SLICE = 500;
-const LIGHT_SLICE = 8192;
+/** A kept run of lines (flag-lines.ts) is one such slice. */
+const LIGHT_SLICE = RUN;
 /** Bytes of responses gathered into one write. */
 const BATCH_BYTES = 64 * 1024;
 const STAR = Buffer.from('* ');
@@ -288,7 +290,7 @@ async function run(session: SessionContext, command: CommandOf<'FETCH'>): Promis
     }
     return recentAt < length && recentList[recentAt] === uid;
   };
-  const lightLine = (columns: FlagColumns, i: number, seq: number): void => {
+  const lightLine = (lines: ByteLines, columns: FlagColumns, i: number, seq: number): void => {
     const uid = columns.uids[i]!;
     const recent = isRecent(uid);
     const known = recent ? recentFlagBytes : flagBytes;
@@ -306,6 +308,44 @@ async function run(session: SessionContext, command: CommandOf<'FETCH'>): Promis
       else lines.number(columns.modseqs[i]!);
     }
     lines.bytes(lineEnd);
+  };
+  /**
+   * The lines of a whole run of the folder (flag-lines.ts) when this session's view holds
+   * exactly the store's messages there and none is \Recent to it: kept ones when the messages'
+   * UIDs and MODSEQs are those they were made for, else made now and kept for the next FETCH.
+   */
+  const itemsKey = names.join(' ');
+  const keptRun = (columns: FlagColumns, from: number, to: number): FlagLinesRun | null => {
+    const whole = (from - 1) % RUN === 0 && (to - from + 1 === RUN || to === view.exists);
+    if (!whole || columns.length !== to - from + 1) return null;
+    const uids = columns.uids.subarray(0, columns.length);
+    if (!view.holdsRun(from, uids)) return null;
+    if (recentList.length > 0) {
+      const at = lowerBound(recentList, recentList.length, uids[0]!);
+      if (at < recentList.length && recentList[at]! <= uids[uids.length - 1]!) return null;
+    }
+    const modseqs = columns.modseqs.subarray(0, columns.length);
+    const key = { store: session.store, folderId: folder.id, uidValidity: folder.uidValidity, items: itemsKey, firstSeq: from };
+    const kept = flagLines.get(key, uids, modseqs);
+    if (kept) {
+      // The keywords its lines show, announced first if new to the client (RFC 3501 §7.2.6).
+      for (const list of kept.lists) session.admitFlags(list);
+      return kept;
+    }
+    // A line is about 45 bytes ("* 81234 FETCH (UID 98765 FLAGS (\Seen))"): room for most runs at once.
+    const out = new ByteLines(columns.length * 48);
+    const used = new Uint8Array(columns.lists.length);
+    for (let i = 0; i < columns.length; i++) {
+      lightLine(out, columns, i, from + i);
+      used[columns.listIds[i]!] = 1;
+    }
+    let bytes = out.take();
+    // Kept for long: not in a buffer much larger than its lines.
+    if (bytes.buffer.byteLength > bytes.length * 1.25) bytes = Buffer.from(bytes);
+    const lists = columns.lists.filter((_, id) => used[id] === 1);
+    const made = { uids: uids.slice(), modseqs: modseqs.slice(), lists, bytes };
+    flagLines.put(key, made);
+    return made;
   };
   if (args.changedSince !== null) {
     // CHANGEDSINCE: the store's change log (an index on MODSEQ) names the messages, instead of
@@ -335,12 +375,19 @@ async function run(session: SessionContext, command: CommandOf<'FETCH'>): Promis
             recentList = sorted;
             recentAt = 0;
           }
+          const run = keptRun(columns, from, to);
+          if (run) {
+            if (lines.length > 0) pending.push(lines.take());
+            pending.push(run.bytes);
+            await flush();
+            continue;
+          }
           for (let i = 0; i < columns.length; i++) {
             const uid = columns.uids[i]!;
             while (seq <= to && view.uidAt(seq)! < uid) seq++;
             if (seq > to) break;
             if (view.uidAt(seq) !== uid) continue;
-            lightLine(columns, i, seq);
+            lightLine(lines, columns, i, seq);
             // Handed on at BATCH_BYTES: the buffer has room for one more line of any usual
             // length, and growing it would copy what it holds.
             if (lines.length >= BATCH_BYTES) pending.push(lines.take());
