@@ -179,6 +179,34 @@ test('SORT from the key columns equals the reference sort, for every key, REVERS
         assert.deepEqual(t.columns, t.reference, `THREAD after appends and expunges, ${name}`);
       }
 
+      // The inbox's kept sort orders: read again after those appends, then brought forward
+      // across flag changes and expunges (here and through another connection), which leave
+      // the other messages' order as it was.
+      const kept: SortCriterion[][] = [[{ key: 'SUBJECT', reverse: false }], [{ key: 'DATE', reverse: true }], [{ key: 'SIZE', reverse: false }, { key: 'FROM', reverse: true }]];
+      const compareKept = async (when: string) => {
+        const uids = (await store.messages(inbox)).map((m) => m.uid);
+        for (const criteria of kept) {
+          for (const [name, set] of [['all', uids], ['30 %', some], ['95 %', uids.filter(() => random() < 0.95)]] as const) {
+            assert.deepEqual(await fromColumns(store, inbox, criteria, set), await reference(store, inbox, criteria, set), `${criteria.map((c) => c.key).join(' ')} ${when}, ${name}`);
+          }
+        }
+      };
+      await compareKept('after appends and expunges');
+      await store.storeFlags(inbox, some.slice(0, 50), 'add', ['\\Flagged']);
+      await store.expunge(inbox, (await store.messages(inbox)).map((m) => m.uid).filter(() => random() < 0.1));
+      await compareKept('after a flag change and an expunge');
+      const another = await SqliteMailStore.open(folder);
+      try {
+        await another.expunge(inbox, (await another.messages(inbox)).map((m) => m.uid).filter(() => random() < 0.1));
+      } finally {
+        await another.close();
+      }
+      await compareKept("after another connection's expunge");
+      // One message in, one out: as many as before, and the new one has its place.
+      await fill(store, inbox, random, 1);
+      await store.expunge(inbox, [(await store.messages(inbox))[0]!.uid]);
+      await compareKept('after one message in and one out');
+
       // Recoverable Items put back: the keys are read again from the message.
       await store.deleteFolder('m', 'Moved');
       const items = await store.recoverableItems('m');

@@ -11,6 +11,8 @@ import { canonicalFolderName, defaultFolderNames, DEFAULT_ROLES, folderNameProbl
 import { dayNumber, messageSortKeys, type SortKeys } from '../../mime/index.ts';
 import { summarizeHeaders } from '../header-summary.ts';
 import { FolderMap, type ChangedRow } from '../folder-map.ts';
+import { KeptByFolder } from '../kept-by-folder.ts';
+import { SortOrder } from '../sort-order.ts';
 import { ThreadKeys, type ThreadColumns, type ThreadKeyRow } from '../thread-keys.ts';
 import type { DateOp, SearchKey } from '../search.ts';
 import { normalizeFlags, applyFlagOperation, hasSeen } from '../flags.ts';
@@ -125,23 +127,9 @@ const ORDER_COLUMNS: Record<SortColumn, string> = {
 
 /**
  * Sets of up to this many UIDs are looked up one by one (and SQLite sorts just those rows);
- * larger ones are read as the UID range they span, in key order, and filtered.
+ * larger ones are taken from the folder's kept order (SORT) or keys (THREAD).
  */
 const SMALL_UID_SET = 1000;
-
-/** Whether sorted `uids` holds `uid` (binary search). */
-function holds(uids: readonly number[], uid: number): boolean {
-  let lo = 0;
-  let hi = uids.length - 1;
-  while (lo <= hi) {
-    const mid = (lo + hi) >>> 1;
-    const v = uids[mid]!;
-    if (v === uid) return true;
-    if (v < uid) lo = mid + 1;
-    else hi = mid - 1;
-  }
-  return false;
-}
 
 function toSummary(r: MessageRow): MessageSummary {
   return {
@@ -190,6 +178,12 @@ const THREAD_KEY_COLUMNS = `uid, sort_date, sort_subject, subject_reply, header_
  */
 const THREAD_KEYS_KEPT = 300_000;
 
+/**
+ * UIDs of kept sort orders, all folders and orders together: 4 bytes each, so 8 MB. A webmail
+ * sorting a large Inbox by date and by arrival keeps two orders of it.
+ */
+const SORT_ORDERS_KEPT = 2_000_000;
+
 /** Folders whose maps are kept (4 bytes a message, 16 with flags); the least recently used go first. */
 const FOLDER_MAPS = 64;
 
@@ -197,7 +191,9 @@ export class SqliteMailStore implements MailStore {
   /** Maps of recently used folders (see folderMap()). */
   private readonly folderMaps = new Map<number, FolderMap>();
   /** Thread keys of recently threaded folders (see keptThreadKeys()). */
-  private readonly threadKeysKept = new Map<number, ThreadKeys>();
+  private readonly threadKeysKept = new KeptByFolder<number, ThreadKeys>(THREAD_KEYS_KEPT);
+  /** Sort orders of recently sorted folders, by folder and ORDER BY (see keptSortOrder()). */
+  private readonly sortOrdersKept = new KeptByFolder<string, SortOrder>(SORT_ORDERS_KEPT);
   private readonly listeners = new Map<string, Set<ChangeListener>>();
   private readonly pendingEvents: { mailboxId: string; folderId: number; highestModseq: number }[] = [];
   private readonly now: () => Date;
@@ -949,15 +945,10 @@ export class SqliteMailStore implements MailStore {
       ).pluck().all(JSON.stringify(uids), folderId) as number[];
       return Uint32Array.from(found);
     }
-    // The UID column alone, in key order, without the rows: for the indexed keys a walk of the
-    // index (REVERSE too: SQLite then sorts only the UIDs of each run of equal keys). "+uid"
-    // keeps SQLite from reading the range through the UID index and sorting all of it.
-    const inRange = this.statements.get(`SELECT uid FROM messages WHERE folder_id = ? AND +uid >= ? AND +uid <= ? ORDER BY ${orderBy('')}`)
-      .pluck().all(folderId, uids[0]!, uids[uids.length - 1]!) as number[];
-    const out = new Uint32Array(Math.min(inRange.length, uids.length));
-    let n = 0;
-    for (const uid of inRange) if (n < out.length && holds(uids, uid)) out[n++] = uid;
-    return out.subarray(0, n);
+    // The folder's whole order, kept (read as the UID column alone, in key order, by a walk of
+    // the key's index; REVERSE too: SQLite then sorts only the UIDs of each run of equal keys),
+    // and the UIDs asked taken from it.
+    return this.keptSortOrder(this.folderRow(folderId), orderBy('')).among(uids);
   }
 
   async threadKeys(folderId: number, uids: readonly number[]): Promise<ThreadColumns> {
@@ -980,8 +971,7 @@ export class SqliteMailStore implements MailStore {
    * its UIDNEXT on read and appended. A message's keys never change, so no other row is read.
    */
   private keptThreadKeys(f: FolderRow): ThreadKeys {
-    let keys = this.threadKeysKept.get(f.id);
-    this.threadKeysKept.delete(f.id);
+    let keys = this.threadKeysKept.take(f.id);
     if (keys && (keys.uidValidity !== f.uid_validity || keys.modseq > f.highest_modseq || keys.uidNext > f.uid_next)) keys = undefined;
     if (keys && keys.modseq < f.highest_modseq) {
       keys.removeExpunged(this.expungedSince(f.id, keys.modseq));
@@ -994,16 +984,29 @@ export class SqliteMailStore implements MailStore {
       keys = new ThreadKeys(f.uid_validity, f.uid_next, f.highest_modseq);
       keys.append(this.statements.get(`SELECT ${THREAD_KEY_COLUMNS} FROM messages WHERE folder_id = ? ORDER BY uid`).raw(true).all(f.id) as ThreadKeyRow[]);
     }
-    this.threadKeysKept.set(f.id, keys);
-    // The least recently used go first, down to the budget (the newest is always kept).
-    let held = 0;
-    for (const k of this.threadKeysKept.values()) held += k.length;
-    for (const [id, k] of this.threadKeysKept) {
-      if (held <= THREAD_KEYS_KEPT || id === f.id) break;
-      this.threadKeysKept.delete(id);
-      held -= k.length;
-    }
+    this.threadKeysKept.put(f.id, keys);
     return keys;
+  }
+
+  /**
+   * The folder's UIDs in the order `orderBy` names (src/store/sort-order.ts), kept for the
+   * orders SORT used last. Brought forward across flag changes and expunges from the change
+   * log; read again, by a walk of the key's index, when a message has arrived since.
+   */
+  private keptSortOrder(f: FolderRow, orderBy: string): SortOrder {
+    const key = `${f.id} ${orderBy}`;
+    let order = this.sortOrdersKept.take(key);
+    if (order && (order.uidValidity !== f.uid_validity || order.uidNext !== f.uid_next || order.modseq > f.highest_modseq)) order = undefined;
+    if (order && order.modseq < f.highest_modseq) {
+      order.removeExpunged(this.expungedSince(f.id, order.modseq));
+      order.modseq = f.highest_modseq;
+    }
+    if (!order || order.length !== f.messages) {
+      const uids = this.statements.get(`SELECT uid FROM messages WHERE folder_id = ? ORDER BY ${orderBy}`).pluck().all(f.id) as number[];
+      order = new SortOrder(Uint32Array.from(uids), f.uid_validity, f.uid_next, f.highest_modseq);
+    }
+    this.sortOrdersKept.put(key, order);
+    return order;
   }
 
   /** UIDs expunged from the folder after `modseq`, ascending (the change log). */

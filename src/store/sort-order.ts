@@ -1,0 +1,64 @@
+// A folder's messages in the order of one SORT criterion list (RFC 5256 §3), as UIDs: read once
+// from the engine's index walk, kept, and used for every SORT of that folder and order until a
+// message arrives. A message's sort keys never change (they are made at append from its
+// headers, size and INTERNALDATE), so a flag change leaves the order as it is and an expunge
+// only takes UIDs out; a new message would need its place found among keys not kept here, so
+// the engine reads the order again. Nothing here does I/O.
+import { lowerBound } from '../lib/sorted-search.ts';
+
+export class SortOrder {
+  constructor(
+    /** The folder's UIDs in sort order (ties by UID, ascending). */
+    public uids: Uint32Array,
+    readonly uidValidity: number,
+    /** The folder's UIDNEXT and HIGHESTMODSEQ when the order was last brought forward. */
+    readonly uidNext: number,
+    public modseq: number,
+  ) {}
+
+  get length(): number {
+    return this.uids.length;
+  }
+
+  /** Drops the expunged UIDs (ascending). */
+  removeExpunged(gone: readonly number[]): void {
+    if (gone.length === 0) return;
+    const kept = new Uint32Array(this.uids.length);
+    let n = 0;
+    for (let i = 0; i < this.uids.length; i++) {
+      const uid = this.uids[i]!;
+      const at = lowerBound(gone, gone.length, uid);
+      if (at === gone.length || gone[at] !== uid) kept[n++] = uid;
+    }
+    this.uids = kept.subarray(0, n);
+  }
+
+  /**
+   * The UIDs of `asked` (ascending) in sort order. When they lie close together (a folder's
+   * UIDs mostly do) they are marked in a table of their span, one step a message; else each
+   * is found by binary search.
+   */
+  among(asked: readonly number[]): Uint32Array {
+    const out = new Uint32Array(Math.min(asked.length, this.uids.length));
+    if (asked.length === 0) return out;
+    const low = asked[0]!;
+    const span = asked[asked.length - 1]! - low + 1;
+    const order = this.uids;
+    let n = 0;
+    if (span <= asked.length * 32) {
+      const marked = new Uint8Array(span);
+      for (let i = 0; i < asked.length; i++) marked[asked[i]! - low] = 1;
+      for (let i = 0; i < order.length; i++) {
+        // One unsigned comparison tests low ≤ uid < low + span.
+        const offset = (order[i]! - low) >>> 0;
+        if (offset < span && marked[offset] === 1) out[n++] = order[i]!;
+      }
+    } else {
+      for (let i = 0; i < order.length; i++) {
+        const at = lowerBound(asked, asked.length, order[i]!);
+        if (at < asked.length && asked[at] === order[i]) out[n++] = order[i]!;
+      }
+    }
+    return out.subarray(0, n);
+  }
+}
