@@ -71,13 +71,16 @@ interface Command {
   line: (ctx: Context) => string | string[];
   /** The part of the untagged answers both servers must give alike; not compared when absent. */
   compare?: (untagged: string[]) => string[];
-  /** Runs before each timed run, untimed (the STORE measure puts the flags back). */
-  before?: (ctx: Context) => string;
+  /** Runs before each timed run, untimed (the STORE measure puts the flags back): a command, or one with a literal. */
+  before?: (ctx: Context) => string | { line: string; literal: Buffer };
   /** Leaves another folder selected, or INBOX's counters changed: SELECT INBOX again, untimed. */
   reselect?: boolean;
 }
 
 let threadRuns = 0;
+let fetchRuns = 0;
+/** A small message delivered before each SORT of 'sort-date-arrived'. */
+const ARRIVING = Buffer.from('From: Bench <bench@example.com>\r\nTo: user@example.com\r\nSubject: arriving\r\nDate: Mon, 07 Dec 2026 10:00:00 +0000\r\n\r\nNew.\r\n');
 const storeRange = (count: number) => `1:${Math.min(count, STORE_MESSAGES)}`;
 
 const searchAnswer = (untagged: string[]) => untagged.filter((u) => /^(SEARCH|SORT|THREAD|ESEARCH)/.test(u));
@@ -151,6 +154,17 @@ const COMMANDS: Command[] = [
   { id: 'search-flagged', label: 'UID SEARCH FLAGGED', line: () => 'UID SEARCH FLAGGED', compare: searchAnswer },
   { id: 'search-since', label: 'UID SEARCH SINCE 21-Nov-2026', line: () => 'UID SEARCH SINCE 21-Nov-2026', compare: searchAnswer },
   { id: 'fetch-newest', label: 'UID FETCH newest 100 (ENVELOPE BODYSTRUCTURE RFC822.SIZE)', line: ({ count }) => `FETCH ${Math.max(1, count - 99)}:* (UID ENVELOPE BODYSTRUCTURE RFC822.SIZE)` },
+  // The costs the kept answers do not cover: FETCH 1:* after a flag changed on one message (its
+  // run of lines is made again), and SORT after a message arrived (the order is read again).
+  {
+    id: 'fetch-all-changed', label: 'FETCH 1:* (UID FLAGS), one message changed before each',
+    before: ({ count }) => `STORE ${1 + ((fetchRuns++ * 7919) % count)} +FLAGS.SILENT (\\Answered)`,
+    line: () => 'FETCH 1:* (UID FLAGS)',
+  },
+  {
+    id: 'sort-date-arrived', label: 'UID SORT (DATE), a message delivered before each',
+    before: () => ({ line: 'APPEND INBOX ', literal: ARRIVING }), line: () => 'UID SORT (DATE) US-ASCII ALL', reselect: true,
+  },
   {
     id: 'store', label: `UID STORE +FLAGS.SILENT (\\Seen) on ${STORE_MESSAGES.toLocaleString('en')} (or all)`,
     before: ({ count }) => `UID STORE ${storeRange(count)} -FLAGS.SILENT (\\Seen)`,
@@ -329,7 +343,9 @@ async function runSize(size: number): Promise<SizeResult> {
       const digests = new Map<Session, string>();
       for (let round = 0; round <= reps; round++) {
         for (const s of sessions) {
-          if (command.before) await s.client.ok(command.before(s), { timeoutMs: 0 });
+          const before = command.before?.(s);
+          if (typeof before === 'string') await s.client.ok(before, { timeoutMs: 0 });
+          else if (before) await s.client.ok(before.line, { literal: before.literal, timeoutMs: 0 });
           const { ms, replies } = await timed(s, [command.line(s)].flat());
           if (command.reselect) await reselect(s);
           if (round > 0) times.get(s)!.push(ms);
