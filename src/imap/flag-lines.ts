@@ -4,8 +4,9 @@
 // the store's messages there; while those messages keep their UIDs and MODSEQs (every flag
 // change moves the MODSEQ, RFC 7162 §3.1), the run's lines are the same bytes for every such
 // session, and FETCH 1:* of 100,000 messages writes 13 kept buffers instead of making 100,000
-// lines. A session's \Recent (RFC 3501 §2.3.2) is its own: a run holding one of its recent
-// messages is made for it alone and not kept. Nothing here does I/O.
+// lines. A session's \Recent (RFC 3501 §2.3.2) is its own: a run whose messages are all recent
+// to it (the first session to open a folder a migration filled) is kept apart, and a run with
+// some recent and some not is made for it alone and not kept. Nothing here does I/O.
 import type { Flag } from '../store/types.ts';
 
 /** Messages in a run: the FETCH's slices are this long, so a run is one store read. */

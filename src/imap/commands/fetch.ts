@@ -311,7 +311,7 @@ async function run(session: SessionContext, command: CommandOf<'FETCH'>): Promis
   };
   /**
    * The lines of a whole run of the folder (flag-lines.ts) when this session's view holds
-   * exactly the store's messages there and none is \Recent to it: kept ones when the messages'
+   * exactly the store's messages there, \Recent to it on none or all: kept ones when the messages'
    * UIDs and MODSEQs are those they were made for, else made now and kept for the next FETCH.
    */
   const itemsKey = names.join(' ');
@@ -320,12 +320,19 @@ async function run(session: SessionContext, command: CommandOf<'FETCH'>): Promis
     if (!whole || columns.length !== to - from + 1) return null;
     const uids = columns.uids.subarray(0, columns.length);
     if (!view.holdsRun(from, uids)) return null;
+    // \Recent is this session's own: a run is kept with it on none of its messages, or on all
+    // of them (the first session to open a folder filled by a migration or a burst of mail).
+    let recentRun = false;
     if (recentList.length > 0) {
       const at = lowerBound(recentList, recentList.length, uids[0]!);
-      if (at < recentList.length && recentList[at]! <= uids[uids.length - 1]!) return null;
+      if (at < recentList.length && recentList[at]! <= uids[uids.length - 1]!) {
+        const held = recentList.subarray(at, at + uids.length);
+        if (held.length !== uids.length || !Buffer.from(held.buffer, held.byteOffset, held.byteLength).equals(Buffer.from(uids.buffer, uids.byteOffset, uids.byteLength))) return null;
+        recentRun = true;
+      }
     }
     const modseqs = columns.modseqs.subarray(0, columns.length);
-    const key = { store: session.store, folderId: folder.id, uidValidity: folder.uidValidity, items: itemsKey, firstSeq: from };
+    const key = { store: session.store, folderId: folder.id, uidValidity: folder.uidValidity, items: recentRun ? `${itemsKey} \\Recent` : itemsKey, firstSeq: from };
     const kept = flagLines.get(key, uids, modseqs);
     if (kept) {
       // The keywords its lines show, announced first if new to the client (RFC 3501 §7.2.6).
