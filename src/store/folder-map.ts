@@ -112,6 +112,15 @@ export class FolderMap {
     };
   }
 
+  /** UIDs, ascending, of the messages whose flag list passes `test`, asked once per distinct list. */
+  uidsWhere(test: (flags: readonly Flag[]) => boolean): number[] {
+    if (!this.listIds) throw new Error('uidsWhere needs the flag columns');
+    const passes = Uint8Array.from(this.lists, (list) => (test(list) ? 1 : 0));
+    const out: number[] = [];
+    for (let i = 0; i < this.length; i++) if (passes[this.listIds[i]!] === 1) out.push(this.uids[i]!);
+    return out;
+  }
+
   private listId(json: string): number {
     let id = this.listIndex.get(json);
     if (id === undefined) {

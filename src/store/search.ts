@@ -23,6 +23,34 @@ export type SearchKey =
   | { type: 'or'; left: SearchKey; right: SearchKey }
   | { type: 'and'; keys: SearchKey[] };
 
+/**
+ * A key that tests flags alone (UNSEEN, FLAGGED, UNSEEN UNDELETED, KEYWORD $Later, their NOT and
+ * OR): it can be answered from each distinct flag list once, without the message rows.
+ */
+export function testsFlagsOnly(key: SearchKey): boolean {
+  switch (key.type) {
+    case 'flag': return true;
+    case 'not': return testsFlagsOnly(key.key);
+    case 'or': return testsFlagsOnly(key.left) && testsFlagsOnly(key.right);
+    case 'and': return key.keys.every(testsFlagsOnly);
+    default: return false;
+  }
+}
+
+/** Whether a message with `flags` matches a key of testsFlagsOnly(); flags compare without regard to case (RFC 3501 §2.3.2). */
+export function flagsMatch(key: SearchKey, flags: readonly string[]): boolean {
+  switch (key.type) {
+    case 'flag': {
+      const wanted = key.flag.toLowerCase();
+      return flags.some((f) => f.toLowerCase() === wanted) === key.present;
+    }
+    case 'not': return !flagsMatch(key.key, flags);
+    case 'or': return flagsMatch(key.left, flags) || flagsMatch(key.right, flags);
+    case 'and': return key.keys.every((k) => flagsMatch(k, flags));
+    default: throw new Error(`${key.type} is not a flag key`);
+  }
+}
+
 /** What the store indexes for each message at append time. */
 export interface IndexedText {
   subject: string;

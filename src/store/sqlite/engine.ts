@@ -14,7 +14,7 @@ import { FolderMap, type ChangedRow } from '../folder-map.ts';
 import { KeptByFolder } from '../kept-by-folder.ts';
 import { SortOrder } from '../sort-order.ts';
 import { ThreadKeys, type ThreadColumns, type ThreadKeyRow } from '../thread-keys.ts';
-import type { DateOp, SearchKey } from '../search.ts';
+import { flagsMatch, testsFlagsOnly, type DateOp, type SearchKey } from '../search.ts';
 import { normalizeFlags, applyFlagOperation, hasSeen } from '../flags.ts';
 import {
   FolderError,
@@ -1250,6 +1250,12 @@ export class SqliteMailStore implements MailStore {
    * trigram index (3+ characters) or the CJK bigram index (two CJK characters) gives.
    */
   async search(folderId: number, key: SearchKey, options: { now?: Date; timezoneOffsetMinutes?: number } = {}): Promise<number[]> {
+    // Flags alone (UNSEEN, FLAGGED, UNSEEN UNDELETED…), in a folder whose map holds its flag
+    // columns (a FETCH of flags read them): one test per distinct flag list and a pass over the
+    // map, after it is brought forward from the change log, instead of rows from an index.
+    if (testsFlagsOnly(key) && this.folderMaps.get(folderId)?.hasFlags) {
+      return this.folderMap(this.folderRow(folderId), true).uidsWhere((flags) => flagsMatch(key, flags));
+    }
     const params: unknown[] = [folderId];
     const size = (this.statements.get(`SELECT messages FROM folders WHERE id = ?`).pluck().get(folderId) as number | undefined) ?? 0;
     const perRow = size <= (this.options.textScanLimit ?? DEFAULT_TEXT_SCAN_LIMIT);
