@@ -8,7 +8,9 @@
 //
 // Each size gets fresh servers seeded with the same bytes (the store API for Mailroom, maildirs
 // for Dovecot; see targets.ts). Each command runs once on each server as a warm-up, then `reps`
-// times taking turns, and the median is reported. Answers to SEARCH, SORT, THREAD and STATUS are
+// times taking turns, and the median is reported, with the server's CPU per command (its
+// whole process tree, the mean over the timed runs): what the server spent, apart from the
+// client's own parsing, which both servers' times include. Answers to SEARCH, SORT, THREAD and STATUS are
 // compared between the servers. To profile Mailroom, give BENCH_MAILROOM_NODE_OPTIONS, e.g.
 // "--cpu-prof --cpu-prof-dir=/tmp/prof", with --commands to keep the profile to a few commands.
 //
@@ -29,7 +31,7 @@ import { parseArgs } from 'node:util';
 import { encodeMailboxUtf7 } from '../../src/imap/protocol/utf7.ts';
 import { ImapClient, quoted, type Reply } from './client.ts';
 import { LARGE_PASSWORD as PASSWORD, LARGE_USER as USER, largeCorpus, MIN_FOLDERS } from './large-corpus.ts';
-import { treeMemory } from './procfs.ts';
+import { treeCpuSeconds, treeMemory } from './procfs.ts';
 import { dovecotAvailable, startDovecotTarget, startMailroomTarget, type Target } from './targets.ts';
 
 const { values } = parseArgs({
@@ -293,7 +295,8 @@ interface SizeResult {
   /** Messages in INBOX, where the per-command timings run (all of them with --folders 1). */
   inboxMessages: number;
   mailBytes: number;
-  rows: { id: string; label: string; ms: Record<string, number>; same?: boolean }[];
+  /** ms: median time a command took as the client saw it; cpuMs: the server's CPU per command (mean over the timed runs). */
+  rows: { id: string; label: string; ms: Record<string, number>; cpuMs: Record<string, number>; same?: boolean }[];
   memory: Record<string, { selectKb: number; sortKb: number; perSessionSelectKb: number; perSessionSortKb: number; perSessionSettledKb: number }>;
   disk: Record<string, Record<string, number>>;
   appendRate: Record<string, number>;
@@ -340,22 +343,31 @@ async function runSize(size: number): Promise<SizeResult> {
     }
     for (const command of selected) {
       const times = new Map<Session, number[]>(sessions.map((s) => [s, []]));
+      // The server's CPU (its whole process tree) over the timed runs only: /proc counts in
+      // hundredths of a second, so a mean over the runs, not a figure per run.
+      const cpu = new Map<Session, number>(sessions.map((s) => [s, 0]));
       const digests = new Map<Session, string>();
       for (let round = 0; round <= reps; round++) {
         for (const s of sessions) {
           const before = command.before?.(s);
           if (typeof before === 'string') await s.client.ok(before, { timeoutMs: 0 });
           else if (before) await s.client.ok(before.line, { literal: before.literal, timeoutMs: 0 });
+          const cpuBefore = treeCpuSeconds(s.target.pid);
           const { ms, replies } = await timed(s, [command.line(s)].flat());
+          const cpuUsed = treeCpuSeconds(s.target.pid) - cpuBefore;
           if (command.reselect) await reselect(s);
-          if (round > 0) times.get(s)!.push(ms);
+          if (round > 0) {
+            times.get(s)!.push(ms);
+            cpu.set(s, cpu.get(s)! + cpuUsed);
+          }
           else if (command.compare) digests.set(s, digest(command.compare(replies.flatMap((r) => r.untagged))));
         }
       }
       const ms = Object.fromEntries(sessions.map((s) => [s.target.name, median(times.get(s)!)]));
       const same = command.compare && sessions.length > 1 ? new Set(digests.values()).size === 1 : undefined;
-      result.rows.push({ id: command.id, label: command.label, ms, ...(same === undefined ? {} : { same }) });
-      console.log(`  ${command.label.padEnd(62)} ${sessions.map((s) => `${s.target.name} ${ms[s.target.name]!.toFixed(1)} ms`).join('  ')}${same === false ? '  (answers differ)' : ''}`);
+      const cpuMs = Object.fromEntries(sessions.map((s) => [s.target.name, (cpu.get(s)! * 1000) / reps]));
+      result.rows.push({ id: command.id, label: command.label, ms, cpuMs, ...(same === undefined ? {} : { same }) });
+      console.log(`  ${command.label.padEnd(62)} ${sessions.map((s) => `${s.target.name} ${ms[s.target.name]!.toFixed(1)} ms (CPU ${cpuMs[s.target.name]!.toFixed(0)})`).join('  ')}${same === false ? '  (answers differ)' : ''}`);
     }
     for (const s of sessions) await s.client.logout();
     // Memory on a fresh server: the tree's resident set after LOGIN, after SELECT, after a SORT,

@@ -263,13 +263,16 @@ export const codes = {
  * garbage for one response. `head` and `tail` are ASCII.
  */
 export function numberListLine(head: string, numbers: ArrayLike<number>, tail = ''): Buffer {
-  const out = Buffer.allocUnsafe(head.length + tail.length + 2 + numbers.length * 11);
+  // Sized exactly (a space and the digits of each number): SORT of 100,000 UIDs is 0.6 MB, not
+  // the 1.1 MB of room for ten digits each.
+  let length = head.length + tail.length + 2;
+  for (let k = 0; k < numbers.length; k++) length += 1 + digitCount(numbers[k]!);
+  const out = Buffer.allocUnsafe(length);
   let at = out.write(head, 0, 'latin1');
   for (let k = 0; k < numbers.length; k++) {
     let n = numbers[k]!;
     out[at++] = 0x20;
-    let digits = 1;
-    for (let rest = n; rest >= 10; rest = Math.floor(rest / 10)) digits++;
+    const digits = digitCount(n);
     for (let i = at + digits - 1; i >= at; i--) {
       out[i] = 0x30 + (n % 10);
       n = Math.floor(n / 10);
@@ -289,6 +292,14 @@ export function numberListLine(head: string, numbers: ArrayLike<number>, tail = 
  */
 /** 10^0 … 10^15, for the digit count of a number. */
 const POWERS_OF_TEN = Array.from({ length: 16 }, (_, i) => 10 ** i);
+
+/** Decimal digits of a non-negative integer. */
+function digitCount(n: number): number {
+  let digits = 1;
+  while (digits < POWERS_OF_TEN.length && n >= POWERS_OF_TEN[digits]!) digits++;
+  if (digits === POWERS_OF_TEN.length) for (let rest = n / 1e15; rest >= 10; rest /= 10) digits++;
+  return digits;
+}
 
 const NO_BYTES = Buffer.alloc(0);
 
@@ -318,9 +329,7 @@ export class ByteLines {
 
   /** A non-negative integer in decimal. */
   number(n: number): this {
-    let digits = 1;
-    while (digits < POWERS_OF_TEN.length && n >= POWERS_OF_TEN[digits]!) digits++;
-    if (digits === POWERS_OF_TEN.length) for (let rest = n / 1e15; rest >= 10; rest /= 10) digits++;
+    const digits = digitCount(n);
     this.ensure(digits);
     if (n < 0x80000000) {
       // Sequence numbers and UIDs below 2^31: 32-bit integer arithmetic.
