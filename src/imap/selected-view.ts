@@ -133,6 +133,11 @@ export class SelectedView {
     return out;
   }
 
+  /** The view's UIDs, ascending, as its own array: read only, and only until the view next syncs. */
+  heldUidArray(): Uint32Array {
+    return this.uids.subarray(0, this.count);
+  }
+
   allUids(): number[] {
     return Array.from(this.uids.subarray(0, this.count));
   }

@@ -116,8 +116,11 @@ export class FolderMap {
   uidsWhere(test: (flags: readonly Flag[]) => boolean): number[] {
     if (!this.listIds) throw new Error('uidsWhere needs the flag columns');
     const passes = Uint8Array.from(this.lists, (list) => (test(list) ? 1 : 0));
-    const out: number[] = [];
-    for (let i = 0; i < this.length; i++) if (passes[this.listIds[i]!] === 1) out.push(this.uids[i]!);
+    const { listIds, uids, length } = this;
+    let count = 0;
+    for (let i = 0; i < length; i++) count += passes[listIds[i]!]!;
+    const out = new Array<number>(count);
+    for (let i = 0, n = 0; n < count; i++) if (passes[listIds[i]!] === 1) out[n++] = uids[i]!;
     return out;
   }
 

@@ -20,7 +20,7 @@ export class SortOrder {
     return this.uids.length;
   }
 
-  /** Drops the expunged UIDs (ascending). */
+  /** Drops the expunged UIDs (ascending), into a new array: one handed out stays as it was. */
   removeExpunged(gone: readonly number[]): void {
     if (gone.length === 0) return;
     const kept = new Uint32Array(this.uids.length);
@@ -34,13 +34,13 @@ export class SortOrder {
   }
 
   /**
-   * The UIDs of `asked` (ascending) in sort order. When they lie close together (a folder's
-   * UIDs mostly do) they are marked in a table of their span, one step a message; else each
-   * is found by binary search.
+   * The UIDs of `asked` (ascending) in sort order: read only, as it may be the kept order
+   * itself (SORT of every message). When they lie close together (a folder's UIDs mostly do)
+   * they are marked in a table of their span, one step a message; else each is found by binary
+   * search.
    */
-  among(asked: readonly number[]): Uint32Array {
-    const out = new Uint32Array(Math.min(asked.length, this.uids.length));
-    if (asked.length === 0) return out;
+  among(asked: ArrayLike<number>): Uint32Array {
+    if (asked.length === 0) return new Uint32Array(0);
     const low = asked[0]!;
     const span = asked[asked.length - 1]! - low + 1;
     const order = this.uids;
@@ -48,16 +48,23 @@ export class SortOrder {
     if (span <= asked.length * 32) {
       const marked = new Uint8Array(span);
       for (let i = 0; i < asked.length; i++) marked[asked[i]! - low] = 1;
-      for (let i = 0; i < order.length; i++) {
-        // One unsigned comparison tests low ≤ uid < low + span.
-        const offset = (order[i]! - low) >>> 0;
-        if (offset < span && marked[offset] === 1) out[n++] = order[i]!;
-      }
-    } else {
-      for (let i = 0; i < order.length; i++) {
-        const at = lowerBound(asked, asked.length, order[i]!);
-        if (at < asked.length && asked[at] === order[i]) out[n++] = order[i]!;
-      }
+      // One unsigned comparison tests low ≤ uid < low + span.
+      const held = (uid: number) => {
+        const offset = (uid - low) >>> 0;
+        return offset < span && marked[offset] === 1;
+      };
+      let count = 0;
+      for (let i = 0; i < order.length; i++) if (held(order[i]!)) count++;
+      // Every message asked for (SORT … ALL): the kept order is the answer, with no copy.
+      if (count === order.length) return order;
+      const out = new Uint32Array(count);
+      for (let i = 0; i < order.length; i++) if (held(order[i]!)) out[n++] = order[i]!;
+      return out;
+    }
+    const out = new Uint32Array(Math.min(asked.length, this.uids.length));
+    for (let i = 0; i < order.length; i++) {
+      const at = lowerBound(asked, asked.length, order[i]!);
+      if (at < asked.length && asked[at] === order[i]) out[n++] = order[i]!;
     }
     return out.subarray(0, n);
   }

@@ -255,7 +255,7 @@ export interface MailStore {
    * ascending or reversed, ties in UID order: SORT answered from the key columns kept with each
    * message, without reading a header.
    */
-  sortedUids(folderId: number, order: readonly { column: SortColumn; reverse: boolean }[], uids: readonly number[]): Promise<Uint32Array>;
+  sortedUids(folderId: number, order: readonly { column: SortColumn; reverse: boolean }[], uids: ArrayLike<number>): Promise<Uint32Array>;
   /**
    * The thread keys (src/store/thread-keys.ts) of the messages among `uids` (ascending) that the
    * folder holds, in UID order. Read only: a large folder's are kept and shared.

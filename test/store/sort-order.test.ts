@@ -23,6 +23,17 @@ describe('SortOrder', () => {
     for (const [why, asked, expected] of cases) assert.deepEqual([...o.among(asked)], expected, why);
   });
 
+  test('every UID asked: the kept order itself, which an expunge afterwards leaves as it was', () => {
+    const o = order([7, 3, 9, 1, 4]);
+    const answer = o.among([1, 3, 4, 7, 9]);
+    assert.equal(answer, o.uids);
+    o.removeExpunged([3]);
+    assert.deepEqual([...answer], [7, 3, 9, 1, 4]);
+    assert.deepEqual([...o.among([1, 3, 4, 7, 9])], [7, 9, 1, 4]);
+    // Given as a typed array (the session's view), the same.
+    assert.deepEqual([...o.among(Uint32Array.of(1, 4, 7, 9))], [7, 9, 1, 4]);
+  });
+
   test('expunged UIDs are dropped, the rest keep their order', () => {
     const o = order([7, 3, 9, 1, 4]);
     o.removeExpunged([]);

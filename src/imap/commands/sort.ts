@@ -16,7 +16,9 @@ export const sortCommand = defineCommand({
   usesSequenceNumbers: true,
   async run(session, command) {
     const { folder, view } = session.selection!;
-    const found = await searchUids(session, command.args.search, true);
+    // SORT … ALL: the view's own UIDs, uncopied: the view changes only when the session syncs,
+    // which is not while a command runs.
+    const found = command.args.search.type === 'all' ? view.heldUidArray() : await searchUids(session, command.args.search, true);
     // The store orders by the key columns it keeps with each message (made at append by the
     // same code as sortMessages in ../sorting/sort.ts, the reference order): no header is read,
     // and the answer is one array of UIDs.

@@ -933,7 +933,7 @@ export class SqliteMailStore implements MailStore {
     return this.folderMap(this.folderRow(folderId), true).flagColumns(range.fromUid, range.toUid);
   }
 
-  async sortedUids(folderId: number, order: readonly { column: SortColumn; reverse: boolean }[], uids: readonly number[]): Promise<Uint32Array> {
+  async sortedUids(folderId: number, order: readonly { column: SortColumn; reverse: boolean }[], uids: ArrayLike<number>): Promise<Uint32Array> {
     if (uids.length === 0) return new Uint32Array(0);
     // Ties go by UID, ascending even under REVERSE (RFC 5256 §3: REVERSE applies to its key).
     const orderBy = (table: string) => [...order.map((o) => `${table}${ORDER_COLUMNS[o.column]}${o.reverse ? ' DESC' : ''}`), `${table}uid`].join(', ');
@@ -942,7 +942,7 @@ export class SqliteMailStore implements MailStore {
       // a key index over the whole folder.
       const found = this.statements.get(
         `SELECT m.uid FROM json_each(?) j CROSS JOIN messages m ON m.folder_id = ? AND m.uid = j.value ORDER BY ${orderBy('m.')}`,
-      ).pluck().all(JSON.stringify(uids), folderId) as number[];
+      ).pluck().all(JSON.stringify(Array.from(uids)), folderId) as number[];
       return Uint32Array.from(found);
     }
     // The folder's whole order, kept (read as the UID column alone, in key order, by a walk of
