@@ -131,6 +131,19 @@ const ORDER_COLUMNS: Record<SortColumn, string> = {
  */
 const SMALL_UID_SET = 1000;
 
+/**
+ * Whether a partial index answers a flag key by reading fewer rows than the folder map's pass
+ * over every message costs: FLAGGED and DELETED (their indexes hold only those messages), and
+ * UNSEEN when at most an eighth of the folder is unseen. A row from an index costs about nine
+ * times a message of the map's pass (130 against 15 ns, measured at 100,000 messages).
+ */
+function partialIndexReadsFewer(key: SearchKey, f: FolderRow): boolean {
+  if (key.type !== 'flag') return false;
+  const flag = key.flag.toLowerCase();
+  if (key.present) return flag === '\\flagged' || flag === '\\deleted';
+  return flag === '\\seen' && f.unseen * 8 <= f.messages;
+}
+
 function toSummary(r: MessageRow): MessageSummary {
   return {
     uid: r.uid, modseq: r.modseq, flags: JSON.parse(r.flags) as Flag[], size: r.size,
@@ -1254,7 +1267,8 @@ export class SqliteMailStore implements MailStore {
     // columns (a FETCH of flags read them): one test per distinct flag list and a pass over the
     // map, after it is brought forward from the change log, instead of rows from an index.
     if (testsFlagsOnly(key) && this.folderMaps.get(folderId)?.hasFlags) {
-      return this.folderMap(this.folderRow(folderId), true).uidsWhere((flags) => flagsMatch(key, flags));
+      const f = this.folderRow(folderId);
+      if (!partialIndexReadsFewer(key, f)) return this.folderMap(f, true).uidsWhere((flags) => flagsMatch(key, flags));
     }
     const params: unknown[] = [folderId];
     const size = (this.statements.get(`SELECT messages FROM folders WHERE id = ?`).pluck().get(folderId) as number | undefined) ?? 0;
