@@ -270,13 +270,10 @@ export function numberListLine(head: string, numbers: ArrayLike<number>, tail = 
   const out = Buffer.allocUnsafe(length);
   let at = out.write(head, 0, 'latin1');
   for (let k = 0; k < numbers.length; k++) {
-    let n = numbers[k]!;
+    const n = numbers[k]!;
     out[at++] = 0x20;
     const digits = digitCount(n);
-    for (let i = at + digits - 1; i >= at; i--) {
-      out[i] = 0x30 + (n % 10);
-      n = Math.floor(n / 10);
-    }
+    writeDigits(out, at, n, digits);
     at += digits;
   }
   at += out.write(tail, at, 'latin1');
@@ -292,6 +289,23 @@ export function numberListLine(head: string, numbers: ArrayLike<number>, tail = 
  */
 /** 10^0 … 10^15, for the digit count of a number. */
 const POWERS_OF_TEN = Array.from({ length: 16 }, (_, i) => 10 ** i);
+
+/** Writes the `digits` decimal digits of non-negative integer `n` at `at`. */
+function writeDigits(out: Uint8Array, at: number, n: number, digits: number): void {
+  if (n < 0x80000000) {
+    // Sequence numbers and UIDs below 2^31: 32-bit integer arithmetic.
+    for (let i = at + digits - 1, rest = n | 0; i >= at; i--) {
+      const next = (rest / 10) | 0;
+      out[i] = 0x30 + rest - next * 10;
+      rest = next;
+    }
+    return;
+  }
+  for (let i = at + digits - 1; i >= at; i--) {
+    out[i] = 0x30 + (n % 10);
+    n = Math.floor(n / 10);
+  }
+}
 
 /** Decimal digits of a non-negative integer. */
 function digitCount(n: number): number {
@@ -331,19 +345,7 @@ export class ByteLines {
   number(n: number): this {
     const digits = digitCount(n);
     this.ensure(digits);
-    if (n < 0x80000000) {
-      // Sequence numbers and UIDs below 2^31: 32-bit integer arithmetic.
-      for (let i = this.at + digits - 1, rest = n | 0; i >= this.at; i--) {
-        const next = (rest / 10) | 0;
-        this.buf[i] = 0x30 + rest - next * 10;
-        rest = next;
-      }
-    } else {
-      for (let i = this.at + digits - 1; i >= this.at; i--) {
-        this.buf[i] = 0x30 + (n % 10);
-        n = Math.floor(n / 10);
-      }
-    }
+    writeDigits(this.buf, this.at, n, digits);
     this.at += digits;
     return this;
   }
