@@ -124,11 +124,21 @@ export class SelectedView {
    */
   heldUids(uids: readonly number[]): number[] {
     if (uids.length * 16 < this.count) return uids.filter((uid) => this.seqOf(uid) > 0);
-    const out: number[] = [];
+    const { uids: mine, count } = this;
+    // Usually every one is held (the view is in step with the store): then the list is the answer.
     let i = 0;
-    for (const uid of uids) {
-      while (i < this.count && this.uids[i]! < uid) i++;
-      if (i < this.count && this.uids[i] === uid) out.push(uid);
+    let k = 0;
+    for (; k < uids.length; k++) {
+      const uid = uids[k]!;
+      while (i < count && mine[i]! < uid) i++;
+      if (i === count || mine[i] !== uid) break;
+    }
+    if (k === uids.length) return uids.slice();
+    const out = uids.slice(0, k);
+    for (k++; k < uids.length; k++) {
+      const uid = uids[k]!;
+      while (i < count && mine[i]! < uid) i++;
+      if (i < count && mine[i] === uid) out.push(uid);
     }
     return out;
   }

@@ -1222,6 +1222,10 @@ export class SqliteMailStore implements MailStore {
 
   async flagChangesSince(folderId: number, modseq: number): Promise<FlagChangesSince> {
     const folder = this.folderRow(folderId);
+    // Every change to the folder (flags, a message in or out) takes a new HIGHESTMODSEQ in the
+    // same transaction: at the caller's MODSEQ nothing changed, and the sync after each command
+    // (usually this) reads the folder's row alone.
+    if (folder.highest_modseq <= modseq) return { highestModseq: folder.highest_modseq, changed: [], expunged: [] };
     const rows = this.statements.get(CHANGED_FLAG_ROWS).raw(true).all(folderId, modseq) as [number, number, string][];
     // Rows with the same flags share one parsed list (a STORE gives thousands the same).
     const lists = new Map<string, readonly Flag[]>();
