@@ -124,7 +124,11 @@ export interface AppendResult {
 export type FlagOperation = 'add' | 'remove' | 'replace';
 
 export interface StoreFlagsResult {
-  /** Messages whose flags changed, with their new MODSEQ and flags. */
+  /**
+   * Messages whose flags changed, with their new MODSEQ and flags. An operation takes one new
+   * MODSEQ for all of them, which no other operation on the folder shares: a session that sees
+   * it is the one after its view's knows nothing else changed in between (noteOwnWrite).
+   */
   changed: { uid: number; modseq: number; flags: Flag[] }[];
   /** UIDs refused by UNCHANGEDSINCE (RFC 7162 §3.1.3): changed after the given MODSEQ. */
   failedUnchangedSince: number[];

@@ -126,3 +126,49 @@ test('the sequence map follows random expunges and arrivals, held back or not, a
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test("the session's own write moves the view on only when nothing else came between", async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'mailroom-view-own-'));
+  const store = await SqliteMailStore.open(dir);
+  try {
+    await store.provisionMailbox('m', 'en');
+    const inbox = (await store.folder('m', 'INBOX'))!.id;
+    for (let i = 1; i <= 4; i++) await store.append(inbox, { raw: msg(i) });
+    const view = new SelectedView(inbox, false);
+    view.load(await store.snapshot(inbox));
+    const start = view.highestModseq;
+
+    // Its own STORE, the next MODSEQ: in step without reading it back.
+    const own = await store.storeFlags(inbox, [1, 2], 'add', ['\\Seen']);
+    const modseq = own.changed[0]!.modseq;
+    assert.ok(own.changed.every((c) => c.modseq === modseq), 'one MODSEQ for the operation');
+    assert.equal(modseq, start + 1);
+    for (const c of own.changed) view.noteFlags(c.uid, c.modseq);
+    view.noteOwnWrite(modseq);
+    assert.equal(view.highestModseq, modseq);
+    assert.equal((await store.flagChangesSince(inbox, view.highestModseq)).changed.length, 0);
+
+    // Another session's change comes first: the own write after it leaves the view where it
+    // was, and the sync reports the other change (and not the session's own).
+    await store.storeFlags(inbox, [3], 'add', ['\\Flagged']);
+    const second = await store.storeFlags(inbox, [4], 'add', ['\\Answered']);
+    view.noteFlags(4, second.changed[0]!.modseq);
+    view.noteOwnWrite(second.changed[0]!.modseq);
+    assert.equal(view.highestModseq, modseq);
+    const update = view.apply(await store.flagChangesSince(inbox, view.highestModseq), true);
+    assert.deepEqual(update.flagChanges.map((f) => [f.uid, f.flags]), [[3, ['\\Flagged']]]);
+    assert.equal(view.highestModseq, second.changed[0]!.modseq);
+
+    // An expunge held back (a command using sequence numbers ran) keeps the view's MODSEQ: an
+    // own write after it does not skip over the expunge.
+    await store.expunge(inbox, [2]);
+    const held = view.apply(await store.flagChangesSince(inbox, view.highestModseq), false);
+    assert.deepEqual(held.expunged, []);
+    const third = await store.storeFlags(inbox, [1], 'add', ['$Done']);
+    view.noteOwnWrite(third.changed[0]!.modseq);
+    assert.deepEqual(view.apply(await store.flagChangesSince(inbox, view.highestModseq), true).expunged, [2]);
+  } finally {
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

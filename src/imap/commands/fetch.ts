@@ -186,6 +186,7 @@ async function run(session: SessionContext, command: CommandOf<'FETCH'>): Promis
         m = { ...m, flags: changed.flags, modseq: changed.modseq };
         flags = changed.flags;
         view.noteFlags(uid, changed.modseq);
+        view.noteOwnWrite(changed.modseq);
         flagsChanged = true;
       }
     }

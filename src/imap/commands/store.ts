@@ -40,6 +40,8 @@ export const storeCommand = defineCommand({
       const extra = `${command.uid ? ` UID ${uid}` : ''}${condstore && modseq !== undefined ? ` MODSEQ (${modseq})` : ''}`;
       session.send(`* ${view.seqOf(uid)} FETCH (FLAGS ${flagList(session.shownFlags(uid, flags))}${extra})`);
     }
+    // One MODSEQ for the whole STORE: its rows need not be read back by the sync.
+    if (result.changed.length > 0) view.noteOwnWrite(result.changed[0]!.modseq);
     if (result.failedUnchangedSince.length > 0) {
       const failed = command.uid ? result.failedUnchangedSince : result.failedUnchangedSince.map((u) => view.seqOf(u));
       return session.complete(command, 'Some messages were modified.', `MODIFIED ${compressNumbers(failed)}`, true);
