@@ -7,6 +7,7 @@
 // lines. A session's \Recent (RFC 3501 §2.3.2) is its own: a run whose messages are all recent
 // to it (the first session to open a folder a migration filled) is kept apart, and a run with
 // some recent and some not is made for it alone and not kept. Nothing here does I/O.
+import { sameElements } from '../lib/sorted-search.ts';
 import type { Flag } from '../store/types.ts';
 
 /** Messages in a run: the FETCH's slices are this long, so a run is one store read. */
@@ -31,11 +32,6 @@ export interface RunKey {
   firstSeq: number;
 }
 
-function sameBytes(a: Uint32Array | Float64Array, b: Uint32Array | Float64Array): boolean {
-  if (a.length !== b.length) return false;
-  return Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
-}
-
 /** Kept runs, least recently used first out once they hold more than `budget` bytes. */
 export class FlagLinesCache {
   private readonly runs = new Map<string, FlagLinesRun>();
@@ -58,7 +54,7 @@ export class FlagLinesCache {
     const name = this.name(key);
     const run = this.runs.get(name);
     if (!run) return undefined;
-    if (!sameBytes(run.uids, uids) || !sameBytes(run.modseqs, modseqs)) return undefined;
+    if (!sameElements(run.uids, uids) || !sameElements(run.modseqs, modseqs)) return undefined;
     this.runs.delete(name);
     this.runs.set(name, run);
     return run;

@@ -4,7 +4,7 @@
 // when the view syncs, which happens at points the protocol allows (RFC 3501 §5.2, §7.4.1).
 // The view also remembers which keywords the client has been told about in FLAGS: a keyword may
 // appear in a FETCH response only after a FLAGS response named it (RFC 3501 §7.2.6).
-import { lowerBound } from '../lib/sorted-search.ts';
+import { lowerBound, sameElements } from '../lib/sorted-search.ts';
 import type { Flag, FlagChangesSince, FolderSnapshot } from '../store/types.ts';
 
 export interface ViewUpdate {
@@ -109,8 +109,7 @@ export class SelectedView {
   holdsRun(firstSeq: number, uids: Uint32Array): boolean {
     const start = firstSeq - 1;
     if (start < 0 || start + uids.length > this.count) return false;
-    const mine = this.uids.subarray(start, start + uids.length);
-    return Buffer.from(mine.buffer, mine.byteOffset, mine.byteLength).equals(Buffer.from(uids.buffer, uids.byteOffset, uids.byteLength));
+    return sameElements(this.uids.subarray(start, start + uids.length), uids);
   }
 
   /**

@@ -3,6 +3,7 @@
 // least recently used going first. Table tests, then random operations against a model.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { prng, randomInt } from '../support/random.ts';
 import { FlagLinesCache, type FlagLinesRun, type RunKey } from '../../src/imap/flag-lines.ts';
 
 const storeA = {};
@@ -74,11 +75,8 @@ describe('FlagLinesCache', () => {
   });
 
   test('random puts and gets agree with a model, within the budget', () => {
-    let seed = 42;
-    const random = (n: number) => {
-      seed = (seed * 1103515245 + 12345) % 2 ** 31;
-      return seed % n;
-    };
+    const next = prng(42);
+    const random = (n: number) => randomInt(next, n);
     for (let round = 0; round < 50; round++) {
       const budget = 200 + random(2000);
       const cache = new FlagLinesCache(budget);

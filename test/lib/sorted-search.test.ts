@@ -20,3 +20,15 @@ test('property: lowerBound equals a scan for the first value ≥ the one asked',
     assert.equal(lowerBound(list, list.length, value), scan < 0 ? list.length : scan, `${value} in ${list.join(',')}`);
   }
 });
+
+test('sameElements: equal values of the same type, views into larger arrays included', async () => {
+  const { sameElements } = await import('../../src/lib/sorted-search.ts');
+  const wide = Uint32Array.of(9, 1, 2, 3, 9);
+  assert.ok(sameElements(wide.subarray(1, 4), Uint32Array.of(1, 2, 3)));
+  assert.ok(sameElements(new Uint32Array(0), new Uint32Array(0)));
+  assert.ok(!sameElements(Uint32Array.of(1, 2), Uint32Array.of(1, 2, 3)));
+  assert.ok(!sameElements(Uint32Array.of(1, 2, 4), Uint32Array.of(1, 2, 3)));
+  assert.ok(sameElements(Float64Array.of(5, 2 ** 40), Float64Array.of(5, 2 ** 40)));
+  // Same bytes, other element type: not the same values.
+  assert.ok(!sameElements(new Uint32Array(2), new Float64Array(1)));
+});

@@ -1,7 +1,7 @@
 // FETCH and UID FETCH (RFC 3501 §6.4.5, RFC 7162 §3.1.4 CHANGEDSINCE and MODSEQ). Every byte
 // comes from the stored message: BODY[] and RFC822.SIZE are exact, sections are slices, and
 // each message's response is written before the next is read, so memory stays bounded.
-import { lowerBound } from '../../lib/sorted-search.ts';
+import { lowerBound, sameElements } from '../../lib/sorted-search.ts';
 import { renditions } from '../../mime/rendition-cache.ts';
 import { bodyBasic, bodyStructure, decodeTransferEncoding, envelope, isWholeMessage, partialWindow, scanMessage, sectionBytes, sectionPart, sectionRange, type MessagePart } from '../../mime/index.ts';
 import type { FlagColumns, MessageSummary } from '../../store/types.ts';
@@ -328,7 +328,7 @@ async function run(session: SessionContext, command: CommandOf<'FETCH'>): Promis
       const at = lowerBound(recentList, recentList.length, uids[0]!);
       if (at < recentList.length && recentList[at]! <= uids[uids.length - 1]!) {
         const held = recentList.subarray(at, at + uids.length);
-        if (held.length !== uids.length || !Buffer.from(held.buffer, held.byteOffset, held.byteLength).equals(Buffer.from(uids.buffer, uids.byteOffset, uids.byteLength))) return null;
+        if (!sameElements(held, uids)) return null;
         recentRun = true;
       }
     }
